@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {
+    CategoryRule, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus
+} from "./Common.sol";
+import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
+import {IRewardToken} from "./interfaces/IRewardToken.sol";
+import {IRuleBook} from "./interfaces/IRuleBook.sol";
+import {Resident, ResidentWord} from "./libraries/ResidentWord.sol";
+
+/// @title CreditLedger
+/// @notice The participation ledger and its reward token. See {ICreditLedger} and {IRewardToken}.
+/// @dev Trust assumptions:
+/// - REGISTRAR_ROLE registers residents (addresses only). It cannot credit anyone.
+/// - Credit needs the resident's own signed claim plus a quorum of evaluators holding the roles of
+///   the kinds they confirm as (PEER = another registered resident). Nobody confirms their own record.
+/// - Violations need an official reporter plus the same kind of quorum; the resident may appeal and
+///   only ARBITER_ROLE decides. Overturning restores exactly what was deducted.
+/// - MINTER_ROLE only triggers reward payments; amounts come from earnings and the published rate.
+/// - Relaying is permissionless: signatures, not the sender, carry authority.
+/// The reward token lives in this contract so that paying a reward touches one contract's storage;
+/// it is an ordinary OpenZeppelin ERC-20 with permit. Credit itself has no transfer function.
+contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl {
+    using ResidentWord for uint256;
+    using ResidentWord for Resident;
+
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    bytes32 public constant SUPERIOR_ROLE = keccak256("SUPERIOR_ROLE");
+    bytes32 public constant PUBLIC_PANEL_ROLE = keccak256("PUBLIC_PANEL_ROLE");
+    bytes32 public constant EXPERT_ROLE = keccak256("EXPERT_ROLE");
+    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
+    bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
+
+    bytes32 private constant _CLAIM_TYPEHASH = keccak256(
+        "Claim(address resident,uint16 category,uint16 units,uint48 occurredAt,bytes32 evidence,uint32 nonce,uint48 deadline)"
+    );
+    bytes32 private constant _REPORT_TYPEHASH = keccak256(
+        "Report(address reporter,address resident,uint16 category,uint16 units,uint48 occurredAt,bytes32 evidence,uint32 nonce,uint48 deadline)"
+    );
+    bytes32 private constant _CONFIRMATION_TYPEHASH =
+        keccak256("Confirmation(bytes32[] records,uint8 kind,uint48 deadline)");
+    bytes32 private constant _APPEAL_TYPEHASH =
+        keccak256("Appeal(bytes32 recordId,bytes32 statement,uint32 nonce,uint48 deadline)");
+
+    uint256 private constant _MAX_BATCH = 256;
+    uint256 private constant _MAX_ENDORSEMENTS = 64;
+    // Tally word of one record in a batch: weight in bits 0-15, confirmations in 16-23, kinds in 24-31.
+    uint256 private constant _ONE_CONFIRMATION = 1 << 16;
+
+    /// @dev One record on its way to the books, whichever path it came by.
+    struct Rec {
+        bytes32 id;
+        address resident;
+        uint16 category;
+        uint16 units;
+        uint48 occurredAt;
+        bytes32 evidence;
+    }
+
+    struct Violation {
+        address resident;
+        uint48 deducted;
+        uint40 appealDeadline;
+        ViolationStatus status;
+    }
+
+    struct Pending {
+        address resident;
+        uint16 category;
+        uint16 units;
+        uint48 occurredAt;
+        uint32 kindCounts; // 8 bits of confirmation count per EvaluatorKind
+        bool violation;
+        bytes32 evidence;
+    }
+
+    IRuleBook private immutable _ruleBook;
+    uint48 private immutable _epochLength;
+    uint48 private immutable _genesis;
+
+    mapping(address resident => uint256 word) private _residents;
+    mapping(address resident => mapping(uint16 category => uint256 usage)) private _usage; // epoch << 64 | points
+    mapping(address resident => mapping(uint24 epoch => uint256 earned)) private _spilled; // bit 255 = paid
+    mapping(bytes32 recordId => Violation) private _violations;
+    mapping(bytes32 recordId => Pending) private _pending;
+    mapping(bytes32 recordId => mapping(address evaluator => bool)) private _confirmedBy;
+    mapping(uint24 epoch => uint256 terms) private _epochRewards; // rate 80 | cap 88 | minted 88
+
+    /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)
+    /// @param ruleBook_ the published rules credit is computed under
+    /// @param epochLength seconds per epoch (reward and cap period); epoch 0 starts now
+    constructor(address admin, IRuleBook ruleBook_, uint48 epochLength)
+        ERC20("Consensus Credit Reward", "CCR")
+        ERC20Permit("Consensus Credit")
+    {
+        _ruleBook = ruleBook_;
+        _epochLength = epochLength;
+        _genesis = uint48(block.timestamp);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ================================================================ residents
+
+    /// @inheritdoc ICreditLedger
+    function registerResidents(address[] calldata residents) external onlyRole(REGISTRAR_ROLE) {
+        for (uint256 i = 0; i < residents.length; ++i) {
+            address account = residents[i];
+            if (account == address(0)) revert LedgerInvalidResident(account);
+            uint256 word = _residents[account];
+            if (word.isRegistered()) revert LedgerAlreadyRegistered(account);
+            _residents[account] = word | 1; // keeps any balance from an earlier registration
+            emit ResidentRegistered(account);
+        }
+    }
+
+    /// @inheritdoc ICreditLedger
+    function deregisterResident(address resident) external {
+        if (msg.sender != resident) _checkRole(REGISTRAR_ROLE);
+        uint256 word = _residents[resident];
+        if (!word.isRegistered()) revert LedgerNotRegistered(resident);
+        _residents[resident] = word & ~uint256(1);
+        emit ResidentDeregistered(resident);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function cancelClaimNonces(uint32 nextNonce) external {
+        Resident memory r = _registered(msg.sender);
+        if (nextNonce <= r.nonce) revert LedgerInvalidNonce(msg.sender, r.nonce, nextNonce);
+        r.nonce = nextNonce;
+        _residents[msg.sender] = r.encode();
+        emit ClaimNonceCancelled(msg.sender, nextNonce);
+    }
+
+    // ================================================================ relayed records
+
+    /// @inheritdoc ICreditLedger
+    function relayClaims(SignedClaim[] calldata claims, Endorsement[] calldata endorsements) external {
+        uint256 n = claims.length;
+        if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
+        Rec[] memory recs = new Rec[](n);
+        CategoryRule[] memory rules = new CategoryRule[](n);
+        uint32 ruleVersion;
+        for (uint256 i = 0; i < n; ++i) {
+            SignedClaim calldata c = claims[i];
+            _checkDeadline(c.deadline);
+            bytes32 id = _claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            _checkSigner(ECDSA.recover(id, c.r, c.vs), c.resident);
+            recs[i] = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.evidence);
+            if (i == 0 || c.category != claims[i - 1].category) {
+                (ruleVersion, rules[i]) = _ruleBook.ruleInForce(c.category);
+                if (rules[i].negative) revert LedgerCategoryKindMismatch(c.category, true);
+            } else {
+                rules[i] = rules[i - 1];
+            }
+        }
+        uint256[] memory tallies = _tally(recs, rules, endorsements);
+        uint24 epoch = _epochNow();
+        for (uint256 i = 0; i < n; ++i) {
+            _checkQuorum(recs[i].id, rules[i], tallies[i]);
+            Resident memory r = _registered(recs[i].resident);
+            if (claims[i].nonce != r.nonce) revert LedgerInvalidNonce(recs[i].resident, r.nonce, claims[i].nonce);
+            unchecked {
+                ++r.nonce; // a uint32 nonce cannot be exhausted by one resident's claims
+            }
+            _book(r, recs[i], rules[i], ruleVersion, epoch);
+        }
+    }
+
+    /// @inheritdoc ICreditLedger
+    function relayReports(SignedReport[] calldata reports, Endorsement[] calldata endorsements) external {
+        uint256 n = reports.length;
+        if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
+        Rec[] memory recs = new Rec[](n);
+        CategoryRule[] memory rules = new CategoryRule[](n);
+        uint32 ruleVersion;
+        for (uint256 i = 0; i < n; ++i) {
+            SignedReport calldata c = reports[i];
+            _checkDeadline(c.deadline);
+            _checkOfficial(c.reporter);
+            bytes32 id = _reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            _checkSigner(ECDSA.recover(id, c.r, c.vs), c.reporter);
+            _useCheckedNonce(c.reporter, c.nonce);
+            recs[i] = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.evidence);
+            (ruleVersion, rules[i]) = _ruleBook.ruleInForce(c.category);
+            if (!rules[i].negative) revert LedgerCategoryKindMismatch(c.category, false);
+        }
+        uint256[] memory tallies = _tally(recs, rules, endorsements);
+        uint24 epoch = _epochNow();
+        for (uint256 i = 0; i < n; ++i) {
+            _checkQuorum(recs[i].id, rules[i], tallies[i]);
+            _book(_registered(recs[i].resident), recs[i], rules[i], ruleVersion, epoch);
+        }
+    }
+
+    // ================================================================ direct records
+
+    /// @inheritdoc ICreditLedger
+    function submitClaim(uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence)
+        external
+        returns (bytes32 recordId)
+    {
+        Resident memory r = _registered(msg.sender);
+        (, CategoryRule memory rule) = _ruleBook.ruleInForce(category);
+        if (rule.negative) revert LedgerCategoryKindMismatch(category, true);
+        _checkShape(category, units, occurredAt, rule);
+        recordId = _claimId(msg.sender, category, units, occurredAt, evidence, r.nonce, 0);
+        unchecked {
+            ++r.nonce; // see relayClaims
+        }
+        _residents[msg.sender] = r.encode();
+        _pending[recordId] = Pending(msg.sender, category, units, occurredAt, 0, false, evidence);
+        emit ClaimSubmitted(recordId, msg.sender, category, units, occurredAt, evidence);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function reportViolation(address resident, uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence)
+        external
+        returns (bytes32 recordId)
+    {
+        _checkOfficial(msg.sender);
+        _registered(resident);
+        (, CategoryRule memory rule) = _ruleBook.ruleInForce(category);
+        if (!rule.negative) revert LedgerCategoryKindMismatch(category, false);
+        _checkShape(category, units, occurredAt, rule);
+        uint32 nonce = uint32(_useNonce(msg.sender));
+        recordId = _reportId(msg.sender, resident, category, units, occurredAt, evidence, nonce, 0);
+        _pending[recordId] = Pending(resident, category, units, occurredAt, 0, true, evidence);
+        emit ViolationReported(recordId, resident, msg.sender, category, units, occurredAt, evidence);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function confirm(bytes32 recordId, EvaluatorKind kind) external returns (bool credited) {
+        Pending memory p = _pending[recordId];
+        if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
+        _checkEvaluator(msg.sender, uint8(kind));
+        if (msg.sender == p.resident) revert LedgerSelfConfirmation(recordId, msg.sender);
+        if (_confirmedBy[recordId][msg.sender]) revert LedgerAlreadyConfirmed(recordId, msg.sender);
+        _confirmedBy[recordId][msg.sender] = true;
+        // Counts per kind, weighed under the rule in force when the quorum is evaluated.
+        uint32 kindCounts = p.kindCounts + uint32(1 << (8 * uint8(kind)));
+        emit ConfirmationRecorded(recordId, msg.sender, kind);
+
+        (uint32 ruleVersion, CategoryRule memory rule) = _ruleBook.ruleInForce(p.category);
+        uint256 tally = _tallyFromCounts(kindCounts, rule);
+        if (!_quorumMet(rule, tally)) {
+            _pending[recordId].kindCounts = kindCounts;
+            return false;
+        }
+        delete _pending[recordId];
+        Rec memory rec = Rec(recordId, p.resident, p.category, p.units, p.occurredAt, p.evidence);
+        _book(_registered(p.resident), rec, rule, ruleVersion, _epochNow());
+        return true;
+    }
+
+    // ================================================================ appeals
+
+    /// @inheritdoc ICreditLedger
+    function fileAppeal(bytes32 recordId, bytes32 statement) external {
+        _fileAppeal(msg.sender, recordId, statement);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function fileAppealBySig(bytes32 recordId, bytes32 statement, uint32 nonce, uint48 deadline, bytes32 r, bytes32 vs)
+        external
+    {
+        _checkDeadline(deadline);
+        address resident = _violations[recordId].resident;
+        if (resident == address(0)) revert LedgerUnknownViolation(recordId);
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(_APPEAL_TYPEHASH, recordId, statement, nonce, deadline)));
+        _checkSigner(ECDSA.recover(digest, r, vs), resident);
+        Resident memory state = _residents[resident].decode();
+        if (nonce != state.nonce) revert LedgerInvalidNonce(resident, state.nonce, nonce);
+        unchecked {
+            ++state.nonce; // see relayClaims
+        }
+        _residents[resident] = state.encode();
+        _fileAppeal(resident, recordId, statement);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function resolveAppeal(bytes32 recordId, bool overturn, bytes32 reason) external onlyRole(ARBITER_ROLE) {
+        Violation storage v = _violations[recordId];
+        if (v.status != ViolationStatus.APPEALED) revert LedgerInvalidViolationStatus(recordId, v.status);
+        uint48 restored;
+        if (overturn) {
+            restored = v.deducted;
+            Resident memory r = _residents[v.resident].decode();
+            r.balance = SafeCast.toUint48(uint256(r.balance) + restored);
+            _residents[v.resident] = r.encode();
+            v.status = ViolationStatus.OVERTURNED;
+        } else {
+            v.status = ViolationStatus.UPHELD;
+        }
+        emit AppealResolved(recordId, msg.sender, overturn, restored, reason);
+    }
+
+    // ================================================================ rewards
+
+    /// @inheritdoc IRewardToken
+    function mintRewards(uint24 epoch, address[] calldata residents) external onlyRole(MINTER_ROLE) {
+        if (epoch >= _epochNow()) revert RewardEpochNotEnded(epoch);
+        uint256 terms = _epochRewards[epoch];
+        if (terms == 0) terms = _fixRewardTerms(epoch);
+        uint256 rate = uint80(terms);
+        uint256 cap = uint88(terms >> 80);
+        uint256 minted = terms >> 168;
+        for (uint256 i = 0; i < residents.length; ++i) {
+            address resident = residents[i];
+            uint40 points = _takeEarnings(resident, epoch);
+            uint256 amount = points * rate;
+            minted += amount;
+            if (minted > cap) revert RewardEpochCapExceeded(epoch, cap, minted);
+            if (amount != 0) _mint(resident, amount);
+            emit RewardMinted(resident, epoch, points, amount);
+        }
+        _epochRewards[epoch] = (terms & ((1 << 168) - 1)) | (minted << 168);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ICreditLedger
+    function creditOf(address resident) external view returns (uint256) {
+        Resident memory r = _residents[resident].decode();
+        if (_lapsed(r, _ruleBook.expiryEpochsInForce(), _epochNow())) return 0;
+        return r.balance;
+    }
+
+    /// @inheritdoc ICreditLedger
+    function isResident(address account) external view returns (bool) {
+        return _residents[account].isRegistered();
+    }
+
+    /// @inheritdoc ICreditLedger
+    function claimNonce(address resident) external view returns (uint32) {
+        return _residents[resident].decode().nonce;
+    }
+
+    /// @inheritdoc ICreditLedger
+    function residentState(address resident)
+        external
+        view
+        returns (bool registered, uint32 nonce, uint48 rawBalance, uint24 lastActiveEpoch, uint24 expiresAfterEpoch)
+    {
+        Resident memory r = _residents[resident].decode();
+        uint16 expiry = _ruleBook.expiryEpochsInForce();
+        uint24 lapse = expiry == 0 ? 0 : r.lastActiveEpoch + expiry;
+        return (r.registered, r.nonce, r.balance, r.lastActiveEpoch, lapse);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function epochEarnings(address resident, uint24 epoch) external view returns (uint40 points, bool paid) {
+        Resident memory r = _residents[resident].decode();
+        if (r.currentEpoch == epoch) return (r.currentEarned, r.currentPaid);
+        if (r.previousEpoch == epoch) return (r.previousEarned, r.previousPaid);
+        uint256 spilled = _spilled[resident][epoch];
+        return (uint40(spilled), spilled >> 255 != 0);
+    }
+
+    /// @inheritdoc IRewardToken
+    function epochRewards(uint24 epoch) external view returns (uint80 rewardPerPoint, uint88 cap, uint88 minted) {
+        uint256 terms = _epochRewards[epoch];
+        return (uint80(terms), uint88(terms >> 80), uint88(terms >> 168));
+    }
+
+    /// @inheritdoc ICreditLedger
+    function violation(bytes32 recordId)
+        external
+        view
+        returns (address resident, uint48 deducted, uint48 appealDeadline, ViolationStatus status)
+    {
+        Violation memory v = _violations[recordId];
+        return (v.resident, v.deducted, v.appealDeadline, v.status);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function pendingRecord(bytes32 recordId)
+        external
+        view
+        returns (address resident, uint16 category, uint16 units, uint16 weight, uint8 confirmations, uint8 kindsPresent)
+    {
+        Pending memory p = _pending[recordId];
+        if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
+        (, CategoryRule memory rule) = _ruleBook.ruleInForce(p.category);
+        uint256 tally = _tallyFromCounts(p.kindCounts, rule);
+        return (p.resident, p.category, p.units, uint16(tally), uint8(tally >> 16), uint8(tally >> 24));
+    }
+
+    /// @inheritdoc ICreditLedger
+    function claimId(
+        address resident,
+        uint16 category,
+        uint16 units,
+        uint48 occurredAt,
+        bytes32 evidence,
+        uint32 nonce,
+        uint48 deadline
+    ) external view returns (bytes32) {
+        return _claimId(resident, category, units, occurredAt, evidence, nonce, deadline);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function reportId(
+        address reporter,
+        address resident,
+        uint16 category,
+        uint16 units,
+        uint48 occurredAt,
+        bytes32 evidence,
+        uint32 nonce,
+        uint48 deadline
+    ) external view returns (bytes32) {
+        return _reportId(reporter, resident, category, units, occurredAt, evidence, nonce, deadline);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function currentEpoch() external view returns (uint24) {
+        return _epochNow();
+    }
+
+    /// @inheritdoc ICreditLedger
+    function epochSchedule() external view returns (uint48 length, uint48 genesis) {
+        return (_epochLength, _genesis);
+    }
+
+    /// @notice The rule book this ledger computes credit under.
+    function ruleBook() external view returns (IRuleBook) {
+        return _ruleBook;
+    }
+
+    /// @inheritdoc ICreditLedger
+    function version() external pure returns (string memory) {
+        return "1.0.0";
+    }
+
+    // ================================================================ internals: booking
+
+    /// @dev Books a record whose quorum was checked: credits a claim or deducts a violation.
+    function _book(Resident memory r, Rec memory rec, CategoryRule memory rule, uint32 ruleVersion, uint24 epoch)
+        private
+    {
+        _checkShape(rec.category, rec.units, rec.occurredAt, rule);
+        uint48 points = uint48(uint256(rec.units) * rule.pointsPerUnit); // < 2**48: uint16 * uint32
+        if (_lapsed(r, rule.expiryEpochs, epoch)) {
+            emit CreditExpired(rec.resident, r.balance, r.lastActiveEpoch);
+            r.balance = 0;
+        }
+        if (rule.negative) {
+            uint48 deducted = points < r.balance ? points : r.balance;
+            r.balance -= deducted;
+            uint40 appealDeadline = uint40(block.timestamp + rule.appealWindow);
+            _violations[rec.id] = Violation(rec.resident, deducted, appealDeadline, ViolationStatus.RECORDED);
+            _residents[rec.resident] = r.encode();
+            emit ViolationRecorded(
+                rec.id, rec.resident, rec.category, rec.units, points, deducted, ruleVersion, appealDeadline
+            );
+            return;
+        }
+        if (rule.capPerEpoch != 0) _useCap(rec.resident, rec.category, rule.capPerEpoch, points, epoch);
+        r.balance = SafeCast.toUint48(uint256(r.balance) + points);
+        r.lastActiveEpoch = epoch;
+        if (r.currentEpoch != epoch) _rollEarnings(rec.resident, r, epoch);
+        r.currentEarned = SafeCast.toUint40(uint256(r.currentEarned) + points);
+        _residents[rec.resident] = r.encode();
+        emit RecordCredited(
+            rec.id, rec.resident, rec.category, rec.units, points, ruleVersion, rec.occurredAt, rec.evidence
+        );
+    }
+
+    /// @dev Moves the earnings window forward to `epoch`. Unpaid earnings that fall out of the
+    /// two-epoch window are kept in `_spilled` so no reward is ever lost to a late payment run.
+    function _rollEarnings(address resident, Resident memory r, uint24 epoch) private {
+        if (r.previousEarned != 0 && !r.previousPaid) _spilled[resident][r.previousEpoch] = r.previousEarned;
+        r.previousEpoch = r.currentEpoch;
+        r.previousEarned = r.currentEarned;
+        r.previousPaid = r.currentPaid;
+        r.currentEpoch = epoch;
+        r.currentEarned = 0;
+        r.currentPaid = false;
+    }
+
+    function _useCap(address resident, uint16 category, uint32 cap, uint48 points, uint24 epoch) private {
+        uint256 usage = _usage[resident][category];
+        uint256 used = usage >> 64 == epoch ? uint64(usage) : 0;
+        used += points;
+        if (used > cap) revert LedgerCategoryCapExceeded(resident, category, cap, used);
+        _usage[resident][category] = (uint256(epoch) << 64) | used;
+    }
+
+    function _fileAppeal(address account, bytes32 recordId, bytes32 statement) private {
+        Violation storage v = _violations[recordId];
+        if (v.resident == address(0)) revert LedgerUnknownViolation(recordId);
+        if (v.resident != account) revert LedgerNotAppellant(recordId, account);
+        if (v.status != ViolationStatus.RECORDED) revert LedgerInvalidViolationStatus(recordId, v.status);
+        if (block.timestamp > v.appealDeadline) revert LedgerAppealWindowClosed(recordId, v.appealDeadline);
+        v.status = ViolationStatus.APPEALED;
+        emit AppealFiled(recordId, account, statement);
+    }
+
+    /// @dev Marks `resident`'s earnings of `epoch` as paid and returns them.
+    function _takeEarnings(address resident, uint24 epoch) private returns (uint40 points) {
+        Resident memory r = _residents[resident].decode();
+        bool paid;
+        if (r.currentEpoch == epoch && (r.currentEarned != 0 || r.currentPaid)) {
+            (points, paid) = (r.currentEarned, r.currentPaid);
+            r.currentPaid = true;
+        } else if (r.previousEpoch == epoch && (r.previousEarned != 0 || r.previousPaid)) {
+            (points, paid) = (r.previousEarned, r.previousPaid);
+            r.previousPaid = true;
+        } else {
+            uint256 spilled = _spilled[resident][epoch];
+            (points, paid) = (uint40(spilled), spilled >> 255 != 0);
+            if (points != 0 && !paid) _spilled[resident][epoch] = spilled | (1 << 255);
+        }
+        if (paid) revert RewardAlreadyPaid(resident, epoch);
+        if (points == 0) revert RewardNothingEarned(resident, epoch);
+        _residents[resident] = r.encode();
+    }
+
+    function _fixRewardTerms(uint24 epoch) private returns (uint256 terms) {
+        uint48 lastSecond = _genesis + (uint48(epoch) + 1) * _epochLength - 1;
+        (uint32 ruleVersion, uint80 rate, uint88 cap) = _ruleBook.rewardTermsAt(lastSecond);
+        emit RewardTermsFixed(epoch, ruleVersion, rate, cap);
+        return uint256(rate) | (uint256(cap) << 80);
+    }
+
+    // ================================================================ internals: checks
+
+    /// @dev Verifies every endorsement and adds its evaluator to the tally of each record it names.
+    function _tally(Rec[] memory recs, CategoryRule[] memory rules, Endorsement[] calldata endorsements)
+        private
+        returns (uint256[] memory tallies)
+    {
+        uint256 n = recs.length;
+        uint256 m = endorsements.length;
+        if (m == 0 || m > _MAX_ENDORSEMENTS) revert LedgerInvalidEndorsementCount(m);
+        tallies = new uint256[](n);
+        uint256 all = n == _MAX_BATCH ? type(uint256).max : (1 << n) - 1;
+        address previous;
+        for (uint256 j = 0; j < m; ++j) {
+            Endorsement calldata e = endorsements[j];
+            uint256 mask = e.mask;
+            if (mask == 0 || mask & ~all != 0) revert LedgerInvalidMask(mask);
+            _checkDeadline(e.deadline);
+            address evaluator = ECDSA.recover(_confirmationDigest(recs, mask, e.kind, e.deadline), e.r, e.vs);
+            if (evaluator <= previous) revert LedgerEvaluatorsNotSorted(evaluator, previous);
+            previous = evaluator;
+            _checkEvaluator(evaluator, e.kind);
+            emit BatchEndorsed(evaluator, EvaluatorKind(e.kind), mask);
+            uint256 shift = 4 * uint256(e.kind);
+            for (uint256 i = 0; i < n; ++i) {
+                if ((mask >> i) & 1 == 0) continue;
+                if (recs[i].resident == evaluator) revert LedgerSelfConfirmation(recs[i].id, evaluator);
+                uint256 weight = (rules[i].kindWeights >> shift) & 0xF;
+                // A kind that does not count for this category adds nothing. At most 64 endorsements
+                // of weight <= 15 each: the weight (16 bits) and count (8 bits) fields cannot overflow.
+                if (weight != 0) tallies[i] = (tallies[i] + weight + _ONE_CONFIRMATION) | (1 << (24 + e.kind));
+            }
+        }
+    }
+
+    /// @dev EIP-712 digest an evaluator signs: the ids of the records selected by `mask`, in order.
+    function _confirmationDigest(Rec[] memory recs, uint256 mask, uint8 kind, uint48 deadline)
+        private
+        view
+        returns (bytes32)
+    {
+        bytes memory ids = new bytes(32 * recs.length);
+        uint256 count;
+        for (uint256 i = 0; i < recs.length; ++i) {
+            if ((mask >> i) & 1 == 0) continue;
+            bytes32 id = recs[i].id;
+            assembly ("memory-safe") {
+                mstore(add(add(ids, 32), mul(count, 32)), id)
+            }
+            ++count;
+        }
+        bytes32 listHash;
+        assembly ("memory-safe") {
+            listHash := keccak256(add(ids, 32), mul(count, 32))
+        }
+        return _hashTypedDataV4(keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline)));
+    }
+
+    function _tallyFromCounts(uint32 kindCounts, CategoryRule memory rule) private pure returns (uint256 tally) {
+        for (uint256 kind = 0; kind < 4; ++kind) {
+            uint256 count = uint8(kindCounts >> (8 * kind));
+            uint256 weight = (rule.kindWeights >> (4 * kind)) & 0xF;
+            if (count == 0 || weight == 0) continue;
+            tally = (tally + count * weight + count * _ONE_CONFIRMATION) | (1 << (24 + kind));
+        }
+    }
+
+    function _quorumMet(CategoryRule memory rule, uint256 tally) private pure returns (bool) {
+        uint8 kinds = uint8(tally >> 24);
+        return uint16(tally) >= rule.threshold && uint8(tally >> 16) >= rule.minConfirmations
+            && kinds & rule.requiredKinds == rule.requiredKinds;
+    }
+
+    function _checkQuorum(bytes32 id, CategoryRule memory rule, uint256 tally) private pure {
+        if (!_quorumMet(rule, tally)) {
+            revert LedgerQuorumNotMet(id, uint16(tally), uint8(tally >> 16), uint8(tally >> 24));
+        }
+    }
+
+    function _checkEvaluator(address evaluator, uint8 kind) private view {
+        bool ok;
+        if (kind == uint8(EvaluatorKind.SUPERIOR)) ok = hasRole(SUPERIOR_ROLE, evaluator);
+        else if (kind == uint8(EvaluatorKind.PEER)) ok = _residents[evaluator].isRegistered();
+        else if (kind == uint8(EvaluatorKind.PUBLIC)) ok = hasRole(PUBLIC_PANEL_ROLE, evaluator);
+        else if (kind == uint8(EvaluatorKind.EXPERT)) ok = hasRole(EXPERT_ROLE, evaluator);
+        else revert LedgerInvalidEvaluatorKind(kind);
+        if (!ok) revert LedgerEvaluatorLacksRole(evaluator, EvaluatorKind(kind));
+    }
+
+    function _checkOfficial(address reporter) private view {
+        bool official = hasRole(SUPERIOR_ROLE, reporter) || hasRole(PUBLIC_PANEL_ROLE, reporter)
+            || hasRole(EXPERT_ROLE, reporter);
+        if (!official) revert LedgerNotOfficialReporter(reporter);
+    }
+
+    function _checkShape(uint16 category, uint16 units, uint48 occurredAt, CategoryRule memory rule) private view {
+        if (units == 0 || units > rule.maxUnits) revert LedgerInvalidUnits(category, units, rule.maxUnits);
+        if (occurredAt > block.timestamp) revert LedgerOccurredInFuture(occurredAt);
+    }
+
+    function _checkDeadline(uint48 deadline) private view {
+        if (block.timestamp > deadline) revert LedgerExpiredSignature(deadline);
+    }
+
+    function _checkSigner(address signer, address expected) private pure {
+        if (signer != expected) revert LedgerInvalidSigner(signer, expected);
+    }
+
+    function _registered(address account) private view returns (Resident memory r) {
+        r = _residents[account].decode();
+        if (!r.registered) revert LedgerNotRegistered(account);
+    }
+
+    function _lapsed(Resident memory r, uint16 expiryEpochs, uint24 epoch) private pure returns (bool) {
+        return expiryEpochs != 0 && r.balance != 0 && uint256(epoch) > uint256(r.lastActiveEpoch) + expiryEpochs;
+    }
+
+    function _epochNow() private view returns (uint24) {
+        return uint24((block.timestamp - _genesis) / _epochLength);
+    }
+
+    function _claimId(
+        address resident,
+        uint16 category,
+        uint16 units,
+        uint48 occurredAt,
+        bytes32 evidence,
+        uint32 nonce,
+        uint48 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(_CLAIM_TYPEHASH, resident, category, units, occurredAt, evidence, nonce, deadline))
+        );
+    }
+
+    function _reportId(
+        address reporter,
+        address resident,
+        uint16 category,
+        uint16 units,
+        uint48 occurredAt,
+        bytes32 evidence,
+        uint32 nonce,
+        uint48 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(_REPORT_TYPEHASH, reporter, resident, category, units, occurredAt, evidence, nonce, deadline)
+            )
+        );
+    }
+}

@@ -1,0 +1,141 @@
+"""EIP-712 messages of the ledger, and compact (EIP-2098) signatures over them.
+
+The typed-data dictionaries built here are exactly what a wallet signs with
+``eth_signTypedData_v4``; the digests are what the contract recomputes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.messages import encode_typed_data
+from eth_keys import keys
+from eth_utils import keccak, to_checksum_address
+
+DOMAIN_NAME = "Consensus Credit"
+DOMAIN_VERSION = "1"
+
+_DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+TYPES: dict[str, list[dict[str, str]]] = {
+    "Claim": [
+        {"name": "resident", "type": "address"},
+        {"name": "category", "type": "uint16"},
+        {"name": "units", "type": "uint16"},
+        {"name": "occurredAt", "type": "uint48"},
+        {"name": "evidence", "type": "bytes32"},
+        {"name": "nonce", "type": "uint32"},
+        {"name": "deadline", "type": "uint48"},
+    ],
+    "Report": [
+        {"name": "reporter", "type": "address"},
+        {"name": "resident", "type": "address"},
+        {"name": "category", "type": "uint16"},
+        {"name": "units", "type": "uint16"},
+        {"name": "occurredAt", "type": "uint48"},
+        {"name": "evidence", "type": "bytes32"},
+        {"name": "nonce", "type": "uint32"},
+        {"name": "deadline", "type": "uint48"},
+    ],
+    "Confirmation": [
+        {"name": "records", "type": "bytes32[]"},
+        {"name": "kind", "type": "uint8"},
+        {"name": "deadline", "type": "uint48"},
+    ],
+    "Appeal": [
+        {"name": "recordId", "type": "bytes32"},
+        {"name": "statement", "type": "bytes32"},
+        {"name": "nonce", "type": "uint32"},
+        {"name": "deadline", "type": "uint48"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The ledger's EIP-712 domain: binds signatures to one chain and one deployment."""
+
+    chain_id: int
+    verifying_contract: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": to_checksum_address(self.verifying_contract),
+        }
+
+
+@dataclass(frozen=True)
+class CompactSignature:
+    """An EIP-2098 signature: ``r`` and ``vs`` (s with the y-parity in its top bit)."""
+
+    r: bytes
+    vs: bytes
+
+    @classmethod
+    def from_vrs(cls, v: int, r: int, s: int) -> CompactSignature:
+        parity = v - 27 if v >= 27 else v
+        return cls(r.to_bytes(32, "big"), (s | (parity << 255)).to_bytes(32, "big"))
+
+    @classmethod
+    def from_bytes(cls, signature: bytes) -> CompactSignature:
+        """From a 65-byte ``r || s || v`` signature, as wallets return it."""
+        if len(signature) != 65:
+            raise ValueError("a signature has 65 bytes (r, s, v)")
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:64], "big")
+        return cls.from_vrs(signature[64], r, s)
+
+
+def typed_data(domain: Domain, primary_type: str, message: dict[str, Any]) -> dict[str, Any]:
+    """The full ``eth_signTypedData_v4`` payload for ``message``."""
+    return {
+        "types": {"EIP712Domain": _DOMAIN_FIELDS, primary_type: TYPES[primary_type]},
+        "primaryType": primary_type,
+        "domain": domain.as_dict(),
+        "message": message,
+    }
+
+
+def digest(domain: Domain, primary_type: str, message: dict[str, Any]) -> bytes:
+    """The 32-byte EIP-712 digest the contract recovers signers from."""
+    signable = encode_typed_data(full_message=typed_data(domain, primary_type, message))
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def sign_digest(private_key: bytes, message_hash: bytes) -> CompactSignature:
+    """Sign a digest with a raw key; the result always has a low ``s`` (EIP-2)."""
+    sig = keys.PrivateKey(private_key).sign_msg_hash(message_hash)
+    return CompactSignature.from_vrs(sig.v, sig.r, sig.s)
+
+
+def claim_message(
+    resident: str,
+    category: int,
+    units: int,
+    occurred_at: int,
+    evidence: bytes,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    return {
+        "resident": to_checksum_address(resident),
+        "category": category,
+        "units": units,
+        "occurredAt": occurred_at,
+        "evidence": evidence,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+
+
+def confirmation_message(records: list[bytes], kind: int, deadline: int) -> dict[str, Any]:
+    return {"records": list(records), "kind": kind, "deadline": deadline}

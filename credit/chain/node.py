@@ -1,0 +1,55 @@
+"""Connections to a chain: the embedded eth-tester chain or any JSON-RPC node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web3 import EthereumTesterProvider, HTTPProvider, Web3
+from web3.middleware import ExtraDataToPOAMiddleware
+
+from credit.errors import ChainError
+
+
+def embedded_web3(backend: Any | None = None) -> Web3:
+    """A Web3 on an in-process py-evm chain (eth-tester). ``backend`` defaults to a fresh one."""
+    from eth_tester import EthereumTester, PyEVMBackend
+
+    tester = EthereumTester(backend or PyEVMBackend())
+    return Web3(EthereumTesterProvider(tester))
+
+
+def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
+    """A Web3 over HTTP JSON-RPC. ``poa`` adds the proof-of-authority header middleware."""
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    if poa:
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    try:
+        w3.eth.chain_id  # noqa: B018 - probe the node once, with a clear error
+    except Exception as exc:
+        raise ChainError(f"no Ethereum node answers at {url}: start it or fix the RPC URL") from exc
+    return w3
+
+
+def time_travel(w3: Web3, seconds: int) -> int:
+    """Move the embedded chain's clock forward by ``seconds`` and mine a block; returns the new time.
+
+    Works on eth-tester and on anvil (``evm_increaseTime``); tests use it instead of sleeping.
+    """
+    provider = w3.provider
+    if isinstance(provider, EthereumTesterProvider):
+        tester = provider.ethereum_tester
+        target = int(w3.eth.get_block("latest")["timestamp"]) + seconds
+        tester.time_travel(target)
+        tester.mine_blocks(1)
+        return target
+    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    return int(w3.eth.get_block("latest")["timestamp"])
+
+
+def fund(w3: Web3, addresses: list[str], wei: int) -> None:
+    """Send ``wei`` to each address from the node's first unlocked dev account (dev chains only)."""
+    source = w3.eth.accounts[0]
+    for address in addresses:
+        tx_hash = w3.eth.send_transaction({"from": source, "to": address, "value": wei})
+        w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.01)

@@ -1,0 +1,135 @@
+"""Building the signed structs the ledger's relay functions take (claims, reports, endorsements)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eth_keys import keys
+from eth_utils import to_checksum_address
+
+from credit.chain.eip712 import (
+    CompactSignature,
+    Domain,
+    claim_message,
+    confirmation_message,
+    digest,
+    sign_digest,
+)
+
+NO_DEADLINE = 2**48 - 1
+ZERO32 = b"\x00" * 32
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A resident's claim of participation, as signed (see ``Claim`` in CreditLedger)."""
+
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    nonce: int
+    evidence: bytes = ZERO32
+    deadline: int = NO_DEADLINE
+
+    def message(self) -> dict[str, object]:
+        return claim_message(
+            self.resident, self.category, self.units, self.occurred_at, self.evidence, self.nonce,
+            self.deadline,
+        )
+
+    def record_id(self, domain: Domain) -> bytes:
+        """The claim's EIP-712 digest, which is also its record id on chain."""
+        return digest(domain, "Claim", self.message())
+
+    def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
+        """The ``SignedClaim`` tuple for ``relayClaims``."""
+        return (
+            to_checksum_address(self.resident), self.category, self.units, self.occurred_at,
+            self.deadline, self.nonce, self.evidence, sig.r, sig.vs,
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """An official's report of a violation (see ``Report`` in CreditLedger)."""
+
+    reporter: str
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    nonce: int
+    evidence: bytes = ZERO32
+    deadline: int = NO_DEADLINE
+
+    def message(self) -> dict[str, object]:
+        return {
+            "reporter": to_checksum_address(self.reporter),
+            "resident": to_checksum_address(self.resident),
+            "category": self.category,
+            "units": self.units,
+            "occurredAt": self.occurred_at,
+            "evidence": self.evidence,
+            "nonce": self.nonce,
+            "deadline": self.deadline,
+        }
+
+    def record_id(self, domain: Domain) -> bytes:
+        return digest(domain, "Report", self.message())
+
+    def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
+        return (
+            to_checksum_address(self.reporter), to_checksum_address(self.resident), self.category,
+            self.units, self.occurred_at, self.deadline, self.nonce, self.evidence, sig.r, sig.vs,
+        )
+
+
+def address_of(private_key: bytes) -> str:
+    return str(keys.PrivateKey(private_key).public_key.to_checksum_address())
+
+
+def sign_claim(private_key: bytes, claim: Claim, domain: Domain) -> tuple[object, ...]:
+    """Sign ``claim`` as its resident and return the ``SignedClaim`` tuple."""
+    return claim.as_signed(sign_digest(private_key, claim.record_id(domain)))
+
+
+def sign_report(private_key: bytes, report: Report, domain: Domain) -> tuple[object, ...]:
+    return report.as_signed(sign_digest(private_key, report.record_id(domain)))
+
+
+@dataclass(frozen=True)
+class Endorser:
+    """An evaluator's key, the kind it confirms as and which records of a batch it confirms."""
+
+    private_key: bytes
+    kind: int
+    indices: Sequence[int] | None = None  # None = every record of the batch
+
+    @property
+    def address(self) -> str:
+        return address_of(self.private_key)
+
+
+def endorsement_digest(domain: Domain, record_ids: Sequence[bytes], kind: int, deadline: int) -> bytes:
+    """What an evaluator signs to confirm ``record_ids`` (in batch order) as ``kind``."""
+    return digest(domain, "Confirmation", confirmation_message(list(record_ids), kind, deadline))
+
+
+def endorse(
+    domain: Domain,
+    record_ids: Sequence[bytes],
+    endorsers: Sequence[Endorser],
+    deadline: int = NO_DEADLINE,
+) -> list[tuple[object, ...]]:
+    """``Endorsement`` tuples for a batch, sorted by evaluator address as the contract requires."""
+    out: list[tuple[str, tuple[object, ...]]] = []
+    for e in endorsers:
+        indices = range(len(record_ids)) if e.indices is None else sorted(set(e.indices))
+        mask = sum(1 << i for i in indices)
+        chosen = [record_ids[i] for i in indices]
+        sig = sign_digest(e.private_key, endorsement_digest(domain, chosen, e.kind, deadline))
+        out.append((e.address.lower(), (e.kind, deadline, mask, sig.r, sig.vs)))
+    out.sort(key=lambda pair: int(pair[0], 16))
+    return [t for _, t in out]

@@ -1,0 +1,117 @@
+"""The one error tree of Consensus Credit.
+
+Every error the package raises on purpose derives from :class:`CreditError`, so the edges
+(the CLI's one handler, the API's exception handlers) can catch one type and turn it into an
+exit code or an HTTP status. Each message says what to do next, not only what went wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+INSTALL_HINT = (
+    "Node.js 20 and the npm packages are needed to compile the contracts: "
+    "run `make install` (or `npm ci`)"
+)
+
+
+class CreditError(Exception):
+    """Root of every deliberate Consensus Credit error.
+
+    Subclasses set ``default_message`` so ``raise SomeError()`` still tells the reader
+    what to do next.
+    """
+
+    default_message = "Consensus Credit failed; see the message above for what to do next"
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class ToolchainError(CreditError):
+    """The build toolchain (Node.js, solc-js, OpenZeppelin) is missing or at the wrong version."""
+
+    default_message = INSTALL_HINT
+
+
+class CompileError(CreditError):
+    """Solidity compilation failed; ``errors`` holds solc's formatted messages.
+
+    Each message names the source file and line (``--> contracts/X.sol:12:5``); fix those
+    sources and compile again with ``make compile``.
+    """
+
+    default_message = (
+        "Solidity compilation failed: fix the sources named below, then `make compile`"
+    )
+
+    def __init__(self, message: str | None = None, errors: Sequence[str] = ()) -> None:
+        self.errors: tuple[str, ...] = tuple(errors)
+        text = message or self.default_message
+        if self.errors:
+            text = text + "\n\n" + "\n".join(e.rstrip() for e in self.errors)
+        super().__init__(text)
+
+
+class ChainError(CreditError):
+    """Talking to the chain failed (node unreachable, wrong chain id, transaction dropped).
+
+    Check the RPC URL and chain id in the settings, then retry.
+    """
+
+    default_message = (
+        "the chain could not be reached or rejected the request: check the RPC URL and "
+        "chain id in the settings (CREDIT_*), then retry"
+    )
+
+
+class ContractRevert(ChainError):
+    """A contract call reverted with a custom error.
+
+    ``name`` is the Solidity error name (``LedgerUnknownResident``) and ``args`` its decoded
+    arguments by parameter name, so callers and tests assert on both. (``args`` shadows the
+    builtin exception tuple on purpose; ``str(err)`` still gives the readable message.)
+    """
+
+    def __init__(
+        self, name: str, args: Mapping[str, Any] | None = None, message: str | None = None
+    ) -> None:
+        self.name = name
+        self._error_args: dict[str, Any] = dict(args or {})
+        rendered = ", ".join(f"{k}={v!r}" for k, v in self._error_args.items())
+        super().__init__(
+            message
+            or f"the contract reverted with {name}({rendered}): check the call against the "
+            "error's NatSpec in the interface before retrying"
+        )
+
+    @property
+    def args(self) -> dict[str, Any]:  # type: ignore[override]
+        """The decoded custom-error arguments, by parameter name."""
+        return self._error_args
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self._error_args, self.message))
+
+
+class RuleError(CreditError):
+    """A request breaks a credit rule (limits, eligibility, double confirmation).
+
+    Not a bug: show the message to the user and change the request.
+    """
+
+    default_message = "the request breaks a credit rule: change the request and submit it again"
+
+
+class AuthError(CreditError):
+    """The caller is not allowed to do this (missing role, bad signature, expired deadline).
+
+    Sign again with a key that holds the needed role, or ask an administrator to grant it.
+    """
+
+    default_message = (
+        "not authorised: sign with a key that holds the needed role, or ask an administrator "
+        "to grant it"
+    )

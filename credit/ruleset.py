@@ -1,0 +1,198 @@
+"""Rule sets: the published rules credit is computed under, as a typed, validated document.
+
+A rule set is a JSON file (see ``rules/city-default.json``). Its canonical form (sorted keys, no
+insignificant whitespace, UTF-8) is hashed with keccak-256; that hash is what the governor
+publishes on chain, so anyone holding the file can check it against the version in force.
+Pure: no chain access here.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from credit.errors import RuleError
+
+SCHEMA_ID = "consensus-credit/ruleset-1"
+
+
+class EvaluatorKind(IntEnum):
+    """Evaluator kinds, numbered as in ``contracts/Common.sol``."""
+
+    SUPERIOR = 0
+    PEER = 1
+    PUBLIC = 2
+    EXPERT = 3
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A plain-language text in English and Simplified Chinese."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
+class Confirmation(_Strict):
+    """Who must confirm a record of a category before it counts."""
+
+    min_confirmations: int = Field(ge=1, le=255)
+    threshold: int = Field(ge=1, le=255)
+    weights: dict[Literal["superior", "peer", "public", "expert"], int]
+    required_kinds: tuple[Literal["superior", "peer", "public", "expert"], ...] = ()
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_fit(cls, v: dict[str, int]) -> dict[str, int]:
+        if any(not 0 <= w <= 15 for w in v.values()):
+            raise ValueError("each evaluator weight must be between 0 and 15")
+        if not any(v.values()):
+            raise ValueError("at least one evaluator kind must count (weight > 0)")
+        return v
+
+    @model_validator(mode="after")
+    def _required_count(self) -> Confirmation:
+        for kind in self.required_kinds:
+            if self.weights.get(kind, 0) == 0:
+                raise ValueError(f"required kind {kind!r} has weight 0, so it could never count")
+        return self
+
+    def kind_weights(self) -> int:
+        """The 4-bit-per-kind packing used on chain."""
+        return sum(self.weights.get(k.name.lower(), 0) << (4 * k) for k in EvaluatorKind)
+
+    def required_mask(self) -> int:
+        return sum(1 << EvaluatorKind[k.upper()] for k in set(self.required_kinds))
+
+    def weight_of(self, kind: EvaluatorKind) -> int:
+        return self.weights.get(kind.name.lower(), 0)
+
+
+class Category(_Strict):
+    """One activity category (or violation, when ``negative``)."""
+
+    id: int = Field(ge=1, le=65535)
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    title: Text
+    unit: Text
+    points_per_unit: int = Field(ge=1, le=2**32 - 1)
+    max_units: int = Field(ge=1, le=65535)
+    cap_per_epoch: int = Field(default=0, ge=0, le=2**32 - 1)
+    negative: bool = False
+    confirmation: Confirmation
+
+
+class Terms(_Strict):
+    """Rule-set wide terms, published on chain with the hash."""
+
+    expiry_epochs: int = Field(ge=0, le=65535)
+    appeal_window_seconds: int = Field(ge=0, le=2**32 - 1)
+    reward_per_point: int = Field(ge=0, lt=2**80)
+    epoch_reward_cap: int = Field(ge=0, lt=2**88)
+
+
+class RuleSet(_Strict):
+    """A complete rule set. ``notices`` holds the off-chain reminder and warning rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_id: Literal["consensus-credit/ruleset-1"] = Field(alias="schema")
+    label: str = Field(min_length=1, max_length=80)
+    description: Text
+    terms: Terms
+    categories: tuple[Category, ...] = Field(min_length=1)
+    notices: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique(self) -> RuleSet:
+        ids = [c.id for c in self.categories]
+        keys = [c.key for c in self.categories]
+        if len(set(ids)) != len(ids) or len(set(keys)) != len(keys):
+            raise ValueError("category ids and keys must be unique")
+        return self
+
+    def category(self, key_or_id: str | int) -> Category:
+        """The category with this key or id; raises RuleError if there is none."""
+        for c in self.categories:
+            if key_or_id in (c.key, c.id):
+                return c
+        raise RuleError(f"unknown category {key_or_id!r}: see the rule set's categories")
+
+    def canonical_json(self) -> bytes:
+        """The canonical bytes that are hashed: sorted keys, compact, UTF-8."""
+        return canonical_json(self.model_dump(mode="json", by_alias=True))
+
+    def content_hash(self) -> bytes:
+        """keccak-256 of :meth:`canonical_json`, as published on chain."""
+        return keccak(self.canonical_json())
+
+    def onchain_categories(self) -> tuple[list[int], list[tuple[Any, ...]]]:
+        """Category ids (ascending) and ``CategoryRule`` tuples for ``RuleBook.publish``."""
+        ordered = sorted(self.categories, key=lambda c: c.id)
+        rules = [
+            (
+                c.points_per_unit,
+                c.max_units,
+                c.cap_per_epoch,
+                c.confirmation.min_confirmations,
+                c.confirmation.threshold,
+                c.confirmation.kind_weights(),
+                c.confirmation.required_mask(),
+                0,  # expiryEpochs: filled in on chain from the terms
+                0,  # appealWindow: filled in on chain from the terms
+                c.negative,
+                False,  # active: set on chain
+            )
+            for c in ordered
+        ]
+        return [c.id for c in ordered], rules
+
+    def onchain_terms(self) -> tuple[bytes, int, int, int, int]:
+        """``RuleSetTerms`` tuple for ``RuleBook.publish``."""
+        t = self.terms
+        return (
+            self.content_hash(),
+            t.expiry_epochs,
+            t.appeal_window_seconds,
+            t.reward_per_point,
+            t.epoch_reward_cap,
+        )
+
+
+def canonical_json(data: Any) -> bytes:
+    """Serialise ``data`` canonically (RFC 8785 style for the JSON subset we use)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_ruleset(data: dict[str, Any]) -> RuleSet:
+    """Validate a rule-set document; raises RuleError naming each problem."""
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise RuleError(f"the rule set is invalid: {problems}") from exc
+
+
+def load_ruleset(path: str | Path) -> RuleSet:
+    """Read and validate a rule-set file."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RuleError(f"rule-set file {p} does not exist") from exc
+    except json.JSONDecodeError as exc:
+        raise RuleError(f"rule-set file {p} is not valid JSON: {exc}") from exc
+    return parse_ruleset(data)
+
+
+DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "rules" / "city-default.json"
