@@ -14,20 +14,18 @@ enum EvaluatorKind {
     EXPERT // an appointed domain expert
 }
 
-/// @notice One activity category under one rule-set version. Packs into a single storage slot so
-/// that one read gives every check on a record its data.
+/// @notice One activity category under one rule-set version, as published in the rule book.
+/// @dev The ledger keeps it packed (see {RuleWord}) so that one read gives every check its data.
 struct CategoryRule {
-    uint32 pointsPerUnit; // credit points per unit; for a violation, points deducted per unit
-    uint16 maxUnits; // most units a single record may carry
+    uint16 pointsPerUnit; // credit points per unit; for a violation, points deducted per unit
+    uint8 maxUnits; // most units a single record may carry
     uint32 capPerEpoch; // most points one resident may earn in this category per epoch; 0 = uncapped
     uint8 minConfirmations; // distinct evaluators needed
     uint8 threshold; // summed evaluator weight needed
     uint16 kindWeights; // 4 bits per EvaluatorKind, SUPERIOR in the lowest nibble; 0 = kind does not count
     uint8 requiredKinds; // bit i set = EvaluatorKind(i) must be among the confirmers
-    uint16 expiryEpochs; // copied from the rule set: credit lapses after this many epochs without activity; 0 = never
-    uint32 appealWindow; // copied from the rule set: seconds a resident has to appeal a violation
     bool negative; // a violation category: confirmed records deduct points
-    bool active; // the category exists in this version
+    bool active; // the category exists in this version (set by the rule book)
 }
 
 /// @notice Rule-set wide terms published with each version.

@@ -10,10 +10,12 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {
     CategoryRule, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus
 } from "./Common.sol";
+import {IRuleSink} from "./interfaces/IRuleSink.sol";
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
 import {IRuleBook} from "./interfaces/IRuleBook.sol";
 import {Resident, ResidentWord} from "./libraries/ResidentWord.sol";
+import {RuleWord} from "./libraries/RuleWord.sol";
 
 /// @title CreditLedger
 /// @notice The participation ledger and its reward token. See {ICreditLedger} and {IRewardToken}.
@@ -27,9 +29,10 @@ import {Resident, ResidentWord} from "./libraries/ResidentWord.sol";
 /// - Relaying is permissionless: signatures, not the sender, carry authority.
 /// The reward token lives in this contract so that paying a reward touches one contract's storage;
 /// it is an ordinary OpenZeppelin ERC-20 with permit. Credit itself has no transfer function.
-contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl {
+contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, AccessControl {
     using ResidentWord for uint256;
     using ResidentWord for Resident;
+    using RuleWord for uint256;
 
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     bytes32 public constant SUPERIOR_ROLE = keccak256("SUPERIOR_ROLE");
@@ -92,6 +95,10 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     mapping(bytes32 recordId => Pending) private _pending;
     mapping(bytes32 recordId => mapping(address evaluator => bool)) private _confirmedBy;
     mapping(uint24 epoch => uint256 terms) private _epochRewards; // rate 80 | cap 88 | minted 88
+    mapping(uint16 category => uint256 word) private _rules; // see RuleWord
+    mapping(uint256 versionCategory => uint32 cap) private _caps; // version << 16 | category
+    mapping(uint16 ruleVersion => uint32 seconds_) private _appealWindows;
+    uint256 private _expiry; // current 16 | next 16 | next effective-at 48
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)
     /// @param ruleBook_ the published rules credit is computed under
@@ -104,6 +111,29 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         _epochLength = epochLength;
         _genesis = uint48(block.timestamp);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ================================================================ rules
+
+    /// @inheritdoc IRuleSink
+    function stageRules(
+        uint32 ruleVersion,
+        uint48 effectiveAt,
+        uint16 expiryEpochs,
+        uint32 appealWindow,
+        uint16[] calldata categories,
+        CategoryRule[] calldata rules
+    ) external {
+        if (msg.sender != address(_ruleBook)) revert RuleSinkUnauthorizedRuleBook(msg.sender);
+        uint16 v = uint16(ruleVersion); // the rule book keeps versions below 2**16
+        for (uint256 i = 0; i < categories.length; ++i) {
+            uint16 category = categories[i];
+            _rules[category] = _rules[category].stage(RuleWord.pack(rules[i], expiryEpochs, v), effectiveAt, block.timestamp);
+            if (rules[i].capPerEpoch != 0) _caps[(uint256(v) << 16) | category] = rules[i].capPerEpoch;
+        }
+        _appealWindows[v] = appealWindow;
+        _expiry = _expiryNow() | (uint256(expiryEpochs) << 16) | (uint256(effectiveAt) << 32);
+        emit RulesStaged(ruleVersion, effectiveAt, categories.length);
     }
 
     // ================================================================ residents
@@ -144,32 +174,28 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     function relayClaims(SignedClaim[] calldata claims, Endorsement[] calldata endorsements) external {
         uint256 n = claims.length;
         if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
-        Rec[] memory recs = new Rec[](n);
-        CategoryRule[] memory rules = new CategoryRule[](n);
-        uint32 ruleVersion;
+        bytes32[] memory ids = new bytes32[](n);
+        address[] memory subjects = new address[](n);
+        uint256[] memory rules = new uint256[](n);
         for (uint256 i = 0; i < n; ++i) {
             SignedClaim calldata c = claims[i];
             _checkDeadline(c.deadline);
             bytes32 id = _claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
             _checkSigner(ECDSA.recover(id, c.r, c.vs), c.resident);
-            recs[i] = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.evidence);
-            if (i == 0 || c.category != claims[i - 1].category) {
-                (ruleVersion, rules[i]) = _ruleBook.ruleInForce(c.category);
-                if (rules[i].negative) revert LedgerCategoryKindMismatch(c.category, true);
-            } else {
-                rules[i] = rules[i - 1];
-            }
+            (ids[i], subjects[i]) = (id, c.resident);
+            rules[i] = i > 0 && c.category == claims[i - 1].category ? rules[i - 1] : _ruleOf(c.category, false);
         }
-        uint256[] memory tallies = _tally(recs, rules, endorsements);
+        uint256[] memory tallies = _tally(ids, subjects, rules, endorsements);
         uint24 epoch = _epochNow();
         for (uint256 i = 0; i < n; ++i) {
-            _checkQuorum(recs[i].id, rules[i], tallies[i]);
-            Resident memory r = _registered(recs[i].resident);
-            if (claims[i].nonce != r.nonce) revert LedgerInvalidNonce(recs[i].resident, r.nonce, claims[i].nonce);
+            SignedClaim calldata c = claims[i];
+            _checkQuorum(ids[i], rules[i], tallies[i]);
+            Resident memory r = _registered(c.resident);
+            if (c.nonce != r.nonce) revert LedgerInvalidNonce(c.resident, r.nonce, c.nonce);
             unchecked {
                 ++r.nonce; // a uint32 nonce cannot be exhausted by one resident's claims
             }
-            _book(r, recs[i], rules[i], ruleVersion, epoch);
+            _book(r, Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence), rules[i], epoch);
         }
     }
 
@@ -177,25 +203,26 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     function relayReports(SignedReport[] calldata reports, Endorsement[] calldata endorsements) external {
         uint256 n = reports.length;
         if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
-        Rec[] memory recs = new Rec[](n);
-        CategoryRule[] memory rules = new CategoryRule[](n);
-        uint32 ruleVersion;
+        bytes32[] memory ids = new bytes32[](n);
+        address[] memory subjects = new address[](n);
+        uint256[] memory rules = new uint256[](n);
         for (uint256 i = 0; i < n; ++i) {
             SignedReport calldata c = reports[i];
             _checkDeadline(c.deadline);
             _checkOfficial(c.reporter);
-            bytes32 id = _reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            bytes32 id =
+                _reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
             _checkSigner(ECDSA.recover(id, c.r, c.vs), c.reporter);
             _useCheckedNonce(c.reporter, c.nonce);
-            recs[i] = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.evidence);
-            (ruleVersion, rules[i]) = _ruleBook.ruleInForce(c.category);
-            if (!rules[i].negative) revert LedgerCategoryKindMismatch(c.category, false);
+            (ids[i], subjects[i], rules[i]) = (id, c.resident, _ruleOf(c.category, true));
         }
-        uint256[] memory tallies = _tally(recs, rules, endorsements);
+        uint256[] memory tallies = _tally(ids, subjects, rules, endorsements);
         uint24 epoch = _epochNow();
         for (uint256 i = 0; i < n; ++i) {
-            _checkQuorum(recs[i].id, rules[i], tallies[i]);
-            _book(_registered(recs[i].resident), recs[i], rules[i], ruleVersion, epoch);
+            SignedReport calldata c = reports[i];
+            _checkQuorum(ids[i], rules[i], tallies[i]);
+            Rec memory rec = Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence);
+            _book(_registered(c.resident), rec, rules[i], epoch);
         }
     }
 
@@ -207,9 +234,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         returns (bytes32 recordId)
     {
         Resident memory r = _registered(msg.sender);
-        (, CategoryRule memory rule) = _ruleBook.ruleInForce(category);
-        if (rule.negative) revert LedgerCategoryKindMismatch(category, true);
-        _checkShape(category, units, occurredAt, rule);
+        _checkShape(category, units, occurredAt, _ruleOf(category, false));
         recordId = _claimId(msg.sender, category, units, occurredAt, evidence, r.nonce, 0);
         unchecked {
             ++r.nonce; // see relayClaims
@@ -226,9 +251,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     {
         _checkOfficial(msg.sender);
         _registered(resident);
-        (, CategoryRule memory rule) = _ruleBook.ruleInForce(category);
-        if (!rule.negative) revert LedgerCategoryKindMismatch(category, false);
-        _checkShape(category, units, occurredAt, rule);
+        _checkShape(category, units, occurredAt, _ruleOf(category, true));
         uint32 nonce = uint32(_useNonce(msg.sender));
         recordId = _reportId(msg.sender, resident, category, units, occurredAt, evidence, nonce, 0);
         _pending[recordId] = Pending(resident, category, units, occurredAt, 0, true, evidence);
@@ -247,15 +270,14 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         uint32 kindCounts = p.kindCounts + uint32(1 << (8 * uint8(kind)));
         emit ConfirmationRecorded(recordId, msg.sender, kind);
 
-        (uint32 ruleVersion, CategoryRule memory rule) = _ruleBook.ruleInForce(p.category);
-        uint256 tally = _tallyFromCounts(kindCounts, rule);
-        if (!_quorumMet(rule, tally)) {
+        uint256 rule = _ruleOf(p.category, p.violation);
+        if (!_quorumMet(rule, _tallyFromCounts(kindCounts, rule))) {
             _pending[recordId].kindCounts = kindCounts;
             return false;
         }
         delete _pending[recordId];
         Rec memory rec = Rec(recordId, p.resident, p.category, p.units, p.occurredAt, p.evidence);
-        _book(_registered(p.resident), rec, rule, ruleVersion, _epochNow());
+        _book(_registered(p.resident), rec, rule, _epochNow());
         return true;
     }
 
@@ -329,7 +351,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     /// @inheritdoc ICreditLedger
     function creditOf(address resident) external view returns (uint256) {
         Resident memory r = _residents[resident].decode();
-        if (_lapsed(r, _ruleBook.expiryEpochsInForce(), _epochNow())) return 0;
+        if (_lapsed(r, uint16(_expiryNow()), _epochNow())) return 0;
         return r.balance;
     }
 
@@ -350,8 +372,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         returns (bool registered, uint32 nonce, uint48 rawBalance, uint24 lastActiveEpoch, uint24 expiresAfterEpoch)
     {
         Resident memory r = _residents[resident].decode();
-        uint16 expiry = _ruleBook.expiryEpochsInForce();
-        uint24 lapse = expiry == 0 ? 0 : r.lastActiveEpoch + expiry;
+        uint256 expiry = _expiryNow();
+        uint24 lapse = expiry == 0 ? 0 : uint24(r.lastActiveEpoch + expiry);
         return (r.registered, r.nonce, r.balance, r.lastActiveEpoch, lapse);
     }
 
@@ -388,8 +410,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     {
         Pending memory p = _pending[recordId];
         if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
-        (, CategoryRule memory rule) = _ruleBook.ruleInForce(p.category);
-        uint256 tally = _tallyFromCounts(p.kindCounts, rule);
+        uint256 tally = _tallyFromCounts(p.kindCounts, _ruleOf(p.category, p.violation));
         return (p.resident, p.category, p.units, uint16(tally), uint8(tally >> 16), uint8(tally >> 24));
     }
 
@@ -443,19 +464,18 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     // ================================================================ internals: booking
 
     /// @dev Books a record whose quorum was checked: credits a claim or deducts a violation.
-    function _book(Resident memory r, Rec memory rec, CategoryRule memory rule, uint32 ruleVersion, uint24 epoch)
-        private
-    {
+    function _book(Resident memory r, Rec memory rec, uint256 rule, uint24 epoch) private {
         _checkShape(rec.category, rec.units, rec.occurredAt, rule);
-        uint48 points = uint48(uint256(rec.units) * rule.pointsPerUnit); // < 2**48: uint16 * uint32
-        if (_lapsed(r, rule.expiryEpochs, epoch)) {
+        uint48 points = uint48(rec.units * rule.pointsPerUnit()); // < 2**32: uint16 * uint16
+        uint16 ruleVersion = rule.version();
+        if (_lapsed(r, rule.expiryEpochs(), epoch)) {
             emit CreditExpired(rec.resident, r.balance, r.lastActiveEpoch);
             r.balance = 0;
         }
-        if (rule.negative) {
+        if (rule.negative()) {
             uint48 deducted = points < r.balance ? points : r.balance;
             r.balance -= deducted;
-            uint40 appealDeadline = uint40(block.timestamp + rule.appealWindow);
+            uint40 appealDeadline = uint40(block.timestamp + _appealWindows[ruleVersion]);
             _violations[rec.id] = Violation(rec.resident, deducted, appealDeadline, ViolationStatus.RECORDED);
             _residents[rec.resident] = r.encode();
             emit ViolationRecorded(
@@ -463,15 +483,13 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
             );
             return;
         }
-        if (rule.capPerEpoch != 0) _useCap(rec.resident, rec.category, rule.capPerEpoch, points, epoch);
+        if (rule.capped()) _useCap(rec.resident, rec.category, ruleVersion, points, epoch);
         r.balance = SafeCast.toUint48(uint256(r.balance) + points);
         r.lastActiveEpoch = epoch;
         if (r.currentEpoch != epoch) _rollEarnings(rec.resident, r, epoch);
         r.currentEarned = SafeCast.toUint40(uint256(r.currentEarned) + points);
         _residents[rec.resident] = r.encode();
-        emit RecordCredited(
-            rec.id, rec.resident, rec.category, rec.units, points, ruleVersion, rec.occurredAt, rec.evidence
-        );
+        emit RecordCredited(rec.id, rec.resident, rec.category, rec.units, points, ruleVersion);
     }
 
     /// @dev Moves the earnings window forward to `epoch`. Unpaid earnings that fall out of the
@@ -486,10 +504,10 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         r.currentPaid = false;
     }
 
-    function _useCap(address resident, uint16 category, uint32 cap, uint48 points, uint24 epoch) private {
+    function _useCap(address resident, uint16 category, uint16 ruleVersion, uint48 points, uint24 epoch) private {
+        uint256 cap = _caps[(uint256(ruleVersion) << 16) | category];
         uint256 usage = _usage[resident][category];
-        uint256 used = usage >> 64 == epoch ? uint64(usage) : 0;
-        used += points;
+        uint256 used = (usage >> 64 == epoch ? uint64(usage) : 0) + points;
         if (used > cap) revert LedgerCategoryCapExceeded(resident, category, cap, used);
         _usage[resident][category] = (uint256(epoch) << 64) | used;
     }
@@ -534,11 +552,11 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
     // ================================================================ internals: checks
 
     /// @dev Verifies every endorsement and adds its evaluator to the tally of each record it names.
-    function _tally(Rec[] memory recs, CategoryRule[] memory rules, Endorsement[] calldata endorsements)
+    function _tally(bytes32[] memory ids, address[] memory subjects, uint256[] memory rules, Endorsement[] calldata endorsements)
         private
         returns (uint256[] memory tallies)
     {
-        uint256 n = recs.length;
+        uint256 n = ids.length;
         uint256 m = endorsements.length;
         if (m == 0 || m > _MAX_ENDORSEMENTS) revert LedgerInvalidEndorsementCount(m);
         tallies = new uint256[](n);
@@ -549,34 +567,34 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
             uint256 mask = e.mask;
             if (mask == 0 || mask & ~all != 0) revert LedgerInvalidMask(mask);
             _checkDeadline(e.deadline);
-            address evaluator = ECDSA.recover(_confirmationDigest(recs, mask, e.kind, e.deadline), e.r, e.vs);
+            address evaluator = ECDSA.recover(_confirmationDigest(ids, mask, e.kind, e.deadline), e.r, e.vs);
             if (evaluator <= previous) revert LedgerEvaluatorsNotSorted(evaluator, previous);
             previous = evaluator;
-            _checkEvaluator(evaluator, e.kind);
-            emit BatchEndorsed(evaluator, EvaluatorKind(e.kind), mask);
-            uint256 shift = 4 * uint256(e.kind);
+            uint256 kind = e.kind;
+            _checkEvaluator(evaluator, uint8(kind));
+            uint256 kindBit = 1 << (24 + kind);
             for (uint256 i = 0; i < n; ++i) {
                 if ((mask >> i) & 1 == 0) continue;
-                if (recs[i].resident == evaluator) revert LedgerSelfConfirmation(recs[i].id, evaluator);
-                uint256 weight = (rules[i].kindWeights >> shift) & 0xF;
+                if (subjects[i] == evaluator) revert LedgerSelfConfirmation(ids[i], evaluator);
+                uint256 weight = rules[i].weightOf(kind);
                 // A kind that does not count for this category adds nothing. At most 64 endorsements
                 // of weight <= 15 each: the weight (16 bits) and count (8 bits) fields cannot overflow.
-                if (weight != 0) tallies[i] = (tallies[i] + weight + _ONE_CONFIRMATION) | (1 << (24 + e.kind));
+                if (weight != 0) tallies[i] = (tallies[i] + weight + _ONE_CONFIRMATION) | kindBit;
             }
         }
     }
 
     /// @dev EIP-712 digest an evaluator signs: the ids of the records selected by `mask`, in order.
-    function _confirmationDigest(Rec[] memory recs, uint256 mask, uint8 kind, uint48 deadline)
+    function _confirmationDigest(bytes32[] memory recordIds, uint256 mask, uint8 kind, uint48 deadline)
         private
         view
         returns (bytes32)
     {
-        bytes memory ids = new bytes(32 * recs.length);
+        bytes memory ids = new bytes(32 * recordIds.length);
         uint256 count;
-        for (uint256 i = 0; i < recs.length; ++i) {
+        for (uint256 i = 0; i < recordIds.length; ++i) {
             if ((mask >> i) & 1 == 0) continue;
-            bytes32 id = recs[i].id;
+            bytes32 id = recordIds[i];
             assembly ("memory-safe") {
                 mstore(add(add(ids, 32), mul(count, 32)), id)
             }
@@ -589,25 +607,38 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         return _hashTypedDataV4(keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline)));
     }
 
-    function _tallyFromCounts(uint32 kindCounts, CategoryRule memory rule) private pure returns (uint256 tally) {
+    function _tallyFromCounts(uint32 kindCounts, uint256 rule) private pure returns (uint256 tally) {
         for (uint256 kind = 0; kind < 4; ++kind) {
             uint256 count = uint8(kindCounts >> (8 * kind));
-            uint256 weight = (rule.kindWeights >> (4 * kind)) & 0xF;
+            uint256 weight = rule.weightOf(kind);
             if (count == 0 || weight == 0) continue;
             tally = (tally + count * weight + count * _ONE_CONFIRMATION) | (1 << (24 + kind));
         }
     }
 
-    function _quorumMet(CategoryRule memory rule, uint256 tally) private pure returns (bool) {
-        uint8 kinds = uint8(tally >> 24);
-        return uint16(tally) >= rule.threshold && uint8(tally >> 16) >= rule.minConfirmations
-            && kinds & rule.requiredKinds == rule.requiredKinds;
+    function _quorumMet(uint256 rule, uint256 tally) private pure returns (bool) {
+        uint256 required = rule.requiredKinds();
+        return uint16(tally) >= rule.threshold() && uint8(tally >> 16) >= rule.minConfirmations()
+            && (tally >> 24) & required == required;
     }
 
-    function _checkQuorum(bytes32 id, CategoryRule memory rule, uint256 tally) private pure {
+    function _checkQuorum(bytes32 id, uint256 rule, uint256 tally) private pure {
         if (!_quorumMet(rule, tally)) {
             revert LedgerQuorumNotMet(id, uint16(tally), uint8(tally >> 16), uint8(tally >> 24));
         }
+    }
+
+    /// @dev The rule in force for `category`; it must exist and be of the expected polarity.
+    function _ruleOf(uint16 category, bool negative) private view returns (uint256 rule) {
+        rule = _rules[category].resolve(block.timestamp);
+        if (!rule.active()) revert LedgerUnknownCategory(category);
+        if (rule.negative() != negative) revert LedgerCategoryKindMismatch(category, rule.negative());
+    }
+
+    /// @dev Credit expiry (epochs) of the rule set in force; 0 = never.
+    function _expiryNow() private view returns (uint256) {
+        uint256 word = _expiry;
+        return block.timestamp >= word >> 32 ? uint16(word >> 16) : uint16(word);
     }
 
     function _checkEvaluator(address evaluator, uint8 kind) private view {
@@ -626,8 +657,9 @@ contract CreditLedger is ICreditLedger, IRewardToken, ERC20Permit, AccessControl
         if (!official) revert LedgerNotOfficialReporter(reporter);
     }
 
-    function _checkShape(uint16 category, uint16 units, uint48 occurredAt, CategoryRule memory rule) private view {
-        if (units == 0 || units > rule.maxUnits) revert LedgerInvalidUnits(category, units, rule.maxUnits);
+    function _checkShape(uint16 category, uint16 units, uint48 occurredAt, uint256 rule) private view {
+        uint256 maxUnits = rule.maxUnits();
+        if (units == 0 || units > maxUnits) revert LedgerInvalidUnits(category, units, uint16(maxUnits));
         if (occurredAt > block.timestamp) revert LedgerOccurredInFuture(occurredAt);
     }
 

@@ -6,6 +6,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 
 import {CategoryRule, RuleSetTerms} from "./Common.sol";
 import {IRuleBook} from "./interfaces/IRuleBook.sol";
+import {IRuleSink} from "./interfaces/IRuleSink.sol";
 
 /// @title RuleBook
 /// @notice Versioned, published rules for computing credit. See {IRuleBook}.
@@ -37,6 +38,7 @@ contract RuleBook is IRuleBook, AccessControl {
     }
 
     uint48 private immutable _noticePeriod;
+    IRuleSink private _ledger;
     Head private _head;
     Checkpoints.Trace208 private _history; // effectiveAt => ruleVersion
     mapping(uint32 ruleVersion => VersionRecord) private _versions;
@@ -62,10 +64,12 @@ contract RuleBook is IRuleBook, AccessControl {
         if (head.latest != 0 && block.timestamp < head.latestEffectiveAt) {
             revert RuleBookVersionPending(head.latest, head.latestEffectiveAt);
         }
+        if (address(_ledger) == address(0)) revert RuleBookLedgerNotBound();
         if (terms.contentHash == bytes32(0)) revert RuleBookEmptyContentHash();
         if (categories.length == 0 || categories.length != rules.length) revert RuleBookInvalidCategoryList();
 
         ruleVersion = head.latest + 1;
+        if (ruleVersion > type(uint16).max) revert RuleBookTooManyVersions();
         uint48 now_ = uint48(block.timestamp);
         uint48 effectiveAt = head.latest == 0 ? now_ : now_ + _noticePeriod;
 
@@ -78,9 +82,22 @@ contract RuleBook is IRuleBook, AccessControl {
         record.uri = uri;
         record.categories = categories;
 
+        _pushToLedger(ruleVersion, head.latest, effectiveAt, terms, categories, rules);
         _history.push(effectiveAt, ruleVersion);
         _head = Head({latest: ruleVersion, previous: head.latest, latestEffectiveAt: effectiveAt});
         emit RuleSetPublished(ruleVersion, terms.contentHash, effectiveAt, uri);
+    }
+
+    /// @inheritdoc IRuleBook
+    function bindLedger(IRuleSink ledger_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(_ledger) != address(0)) revert RuleBookLedgerAlreadyBound(address(_ledger));
+        _ledger = ledger_;
+        emit LedgerBound(address(ledger_));
+    }
+
+    /// @inheritdoc IRuleBook
+    function ledger() external view returns (IRuleSink) {
+        return _ledger;
     }
 
     /// @inheritdoc IRuleBook
@@ -168,12 +185,39 @@ contract RuleBook is IRuleBook, AccessControl {
             if (i > 0 && category <= categories[i - 1]) revert RuleBookInvalidCategoryList();
             CategoryRule memory rule = rules[i];
             _validate(category, rule);
-            rule.expiryEpochs = terms.expiryEpochs;
-            rule.appealWindow = terms.appealWindow;
             rule.active = true;
             _rules[ruleVersion][category] = rule;
             emit CategoryDefined(ruleVersion, category, rule);
         }
+    }
+
+    /// @dev Sends the new version to the ledger, with the categories of the version in force
+    /// (`previous`) that it drops marked inactive. Both id lists are strictly ascending.
+    function _pushToLedger(
+        uint32 ruleVersion,
+        uint32 previous,
+        uint48 effectiveAt,
+        RuleSetTerms calldata terms,
+        uint16[] calldata categories,
+        CategoryRule[] calldata rules
+    ) private {
+        uint16[] storage old = _versions[previous].categories;
+        uint16[] memory ids = new uint16[](categories.length + old.length);
+        CategoryRule[] memory merged = new CategoryRule[](ids.length);
+        uint256 n;
+        uint256 j;
+        for (uint256 i = 0; i < categories.length; ++i) {
+            for (; j < old.length && old[j] < categories[i]; ++j) ids[n++] = old[j]; // dropped: inactive
+            if (j < old.length && old[j] == categories[i]) ++j;
+            ids[n] = categories[i];
+            merged[n++] = _rules[ruleVersion][categories[i]];
+        }
+        for (; j < old.length; ++j) ids[n++] = old[j];
+        assembly ("memory-safe") {
+            mstore(ids, n)
+            mstore(merged, n)
+        }
+        _ledger.stageRules(ruleVersion, effectiveAt, terms.expiryEpochs, terms.appealWindow, ids, merged);
     }
 
     function _versionInForce() private view returns (uint32 ruleVersion) {
@@ -189,7 +233,7 @@ contract RuleBook is IRuleBook, AccessControl {
         for (uint256 kind = 0; kind < _KIND_COUNT; ++kind) {
             if ((rule.kindWeights >> (4 * kind)) & 0xF != 0) countingKinds |= 1 << kind;
         }
-        bool invalid = rule.pointsPerUnit == 0 || rule.maxUnits == 0 || rule.minConfirmations == 0
+        bool invalid = rule.pointsPerUnit == 0 || rule.requiredKinds >> _KIND_COUNT != 0 || rule.maxUnits == 0 || rule.minConfirmations == 0
             || rule.threshold == 0 || countingKinds == 0 || rule.kindWeights >> (4 * _KIND_COUNT) != 0
             || rule.requiredKinds & ~countingKinds != 0;
         if (invalid) revert RuleBookInvalidCategory(category);

@@ -37,7 +37,7 @@ CONTRACTS_DIR = "contracts"
 SETTINGS: dict[str, Any] = {
     "evmVersion": EVM_VERSION,
     "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
-    "viaIR": False,
+    "viaIR": True,
     "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
     "outputSelection": {
         "*": {

@@ -83,8 +83,8 @@ class Category(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
     title: Text
     unit: Text
-    points_per_unit: int = Field(ge=1, le=2**32 - 1)
-    max_units: int = Field(ge=1, le=65535)
+    points_per_unit: int = Field(ge=1, le=65535)
+    max_units: int = Field(ge=1, le=255)
     cap_per_epoch: int = Field(default=0, ge=0, le=2**32 - 1)
     negative: bool = False
     confirmation: Confirmation
@@ -146,8 +146,6 @@ class RuleSet(_Strict):
                 c.confirmation.threshold,
                 c.confirmation.kind_weights(),
                 c.confirmation.required_mask(),
-                0,  # expiryEpochs: filled in on chain from the terms
-                0,  # appealWindow: filled in on chain from the terms
                 c.negative,
                 False,  # active: set on chain
             )

@@ -29,6 +29,8 @@ interface ICreditLedger {
     error LedgerInvalidUnits(uint16 category, uint16 units, uint16 maxUnits);
     /// @notice The activity lies in the future.
     error LedgerOccurredInFuture(uint48 occurredAt);
+    /// @notice The category does not exist in the rule version in force.
+    error LedgerUnknownCategory(uint16 category);
     /// @notice A claim names a violation category, or a report names a participation category.
     error LedgerCategoryKindMismatch(uint16 category, bool negative);
     /// @notice The record would take the resident over the category's per-epoch cap.
@@ -85,29 +87,21 @@ interface ICreditLedger {
     );
     /// @notice An evaluator confirmed a pending record directly.
     event ConfirmationRecorded(bytes32 indexed recordId, address indexed evaluator, EvaluatorKind kind);
-    /// @notice An evaluator confirmed the records of a relayed batch selected by `mask` (bit i = the
-    /// i-th record of the transaction's batch, in the order of its Record/Violation events).
-    event BatchEndorsed(address indexed evaluator, EvaluatorKind kind, uint256 mask);
     /// @notice A participation record reached its quorum and credited `points`.
+    /// @dev Relayed records name their evaluators only in the transaction's calldata, where anyone can
+    /// recover them from the signatures (see docs/architecture.md); direct ones in ConfirmationRecorded.
     event RecordCredited(
-        bytes32 indexed recordId,
-        address indexed resident,
-        uint16 indexed category,
-        uint16 units,
-        uint48 points,
-        uint32 ruleVersion,
-        uint48 occurredAt,
-        bytes32 evidence
+        bytes32 indexed recordId, address indexed resident, uint16 category, uint16 units, uint48 points, uint16 ruleVersion
     );
     /// @notice A violation reached its quorum; `deducted` points (at most the balance) were removed.
     event ViolationRecorded(
         bytes32 indexed recordId,
         address indexed resident,
-        uint16 indexed category,
+        uint16 category,
         uint16 units,
         uint48 points,
         uint48 deducted,
-        uint32 ruleVersion,
+        uint16 ruleVersion,
         uint48 appealDeadline
     );
     /// @notice A balance lapsed after the rule set's expiry period without activity.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {CategoryRule, RuleSetTerms} from "../Common.sol";
+import {IRuleSink} from "./IRuleSink.sol";
 
 /// @title IRuleBook
 /// @notice The published, versioned rules under which credit is computed. Each version names the
@@ -21,6 +22,12 @@ interface IRuleBook {
     error RuleBookNoVersionInForce(uint48 timestamp);
     /// @notice The category does not exist in the version in force.
     error RuleBookUnknownCategory(uint16 category, uint32 ruleVersion);
+    /// @notice No ledger is bound yet: bind it before publishing.
+    error RuleBookLedgerNotBound();
+    /// @notice The ledger can be bound only once.
+    error RuleBookLedgerAlreadyBound(address ledger);
+    /// @notice Version numbers are limited to 65,535.
+    error RuleBookTooManyVersions();
     /// @notice The version was never published.
     error RuleBookUnknownVersion(uint32 ruleVersion);
 
@@ -28,6 +35,8 @@ interface IRuleBook {
     event RuleSetPublished(
         uint32 indexed ruleVersion, bytes32 indexed contentHash, uint48 effectiveAt, string uri
     );
+    /// @notice The ledger that receives every published version was bound.
+    event LedgerBound(address indexed ledger);
     /// @notice A category of `version` was defined (one event per category of the version).
     event CategoryDefined(uint32 indexed ruleVersion, uint16 indexed category, CategoryRule rule);
 
@@ -37,7 +46,7 @@ interface IRuleBook {
     /// @param terms rule-set wide terms (hash, expiry, appeal window, reward rate and cap)
     /// @param uri where the full rule-set text can be read
     /// @param categories strictly ascending category ids; categories not listed are inactive
-    /// @param rules one rule per category id (`expiryEpochs`, `appealWindow` and `active` are filled in)
+    /// @param rules one rule per category id (`active` is set here)
     /// @return ruleVersion the new ruleVersion number (1, 2, ...)
     function publish(
         RuleSetTerms calldata terms,
@@ -45,6 +54,12 @@ interface IRuleBook {
         uint16[] calldata categories,
         CategoryRule[] calldata rules
     ) external returns (uint32 ruleVersion);
+
+    /// @notice Binds the ledger that receives a copy of every published version. Admin, once.
+    function bindLedger(IRuleSink ledger_) external;
+
+    /// @notice The bound ledger.
+    function ledger() external view returns (IRuleSink);
 
     /// @notice Seconds between publishing a version and it taking effect.
     function noticePeriod() external view returns (uint48);

@@ -146,6 +146,7 @@ def deploy_system(
         for holder in holders:
             deployer.send(ledger.functions.grantRole(role_id(name), holder), gas=120_000)
 
+    deployer.send(rule_book.functions.bindLedger(ledger.address), gas=100_000)
     ids, rules = ruleset.onchain_categories()
     deployer.send(
         rule_book.functions.publish(ruleset.onchain_terms(), rules_uri, ids, rules), gas=3_000_000

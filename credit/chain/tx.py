@@ -40,6 +40,11 @@ class Transactor:
         self._lock = threading.Lock()
         self._nonce: int | None = None
 
+    def reset_nonce(self) -> None:
+        """Forget the cached nonce (after a chain snapshot was reverted, say)."""
+        with self._lock:
+            self._nonce = None
+
     @property
     def address(self) -> str:
         return str(self.account.address)
@@ -73,7 +78,7 @@ class Transactor:
     def deploy(self, abi: list[dict[str, Any]], bytecode: str, *args: Any) -> TxReceipt:
         """Deploy a contract; returns the receipt (``contractAddress`` holds the address)."""
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
-        return self.send(factory.constructor(*args), gas=self.gas or 8_000_000)  # type: ignore[arg-type]
+        return self.send(factory.constructor(*args), gas=8_000_000)  # type: ignore[arg-type]
 
     def _fees(self) -> dict[str, int]:
         base = int(self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
@@ -83,6 +88,11 @@ class Transactor:
     def _explain(self, fn: ContractFunction, params: dict[str, Any], receipt: TxReceipt) -> ChainError:
         """Replay a failed transaction as a call on its parent block to learn the error."""
         call = {k: v for k, v in params.items() if k in ("from", "value", "gas")}
+        if not hasattr(fn, "call"):
+            return ChainError(
+                f"deployment {receipt['transactionHash'].hex()} failed after {receipt['gasUsed']} gas: "
+                "check the constructor arguments and the gas limit"
+            )
         try:
             fn.call(call, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
         except Exception as exc:

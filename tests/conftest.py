@@ -1,0 +1,41 @@
+"""Shared fixtures: compile once per session, deploy once per module, snapshot per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from web3 import EthereumTesterProvider
+
+from credit.artifacts import Artifact
+from credit.chain import embedded_web3
+from credit.compile import compile_contracts
+from credit.ruleset import DEFAULT_RULESET, RuleSet, load_ruleset
+from tests.world import World, build_world
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> dict[str, Artifact]:
+    return compile_contracts()
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    return load_ruleset(DEFAULT_RULESET)
+
+
+@pytest.fixture(scope="module")
+def deployed(artifacts: dict[str, Artifact], ruleset: RuleSet) -> World:
+    return build_world(embedded_web3(), artifacts, ruleset)
+
+
+@pytest.fixture
+def world(deployed: World) -> Iterator[World]:
+    """The module's deployed world, rolled back to its starting state after each test."""
+    provider = deployed.w3.provider
+    assert isinstance(provider, EthereumTesterProvider)
+    tester = provider.ethereum_tester
+    snapshot = tester.take_snapshot()
+    yield deployed
+    tester.revert_to_snapshot(snapshot)
+    deployed.reset_nonces()
