@@ -1,0 +1,84 @@
+"""The ``credit`` command: operators' entry point (``credit --help``, also ``python -m credit``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from credit.errors import CreditError
+
+app = typer.Typer(help="Consensus Credit: ledger, rules and demo.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+rules_app = typer.Typer(help="Rule sets: validate and hash.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+console = Console(soft_wrap=True)
+
+
+@app.command()
+def demo(json_output: Annotated[bool, typer.Option("--json", help="print balances as JSON")] = False) -> None:
+    """Deploy on an embedded chain, play a short scripted city scenario, print residents' credit."""
+    from credit.compile import compile_contracts
+    from credit.demo import run_demo
+    from credit.ruleset import load_ruleset
+    from credit.settings import get_settings
+
+    settings = get_settings()
+    ruleset = load_ruleset(settings.ruleset_file)
+    say = (lambda _msg: None) if json_output else console.print
+    result = run_demo(compile_contracts(), ruleset, settings, say=say)
+    rows = result.balances()
+    if json_output:
+        print(json.dumps([{"name": n, "address": a, "credit": c, "reward_wei": str(t)} for n, a, c, t in rows]))
+        return
+    table = Table(title="Residents' credit (names are demo pseudonyms; only addresses are on chain)")
+    for col in ("resident", "address", "credit", "reward (CCR)"):
+        table.add_column(col, justify="right" if col in ("credit", "reward (CCR)") else "left")
+    for name, address, credit, tokens in rows:
+        table.add_row(name, address, str(credit), f"{tokens / 10**18:.2f}")
+    console.print(table)
+
+
+@rules_app.command("check")
+def rules_check(path: Path) -> None:
+    """Validate a rule-set file and print its canonical hash (what is published on chain)."""
+    from credit.ruleset import load_ruleset
+
+    rs = load_ruleset(path)
+    console.print(f"{path}: valid, {len(rs.categories)} categories, hash 0x{rs.content_hash().hex()}")
+
+
+@app.command("compile")
+def compile_cmd(force: Annotated[bool, typer.Option(help="recompile even if unchanged")] = False) -> None:
+    """Compile the contracts (cached in build/)."""
+    from credit.compile import compile_contracts
+
+    arts = compile_contracts(force=force)
+    console.print(f"{len(arts)} artifacts in build/contracts")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; the one place that turns errors into messages and exit codes."""
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except CreditError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 1
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except Exception as exc:  # usage errors from Typer's bundled click carry show()/exit_code
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()
+            return int(exc.exit_code)
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

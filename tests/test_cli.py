@@ -1,0 +1,40 @@
+"""The operator CLI through its real entry point (``main(argv) -> int``)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from credit.cli import main
+from credit.ruleset import DEFAULT_RULESET
+
+
+def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    # Ana: 3 h volunteering (10/h) + 2 community-service sessions (15 each)
+    assert rows["Ana"]["credit"] == 60
+    # Bo: 2 h volunteering; the littering deduction (-20) was overturned on appeal, so restored exactly
+    assert rows["Bo"]["credit"] == 20
+    # week-1 rewards at 0.1 CCR per point; Eli earned only in week 2, so nothing yet
+    assert int(rows["Ana"]["reward_wei"]) == 30 * 10**17
+    assert int(rows["Eli"]["reward_wei"]) == 0
+    assert all(r["address"].startswith("0x") and len(r["address"]) == 42 for r in rows.values())
+
+
+def test_rules_check_prints_the_published_hash(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "check", str(DEFAULT_RULESET)]) == 0
+    assert "hash 0x" in capsys.readouterr().out
+
+
+def test_rules_check_on_a_broken_file_is_a_clear_error(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "rules.json"
+    bad.write_text('{"schema": "consensus-credit/ruleset-1", "label": "x"}')
+    assert main(["rules", "check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "rule set is invalid" in out and "categories" in out
+
+
+def test_unknown_command_exits_non_zero() -> None:
+    assert main(["no-such-command"]) == 2
