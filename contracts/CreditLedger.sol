@@ -554,6 +554,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @dev Verifies every endorsement and adds its evaluator to the tally of each record it names.
     function _tally(bytes32[] memory ids, address[] memory subjects, uint256[] memory rules, Endorsement[] calldata endorsements)
         private
+        view
         returns (uint256[] memory tallies)
     {
         uint256 n = ids.length;

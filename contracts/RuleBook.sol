@@ -73,7 +73,7 @@ contract RuleBook is IRuleBook, AccessControl {
         uint48 now_ = uint48(block.timestamp);
         uint48 effectiveAt = head.latest == 0 ? now_ : now_ + _noticePeriod;
 
-        _defineCategories(ruleVersion, terms, categories, rules);
+        _defineCategories(ruleVersion, categories, rules);
 
         VersionRecord storage record = _versions[ruleVersion];
         record.terms = terms;
@@ -82,7 +82,7 @@ contract RuleBook is IRuleBook, AccessControl {
         record.uri = uri;
         record.categories = categories;
 
-        _pushToLedger(ruleVersion, head.latest, effectiveAt, terms, categories, rules);
+        _pushToLedger(ruleVersion, head.latest, effectiveAt, terms, categories);
         _history.push(effectiveAt, ruleVersion);
         _head = Head({latest: ruleVersion, previous: head.latest, latestEffectiveAt: effectiveAt});
         emit RuleSetPublished(ruleVersion, terms.contentHash, effectiveAt, uri);
@@ -176,7 +176,6 @@ contract RuleBook is IRuleBook, AccessControl {
 
     function _defineCategories(
         uint32 ruleVersion,
-        RuleSetTerms calldata terms,
         uint16[] calldata categories,
         CategoryRule[] calldata rules
     ) private {
@@ -198,8 +197,7 @@ contract RuleBook is IRuleBook, AccessControl {
         uint32 previous,
         uint48 effectiveAt,
         RuleSetTerms calldata terms,
-        uint16[] calldata categories,
-        CategoryRule[] calldata rules
+        uint16[] calldata categories
     ) private {
         uint16[] storage old = _versions[previous].categories;
         uint16[] memory ids = new uint16[](categories.length + old.length);

@@ -14,15 +14,20 @@ from rich.table import Table
 
 from credit.errors import CreditError
 
-app = typer.Typer(help="Consensus Credit: ledger, rules and demo.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Consensus Credit: ledger, rules and demo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 rules_app = typer.Typer(help="Rule sets: validate and hash.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 console = Console(soft_wrap=True)
 
 
 @app.command()
-def demo(json_output: Annotated[bool, typer.Option("--json", help="print balances as JSON")] = False) -> None:
+def demo(
+    json_output: Annotated[bool, typer.Option("--json", help="print balances as JSON")] = False,
+) -> None:
     """Deploy on an embedded chain, play a short scripted city scenario, print residents' credit."""
     from credit.compile import compile_contracts
     from credit.demo import run_demo
@@ -35,9 +40,18 @@ def demo(json_output: Annotated[bool, typer.Option("--json", help="print balance
     result = run_demo(compile_contracts(), ruleset, settings, say=say)
     rows = result.balances()
     if json_output:
-        print(json.dumps([{"name": n, "address": a, "credit": c, "reward_wei": str(t)} for n, a, c, t in rows]))
+        print(
+            json.dumps(
+                [
+                    {"name": n, "address": a, "credit": c, "reward_wei": str(t)}
+                    for n, a, c, t in rows
+                ]
+            )
+        )
         return
-    table = Table(title="Residents' credit (names are demo pseudonyms; only addresses are on chain)")
+    table = Table(
+        title="Residents' credit (names are demo pseudonyms; only addresses are on chain)"
+    )
     for col in ("resident", "address", "credit", "reward (CCR)"):
         table.add_column(col, justify="right" if col in ("credit", "reward (CCR)") else "left")
     for name, address, credit, tokens in rows:
@@ -51,11 +65,15 @@ def rules_check(path: Path) -> None:
     from credit.ruleset import load_ruleset
 
     rs = load_ruleset(path)
-    console.print(f"{path}: valid, {len(rs.categories)} categories, hash 0x{rs.content_hash().hex()}")
+    console.print(
+        f"{path}: valid, {len(rs.categories)} categories, hash 0x{rs.content_hash().hex()}"
+    )
 
 
 @app.command("compile")
-def compile_cmd(force: Annotated[bool, typer.Option(help="recompile even if unchanged")] = False) -> None:
+def compile_cmd(
+    force: Annotated[bool, typer.Option(help="recompile even if unchanged")] = False,
+) -> None:
     """Compile the contracts (cached in build/)."""
     from credit.compile import compile_contracts
 
@@ -73,9 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except Exception as exc:  # usage errors from Typer's bundled click carry show()/exit_code
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+        code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "show") and isinstance(code, int):
             exc.show()
-            return int(exc.exit_code)
+            return code
         raise
     return 0
 

@@ -52,8 +52,12 @@ class DemoResult:
         """(name, address, credit, reward tokens in base units) per resident."""
         ledger = self.system.ledger
         return [
-            (p.name, p.address, ledger.functions.creditOf(p.address).call(),
-             ledger.functions.balanceOf(p.address).call())
+            (
+                p.name,
+                p.address,
+                ledger.functions.creditOf(p.address).call(),
+                ledger.functions.balanceOf(p.address).call(),
+            )
             for p in self.residents
         ]
 
@@ -74,18 +78,26 @@ def run_demo(
     decoder = decoder_for(artifacts)
     accounts = [Account.from_key(keccak(text=f"consensus-credit demo {i}")) for i in range(12)]
     fund(w3, [a.address for a in accounts], 10**21)
-    people = [Person(n, a, Transactor(w3, a, decoder, gas=3_000_000))
-              for n, a in zip(STAFF + RESIDENTS, accounts, strict=True)]
+    people = [
+        Person(n, a, Transactor(w3, a, decoder, gas=3_000_000))
+        for n, a in zip(STAFF + RESIDENTS, accounts, strict=True)
+    ]
     op, centre, sanitation, panel, expert, arbiter = people[:6]
     residents = people[6:]
     system = deploy_system(
-        op.tx, artifacts, ruleset,
+        op.tx,
+        artifacts,
+        ruleset,
         roles={
-            "REGISTRAR_ROLE": [op.address], "SUPERIOR_ROLE": [centre.address, sanitation.address],
-            "PUBLIC_PANEL_ROLE": [panel.address], "EXPERT_ROLE": [expert.address],
-            "ARBITER_ROLE": [arbiter.address], "MINTER_ROLE": [op.address],
+            "REGISTRAR_ROLE": [op.address],
+            "SUPERIOR_ROLE": [centre.address, sanitation.address],
+            "PUBLIC_PANEL_ROLE": [panel.address],
+            "EXPERT_ROLE": [expert.address],
+            "ARBITER_ROLE": [arbiter.address],
+            "MINTER_ROLE": [op.address],
         },
-        notice_period=settings.notice_seconds, epoch_length=settings.epoch_seconds,
+        notice_period=settings.notice_seconds,
+        epoch_length=settings.epoch_seconds,
     )
     ledger, domain = system.ledger, system.domain
     result = DemoResult(system, residents)
@@ -96,7 +108,9 @@ def run_demo(
     def now() -> int:
         return int(w3.eth.get_block("latest")["timestamp"])
 
-    def claim(p: Person, category: str, units: int, what: str, confirmers: list[tuple[Person, int]]) -> None:
+    def claim(
+        p: Person, category: str, units: int, what: str, confirmers: list[tuple[Person, int]]
+    ) -> None:
         cat = ruleset.category(category)
         nonce = ledger.functions.claimNonce(p.address).call()
         c = Claim(p.address, cat.id, units, now() - 3600, nonce, _evidence(what))
@@ -119,18 +133,35 @@ def run_demo(
     claim(ana, "community_service", 2, "street repairs", [(centre, SUPERIOR), (fang, PEER)])
     claim(eli, "volunteering", 2, "river clean-up", [(sanitation, SUPERIOR), (bo, PEER)])
     lit = ruleset.category("littering")
-    report = Report(sanitation.address, bo.address, lit.id, 1, now() - 600,
-                    ledger.functions.nonces(sanitation.address).call(), _evidence("photo 113"))
+    report = Report(
+        sanitation.address,
+        bo.address,
+        lit.id,
+        1,
+        now() - 600,
+        ledger.functions.nonces(sanitation.address).call(),
+        _evidence("photo 113"),
+    )
     rid = report.record_id(domain)
     ends = endorse(domain, [rid], [Endorser(centre.key, SUPERIOR), Endorser(panel.key, PUBLIC)])
-    op.tx.send(ledger.functions.relayReports([sign_report(sanitation.key, report, domain)], ends), gas=600_000)
-    say(f"  {bo.name}: a littering report by the sanitation dept, confirmed by the panel (-{lit.points_per_unit})")
+    op.tx.send(
+        ledger.functions.relayReports([sign_report(sanitation.key, report, domain)], ends),
+        gas=600_000,
+    )
+    say(
+        f"  {bo.name}: a littering report by the sanitation dept, confirmed by the panel "
+        f"(-{lit.points_per_unit})"
+    )
     bo.tx.send(ledger.functions.fileAppeal(rid, _evidence("it was the wind, see photo 114")))
     say(f"  {bo.name} appealed; the arbiter reviewed the evidence and overturned it")
-    arbiter.tx.send(ledger.functions.resolveAppeal(rid, True, _evidence("photo 114 shows the bin tipped over")))
+    arbiter.tx.send(
+        ledger.functions.resolveAppeal(rid, True, _evidence("photo 114 shows the bin tipped over"))
+    )
 
     time_travel(w3, settings.epoch_seconds)
-    earned = [p.address for p in residents if ledger.functions.epochEarnings(p.address, 0).call()[0]]
+    earned = [
+        p.address for p in residents if ledger.functions.epochEarnings(p.address, 0).call()[0]
+    ]
     op.tx.send(ledger.functions.mintRewards(0, earned), gas=2_000_000)
     say(f"Rewards for week 1 minted to {len(earned)} residents at the published rate")
     return result

@@ -67,13 +67,13 @@ class Confirmation(_Strict):
 
     def kind_weights(self) -> int:
         """The 4-bit-per-kind packing used on chain."""
-        return sum(self.weights.get(k.name.lower(), 0) << (4 * k) for k in EvaluatorKind)
+        return sum(self.weight_of(k) << (4 * k) for k in EvaluatorKind)
 
     def required_mask(self) -> int:
         return sum(1 << EvaluatorKind[k.upper()] for k in set(self.required_kinds))
 
     def weight_of(self, kind: EvaluatorKind) -> int:
-        return self.weights.get(kind.name.lower(), 0)
+        return next((w for k, w in self.weights.items() if k == kind.name.lower()), 0)
 
 
 class Category(_Strict):

@@ -17,12 +17,12 @@ library RuleWord {
     uint256 private constant _CAPPED = 1 << 62;
 
     /// @notice Packs a published rule into a half.
-    function pack(CategoryRule memory rule, uint16 expiryEpochs, uint16 version) internal pure returns (uint256) {
-        if (!rule.active) return uint256(version) << 80; // an inactive category keeps only its version
+    function pack(CategoryRule memory rule, uint16 expiry, uint16 ruleVersion) internal pure returns (uint256) {
+        if (!rule.active) return uint256(ruleVersion) << 80; // an inactive category keeps only its version
         return uint256(rule.pointsPerUnit) | (uint256(rule.maxUnits) << 16) | (uint256(rule.minConfirmations) << 24)
             | (uint256(rule.threshold) << 32) | (uint256(rule.kindWeights) << 40) | (uint256(rule.requiredKinds & 0xF) << 56)
             | (rule.negative ? _NEGATIVE : 0) | _ACTIVE | (rule.capPerEpoch != 0 ? _CAPPED : 0)
-            | (uint256(expiryEpochs) << 64) | (uint256(version) << 80);
+            | (uint256(expiry) << 64) | (uint256(ruleVersion) << 80);
     }
 
     /// @notice The half in force at `timestamp`.

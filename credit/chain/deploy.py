@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 
@@ -92,7 +93,10 @@ class System:
 
 
 def attach(w3: Web3, record: DeploymentRecord, artifacts: dict[str, Artifact]) -> System:
-    """Handles on an existing deployment; refuses a node whose chain id differs from the record's."""
+    """Handles on an existing deployment.
+
+    Refuses a node whose chain id differs from the record's.
+    """
     chain_id = w3.eth.chain_id
     if chain_id != record.chain_id:
         raise ChainError(
@@ -103,10 +107,18 @@ def attach(w3: Web3, record: DeploymentRecord, artifacts: dict[str, Artifact]) -
     return System(
         w3=w3,
         record=record,
-        rule_book=w3.eth.contract(address=record.contracts["RuleBook"].address, abi=rb.abi),
-        ledger=w3.eth.contract(address=record.contracts["CreditLedger"].address, abi=lg.abi),
+        rule_book=w3.eth.contract(
+            address=_checksum(record.contracts["RuleBook"].address), abi=rb.abi
+        ),
+        ledger=w3.eth.contract(
+            address=_checksum(record.contracts["CreditLedger"].address), abi=lg.abi
+        ),
         decoder=decoder_for(artifacts),
     )
+
+
+def _checksum(address: object) -> ChecksumAddress:
+    return Web3.to_checksum_address(str(address))
 
 
 def decoder_for(artifacts: dict[str, Artifact]) -> ErrorDecoder:
@@ -136,9 +148,9 @@ def deploy_system(
     me = deployer.address
     rb_art, lg_art = artifacts["RuleBook"], artifacts["CreditLedger"]
     rb_receipt = deployer.deploy(rb_art.abi, rb_art.bytecode, me, me, notice_period)
-    rule_book = w3.eth.contract(address=rb_receipt["contractAddress"], abi=rb_art.abi)
+    rule_book = w3.eth.contract(address=_checksum(rb_receipt["contractAddress"]), abi=rb_art.abi)
     lg_receipt = deployer.deploy(lg_art.abi, lg_art.bytecode, me, rule_book.address, epoch_length)
-    ledger = w3.eth.contract(address=lg_receipt["contractAddress"], abi=lg_art.abi)
+    ledger = w3.eth.contract(address=_checksum(lg_receipt["contractAddress"]), abi=lg_art.abi)
 
     for name, holders in (roles or {}).items():
         if name not in ROLE_NAMES:
@@ -163,12 +175,16 @@ def deploy_system(
         compiler=lg_art.compiler_version,
         contracts={
             "RuleBook": DeployedContract(
-                rule_book.address, rb_receipt["transactionHash"].to_0x_hex(),
-                rb_receipt["blockNumber"], abi_hash(rb_art.abi),
+                rule_book.address,
+                rb_receipt["transactionHash"].to_0x_hex(),
+                rb_receipt["blockNumber"],
+                abi_hash(rb_art.abi),
             ),
             "CreditLedger": DeployedContract(
-                ledger.address, lg_receipt["transactionHash"].to_0x_hex(),
-                lg_receipt["blockNumber"], abi_hash(lg_art.abi),
+                ledger.address,
+                lg_receipt["transactionHash"].to_0x_hex(),
+                lg_receipt["blockNumber"],
+                abi_hash(lg_art.abi),
             ),
         },
         epoch_length=epoch_length,

@@ -6,6 +6,7 @@ from typing import Any
 
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import Wei
 
 from credit.errors import ChainError
 
@@ -31,13 +32,14 @@ def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
 
 
 def time_travel(w3: Web3, seconds: int) -> int:
-    """Move the embedded chain's clock forward by ``seconds`` and mine a block; returns the new time.
+    """Move the chain's clock forward by ``seconds`` and mine a block; returns the new time.
 
     Works on eth-tester and on anvil (``evm_increaseTime``); tests use it instead of sleeping.
     """
     provider = w3.provider
     if isinstance(provider, EthereumTesterProvider):
         tester = provider.ethereum_tester
+        assert tester is not None
         target = int(w3.eth.get_block("latest")["timestamp"]) + seconds
         tester.time_travel(target)
         tester.mine_blocks(1)
@@ -51,5 +53,5 @@ def fund(w3: Web3, addresses: list[str], wei: int) -> None:
     """Send ``wei`` to each address from the node's first unlocked dev account (dev chains only)."""
     source = w3.eth.accounts[0]
     for address in addresses:
-        tx_hash = w3.eth.send_transaction({"from": source, "to": address, "value": wei})
+        tx_hash = w3.eth.send_transaction({"from": source, "to": address, "value": Wei(wei)})
         w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.01)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import ast
+from collections.abc import Iterable
 from typing import Any
 
 from eth_abi import decode
@@ -12,12 +12,12 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 
 from credit.errors import ChainError, ContractRevert
 
-# Errors thrown by OpenZeppelin libraries the contracts use; their ABIs list them too when reachable,
-# these are kept so a revert from a library is always named.
+# Solidity's built-in Error(string) and Panic(uint256); custom errors come from the ABIs.
 _EXTRA = [
     {"type": "error", "name": "Error", "inputs": [{"name": "message", "type": "string"}]},
     {"type": "error", "name": "Panic", "inputs": [{"name": "code", "type": "uint256"}]},
 ]
+
 
 def _canonical_type(param: dict[str, Any]) -> str:
     t = param["type"]
@@ -25,6 +25,7 @@ def _canonical_type(param: dict[str, Any]) -> str:
         inner = ",".join(_canonical_type(c) for c in param["components"])
         return f"({inner}){t[5:]}"
     return str(t)
+
 
 class ErrorDecoder:
     """Knows every custom error of a set of ABIs by its 4-byte selector."""
@@ -37,7 +38,9 @@ class ErrorDecoder:
                     continue
                 types = [_canonical_type(p) for p in item["inputs"]]
                 names = [p["name"] or f"arg{i}" for i, p in enumerate(item["inputs"])]
-                selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
+                selector = function_signature_to_4byte_selector(
+                    f"{item['name']}({','.join(types)})"
+                )
                 self._errors[selector] = (item["name"], types, names)
 
     def decode(self, data: bytes) -> ContractRevert:
@@ -58,6 +61,7 @@ class ErrorDecoder:
             return ChainError(f"the call failed: {exc}")
         return self.decode(data)
 
+
 def _revert_data(exc: BaseException) -> bytes | None:
     if isinstance(exc, ContractCustomError | ContractPanicError | ContractLogicError):
         raw = exc.data
@@ -74,10 +78,10 @@ def _revert_data(exc: BaseException) -> bytes | None:
         text = str(arg)
         marker = "execution reverted: b"
         if text.startswith(marker):
-
             value = ast.literal_eval(text[len(marker) - 1 :])
             return value if isinstance(value, bytes) else None
     return None
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, bytes):

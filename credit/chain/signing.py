@@ -35,7 +35,12 @@ class Claim:
 
     def message(self) -> dict[str, object]:
         return claim_message(
-            self.resident, self.category, self.units, self.occurred_at, self.evidence, self.nonce,
+            self.resident,
+            self.category,
+            self.units,
+            self.occurred_at,
+            self.evidence,
+            self.nonce,
             self.deadline,
         )
 
@@ -46,8 +51,15 @@ class Claim:
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         """The ``SignedClaim`` tuple for ``relayClaims``."""
         return (
-            to_checksum_address(self.resident), self.category, self.units, self.occurred_at,
-            self.deadline, self.nonce, self.evidence, sig.r, sig.vs,
+            to_checksum_address(self.resident),
+            self.category,
+            self.units,
+            self.occurred_at,
+            self.deadline,
+            self.nonce,
+            self.evidence,
+            sig.r,
+            sig.vs,
         )
 
 
@@ -81,8 +93,16 @@ class Report:
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         return (
-            to_checksum_address(self.reporter), to_checksum_address(self.resident), self.category,
-            self.units, self.occurred_at, self.deadline, self.nonce, self.evidence, sig.r, sig.vs,
+            to_checksum_address(self.reporter),
+            to_checksum_address(self.resident),
+            self.category,
+            self.units,
+            self.occurred_at,
+            self.deadline,
+            self.nonce,
+            self.evidence,
+            sig.r,
+            sig.vs,
         )
 
 
@@ -112,7 +132,9 @@ class Endorser:
         return address_of(self.private_key)
 
 
-def endorsement_digest(domain: Domain, record_ids: Sequence[bytes], kind: int, deadline: int) -> bytes:
+def endorsement_digest(
+    domain: Domain, record_ids: Sequence[bytes], kind: int, deadline: int
+) -> bytes:
     """What an evaluator signs to confirm ``record_ids`` (in batch order) as ``kind``."""
     return digest(domain, "Confirmation", confirmation_message(list(record_ids), kind, deadline))
 

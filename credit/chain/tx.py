@@ -55,7 +55,7 @@ class Transactor:
         params: dict[str, Any] = {"from": self.address, "value": value, "chainId": self._chain_id}
         if gas_limit is None:
             try:
-                gas_limit = int(fn.estimate_gas(params) * 1.25) + 10_000
+                gas_limit = int(fn.estimate_gas(params) * 1.25) + 10_000  # type: ignore[arg-type]
             except Exception as exc:  # the node reports the revert during estimation
                 raise self.decoder.from_exception(exc) from exc
         with self._lock:
@@ -63,7 +63,7 @@ class Transactor:
                 self._nonce = self.w3.eth.get_transaction_count(self.account.address, "pending")
             params.update(self._fees(), gas=gas_limit, nonce=self._nonce)
             tx = fn.build_transaction(params)  # type: ignore[arg-type]
-            signed = self.account.sign_transaction(tx)
+            signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
             try:
                 tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             except Exception as exc:
@@ -85,13 +85,15 @@ class Transactor:
         tip = 10**9
         return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
 
-    def _explain(self, fn: ContractFunction, params: dict[str, Any], receipt: TxReceipt) -> ChainError:
+    def _explain(
+        self, fn: ContractFunction, params: dict[str, Any], receipt: TxReceipt
+    ) -> ChainError:
         """Replay a failed transaction as a call on its parent block to learn the error."""
         call = {k: v for k, v in params.items() if k in ("from", "value", "gas")}
         if not hasattr(fn, "call"):
             return ChainError(
-                f"deployment {receipt['transactionHash'].hex()} failed after {receipt['gasUsed']} gas: "
-                "check the constructor arguments and the gas limit"
+                f"deployment {receipt['transactionHash'].hex()} failed after "
+                f"{receipt['gasUsed']} gas: check the constructor arguments and the gas limit"
             )
         try:
             fn.call(call, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
