@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
@@ -11,10 +12,18 @@ from web3.types import Wei
 from credit.errors import ChainError
 
 
-def embedded_web3(backend: Any | None = None) -> Web3:
-    """A Web3 on an in-process py-evm chain (eth-tester). ``backend`` defaults to a fresh one."""
+def embedded_web3(backend: Any | None = None, *, path: Path | None = None) -> Web3:
+    """A Web3 on an in-process py-evm chain (eth-tester).
+
+    With ``path`` the chain is kept in that SQLite file and resumes from it; otherwise it lives in
+    memory (``backend`` defaults to a fresh one).
+    """
     from eth_tester import EthereumTester, PyEVMBackend
 
+    if backend is None and path is not None:
+        from credit.chain.persistent import persistent_backend
+
+        backend = persistent_backend(path)
     tester = EthereumTester(backend or PyEVMBackend())
     return Web3(EthereumTesterProvider(tester))
 
