@@ -1,4 +1,4 @@
-"""Child process for the crash test: sends value transfers on a persistent chain, acknowledging each."""
+"""Crash-test child: sends transfers on a persistent chain and acknowledges each one."""
 
 from __future__ import annotations
 

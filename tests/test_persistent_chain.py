@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run_until(path: Path, kill_after_acks: int) -> int:
-    """Start the worker, SIGKILL it after ``kill_after_acks`` acknowledgements; return the last ack."""
+    """Run the worker, SIGKILL it after ``kill_after_acks`` acks; return the last acked value."""
     proc = subprocess.Popen(
         [*WORKER, str(path), "1000"], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )

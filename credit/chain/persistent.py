@@ -32,7 +32,8 @@ class SqliteDB(BaseDB):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
+                "CREATE TABLE IF NOT EXISTS kv"
+                " (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
             )
         except sqlite3.Error as exc:
             raise ChainError(f"cannot open the chain database {path}: {exc}") from exc
@@ -100,7 +101,7 @@ class SqliteAtomicDB(AtomicDB):
 
 
 def persistent_backend(path: Path) -> Any:
-    """An eth-tester PyEVMBackend whose chain lives in ``path`` (created, or resumed from its head)."""
+    """An eth-tester PyEVMBackend whose chain lives in ``path`` (created, or resumed at its head)."""
     from eth_tester import PyEVMBackend
     from eth_tester.backends.pyevm.main import (
         generate_genesis_state_for_keys,
