@@ -101,7 +101,7 @@ class SqliteAtomicDB(AtomicDB):
 
 
 def persistent_backend(path: Path) -> Any:
-    """An eth-tester PyEVMBackend whose chain lives in ``path`` (created, or resumed at its head)."""
+    """An eth-tester PyEVMBackend keeping its chain in ``path`` (created, or resumed)."""
     from eth_tester import PyEVMBackend
     from eth_tester.backends.pyevm.main import (
         generate_genesis_state_for_keys,
