@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.stamp
 
 .DEFAULT_GOAL := test
-.PHONY: install compile test lint demo bench-gas bench clean
+.PHONY: install compile test lint demo bench-gas gas-snapshot bench clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -41,7 +41,11 @@ demo: install
 	$(PY) -m credit demo
 
 bench-gas: install
-	$(PY) bench/bench_gas.py
+	$(PY) -m bench.bench_gas
+
+# Rewrite the committed gas snapshot (tests/test_gas_snapshot.py compares against it).
+gas-snapshot: install
+	$(PY) -m bench.bench_gas --snapshot
 
 bench: bench-gas
 

@@ -71,6 +71,7 @@ class City:
 
     w3: Web3
     system: System
+    ruleset: RuleSet
     officials: dict[str, Actor]
     cast: list[Actor]
     background: int
@@ -88,7 +89,7 @@ class City:
         return self.system.domain
 
     def __getattr__(self, name: str) -> Actor:  # city.superior, city.minter, ...
-        officials = self.__dict__.get("officials", {})
+        officials: dict[str, Actor] = self.__dict__.get("officials", {})
         if name in officials:
             return officials[name]
         raise AttributeError(name)
@@ -199,11 +200,13 @@ def build_city(
         epoch_length=EPOCH,
     )
     fund(w3, [a.address for a in actors[1:]], 10**21)
-    city = City(w3, system, officials, cast, background)
+    city = City(w3, system, ruleset, officials, cast, background)
     city.register([r.address for r in cast])
     others = [account_address(b"background", i) for i in range(background)]
     for start in range(0, background, REGISTER_BATCH):
         city.register(others[start : start + REGISTER_BATCH])
+    if others and not city.ledger.functions.isResident(others[-1]).call():
+        raise RuntimeError("the background residents were not all registered")
     _give_history(city)
     return city
 
