@@ -50,12 +50,13 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     bytes32 private constant _CONFIRMATION_TYPEHASH =
         keccak256("Confirmation(bytes32[] records,uint8 kind,uint48 deadline)");
     bytes32 private constant _APPEAL_TYPEHASH =
-        keccak256("Appeal(bytes32 recordId,bytes32 statement,uint32 nonce,uint48 deadline)");
+        keccak256("Appeal(bytes32 recordId,bytes32 statement,uint256 nonce,uint48 deadline)");
 
     uint256 private constant _MAX_BATCH = 256;
     uint256 private constant _MAX_ENDORSEMENTS = 64;
-    // Tally word of one record in a batch: weight in bits 0-15, confirmations in 16-23, kinds in 24-31.
+    // Tally of one record: weight in bits 0-15, confirmations in 16-31, kinds present in 32-35.
     uint256 private constant _ONE_CONFIRMATION = 1 << 16;
+    uint256 private constant _KINDS_SHIFT = 32;
 
     /// @dev One record on its way to the books, whichever path it came by.
     struct Rec {
@@ -81,6 +82,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint48 occurredAt;
         uint32 kindCounts; // 8 bits of confirmation count per EvaluatorKind
         bool violation;
+        address reporter; // who reported a violation (may not confirm it); zero for claims
         bytes32 evidence;
     }
 
@@ -185,7 +187,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             (ids[i], subjects[i]) = (id, c.resident);
             rules[i] = i > 0 && c.category == claims[i - 1].category ? rules[i - 1] : _ruleOf(c.category, false);
         }
-        uint256[] memory tallies = _tally(ids, subjects, rules, endorsements);
+        uint256[] memory tallies = _tally(ids, subjects, new address[](0), rules, endorsements);
         uint24 epoch = _epochNow();
         for (uint256 i = 0; i < n; ++i) {
             SignedClaim calldata c = claims[i];
@@ -205,6 +207,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
         bytes32[] memory ids = new bytes32[](n);
         address[] memory subjects = new address[](n);
+        address[] memory reporters = new address[](n);
         uint256[] memory rules = new uint256[](n);
         for (uint256 i = 0; i < n; ++i) {
             SignedReport calldata c = reports[i];
@@ -214,9 +217,9 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
                 _reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
             _checkSigner(ECDSA.recover(id, c.r, c.vs), c.reporter);
             _useCheckedNonce(c.reporter, c.nonce);
-            (ids[i], subjects[i], rules[i]) = (id, c.resident, _ruleOf(c.category, true));
+            (ids[i], subjects[i], reporters[i], rules[i]) = (id, c.resident, c.reporter, _ruleOf(c.category, true));
         }
-        uint256[] memory tallies = _tally(ids, subjects, rules, endorsements);
+        uint256[] memory tallies = _tally(ids, subjects, reporters, rules, endorsements);
         uint24 epoch = _epochNow();
         for (uint256 i = 0; i < n; ++i) {
             SignedReport calldata c = reports[i];
@@ -240,7 +243,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             ++r.nonce; // see relayClaims
         }
         _residents[msg.sender] = r.encode();
-        _pending[recordId] = Pending(msg.sender, category, units, occurredAt, 0, false, evidence);
+        _pending[recordId] = Pending(msg.sender, category, units, occurredAt, 0, false, address(0), evidence);
         emit ClaimSubmitted(recordId, msg.sender, category, units, occurredAt, evidence);
     }
 
@@ -254,7 +257,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         _checkShape(category, units, occurredAt, _ruleOf(category, true));
         uint32 nonce = uint32(_useNonce(msg.sender));
         recordId = _reportId(msg.sender, resident, category, units, occurredAt, evidence, nonce, 0);
-        _pending[recordId] = Pending(resident, category, units, occurredAt, 0, true, evidence);
+        _pending[recordId] = Pending(resident, category, units, occurredAt, 0, true, msg.sender, evidence);
         emit ViolationReported(recordId, resident, msg.sender, category, units, occurredAt, evidence);
     }
 
@@ -263,10 +266,14 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         Pending memory p = _pending[recordId];
         if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
         _checkEvaluator(msg.sender, uint8(kind));
-        if (msg.sender == p.resident) revert LedgerSelfConfirmation(recordId, msg.sender);
+        if (msg.sender == p.resident || msg.sender == p.reporter) revert LedgerSelfConfirmation(recordId, msg.sender);
         if (_confirmedBy[recordId][msg.sender]) revert LedgerAlreadyConfirmed(recordId, msg.sender);
         _confirmedBy[recordId][msg.sender] = true;
-        // Counts per kind, weighed under the rule in force when the quorum is evaluated.
+        // Counts per kind (8 bits each, refused beyond 255), weighed under the rule in force when
+        // the quorum is evaluated.
+        if (uint8(p.kindCounts >> (8 * uint8(kind))) == type(uint8).max) {
+            revert LedgerTooManyConfirmations(recordId, kind);
+        }
         uint32 kindCounts = p.kindCounts + uint32(1 << (8 * uint8(kind)));
         emit ConfirmationRecorded(recordId, msg.sender, kind);
 
@@ -289,7 +296,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     }
 
     /// @inheritdoc ICreditLedger
-    function fileAppealBySig(bytes32 recordId, bytes32 statement, uint32 nonce, uint48 deadline, bytes32 r, bytes32 vs)
+    function fileAppealBySig(bytes32 recordId, bytes32 statement, uint256 nonce, uint48 deadline, bytes32 r, bytes32 vs)
         external
     {
         _checkDeadline(deadline);
@@ -298,12 +305,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         bytes32 digest =
             _hashTypedDataV4(keccak256(abi.encode(_APPEAL_TYPEHASH, recordId, statement, nonce, deadline)));
         _checkSigner(ECDSA.recover(digest, r, vs), resident);
-        Resident memory state = _residents[resident].decode();
-        if (nonce != state.nonce) revert LedgerInvalidNonce(resident, state.nonce, nonce);
-        unchecked {
-            ++state.nonce; // see relayClaims
-        }
-        _residents[resident] = state.encode();
+        // The account nonce (as for permits), so an appeal never invalidates pending signed claims.
+        _useCheckedNonce(resident, nonce);
         _fileAppeal(resident, recordId, statement);
     }
 
@@ -406,12 +409,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     function pendingRecord(bytes32 recordId)
         external
         view
-        returns (address resident, uint16 category, uint16 units, uint16 weight, uint8 confirmations, uint8 kindsPresent)
+        returns (address resident, uint16 category, uint16 units, uint16 weight, uint16 confirmations, uint8 kindsPresent)
     {
         Pending memory p = _pending[recordId];
         if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
         uint256 tally = _tallyFromCounts(p.kindCounts, _ruleOf(p.category, p.violation));
-        return (p.resident, p.category, p.units, uint16(tally), uint8(tally >> 16), uint8(tally >> 24));
+        return (p.resident, p.category, p.units, uint16(tally), uint16(tally >> 16), uint8(tally >> _KINDS_SHIFT));
     }
 
     /// @inheritdoc ICreditLedger
@@ -552,7 +555,15 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     // ================================================================ internals: checks
 
     /// @dev Verifies every endorsement and adds its evaluator to the tally of each record it names.
-    function _tally(bytes32[] memory ids, address[] memory subjects, uint256[] memory rules, Endorsement[] calldata endorsements)
+    /// Nobody confirms a record about themselves, nor a violation they reported (`reporters` is
+    /// empty for claims).
+    function _tally(
+        bytes32[] memory ids,
+        address[] memory subjects,
+        address[] memory reporters,
+        uint256[] memory rules,
+        Endorsement[] calldata endorsements
+    )
         private
         view
         returns (uint256[] memory tallies)
@@ -573,10 +584,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             previous = evaluator;
             uint256 kind = e.kind;
             _checkEvaluator(evaluator, uint8(kind));
-            uint256 kindBit = 1 << (24 + kind);
+            uint256 kindBit = 1 << (_KINDS_SHIFT + kind);
             for (uint256 i = 0; i < n; ++i) {
                 if ((mask >> i) & 1 == 0) continue;
-                if (subjects[i] == evaluator) revert LedgerSelfConfirmation(ids[i], evaluator);
+                if (subjects[i] == evaluator || (reporters.length != 0 && reporters[i] == evaluator)) {
+                    revert LedgerSelfConfirmation(ids[i], evaluator);
+                }
                 uint256 weight = rules[i].weightOf(kind);
                 // A kind that does not count for this category adds nothing. At most 64 endorsements
                 // of weight <= 15 each: the weight (16 bits) and count (8 bits) fields cannot overflow.
@@ -613,19 +626,19 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             uint256 count = uint8(kindCounts >> (8 * kind));
             uint256 weight = rule.weightOf(kind);
             if (count == 0 || weight == 0) continue;
-            tally = (tally + count * weight + count * _ONE_CONFIRMATION) | (1 << (24 + kind));
+            tally = (tally + count * weight + count * _ONE_CONFIRMATION) | (1 << (_KINDS_SHIFT + kind));
         }
     }
 
     function _quorumMet(uint256 rule, uint256 tally) private pure returns (bool) {
         uint256 required = rule.requiredKinds();
-        return uint16(tally) >= rule.threshold() && uint8(tally >> 16) >= rule.minConfirmations()
-            && (tally >> 24) & required == required;
+        return uint16(tally) >= rule.threshold() && uint16(tally >> 16) >= rule.minConfirmations()
+            && (tally >> _KINDS_SHIFT) & required == required;
     }
 
     function _checkQuorum(bytes32 id, uint256 rule, uint256 tally) private pure {
         if (!_quorumMet(rule, tally)) {
-            revert LedgerQuorumNotMet(id, uint16(tally), uint8(tally >> 16), uint8(tally >> 24));
+            revert LedgerQuorumNotMet(id, uint16(tally), uint16(tally >> 16), uint8(tally >> _KINDS_SHIFT));
         }
     }
 

@@ -45,7 +45,9 @@ interface ICreditLedger {
     error LedgerEvaluatorsNotSorted(address evaluator, address previous);
     /// @notice The evaluator does not hold the role of the kind it confirms as.
     error LedgerEvaluatorLacksRole(address evaluator, EvaluatorKind kind);
-    /// @notice Nobody may confirm a record about themselves.
+    /// @notice A kind's confirmation count of a pending record is at its maximum (255).
+    error LedgerTooManyConfirmations(bytes32 recordId, EvaluatorKind kind);
+    /// @notice Nobody may confirm a record about themselves, nor a violation they reported.
     error LedgerSelfConfirmation(bytes32 recordId, address evaluator);
     /// @notice The evaluator already confirmed this pending record.
     error LedgerAlreadyConfirmed(bytes32 recordId, address evaluator);
@@ -150,8 +152,9 @@ interface ICreditLedger {
     /// @notice Appeals a confirmed violation; only the resident it is about, within the window.
     function fileAppeal(bytes32 recordId, bytes32 statement) external;
 
-    /// @notice {fileAppeal} relayed with the resident's EIP-712 signature (uses the claim nonce).
-    function fileAppealBySig(bytes32 recordId, bytes32 statement, uint32 nonce, uint48 deadline, bytes32 r, bytes32 vs)
+    /// @notice {fileAppeal} relayed with the resident's EIP-712 signature. Uses the account nonce of
+    /// {nonces} (shared with permits), never the claim nonce, so pending claims stay valid.
+    function fileAppealBySig(bytes32 recordId, bytes32 statement, uint256 nonce, uint48 deadline, bytes32 r, bytes32 vs)
         external;
 
     /// @notice Decides an appeal. Only the arbiter role. Overturning restores the deduction exactly.
@@ -192,7 +195,7 @@ interface ICreditLedger {
     function pendingRecord(bytes32 recordId)
         external
         view
-        returns (address resident, uint16 category, uint16 units, uint16 weight, uint8 confirmations, uint8 kindsPresent);
+        returns (address resident, uint16 category, uint16 units, uint16 weight, uint16 confirmations, uint8 kindsPresent);
 
     /// @notice The EIP-712 id of a claim (also its record id once credited).
     function claimId(

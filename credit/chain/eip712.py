@@ -51,7 +51,7 @@ TYPES: dict[str, list[dict[str, str]]] = {
     "Appeal": [
         {"name": "recordId", "type": "bytes32"},
         {"name": "statement", "type": "bytes32"},
-        {"name": "nonce", "type": "uint32"},
+        {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint48"},
     ],
 }
