@@ -1,0 +1,116 @@
+"""Typed ledger facts: what the chain says, as plain values.
+
+The indexer builds them from its database, the auditor from a replay of the chain; the notices
+engine and the auditor's checks are pure functions over them. Addresses are lower-case hex strings,
+ids and hashes ``0x``-prefixed hex, times unix seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ViolationStatus(StrEnum):
+    RECORDED = "recorded"
+    APPEALED = "appealed"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where on chain a fact comes from."""
+
+    tx_hash: str
+    block_number: int
+    log_index: int
+    block_time: int
+
+
+@dataclass(frozen=True)
+class CreditRecord:
+    """A ``RecordCredited`` event."""
+
+    record_id: str
+    resident: str
+    category: int
+    units: int
+    points: int
+    rule_version: int
+    epoch: int
+    at: Evidence
+
+
+@dataclass(frozen=True)
+class ViolationRecord:
+    """A ``ViolationRecorded`` event and what happened to it since."""
+
+    record_id: str
+    resident: str
+    category: int
+    units: int
+    points: int
+    deducted: int
+    rule_version: int
+    appeal_deadline: int
+    status: ViolationStatus
+    at: Evidence
+    resolved_at: Evidence | None = None
+
+
+@dataclass(frozen=True)
+class PendingClaim:
+    """A claim submitted directly on chain that has not reached its quorum yet."""
+
+    record_id: str
+    resident: str
+    category: int
+    units: int
+    confirmations: tuple[tuple[str, int], ...]  # (evaluator, EvaluatorKind)
+    at: Evidence
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """A ``CreditExpired`` event."""
+
+    resident: str
+    amount: int
+    last_active_epoch: int
+    at: Evidence
+
+
+@dataclass(frozen=True)
+class RewardPayment:
+    """A ``RewardMinted`` event."""
+
+    resident: str
+    epoch: int
+    points: int
+    amount: int
+    at: Evidence
+
+
+@dataclass(frozen=True)
+class LedgerFacts:
+    """Everything known about the ledger up to block ``as_of_block`` (time ``as_of_time``)."""
+
+    as_of_block: int
+    as_of_time: int
+    epoch_length: int
+    genesis: int
+    residents: tuple[str, ...] = ()
+    credits: tuple[CreditRecord, ...] = ()
+    violations: tuple[ViolationRecord, ...] = ()
+    pending: tuple[PendingClaim, ...] = ()
+    expiries: tuple[Expiry, ...] = ()
+    rewards: tuple[RewardPayment, ...] = ()
+    rule_versions: dict[int, str] = field(default_factory=dict)  # version -> content hash
+
+    def epoch_at(self, timestamp: int) -> int:
+        return max(0, (timestamp - self.genesis) // self.epoch_length)
+
+    @property
+    def current_epoch(self) -> int:
+        return self.epoch_at(self.as_of_time)

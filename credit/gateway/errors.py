@@ -1,0 +1,88 @@
+"""Domain errors of the gateway, and the one place that maps errors to HTTP responses.
+
+Every 4xx has the same envelope: ``{"error": {"code": ..., "message": ..., "details": ...}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from credit.errors import AuthError, ChainError, ContractRevert, CreditError, RuleError
+
+
+class ApiError(CreditError):
+    """An error with an explicit HTTP status and a stable machine-readable code."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.details = details
+
+
+class NotFound(ApiError):
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(404, "not_found", message, details)
+
+
+class Forbidden(ApiError):
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(403, "forbidden", message, details)
+
+
+class Conflict(ApiError):
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(409, "conflict", message, details)
+
+
+def envelope(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map domain errors to HTTP; nothing else in the gateway knows status codes."""
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return envelope(exc.status, exc.code, str(exc), exc.details)
+
+    @app.exception_handler(AuthError)
+    async def _auth(_: Request, exc: AuthError) -> JSONResponse:
+        return envelope(401, "unauthorized", str(exc))
+
+    @app.exception_handler(RuleError)
+    async def _rule(_: Request, exc: RuleError) -> JSONResponse:
+        return envelope(422, "rule_violation", str(exc))
+
+    @app.exception_handler(ContractRevert)
+    async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
+        return envelope(422, "contract_revert", str(exc), {"error": exc.name, "args": exc.args})
+
+    @app.exception_handler(ChainError)
+    async def _chain(_: Request, exc: ChainError) -> JSONResponse:
+        return envelope(503, "chain_unavailable", str(exc))
+
+    @app.exception_handler(CreditError)
+    async def _credit(_: Request, exc: CreditError) -> JSONResponse:
+        return envelope(400, "bad_request", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return envelope(422, "invalid_request", "the request does not match the schema", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return envelope(exc.status_code, code, str(exc.detail), headers=exc.headers)

@@ -1,0 +1,1 @@
+"""Imports every table module so that ``metadata`` knows all tables."""
