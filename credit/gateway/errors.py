@@ -40,7 +40,9 @@ class Conflict(ApiError):
         super().__init__(409, "conflict", message, details)
 
 
-def envelope(status: int, code: str, message: str, details: Any = None, headers: Any = None) -> JSONResponse:
+def envelope(
+    status: int, code: str, message: str, details: Any = None, headers: Any = None
+) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": details}}
     return JSONResponse(status_code=status, content=body, headers=headers)
 

@@ -1,0 +1,154 @@
+"""Evidence a resident attaches to a claim, kept off chain by the gateway.
+
+On chain there is only ``keccak256(salt || content)``: without the salt nobody can link the
+commitment to any content. Erasing removes the content and the salt, so after erasure the
+commitment can no longer be linked to anything, by anyone, including the gateway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from eth_utils import keccak
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+
+from credit.gateway.errors import ApiError, Forbidden, NotFound
+from credit.store.evidence_tables import evidence
+
+# Roles whose holders may read evidence to decide on a confirmation or an appeal. Peers may not:
+# evidence can be personal, and a peer confirms what they saw, not what was uploaded.
+READER_ROLES = frozenset({"SUPERIOR_ROLE", "PUBLIC_PANEL_ROLE", "EXPERT_ROLE", "ARBITER_ROLE"})
+ALLOWED_TYPES = frozenset(
+    {"text/plain", "image/png", "image/jpeg", "application/pdf", "application/octet-stream"}
+)
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    id: str
+    owner: str
+    commitment: str
+    media_type: str
+    size: int
+    created_at: datetime
+    erased_at: datetime | None
+
+    def public(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "owner": self.owner,
+            "commitment": self.commitment,
+            "media_type": self.media_type,
+            "size": self.size,
+            "created_at": self.created_at.isoformat(),
+            "erased": self.erased_at is not None,
+        }
+
+
+def commitment_of(salt: bytes, content: bytes) -> str:
+    """The on-chain commitment: keccak256(salt || content)."""
+    return "0x" + keccak(salt + content).hex()
+
+
+class EvidenceStore:
+    """Evidence files under ``directory``, their salts and commitments in the database."""
+
+    def __init__(self, engine: Engine, directory: Path, max_bytes: int) -> None:
+        self.engine = engine
+        self.directory = directory
+        self.max_bytes = max_bytes
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def put(self, owner: str, content: bytes, media_type: str) -> EvidenceRecord:
+        """Store ``content`` for ``owner`` and return its record (with the commitment)."""
+        if len(content) > self.max_bytes:
+            raise ApiError(
+                413, "payload_too_large", f"evidence is limited to {self.max_bytes} bytes"
+            )
+        if not content:
+            raise ApiError(422, "empty_evidence", "the evidence is empty")
+        if media_type not in ALLOWED_TYPES:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"evidence must be one of {', '.join(sorted(ALLOWED_TYPES))}",
+            )
+        salt = secrets.token_bytes(32)
+        ident = secrets.token_hex(16)
+        now = datetime.now(UTC)
+        path = self._path(ident)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)  # the file exists before the row that points at it
+        row = {
+            "id": ident,
+            "owner": owner.lower(),
+            "commitment": commitment_of(salt, content),
+            "salt": salt,
+            "media_type": media_type,
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "created_at": now,
+            "erased_at": None,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(insert(evidence).values(**row))
+        return self._record(row)
+
+    def get(self, ident: str) -> EvidenceRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(evidence).where(evidence.c.id == ident)).mappings().first()
+        if row is None:
+            raise NotFound(f"no evidence {ident}")
+        return self._record(dict(row))
+
+    def read(
+        self, ident: str, viewer: str, viewer_roles: frozenset[str]
+    ) -> tuple[EvidenceRecord, bytes, bytes]:
+        """Content and salt for the owner or an official evaluator; erased evidence is gone."""
+        record = self.get(ident)
+        if viewer.lower() != record.owner and not (viewer_roles & READER_ROLES):
+            raise Forbidden(
+                "only the resident who uploaded it and official evaluators may read evidence"
+            )
+        if record.erased_at is not None:
+            raise ApiError(410, "erased", "the resident erased this evidence")
+        with self.engine.connect() as conn:
+            salt = conn.execute(select(evidence.c.salt).where(evidence.c.id == ident)).scalar_one()
+        return record, self._path(ident).read_bytes(), bytes(salt)
+
+    def erase(self, ident: str, owner: str) -> EvidenceRecord:
+        """Erase content and salt. Only the owner; idempotent."""
+        record = self.get(ident)
+        if owner.lower() != record.owner:
+            raise Forbidden("only the resident who uploaded evidence may erase it")
+        if record.erased_at is None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(evidence)
+                    .where(evidence.c.id == ident)
+                    .values(salt=None, sha256=None, erased_at=datetime.now(UTC))
+                )
+            self._path(ident).unlink(missing_ok=True)
+        return self.get(ident)
+
+    def _path(self, ident: str) -> Path:
+        return self.directory / f"{ident}.bin"
+
+    @staticmethod
+    def _record(row: dict[str, object]) -> EvidenceRecord:
+        return EvidenceRecord(
+            id=str(row["id"]),
+            owner=str(row["owner"]),
+            commitment=str(row["commitment"]),
+            media_type=str(row["media_type"]),
+            size=int(row["size"]),  # type: ignore[call-overload]
+            created_at=row["created_at"],  # type: ignore[arg-type]
+            erased_at=row["erased_at"],  # type: ignore[arg-type]
+        )
