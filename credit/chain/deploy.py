@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,7 @@ def deploy_system(
     epoch_length: int = 7 * 86400,
     rules_uri: str = "",
     git_commit: str = "",
+    on_step: Callable[[str, Any], None] | None = None,
 ) -> System:
     """Deploy RuleBook and CreditLedger, grant ``roles`` and publish ``ruleset`` as version 1.
 
@@ -146,28 +148,34 @@ def deploy_system(
     """
     w3 = deployer.w3
     me = deployer.address
+    step = on_step or (lambda _name, _receipt: None)
     rb_art, lg_art = artifacts["RuleBook"], artifacts["CreditLedger"]
     rb_receipt = deployer.deploy(rb_art.abi, rb_art.bytecode, me, me, notice_period)
+    step("deploy RuleBook", rb_receipt)
     rule_book = w3.eth.contract(address=_checksum(rb_receipt["contractAddress"]), abi=rb_art.abi)
     lg_receipt = deployer.deploy(lg_art.abi, lg_art.bytecode, me, rule_book.address, epoch_length)
+    step("deploy CreditLedger", lg_receipt)
     ledger = w3.eth.contract(address=_checksum(lg_receipt["contractAddress"]), abi=lg_art.abi)
 
     for name, holders in (roles or {}).items():
         if name not in ROLE_NAMES:
             raise ChainError(f"unknown role {name!r}: use one of {', '.join(ROLE_NAMES)}")
         for holder in holders:
-            deployer.send(ledger.functions.grantRole(role_id(name), holder), gas=120_000)
+            receipt = deployer.send(ledger.functions.grantRole(role_id(name), holder), gas=120_000)
+            step(f"grant {name} to {holder}", receipt)
 
-    deployer.send(rule_book.functions.bindLedger(ledger.address), gas=100_000)
+    step("bind ledger", deployer.send(rule_book.functions.bindLedger(ledger.address), gas=100_000))
     ids, rules = ruleset.onchain_categories()
-    deployer.send(
-        rule_book.functions.publish(ruleset.onchain_terms(), rules_uri, ids, rules), gas=3_000_000
-    )
+    publish = rule_book.functions.publish(ruleset.onchain_terms(), rules_uri, ids, rules)
+    step("publish rule set v1", deployer.send(publish, gas=3_000_000))
     if admin and admin.lower() != me.lower():
         admin_role = role_id("DEFAULT_ADMIN_ROLE")
         for contract in (rule_book, ledger):
-            deployer.send(contract.functions.grantRole(admin_role, admin), gas=120_000)
-            deployer.send(contract.functions.renounceRole(admin_role, me), gas=120_000)
+            grant = contract.functions.grantRole(admin_role, admin)
+            step(f"hand admin of {contract.address} to {admin}", deployer.send(grant, gas=120_000))
+            renounce = contract.functions.renounceRole(admin_role, me)
+            receipt = deployer.send(renounce, gas=120_000)
+            step(f"renounce deployer admin of {contract.address}", receipt)
 
     record = DeploymentRecord(
         network=network,

@@ -23,6 +23,14 @@ rules_app = typer.Typer(help="Rule sets: validate and hash.", no_args_is_help=Tr
 app.add_typer(rules_app, name="rules")
 console = Console(soft_wrap=True)
 
+from credit.cli import operate  # noqa: E402  (commands register on the apps above)
+
+app.command("deploy")(operate.deploy)
+app.command("status")(operate.status)
+app.add_typer(operate.roles_app, name="roles")
+app.add_typer(operate.residents_app, name="residents")
+rules_app.command("publish")(operate.rules_publish)
+
 
 @app.command()
 def demo(

@@ -1,0 +1,120 @@
+"""Deploying to a named network: idempotent, guarded by chain id, with a dry run."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+
+from credit.artifacts import Artifact
+from credit.chain import Transactor, attach, deploy_system, embedded_web3, fund
+from credit.chain.deploy import DeploymentRecord, System, decoder_for
+from credit.errors import ChainError
+from credit.ops.networks import Network
+from credit.ruleset import RuleSet
+from credit.settings import Settings
+
+DEPLOYMENTS_DIR = Path("deployments")
+
+
+@dataclass
+class DeployOutcome:
+    """What ``deploy`` did: ``deployed``, ``exists`` (nothing to do) or ``planned`` (dry run)."""
+
+    status: str
+    network: str
+    record: DeploymentRecord | None = None
+    steps: list[tuple[str, int]] = field(default_factory=list)  # (step, gas)
+    gas_price_wei: int | None = None
+
+    @property
+    def total_gas(self) -> int:
+        return sum(g for _, g in self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "network": self.network,
+            "chain_id": self.record.chain_id if self.record else None,
+            "contracts": {k: v.address for k, v in self.record.contracts.items()}
+            if self.record
+            else {},
+            "steps": [{"step": s, "gas": g} for s, g in self.steps],
+            "total_gas": self.total_gas,
+            "gas_price_wei": self.gas_price_wei,
+        }
+
+
+def deployment_file(network: Network, directory: Path = DEPLOYMENTS_DIR) -> Path:
+    return directory / f"{network.name}.json"
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def load_existing(w3: Any, path: Path, artifacts: dict[str, Artifact]) -> System | None:
+    """The deployment recorded in ``path`` if it is on this chain; refuses another chain."""
+    if not path.exists():
+        return None
+    record = DeploymentRecord.from_json(path.read_text(encoding="utf-8"))
+    system = attach(w3, record, artifacts)  # raises ChainError on a chain-id mismatch
+    for name, contract in record.contracts.items():
+        if not w3.eth.get_code(contract.address):
+            raise ChainError(
+                f"{path} says {name} is at {contract.address}, but there is no code there on this "
+                "chain (was the chain reset?): move the file away to deploy afresh"
+            )
+    return system
+
+
+def deploy(
+    w3: Any,
+    operator: Any,
+    artifacts: dict[str, Artifact],
+    ruleset: RuleSet,
+    network: Network,
+    settings: Settings,
+    *,
+    roles: dict[str, list[str]] | None = None,
+    admin: str | None = None,
+    dry_run: bool = False,
+    directory: Path = DEPLOYMENTS_DIR,
+) -> DeployOutcome:
+    """Deploy everything to ``network`` unless ``deployments/<network>.json`` has it already."""
+    path = deployment_file(network, directory)
+    existing = load_existing(w3, path, artifacts)
+    if existing is not None:
+        return DeployOutcome("exists", network.name, existing.record)
+    steps: list[tuple[str, int]] = []
+    kwargs: dict[str, Any] = {
+        "network": network.name,
+        "roles": roles or {},
+        "admin": admin,
+        "notice_period": settings.notice_seconds,
+        "epoch_length": settings.epoch_seconds,
+        "git_commit": git_commit(),
+        "on_step": lambda name, receipt: steps.append((name, int(receipt["gasUsed"]))),
+    }
+    if dry_run:
+        # Rehearse on a throw-away in-memory chain: the same bytecode and calls, measured gas.
+        rehearsal = embedded_web3()
+        fund(rehearsal, [operator.address], 10**22)
+        tx = Transactor(
+            rehearsal, Account.from_key(operator.key), decoder_for(artifacts), gas=3_000_000
+        )
+        deploy_system(tx, artifacts, ruleset, **kwargs)
+        return DeployOutcome("planned", network.name, None, steps, int(w3.eth.gas_price))
+    tx = Transactor(w3, operator, decoder_for(artifacts), gas=3_000_000 if network.dev else None)
+    system = deploy_system(tx, artifacts, ruleset, **kwargs)
+    system.record.save(path)
+    return DeployOutcome("deployed", network.name, system.record, steps)
