@@ -101,7 +101,7 @@ def test_csv_with_a_bad_line_changes_nothing(
 ) -> None:
     net = Network("embedded", dev=True)
     w3 = connect(net, settings)
-    account, outcome = _deploy(w3, net, settings, artifacts, ruleset, tmp_path)
+    account, _outcome = _deploy(w3, net, settings, artifacts, ruleset, tmp_path)
     from credit.ops.deploy import load_existing
 
     system = load_existing(w3, tmp_path / "embedded.json", artifacts)
