@@ -86,8 +86,13 @@ class World:
         if nonce is None:
             nonce = self.ledger.functions.claimNonce(resident.address).call()
         c = Claim(
-            resident.address, category, units,
-            self.now() - 60 if occurred_at is None else occurred_at, nonce, evidence, deadline,
+            resident.address,
+            category,
+            units,
+            self.now() - 60 if occurred_at is None else occurred_at,
+            nonce,
+            evidence,
+            deadline,
         )
         d = domain or self.system.domain
         return sign_claim((signer or resident).key, c, d), c.record_id(self.system.domain)
@@ -98,8 +103,15 @@ class World:
         nonce = kw.pop("nonce", None)
         if nonce is None:
             nonce = self.ledger.functions.nonces(reporter.address).call()
-        r = Report(reporter.address, resident.address, category, units,
-                   kw.pop("occurred_at", self.now() - 60), nonce, **kw)
+        r = Report(
+            reporter.address,
+            resident.address,
+            category,
+            units,
+            kw.pop("occurred_at", self.now() - 60),
+            nonce,
+            **kw,
+        )
         return sign_report(reporter.key, r, self.system.domain), r.record_id(self.system.domain)
 
     def endorse(
@@ -113,14 +125,27 @@ class World:
         items = [Endorser(e[0].key, e[1], e[2] if len(e) > 2 else None) for e in endorsers]  # type: ignore[misc]
         return endorse(domain or self.system.domain, list(ids), items, deadline)
 
-    def relay(self, claims: list[Any], endorsements: list[Any], *, by: Actor | None = None, gas: int = 12_000_000) -> Any:
-        return (by or self.operator).send(self.ledger.functions.relayClaims(claims, endorsements), gas=gas)
+    def relay(
+        self,
+        claims: list[Any],
+        endorsements: list[Any],
+        *,
+        by: Actor | None = None,
+        gas: int = 12_000_000,
+    ) -> Any:
+        return (by or self.operator).send(
+            self.ledger.functions.relayClaims(claims, endorsements), gas=gas
+        )
 
-    def credit_one(self, resident: Actor, category: int = 1, units: int = 1, **kw: Any) -> tuple[Any, bytes]:
+    def credit_one(
+        self, resident: Actor, category: int = 1, units: int = 1, **kw: Any
+    ) -> tuple[Any, bytes]:
         """Claim and confirm one record with a superior and a peer; returns (receipt, record id)."""
         signed, rid = self.claim(resident, category, units, **kw)
         peer = next(r for r in self.residents if r.address != resident.address)
-        receipt = self.relay([signed], self.endorse([rid], [(self.superior, SUPERIOR), (peer, PEER)]))
+        receipt = self.relay(
+            [signed], self.endorse([rid], [(self.superior, SUPERIOR), (peer, PEER)])
+        )
         return receipt, rid
 
     def credit(self, who: Actor | str) -> int:
@@ -148,30 +173,48 @@ ROLE_HOLDERS = {
     "ARBITER_ROLE": ["arbiter"],
     "MINTER_ROLE": ["minter"],
 }
-NAMES = ["operator", "registrar", "superior", "superior2", "panel", "panel2", "expert", "arbiter",
-         "minter", "outsider"]
+NAMES = [
+    "operator",
+    "registrar",
+    "superior",
+    "superior2",
+    "panel",
+    "panel2",
+    "expert",
+    "arbiter",
+    "minter",
+    "outsider",
+]
 
 
 def build_world(
     w3: Web3, artifacts: dict[str, Artifact], ruleset: RuleSet, *, residents: int = 6, seed: int = 1
 ) -> World:
-    """Deploy the system on ``w3`` with one actor per role and ``residents`` registered residents."""
+    """Deploy on ``w3`` with one actor per role and ``residents`` registered residents."""
     decoder = decoder_for(artifacts)
-    keys = [Account.from_key((seed * 1000 + i + 1).to_bytes(32, "big")) for i in range(len(NAMES) + residents)]
-    fund(w3, [k.address for k in keys], 10**22)
+    keys = [
+        Account.from_key((seed * 1000 + i + 1).to_bytes(32, "big"))
+        for i in range(len(NAMES) + residents)
+    ]
+    fund(w3, [k.address for k in keys], 10**20)
     actors = {
         name: Actor(name, bytes(k.key), k.address, Transactor(w3, k, decoder, gas=3_000_000))
         for name, k in zip(NAMES, keys, strict=False)
     }
     res = [
         Actor(f"resident{i}", bytes(k.key), k.address, Transactor(w3, k, decoder, gas=3_000_000))
-        for i, k in enumerate(keys[len(NAMES):])
+        for i, k in enumerate(keys[len(NAMES) :])
     ]
     for r in res:
         actors[r.name] = r
     roles = {role: [actors[n].address for n in holders] for role, holders in ROLE_HOLDERS.items()}
     system = deploy_system(
-        actors["operator"].tx, artifacts, ruleset, roles=roles, notice_period=NOTICE, epoch_length=EPOCH
+        actors["operator"].tx,
+        artifacts,
+        ruleset,
+        roles=roles,
+        notice_period=NOTICE,
+        epoch_length=EPOCH,
     )
     world = World(w3, system, ruleset, actors, res)
     world.registrar.send(world.ledger.functions.registerResidents([r.address for r in res]))
