@@ -38,3 +38,20 @@ def test_rules_check_on_a_broken_file_is_a_clear_error(tmp_path, capsys) -> None
 
 def test_unknown_command_exits_non_zero() -> None:
     assert main(["no-such-command"]) == 2
+
+
+def test_keys_new_writes_an_encrypted_keystore_and_never_overwrites(
+    tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from eth_account import Account
+
+    path = tmp_path / "operator.json"
+    monkeypatch.setenv("TEST_KEY_PASSWORD", "correct horse battery staple")
+    assert main(["keys", "new", str(path), "--password-env", "TEST_KEY_PASSWORD"]) == 0
+    address = capsys.readouterr().out.split()[2]
+    key = Account.decrypt(path.read_text(), "correct horse battery staple")
+    assert Account.from_key(key).address == address
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert main(["keys", "new", str(path), "--password-env", "TEST_KEY_PASSWORD"]) == 1
+    monkeypatch.setenv("SHORT", "short")
+    assert main(["keys", "new", str(tmp_path / "k2.json"), "--password-env", "SHORT"]) == 1

@@ -29,6 +29,7 @@ app.command("deploy")(operate.deploy)
 app.command("status")(operate.status)
 app.add_typer(operate.roles_app, name="roles")
 app.add_typer(operate.residents_app, name="residents")
+app.add_typer(operate.keys_app, name="keys")
 rules_app.command("publish")(operate.rules_publish)
 
 

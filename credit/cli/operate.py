@@ -231,3 +231,35 @@ def status(
 
     system, _ = _system(network, rpc_url, chain_id)
     _emit(get_status(system), json_output, lambda d: console.print_json(json.dumps(d, default=str)))
+
+
+keys_app = typer.Typer(
+    help="Operator and gateway keys (encrypted keystores).", no_args_is_help=True
+)
+
+
+@keys_app.command("new")
+def keys_new(
+    path: Path,
+    password_env: Annotated[
+        str | None, typer.Option(help="read the password from this environment variable")
+    ] = None,
+) -> None:
+    """Create a new key in an encrypted keystore file (scrypt); prints its address only."""
+    import os
+
+    from eth_account import Account
+
+    if path.exists():
+        raise CreditError(f"{path} exists: refusing to overwrite a key")
+    password = (
+        os.environ.get(password_env, "")
+        if password_env
+        else typer.prompt("Keystore password", hide_input=True, confirmation_prompt=True)
+    )
+    if len(password) < 12:
+        raise CreditError("use a password of at least 12 characters")
+    account = Account.create()
+    path.write_text(json.dumps(Account.encrypt(account.key, password)), encoding="utf-8")
+    path.chmod(0o600)
+    console.print(f"new key {account.address} saved to {path} (mode 600)")
