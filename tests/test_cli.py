@@ -15,7 +15,7 @@ def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     # Ana: 3 h volunteering (10/h) + 2 community-service sessions (15 each)
     assert rows["Ana"]["credit"] == 60
-    # Bo: 2 h volunteering; the littering deduction (-20) was overturned on appeal, so restored exactly
+    # Bo: 2 h volunteering; the littering deduction (-20) was overturned, so restored exactly
     assert rows["Bo"]["credit"] == 20
     # week-1 rewards at 0.1 CCR per point; Eli earned only in week 2, so nothing yet
     assert int(rows["Ana"]["reward_wei"]) == 30 * 10**17
