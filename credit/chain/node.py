@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,20 @@ def embedded_web3(backend: Any | None = None, *, path: Path | None = None) -> We
 
         backend = persistent_backend(path)
     tester = EthereumTester(backend or PyEVMBackend())
-    return Web3(EthereumTesterProvider(tester))
+    return Web3(LockedTesterProvider(tester))
+
+
+class LockedTesterProvider(EthereumTesterProvider):
+    """eth-tester is not thread-safe: one lock serialises every request (the gateway's relayer,
+    indexer and request handlers share one embedded chain). Real nodes need no such lock."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.RLock()
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        with self._lock:
+            return super().make_request(method, params)
 
 
 def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
@@ -49,9 +63,11 @@ def time_travel(w3: Web3, seconds: int) -> int:
     if isinstance(provider, EthereumTesterProvider):
         tester = provider.ethereum_tester
         assert tester is not None
-        target = int(w3.eth.get_block("latest")["timestamp"]) + seconds
-        tester.time_travel(target)
-        tester.mine_blocks(1)
+        lock = getattr(provider, "_lock", threading.RLock())
+        with lock:
+            target = int(w3.eth.get_block("latest")["timestamp"]) + seconds
+            tester.time_travel(target)
+            tester.mine_blocks(1)
         return target
     w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]

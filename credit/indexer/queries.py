@@ -1,0 +1,218 @@
+"""Reads served from the index: ledger facts, a resident's credit, records and earnings.
+
+Every read is bounded by the cursor (the last fully indexed block), so callers never see half a
+page, and "now" is that block's time: the same database gives the same answers, whatever the wall
+clock says (notices must be recomputable by an auditor). A resident's read is one indexed query on
+``index_events.resident``; rule versions and whole-ledger facts are cached per cursor position.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from credit.facts import LedgerFacts
+from credit.indexer.fold import (
+    ResidentCredit,
+    RuleVersion,
+    Schedule,
+    StoredEvent,
+    fold_credit,
+    fold_facts,
+    records_view,
+)
+from credit.store.index_tables import index_blocks, index_cursor, index_events
+
+_COLUMNS = (
+    index_events.c.name,
+    index_events.c.args,
+    index_events.c.block_number,
+    index_events.c.log_index,
+    index_events.c.tx_hash,
+    index_events.c.block_time,
+)
+
+
+def _stored(rows: Iterable[Any]) -> list[StoredEvent]:
+    return [
+        StoredEvent(
+            r.name,
+            json.loads(r.args),
+            int(r.block_number),
+            int(r.log_index),
+            r.tx_hash,
+            int(r.block_time),
+        )
+        for r in rows
+    ]
+
+
+class IndexReader:
+    """Query functions over the index tables of the ledger at ``ledger``."""
+
+    def __init__(self, engine: Engine, ledger: str, epoch_length: int, genesis: int) -> None:
+        self.engine = engine
+        self.ledger = ledger.lower()
+        self.schedule = Schedule(epoch_length, genesis)
+        self._cache_lock = threading.Lock()
+        self._versions: tuple[tuple[int, str | None], list[RuleVersion]] | None = None
+        self._facts: tuple[tuple[int, str | None, int], LedgerFacts] | None = None
+
+    def invalidate(self) -> None:
+        """Forget cached reads (called after every write; reads also key caches by the cursor)."""
+        with self._cache_lock:
+            self._versions = None
+            self._facts = None
+
+    # ------------------------------------------------------------------ position
+    def position(self, conn: Connection | None = None) -> tuple[int, str | None, int]:
+        """``(block number, block hash, block time)`` of the last fully indexed block."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.position(c)
+        row = conn.execute(
+            select(index_cursor.c.block_number, index_cursor.c.block_hash, index_blocks.c.timestamp)
+            .select_from(
+                index_cursor.outerjoin(
+                    index_blocks, index_blocks.c.number == index_cursor.c.block_number
+                )
+            )
+            .where(index_cursor.c.id == 1)
+        ).first()
+        if row is None:
+            return -1, None, self.schedule.genesis
+        return int(row.block_number), row.block_hash, int(row.timestamp or self.schedule.genesis)
+
+    def status(self) -> dict[str, Any]:
+        """Where the index stands: block, hash, time and epoch."""
+        number, block_hash, at = self.position()
+        return {
+            "block_number": number,
+            "block_hash": block_hash,
+            "block_time": at,
+            "epoch": self.schedule.epoch_at(at),
+        }
+
+    # ------------------------------------------------------------------ whole ledger
+    def facts(self, as_of_block: int | None = None) -> LedgerFacts:
+        """Every ledger fact up to ``as_of_block`` (default and at most: the cursor)."""
+        with self.engine.connect() as conn:
+            number, block_hash, at = self.position(conn)
+            if as_of_block is not None and as_of_block < number:
+                number = as_of_block
+                at = (
+                    conn.execute(
+                        select(index_blocks.c.timestamp)
+                        .where(index_blocks.c.number <= number)
+                        .order_by(index_blocks.c.number.desc())
+                        .limit(1)
+                    ).scalar()
+                    or self.schedule.genesis
+                )
+            key = (number, block_hash, int(at))
+            cached = self._facts
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            rows = conn.execute(
+                select(*_COLUMNS)
+                .where(index_events.c.block_number <= number)
+                .order_by(index_events.c.block_number, index_events.c.log_index)
+            )
+            facts = fold_facts(
+                _stored(rows), as_of_block=number, as_of_time=int(at), schedule=self.schedule
+            )
+        with self._cache_lock:
+            self._facts = (key, facts)
+        return facts
+
+    def rule_versions(self, conn: Connection | None = None) -> list[RuleVersion]:
+        """Published rule versions (with the terms credit expiry needs), oldest first."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.rule_versions(c)
+        number, block_hash, _ = self.position(conn)
+        cached = self._versions
+        if cached is not None and cached[0] == (number, block_hash):
+            return cached[1]
+        rows = conn.execute(
+            select(index_events.c.args)
+            .where(index_events.c.name == "RuleSetPublished", index_events.c.block_number <= number)
+            .order_by(index_events.c.block_number, index_events.c.log_index)
+        )
+        versions = []
+        for (raw,) in rows:
+            args = json.loads(raw)
+            terms = args["terms"]
+            versions.append(
+                RuleVersion(
+                    int(args["ruleVersion"]),
+                    args["contentHash"],
+                    int(terms["effectiveAt"]),
+                    int(terms["expiryEpochs"]),
+                )
+            )
+        with self._cache_lock:
+            self._versions = ((number, block_hash), versions)
+        return versions
+
+    # ------------------------------------------------------------------ one resident
+    def _resident_events(self, conn: Connection, address: str, number: int) -> list[StoredEvent]:
+        rows = conn.execute(
+            select(*_COLUMNS)
+            .where(
+                index_events.c.resident == address.lower(), index_events.c.block_number <= number
+            )
+            .order_by(index_events.c.block_number, index_events.c.log_index)
+        )
+        return _stored(rows)
+
+    def resident_credit(self, address: str, *, at_time: int | None = None) -> ResidentCredit:
+        """The resident's credit as ``creditOf`` computes it, at ``at_time`` (default: cursor)."""
+        with self.engine.connect() as conn:
+            number, _, at = self.position(conn)
+            events = self._resident_events(conn, address, number)
+            versions = self.rule_versions(conn)
+        return fold_credit(
+            address.lower(), events, versions, self.schedule, at if at_time is None else at_time
+        )
+
+    def records_of(self, address: str) -> list[dict[str, Any]]:
+        """The resident's credited, violation and pending records (JSON-safe), in chain order."""
+        with self.engine.connect() as conn:
+            number, _, at = self.position(conn)
+            events = self._resident_events(conn, address, number)
+        return records_view(
+            fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule)
+        )
+
+    def resident_summary(self, address: str, *, at_time: int | None = None) -> dict[str, Any]:
+        """Credit (with expiry as on chain), earnings per epoch and records of ``address``."""
+        with self.engine.connect() as conn:
+            number, _, at = self.position(conn)
+            events = self._resident_events(conn, address, number)
+            versions = self.rule_versions(conn)
+        when = at if at_time is None else at_time
+        credit = fold_credit(address.lower(), events, versions, self.schedule, when)
+        facts = fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule)
+        return {
+            "address": credit.address,
+            "registered": credit.registered,
+            "credit": credit.credit,
+            "raw_balance": credit.raw_balance,
+            "lapsed": credit.lapsed,
+            "last_active_epoch": credit.last_active_epoch,
+            "expiry_epochs": credit.expiry_epochs,
+            "expires_after_epoch": credit.expires_after_epoch,
+            "epoch": credit.epoch,
+            "as_of_block": number,
+            "as_of_time": when,
+            "earnings": [
+                {"epoch": e, "points": p, "paid": paid} for e, (p, paid) in credit.earnings.items()
+            ],
+            "records": records_view(facts),
+        }
