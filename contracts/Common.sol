@@ -25,6 +25,7 @@ struct CategoryRule {
     uint16 kindWeights; // 4 bits per EvaluatorKind, SUPERIOR in the lowest nibble; 0 = kind does not count
     uint8 requiredKinds; // bit i set = EvaluatorKind(i) must be among the confirmers
     bool negative; // a violation category: confirmed records deduct points
+    bool automated; // credited only by a contract holding VERIFIER_ROLE (e.g. ledger verification)
     bool active; // the category exists in this version (set by the rule book)
 }
 

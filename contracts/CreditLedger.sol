@@ -40,6 +40,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     bytes32 public constant EXPERT_ROLE = keccak256("EXPERT_ROLE");
     bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
+    bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
 
     bytes32 private constant _CLAIM_TYPEHASH = keccak256(
         "Claim(address resident,uint16 category,uint16 units,uint48 occurredAt,bytes32 evidence,uint32 nonce,uint48 deadline)"
@@ -286,6 +287,24 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         Rec memory rec = Rec(recordId, p.resident, p.category, p.units, p.occurredAt, p.evidence);
         _book(_registered(p.resident), rec, rule, _epochNow());
         return true;
+    }
+
+    // ================================================================ automated records
+
+    /// @inheritdoc ICreditLedger
+    function creditAutomated(uint16 category, address[] calldata residents, bytes32 ref)
+        external
+        onlyRole(VERIFIER_ROLE)
+    {
+        uint256 rule = _rules[category].resolve(block.timestamp);
+        if (!rule.active()) revert LedgerUnknownCategory(category);
+        if (!rule.automated()) revert LedgerNotAutomatedCategory(category);
+        uint24 epoch = _epochNow();
+        for (uint256 i = 0; i < residents.length; ++i) {
+            address resident = residents[i];
+            bytes32 id = keccak256(abi.encode(ref, resident));
+            _book(_registered(resident), Rec(id, resident, category, 1, uint48(block.timestamp), ref), rule, epoch);
+        }
     }
 
     // ================================================================ appeals
@@ -647,6 +666,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         rule = _rules[category].resolve(block.timestamp);
         if (!rule.active()) revert LedgerUnknownCategory(category);
         if (rule.negative() != negative) revert LedgerCategoryKindMismatch(category, rule.negative());
+        if (rule.automated()) revert LedgerAutomatedCategory(category);
     }
 
     /// @dev Credit expiry (epochs) of the rule set in force; 0 = never.
@@ -655,7 +675,9 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         return block.timestamp >= word >> 32 ? uint16(word >> 16) : uint16(word);
     }
 
-    function _checkEvaluator(address evaluator, uint8 kind) private view {
+    /// @dev Virtual only so that tests can deploy a tampered variant the auditor must catch; the
+    /// deployed CreditLedger never overrides it.
+    function _checkEvaluator(address evaluator, uint8 kind) internal view virtual {
         bool ok;
         if (kind == uint8(EvaluatorKind.SUPERIOR)) ok = hasRole(SUPERIOR_ROLE, evaluator);
         else if (kind == uint8(EvaluatorKind.PEER)) ok = _residents[evaluator].isRegistered();

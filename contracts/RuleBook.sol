@@ -71,7 +71,7 @@ contract RuleBook is IRuleBook, AccessControl {
         ruleVersion = head.latest + 1;
         if (ruleVersion > type(uint16).max) revert RuleBookTooManyVersions();
         uint48 now_ = uint48(block.timestamp);
-        uint48 effectiveAt = head.latest == 0 ? now_ : now_ + _noticePeriod;
+        uint48 effectiveAt = _effectiveAt(head.latest == 0, now_);
 
         _defineCategories(ruleVersion, categories, rules);
 
@@ -218,6 +218,13 @@ contract RuleBook is IRuleBook, AccessControl {
         _ledger.stageRules(ruleVersion, effectiveAt, terms.expiryEpochs, terms.appealWindow, ids, merged);
     }
 
+    /// @dev When a version published now takes effect: at once for the first, after the notice
+    /// period for every later one. Virtual only so that tests can deploy a tampered variant the
+    /// auditor must catch; the deployed RuleBook never overrides it.
+    function _effectiveAt(bool first, uint48 now_) internal view virtual returns (uint48) {
+        return first ? now_ : now_ + _noticePeriod;
+    }
+
     function _versionInForce() private view returns (uint32 ruleVersion) {
         Head memory head = _head;
         ruleVersion = block.timestamp >= head.latestEffectiveAt ? head.latest : head.previous;
@@ -233,7 +240,7 @@ contract RuleBook is IRuleBook, AccessControl {
         }
         bool invalid = rule.pointsPerUnit == 0 || rule.requiredKinds >> _KIND_COUNT != 0 || rule.maxUnits == 0 || rule.minConfirmations == 0
             || rule.threshold == 0 || countingKinds == 0 || rule.kindWeights >> (4 * _KIND_COUNT) != 0
-            || rule.requiredKinds & ~countingKinds != 0;
+            || rule.requiredKinds & ~countingKinds != 0 || (rule.automated && rule.negative);
         if (invalid) revert RuleBookInvalidCategory(category);
     }
 }

@@ -87,6 +87,9 @@ class Category(_Strict):
     max_units: int = Field(ge=1, le=255)
     cap_per_epoch: int = Field(default=0, ge=0, le=2**32 - 1)
     negative: bool = False
+    automated: bool = Field(
+        default=False, description="credited only by the verifier contract, never by claims"
+    )
     confirmation: Confirmation
 
 
@@ -147,6 +150,7 @@ class RuleSet(_Strict):
                 c.confirmation.kind_weights(),
                 c.confirmation.required_mask(),
                 c.negative,
+                c.automated,
                 False,  # active: set on chain
             )
             for c in ordered

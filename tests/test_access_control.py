@@ -170,6 +170,10 @@ CASES: dict[str, Case] = {
     L + "resolveAppeal": _gated(
         lambda w: w.ledger.functions.resolveAppeal(keccak(b"x"), True, ZERO32), "ARBITER_ROLE"
     ),
+    L + "creditAutomated": _gated(
+        lambda w: w.ledger.functions.creditAutomated(4, [w.residents[0].address], ZERO32),
+        "VERIFIER_ROLE",
+    ),
     L + "mintRewards": _gated(
         lambda w: w.ledger.functions.mintRewards(0, [w.residents[0].address]), "MINTER_ROLE"
     ),

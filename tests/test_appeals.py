@@ -1,6 +1,8 @@
-"""Violations (relayed and direct), deductions floored at the balance, appeals and their decisions."""
+"""Violations (relayed and direct), deductions floored at the balance, appeals, decisions."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,7 @@ from tests.ledger_flows import (
     resolve,
     reverts,
     role,
+    state,
     view_revert,
 )
 from tests.world import PEER, PUBLIC, SUPERIOR, Actor, World
@@ -51,8 +54,14 @@ def test_a_relayed_report_deducts_points_floored_at_the_balance(
     deadline = block_time(world, receipt) + APPEAL_WINDOW
     (event,) = world.events(receipt, "ViolationRecorded")
     assert dict(event["args"]) == {
-        "recordId": rid, "resident": a.address, "category": LITTERING, "units": units,
-        "points": 20 * units, "deducted": deducted, "ruleVersion": 1, "appealDeadline": deadline,
+        "recordId": rid,
+        "resident": a.address,
+        "category": LITTERING,
+        "units": units,
+        "points": 20 * units,
+        "deducted": deducted,
+        "ruleVersion": 1,
+        "appealDeadline": deadline,
     }
     assert violation(world, rid) == (a.address, deducted, deadline, Status.RECORDED)
     assert world.credit(a) == 10 * earned_units - deducted
@@ -66,20 +75,28 @@ def test_a_relayed_report_deducts_points_floored_at_the_balance(
             lambda w: [(w.panel, PUBLIC), (w.panel2, PUBLIC)], 4, 2, 0b0100, id="no-superior"
         ),
         pytest.param(  # peers weigh nothing for littering, so they are not counted at all
-            lambda w: [(w.superior2, SUPERIOR), (w.residents[3], PEER)], 2, 1, 0b0001,
+            lambda w: [(w.superior2, SUPERIOR), (w.residents[3], PEER)],
+            2,
+            1,
+            0b0001,
             id="peer-weighs-nothing",
         ),
     ],
 )
 def test_a_report_needs_weight_4_with_a_superior(
-    world: World, endorsers, weight: int, confirmations: int, kinds: int
+    world: World, endorsers: Any, weight: int, confirmations: int, kinds: int
 ) -> None:
     a = world.residents[0]
     credit(world, a, 1, 5)
     signed, rid = world.report(world.superior, a, LITTERING, 1)
     fn = world.ledger.functions.relayReports([signed], world.endorse([rid], endorsers(world)))
-    with reverts("LedgerQuorumNotMet", recordId=rid, weight=weight, confirmations=confirmations,
-                 kindsPresent=kinds):
+    with reverts(
+        "LedgerQuorumNotMet",
+        recordId=rid,
+        weight=weight,
+        confirmations=confirmations,
+        kindsPresent=kinds,
+    ):
         world.operator.send(fn)
     assert world.credit(a) == 50
 
@@ -95,8 +112,11 @@ def test_a_direct_report_is_recorded_once_confirmed(world: World) -> None:
     assert world.credit(a) == 30
     second = world.panel.send(ledger.confirm(rid, PUBLIC))
     (confirmed,) = world.events(second, "ConfirmationRecorded")
-    assert dict(confirmed["args"]) == {"recordId": rid, "evaluator": world.panel.address,
-                                       "kind": PUBLIC}
+    assert dict(confirmed["args"]) == {
+        "recordId": rid,
+        "evaluator": world.panel.address,
+        "kind": PUBLIC,
+    }
     (event,) = world.events(second, "ViolationRecorded")
     assert (event["args"]["points"], event["args"]["deducted"]) == (40, 30)
     assert world.credit(a) == 0
@@ -127,8 +147,10 @@ def recorded(world: World) -> tuple[Actor, bytes, int]:
 
 @pytest.mark.parametrize(
     ("overturn", "status"),
-    [pytest.param(True, Status.OVERTURNED, id="overturn"),
-     pytest.param(False, Status.UPHELD, id="uphold")],
+    [
+        pytest.param(True, Status.OVERTURNED, id="overturn"),
+        pytest.param(False, Status.UPHELD, id="uphold"),
+    ],
 )
 def test_the_resident_appeals_and_the_arbiter_decides(
     world: World, recorded: tuple[Actor, bytes, int], overturn: bool, status: int
@@ -140,8 +162,11 @@ def test_the_resident_appeals_and_the_arbiter_decides(
     assert violation(world, rid)[3] == Status.APPEALED
     (event,) = world.events(resolve(world, rid, overturn, REASON), "AppealResolved")
     assert dict(event["args"]) == {
-        "recordId": rid, "arbiter": world.arbiter.address, "overturned": overturn,
-        "restored": 40 if overturn else 0, "reason": REASON,
+        "recordId": rid,
+        "arbiter": world.arbiter.address,
+        "overturned": overturn,
+        "restored": 40 if overturn else 0,
+        "reason": REASON,
     }
     assert world.credit(a) == (before if overturn else before - 40)
     assert violation(world, rid)[3] == status
@@ -151,7 +176,9 @@ def test_the_resident_appeals_and_the_arbiter_decides(
         appeal(world, a, rid)
 
 
-@pytest.mark.parametrize("balance_units", [pytest.param(1, id="floored"), pytest.param(8, id="full")])
+@pytest.mark.parametrize(
+    "balance_units", [pytest.param(1, id="floored"), pytest.param(8, id="full")]
+)
 def test_overturning_restores_exactly_the_deduction(world: World, balance_units: int) -> None:
     a = world.residents[0]
     credit(world, a, 1, balance_units)
@@ -227,8 +254,9 @@ def test_only_the_arbiter_resolves(
     appeal(world, a, rid)
     caller: Actor = getattr(world, who)
     fn = world.ledger.functions.resolveAppeal(rid, True, ZERO32)
-    with reverts("AccessControlUnauthorizedAccount", account=caller.address,
-                 neededRole=role("ARBITER_ROLE")):
+    with reverts(
+        "AccessControlUnauthorizedAccount", account=caller.address, neededRole=role("ARBITER_ROLE")
+    ):
         caller.send(fn)
     assert violation(world, rid)[3] == Status.APPEALED
 
@@ -237,12 +265,15 @@ def test_an_appeal_can_be_relayed_with_the_residents_signature(
     world: World, recorded: tuple[Actor, bytes, int]
 ) -> None:
     a, rid, _ = recorded
-    nonce, deadline = world.ledger.functions.claimNonce(a.address).call(), 2**48 - 1
+    ledger = world.ledger.functions
+    nonce, claim_nonce, deadline = ledger.nonces(a.address).call(), state(world, a)[1], 2**48 - 1
     message = {"recordId": rid, "statement": STATEMENT, "nonce": nonce, "deadline": deadline}
     sig = sign_digest(a.key, digest(world.system.domain, "Appeal", message))
-    fn = world.ledger.functions.fileAppealBySig(rid, STATEMENT, nonce, deadline, sig.r, sig.vs)
+    fn = ledger.fileAppealBySig(rid, STATEMENT, nonce, deadline, sig.r, sig.vs)
     (filed,) = world.events(world.outsider.send(fn), "AppealFiled")
-    assert filed["args"]["resident"] == a.address
-    assert world.ledger.functions.claimNonce(a.address).call() == nonce + 1
-    with reverts("LedgerInvalidNonce", account=a.address, expected=nonce + 1, given=nonce):
+    assert dict(filed["args"]) == {"recordId": rid, "resident": a.address, "statement": STATEMENT}
+    assert violation(world, rid)[3] == Status.APPEALED
+    # The account nonce is used, so the resident's pending signed claims stay valid.
+    assert (ledger.nonces(a.address).call(), state(world, a)[1]) == (nonce + 1, claim_nonce)
+    with reverts("InvalidAccountNonce", account=a.address, currentNonce=nonce + 1):
         world.outsider.send(fn)

@@ -1,17 +1,19 @@
-"""Per-category per-epoch caps, and credit expiry after idle epochs (by time travel, never sleep)."""
+"""Per-category per-epoch caps, and credit expiry after idle epochs (time travel, no sleep)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from tests.ledger_flows import credit, relay_violation, reverts, state
-from tests.world import EPOCH, PUBLIC, SUPERIOR, World
+from tests.world import EPOCH, PUBLIC, SUPERIOR, Actor, World
 
 VOLUNTEERING, COMMUNITY, FEEDBACK = 1, 2, 3
 EXPIRY = 26  # expiry_epochs of the default rules
 
 
-def relay_batch(world: World, resident, category: int, units: list[int]):
+def relay_batch(world: World, resident: Actor, category: int, units: list[int]) -> Any:
     """One relayed batch of claims by ``resident`` with consecutive nonces."""
     first = world.ledger.functions.claimNonce(resident.address).call()
     pairs = [world.claim(resident, category, u, nonce=first + i) for i, u in enumerate(units)]
@@ -38,7 +40,10 @@ def test_community_service_allows_120_points_then_reverts(
         credit(world, a, COMMUNITY, units)
     assert world.credit(a) == 8 * 15 == 120
     with reverts(
-        "LedgerCategoryCapExceeded", resident=a.address, category=COMMUNITY, cap=120,
+        "LedgerCategoryCapExceeded",
+        resident=a.address,
+        category=COMMUNITY,
+        cap=120,
         wouldBe=120 + 15 * extra,
     ):
         credit(world, a, COMMUNITY, extra)

@@ -37,13 +37,11 @@ from tests.ledger_flows import (
 from tests.world import EPOCH, World
 
 EXPIRY = 26
-POINTS = {1: 10, 3: 5}
+POINTS = {1: 10, 3: 5}  # volunteering (uncapped), civic feedback (capped)
+MAX_UNITS = {1: 8, 3: 3}
 FEEDBACK_CAP = 30
-WHO = st.integers(0, 5)
-RECORD = st.one_of(
-    st.tuples(st.just(1), st.integers(1, 8)),  # volunteering, uncapped
-    st.tuples(st.just(3), st.integers(1, 3)),  # civic feedback, capped at 30 per epoch
-)
+SUBJECTS = 4  # residents 0-3 take part; fewer subjects make records meet more often
+WHO = st.integers(0, SUBJECTS - 1)
 
 
 class Reader:
@@ -100,7 +98,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.w = world
         self.read = Reader(self.tester, world.ledger.address, world.outsider.address)
         self.genesis = genesis(world)
-        self.accounts = {r.address: Account() for r in world.residents}
+        self.accounts = {r.address: Account() for r in world.residents[:SUBJECTS]}
         self.feedback: Counter[tuple[str, int]] = Counter()  # (resident, epoch) -> points
         self.cases: list[Case] = []
         self.sums: Counter[str] = Counter()
@@ -128,24 +126,51 @@ class LedgerMachine(RuleBasedStateMachine):
         account = self.accounts[address]
         lapses = [dict(e["args"]) for e in self.w.events(receipt, "CreditExpired")]
         if account.lapsed(epoch):
-            expected = {"resident": address, "amount": account.balance,
-                        "lastActiveEpoch": account.last_active}
+            expected = {
+                "resident": address,
+                "amount": account.balance,
+                "lastActiveEpoch": account.last_active,
+            }
             assert lapses == [expected]
             account.balance = 0
         else:
             assert lapses == []
 
+    def open_cases(self) -> list[Case]:
+        return [c for c in self.cases if c.status == Status.RECORDED and not c.window_closed]
+
+    def appeal_and_resolve(self, case: Case, overturn: bool) -> None:
+        resident = next(r for r in self.w.residents if r.address == case.resident)
+        if self.w.now() + 1 > case.deadline:
+            with reverts("LedgerAppealWindowClosed", recordId=case.rid, deadline=case.deadline):
+                appeal(self.w, resident, case.rid)
+            case.window_closed = True
+            return
+        self.book(appeal(self.w, resident, case.rid))
+        receipt = resolve(self.w, case.rid, overturn)
+        self.book(receipt)
+        (event,) = self.w.events(receipt, "AppealResolved")
+        assert event["args"]["restored"] == (case.deducted if overturn else 0)
+        if overturn:
+            self.accounts[case.resident].balance += case.deducted
+        case.status = Status.OVERTURNED if overturn else Status.UPHELD
+
     # -------------------------------------------------------------------------------- rules
-    @rule(who=WHO, record=RECORD)
-    def credit_a_record(self, who: int, record: tuple[int, int]) -> None:
-        category, units = record
+    @rule(who=WHO, category=st.sampled_from([1, 3]), units=st.integers(1, 8))
+    def credit_a_record(self, who: int, category: int, units: int) -> None:
+        units = min(units, MAX_UNITS[category])
         resident = self.w.residents[who]
         points = POINTS[category] * units
         epoch = self.epoch_of(self.w.now() + 1)
         if category == 3 and self.feedback[resident.address, epoch] + points > FEEDBACK_CAP:
             would_be = self.feedback[resident.address, epoch] + points
-            with reverts("LedgerCategoryCapExceeded", resident=resident.address, category=3,
-                         cap=FEEDBACK_CAP, wouldBe=would_be):
+            with reverts(
+                "LedgerCategoryCapExceeded",
+                resident=resident.address,
+                category=3,
+                cap=FEEDBACK_CAP,
+                wouldBe=would_be,
+            ):
                 credit(self.w, resident, category, units)
             return
         receipt = credit(self.w, resident, category, units)
@@ -159,9 +184,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if category == 3:
             self.feedback[resident.address, epoch] += points
 
-    @rule(who=WHO, units=st.integers(1, 3))
-    def record_a_violation(self, who: int, units: int) -> None:
-        resident = self.w.residents[who]
+    @precondition(lambda self: any(a.balance for a in self.accounts.values()))
+    @rule(rank=WHO, units=st.integers(1, 3), then=st.sampled_from(["leave", "overturn", "uphold"]))
+    def record_a_violation(self, rank: int, units: int, then: str) -> None:
+        # By balance rank, so that the simplest draw (0) hits the richest resident.
+        subjects = self.w.residents[:SUBJECTS]
+        resident = sorted(subjects, key=lambda r: -self.accounts[r.address].balance)[rank]
         receipt, rid = relay_violation(self.w, resident, units)
         epoch = self.book(receipt)
         self.expire_if_lapsed(receipt, resident.address, epoch)
@@ -170,37 +198,16 @@ class LedgerMachine(RuleBasedStateMachine):
         (event,) = self.w.events(receipt, "ViolationRecorded")
         assert (event["args"]["points"], event["args"]["deducted"]) == (20 * units, deducted)
         account.balance -= deducted
-        self.cases.append(Case(rid, resident.address, deducted, event["args"]["appealDeadline"]))
+        case = Case(rid, resident.address, deducted, event["args"]["appealDeadline"])
+        self.cases.append(case)
+        if then != "leave":  # appealed at once; otherwise maybe later, by appeal_and_decide
+            self.appeal_and_resolve(case, overturn=then == "overturn")
 
-    def open_cases(self, status: int) -> list[Case]:
-        return [c for c in self.cases if c.status == status and not c.window_closed]
-
-    @precondition(lambda self: self.open_cases(Status.RECORDED))
-    @rule(pick=st.integers(0, 63))
-    def appeal_a_violation(self, pick: int) -> None:
-        cases = self.open_cases(Status.RECORDED)
-        case = cases[pick % len(cases)]
-        resident = next(r for r in self.w.residents if r.address == case.resident)
-        if self.w.now() + 1 > case.deadline:
-            with reverts("LedgerAppealWindowClosed", recordId=case.rid, deadline=case.deadline):
-                appeal(self.w, resident, case.rid)
-            case.window_closed = True
-            return
-        self.book(appeal(self.w, resident, case.rid))
-        case.status = Status.APPEALED
-
-    @precondition(lambda self: self.open_cases(Status.APPEALED))
+    @precondition(lambda self: self.open_cases())
     @rule(pick=st.integers(0, 63), overturn=st.booleans())
-    def decide_an_appeal(self, pick: int, overturn: bool) -> None:
-        cases = self.open_cases(Status.APPEALED)
-        case = cases[pick % len(cases)]
-        receipt = resolve(self.w, case.rid, overturn)
-        self.book(receipt)
-        (event,) = self.w.events(receipt, "AppealResolved")
-        assert event["args"]["restored"] == (case.deducted if overturn else 0)
-        if overturn:
-            self.accounts[case.resident].balance += case.deducted
-        case.status = Status.OVERTURNED if overturn else Status.UPHELD
+    def appeal_and_decide(self, pick: int, overturn: bool) -> None:
+        cases = self.open_cases()
+        self.appeal_and_resolve(cases[pick % len(cases)], overturn)
 
     @rule(epochs=st.integers(0, 30))
     def let_time_pass(self, epochs: int) -> None:

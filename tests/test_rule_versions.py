@@ -1,4 +1,4 @@
-"""RuleBook versions: publishing by the governor, the notice period, dropped categories, validation."""
+"""RuleBook versions: governor publishing, notice period, dropped categories, validation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from credit.artifacts import Artifact
-from credit.ruleset import RuleSet
+from credit.ruleset import RuleSet, parse_ruleset
 from tests.ledger_flows import (
     ZERO32,
     advance_to,
@@ -15,6 +15,7 @@ from tests.ledger_flows import (
     block_time,
     credit,
     publish,
+    relay_violation,
     reverts,
     role,
     variant,
@@ -70,7 +71,9 @@ def test_a_new_version_applies_only_after_the_notice_period(world: World, v2: Ru
     effective = block_time(world, receipt) + NOTICE
     (event,) = world.events(receipt, "RuleSetPublished", world.rule_book)
     assert dict(event["args"]) == {
-        "ruleVersion": 2, "contentHash": v2.content_hash(), "effectiveAt": effective,
+        "ruleVersion": 2,
+        "contentHash": v2.content_hash(),
+        "effectiveAt": effective,
         "uri": "ipfs://v2",
     }
     assert len(world.events(receipt, "CategoryDefined", world.rule_book)) == 5
@@ -93,7 +96,9 @@ def test_a_new_version_applies_only_after_the_notice_period(world: World, v2: Ru
     # Records keep the version they were computed under.
     logs = world.ledger.events.RecordCredited().get_logs(from_block=receipt["blockNumber"])
     assert [(log["args"]["points"], log["args"]["ruleVersion"]) for log in logs] == [
-        (20, 1), (20, 1), (24, 2),
+        (20, 1),
+        (20, 1),
+        (24, 2),
     ]
     assert world.credit(a) == 64
 
@@ -139,13 +144,42 @@ def test_a_dropped_category_becomes_unknown_once_the_version_applies(
         a.send(world.ledger.functions.submitClaim(3, 1, world.now() - 60, ZERO32))
     with reverts("LedgerUnknownCategory", category=3):  # a claim pending across the change
         world.superior.send(world.ledger.functions.confirm(submitted["args"]["recordId"], SUPERIOR))
-    assert_revert(view_revert(world, rb.ruleInForce(3)), "RuleBookUnknownCategory",
-                  category=3, ruleVersion=2)
+    assert_revert(
+        view_revert(world, rb.ruleInForce(3)), "RuleBookUnknownCategory", category=3, ruleVersion=2
+    )
     assert credited(world, credit(world, a, 1, 1)) == (10, 2)
 
     v3 = variant(ruleset, label="feedback is back")  # re-adds category 3
     advance_to(world, block_time(world, publish(world, v3)) + NOTICE)
     assert credited(world, credit(world, a, 3, 2)) == (10, 3)
+
+
+def test_a_version_may_drop_the_first_and_last_categories_and_add_one(
+    world: World, ruleset: RuleSet
+) -> None:
+    a = world.residents[0]
+    data = ruleset.model_dump(mode="json", by_alias=True)
+    planting = {**data["categories"][0], "id": 5, "key": "tree_planting", "points_per_unit": 7}
+    data["categories"] = [*data["categories"][1:4], planting]  # drops 1 and 100, adds 5
+    data["label"] = "planting"
+    v2 = parse_ruleset(data)
+    with reverts("LedgerUnknownCategory", category=5):
+        credit(world, a, 5, 1)
+    advance_to(world, block_time(world, publish(world, v2)) + NOTICE)
+    assert world.rule_book.functions.categoriesOf(2).call() == [2, 3, 4, 5]
+    for category in (1, 100):
+        assert_revert(
+            view_revert(world, world.rule_book.functions.ruleInForce(category)),
+            "RuleBookUnknownCategory",
+            category=category,
+            ruleVersion=2,
+        )
+    with reverts("LedgerUnknownCategory", category=1):
+        credit(world, a, 1, 1)
+    with reverts("LedgerUnknownCategory", category=100):
+        relay_violation(world, a, 1)
+    assert credited(world, credit(world, a, 5, 2)) == (14, 2)
+    assert credited(world, credit(world, a, 2, 1)) == (15, 2)
 
 
 def test_a_new_version_can_change_the_expiry(world: World, ruleset: RuleSet) -> None:
@@ -174,7 +208,9 @@ def _bad(field: int, value: int) -> Any:
         pytest.param(_bad(4, 0), id="zero-threshold"),
         pytest.param(_bad(5, 0), id="no-kind-counts"),
         pytest.param(_bad(6, 1 << 4), id="required-kind-out-of-range"),
-        pytest.param(lambda r: (*r[:5], 0x0002, 1 << PUBLIC, *r[7:]), id="required-kind-weightless"),
+        pytest.param(
+            lambda r: (*r[:5], 0x0002, 1 << PUBLIC, *r[7:]), id="required-kind-weightless"
+        ),
     ],
 )
 def test_an_unsatisfiable_category_is_refused(world: World, ruleset: RuleSet, spoil: Any) -> None:
@@ -215,8 +251,11 @@ def test_an_empty_content_hash_is_refused(world: World, ruleset: RuleSet) -> Non
 def test_only_the_governor_publishes(world: World, v2: RuleSet) -> None:
     ids, rules = v2.onchain_categories()
     fn = world.rule_book.functions.publish(v2.onchain_terms(), "", ids, rules)
-    with reverts("AccessControlUnauthorizedAccount", account=world.registrar.address,
-                 neededRole=role("GOVERNOR_ROLE")):
+    with reverts(
+        "AccessControlUnauthorizedAccount",
+        account=world.registrar.address,
+        neededRole=role("GOVERNOR_ROLE"),
+    ):
         world.registrar.send(fn)
 
 

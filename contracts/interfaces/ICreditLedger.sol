@@ -31,6 +31,10 @@ interface ICreditLedger {
     error LedgerOccurredInFuture(uint48 occurredAt);
     /// @notice The category does not exist in the rule version in force.
     error LedgerUnknownCategory(uint16 category);
+    /// @notice The category is credited only by the verifier contract, never by claims.
+    error LedgerAutomatedCategory(uint16 category);
+    /// @notice Only automated categories can be credited by the verifier contract.
+    error LedgerNotAutomatedCategory(uint16 category);
     /// @notice A claim names a violation category, or a report names a participation category.
     error LedgerCategoryKindMismatch(uint16 category, bool negative);
     /// @notice The record would take the resident over the category's per-epoch cap.
@@ -147,6 +151,13 @@ interface ICreditLedger {
     /// @notice Confirms a pending record as `kind`; credits it once its quorum is met.
     /// @return credited whether this confirmation completed the quorum
     function confirm(bytes32 recordId, EvaluatorKind kind) external returns (bool credited);
+
+    // ---------------------------------------------------------------- automated records
+    /// @notice Credits one unit of an automated category (e.g. ledger verification) to each of
+    /// `residents`, under the rule in force and its cap. Only VERIFIER_ROLE (the verifier contract,
+    /// whose consensus of distinct residents stands in for the evaluators' quorum).
+    /// @param ref what was verified (e.g. the finalised epoch root); record id = keccak(ref, resident)
+    function creditAutomated(uint16 category, address[] calldata residents, bytes32 ref) external;
 
     // ---------------------------------------------------------------- appeals
     /// @notice Appeals a confirmed violation; only the resident it is about, within the window.

@@ -11,7 +11,9 @@ interface IRewardToken {
     error RewardEpochNotEnded(uint24 epoch);
     /// @notice The resident was already paid for the epoch.
     error RewardAlreadyPaid(address resident, uint24 epoch);
-    /// @notice The resident earned nothing in the epoch.
+    /// @notice The resident has no unpaid earnings for the epoch: nothing was earned, or it was paid
+    /// and has since left the two latest earning epochs the ledger keeps (RewardMinted events keep
+    /// every payment). Either way nobody is ever paid twice.
     error RewardNothingEarned(address resident, uint24 epoch);
     /// @notice Minting would take the epoch over its cap.
     error RewardEpochCapExceeded(uint24 epoch, uint256 cap, uint256 wouldBe);

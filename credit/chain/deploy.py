@@ -27,6 +27,7 @@ ROLE_NAMES = (
     "EXPERT_ROLE",
     "ARBITER_ROLE",
     "MINTER_ROLE",
+    "VERIFIER_ROLE",
 )
 
 

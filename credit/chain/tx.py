@@ -11,7 +11,7 @@ from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
 
 from credit.chain.reverts import ErrorDecoder
-from credit.errors import ChainError
+from credit.errors import ChainError, ContractRevert
 
 
 class Transactor:
@@ -88,17 +88,23 @@ class Transactor:
     def _explain(
         self, fn: ContractFunction, params: dict[str, Any], receipt: TxReceipt
     ) -> ChainError:
-        """Replay a failed transaction as a call on its parent block to learn the error."""
+        """Replay a failed transaction as a call to learn its error."""
         call = {k: v for k, v in params.items() if k in ("from", "value", "gas")}
         if not hasattr(fn, "call"):
             return ChainError(
                 f"deployment {receipt['transactionHash'].hex()} failed after "
                 f"{receipt['gasUsed']} gas: check the constructor arguments and the gas limit"
             )
-        try:
-            fn.call(call, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
-        except Exception as exc:
-            return self.decoder.from_exception(exc)
+        # First on the failed block itself (a reverted transaction changed nothing, and the block's
+        # timestamp is the one it ran at), then on its parent.
+        for block in (receipt["blockNumber"], receipt["blockNumber"] - 1):
+            try:
+                fn.call(call, block_identifier=block)  # type: ignore[arg-type]
+            except Exception as exc:
+                error = self.decoder.from_exception(exc)
+                if isinstance(error, ContractRevert):
+                    return error
+
         return ChainError(
             f"transaction {receipt['transactionHash'].hex()} reverted (gas used "
             f"{receipt['gasUsed']}); replaying it did not reproduce the error"

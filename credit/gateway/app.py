@@ -8,13 +8,25 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from credit.gateway.errors import install_error_handlers
+from credit.gateway.metrics import Metrics
+from credit.gateway.middleware import (
+    BodyLimitMiddleware,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+    body_limit,
+)
 from credit.gateway.services import Services
 
 API_VERSION = "v1"
 
 
-def create_app(services: Services, *, start_background: bool = True) -> FastAPI:
-    """Build the app around ``services``; background workers start with the app's lifespan."""
+def create_app(
+    services: Services, *, start_background: bool = True, metrics: Metrics | None = None
+) -> FastAPI:
+    """Build the app around ``services``; background workers start with the app's lifespan.
+
+    ``metrics`` lets components built before the app register their gauges in its registry.
+    """
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -36,9 +48,16 @@ def create_app(services: Services, *, start_background: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.metrics = metrics or Metrics()
     install_error_handlers(app)
-    from credit.gateway.routes import ROUTERS
+    # added last = outermost: request id, then timing, then the body limit
+    app.add_middleware(BodyLimitMiddleware, limit_for=lambda p: body_limit(services.settings, p))
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+    from credit.gateway.routes import ROOT_ROUTERS, ROUTERS
 
     for router in ROUTERS:
         app.include_router(router, prefix=f"/{API_VERSION}")
+    for router in ROOT_ROUTERS:
+        app.include_router(router)
     return app

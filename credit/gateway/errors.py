@@ -18,11 +18,19 @@ from credit.errors import AuthError, ChainError, ContractRevert, CreditError, Ru
 class ApiError(CreditError):
     """An error with an explicit HTTP status and a stable machine-readable code."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.details = details
+        self.headers = headers  # e.g. Retry-After on 429 / 503
 
 
 class NotFound(ApiError):
@@ -52,11 +60,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return envelope(exc.status, exc.code, str(exc), exc.details)
+        return envelope(exc.status, exc.code, str(exc), exc.details, headers=exc.headers)
 
     @app.exception_handler(AuthError)
     async def _auth(_: Request, exc: AuthError) -> JSONResponse:
-        return envelope(401, "unauthorized", str(exc))
+        return envelope(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
 
     @app.exception_handler(RuleError)
     async def _rule(_: Request, exc: RuleError) -> JSONResponse:

@@ -1,2 +1,4 @@
 """Imports every table module so that ``metadata`` knows all tables."""
-import credit.store.evidence_tables  # noqa: F401
+import credit.store.auth_tables
+import credit.store.evidence_tables
+import credit.store.index_tables

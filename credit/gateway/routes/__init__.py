@@ -1,7 +1,13 @@
-"""One router per resource; ``ROUTERS`` is what the app mounts under ``/v1``."""
+"""One router per resource; ``ROUTERS`` is what the app mounts under ``/v1``.
+
+``ROOT_ROUTERS`` are mounted at the root, outside the API version (``/metrics``).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from credit.gateway.routes import auth, system
+
+ROUTERS: list[APIRouter] = [system.router, auth.router]
+ROOT_ROUTERS: list[APIRouter] = [system.root_router]

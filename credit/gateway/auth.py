@@ -1,0 +1,286 @@
+"""Sign-In with Ethereum (EIP-4361, strict) and the gateway's session tokens.
+
+Decisions:
+
+- Nonces are issued by the gateway, stored with a TTL (``siwe_nonce_ttl_seconds``) and consumed by
+  the one sign-in that succeeds with them (a conditional UPDATE, so two concurrent sign-ins with
+  the same message cannot both win). A failed sign-in does not consume the nonce.
+- Domain, URI and chain id must equal the settings (chain id: the deployment's); a message carrying
+  a scheme must carry the URI's scheme. The message text must be exactly the canonical EIP-4361
+  rendering of its fields (what is verified is what was signed) with an EIP-55 address.
+- Expired or not-yet-valid messages are refused, and so is a message issued more than
+  ``MAX_CLOCK_SKEW_SECONDS`` in the future.
+- Only externally owned accounts sign in (no EIP-1271 contract-wallet lookups: no chain call).
+- The session token is 32 random bytes (URL-safe base64); only its SHA-256 is stored. A session
+  lasts ``session_ttl_seconds`` but never beyond the signed message's Expiration Time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import siwe
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from credit.chain.roles import checksum
+from credit.errors import AuthError
+from credit.settings import Settings
+from credit.store.auth_tables import auth_nonces, auth_sessions
+
+STATEMENT = "Sign in to the Consensus Credit gateway."
+MAX_CLOCK_SKEW_SECONDS = 30.0
+# The ABNF parser is super-linear (a 4 KB line takes seconds): bound the text before parsing.
+MAX_MESSAGE_CHARS = 1536
+MAX_LINE_CHARS = 200
+_HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
+PURGE_EVERY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class IssuedNonce:
+    """A nonce the gateway will accept once, until ``expires_at`` (Unix seconds)."""
+
+    nonce: str
+    issued_at: float
+    expires_at: float
+
+
+def to_datetime(ts: float) -> datetime:
+    """Unix seconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class SessionStore:
+    """Nonces and sessions in the gateway database; ``clock`` (Unix seconds) is injectable."""
+
+    def __init__(
+        self, engine: Engine, settings: Settings, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self._purge_lock = threading.Lock()
+        self._last_purge = float("-inf")
+
+    # -- nonces --------------------------------------------------------------------------------
+    def issue_nonce(self) -> IssuedNonce:
+        """A fresh single-use nonce, stored with its expiry."""
+        now = self.clock()
+        self._purge(now)
+        issued = IssuedNonce(secrets.token_hex(16), now, now + self.settings.siwe_nonce_ttl_seconds)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(auth_nonces).values(
+                    nonce=issued.nonce, issued_at=issued.issued_at, expires_at=issued.expires_at
+                )
+            )
+        return issued
+
+    # -- sign-in -------------------------------------------------------------------------------
+    def login(self, message: str, signature: str, chain_id: int) -> tuple[str, str, datetime]:
+        """Verify a signed SIWE message, consume its nonce, open a session.
+
+        Returns (token, checksummed address, session expiry); raises :class:`AuthError`
+        with what to do next otherwise.
+        """
+        now = self.clock()
+        _precheck(message, self.settings)
+        parsed = _parse(message)
+        self._verify(parsed, signature, chain_id, now)
+        address = checksum(parsed.address)
+        expires = now + self.settings.session_ttl_seconds
+        if parsed.expiration_time is not None:
+            expires = min(expires, parsed.expiration_time._datetime.timestamp())
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            consumed = conn.execute(
+                update(auth_nonces)
+                .where(
+                    auth_nonces.c.nonce == parsed.nonce,
+                    auth_nonces.c.used_at.is_(None),
+                    auth_nonces.c.expires_at > now,
+                )
+                .values(used_at=now, used_by=address)
+            )
+            if consumed.rowcount != 1:
+                row = conn.execute(
+                    select(auth_nonces.c.used_at).where(auth_nonces.c.nonce == parsed.nonce)
+                ).first()
+                raise AuthError(_nonce_problem(row))
+            conn.execute(
+                insert(auth_sessions).values(
+                    token_hash=_token_hash(token),
+                    address=address,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+        return token, address, to_datetime(expires)
+
+    def _verify(self, msg: siwe.SiweMessage, signature: str, chain_id: int, now: float) -> None:
+        s = self.settings
+        if msg.warnings:
+            raise AuthError(
+                f"the address {msg.address} in the message is not EIP-55 checksummed: "
+                "sign a message whose address has the checksum capitalisation"
+            )
+        issued_at = msg.issued_at._datetime.timestamp()
+        if issued_at > now + MAX_CLOCK_SKEW_SECONDS:
+            raise AuthError(
+                f"the message was issued in the future ({msg.issued_at}, server time "
+                f"{to_datetime(now).isoformat()}): correct the device clock and sign again"
+            )
+        scheme = s.siwe_uri.split("://", 1)[0] if msg.scheme is not None else None
+        try:
+            msg.verify(
+                signature,
+                scheme=scheme,
+                domain=s.siwe_domain,
+                uri=s.siwe_uri,
+                chain_id=chain_id,
+                nonce=msg.nonce,  # the real nonce check is the database's (issued, unused, fresh)
+                timestamp=to_datetime(now),
+                strict=True,
+            )
+        except siwe.VerificationError as exc:
+            raise AuthError(_verification_problem(exc, msg, s, chain_id)) from exc
+
+    # -- sessions ------------------------------------------------------------------------------
+    def lookup(self, token: str) -> str | None:
+        """The address signed in with ``token``, or None if unknown or expired."""
+        if not token or len(token) > 256:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(auth_sessions.c.address).where(
+                    auth_sessions.c.token_hash == _token_hash(token),
+                    auth_sessions.c.expires_at > self.clock(),
+                )
+            ).first()
+        return None if row is None else str(row.address)
+
+    def logout(self, token: str) -> bool:
+        """End the session of ``token``; True if there was one."""
+        with self.engine.begin() as conn:
+            gone = conn.execute(
+                delete(auth_sessions).where(auth_sessions.c.token_hash == _token_hash(token))
+            )
+        return gone.rowcount > 0
+
+    def _purge(self, now: float) -> None:
+        """Delete expired nonces and sessions (at most once per ``PURGE_EVERY_SECONDS``)."""
+        with self._purge_lock:
+            if now - self._last_purge < PURGE_EVERY_SECONDS:
+                return
+            self._last_purge = now
+        with self.engine.begin() as conn:
+            conn.execute(delete(auth_nonces).where(auth_nonces.c.expires_at <= now))
+            conn.execute(delete(auth_sessions).where(auth_sessions.c.expires_at <= now))
+
+
+def _precheck(message: str, s: Settings) -> None:
+    """Cheap checks before the costly parse: size, line lengths, our domain and URI lines."""
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise AuthError(
+            f"the message is longer than {MAX_MESSAGE_CHARS} characters: sign the short message "
+            "built from POST /v1/auth/nonce"
+        )
+    lines = message.split("\n")
+    header = lines[0]
+    if not header.endswith(_HEADER_SUFFIX):
+        raise AuthError(
+            "the message is not an EIP-4361 sign-in message (its first line must end with "
+            f"{_HEADER_SUFFIX.strip()!r}): build it from POST /v1/auth/nonce"
+        )
+    domain = header.removesuffix(_HEADER_SUFFIX)
+    scheme = s.siwe_uri.split("://", 1)[0]
+    if domain not in (s.siwe_domain, f"{scheme}://{s.siwe_domain}"):
+        raise AuthError(_domain_problem(domain[:80], s))
+    uri_line = f"URI: {s.siwe_uri}"
+    if uri_line not in lines:
+        found = next((line[5:] for line in lines if line.startswith("URI: ")), "")
+        raise AuthError(_uri_problem(found[:120], s))
+    if any(len(line) > MAX_LINE_CHARS for line in lines[1:] if line != uri_line):
+        raise AuthError(
+            f"a line of the message is longer than {MAX_LINE_CHARS} characters: sign the "
+            "message built from POST /v1/auth/nonce"
+        )
+
+
+def _domain_problem(domain: str, s: Settings) -> str:
+    return (
+        f"the message is for domain {domain!r} but this gateway is {s.siwe_domain!r}: "
+        "sign a message for this gateway's domain"
+    )
+
+
+def _uri_problem(uri: str, s: Settings) -> str:
+    return f"the message's URI is {uri!r} but this gateway's is {s.siwe_uri!r}: sign again"
+
+
+def _parse(message: str) -> siwe.SiweMessage:
+    """The message's fields; refuses text that is not exactly their canonical rendering."""
+    try:
+        parsed = siwe.SiweMessage.from_message(message)
+    except Exception as exc:  # pydantic, ABNF and value errors: all mean "not a SIWE message"
+        raise AuthError(
+            "the message is not an EIP-4361 sign-in message: build it from POST /v1/auth/nonce "
+            f"and sign it unchanged ({type(exc).__name__})"
+        ) from exc
+    if parsed.prepare_message() != message:
+        raise AuthError(
+            "the message is not in canonical EIP-4361 form (extra spaces, line endings or "
+            "fields out of order): sign the text exactly as a SIWE library renders it"
+        )
+    return parsed
+
+
+def _nonce_problem(row: object | None) -> str:
+    if row is None:
+        return (
+            "this nonce was not issued by this gateway (or expired long ago): request one at "
+            "POST /v1/auth/nonce and sign a new message"
+        )
+    if getattr(row, "used_at", None) is not None:
+        return (
+            "this sign-in message was already used (each nonce signs in once): request a new "
+            "nonce at POST /v1/auth/nonce and sign again"
+        )
+    return "this nonce has expired: request a new one at POST /v1/auth/nonce and sign again"
+
+
+def _verification_problem(
+    exc: siwe.VerificationError, msg: siwe.SiweMessage, s: Settings, chain_id: int
+) -> str:
+    if isinstance(exc, siwe.DomainMismatch):
+        return _domain_problem(msg.domain, s)
+    if isinstance(exc, siwe.UriMismatch):
+        return _uri_problem(str(msg.uri), s)
+    if isinstance(exc, siwe.ChainIdMismatch):
+        return (
+            f"the message is for chain id {msg.chain_id} but the ledger is on chain id "
+            f"{chain_id}: switch the wallet to that network and sign again"
+        )
+    if isinstance(exc, siwe.SchemeMismatch):
+        return f"the message's scheme {msg.scheme!r} is not this gateway's: sign again"
+    if isinstance(exc, siwe.ExpiredMessage):
+        return f"the message expired at {msg.expiration_time}: request a new nonce and sign again"
+    if isinstance(exc, siwe.NotYetValidMessage):
+        return f"the message is not valid before {msg.not_before}: wait, or sign one valid now"
+    if isinstance(exc, siwe.InvalidSignature):
+        return (
+            f"the signature does not match the message and its address {msg.address}: sign the "
+            "exact message text with that account's key"
+        )
+    return f"the sign-in message was refused ({type(exc).__name__}): request a new nonce"

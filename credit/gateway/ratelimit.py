@@ -1,0 +1,61 @@
+"""An in-memory sliding-window rate limiter (per key, thread-safe).
+
+In memory on purpose: sign-in throttling protects one process's CPU and database from a
+burst; several gateway replicas each apply the limit (a shared store is not worth its latency).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` hits per key within any ``window_seconds``; ``clock`` is injectable."""
+
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._max_keys = max_keys
+        self._lock = threading.Lock()
+        self._hits: dict[str, deque[float]] = {}
+
+    def hit(self, key: str) -> float | None:
+        """Record a hit for ``key``; None if allowed, else seconds until one is allowed again.
+
+        A refused hit is not recorded, so a client that waits ``Retry-After`` gets through.
+        """
+        now = self._clock()
+        horizon = now - self.window_seconds
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= self._max_keys:
+                    self._evict(horizon)
+                hits = self._hits[key] = deque()
+            while hits and hits[0] <= horizon:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(hits[0] - horizon, 0.0)
+            hits.append(now)
+            return None
+
+    def _evict(self, horizon: float) -> None:
+        """Drop keys with no hit inside the window (caller holds the lock)."""
+        for key in [k for k, v in self._hits.items() if not v or v[-1] <= horizon]:
+            del self._hits[key]
+
+
+def retry_after_header(seconds: float) -> str:
+    """``Retry-After`` value: whole seconds, at least 1."""
+    return str(max(1, math.ceil(seconds)))

@@ -1,0 +1,138 @@
+"""Sign-In with Ethereum: nonce, login, who am I, logout (``/v1/auth``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from credit.gateway.auth import MAX_MESSAGE_CHARS, STATEMENT, to_datetime
+from credit.gateway.deps import (
+    CurrentAccount,
+    ServicesDep,
+    SessionsDep,
+    app_singleton,
+    get_role_cache,
+)
+from credit.gateway.errors import ApiError
+from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.responses import error_responses
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class RateLimited(ApiError):
+    """Too many sign-in attempts from one client."""
+
+    def __init__(self, retry_after: float) -> None:
+        wait = retry_after_header(retry_after)
+        super().__init__(
+            429,
+            "rate_limited",
+            f"too many sign-in attempts from this address: wait {wait} s and try again",
+            {"retry_after_seconds": int(wait)},
+            headers={"Retry-After": wait},
+        )
+
+
+def signin_rate_limit(request: Request, services: ServicesDep) -> None:
+    """Count a sign-in attempt of the client's IP; over ``signin_rate_per_minute`` it is a 429.
+
+    The key is the peer address of the connection; behind a proxy run uvicorn with
+    ``--proxy-headers`` and trusted ``--forwarded-allow-ips`` so that it is the real client.
+    """
+    limiter: SlidingWindowLimiter = app_singleton(
+        request,
+        "signin_limiter",
+        lambda: SlidingWindowLimiter(services.settings.signin_rate_per_minute, 60.0),
+    )
+    client = request.client.host if request.client else "unknown"
+    wait = limiter.hit(client)
+    if wait is not None:
+        raise RateLimited(wait)
+
+
+SignInLimited = Depends(signin_rate_limit)
+
+
+class NonceOut(BaseModel):
+    """What a wallet needs to build the EIP-4361 message."""
+
+    nonce: str
+    expires_at: datetime
+    domain: str
+    uri: str
+    chain_id: int
+    statement: str
+
+
+class LoginIn(BaseModel):
+    """A signed EIP-4361 message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(
+        min_length=1, max_length=MAX_MESSAGE_CHARS, description="the EIP-4361 text, unchanged"
+    )
+    signature: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{130}$", description="EIP-191 personal_sign signature (65 bytes)"
+    )
+
+
+class LoginOut(BaseModel):
+    """A session: send ``token`` as ``Authorization: Bearer <token>``."""
+
+    token: str
+    address: str
+    expires_at: datetime
+    roles: list[str]
+
+
+class MeOut(BaseModel):
+    """The signed-in account and its on-chain roles."""
+
+    address: str
+    roles: list[str]
+
+
+@router.post("/nonce", dependencies=[SignInLimited], responses=error_responses(429))
+def issue_nonce(services: ServicesDep, sessions: SessionsDep) -> NonceOut:
+    """Issue a single-use sign-in nonce and the fields the message must carry."""
+    issued = sessions.issue_nonce()
+    s = services.settings
+    return NonceOut(
+        nonce=issued.nonce,
+        expires_at=to_datetime(issued.expires_at),
+        domain=s.siwe_domain,
+        uri=s.siwe_uri,
+        chain_id=services.system.record.chain_id,
+        statement=STATEMENT,
+    )
+
+
+@router.post("/login", dependencies=[SignInLimited], responses=error_responses(401, 422, 429, 503))
+def login(
+    body: LoginIn, request: Request, services: ServicesDep, sessions: SessionsDep
+) -> LoginOut:
+    """Sign in with a signed EIP-4361 message; returns a session token and the on-chain roles."""
+    token, address, expires_at = sessions.login(
+        body.message, body.signature, services.system.record.chain_id
+    )
+    roles = get_role_cache(request).roles_of(services.system, address)
+    return LoginOut(token=token, address=address, expires_at=expires_at, roles=sorted(roles))
+
+
+@router.get("/me", responses=error_responses(401, 503))
+def me(account: CurrentAccount) -> MeOut:
+    """The signed-in account and the roles it holds on chain now (cached for a few seconds)."""
+    return MeOut(address=account.address, roles=sorted(account.roles))
+
+
+@router.post(
+    "/logout", status_code=204, response_class=Response, responses=error_responses(401, 503)
+)
+def logout(account: CurrentAccount, sessions: SessionsDep) -> Response:
+    """End this session; the token is refused afterwards."""
+    sessions.logout(account.token)
+    return Response(status_code=204)
