@@ -27,7 +27,7 @@ INACTIVE = (0, 0, 0, 0, 0, 0, 0, False, False)
 
 
 def active(rule: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (*rule[:8], True)
+    return (*rule[:-1], True)
 
 
 def rule_of(rules: RuleSet, category: int) -> tuple[Any, ...]:
