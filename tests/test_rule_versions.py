@@ -23,7 +23,7 @@ from tests.ledger_flows import (
 )
 from tests.world import EPOCH, NOTICE, PUBLIC, SUPERIOR, World
 
-INACTIVE = (0, 0, 0, 0, 0, 0, 0, False, False)
+INACTIVE = (0, 0, 0, 0, 0, 0, 0, False, False, False)
 
 
 def active(rule: tuple[Any, ...]) -> tuple[Any, ...]:
