@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     relayer_keystore_password: SecretStr | None = None
     relayer_key: SecretStr | None = None
 
+    # a resident's verifier worker (`credit verify run`): their own wallet key, from a keystore or,
+    # in the dev profile only, a raw key
+    verifier_keystore: Path | None = None
+    verifier_keystore_password: SecretStr | None = None
+    verifier_key: SecretStr | None = None
+
     # gateway
     database_url: str = "sqlite:///var/gateway.sqlite"
     siwe_domain: str = "localhost:8000"
@@ -66,6 +72,13 @@ class Settings(BaseSettings):
             )
         if self.relayer_keystore is not None and self.relayer_keystore_password is None:
             raise ValueError("CREDIT_RELAYER_KEYSTORE needs CREDIT_RELAYER_KEYSTORE_PASSWORD")
+        if self.profile == "prod" and self.verifier_key is not None:
+            raise ValueError(
+                "CREDIT_VERIFIER_KEY is refused in the prod profile: use CREDIT_VERIFIER_KEYSTORE "
+                "and CREDIT_VERIFIER_KEYSTORE_PASSWORD"
+            )
+        if self.verifier_keystore is not None and self.verifier_keystore_password is None:
+            raise ValueError("CREDIT_VERIFIER_KEYSTORE needs CREDIT_VERIFIER_KEYSTORE_PASSWORD")
         return self
 
     def relayer_private_key(self) -> bytes:
@@ -83,6 +96,23 @@ class Settings(BaseSettings):
         if self.profile == "dev":
             return bytes.fromhex(DEV_RELAYER_KEY[2:])
         raise ValueError("no relayer key configured: set CREDIT_RELAYER_KEYSTORE (prod)")
+
+    def verifier_private_key(self) -> bytes:
+        """The verifier worker's key: from the keystore or, in the dev profile, the env."""
+        from eth_account import Account
+
+        if self.verifier_keystore is not None:
+            assert self.verifier_keystore_password is not None
+            data = self.verifier_keystore.read_text(encoding="utf-8")
+            return bytes(
+                Account.decrypt(data, self.verifier_keystore_password.get_secret_value())
+            )
+        if self.verifier_key is not None:
+            return bytes.fromhex(self.verifier_key.get_secret_value().removeprefix("0x"))
+        raise ValueError(
+            "no verifier key configured: set CREDIT_VERIFIER_KEYSTORE and "
+            "CREDIT_VERIFIER_KEYSTORE_PASSWORD (or CREDIT_VERIFIER_KEY in the dev profile)"
+        )
 
     @property
     def evidence_path(self) -> Path:

@@ -23,7 +23,7 @@ rules_app = typer.Typer(help="Rule sets: validate and hash.", no_args_is_help=Tr
 app.add_typer(rules_app, name="rules")
 console = Console(soft_wrap=True)
 
-from credit.cli import operate  # noqa: E402  (commands register on the apps above)
+from credit.cli import audit_cmd, operate  # noqa: E402  (commands register on the apps above)
 
 app.command("deploy")(operate.deploy)
 app.command("status")(operate.status)
@@ -31,6 +31,8 @@ app.add_typer(operate.roles_app, name="roles")
 app.add_typer(operate.residents_app, name="residents")
 app.add_typer(operate.keys_app, name="keys")
 rules_app.command("publish")(operate.rules_publish)
+app.command("audit")(audit_cmd.audit)
+from credit.cli import verify_cmd  # noqa: E402, F401  (registers `credit verify`)
 
 
 @app.command()

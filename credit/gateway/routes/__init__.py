@@ -11,3 +11,11 @@ from credit.gateway.routes import auth, system
 
 ROUTERS: list[APIRouter] = [system.router, auth.router]
 ROOT_ROUTERS: list[APIRouter] = [system.root_router]
+
+from credit.gateway.routes import claims  # noqa: E402
+
+ROUTERS.append(claims.router)
+
+from credit.gateway.routes import evidence, residents  # noqa: E402
+
+ROUTERS += [residents.router, evidence.router]

@@ -1,0 +1,190 @@
+"""The auditor's typed values: what the replay read from the chain, and what the checks found.
+
+Pure data, no chain access: the replay (:mod:`credit.audit.replay`) fills :class:`ChainData`
+from a node, the checks read it. Addresses are lower-case hex, hashes ``0x`` hex, times unix
+seconds; a position on chain is ``(block number, log index)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from credit.facts import Evidence
+from credit.indexer.fold import StoredEvent
+
+Position = tuple[int, int]  # (block number, log index)
+
+
+@dataclass(frozen=True)
+class ChainEvent(StoredEvent):
+    """One decoded event of the RuleBook or the CreditLedger (never of any other address)."""
+
+    address: str = ""
+    block_hash: str = ""
+
+    @property
+    def pos(self) -> Position:
+        return (self.block_number, self.log_index)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A transaction that booked records, as far as the quorum checks need it."""
+
+    hash: str
+    sender: str
+    to: str | None
+    block_number: int
+    input: bytes
+
+
+@dataclass(frozen=True)
+class RelayedRecord:
+    """One signed claim or report of a relay transaction's calldata."""
+
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    deadline: int
+    nonce: int
+    evidence: bytes
+    r: bytes
+    vs: bytes
+    reporter: str | None = None  # set for reports
+
+
+@dataclass(frozen=True)
+class RelayedEndorsement:
+    """One evaluator's signature over the records its mask selects."""
+
+    kind: int
+    deadline: int
+    mask: int
+    r: bytes
+    vs: bytes
+
+
+@dataclass(frozen=True)
+class RelayedBatch:
+    """A decoded ``relayClaims`` / ``relayReports`` call."""
+
+    tx_hash: str
+    function: str  # "relayClaims" or "relayReports"
+    records: tuple[RelayedRecord, ...]
+    endorsements: tuple[RelayedEndorsement, ...]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Rule-set wide terms of a published version (RuleBook.ruleSet)."""
+
+    content_hash: str
+    expiry_epochs: int
+    appeal_window: int
+    reward_per_point: int
+    epoch_reward_cap: int
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The code at a deployment address against the compiled contract it should be."""
+
+    label: str
+    address: str
+    expected: str  # the compiled runtime code's metadata trailer (hex), "" if unknown
+    found: str  # the deployed code's metadata trailer (hex), "" if there is no code
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the audited system lives and its fixed parameters, as read from the chain."""
+
+    chain_id: int
+    ledger: str
+    rule_book: str
+    start_block: int
+    epoch_length: int
+    genesis: int
+    notice_period: int  # RuleBook.noticePeriod()
+    notice_period_file: int  # what the deployment file says
+
+
+@dataclass
+class ChainData:
+    """Everything the checks need, read up to and at ``block``."""
+
+    deployment: Deployment
+    block: int
+    block_time: int
+    events: list[ChainEvent]
+    batches: dict[str, RelayedBatch] = field(default_factory=dict)  # tx hash ->
+    transactions: dict[str, Transaction] = field(default_factory=dict)  # tx hash ->
+    terms: dict[int, Terms] = field(default_factory=dict)  # rule version ->
+    credit_of: dict[str, int] = field(default_factory=dict)  # resident -> creditOf(block)
+    total_supply: int = 0
+    code: tuple[CodeCheck, ...] = ()
+    replay: dict[str, int] = field(default_factory=dict)  # pages, window shrinks, cached events
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One thing the chain data does not agree with, named by ``code``, with its evidence."""
+
+    code: str
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "evidence": [evidence_dict(e) for e in self.evidence],
+            "data": self.data,
+        }
+
+
+def evidence_dict(e: Evidence) -> dict[str, Any]:
+    return {
+        "tx_hash": e.tx_hash,
+        "block_number": e.block_number,
+        "log_index": e.log_index,
+        "block_time": e.block_time,
+    }
+
+
+def first(evidence: list[Evidence], limit: int = 20) -> tuple[Evidence, ...]:
+    """At most ``limit`` pieces of evidence (a report names the first ones and counts them all)."""
+    return tuple(evidence[:limit])
+
+
+class Findings:
+    """Discrepancies as the checks find them: every one counted, the first ``limit`` of each code
+    kept with their evidence (a systematically wrong ledger must not make a gigabyte report)."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self.limit = limit
+        self.kept: list[Discrepancy] = []
+        self.counts: dict[str, int] = {}
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        evidence: tuple[Evidence, ...] | list[Evidence] = (),
+        **data: Any,
+    ) -> None:
+        n = self.counts.get(code, 0)
+        self.counts[code] = n + 1
+        if n < self.limit:
+            self.kept.append(Discrepancy(code, message, tuple(evidence), data))
+
+    def extend(self, found: list[Discrepancy]) -> None:
+        for d in found:
+            self.add(d.code, d.message, d.evidence, **d.data)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

@@ -1,0 +1,191 @@
+"""Raw relay transactions: build and sign offline, broadcast the exact bytes, read the outcome.
+
+The relay's outbox stores the bytes this module signs *before* they are broadcast, and re-sends
+them unchanged on retry, so a transaction is never rebuilt with another nonce or content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import TransactionNotFound
+from web3.logs import DISCARD
+
+from credit.chain.deploy import System
+from credit.errors import ChainError
+
+# Gas of relayClaims, measured on the embedded chain with a margin: a fixed part, each claim
+# (signature recovery, id, booking: about 23k measured, more on cold storage) and each endorsement
+# (recovery, role read) plus each record it names.
+GAS_BASE = 50_000
+GAS_PER_CLAIM = 40_000
+GAS_PER_ENDORSEMENT = 10_000
+GAS_PER_MASK_BIT = 1_000
+GAS_CEILING = 29_000_000
+
+# Node answers to a re-broadcast that mean "this nonce or this very transaction is taken".
+_KNOWN = ("already known", "known transaction", "already imported", "alreadyknown")
+_NONCE_LOW = ("nonce too low", "nonce is too low", "invalid nonce", "old nonce", "nonce too small")
+
+
+class BroadcastError(ChainError):
+    """The node refused a raw transaction; ``reason`` is known, nonce_low or other."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a mined transaction left: status (1 ok, 0 reverted), block and raw logs."""
+
+    tx_hash: str
+    status: int
+    block: int
+    gas_used: int
+    logs: tuple[Any, ...]
+    raw: Any
+
+
+@dataclass(frozen=True)
+class Credited:
+    """A RecordCredited event of our ledger."""
+
+    record_id: str
+    resident: str
+    points: int
+    block: int
+    tx_hash: str
+
+
+def relay_gas(n_claims: int, n_endorsements: int, mask_bits: int) -> int:
+    """A gas limit for relayClaims that always suffices for a batch of this shape."""
+    gas = (
+        GAS_BASE
+        + GAS_PER_CLAIM * n_claims
+        + GAS_PER_ENDORSEMENT * n_endorsements
+        + GAS_PER_MASK_BIT * mask_bits
+    )
+    return min(gas, GAS_CEILING)
+
+
+def current_fees(w3: Web3) -> dict[str, int]:
+    """EIP-1559 fees that stay valid while the base fee doubles: 2 * base + 1 gwei tip."""
+    base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
+    tip = 10**9
+    return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+
+
+def pending_nonce(w3: Web3, address: str) -> int:
+    """The node's next nonce for ``address`` counting its pending transactions."""
+    return int(w3.eth.get_transaction_count(to_checksum_address(address), "pending"))
+
+
+def mined_nonce(w3: Web3, address: str) -> int:
+    """How many transactions of ``address`` are mined (the next nonce at the latest block)."""
+    return int(w3.eth.get_transaction_count(to_checksum_address(address), "latest"))
+
+
+def build_relay_claims_tx(
+    system: System,
+    signer_account: LocalAccount,
+    claims_tuples: Sequence[Sequence[Any]],
+    endorsements: Sequence[Sequence[Any]],
+    nonce: int,
+    gas: int,
+    fees: dict[str, int],
+) -> tuple[bytes, str]:
+    """Sign ``relayClaims(claims, endorsements)`` offline; returns (raw bytes, tx hash)."""
+    data = system.ledger.encode_abi("relayClaims", args=[list(claims_tuples), list(endorsements)])
+    tx = {
+        "type": 2,
+        "chainId": system.record.chain_id,
+        "nonce": nonce,
+        "to": system.ledger.address,
+        "value": 0,
+        "gas": gas,
+        "data": data,
+        **fees,
+    }
+    signed = signer_account.sign_transaction(tx)
+    return bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
+
+
+def broadcast(w3: Web3, raw: bytes) -> str:
+    """Send raw signed bytes; returns the hash or raises BroadcastError with a reason."""
+    try:
+        return "0x" + bytes(w3.eth.send_raw_transaction(HexBytes(raw))).hex()
+    except Exception as exc:  # nodes and eth-tester word refusals differently
+        text = str(exc).lower()
+        if any(marker in text for marker in _KNOWN):
+            raise BroadcastError("known", str(exc)) from exc
+        if any(marker in text for marker in _NONCE_LOW) or _below_expected(text):
+            raise BroadcastError("nonce_low", str(exc)) from exc
+        raise BroadcastError("other", f"the node refused the transaction: {exc}") from exc
+
+
+def _below_expected(text: str) -> bool:
+    """eth-tester says "Invalid transaction nonce: Expected 13, but got 12"."""
+    m = re.search(r"expected (\d+), but got (\d+)", text)
+    return m is not None and int(m.group(2)) < int(m.group(1))
+
+
+def receipt_of(w3: Web3, tx_hash: str) -> Receipt | None:
+    """The receipt of ``tx_hash`` once mined, else None."""
+    try:
+        r = w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+    except TransactionNotFound:
+        return None
+    if r is None or r.get("blockNumber") is None:
+        return None
+    return Receipt(
+        tx_hash=tx_hash,
+        status=int(r["status"]),
+        block=int(r["blockNumber"]),
+        gas_used=int(r["gasUsed"]),
+        logs=tuple(r["logs"]),
+        raw=r,
+    )
+
+
+def credited_events(system: System, receipt: Receipt) -> list[Credited]:
+    """RecordCredited events in ``receipt`` emitted by OUR ledger only (look-alikes ignored)."""
+    event = system.ledger.events.RecordCredited()
+    out = []
+    for log in event.process_receipt(receipt.raw, errors=DISCARD):
+        if log["address"].lower() != system.ledger.address.lower():
+            continue
+        args = log["args"]
+        out.append(
+            Credited(
+                record_id="0x" + bytes(args["recordId"]).hex(),
+                resident=str(args["resident"]).lower(),
+                points=int(args["points"]),
+                block=receipt.block,
+                tx_hash=receipt.tx_hash,
+            )
+        )
+    return out
+
+
+def revert_of(system: System, tx_hash: str, block: int) -> ChainError:
+    """Why a mined transaction reverted: replayed as a call on its parent block, decoded."""
+    w3 = system.w3
+    tx = w3.eth.get_transaction(HexBytes(tx_hash))
+    call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]}
+    try:
+        w3.eth.call(call, block_identifier=max(block - 1, 0))  # type: ignore[arg-type]
+    except Exception as exc:
+        return system.decoder.from_exception(exc)
+    return ChainError(
+        f"transaction {tx_hash} reverted but replaying it did not: out of gas or a state change "
+        "earlier in its block"
+    )

@@ -1,0 +1,247 @@
+"""The EpochVerifier on chain: deploying it, and the calls a verifier worker makes.
+
+Deployment adds the contract to an existing system and grants it VERIFIER_ROLE on the ledger (the
+deployer must be the ledger's admin); the returned record lists it as ``EpochVerifier`` so later
+commands find it in the same deployment file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from credit.artifacts import Artifact
+from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash, role_id
+from credit.chain.reverts import ErrorDecoder
+from credit.chain.tx import Transactor
+from credit.errors import ChainError
+
+CONTRACT_NAME = "EpochVerifier"
+VERIFICATION_CATEGORY = 4  # "ledger_verification" in rules/city-default.json
+
+
+class Outcome(IntEnum):
+    """``IEpochVerifier.Outcome``."""
+
+    OPEN = 0
+    FINALIZED = 1
+    NO_CONSENSUS = 2
+
+
+@dataclass(frozen=True)
+class Windows:
+    """When an epoch's commit, reveal and credit windows open and close (unix seconds)."""
+
+    commit_opens: int
+    reveal_opens: int
+    reveal_closes: int
+    credit_closes: int
+
+
+@dataclass(frozen=True)
+class Tally:
+    """``epochTally``: reveals so far, outcome, finalised root (zero bytes if none)."""
+
+    reveals: int
+    outcome: Outcome
+    root: bytes
+
+
+def commitment_of(root: bytes, salt: bytes, resident: str) -> bytes:
+    """``keccak256(abi.encode(root, salt, resident))``: what a resident commits."""
+    return keccak(abi_encode(["bytes32", "bytes32", "address"], [root, salt, resident]))
+
+
+def deploy_verifier(
+    deployer: Transactor,
+    artifacts: dict[str, Artifact],
+    system: System,
+    *,
+    quorum: int,
+    commit_window: int,
+    reveal_window: int,
+    category: int = VERIFICATION_CATEGORY,
+) -> tuple[Contract, DeploymentRecord]:
+    """Deploy an EpochVerifier for ``system``'s ledger and grant it VERIFIER_ROLE.
+
+    Returns the contract and the system's deployment record with the verifier added.
+    """
+    art = artifacts[CONTRACT_NAME]
+    receipt = deployer.deploy(
+        art.abi, art.bytecode, system.ledger.address, category, quorum, commit_window, reveal_window
+    )
+    address = Web3.to_checksum_address(str(receipt["contractAddress"]))
+    contract = system.w3.eth.contract(address=address, abi=art.abi)
+    grant = system.ledger.functions.grantRole(role_id("VERIFIER_ROLE"), address)
+    deployer.send(grant, gas=120_000)
+    entry = DeployedContract(
+        address,
+        receipt["transactionHash"].to_0x_hex(),
+        int(receipt["blockNumber"]),
+        abi_hash(art.abi),
+    )
+    extra = {
+        **system.record.extra,
+        "verifier": {
+            "quorum": quorum,
+            "commit_window": commit_window,
+            "reveal_window": reveal_window,
+            "category": category,
+        },
+    }
+    record = replace(
+        system.record, contracts={**system.record.contracts, CONTRACT_NAME: entry}, extra=extra
+    )
+    return contract, record
+
+
+def attach_verifier(system: System, artifacts: dict[str, Artifact]) -> Contract:
+    """The EpochVerifier listed in ``system``'s deployment record."""
+    entry = system.record.contracts.get(CONTRACT_NAME)
+    if entry is None:
+        raise ChainError(
+            "the deployment file lists no EpochVerifier: deploy one with `credit verify deploy`"
+        )
+    address = Web3.to_checksum_address(entry.address)
+    return system.w3.eth.contract(address=address, abi=artifacts[CONTRACT_NAME].abi)
+
+
+class VerifierClient:
+    """Reads and calls of one EpochVerifier, sent (when needed) from one resident's key."""
+
+    def __init__(
+        self,
+        contract: Contract,
+        tx: Transactor | None = None,
+        *,
+        from_block: int = 0,
+        decoder: ErrorDecoder | None = None,
+    ) -> None:
+        self.contract = contract
+        self.tx = tx
+        self.decoder = decoder or (tx.decoder if tx is not None else None)
+        self.from_block = from_block
+        self.w3: Web3 = contract.w3
+
+    @property
+    def address(self) -> str:
+        return str(self.contract.address)
+
+    @property
+    def resident(self) -> str:
+        return self._sender().address
+
+    # ------------------------------------------------------------------ reads
+    def now(self) -> int:
+        """Time of the latest block (the chain's clock, which windows are measured against)."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def windows(self, epoch: int) -> Windows:
+        return Windows(*(int(v) for v in self.contract.functions.windows(epoch).call()))
+
+    def tally(self, epoch: int) -> Tally:
+        reveals, outcome, root = self.contract.functions.epochTally(epoch).call()
+        return Tally(int(reveals), Outcome(outcome), bytes(root))
+
+    def ballot(self, epoch: int, resident: str) -> tuple[bool, bool]:
+        """``(committed, revealed)`` of ``resident`` for ``epoch``."""
+        committed, revealed = self.contract.functions.ballotOf(epoch, _cs(resident)).call()
+        return bool(committed), bool(revealed)
+
+    def quorum(self) -> int:
+        return int(self.contract.functions.config().call()[2])
+
+    def commitments(self, epoch: int) -> dict[str, bytes]:
+        """Who committed what for ``epoch`` (lower-case address -> commitment), from events."""
+        logs = self.contract.events.Committed.get_logs(
+            from_block=self.from_block, argument_filters={"epoch": epoch}
+        )
+        return {str(e["args"]["resident"]).lower(): bytes(e["args"]["commitment"]) for e in logs}
+
+    def reveals(self, epoch: int) -> dict[str, bytes]:
+        """Who revealed which root for ``epoch`` (lower-case address -> root), from events."""
+        logs = self.contract.events.Revealed.get_logs(
+            from_block=self.from_block, argument_filters={"epoch": epoch}
+        )
+        return {str(e["args"]["resident"]).lower(): bytes(e["args"]["root"]) for e in logs}
+
+    def finalize_args(self, epoch: int) -> tuple[list[bytes], list[str]]:
+        """What ``finalize`` needs: every revealed root (sorted) and the winners (sorted).
+
+        Mirrors the contract: the most revealed root (the lowest on a tie) wins if it has the quorum
+        and a strict majority; otherwise there are no winners.
+        """
+        reveals = self.reveals(epoch)
+        counts = Counter(reveals.values())
+        roots = sorted(counts)
+        if not roots:
+            return [], []
+        best = max(counts.values())
+        leading = next(r for r in roots if counts[r] == best)
+        if best < self.quorum() or 2 * best <= len(reveals):
+            return roots, []
+        winners = sorted((a for a, r in reveals.items() if r == leading), key=lambda a: int(a, 16))
+        return roots, [_cs(a) for a in winners]
+
+    def verify_credit(
+        self, epoch: int, resident: str, credit: int, earned: int, proof: list[bytes]
+    ) -> bool:
+        """The contract's ``verifyCredit`` (reverts with VerifierNotFinalized if no root)."""
+        fn = self.contract.functions.verifyCredit(epoch, _cs(resident), credit, earned, proof)
+        return bool(self._call(fn))
+
+    def proves_at_least(
+        self,
+        epoch: int,
+        resident: str,
+        threshold: int,
+        credit: int,
+        earned: int,
+        proof: list[bytes],
+    ) -> bool:
+        """The contract's ``provesAtLeast``."""
+        fn = self.contract.functions.provesAtLeast(
+            epoch, _cs(resident), threshold, credit, earned, proof
+        )
+        return bool(self._call(fn))
+
+    # ------------------------------------------------------------------ transactions
+    def commit(self, epoch: int, commitment: bytes) -> TxReceipt:
+        return self._sender().send(self.contract.functions.commit(epoch, commitment))
+
+    def reveal(self, epoch: int, root: bytes, salt: bytes) -> TxReceipt:
+        return self._sender().send(self.contract.functions.reveal(epoch, root, salt))
+
+    def finalize(
+        self, epoch: int, roots: list[bytes] | None = None, winners: list[str] | None = None
+    ) -> TxReceipt:
+        """Finalise ``epoch``; the arguments default to :meth:`finalize_args`."""
+        if roots is None or winners is None:
+            roots, winners = self.finalize_args(epoch)
+        fn = self.contract.functions.finalize(epoch, roots, [_cs(w) for w in winners])
+        return self._sender().send(fn)
+
+    def _sender(self) -> Transactor:
+        if self.tx is None:
+            raise ChainError("this verifier client is read-only: give it a Transactor to send")
+        return self.tx
+
+    def _call(self, fn: Any) -> Any:
+        try:
+            return fn.call()
+        except Exception as exc:
+            if self.decoder is None:
+                raise
+            raise self.decoder.from_exception(exc) from exc
+
+
+def _cs(address: str) -> Any:
+    return Web3.to_checksum_address(address)

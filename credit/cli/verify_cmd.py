@@ -1,0 +1,244 @@
+"""``credit verify``: residents verify the ledger and prove credit; operators deploy the verifier.
+
+Registered on the main app by importing this module (one line in ``credit/cli/__init__.py``).
+Commands stay thin: the work is in ``credit.verify`` and ``credit.chain.verifier``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from credit.cli import app
+from credit.cli.operate import ChainIdOpt, NetworkOpt, RpcOpt
+from credit.errors import CreditError
+
+verify_app = typer.Typer(
+    help="Verify the ledger with your computer and earn credit; prove your credit.",
+    no_args_is_help=True,
+)
+err = Console(stderr=True, soft_wrap=True)
+
+DeploymentOpt = Annotated[
+    Path | None, typer.Option("--deployment", help="deployment file (default: deployments/<net>)")
+]
+EpochOpt = Annotated[int, typer.Option("--epoch", help="the epoch (ledger epoch number)")]
+
+
+def _connect(
+    network: str | None, rpc_url: str | None, chain_id: int | None, deployment: Path | None
+) -> tuple[Any, Any, Any, Any, Path]:
+    """Settings, network, the deployed system and the artifacts."""
+    from credit.compile import compile_contracts
+    from credit.ops.deploy import deployment_file, load_existing
+    from credit.ops.networks import connect, resolve_network
+    from credit.settings import get_settings
+
+    settings = get_settings()
+    net = resolve_network(network, rpc_url, chain_id)
+    w3 = connect(net, settings)
+    artifacts = compile_contracts()
+    path = deployment or deployment_file(net)
+    system = load_existing(w3, path, artifacts)
+    if system is None:
+        raise CreditError(f"no deployment file at {path}: pass --deployment or deploy first")
+    return settings, net, system, artifacts, path
+
+
+def _client(system: Any, artifacts: Any, key: bytes | None = None) -> Any:
+    from eth_account import Account
+
+    from credit.chain import Transactor
+    from credit.chain.verifier import VerifierClient, attach_verifier
+
+    contract = attach_verifier(system, artifacts)
+    tx = None if key is None else Transactor(system.w3, Account.from_key(key), system.decoder)
+    start = system.record.contracts["EpochVerifier"].block
+    return VerifierClient(contract, tx, from_block=start, decoder=system.decoder)
+
+
+def _replay(system: Any, epoch: int, depth: int) -> Any:
+    from credit.chain.events import EventSource
+    from credit.verify.replay import replay_epoch
+
+    return replay_epoch(EventSource(system), epoch, confirmation_depth=depth)
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+@verify_app.command("run")
+def run(
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    deployment: DeploymentOpt = None,
+    epoch: Annotated[int | None, typer.Option(help="epoch to verify (default: the next)")] = None,
+    state_dir: Annotated[Path | None, typer.Option(help="where ballots (salts) are kept")] = None,
+    finalize: Annotated[bool, typer.Option(help="finalise after the reveal window")] = False,
+    poll: Annotated[float, typer.Option(help="seconds between looks at the chain")] = 1.0,
+    timeout: Annotated[float | None, typer.Option(help="give up a wait after N s")] = None,
+) -> None:
+    """Verify one epoch with your wallet key: replay it, commit its root, reveal, finalise.
+
+    The key comes from CREDIT_VERIFIER_KEYSTORE (+ _PASSWORD), or CREDIT_VERIFIER_KEY in dev.
+    Prints what happened as JSON.
+    """
+    from credit.verify.worker import BallotStore, Worker
+
+    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    try:
+        key = settings.verifier_private_key()
+    except ValueError as exc:
+        raise CreditError(str(exc)) from exc
+    client = _client(system, artifacts, key)
+    depth = settings.confirmation_depth
+    worker = Worker(
+        client,
+        lambda e: _replay(system, e, depth).root,
+        BallotStore(state_dir or settings.data_dir / "verify"),
+        finalize=finalize,
+        poll_seconds=poll,
+        timeout=timeout,
+        say=lambda msg: err.print(f"[{client.resident}] {msg}"),
+    )
+    target = (
+        epoch
+        if epoch is not None
+        else worker.next_epoch(system.ledger.functions.currentEpoch().call())
+    )
+    _print(asdict(worker.run(target)))
+
+
+@verify_app.command("root")
+def root(
+    epoch: EpochOpt,
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    deployment: DeploymentOpt = None,
+    states: Annotated[bool, typer.Option("--states", help="also print every leaf")] = False,
+) -> None:
+    """Compute an epoch's state root from chain events alone (anyone can; no key needed)."""
+    settings, _net, system, _artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    replay = _replay(system, epoch, settings.confirmation_depth)
+    out: dict[str, Any] = {
+        "epoch": epoch,
+        "root": "0x" + replay.root.hex(),
+        "residents": len(replay.state.residents),
+        "as_of_block": replay.facts.as_of_block,
+    }
+    if states:
+        out["states"] = [asdict(r) for r in replay.state.residents]
+    _print(out)
+
+
+@verify_app.command("prove")
+def prove(
+    epoch: EpochOpt,
+    resident: Annotated[str, typer.Option(help="the resident's address")],
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    deployment: DeploymentOpt = None,
+) -> None:
+    """Print a resident's leaf and Merkle proof for an epoch (to hand to a third party)."""
+    from credit.verify.merkle import state_tree
+
+    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    replay = _replay(system, epoch, settings.confirmation_depth)
+    leaf = replay.state.of(resident)
+    if leaf is None:
+        raise CreditError(f"{resident} was not a registered resident at the end of epoch {epoch}")
+    tree = state_tree(replay.state)
+    final = _client(system, artifacts).tally(epoch).root
+    _print(
+        {
+            "epoch": epoch,
+            "resident": leaf.resident,
+            "credit": leaf.credit,
+            "earned": leaf.earned,
+            "proof": [
+                "0x" + p.hex() for p in tree.proof_of(leaf.resident, leaf.credit, leaf.earned)
+            ],
+            "root": "0x" + tree.root.hex(),
+            "finalized_root": "0x" + final.hex() if any(final) else None,
+        }
+    )
+
+
+@verify_app.command("check")
+def check(
+    proof_file: Path,
+    at_least: Annotated[int | None, typer.Option(help="check credit >= this only")] = None,
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    deployment: DeploymentOpt = None,
+) -> None:
+    """Check a proof (from `prove`) against the finalised root, in Python and on chain."""
+    from credit.verify.merkle import proves_at_least
+
+    _settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    p = json.loads(proof_file.read_text(encoding="utf-8"))
+    client = _client(system, artifacts)
+    epoch, who, credit, earned = int(p["epoch"]), p["resident"], int(p["credit"]), int(p["earned"])
+    proof = [bytes.fromhex(h[2:]) for h in p["proof"]]
+    final = client.tally(epoch).root
+    threshold = credit if at_least is None else at_least
+    python_ok = any(final) and proves_at_least(final, who, threshold, credit, earned, proof)
+    chain_ok = any(final) and client.proves_at_least(epoch, who, threshold, credit, earned, proof)
+    _print(
+        {
+            "epoch": epoch,
+            "resident": who,
+            "threshold": threshold,
+            "python": python_ok,
+            "chain": chain_ok,
+        }
+    )
+    if not (python_ok and chain_ok):
+        # an error, not typer.Exit: `credit.cli.main` drops the code of an Exit (standalone off)
+        raise CreditError("the proof does not hold against the finalised root")
+
+
+@verify_app.command("deploy")
+def deploy(
+    quorum: Annotated[int, typer.Option(help="fewest residents revealing the winning root")] = 3,
+    commit_window: Annotated[int | None, typer.Option(help="seconds (default 2/5 epoch)")] = None,
+    reveal_window: Annotated[int | None, typer.Option(help="seconds (default 2/5 epoch)")] = None,
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    deployment: DeploymentOpt = None,
+) -> None:
+    """Deploy the EpochVerifier (operator key, ledger admin) and grant it VERIFIER_ROLE."""
+    from credit.chain import Transactor
+    from credit.chain.verifier import deploy_verifier
+    from credit.ops.networks import operator_account
+
+    settings, net, system, artifacts, path = _connect(network, rpc_url, chain_id, deployment)
+    if "EpochVerifier" in system.record.contracts:
+        raise CreditError(f"{path} lists an EpochVerifier already: nothing to do")
+    account = operator_account(system.w3, net, settings)
+    tx = Transactor(system.w3, account, system.decoder, gas=None)
+    epoch = system.record.epoch_length
+    contract, record = deploy_verifier(
+        tx,
+        artifacts,
+        system,
+        quorum=quorum,
+        commit_window=commit_window or epoch * 2 // 5,
+        reveal_window=reveal_window or epoch * 2 // 5,
+    )
+    record.save(path)
+    _print({"EpochVerifier": contract.address, "deployment": str(path)})
+
+
+app.add_typer(verify_app, name="verify")

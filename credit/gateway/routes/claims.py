@@ -1,0 +1,67 @@
+"""Claims and confirmations: residents' and evaluators' signed messages, relayed in batches.
+
+Posting needs no session: the EIP-712 signature is the authority, and every check the ledger
+makes is made before any gas is spent. Reading a claim needs a session: the resident themself
+or an official evaluator (SUPERIOR, PUBLIC_PANEL, EXPERT roles on chain).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from credit.gateway.deps import (
+    Account,
+    CurrentAccount,
+    ServicesDep,
+    ensure_self_or_role,
+    require_role,
+)
+from credit.gateway.errors import ApiError
+from credit.gateway.services import Services
+from credit.relay.models import HEX32, ClaimIn, ConfirmationIn
+from credit.relay.service import Relay
+
+router = APIRouter(tags=["claims"])
+
+EVALUATOR_ROLES = ("SUPERIOR", "PUBLIC_PANEL", "EXPERT")
+RecordIdPath = Annotated[str, Path(pattern=HEX32, description="the claim's record id")]
+Evaluator = Annotated[Account, Depends(require_role(*EVALUATOR_ROLES))]
+
+
+def _relay(services: Services) -> Relay:
+    relay = services.relay
+    if relay is None:
+        raise ApiError(503, "relay_unavailable", "the relay is not running: try again later")
+    return relay
+
+
+@router.post("/claims", status_code=202, summary="Submit a signed claim for relaying")
+def submit_claim(body: ClaimIn, services: ServicesDep) -> dict[str, Any]:
+    """Check a resident's signed claim (signature, registration, rules, nonce, deadline)."""
+    return _relay(services).accept_claim(body)
+
+
+@router.get("/claims/{record_id}", summary="Status of a claim")
+def claim_status(
+    record_id: RecordIdPath, services: ServicesDep, account: CurrentAccount
+) -> dict[str, Any]:
+    """Waiting (with confirmations present vs needed), pending, queued, sent, credited, rejected."""
+    status = _relay(services).claim_status(record_id)
+    ensure_self_or_role(account, status["resident"], *EVALUATOR_ROLES)
+    return status
+
+
+@router.post("/confirmations", status_code=202, summary="Submit a signed confirmation")
+def submit_confirmation(body: ConfirmationIn, services: ServicesDep) -> dict[str, Any]:
+    """Check an evaluator's signed confirmation (signature, role, records, deadline); store it."""
+    return _relay(services).accept_confirmation(body)
+
+
+@router.get("/confirmations/queue", summary="Claims waiting for confirmations")
+def confirmation_queue(
+    services: ServicesDep, account: Evaluator, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict[str, Any]:
+    """Waiting claims the caller (an official evaluator) has not confirmed yet, oldest first."""
+    return {"claims": _relay(services).confirmation_queue(account.address, limit)}

@@ -1,0 +1,136 @@
+"""A resident's own view: credit, records, notices (polled or streamed), acknowledgements."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from credit.gateway.deps import (
+    CurrentAccount,
+    ServicesDep,
+    current_account,
+    ensure_self_or_role,
+    require_role,
+)
+from credit.gateway.errors import ApiError
+from credit.gateway.notices_service import NoticeService
+from credit.gateway.responses import error_responses
+from credit.gateway.services import Services
+
+router = APIRouter(tags=["residents"])
+# Officials who may look at a resident's credit summary to decide on records and appeals.
+OFFICIALS = ("SUPERIOR", "PUBLIC_PANEL", "EXPERT", "ARBITER")
+
+
+def _notices(services: Services) -> NoticeService:
+    if services.notices is None:
+        services.notices = NoticeService(services)
+    notices: NoticeService = services.notices
+    return notices
+
+
+def _indexer(services: Services) -> Any:
+    if services.indexer is None:
+        raise ApiError(503, "index_unavailable", "the indexer is not running: try again shortly")
+    return services.indexer
+
+
+@router.get("/residents/{address}", responses=error_responses(401, 403, 503))
+def resident_summary(
+    address: str, account: CurrentAccount, services: ServicesDep
+) -> dict[str, Any]:
+    """Credit with expiry, epoch earnings and records, served from the index."""
+    ensure_self_or_role(account, address, *OFFICIALS)
+    summary: dict[str, Any] = _indexer(services).resident_summary(address)
+    return summary
+
+
+@router.get("/residents/{address}/notices", responses=error_responses(401, 403, 503))
+def resident_notices(
+    address: str, account: CurrentAccount, services: ServicesDep
+) -> dict[str, Any]:
+    """The resident's reminders and warnings: each names its rule, version, hash and evidence."""
+    ensure_self_or_role(account, address)  # a resident sees only their own notices
+    notices = _notices(services).notices_for(address, account.roles)
+    return {"resident": address.lower(), "notices": notices}
+
+
+@router.post(
+    "/residents/{address}/notices/{notice_id}/ack",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 503),
+)
+def acknowledge(
+    address: str, notice_id: str, account: CurrentAccount, services: ServicesDep
+) -> Response:
+    """Acknowledge one of your notices (idempotent)."""
+    ensure_self_or_role(account, address)
+    _notices(services).acknowledge(address, notice_id, account.roles)
+    return Response(status_code=204)
+
+
+def _stream_account(
+    request: Request, services: ServicesDep, token: str | None = Query(None)
+) -> Any:
+    """Browsers' EventSource cannot set headers: the token may come as ``?token=``."""
+    from fastapi.security import HTTPAuthorizationCredentials
+
+    from credit.gateway.deps import get_sessions
+
+    header = request.headers.get("authorization", "")
+    raw = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else token
+    creds = HTTPAuthorizationCredentials(scheme="Bearer", credentials=raw) if raw else None
+    return current_account(request, services, get_sessions(services), creds)
+
+
+@router.get("/residents/{address}/notices/stream", responses=error_responses(401, 403, 503))
+async def notice_stream(
+    address: str,
+    request: Request,
+    services: ServicesDep,
+    account: Annotated[Any, Depends(_stream_account)],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+) -> StreamingResponse:
+    """Server-sent events: the current notices, then each new one as the ledger moves."""
+    ensure_self_or_role(account, address)
+    service = _notices(services)
+    changed = threading.Event()
+    if services.indexer is not None and hasattr(services.indexer, "subscribe"):
+        services.indexer.subscribe(lambda _n: changed.set())
+
+    async def events() -> AsyncIterator[bytes]:
+        sent: set[str] = set()
+        emitted = 0
+        while emitted < limit and not await request.is_disconnected():
+            notices = await asyncio.to_thread(service.notices_for, address, account.roles)
+            for notice in notices:
+                if notice["id"] in sent or emitted >= limit:
+                    continue
+                sent.add(notice["id"])
+                emitted += 1
+                yield f"id: {notice['id']}\nevent: notice\ndata: {json.dumps(notice)}\n\n".encode()
+            if emitted >= limit:
+                break
+            woke = await asyncio.to_thread(changed.wait, 15.0)
+            changed.clear()
+            if not woke:
+                yield b": keep-alive\n\n"
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.get("/notices/export", responses=error_responses(401, 403, 503))
+def export_notices(
+    services: ServicesDep,
+    _: Annotated[Any, Depends(require_role("ARBITER", "DEFAULT_ADMIN"))],
+) -> Response:
+    """Every resident's notices as canonical JSON, for auditors to compare with their own."""
+    return Response(_notices(services).export(), media_type="application/json")

@@ -1,0 +1,1 @@
+"""Relaying residents' signed claims and evaluators' confirmations to the ledger in batches."""

@@ -1,0 +1,56 @@
+"""Request bodies of the relay: a resident's signed claim and an evaluator's signed confirmation.
+
+Unknown fields are refused (422). A signature is either 65-byte ``signature`` hex (r || s || v, as
+wallets return it) or the EIP-2098 pair ``r`` / ``vs``, never both.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+HEX32 = r"^0x[0-9a-fA-F]{64}$"
+HEX65 = r"^0x[0-9a-fA-F]{130}$"
+ZERO32 = "0x" + "00" * 32
+UINT48 = 2**48 - 1
+RecordId = Annotated[str, Field(pattern=HEX32)]
+
+
+class _Signed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signature: str | None = Field(default=None, pattern=HEX65, description="65-byte r||s||v")
+    r: str | None = Field(default=None, pattern=HEX32, description="EIP-2098 r")
+    vs: str | None = Field(default=None, pattern=HEX32, description="EIP-2098 vs")
+
+    @model_validator(mode="after")
+    def _one_signature(self) -> _Signed:
+        compact = self.r is not None and self.vs is not None
+        if (self.signature is None) == (not compact) or (self.r is None) != (self.vs is None):
+            raise ValueError("give either `signature` (65 bytes) or both `r` and `vs`")
+        return self
+
+
+class ClaimIn(_Signed):
+    """A claim as the resident signed it (EIP-712 ``Claim``), plus the signature."""
+
+    resident: str = Field(pattern=ADDRESS)
+    category: int = Field(ge=1, le=65535)
+    units: int = Field(ge=1, le=65535)
+    occurred_at: int = Field(ge=0, le=UINT48)
+    evidence: str = Field(default=ZERO32, pattern=HEX32)
+    nonce: int = Field(ge=0, le=2**32 - 1)
+    deadline: int = Field(ge=0, le=UINT48)
+
+
+class ConfirmationIn(_Signed):
+    """An evaluator's EIP-712 ``Confirmation`` over record ids sorted ascending."""
+
+    evaluator: str = Field(pattern=ADDRESS)
+    records: list[RecordId] = Field(min_length=1, max_length=256)
+    kind: int = Field(
+        ge=0, le=3, description="EvaluatorKind: 0 SUPERIOR, 1 PEER, 2 PUBLIC, 3 EXPERT"
+    )
+    deadline: int = Field(ge=0, le=UINT48)

@@ -1,0 +1,251 @@
+"""The relay service: accepts signed claims and confirmations, batches them, reports status.
+
+``Relay(services)`` runs two threads once started: the batcher (plans a batch when
+``batch_max_size`` claims are ready or ``batch_window_seconds`` after the first one) and the
+signer worker (:class:`credit.relay.outbox.SignerWorker`, the only user of the relayer key's
+nonces). One relay process per relayer key: the in-process lock serialises status changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from credit.chain import relay_reads as chain
+from credit.chain.relay_reads import RuleInForce
+from credit.gateway.errors import NotFound
+from credit.relay import intake, records
+from credit.relay.models import ClaimIn, ConfirmationIn
+from credit.relay.outbox import Hooks, SignerWorker
+from credit.relay.plan import Quorum, plan_batch
+from credit.store.relay_tables import relay_claims
+
+log = logging.getLogger(__name__)
+
+DEADLINE_MARGIN_SECONDS = 120  # a signature must stay valid this long after it is received
+EXPIRY_SLACK_SECONDS = 15  # an open claim this close to its deadline is rejected as expired
+RULE_TTL_SECONDS = 2.0
+
+
+def quorum_of(rule: RuleInForce) -> Quorum:
+    """The planner's view of an on-chain category rule."""
+    weights = (rule.weight_of(0), rule.weight_of(1), rule.weight_of(2), rule.weight_of(3))
+    return Quorum(rule.threshold, rule.min_confirmations, weights, rule.required_kinds)
+
+
+class _Rules(Mapping[int, Quorum]):
+    """Quorums of the rules in force, read from the chain on first use and kept briefly."""
+
+    def __init__(self, relay: Relay) -> None:
+        self._relay = relay
+
+    def __getitem__(self, category: int) -> Quorum:
+        rule = self._relay.rule_in_force(category)
+        if rule is None or rule.negative or rule.automated:
+            raise KeyError(category)
+        return quorum_of(rule)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(sorted(self._relay._rule_cache))
+
+    def __len__(self) -> int:
+        return len(self._relay._rule_cache)
+
+
+class Relay:
+    """Relays accepted claims in batches through one signer worker (see module doc)."""
+
+    def __init__(
+        self,
+        services: Any,
+        *,
+        hooks: Hooks | None = None,
+        deadline_margin: int = DEADLINE_MARGIN_SECONDS,
+        idle_seconds: float = 0.5,
+    ) -> None:
+        self.services = services
+        self.engine = services.engine
+        self.system = services.system
+        self.settings = services.settings
+        self.max_records = min(self.settings.batch_max_size, 256)
+        self.deadline_margin = deadline_margin
+        self.idle_seconds = idle_seconds
+        self.lock = threading.RLock()
+        self.signer = SignerWorker(self, services.relayer.account, hooks)
+        self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -------------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Start the signer worker and the batcher (idempotent)."""
+        self.signer.start()
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="relay-batcher", daemon=True)
+        self._thread.start()
+        self.wake()
+
+    def stop(self) -> None:
+        """Stop both threads (idempotent); unsent work stays in the database."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self._thread = None
+        self.signer.stop()
+
+    def wake(self) -> None:
+        """Ask the batcher to look for work now."""
+        self._wake.set()
+
+    # -------------------------------------------------------------------- rules
+    def rule_in_force(self, category: int) -> RuleInForce | None:
+        """The category's rule in force (cached for a moment)."""
+        hit = self._rule_cache.get(category)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < RULE_TTL_SECONDS:
+            return hit[1]
+        rule = chain.rule_in_force(self.system, category)
+        self._rule_cache[category] = (now, rule)
+        return rule
+
+    def rules(self) -> Mapping[int, Quorum]:
+        """Quorums by category, from the rules in force."""
+        return _Rules(self)
+
+    # -------------------------------------------------------------------- intake
+    def accept_claim(self, payload: ClaimIn) -> dict[str, Any]:
+        """Check and store a signed claim; its status (``waiting`` for confirmations)."""
+        row = intake.check_claim(self, payload)
+        intake.store_claim(self, row, chain.claim_nonce(self.system, row["resident"]))
+        return self.claim_status(row["record_id"])
+
+    def accept_confirmation(self, payload: ConfirmationIn) -> dict[str, Any]:
+        """Check and store a signed confirmation; the status of each claim it confirms."""
+        row, ids = intake.check_confirmation(self, payload)
+        eid = intake.store_confirmation(self, row, ids)
+        self.wake()
+        return {"endorsement_id": eid, "claims": [self.claim_status(r) for r in ids]}
+
+    # -------------------------------------------------------------------- status
+    def claim_status(self, record_id: str) -> dict[str, Any]:
+        """Where a claim is: waiting (with its tally vs the quorum), pending, queued, sent,
+        credited (tx, block, points) or rejected (with the decoded reason)."""
+        with self.engine.connect() as conn:
+            row = records.claim_row(conn, record_id.lower())
+            if row is None:
+                raise NotFound(f"no claim {record_id} was received by this gateway")
+            out: dict[str, Any] = {
+                k: row[k]
+                for k in (
+                    "record_id",
+                    "resident",
+                    "category",
+                    "units",
+                    "occurred_at",
+                    "evidence",
+                    "nonce",
+                    "deadline",
+                    "status",
+                    "tx_hash",
+                    "block",
+                    "points",
+                )
+            }
+            out["reason"] = json.loads(row["reason"]) if row["reason"] else None
+            rule = self.rules().get(row["category"])
+            if row["status"] in records.OPEN and rule is not None:
+                tally = records.tally_for(conn, row, rule)
+                out["confirmations"] = {
+                    "weight": tally.weight,
+                    "count": tally.count,
+                    "kinds": _kinds(tally.kinds),
+                    "needed": {
+                        "weight": rule.threshold,
+                        "count": rule.min_confirmations,
+                        "kinds": _kinds(rule.required_kinds),
+                    },
+                }
+        return out
+
+    def confirmation_queue(self, evaluator: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Waiting claims that ``evaluator`` could still confirm, oldest first."""
+        me = evaluator.lower()
+        with self.engine.connect() as conn:
+            ids = list(
+                conn.execute(
+                    select(relay_claims.c.record_id)
+                    .where(relay_claims.c.status == "waiting", relay_claims.c.resident != me)
+                    .order_by(relay_claims.c.seq)
+                    .limit(limit * 2)
+                ).scalars()
+            )
+            mine = set(records.confirmed_by(conn, me, ids))
+        return [self.claim_status(r) for r in ids if r not in mine][:limit]
+
+    # -------------------------------------------------------------------- batcher
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.idle_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self._expire()
+                window = self.settings.batch_window_seconds
+                if window > 0 and self._ready() < self.settings.batch_max_size:
+                    self._stop.wait(window)
+                while not self._stop.is_set() and self._dispatch():
+                    pass
+            except Exception:
+                log.exception("relay batcher: retrying after an error")
+                self._stop.wait(0.5)
+
+    def _ready(self) -> int:
+        with self.engine.connect() as conn:
+            return len(records.plan_input(conn)[0])
+
+    def _dispatch(self) -> bool:
+        """Plan one batch and hand it to the signer; True if there may be more to do."""
+        with self.engine.connect() as conn:
+            claims, endorsements = records.plan_input(conn)
+        if not claims:
+            return False
+        batch = plan_batch(claims, endorsements, self.rules(), self.settings.batch_max_size)
+        if not batch.claims:
+            return False
+        job = self.signer.submit(batch)
+        while not job.done.wait(0.05):
+            if self._stop.is_set() or not self.signer.alive:
+                return False
+        return job.error is None
+
+    def _expire(self) -> None:
+        """Reject open claims and drop endorsements that would expire before being mined."""
+        limit = chain.chain_time(self.system) + EXPIRY_SLACK_SECONDS
+        with self.lock, self.engine.begin() as conn:
+            stale_claims, stale_ends = records.expired(conn, limit)
+            if not stale_claims and not stale_ends:
+                return
+            reason = records.reason_json(
+                "Expired", "the signature expired before its quorum was reached: sign again"
+            )
+            affected = records.reject(conn, stale_claims, reason)
+            named = [
+                r for e in records.endorsements_of(conn) if e.id in stale_ends for r in e.records
+            ]
+            records.set_endorsements(conn, stale_ends, "expired")
+            records.refresh(conn, [*affected, *named], self.rules())
+
+
+def _kinds(mask: int) -> list[str]:
+    return [name for i, name in enumerate(intake.KIND_NAMES) if mask >> i & 1]

@@ -1,0 +1,110 @@
+"""Tables of the relay: accepted claims, evaluators' endorsements and the transaction outbox.
+
+Portable types only (SQLite and PostgreSQL). Ids, hashes and addresses are lower-case ``0x`` hex;
+times are Unix seconds as floats. A claim moves ``waiting`` (quorum not met yet) -> ``pending``
+(quorum met, ready to batch) -> ``queued`` (in a signed transaction stored in the outbox) ->
+``sent`` -> ``credited``; or ``rejected`` with a reason at any point before ``credited``.
+An outbox row is ``stored`` before it is broadcast, then ``sent``, then ``mined`` or ``failed``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from credit.store.db import metadata
+
+CLAIM_STATUSES = ("waiting", "pending", "queued", "sent", "credited", "rejected")
+OUTBOX_STATUSES = ("stored", "sent", "mined", "failed")
+
+relay_claims = Table(
+    "relay_claims",
+    metadata,
+    Column("record_id", String(66), primary_key=True),
+    Column("seq", Integer, nullable=False),  # acceptance order (planning fairness)
+    Column("resident", String(42), nullable=False),
+    Column("category", Integer, nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("occurred_at", BigInteger, nullable=False),
+    Column("evidence", String(66), nullable=False),
+    Column("nonce", BigInteger, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("r", String(66), nullable=False),
+    Column("vs", String(66), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),  # JSON {"error": name, "args": {...}, "message": ...}
+    Column("outbox_id", Integer, ForeignKey("relay_outbox.id"), nullable=True),
+    Column("tx_hash", String(66), nullable=True),
+    Column("block", BigInteger, nullable=True),
+    Column("points", BigInteger, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_relay_claims_status", relay_claims.c.status)
+Index("ix_relay_claims_resident", relay_claims.c.resident, relay_claims.c.nonce)
+# One live claim per resident nonce; a rejected one frees its nonce for a new signature.
+Index(
+    "ux_relay_claims_live_nonce",
+    relay_claims.c.resident,
+    relay_claims.c.nonce,
+    unique=True,
+    sqlite_where=relay_claims.c.status != "rejected",
+    postgresql_where=relay_claims.c.status != "rejected",
+)
+
+relay_endorsements = Table(
+    "relay_endorsements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(66), nullable=False, unique=True),
+    Column("evaluator", String(42), nullable=False),
+    Column("kind", Integer, nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("r", String(66), nullable=False),
+    Column("vs", String(66), nullable=False),
+    Column("status", String(16), nullable=False),  # active | used | expired | invalid
+    Column("reason", Text, nullable=True),
+    Column("outbox_id", Integer, ForeignKey("relay_outbox.id"), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_relay_endorsements_status", relay_endorsements.c.status)
+Index("ix_relay_endorsements_evaluator", relay_endorsements.c.evaluator)
+
+relay_endorsement_records = Table(
+    "relay_endorsement_records",
+    metadata,
+    Column("endorsement_id", Integer, ForeignKey("relay_endorsements.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("record_id", String(66), ForeignKey("relay_claims.record_id"), nullable=False),
+)
+Index("ix_relay_endorsement_records_record", relay_endorsement_records.c.record_id)
+
+relay_outbox = Table(
+    "relay_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("signer", String(42), nullable=False),
+    Column("nonce", BigInteger, nullable=False),
+    Column("raw_tx", LargeBinary, nullable=False),
+    Column("tx_hash", String(66), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+    Column("block", BigInteger, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("signer", "nonce", name="ux_relay_outbox_signer_nonce"),
+)
+Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)

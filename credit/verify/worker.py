@@ -1,0 +1,191 @@
+"""The verifier worker a resident runs with their own key: one epoch of commit-reveal.
+
+For epoch E it waits (on the chain's clock) for E's commit window, replays E from the chain and
+computes the state root, draws a random salt and keeps root and salt in a local ballot file
+*before* committing (so a crash between the two never loses the means to reveal), commits, waits
+for the reveal window, reveals, and optionally finalises after the reveal window. Restarted, it
+resumes from the chain (``ballotOf``) and the ballot file. The root function is injected, so the
+worker itself never decides what is true.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from credit.chain.verifier import Outcome, VerifierClient, commitment_of
+from credit.errors import ContractRevert
+from credit.verify.errors import VerifyError
+
+RootFn = Callable[[int], bytes]
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What a resident must keep between commit and reveal (hex strings)."""
+
+    verifier: str
+    epoch: int
+    resident: str
+    root: str
+    salt: str
+    commitment: str
+
+
+class BallotStore:
+    """Ballot files in ``directory``, one per (verifier, epoch, resident), owner-readable only."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, verifier: str, epoch: int, resident: str) -> Path:
+        return self.directory / f"{verifier.lower()}-{epoch}-{resident.lower()}.json"
+
+    def load(self, verifier: str, epoch: int, resident: str) -> Ballot | None:
+        path = self.path(verifier, epoch, resident)
+        if not path.exists():
+            return None
+        return Ballot(**json.loads(path.read_text(encoding="utf-8")))
+
+    def save(self, ballot: Ballot) -> None:
+        """Write atomically (temp, fsync, rename), mode 0600: the salt is secret until revealed."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path(ballot.verifier, ballot.epoch, ballot.resident)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(asdict(ballot), f, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+
+@dataclass
+class EpochReport:
+    """What the worker did for one epoch (JSON-safe)."""
+
+    epoch: int
+    resident: str
+    root: str | None = None
+    committed: bool = False
+    revealed: bool = False
+    finalized_by_me: bool = False
+    outcome: str = Outcome.OPEN.name
+    final_root: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Worker:
+    """Runs commit-reveal for the resident whose key ``client`` sends from."""
+
+    def __init__(
+        self,
+        client: VerifierClient,
+        root_of: RootFn,
+        store: BallotStore,
+        *,
+        finalize: bool = False,
+        poll_seconds: float = 1.0,
+        timeout: float | None = None,
+        say: Callable[[str], None] = lambda _msg: None,
+    ) -> None:
+        self.client = client
+        self.root_of = root_of
+        self.store = store
+        self.finalize = finalize
+        self.poll_seconds = poll_seconds
+        self.timeout = timeout
+        self.say = say
+
+    def next_epoch(self, current_epoch: int) -> int:
+        """The epoch to verify now: the previous one while its commit window is open, else this."""
+        if (
+            current_epoch > 0
+            and self.client.now() < self.client.windows(current_epoch - 1).reveal_opens
+        ):
+            return current_epoch - 1
+        return current_epoch
+
+    def run(self, epoch: int) -> EpochReport:
+        """Commit, reveal and maybe finalise ``epoch``; resumes where an earlier run stopped."""
+        me = self.client.resident
+        report = EpochReport(epoch, me.lower())
+        windows = self.client.windows(epoch)
+        ballot = self.store.load(self.client.address, epoch, me)
+        committed, revealed = self.client.ballot(epoch, me)
+        if not committed:
+            if self.client.now() >= windows.reveal_opens:
+                raise VerifyError(
+                    f"the commit window of epoch {epoch} closed at {windows.reveal_opens}: "
+                    "verify a later epoch"
+                )
+            self._wait_until(windows.commit_opens, f"the commit window of epoch {epoch}")
+            ballot = self._commit(epoch, me)
+        elif ballot is None:
+            raise VerifyError(
+                f"you committed for epoch {epoch} but its ballot file is missing from "
+                f"{self.store.directory}: without the salt the commitment cannot be revealed"
+            )
+        report.root, report.committed = ballot.root, True
+        if not revealed:
+            self._wait_until(windows.reveal_opens, f"the reveal window of epoch {epoch}")
+            self.client.reveal(
+                epoch, bytes.fromhex(ballot.root[2:]), bytes.fromhex(ballot.salt[2:])
+            )
+            self.say(f"revealed root {ballot.root} for epoch {epoch}")
+        report.revealed = True
+        if self.finalize:
+            self._wait_until(windows.reveal_closes, f"the end of epoch {epoch}'s reveal window")
+            report.finalized_by_me = self._finalize(epoch, report)
+        tally = self.client.tally(epoch)
+        report.outcome = tally.outcome.name
+        if tally.outcome is Outcome.FINALIZED:
+            report.final_root = "0x" + tally.root.hex()
+        return report
+
+    def _commit(self, epoch: int, me: str) -> Ballot:
+        root = self.root_of(epoch)
+        salt = secrets.token_bytes(32)
+        commitment = commitment_of(root, salt, me)
+        ballot = Ballot(
+            self.client.address.lower(),
+            epoch,
+            me.lower(),
+            "0x" + root.hex(),
+            "0x" + salt.hex(),
+            "0x" + commitment.hex(),
+        )
+        self.store.save(ballot)  # before the commit: a crash after it must still be able to reveal
+        self.client.commit(epoch, commitment)
+        self.say(f"committed to epoch {epoch}'s root (revealed later)")
+        return ballot
+
+    def _finalize(self, epoch: int, report: EpochReport) -> bool:
+        if self.client.tally(epoch).outcome is not Outcome.OPEN:
+            return False
+        try:
+            self.client.finalize(epoch)
+        except ContractRevert as exc:
+            if exc.name != "VerifierAlreadyFinalized":  # another resident was quicker: fine
+                raise
+            report.notes.append("finalised by someone else first")
+            return False
+        self.say(f"finalised epoch {epoch}")
+        return True
+
+    def _wait_until(self, at: int, what: str) -> None:
+        """Poll the chain's clock until ``at``; gives up after ``timeout`` seconds of wall time."""
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        announced = False
+        while self.client.now() < at:
+            if deadline is not None and time.monotonic() > deadline:
+                raise VerifyError(f"gave up waiting for {what} (opens at {at}): run again later")
+            if not announced:
+                self.say(f"waiting for {what} (opens at {at})")
+                announced = True
+            time.sleep(self.poll_seconds)

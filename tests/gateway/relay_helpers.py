@@ -1,0 +1,130 @@
+"""Building signed claim and confirmation bodies for the relay's HTTP API, and reading results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_keys import keys
+from sqlalchemy import func, select
+
+from credit.chain.eip712 import sign_digest
+from credit.chain.signing import Claim, endorsement_digest
+from credit.gateway.services import Services
+from credit.relay.outbox import Hooks, outbox_rows
+from credit.relay.service import Relay
+from credit.store.relay_tables import relay_claims
+from tests.world import World, wait_until
+
+ZERO32 = "0x" + "00" * 32
+HOUR = 3600
+
+
+def claim_body(
+    world: World,
+    resident: Any,
+    category: int = 1,
+    units: int = 1,
+    *,
+    nonce: int | None = None,
+    deadline: int | None = None,
+    occurred_at: int | None = None,
+    signer: Any = None,
+    compact: bool = False,
+) -> tuple[dict[str, Any], str]:
+    """A signed POST /v1/claims body and the claim's record id."""
+    now = world.now()
+    if nonce is None:
+        nonce = world.ledger.functions.claimNonce(resident.address).call()
+    c = Claim(
+        resident.address,
+        category,
+        units,
+        now - 60 if occurred_at is None else occurred_at,
+        nonce,
+        bytes(32),
+        now + HOUR if deadline is None else deadline,
+    )
+    digest = c.record_id(world.system.domain)
+    key = (signer or resident).key
+    body: dict[str, Any] = {
+        "resident": resident.address,
+        "category": category,
+        "units": units,
+        "occurred_at": c.occurred_at,
+        "nonce": nonce,
+        "deadline": c.deadline,
+    }
+    if compact:
+        sig = sign_digest(key, digest)
+        body.update(r="0x" + sig.r.hex(), vs="0x" + sig.vs.hex())
+    else:
+        body["signature"] = "0x" + keys.PrivateKey(key).sign_msg_hash(digest).to_bytes().hex()
+    return body, "0x" + digest.hex()
+
+
+def confirm_body(
+    world: World,
+    evaluator: Any,
+    kind: int,
+    ids: list[str],
+    *,
+    deadline: int | None = None,
+    signer: Any = None,
+    keep_order: bool = False,
+) -> dict[str, Any]:
+    """A signed POST /v1/confirmations body over ``ids`` (sorted unless ``keep_order``)."""
+    records = list(ids) if keep_order else sorted(ids)
+    deadline = world.now() + HOUR if deadline is None else deadline
+    digest = endorsement_digest(
+        world.system.domain, [bytes.fromhex(r[2:]) for r in records], kind, deadline
+    )
+    sig = sign_digest((signer or evaluator).key, digest)
+    return {
+        "evaluator": evaluator.address,
+        "records": records,
+        "kind": kind,
+        "deadline": deadline,
+        "r": "0x" + sig.r.hex(),
+        "vs": "0x" + sig.vs.hex(),
+    }
+
+
+def statuses(services: Services) -> dict[str, str]:
+    """record id -> status of every claim in the relay's database."""
+    with services.engine.connect() as conn:
+        rows = conn.execute(select(relay_claims.c.record_id, relay_claims.c.status)).all()
+    return {r.record_id: r.status for r in rows}
+
+
+def count_claims(services: Services, status: str) -> int:
+    with services.engine.connect() as conn:
+        q = select(func.count()).where(relay_claims.c.status == status)
+        return int(conn.execute(q).scalar() or 0)
+
+
+def wait_credited(services: Services, ids: list[str], timeout: float = 30.0) -> None:
+    """Wait until every claim of ``ids`` is credited (fails with their statuses otherwise)."""
+    ok = wait_until(lambda: all(statuses(services).get(i) == "credited" for i in ids), timeout)
+    assert ok, {i: statuses(services).get(i) for i in ids}
+
+
+def relayer_nonce(services: Services) -> int:
+    return int(services.system.w3.eth.get_transaction_count(services.relayer.address))
+
+
+def credited_events(world: World, from_block: int) -> list[str]:
+    """Record ids of every RecordCredited event of the ledger since ``from_block``."""
+    logs = world.ledger.events.RecordCredited().get_logs(from_block=from_block)
+    return ["0x" + bytes(log["args"]["recordId"]).hex() for log in logs]
+
+
+def rows(services: Services) -> list[dict[str, Any]]:
+    return outbox_rows(services.engine)
+
+
+def wire_relay(services: Services, hooks: Hooks | None = None) -> Relay:
+    """A Relay on ``services``, registered so that the app's lifespan starts and stops it."""
+    relay = Relay(services, hooks=hooks)
+    services.relay = relay
+    services.background.append(relay)
+    return relay
