@@ -14,8 +14,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credit.ruleset import DEFAULT_RULESET
 
-# Well-known throw-away key for the dev profile only (never holds value anywhere).
+# Well-known throw-away keys for the dev profile only (they never hold value anywhere).
 DEV_RELAYER_KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+DEV_MINTER_KEY = "0x" + "6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c"
+# Keys by role, with their dev-profile default (none for a resident's verifier key).
+_KEYS = {"relayer": DEV_RELAYER_KEY, "minter": DEV_MINTER_KEY, "verifier": ""}
 
 
 class Settings(BaseSettings):
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     relayer_keystore: Path | None = None
     relayer_keystore_password: SecretStr | None = None
     relayer_key: SecretStr | None = None
+    # the minter key (holds MINTER_ROLE; its own signer, so relaying and minting never share nonces)
+    minter_keystore: Path | None = None
+    minter_keystore_password: SecretStr | None = None
+    minter_key: SecretStr | None = None
 
     # a resident's verifier worker (`credit verify run`): their own wallet key, from a keystore or,
     # in the dev profile only, a raw key
@@ -65,53 +72,48 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _keys_by_profile(self) -> Settings:
-        if self.profile == "prod" and self.relayer_key is not None:
-            raise ValueError(
-                "CREDIT_RELAYER_KEY is refused in the prod profile: use CREDIT_RELAYER_KEYSTORE "
-                "and CREDIT_RELAYER_KEYSTORE_PASSWORD"
-            )
-        if self.relayer_keystore is not None and self.relayer_keystore_password is None:
-            raise ValueError("CREDIT_RELAYER_KEYSTORE needs CREDIT_RELAYER_KEYSTORE_PASSWORD")
-        if self.profile == "prod" and self.verifier_key is not None:
-            raise ValueError(
-                "CREDIT_VERIFIER_KEY is refused in the prod profile: use CREDIT_VERIFIER_KEYSTORE "
-                "and CREDIT_VERIFIER_KEYSTORE_PASSWORD"
-            )
-        if self.verifier_keystore is not None and self.verifier_keystore_password is None:
-            raise ValueError("CREDIT_VERIFIER_KEYSTORE needs CREDIT_VERIFIER_KEYSTORE_PASSWORD")
+        for name in _KEYS:
+            upper = name.upper()
+            if self.profile == "prod" and getattr(self, f"{name}_key") is not None:
+                raise ValueError(
+                    f"CREDIT_{upper}_KEY is refused in the prod profile: use "
+                    f"CREDIT_{upper}_KEYSTORE and CREDIT_{upper}_KEYSTORE_PASSWORD"
+                )
+            has_store = getattr(self, f"{name}_keystore") is not None
+            if has_store and getattr(self, f"{name}_keystore_password") is None:
+                raise ValueError(f"CREDIT_{upper}_KEYSTORE needs CREDIT_{upper}_KEYSTORE_PASSWORD")
         return self
 
     def relayer_private_key(self) -> bytes:
-        """The relayer's key: from the keystore, the env (dev), or the dev key (dev only)."""
-        from eth_account import Account
+        """The relayer's key: keystore, env (dev profile), or the well-known dev key (dev)."""
+        return self._key("relayer")
 
-        if self.relayer_keystore is not None:
-            assert self.relayer_keystore_password is not None
-            data = self.relayer_keystore.read_text(encoding="utf-8")
-            return bytes(
-                Account.decrypt(data, self.relayer_keystore_password.get_secret_value())
-            )
-        if self.relayer_key is not None:
-            return bytes.fromhex(self.relayer_key.get_secret_value().removeprefix("0x"))
-        if self.profile == "dev":
-            return bytes.fromhex(DEV_RELAYER_KEY[2:])
-        raise ValueError("no relayer key configured: set CREDIT_RELAYER_KEYSTORE (prod)")
+    def minter_private_key(self) -> bytes:
+        """The minter's key: keystore, env (dev profile), or the well-known dev key (dev)."""
+        return self._key("minter")
 
     def verifier_private_key(self) -> bytes:
-        """The verifier worker's key: from the keystore or, in the dev profile, the env."""
+        """A resident's verifier key: keystore or, in the dev profile, the env. No default."""
+        return self._key("verifier")
+
+    def _key(self, name: str) -> bytes:
         from eth_account import Account
 
-        if self.verifier_keystore is not None:
-            assert self.verifier_keystore_password is not None
-            data = self.verifier_keystore.read_text(encoding="utf-8")
-            return bytes(
-                Account.decrypt(data, self.verifier_keystore_password.get_secret_value())
-            )
-        if self.verifier_key is not None:
-            return bytes.fromhex(self.verifier_key.get_secret_value().removeprefix("0x"))
+        keystore: Path | None = getattr(self, f"{name}_keystore")
+        password: SecretStr | None = getattr(self, f"{name}_keystore_password")
+        raw: SecretStr | None = getattr(self, f"{name}_key")
+        if keystore is not None and password is not None:
+            data = keystore.read_text(encoding="utf-8")
+            return bytes(Account.decrypt(data, password.get_secret_value()))
+        if raw is not None:
+            return bytes.fromhex(raw.get_secret_value().removeprefix("0x"))
+        dev_key = _KEYS[name]
+        if self.profile == "dev" and dev_key:
+            return bytes.fromhex(dev_key[2:])
+        upper = name.upper()
         raise ValueError(
-            "no verifier key configured: set CREDIT_VERIFIER_KEYSTORE and "
-            "CREDIT_VERIFIER_KEYSTORE_PASSWORD (or CREDIT_VERIFIER_KEY in the dev profile)"
+            f"no {name} key configured: set CREDIT_{upper}_KEYSTORE and "
+            f"CREDIT_{upper}_KEYSTORE_PASSWORD (or CREDIT_{upper}_KEY in the dev profile)"
         )
 
     @property

@@ -22,11 +22,12 @@ from tests.world import World, build_world
 
 @pytest.fixture(scope="module")
 def gateway_world(artifacts: dict[str, Artifact], ruleset: RuleSet) -> World:
-    """A deployed city whose relayer (the gateway's key) also holds MINTER_ROLE."""
+    """A deployed city; the gateway's relayer key is funded, its minter key holds MINTER_ROLE."""
     world = build_world(embedded_web3(), artifacts, ruleset)
     relayer = Account.from_key(Settings().relayer_private_key())
-    fund(world.w3, [relayer.address], 10**22)
-    world.operator.send(world.ledger.functions.grantRole(role_id("MINTER_ROLE"), relayer.address))
+    minter = Account.from_key(Settings().minter_private_key())
+    fund(world.w3, [relayer.address, minter.address], 10**22)
+    world.operator.send(world.ledger.functions.grantRole(role_id("MINTER_ROLE"), minter.address))
     return world
 
 

@@ -16,6 +16,6 @@ from credit.gateway.routes import claims  # noqa: E402
 
 ROUTERS.append(claims.router)
 
-from credit.gateway.routes import evidence, residents  # noqa: E402
+from credit.gateway.routes import evidence, residents, rewards  # noqa: E402
 
-ROUTERS += [residents.router, evidence.router]
+ROUTERS += [residents.router, evidence.router, rewards.router]

@@ -1,0 +1,294 @@
+"""Reward runs: an operator asks once (Idempotency-Key); the gateway's minter key pays each
+eligible resident exactly once, durably.
+
+Each mint transaction is signed and stored before it is broadcast and re-sent byte-for-byte
+after a crash; who is still unpaid is always re-read from the chain, which itself refuses to pay
+anyone twice for an epoch. One thread owns the minter key (one signer worker per key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from credit.chain import mint as minting
+from credit.chain import rawtx
+from credit.gateway.errors import ApiError, NotFound
+from credit.gateway.services import Services
+from credit.store.reward_tables import reward_runs, reward_txs
+
+log = logging.getLogger(__name__)
+CHUNK = 100
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+class RewardService:
+    """Accepts reward runs and executes them on one worker thread (the minter key's signer)."""
+
+    def __init__(self, services: Services, account: LocalAccount, *, poll: float = 0.02) -> None:
+        self.services = services
+        self.account = account
+        self.signer = str(account.address).lower()
+        self.poll = poll
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ requests
+    def request(self, key: str, epoch: int) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, run) for a mint request: 202 new, 200 the stored run, 422 key misuse."""
+        if not key or len(key) > 200:
+            raise ApiError(
+                400,
+                "idempotency_key_required",
+                "send an Idempotency-Key header (1-200 characters) with each mint request",
+            )
+        digest, now = body_hash({"epoch": epoch}), time.time()
+        try:
+            with self.services.engine.begin() as conn:
+                run_id = conn.execute(
+                    insert(reward_runs).values(
+                        idempotency_key=key,
+                        body_hash=digest,
+                        epoch=epoch,
+                        status="accepted",
+                        total=0,
+                        paid=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError:
+            existing = self._run_by_key(key)
+            if existing["body_hash"] != digest:
+                raise ApiError(
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used with another request body: use a new key",
+                    {"run": existing["id"]},
+                ) from None
+            return 200, self._public(existing)
+        self._queue.put(int(run_id))
+        return 202, self.run(int(run_id))
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        with self.services.engine.connect() as conn:
+            row = (
+                conn.execute(select(reward_runs).where(reward_runs.c.id == run_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound(f"no reward run {run_id}")
+        return self._public(dict(row))
+
+    # ------------------------------------------------------------------ worker
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        with self.services.engine.connect() as conn:
+            unfinished = (
+                conn.execute(
+                    select(reward_runs.c.id)
+                    .where(reward_runs.c.status.in_(("accepted", "running")))
+                    .order_by(reward_runs.c.id)
+                )
+                .scalars()
+                .all()
+            )
+        for run_id in unfinished:  # resume what a previous process left
+            self._queue.put(int(run_id))
+        self._thread = threading.Thread(target=self._loop, name="reward-minter", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_id = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            try:
+                self._execute(run_id)
+            except _Stopped:
+                return
+            except Exception as exc:  # recorded on the run; the operator sees it and may retry
+                log.exception("reward run %s failed", run_id)
+                self._set(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+
+    def _execute(self, run_id: int) -> None:
+        run = self.run(run_id)
+        epoch = int(run["epoch"])
+        self._set(run_id, status="running")
+        for row in self._open_txs(run_id):  # stored or sent before a crash: the same bytes again
+            self._send_and_settle(row["id"], bytes(row["raw_tx"]), row["tx_hash"])
+        unpaid = [
+            r for r, _ in minting.unpaid_earnings(self.services.system, self._earners(epoch), epoch)
+        ]
+        paid_before = self._count_minted(run_id)
+        self._set(run_id, total=paid_before + len(unpaid), paid=paid_before)
+        for i in range(0, len(unpaid), CHUNK):
+            chunk = unpaid[i : i + CHUNK]
+            tx_id, raw, tx_hash = self._store(run_id, epoch, chunk)
+            if not self._send_and_settle(tx_id, raw, tx_hash):
+                return
+            self._set(run_id, paid=self._count_minted(run_id))
+        self._set(run_id, status="done")
+
+    def _earners(self, epoch: int) -> list[str]:
+        indexer = self.services.indexer
+        if indexer is None:
+            raise ApiError(503, "index_unavailable", "the indexer is not running")
+        indexer.sync()
+        return sorted({c.resident for c in indexer.facts().credits if c.epoch == epoch})
+
+    def _store(self, run_id: int, epoch: int, residents: list[str]) -> tuple[int, bytes, str]:
+        w3 = self.services.system.w3
+        with self.services.engine.connect() as conn:
+            top = conn.execute(
+                select(func.max(reward_txs.c.nonce)).where(reward_txs.c.signer == self.signer)
+            ).scalar()
+        nonce = max(-1 if top is None else int(top) + 1, rawtx.pending_nonce(w3, self.signer))
+        raw, tx_hash = minting.build_mint_tx(
+            self.services.system, self.account, epoch, residents, nonce, rawtx.current_fees(w3)
+        )
+        now = time.time()
+        with self.services.engine.begin() as conn:
+            tx_id = conn.execute(
+                insert(reward_txs).values(
+                    run_id=run_id,
+                    signer=self.signer,
+                    nonce=nonce,
+                    raw_tx=raw,
+                    tx_hash=tx_hash,
+                    residents=json.dumps(residents),
+                    status="stored",
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        return int(tx_id), raw, tx_hash
+
+    def _send_and_settle(self, tx_id: int, raw: bytes, tx_hash: str) -> bool:
+        """Broadcast (again) and wait for the receipt; False if it reverted."""
+        w3, system = self.services.system.w3, self.services.system
+        while True:
+            try:
+                rawtx.broadcast(w3, raw)
+                self._tx(tx_id, status="sent")
+            except rawtx.BroadcastError as exc:
+                if exc.reason not in ("known", "nonce_low"):
+                    log.warning("mint broadcast failed, retrying: %s", exc)
+            receipt = self._wait(tx_hash)
+            if receipt is not None:
+                break
+            if self._stop.is_set():
+                raise _Stopped
+        if receipt.status != 1:
+            error = rawtx.revert_of(system, tx_hash, receipt.block)
+            self._tx(tx_id, status="failed", minted=json.dumps({"error": str(error)}))
+            run_id = self._run_of(tx_id)
+            self._set(run_id, status="failed", error=str(error))
+            return False
+        self._tx(tx_id, status="mined", minted=json.dumps(minting.minted_events(system, receipt)))
+        return True
+
+    def _wait(self, tx_hash: str, seconds: float = 30.0) -> rawtx.Receipt | None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self._stop.is_set():
+            receipt = rawtx.receipt_of(self.services.system.w3, tx_hash)
+            if receipt is not None:
+                return receipt
+            time.sleep(self.poll)
+        return None
+
+    # ------------------------------------------------------------------ storage helpers
+    def _open_txs(self, run_id: int) -> list[Any]:
+        with self.services.engine.connect() as conn:
+            q = (
+                select(reward_txs)
+                .where(reward_txs.c.run_id == run_id)
+                .where(reward_txs.c.status.in_(("stored", "sent")))
+                .order_by(reward_txs.c.nonce)
+            )
+            return list(conn.execute(q).mappings())
+
+    def _count_minted(self, run_id: int) -> int:
+        with self.services.engine.connect() as conn:
+            rows = conn.execute(
+                select(reward_txs.c.minted)
+                .where(reward_txs.c.run_id == run_id)
+                .where(reward_txs.c.status == "mined")
+            ).scalars()
+            return sum(len(json.loads(m or "[]")) for m in rows)
+
+    def _run_of(self, tx_id: int) -> int:
+        with self.services.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(reward_txs.c.run_id).where(reward_txs.c.id == tx_id)
+                ).scalar_one()
+            )
+
+    def _run_by_key(self, key: str) -> dict[str, Any]:
+        with self.services.engine.connect() as conn:
+            row = (
+                conn.execute(select(reward_runs).where(reward_runs.c.idempotency_key == key))
+                .mappings()
+                .one()
+            )
+        return dict(row)
+
+    def _set(self, run_id: int, **values: Any) -> None:
+        with self.services.engine.begin() as conn:
+            conn.execute(
+                update(reward_runs)
+                .where(reward_runs.c.id == run_id)
+                .values(updated_at=time.time(), **values)
+            )
+
+    def _tx(self, tx_id: int, **values: Any) -> None:
+        with self.services.engine.begin() as conn:
+            conn.execute(
+                update(reward_txs)
+                .where(reward_txs.c.id == tx_id)
+                .values(updated_at=time.time(), **values)
+            )
+
+    def _public(self, row: dict[str, Any]) -> dict[str, Any]:
+        with self.services.engine.connect() as conn:
+            txs = conn.execute(
+                select(reward_txs.c.tx_hash, reward_txs.c.status)
+                .where(reward_txs.c.run_id == row["id"])
+                .order_by(reward_txs.c.nonce)
+            ).all()
+        return {
+            "id": row["id"],
+            "epoch": row["epoch"],
+            "status": row["status"],
+            "progress": {"paid": row["paid"], "total": row["total"]},
+            "error": row["error"],
+            "transactions": [{"hash": h, "status": s} for h, s in txs],
+        }
+
+
+class _Stopped(Exception):
+    """The service is stopping: leave the run for the next start."""

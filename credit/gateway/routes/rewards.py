@@ -1,0 +1,112 @@
+"""Rewards: idempotent mint runs for operators, balances and payments for residents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from credit.gateway.deps import (
+    Account,
+    CurrentAccount,
+    ServicesDep,
+    ensure_self_or_role,
+    require_role,
+)
+from credit.gateway.errors import ApiError
+from credit.gateway.responses import error_responses
+from credit.gateway.rewards import RewardService
+from credit.gateway.services import Services
+
+router = APIRouter(tags=["rewards"])
+Minter = Annotated[Account, Depends(require_role("MINTER"))]
+
+
+class MintIn(BaseModel):
+    """Pay the rewards of one ended epoch to everyone who earned credit in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    epoch: int = Field(ge=0, lt=2**24)
+
+
+def _service(services: Services) -> RewardService:
+    if services.rewards is None:
+        from eth_account import Account as EthAccount
+
+        services.rewards = RewardService(
+            services, EthAccount.from_key(services.settings.minter_private_key())
+        )
+        services.background.append(services.rewards)
+        services.rewards.start()
+    service: RewardService = services.rewards
+    return service
+
+
+@router.post("/rewards/mint", status_code=202, responses=error_responses(400, 401, 403, 422))
+def mint(
+    body: MintIn,
+    response: Response,
+    services: ServicesDep,
+    _: Minter,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> dict[str, Any]:
+    """Start (or return) the mint run of ``epoch``; amounts come from the chain, not from you.
+
+    The same ``Idempotency-Key`` with the same body returns the stored run (200); with another
+    body it is refused (422); without one, 400. Poll ``GET /v1/rewards/runs/{id}`` for progress.
+    """
+    service = _service(services)
+    if not idempotency_key:
+        raise ApiError(
+            400,
+            "idempotency_key_required",
+            "send an Idempotency-Key header (1-200 characters) with each mint request",
+        )
+    current = int(services.system.ledger.functions.currentEpoch().call())
+    if body.epoch >= current:
+        raise ApiError(
+            422,
+            "epoch_not_ended",
+            f"epoch {body.epoch} has not ended yet (current epoch {current})",
+        )
+    status, run = service.request(idempotency_key, body.epoch)
+    response.status_code = status
+    return run
+
+
+@router.get("/rewards/runs/{run_id}", responses=error_responses(401, 403, 404))
+def run_status(run_id: int, services: ServicesDep, _: Minter) -> dict[str, Any]:
+    """A mint run's status and progress (paid / total residents), with its transactions."""
+    return _service(services).run(run_id)
+
+
+@router.get("/residents/{address}/rewards", responses=error_responses(401, 403, 503))
+def resident_rewards(
+    address: str, account: CurrentAccount, services: ServicesDep
+) -> dict[str, Any]:
+    """The resident's reward-token balance and past payments by epoch."""
+    ensure_self_or_role(account, address, "ARBITER")
+    if services.indexer is None:
+        raise ApiError(503, "index_unavailable", "the indexer is not running: try again shortly")
+    who = address.lower()
+    ledger = services.system.ledger
+    balance = ledger.functions.balanceOf(services.system.w3.to_checksum_address(address)).call()
+    payments = [
+        {
+            "epoch": p.epoch,
+            "points": p.points,
+            "amount": str(p.amount),
+            "tx_hash": p.at.tx_hash,
+            "block_number": p.at.block_number,
+        }
+        for p in services.indexer.facts().rewards
+        if p.resident == who
+    ]
+    return {
+        "resident": who,
+        "balance": str(balance),
+        "symbol": "CCR",
+        "decimals": 18,
+        "payments": sorted(payments, key=lambda p: p["epoch"]),
+    }
