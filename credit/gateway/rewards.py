@@ -28,6 +28,9 @@ from credit.store.reward_tables import reward_runs, reward_txs
 
 log = logging.getLogger(__name__)
 CHUNK = 100
+# The minter key also relays appeals (credit/gateway/routes/appeals.py): both hold this lock while
+# choosing a nonce, signing and broadcasting, so they never take the same nonce.
+SIGNING_LOCK = threading.RLock()
 
 
 def body_hash(body: dict[str, Any]) -> str:
@@ -147,7 +150,9 @@ class RewardService:
         self._set(run_id, total=paid_before + len(unpaid), paid=paid_before)
         for i in range(0, len(unpaid), CHUNK):
             chunk = unpaid[i : i + CHUNK]
-            tx_id, raw, tx_hash = self._store(run_id, epoch, chunk)
+            with SIGNING_LOCK:
+                tx_id, raw, tx_hash = self._store(run_id, epoch, chunk)
+                self._broadcast(tx_id, raw)
             if not self._send_and_settle(tx_id, raw, tx_hash):
                 return
             self._set(run_id, paid=self._count_minted(run_id))
@@ -189,14 +194,9 @@ class RewardService:
 
     def _send_and_settle(self, tx_id: int, raw: bytes, tx_hash: str) -> bool:
         """Broadcast (again) and wait for the receipt; False if it reverted."""
-        w3, system = self.services.system.w3, self.services.system
+        system = self.services.system
         while True:
-            try:
-                rawtx.broadcast(w3, raw)
-                self._tx(tx_id, status="sent")
-            except rawtx.BroadcastError as exc:
-                if exc.reason not in ("known", "nonce_low"):
-                    log.warning("mint broadcast failed, retrying: %s", exc)
+            self._broadcast(tx_id, raw)
             receipt = self._wait(tx_hash)
             if receipt is not None:
                 break
@@ -210,6 +210,14 @@ class RewardService:
             return False
         self._tx(tx_id, status="mined", minted=json.dumps(minting.minted_events(system, receipt)))
         return True
+
+    def _broadcast(self, tx_id: int, raw: bytes) -> None:
+        try:
+            rawtx.broadcast(self.services.system.w3, raw)
+            self._tx(tx_id, status="sent")
+        except rawtx.BroadcastError as exc:
+            if exc.reason not in ("known", "nonce_low"):
+                log.warning("mint broadcast failed, will retry: %s", exc)
 
     def _wait(self, tx_hash: str, seconds: float = 30.0) -> rawtx.Receipt | None:
         end = time.monotonic() + seconds

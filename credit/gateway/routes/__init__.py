@@ -16,6 +16,6 @@ from credit.gateway.routes import claims  # noqa: E402
 
 ROUTERS.append(claims.router)
 
-from credit.gateway.routes import evidence, residents, rewards  # noqa: E402
+from credit.gateway.routes import appeals, config, evidence, residents, rewards  # noqa: E402
 
-ROUTERS += [residents.router, evidence.router, rewards.router]
+ROUTERS += [config.router, residents.router, evidence.router, rewards.router, appeals.router]
