@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from eth_account import Account
 from eth_utils import keccak
@@ -67,38 +68,63 @@ def _evidence(text: str) -> bytes:
     return keccak(b"demo-salt:" + text.encode())
 
 
+def demo_people(w3: Any, artifacts: dict[str, Artifact]) -> list[Person]:
+    """The demo's officials and residents: fixed, throw-away keys, funded on the dev chain."""
+    decoder = decoder_for(artifacts)
+    accounts = [Account.from_key(keccak(text=f"consensus-credit demo {i}")) for i in range(12)]
+    unfunded = [a.address for a in accounts if w3.eth.get_balance(a.address) < 10**18]
+    if unfunded:
+        fund(w3, unfunded, 10**20)
+    return [
+        Person(n, a, Transactor(w3, a, decoder, gas=3_000_000))
+        for n, a in zip(STAFF + RESIDENTS, accounts, strict=True)
+    ]
+
+
+def demo_roles(people: list[Person], minter: str | None = None) -> dict[str, list[str]]:
+    """Who holds which role in the demo city (the gateway's minter key may mint too)."""
+    op, centre, sanitation, panel, expert, arbiter = people[:6]
+    return {
+        "REGISTRAR_ROLE": [op.address],
+        "SUPERIOR_ROLE": [centre.address, sanitation.address],
+        "PUBLIC_PANEL_ROLE": [panel.address],
+        "EXPERT_ROLE": [expert.address],
+        "ARBITER_ROLE": [arbiter.address],
+        "MINTER_ROLE": [op.address, *([minter] if minter else [])],
+    }
+
+
 def run_demo(
     artifacts: dict[str, Artifact],
     ruleset: RuleSet,
     settings: Settings,
     say: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Deploy on a fresh embedded chain and play a few weeks of city life."""
+    """Deploy on a fresh in-memory chain and play a few weeks of city life."""
     w3 = embedded_web3()
-    decoder = decoder_for(artifacts)
-    accounts = [Account.from_key(keccak(text=f"consensus-credit demo {i}")) for i in range(12)]
-    fund(w3, [a.address for a in accounts], 10**21)
-    people = [
-        Person(n, a, Transactor(w3, a, decoder, gas=3_000_000))
-        for n, a in zip(STAFF + RESIDENTS, accounts, strict=True)
-    ]
-    op, centre, sanitation, panel, expert, arbiter = people[:6]
-    residents = people[6:]
+    people = demo_people(w3, artifacts)
     system = deploy_system(
-        op.tx,
+        people[0].tx,
         artifacts,
         ruleset,
-        roles={
-            "REGISTRAR_ROLE": [op.address],
-            "SUPERIOR_ROLE": [centre.address, sanitation.address],
-            "PUBLIC_PANEL_ROLE": [panel.address],
-            "EXPERT_ROLE": [expert.address],
-            "ARBITER_ROLE": [arbiter.address],
-            "MINTER_ROLE": [op.address],
-        },
+        roles=demo_roles(people),
         notice_period=settings.notice_seconds,
         epoch_length=settings.epoch_seconds,
     )
+    return seed_city(system, people, ruleset, settings, say)
+
+
+def seed_city(
+    system: System,
+    people: list[Person],
+    ruleset: RuleSet,
+    settings: Settings,
+    say: Callable[[str], None] = print,
+) -> DemoResult:
+    """Register residents, then two weeks: claims, a violation overturned on appeal, rewards."""
+    w3 = system.w3
+    op, centre, sanitation, panel, expert, arbiter = people[:6]
+    residents = people[6:]
     ledger, domain = system.ledger, system.domain
     result = DemoResult(system, residents)
     say(f"Deployed RuleBook {system.rule_book.address} and CreditLedger {ledger.address}")

@@ -1,0 +1,60 @@
+"""Assembling the gateway: chain, database and every running part, from one Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+
+from credit.chain import Transactor
+from credit.chain.deploy import System
+from credit.gateway.evidence import EvidenceStore
+from credit.gateway.notices_service import NoticeService
+from credit.gateway.rewards import RewardService
+from credit.gateway.services import Services
+from credit.indexer import Indexer
+from credit.relay.service import Relay
+from credit.ruleset import RuleSet
+from credit.settings import Settings
+from credit.store.db import create_schema, make_engine
+
+
+def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
+    """Services over an attached ``system`` with every background part (not started yet)."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    relayer = Transactor(
+        system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000
+    )
+    services = Services(settings, engine, system, ruleset, relayer)
+    services.indexer = Indexer(
+        system, engine, confirmation_depth=settings.confirmation_depth, poll_seconds=0.2
+    )
+    services.relay = Relay(services)
+    services.rewards = RewardService(services, Account.from_key(settings.minter_private_key()))
+    services.evidence = EvidenceStore(engine, settings.evidence_path, settings.max_evidence_bytes)
+    services.notices = NoticeService(services)
+    services.background.extend([services.indexer, services.relay, services.rewards])
+    return services
+
+
+def build_services(settings: Settings, network: str | None = None) -> Services:
+    """Connect to the deployed system on ``network`` (default: embedded) and wire everything."""
+    from credit.compile import compile_contracts
+    from credit.errors import CreditError
+    from credit.ops.deploy import deployment_file, load_existing
+    from credit.ops.networks import connect, resolve_network
+    from credit.ruleset import load_ruleset
+
+    net = resolve_network(
+        network, settings.chain if settings.chain.startswith("http") else None, settings.chain_id
+    )
+    w3: Any = connect(net, settings)
+    path = settings.deployment_file or deployment_file(net)
+    system = load_existing(w3, Path(path), compile_contracts())
+    if system is None:
+        raise CreditError(
+            f"no deployment in {path}: run `credit deploy --network {net.name}` first"
+        )
+    return wire(settings, system, load_ruleset(settings.ruleset_file))
