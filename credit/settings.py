@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     verifier_key: SecretStr | None = None
 
     # gateway
-    database_url: str = "sqlite:///var/gateway.sqlite"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir"
+    )
     siwe_domain: str = "localhost:8000"
     siwe_uri: str = "http://localhost:8000"
     siwe_nonce_ttl_seconds: int = Field(default=300, ge=10)
@@ -115,6 +117,11 @@ class Settings(BaseSettings):
             f"no {name} key configured: set CREDIT_{upper}_KEYSTORE and "
             f"CREDIT_{upper}_KEYSTORE_PASSWORD (or CREDIT_{upper}_KEY in the dev profile)"
         )
+
+    @property
+    def database(self) -> str:
+        """The database URL in effect."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'gateway.sqlite'}"
 
     @property
     def evidence_path(self) -> Path:

@@ -11,7 +11,7 @@ from credit.ruleset import DEFAULT_RULESET
 
 
 def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--json"]) == 0
+    assert main(["demo", "--no-serve", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     # Ana: 3 h volunteering (10/h) + 2 community-service sessions (15 each)
     assert rows["Ana"]["credit"] == 60

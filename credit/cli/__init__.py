@@ -38,8 +38,17 @@ from credit.cli import verify_cmd  # noqa: E402, F401  (registers `credit verify
 @app.command()
 def demo(
     json_output: Annotated[bool, typer.Option("--json", help="print balances as JSON")] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the gateway and web client")
+    ] = True,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Deploy on an embedded chain, play a short scripted city scenario, print residents' credit."""
+    """The main job: a demo city on a persistent embedded chain, its gateway and web client.
+
+    The first run deploys and seeds a few weeks of city life in CREDIT_DATA_DIR (default var/);
+    later runs resume it. ``--no-serve`` plays the scenario on a throw-away chain and exits.
+    """
     from credit.compile import compile_contracts
     from credit.demo import run_demo
     from credit.ruleset import load_ruleset
@@ -48,8 +57,18 @@ def demo(
     settings = get_settings()
     ruleset = load_ruleset(settings.ruleset_file)
     say = (lambda _msg: None) if json_output else console.print
-    result = run_demo(compile_contracts(), ruleset, settings, say=say)
-    rows = result.balances()
+    artifacts = compile_contracts()
+    if not serve:
+        rows = run_demo(artifacts, ruleset, settings, say=say).balances()
+    else:
+        from credit.gateway.build import wire
+        from credit.serve import prepare_demo
+        from credit.serve import serve as run_server
+
+        system, people = prepare_demo(settings, artifacts, ruleset, say)
+        from credit.demo import DemoResult
+
+        rows = DemoResult(system, people[6:]).balances()
     if json_output:
         print(
             json.dumps(
@@ -59,15 +78,41 @@ def demo(
                 ]
             )
         )
+    else:
+        table = Table(
+            title="Residents' credit (names are demo pseudonyms; only addresses are on chain)"
+        )
+        for col in ("resident", "address", "credit", "reward (CCR)"):
+            table.add_column(col, justify="right" if col in ("credit", "reward (CCR)") else "left")
+        for name, address, credit, tokens in rows:
+            table.add_row(name, address, str(credit), f"{tokens / 10**18:.2f}")
+        console.print(table)
+    if not serve:
         return
-    table = Table(
-        title="Residents' credit (names are demo pseudonyms; only addresses are on chain)"
-    )
-    for col in ("resident", "address", "credit", "reward (CCR)"):
-        table.add_column(col, justify="right" if col in ("credit", "reward (CCR)") else "left")
-    for name, address, credit, tokens in rows:
-        table.add_row(name, address, str(credit), f"{tokens / 10**18:.2f}")
-    console.print(table)
+    if not json_output:
+        console.print("Demo wallets (throw-away keys; import one into a wallet to try the page):")
+        for person in people:
+            console.print(f"  {person.name:<18} {person.address}  key 0x{person.key.hex()}")
+        console.print(
+            f"Gateway and web client: http://{host}:{port}/  (API under /v1; Ctrl-C stops)"
+        )
+    run_server(wire(settings, system, ruleset), host, port)
+
+
+@app.command("serve")
+def serve_cmd(
+    network: Annotated[str | None, typer.Option("--network", "-n", help="deployed network")] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the gateway and the resident web client for a deployed network."""
+    from credit.gateway.build import build_services
+    from credit.serve import serve as run_server
+    from credit.settings import get_settings
+
+    services = build_services(get_settings(), network)
+    console.print(f"Serving {services.system.record.network} on http://{host}:{port}/")
+    run_server(services, host, port)
 
 
 @rules_app.command("check")

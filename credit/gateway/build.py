@@ -22,7 +22,7 @@ from credit.store.db import create_schema, make_engine
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     """Services over an attached ``system`` with every background part (not started yet)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database)
     create_schema(engine)
     relayer = Transactor(
         system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000

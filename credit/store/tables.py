@@ -1,1 +1,19 @@
-"""Imports every table module so that ``metadata`` knows all tables."""
+"""Every table module, so that ``metadata`` knows all tables before ``create_schema`` runs."""
+
+from credit.store import (
+    auth_tables,
+    evidence_tables,
+    index_tables,
+    notice_tables,
+    relay_tables,
+    reward_tables,
+)
+
+TABLE_MODULES = (
+    auth_tables,
+    evidence_tables,
+    index_tables,
+    notice_tables,
+    relay_tables,
+    reward_tables,
+)

@@ -49,7 +49,7 @@ def services(gateway_world: World, gw_settings: Settings) -> Iterator[Services]:
     assert isinstance(provider, EthereumTesterProvider)
     tester = provider.ethereum_tester
     snapshot = tester.take_snapshot()
-    engine = make_engine(gw_settings.database_url)
+    engine = make_engine(gw_settings.database)
     create_schema(engine)
     relayer = Transactor(
         gateway_world.w3,

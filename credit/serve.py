@@ -1,0 +1,63 @@
+"""Running the gateway (and the web client it serves) with uvicorn; the full demo on top of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from credit.artifacts import Artifact
+from credit.chain.deploy import System
+from credit.demo import demo_people, demo_roles, seed_city
+from credit.ruleset import RuleSet
+from credit.settings import Settings
+
+
+def serve(services: Any, host: str, port: int) -> None:
+    """Serve the gateway until interrupted; background workers start and stop with it."""
+    import uvicorn
+
+    from credit.gateway.app import create_app
+
+    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+
+
+def prepare_demo(
+    settings: Settings, artifacts: dict[str, Artifact], ruleset: RuleSet, say: Callable[[str], None]
+) -> tuple[System, list[Any]]:
+    """The demo city on the persistent embedded chain: deployed and seeded on first run only."""
+    from eth_account import Account
+
+    from credit.ops.deploy import deploy, load_existing
+    from credit.ops.networks import Network, connect, operator_account
+
+    net = Network("embedded", dev=True)
+    w3 = connect(net, settings)
+    people = demo_people(w3, artifacts)
+    directory = Path(settings.data_dir) / "deployments"
+    existing = load_existing(w3, directory / "embedded.json", artifacts)
+    if existing is not None:
+        say(f"Resuming the demo city from {settings.data_dir} (block {w3.eth.block_number})")
+        return existing, people
+    relayer = operator_account(w3, net, settings)  # also funds the gateway's relayer key
+    minter = Account.from_key(settings.minter_private_key())
+    if w3.eth.get_balance(minter.address) < 10**18:
+        from credit.chain import fund
+
+        fund(w3, [minter.address], 10**21)
+    outcome = deploy(
+        w3,
+        people[0].account,
+        artifacts,
+        ruleset,
+        net,
+        settings,
+        roles=demo_roles(people, minter.address),
+        directory=directory,
+    )
+    system = load_existing(w3, directory / "embedded.json", artifacts)
+    assert system is not None and outcome.status == "deployed"
+    say(f"Deployed the ledger on the embedded chain ({settings.data_dir}/chain.sqlite)")
+    say(f"The gateway relays with {relayer.address} and pays rewards with {minter.address}")
+    seed_city(system, people, ruleset, settings, say)
+    return system, people

@@ -1,0 +1,96 @@
+"""`credit demo` (the README's first command) serves the gateway and keeps state across restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from eth_utils import keccak
+
+from tests.anvil import free_port
+from tests.gateway.auth_helpers import build_message, sign
+
+ROOT = Path(__file__).resolve().parents[1]
+ANA = Account.from_key(keccak(text="consensus-credit demo 6"))  # the demo's first resident
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CREDIT_DATA_DIR": str(data_dir),
+        "CREDIT_SIWE_DOMAIN": f"127.0.0.1:{port}",
+        "CREDIT_SIWE_URI": f"http://127.0.0.1:{port}",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "credit", "demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"credit demo exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("credit demo did not become healthy")
+
+
+def _summary(url: str) -> dict[str, Any]:
+    with httpx.Client(base_url=url, timeout=10) as client:
+        nonce = client.post("/v1/auth/nonce").json()
+        message = build_message(nonce, ANA.address)
+        login = client.post(
+            "/v1/auth/login", json={"message": message, "signature": sign(ANA.key, message)}
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        for _ in range(100):  # the indexer catches up with the seeded city
+            summary = client.get(f"/v1/residents/{ANA.address}", headers=headers).json()
+            if summary.get("credit"):
+                return summary
+            time.sleep(0.1)
+    raise AssertionError(f"no credit in the summary: {summary}")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_demo_serves_and_restarts_with_the_same_balances(tmp_path: Path, stop: int) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _start(tmp_path, port)
+    try:
+        _wait_healthy(url, proc)
+        first = _summary(url)
+        assert first["credit"] == 60  # 3 h volunteering + 2 community-service sessions
+        assert httpx.get(f"{url}/v1/config").json()["chain_id"] == 131277322940537
+    finally:
+        os.kill(proc.pid, stop)
+        proc.wait(timeout=30)
+    proc = _start(tmp_path, port)
+    try:
+        _wait_healthy(url, proc)
+        again = _summary(url)
+        assert again["credit"] == first["credit"]
+        assert again["earnings"] == first["earnings"]
+        assert [r["record_id"] for r in again["records"]] == [
+            r["record_id"] for r in first["records"]
+        ]
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
