@@ -40,8 +40,11 @@ def body_hash(body: dict[str, Any]) -> str:
 class RewardService:
     """Accepts reward runs and executes them on one worker thread (the minter key's signer)."""
 
-    def __init__(self, services: Services, account: LocalAccount, *, poll: float = 0.02) -> None:
+    def __init__(
+        self, services: Services, account: LocalAccount, *, poll: float = 0.02, chunk: int = CHUNK
+    ) -> None:
         self.services = services
+        self.chunk = chunk
         self.account = account
         self.signer = str(account.address).lower()
         self.poll = poll
@@ -148,8 +151,8 @@ class RewardService:
         ]
         paid_before = self._count_minted(run_id)
         self._set(run_id, total=paid_before + len(unpaid), paid=paid_before)
-        for i in range(0, len(unpaid), CHUNK):
-            chunk = unpaid[i : i + CHUNK]
+        for i in range(0, len(unpaid), self.chunk):
+            chunk = unpaid[i : i + self.chunk]
             with SIGNING_LOCK:
                 tx_id, raw, tx_hash = self._store(run_id, epoch, chunk)
                 self._broadcast(tx_id, raw)
