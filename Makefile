@@ -47,7 +47,16 @@ bench-gas: install
 gas-snapshot: install
 	$(PY) -m bench.bench_gas --snapshot
 
+# Fill a fresh anvil node with 10k, 50k and 100k relayed records and time a full audit of each;
+# writes bench/results/audit.json (`python -m bench.bench_audit --sizes 10000` for a quick run).
+.PHONY: bench-audit
+bench-audit: install
+	$(PY) -m bench.bench_audit
+
 bench: bench-gas
+
+bench-verify: install
+	$(PY) -m bench.bench_verify
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -55,3 +55,15 @@ def test_keys_new_writes_an_encrypted_keystore_and_never_overwrites(
     assert main(["keys", "new", str(path), "--password-env", "TEST_KEY_PASSWORD"]) == 1
     monkeypatch.setenv("SHORT", "short")
     assert main(["keys", "new", str(tmp_path / "k2.json"), "--password-env", "SHORT"]) == 1
+
+
+def test_a_command_exit_code_reaches_the_shell(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import typer
+
+    from credit.cli import app
+
+    @app.command("exit-three", hidden=True)
+    def _exit_three() -> None:
+        raise typer.Exit(3)
+
+    assert main(["exit-three"]) == 3

@@ -140,7 +140,8 @@ def compile_cmd(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; the one place that turns errors into messages and exit codes."""
     try:
-        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        # without standalone mode, `raise typer.Exit(n)` inside a command comes back as n
+        result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except CreditError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 1
@@ -152,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             exc.show()
             return code
         raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -99,7 +99,9 @@ def _result(proc: subprocess.Popen[str]) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
-def test_honest_majority_finalises_and_earns(city: City, tmp_path: Path) -> None:
+def test_honest_majority_finalises_and_earns(
+    city: City, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     w = city.world
     honest, faulty, copier = w.residents[:4], w.residents[4], w.residents[5]
     credit(w, honest[0], units=3)
@@ -183,14 +185,14 @@ def test_honest_majority_finalises_and_earns(city: City, tmp_path: Path) -> None
     assert city.client().verify_credit(0, leaf.resident, leaf.credit, leaf.earned, proof)
     assert not city.client().verify_credit(0, leaf.resident, leaf.credit + 10, leaf.earned, proof)
     assert not verify_credit(expected.root, leaf.resident, leaf.credit + 10, leaf.earned, proof)
+    _prove_and_check_with_the_cli(city, deployment, tmp_path, capsys)
 
 
-def test_cli_prove_and_check(
-    city: City, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def _prove_and_check_with_the_cli(
+    city: City, deployment: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`credit verify prove` then `check` (runs after the epoch was finalised above)."""
-    deployment = tmp_path / "deployment.json"
-    city.record.save(deployment)
+    """`credit verify prove` then `check`, against the finalised epoch 0."""
+    capsys.readouterr()
     who = city.world.residents[0].address
     common = ["--rpc-url", city.url, "--deployment", str(deployment)]
     assert cli_main(["verify", "prove", "--epoch", "0", "--resident", who, *common]) == 0
