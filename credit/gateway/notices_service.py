@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from credit.chain.history import role_holders
 from credit.errors import RuleError
 from credit.facts import LedgerFacts
 from credit.gateway.errors import ApiError, NotFound
@@ -69,8 +71,18 @@ class NoticeService:
         return [{**n.to_dict(), "acknowledged": n.id in acked} for n in notices]
 
     def export(self) -> bytes:
-        """Every resident's notices as canonical JSON (what an auditor recomputes)."""
-        return canonical_notices_json(self._evaluate())
+        """Every resident's notices at the indexed block, as canonical JSON, with evaluator roles
+        as the chain has them: exactly what an auditor recomputes from chain data alone."""
+        facts = self.facts()
+        roles: dict[str, set[int]] = {r.lower(): {EvaluatorKind.PEER} for r in facts.residents}
+        for key, holders in role_holders(self.services.system).items():
+            kind = _KIND_OF_ROLE.get(key.split(".", 1)[1].removesuffix("_ROLE"))
+            if key.startswith("CreditLedger.") and kind is not None and kind != EvaluatorKind.PEER:
+                for holder in holders:
+                    roles.setdefault(holder.lower(), set()).add(kind)
+        notices = json.loads(canonical_notices_json(self._evaluate(facts=facts, roles=roles)))
+        body = {"as_of_block": facts.as_of_block, "notices": notices}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     def acknowledge(self, address: str, notice_id: str, roles: frozenset[str]) -> None:
         """Record that ``address`` saw ``notice_id`` (one of its current notices)."""
@@ -87,10 +99,10 @@ class NoticeService:
         except IntegrityError:
             pass  # already acknowledged: idempotent
 
-    def _evaluate(self, **kw: Any) -> list[Notice]:
+    def _evaluate(self, facts: LedgerFacts | None = None, **kw: Any) -> list[Notice]:
         version = self.version_in_force()
         try:
-            return evaluate(self.services.ruleset, version, self.facts(), **kw)
+            return evaluate(self.services.ruleset, version, facts or self.facts(), **kw)
         except RuleError as exc:
             raise ApiError(
                 503,

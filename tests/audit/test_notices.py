@@ -21,7 +21,10 @@ from credit.audit.run import NoticesInput
 from credit.chain.deploy import attach
 from credit.chain.history import role_holders
 from credit.chain.rpc_reads import reader_for
+from credit.gateway.notices_service import NoticeService
+from credit.gateway.services import Services
 from credit.indexer import Indexer
+from credit.settings import Settings
 from credit.notices import canonical_notices_json, evaluate
 from credit.ruleset import RuleSet
 from credit.store.db import create_schema, make_engine
@@ -33,11 +36,18 @@ KINDS = {"SUPERIOR_ROLE": 0, "PUBLIC_PANEL_ROLE": 2, "EXPERT_ROLE": 3}
 
 
 def gateway_export(world: World, ruleset: RuleSet, tmp_path: Path, *, roles: bool = True) -> bytes:
-    """Notices as the gateway computes them: indexer facts, on-chain roles, the pure engine."""
+    """The gateway's own export (its NoticeService over its indexer); without roles, a hand-made
+    export of the engine's output with no evaluator roles."""
     engine = make_engine(f"sqlite:///{tmp_path / 'gateway.sqlite'}")
     create_schema(engine)
     indexer = Indexer(world.system, engine)
     indexer.sync()
+    if roles:
+        services = Services(Settings(data_dir=tmp_path), engine, world.system, ruleset, None)  # type: ignore[arg-type]
+        services.indexer = indexer
+        raw = NoticeService(services).export()
+        engine.dispose()
+        return raw
     kinds: dict[str, set[int]] = {}
     for key, holders in role_holders(world.system).items():
         contract, name = key.split(".")
@@ -74,6 +84,11 @@ def _input(world: World, artifacts: dict[str, Artifact], raw: bytes) -> NoticesI
     return NoticesInput(export, block, int(world.w3.eth.get_block(block)["timestamp"]))
 
 
+def _notices(raw: bytes) -> list[dict[str, Any]]:
+    data = json.loads(raw)
+    return data["notices"] if isinstance(data, dict) else data
+
+
 def _drop(notices: list[dict[str, Any]]) -> None:
     notices.pop(0)
 
@@ -106,7 +121,7 @@ def test_a_tampered_export_names_the_notice(
     clean = audit(noticed, artifacts, ruleset, notices=_input(noticed, artifacts, raw))
     assert clean.clean, described(clean)
     assert clean.notices is not None and clean.notices.identical
-    notices = json.loads(raw)
+    notices = _notices(raw)
     assert {n["rule_id"] for n in notices} >= {"claim-waiting", "appeal-deadline"}
     tamper(notices)
     result = audit(
@@ -117,7 +132,7 @@ def test_a_tampered_export_names_the_notice(
     )
     assert codes(result) == {code}, described(result)
     (found,) = result.found.kept
-    changed = json.loads(raw)[0]["id"] if code != "notices.extra" else "0x" + "ab" * 32
+    changed = _notices(raw)[0]["id"] if code != "notices.extra" else "0x" + "ab" * 32
     assert found.data["notice"] == changed
     if code == "notices.altered":
         assert found.data["fields"] == ["message"]

@@ -121,7 +121,8 @@ def test_export_is_for_arbiters_and_admins(
     r = app_client.get("/v1/notices/export", headers=sign_in(app_client, w.arbiter.key))
     assert r.status_code == 200
     exported = json.loads(r.content)
-    assert any(n["resident"] == w.residents[2].address.lower() for n in exported)
+    assert exported["as_of_block"] == services.indexer.status()["block_number"]
+    assert any(n["resident"] == w.residents[2].address.lower() for n in exported["notices"])
 
 
 def test_evidence_over_http(app_client: TestClient, gateway_world: World) -> None:
