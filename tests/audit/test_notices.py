@@ -24,9 +24,9 @@ from credit.chain.rpc_reads import reader_for
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from credit.settings import Settings
 from credit.notices import canonical_notices_json, evaluate
 from credit.ruleset import RuleSet
+from credit.settings import Settings
 from credit.store.db import create_schema, make_engine
 from tests.audit.helpers import audit, codes, described
 from tests.ledger_flows import ZERO32, credit, relay_violation
