@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -49,6 +50,30 @@ def resident_summary(
     ensure_self_or_role(account, address, *OFFICIALS)
     summary: dict[str, Any] = _indexer(services).resident_summary(address)
     return summary
+
+
+@router.get("/residents/{address}/nonces", responses=error_responses(401, 403))
+def resident_nonces(address: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
+    """What to sign with next: the claim nonce, the account nonce (appeals) and the chain time.
+
+    ``claim_nonce`` counts the claims this gateway already holds for the resident (what
+    ``POST /v1/claims`` expects); ``chain_time`` is the latest block's timestamp, the clock
+    signature deadlines are checked against (it may differ from the wall clock on test chains).
+    """
+    from credit.chain import relay_reads
+    from credit.chain.roles import checksum
+    from credit.relay.records import next_live_nonce
+
+    ensure_self_or_role(account, address)
+    system = services.system
+    with services.engine.connect() as conn:
+        held = next_live_nonce(conn, address.lower()) or 0
+    return {
+        "resident": address.lower(),
+        "claim_nonce": max(relay_reads.claim_nonce(system, address), held),
+        "account_nonce": int(system.ledger.functions.nonces(checksum(address)).call()),
+        "chain_time": relay_reads.chain_time(system),
+    }
 
 
 @router.get("/residents/{address}/notices", responses=error_responses(401, 403, 503))
@@ -96,6 +121,7 @@ async def notice_stream(
     services: ServicesDep,
     account: Annotated[Any, Depends(_stream_account)],
     limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+    max_seconds: Annotated[float, Query(gt=0, le=86_400)] = 3_600,
 ) -> StreamingResponse:
     """Server-sent events: the current notices, then each new one as the ledger moves."""
     ensure_self_or_role(account, address)
@@ -107,7 +133,8 @@ async def notice_stream(
     async def events() -> AsyncIterator[bytes]:
         sent: set[str] = set()
         emitted = 0
-        while emitted < limit and not await request.is_disconnected():
+        end = time.monotonic() + max_seconds  # clients reconnect (EventSource does by itself)
+        while emitted < limit and time.monotonic() < end and not await request.is_disconnected():
             notices = await asyncio.to_thread(service.notices_for, address, account.roles)
             for notice in notices:
                 if notice["id"] in sent or emitted >= limit:
@@ -117,7 +144,9 @@ async def notice_stream(
                 yield f"id: {notice['id']}\nevent: notice\ndata: {json.dumps(notice)}\n\n".encode()
             if emitted >= limit:
                 break
-            woke = await asyncio.to_thread(changed.wait, 15.0)
+            woke = await asyncio.to_thread(
+                changed.wait, max(0.0, min(15.0, end - time.monotonic()))
+            )
             changed.clear()
             if not woke:
                 yield b": keep-alive\n\n"
