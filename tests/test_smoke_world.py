@@ -13,5 +13,7 @@ def test_one_record_is_credited_with_points_from_the_rule(world: World) -> None:
 def test_snapshot_isolation(world: World) -> None:
     assert world.credit(world.residents[0]) == 0
     signed, rid = world.claim(world.residents[1])
-    world.relay([signed], world.endorse([rid], [(world.superior, SUPERIOR), (world.residents[2], PEER)]))
+    world.relay(
+        [signed], world.endorse([rid], [(world.superior, SUPERIOR), (world.residents[2], PEER)])
+    )
     assert world.credit(world.residents[1]) == 10
