@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -54,7 +54,7 @@ def demo(
     from credit.ruleset import load_ruleset
     from credit.settings import get_settings
 
-    settings = get_settings()
+    settings = _bound_to(get_settings(), host, port)
     ruleset = load_ruleset(settings.ruleset_file)
     say = (lambda _msg: None) if json_output else console.print
     artifacts = compile_contracts()
@@ -99,6 +99,13 @@ def demo(
     run_server(wire(settings, system, ruleset), host, port)
 
 
+def _bound_to(settings: Any, host: str, port: int) -> Any:
+    """Sign-In with Ethereum binds the domain and URI: default them to where we serve."""
+    unset = {"siwe_domain", "siwe_uri"} - settings.model_fields_set
+    values = {"siwe_domain": f"{host}:{port}", "siwe_uri": f"http://{host}:{port}"}
+    return settings.model_copy(update={k: v for k, v in values.items() if k in unset})
+
+
 @app.command("serve")
 def serve_cmd(
     network: Annotated[str | None, typer.Option("--network", "-n", help="deployed network")] = None,
@@ -110,7 +117,7 @@ def serve_cmd(
     from credit.serve import serve as run_server
     from credit.settings import get_settings
 
-    services = build_services(get_settings(), network)
+    services = build_services(_bound_to(get_settings(), host, port), network)
     console.print(f"Serving {services.system.record.network} on http://{host}:{port}/")
     run_server(services, host, port)
 

@@ -73,11 +73,12 @@ def test_a_tampered_notices_export_exits_1_naming_the_notice(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     world, url, deployment = node
-    notices = json.loads(gateway_export(world, ruleset, tmp_path))
+    export = json.loads(gateway_export(world, ruleset, tmp_path))  # the gateway's own export
+    notices = export["notices"]
     assert notices
     gone = notices.pop()
     exported = tmp_path / "notices.json"
-    exported.write_text(json.dumps(notices))
+    exported.write_text(json.dumps(export))
     code = main(
         _args(
             url, deployment, "--rules", str(DEFAULT_RULESET), "--notices", str(exported), "--json"
