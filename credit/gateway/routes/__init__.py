@@ -19,3 +19,7 @@ ROUTERS.append(claims.router)
 from credit.gateway.routes import appeals, config, evidence, residents, rewards  # noqa: E402
 
 ROUTERS += [config.router, residents.router, evidence.router, rewards.router, appeals.router]
+
+from credit.gateway.routes import rpc  # noqa: E402
+
+ROOT_ROUTERS.append(rpc.router)

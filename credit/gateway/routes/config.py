@@ -54,4 +54,11 @@ def client_config(services: ServicesDep) -> dict[str, Any]:
         },
         "token": {"symbol": "CCR", "decimals": 18},
         "siwe": {"domain": services.settings.siwe_domain, "uri": services.settings.siwe_uri},
+        # what a wallet needs to add this network: the node itself, or this gateway's read-only
+        # JSON-RPC window onto the embedded chain
+        "wallet_rpc_urls": [
+            services.settings.chain
+            if services.settings.chain.startswith("http")
+            else services.settings.siwe_uri.rstrip("/") + "/rpc"
+        ],
     }
