@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.stamp
 
 .DEFAULT_GOAL := test
-.PHONY: install compile test lint demo bench-gas gas-snapshot bench clean
+.PHONY: install compile test lint demo bench-gas gas-snapshot bench clean browser
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -28,8 +28,22 @@ $(NODE_STAMP): package.json package-lock.json
 compile: install
 	$(PY) -m credit.compile
 
-test: install
+test: install browser
 	$(PY) -m pytest -q -n 2 tests
+
+# Headless Chromium (and a CJK font for the Chinese screenshots) for the browser tests in
+# tests/web/: installed with apt-get when missing and we are root (CI); a no-op otherwise, and
+# those tests then skip saying why. Playwright's own browser downloads are never used.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+browser:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="chromium"; \
+	[ -e $(CJK_FONT) ] || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing$$missing for the browser tests"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check credit tests bench scripts
@@ -61,3 +75,10 @@ bench-verify: install
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+
+# Gateway throughput and reads on a fresh anvil node (relayed vs plain-web3 batches vs one tx per
+# record; 10,000 residents' credit and notices under wrk or an asyncio load in another process);
+# writes bench/results/gateway.json. `apt-get install wrk` for the wrk load generator.
+.PHONY: bench-gateway
+bench-gateway: install
+	$(PY) -m bench.bench_gateway

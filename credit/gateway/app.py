@@ -11,6 +11,7 @@ from credit.gateway.errors import install_error_handlers
 from credit.gateway.metrics import Metrics
 from credit.gateway.middleware import (
     BodyLimitMiddleware,
+    JsonDepthMiddleware,
     MetricsMiddleware,
     RequestIdMiddleware,
     body_limit,
@@ -50,7 +51,8 @@ def create_app(
     app.state.services = services
     app.state.metrics = metrics or Metrics()
     install_error_handlers(app)
-    # added last = outermost: request id, then timing, then the body limit
+    # added last = outermost: request id, then timing, then the body limit, then JSON depth
+    app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda p: body_limit(services.settings, p))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
@@ -60,4 +62,7 @@ def create_app(
         app.include_router(router, prefix=f"/{API_VERSION}")
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    from credit.gateway.webapp import mount_web
+
+    mount_web(app)  # last: the API's routes match first
     return app

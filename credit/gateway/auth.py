@@ -13,6 +13,9 @@ Decisions:
 - Only externally owned accounts sign in (no EIP-1271 contract-wallet lookups: no chain call).
 - The session token is 32 random bytes (URL-safe base64); only its SHA-256 is stored. A session
   lasts ``session_ttl_seconds`` but never beyond the signed message's Expiration Time.
+- A found session is remembered in memory for ``SESSION_CACHE_SECONDS`` (never past its expiry),
+  so a busy reader costs no database read per request. A logout through this process forgets it
+  at once; through another gateway process sharing the database, within that many seconds.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ MAX_MESSAGE_CHARS = 1536
 MAX_LINE_CHARS = 200
 _HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 PURGE_EVERY_SECONDS = 60.0
+SESSION_CACHE_SECONDS = 5.0
+_SESSION_CACHE_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class SessionStore:
         self.clock = clock
         self._purge_lock = threading.Lock()
         self._last_purge = float("-inf")
+        # token hash -> (remembered at, address, session expiry)
+        self._recent: dict[str, tuple[float, str, float]] = {}
 
     # -- nonces --------------------------------------------------------------------------------
     def issue_nonce(self) -> IssuedNonce:
@@ -161,21 +168,31 @@ class SessionStore:
         """The address signed in with ``token``, or None if unknown or expired."""
         if not token or len(token) > 256:
             return None
+        key, now = _token_hash(token), self.clock()
+        hit = self._recent.get(key)
+        if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS and hit[2] > now:
+            return hit[1]
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(auth_sessions.c.address).where(
-                    auth_sessions.c.token_hash == _token_hash(token),
-                    auth_sessions.c.expires_at > self.clock(),
+                select(auth_sessions.c.address, auth_sessions.c.expires_at).where(
+                    auth_sessions.c.token_hash == key,
+                    auth_sessions.c.expires_at > now,
                 )
             ).first()
-        return None if row is None else str(row.address)
+        if row is None:
+            self._recent.pop(key, None)
+            return None
+        if len(self._recent) >= _SESSION_CACHE_MAX:  # bounded against token spraying
+            self._recent.clear()
+        self._recent[key] = (now, str(row.address), float(row.expires_at))
+        return str(row.address)
 
     def logout(self, token: str) -> bool:
         """End the session of ``token``; True if there was one."""
+        key = _token_hash(token)
+        self._recent.pop(key, None)
         with self.engine.begin() as conn:
-            gone = conn.execute(
-                delete(auth_sessions).where(auth_sessions.c.token_hash == _token_hash(token))
-            )
+            gone = conn.execute(delete(auth_sessions).where(auth_sessions.c.token_hash == key))
         return gone.rowcount > 0
 
     def _purge(self, now: float) -> None:

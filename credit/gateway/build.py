@@ -8,6 +8,7 @@ from typing import Any
 from eth_account import Account
 
 from credit.chain import Transactor
+from credit.chain.claim_reads import cache_chain_id
 from credit.chain.deploy import System
 from credit.gateway.evidence import EvidenceStore
 from credit.gateway.notices_service import NoticeService
@@ -24,6 +25,7 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     """Services over an attached ``system`` with every background part (not started yet)."""
     engine = make_engine(settings.database)
     create_schema(engine)
+    cache_chain_id(system.w3)
     relayer = Transactor(
         system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -31,7 +30,13 @@ def get_services(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+async def _services_dep(request: Request) -> Services:
+    # Dependencies that never block are ``async``: FastAPI runs a plain ``def`` dependency in the
+    # thread pool, and each such hop costs more than the work itself on a hot read path.
+    return get_services(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services_dep)]
 
 
 def app_singleton(request: Request, name: str, factory: Callable[[], Any]) -> Any:
@@ -57,7 +62,11 @@ def get_sessions(services: ServicesDep) -> SessionStore:
     return sessions
 
 
-SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
+async def _sessions_dep(services: ServicesDep) -> SessionStore:
+    return get_sessions(services)
+
+
+SessionsDep = Annotated[SessionStore, Depends(_sessions_dep)]
 
 
 def get_role_cache(request: Request) -> RoleCache:
@@ -72,20 +81,47 @@ def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+async def _metrics_dep(request: Request) -> Metrics:
+    return get_metrics(request)
 
 
-@dataclass(frozen=True)
+MetricsDep = Annotated[Metrics, Depends(_metrics_dep)]
+
+
 class Account:
-    """A signed-in caller: checksummed address, on-chain roles and the session's token."""
+    """A signed-in caller: checksummed address, on-chain roles and the session's token.
 
-    address: str
-    roles: frozenset[str]
-    token: str = field(repr=False)  # a bearer secret: never in logs
+    ``roles`` may be given as a function: they are then read on first use only, so a request that
+    never asks (a resident reading their own data) costs no chain call.
+    """
+
+    __slots__ = ("_load", "_roles", "address", "token")
+
+    def __init__(
+        self,
+        address: str,
+        roles: frozenset[str] | Callable[[], frozenset[str]],
+        token: str,  # a bearer secret: never in logs or reprs
+    ) -> None:
+        self.address = address
+        self.token = token
+        self._roles = roles if isinstance(roles, frozenset) else None
+        self._load = None if isinstance(roles, frozenset) else roles
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The on-chain roles (read through the role cache the first time they are needed)."""
+        if self._roles is None:
+            assert self._load is not None
+            self._roles = self._load()
+        return self._roles
 
     def has(self, *roles: str) -> bool:
         """True if the account holds at least one of ``roles``."""
         return not self.roles.isdisjoint(roles)
+
+    def __repr__(self) -> str:
+        return f"Account(address={self.address!r})"
 
 
 def current_account(
@@ -103,11 +139,23 @@ def current_account(
     address = sessions.lookup(credentials.credentials)
     if address is None:
         raise AuthError("the session token is unknown, expired or signed out: sign in again")
-    roles = get_role_cache(request).roles_of(services.system, address)
-    return Account(address, roles, credentials.credentials)
+    cache = get_role_cache(request)  # roles are read only if the handler asks for them
+    token = credentials.credentials
+    return Account(address, lambda: cache.roles_of(services.system, address), token)
 
 
-CurrentAccount = Annotated[Account, Depends(current_account)]
+async def _current_account_dep(
+    request: Request,
+    services: ServicesDep,
+    sessions: SessionsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Account:
+    # On the event loop: the session lookup is an in-memory hit or one indexed SQLite read, and
+    # the chain is not touched here (roles are read lazily, in the handler's thread).
+    return current_account(request, services, sessions, credentials)
+
+
+CurrentAccount = Annotated[Account, Depends(_current_account_dep)]
 
 
 def _check_roles(roles: tuple[str, ...]) -> None:
@@ -141,6 +189,8 @@ def ensure_self_or_role(account: Account, address: str, *roles: str) -> None:
 
     "A resident sees only their own notices and claims": raises 403 otherwise.
     """
+    if address.lower() == account.address.lower():  # the usual case: no checksum, no roles
+        return
     if roles:
         _check_roles(roles)
     if checksum(address) == account.address or account.has(*roles):

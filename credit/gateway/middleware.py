@@ -86,6 +86,101 @@ class BodyLimitMiddleware:
             await envelope(413, "payload_too_large", _too_large(limit))(scope, receive, send)
 
 
+# JSON nesting the API ever needs is 2-3 levels; past this a body is refused before it is parsed.
+MAX_JSON_DEPTH = 32
+_JSON_SPECIALS = re.compile(rb'["\\\[\]{}]')
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if ``body`` nests arrays and objects deeper than ``limit`` (brackets in strings skip).
+
+    Linear in the body (no backtracking regex). Most bodies have fewer brackets than ``limit``
+    and return at once.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth, in_string, skip_at = 0, False, -1
+    for match in _JSON_SPECIALS.finditer(body):
+        pos = match.start()
+        if pos == skip_at:  # the character after a backslash inside a string
+            continue
+        char = body[pos]
+        if in_string:
+            if char == 0x5C:  # backslash
+                skip_at = pos + 1
+            elif char == 0x22:  # closing quote
+                in_string = False
+        elif char == 0x22:
+            in_string = True
+        elif char in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+def _parsed_as_json(content_type: str | None) -> bool:
+    """Whether FastAPI parses a body of this content type as JSON (none, */json, */*+json)."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.startswith("application/") and (
+        media == "application/json" or media.endswith("+json")
+    )
+
+
+class JsonDepthMiddleware:
+    """Refuse JSON bodies nested deeper than ``MAX_JSON_DEPTH`` with a 422, before parsing.
+
+    Why: the embedded chain (py-evm, py_ecc) raises Python's recursion limit to 100,000 for the
+    whole process, so ``json.loads`` of a 200 KB ``[[[[...`` recursed until the C stack overflowed
+    and the gateway process died (a segfault, not even a 500). Only JSON bodies are buffered
+    (they are small: the body limit applies first); evidence uploads keep streaming.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if not _parsed_as_json(Headers(scope=scope).get("content-type")):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # disconnected while sending the body
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if json_too_deep(body, self.limit):
+            problem = [{"loc": ["body"], "msg": f"deeper than {self.limit}", "type": "json_depth"}]
+            message_text = (
+                f"the JSON body nests arrays or objects more than {self.limit} levels deep: "
+                "send the flat document the schema describes"
+            )
+            response = envelope(422, "invalid_request", message_text, problem)
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
 def route_template(scope: Scope) -> str:
     """The matched route's path template with its router prefixes (``/v1/claims/{id}``).
 

@@ -34,6 +34,12 @@ class NoticeService:
 
     Refuses to serve anything if the gateway's rule-set file is not the version in force on chain:
     a notice must always name a rule that residents can read and auditors can recompute.
+
+    Reads at city scale (``notices_for`` without ``roles``): everyone's notices are evaluated once
+    per index position and kept, so a read is a lookup, not an evaluation over every resident
+    (the community median alone is O(residents)). Evaluator kinds then come from the indexed
+    ``RoleGranted``/``RoleRevoked`` events at that same position, not from a role read per
+    request: one chain state gives one set of notices. One thread evaluates; the others wait.
     """
 
     def __init__(self, services: Services, *, version_ttl: float = 5.0) -> None:
@@ -43,6 +49,8 @@ class NoticeService:
         self._version_ttl = version_ttl
         self._version: tuple[float, int] | None = None
         self._lock = threading.Lock()
+        self._eval_lock = threading.Lock()
+        self._everyone: tuple[tuple[int, object, object], dict[str, list[Notice]]] | None = None
 
     def version_in_force(self) -> int:
         """The on-chain version in force; it must be this gateway's rule-set file."""
@@ -62,13 +70,59 @@ class NoticeService:
         facts: LedgerFacts = self.services.indexer.facts()
         return facts
 
-    def notices_for(self, address: str, roles: frozenset[str]) -> list[dict[str, Any]]:
-        """``address``'s notices, each with whether it was acknowledged."""
+    def notices_for(
+        self, address: str, roles: frozenset[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """``address``'s notices, each with whether it was acknowledged.
+
+        Without ``roles`` (what the routes do) the evaluator kinds are the indexed ones and the
+        answer comes from the shared evaluation; with live ``roles`` it is evaluated alone.
+        """
         resident = address.lower()
-        kinds = {k for r, k in _KIND_OF_ROLE.items() if r in roles}
-        notices = self._evaluate(recipients=[resident], roles={resident: kinds})
+        if roles is None:
+            notices = self._everyone_now().get(resident, [])
+        else:
+            kinds = {k for r, k in _KIND_OF_ROLE.items() if r in roles}
+            notices = self._evaluate(recipients=[resident], roles={resident: kinds})
         acked = self._acked(resident)
         return [{**n.to_dict(), "acknowledged": n.id in acked} for n in notices]
+
+    def cached_notices_for(self, address: str) -> list[dict[str, Any]] | None:
+        """:meth:`notices_for` if it needs no chain read and no evaluation (all cached at the
+        index's position), else None: what a caller on an event loop may run inline."""
+        indexer, everyone, version = self.services.indexer, self._everyone, self._version
+        if indexer is None or everyone is None or version is None:
+            return None
+        if time.monotonic() - version[0] >= self._version_ttl:
+            return None
+        facts, kinds = indexer.cached_facts(), indexer.cached_evaluator_kinds()
+        if facts is None or kinds is None:
+            return None
+        if not all(a is b for a, b in zip(everyone[0], (version[1], facts, kinds), strict=True)):
+            return None
+        resident = address.lower()
+        acked = self._acked(resident)
+        notices = everyone[1].get(resident, [])
+        return [{**n.to_dict(), "acknowledged": n.id in acked} for n in notices]
+
+    def _everyone_now(self) -> dict[str, list[Notice]]:
+        """Everyone's notices at the index position, by resident (evaluated once per position)."""
+        version, facts = self.version_in_force(), self.facts()
+        kinds = self.services.indexer.evaluator_kinds()
+        key = (version, facts, kinds)  # both are cached per position: identity says "same"
+        cached = self._everyone
+        if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+            return cached[1]
+        with self._eval_lock:
+            cached = self._everyone
+            if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+                return cached[1]
+            roles = {address: set(k) for address, k in kinds.items()}
+            by_resident: dict[str, list[Notice]] = {}
+            for n in self._evaluate(facts=facts, roles=roles):  # sorted by resident first
+                by_resident.setdefault(n.resident, []).append(n)
+            self._everyone = (key, by_resident)
+        return by_resident
 
     def export(self) -> bytes:
         """Every resident's notices at the indexed block, as canonical JSON, with evaluator roles
@@ -84,7 +138,9 @@ class NoticeService:
         body = {"as_of_block": facts.as_of_block, "notices": notices}
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    def acknowledge(self, address: str, notice_id: str, roles: frozenset[str]) -> None:
+    def acknowledge(
+        self, address: str, notice_id: str, roles: frozenset[str] | None = None
+    ) -> None:
         """Record that ``address`` saw ``notice_id`` (one of its current notices)."""
         current = {n["id"] for n in self.notices_for(address, roles)}
         if notice_id not in current:

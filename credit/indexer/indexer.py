@@ -89,6 +89,7 @@ class Indexer(IndexReader):
                             "the chain kept changing while it was indexed: raise the confirmation "
                             "depth (CREDIT_CONFIRMATION_DEPTH) or check the node"
                         ) from None
+            self.pin_position()  # this instance is the index's one writer: reads skip the query
         if stored:
             for listener in list(self._listeners):
                 listener(stored)

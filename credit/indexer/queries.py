@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from eth_utils import keccak
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
@@ -28,6 +29,11 @@ from credit.indexer.fold import (
 )
 from credit.store.index_tables import index_blocks, index_cursor, index_events
 
+# AccessControl role id -> the EvaluatorKind its holders confirm as (CreditLedger's roles).
+_KIND_OF_ROLE_ID = {
+    "0x" + keccak(text=name).hex(): kind
+    for name, kind in (("SUPERIOR_ROLE", 0), ("PUBLIC_PANEL_ROLE", 2), ("EXPERT_ROLE", 3))
+}
 _COLUMNS = (
     index_events.c.name,
     index_events.c.args,
@@ -60,18 +66,33 @@ class IndexReader:
         self.ledger = ledger.lower()
         self.schedule = Schedule(epoch_length, genesis)
         self._cache_lock = threading.Lock()
+        self._facts_lock = threading.Lock()  # one thread folds the facts; the others wait for it
         self._versions: tuple[tuple[int, str | None], list[RuleVersion]] | None = None
         self._facts: tuple[tuple[int, str | None, int], LedgerFacts] | None = None
+        self._kinds: tuple[tuple[int, str | None], dict[str, frozenset[int]]] | None = None
+        # The cursor as the writer last committed it (see ``pin_position``); None: read the table.
+        self._pinned: tuple[int, str | None, int] | None = None
 
     def invalidate(self) -> None:
         """Forget cached reads (called after every write; reads also key caches by the cursor)."""
         with self._cache_lock:
+            self._pinned = None
             self._versions = None
             self._facts = None
+            self._kinds = None
+
+    def pin_position(self) -> None:
+        """Remember the cursor in memory: only the one writer of the index (the indexer, after it
+        committed) may call this; reads then skip the cursor query until the next write."""
+        self._pinned = None
+        self._pinned = self.position()
 
     # ------------------------------------------------------------------ position
     def position(self, conn: Connection | None = None) -> tuple[int, str | None, int]:
         """``(block number, block hash, block time)`` of the last fully indexed block."""
+        pinned = self._pinned
+        if pinned is not None:
+            return pinned
         if conn is None:
             with self.engine.connect() as c:
                 return self.position(c)
@@ -101,6 +122,10 @@ class IndexReader:
     # ------------------------------------------------------------------ whole ledger
     def facts(self, as_of_block: int | None = None) -> LedgerFacts:
         """Every ledger fact up to ``as_of_block`` (default and at most: the cursor)."""
+        if as_of_block is None and self._pinned is not None:  # the usual read: no query at all
+            cached, key = self._facts, self._pinned
+            if cached is not None and cached[0] == key:
+                return cached[1]
         with self.engine.connect() as conn:
             number, block_hash, at = self.position(conn)
             if as_of_block is not None and as_of_block < number:
@@ -118,17 +143,71 @@ class IndexReader:
             cached = self._facts
             if cached is not None and cached[0] == key:
                 return cached[1]
+            # Folding every event takes a while on a large ledger: concurrent readers of the same
+            # position wait for the one fold instead of each repeating it.
+            with self._facts_lock:
+                cached = self._facts
+                if cached is not None and cached[0] == key:
+                    return cached[1]
+                rows = conn.execute(
+                    select(*_COLUMNS)
+                    .where(index_events.c.block_number <= number)
+                    .order_by(index_events.c.block_number, index_events.c.log_index)
+                )
+                facts = fold_facts(
+                    _stored(rows), as_of_block=number, as_of_time=int(at), schedule=self.schedule
+                )
+                with self._cache_lock:
+                    self._facts = (key, facts)
+        return facts
+
+    def cached_facts(self) -> LedgerFacts | None:
+        """:meth:`facts` at the cursor if that needs no query at all (the writer's own reads)."""
+        pinned, cached = self._pinned, self._facts
+        if pinned is not None and cached is not None and cached[0] == pinned:
+            return cached[1]
+        return None
+
+    def cached_evaluator_kinds(self) -> dict[str, frozenset[int]] | None:
+        """:meth:`evaluator_kinds` if that needs no query at all, else None."""
+        pinned, cached = self._pinned, self._kinds
+        if pinned is not None and cached is not None and cached[0] == pinned[:2]:
+            return cached[1]
+        return None
+
+    def evaluator_kinds(self) -> dict[str, frozenset[int]]:
+        """Accounts holding an official evaluator role on the ledger at the cursor, with the
+        EvaluatorKinds it confirms as (SUPERIOR 0, PUBLIC 2, EXPERT 3), from the indexed
+        ``RoleGranted`` / ``RoleRevoked`` events: what the notices engine's ``roles`` needs."""
+        pinned, cached = self._pinned, self._kinds
+        if pinned is not None and cached is not None and cached[0] == pinned[:2]:
+            return cached[1]
+        with self.engine.connect() as conn:
+            number, block_hash, _ = self.position(conn)
+            cached = self._kinds
+            if cached is not None and cached[0] == (number, block_hash):
+                return cached[1]
             rows = conn.execute(
-                select(*_COLUMNS)
-                .where(index_events.c.block_number <= number)
+                select(index_events.c.name, index_events.c.args)
+                .where(
+                    index_events.c.name.in_(("RoleGranted", "RoleRevoked")),
+                    index_events.c.address == self.ledger,
+                    index_events.c.block_number <= number,
+                )
                 .order_by(index_events.c.block_number, index_events.c.log_index)
             )
-            facts = fold_facts(
-                _stored(rows), as_of_block=number, as_of_time=int(at), schedule=self.schedule
-            )
+            held: dict[str, set[int]] = {}
+            for name, raw in rows:
+                args = json.loads(raw)
+                kind = _KIND_OF_ROLE_ID.get(str(args["role"]).lower())
+                if kind is None:
+                    continue
+                kinds = held.setdefault(str(args["account"]).lower(), set())
+                (kinds.add if name == "RoleGranted" else kinds.discard)(kind)
+        found = {a: frozenset(k) for a, k in held.items() if k}
         with self._cache_lock:
-            self._facts = (key, facts)
-        return facts
+            self._kinds = ((number, block_hash), found)
+        return found
 
     def rule_versions(self, conn: Connection | None = None) -> list[RuleVersion]:
         """Published rule versions (with the terms credit expiry needs), oldest first."""

@@ -12,13 +12,14 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from credit.chain import relay_reads as chain
+from credit.chain.claim_reads import ClaimContext, claim_context
 from credit.chain.eip712 import CompactSignature
 from credit.chain.recover import (
     SignatureFormatError,
-    claim_signer,
     compact_from_hex,
     compact_from_parts,
     confirmation_signer,
+    recover_digest,
 )
 from credit.chain.signing import Claim, endorsement_digest
 from credit.gateway.errors import ApiError, NotFound
@@ -55,8 +56,9 @@ def _check_deadline(deadline: int, now: int, margin: int) -> None:
         )
 
 
-def check_claim(core: Any, p: ClaimIn) -> dict[str, Any]:
-    """The claim row to store, or an ApiError saying what the ledger would refuse."""
+def check_claim(core: Any, p: ClaimIn) -> tuple[dict[str, Any], ClaimContext]:
+    """The claim row to store and the chain facts it was checked against (one round trip:
+    time, registration, claim nonce), or an ApiError saying what the ledger would refuse."""
     sig = _signature(p)
     rule = core.rule_in_force(p.category)
     if rule is None or rule.negative:
@@ -75,7 +77,8 @@ def check_claim(core: Any, p: ClaimIn) -> dict[str, Any]:
             f"category {p.category} takes 1 to {rule.max_units} units per claim, not {p.units}",
             {"max_units": rule.max_units},
         )
-    now = chain.chain_time(core.system)
+    context = claim_context(core.system, p.resident)
+    now = context.chain_time
     if p.occurred_at > now:
         raise _invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
     _check_deadline(p.deadline, now, core.deadline_margin)
@@ -89,17 +92,18 @@ def check_claim(core: Any, p: ClaimIn) -> dict[str, Any]:
         evidence,
         p.deadline,
     )
-    signer = claim_signer(core.system.domain, claim, sig)
+    record_id = claim.record_id(core.system.domain)  # the EIP-712 digest: computed once
+    signer = recover_digest(record_id, sig)
     if signer is None or signer.lower() != p.resident.lower():
         raise _invalid(
             "invalid_signature",
             "the signature does not recover to the resident: sign this claim with its own key",
             {"recovered": signer},
         )
-    if not chain.is_resident(core.system, p.resident):
+    if not context.registered:
         raise ApiError(403, "not_registered", f"{claim.resident} is not a registered resident")
-    return {
-        "record_id": "0x" + claim.record_id(core.system.domain).hex(),
+    row = {
+        "record_id": "0x" + record_id.hex(),
         "resident": p.resident.lower(),
         "category": p.category,
         "units": p.units,
@@ -110,6 +114,7 @@ def check_claim(core: Any, p: ClaimIn) -> dict[str, Any]:
         "r": "0x" + sig.r.hex(),
         "vs": "0x" + sig.vs.hex(),
     }
+    return row, context
 
 
 def store_claim(core: Any, row: dict[str, Any], chain_nonce: int) -> None:

@@ -8,10 +8,10 @@ from eth_account import Account as EthAccount
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from credit.chain.eip712 import CompactSignature
+from credit.chain.recover import SignatureFormatError, compact_from_hex
 from credit.chain.tx import Transactor
 from credit.gateway.deps import CurrentAccount, ServicesDep
-from credit.gateway.errors import Forbidden
+from credit.gateway.errors import ApiError, Forbidden
 from credit.gateway.responses import error_responses
 from credit.gateway.rewards import SIGNING_LOCK
 from credit.gateway.services import Services
@@ -48,7 +48,10 @@ def file_appeal(body: AppealIn, account: CurrentAccount, services: ServicesDep) 
     violation = ledger.functions.violation(bytes.fromhex(body.record_id[2:])).call()
     if violation[0].lower() != account.address.lower():
         raise Forbidden("you can only appeal a violation recorded against you")
-    sig = CompactSignature.from_bytes(bytes.fromhex(body.signature[2:]))
+    try:  # the ledger's own checks (v, low s) before any call: a bad v is a 422, never a 500
+        sig = compact_from_hex(body.signature)
+    except SignatureFormatError as exc:
+        raise ApiError(422, "invalid_signature", f"{exc}: sign the appeal again") from exc
     fn = ledger.functions.fileAppealBySig(
         bytes.fromhex(body.record_id[2:]),
         bytes.fromhex(body.statement[2:]),

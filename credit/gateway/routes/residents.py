@@ -42,12 +42,22 @@ def _indexer(services: Services) -> Any:
     return services.indexer
 
 
+async def _allow(account: Any, address: str, *roles: str) -> None:
+    """:func:`ensure_self_or_role` without blocking the event loop: reading someone's own data
+    is decided at once; anything else may read roles from the chain, so it runs in a thread."""
+    if address.lower() != account.address.lower():
+        await asyncio.to_thread(ensure_self_or_role, account, address, *roles)
+
+
+# The two hottest reads are ``async``: their usual work is a few indexed SQLite reads and cached
+# values, cheaper on the event loop than a hop to the thread pool; anything slower (a chain read,
+# evaluating everyone's notices after the index moved) is sent to a thread.
 @router.get("/residents/{address}", responses=error_responses(401, 403, 503))
-def resident_summary(
+async def resident_summary(
     address: str, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
     """Credit with expiry, epoch earnings and records, served from the index."""
-    ensure_self_or_role(account, address, *OFFICIALS)
+    await _allow(account, address, *OFFICIALS)
     summary: dict[str, Any] = _indexer(services).resident_summary(address)
     return summary
 
@@ -77,12 +87,15 @@ def resident_nonces(address: str, account: CurrentAccount, services: ServicesDep
 
 
 @router.get("/residents/{address}/notices", responses=error_responses(401, 403, 503))
-def resident_notices(
+async def resident_notices(
     address: str, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
     """The resident's reminders and warnings: each names its rule, version, hash and evidence."""
-    ensure_self_or_role(account, address)  # a resident sees only their own notices
-    notices = _notices(services).notices_for(address, account.roles)
+    await _allow(account, address)  # a resident sees only their own notices
+    service = _notices(services)
+    notices = service.cached_notices_for(address)
+    if notices is None:
+        notices = await asyncio.to_thread(service.notices_for, address)
     return {"resident": address.lower(), "notices": notices}
 
 
@@ -96,7 +109,7 @@ def acknowledge(
 ) -> Response:
     """Acknowledge one of your notices (idempotent)."""
     ensure_self_or_role(account, address)
-    _notices(services).acknowledge(address, notice_id, account.roles)
+    _notices(services).acknowledge(address, notice_id)
     return Response(status_code=204)
 
 
@@ -135,7 +148,7 @@ async def notice_stream(
         emitted = 0
         end = time.monotonic() + max_seconds  # clients reconnect (EventSource does by itself)
         while emitted < limit and time.monotonic() < end and not await request.is_disconnected():
-            notices = await asyncio.to_thread(service.notices_for, address, account.roles)
+            notices = await asyncio.to_thread(service.notices_for, address)
             for notice in notices:
                 if notice["id"] in sent or emitted >= limit:
                     continue

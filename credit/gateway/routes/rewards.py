@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.gateway.deps import (
@@ -75,8 +75,12 @@ def mint(
     return run
 
 
-@router.get("/rewards/runs/{run_id}", responses=error_responses(401, 403, 404))
-def run_status(run_id: int, services: ServicesDep, _: Minter) -> dict[str, Any]:
+# Run ids are database integers: a larger number would overflow the driver (a 500), so it is a 422.
+RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
+
+
+@router.get("/rewards/runs/{run_id}", responses=error_responses(401, 403, 404, 422))
+def run_status(run_id: RunId, services: ServicesDep, _: Minter) -> dict[str, Any]:
     """A mint run's status and progress (paid / total residents), with its transactions."""
     return _service(services).run(run_id)
 

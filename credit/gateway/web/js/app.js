@@ -1,0 +1,362 @@
+// The resident web client: wallet, sign-in, and the four views. No framework, no build step.
+import { Api } from "./api.js";
+import { Wallet, isRejection } from "./wallet.js";
+import { siweMessage } from "./siwe.js";
+import { byId } from "./dom.js";
+import { t, setLang, initialLang } from "./i18n.js";
+import { short, utf8Hex } from "./format.js";
+import { ClaimTracker } from "./claims.js";
+import { OFFICIAL_ROLES } from "./typed.js";
+import { loadHome, renderHome } from "./views/home.js";
+import { mountClaim, renderClaimForm } from "./views/claim.js";
+import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
+import { loadRewards, renderRewards } from "./views/rewards.js";
+
+const REFRESH_MS = 5000;
+const VIEWS = ["home", "claim", "confirm", "rewards"];
+const LOADERS = { home: loadHome, claim: async (a) => a.tracker.render(), confirm: loadQueue, rewards: loadRewards };
+
+const app = {
+  config: null,
+  api: null,
+  wallet: null,
+  account: null, // lower case, as the wallet reports it
+  chainId: null,
+  session: null, // {token, address (EIP-55), roles}
+  view: null,
+  summary: null,
+  notices: null,
+  queue: null,
+  rewards: null,
+  stream: null,
+  say,
+  fail,
+  sign,
+  refreshSoon,
+};
+window.creditApp = app; // for debugging in the browser console
+
+// ------------------------------------------------------------------ messages
+/** Show a message; pass a function (() => t(...)) so that it follows a language switch. */
+function say(message, kind = "info") {
+  app.message = { message, kind };
+  const box = byId("message");
+  box.textContent = typeof message === "function" ? message() : message;
+  box.className = `banner banner-${kind}`;
+  box.hidden = false;
+}
+
+function clearMessage() {
+  byId("message").hidden = true;
+}
+
+/** Show what went wrong, calmly: a declined signature is a choice, not an error. */
+function fail(err) {
+  if (isRejection(err)) say(() => t("msg.rejected"), "info");
+  else if (err && err.status === 0) say(() => t("msg.unreachable"), "error");
+  else if (err && err.status === 401 && app.session) {
+    signOutLocal();
+    say(() => t("auth.sessionExpired"), "info");
+  } else say(() => t("msg.failed", { reason: (err && err.message) || String(err) }), "error");
+}
+
+/** Run a wallet signature request; null (with a calm message) if declined or on the wrong chain. */
+async function sign(request) {
+  if (!checkChain()) {
+    say(wrongChainText, "info");
+    return null;
+  }
+  try {
+    return await request();
+  } catch (err) {
+    if (isRejection(err)) {
+      say(() => t("msg.rejected"), "info");
+      return null;
+    }
+    throw err;
+  }
+}
+
+// ------------------------------------------------------------------ chain and wallet
+function wrongChainText() {
+  return t("chain.wrong", { have: app.chainId, want: app.config.chain_id, name: app.config.network });
+}
+
+/** Whether the wallet is on the ledger's chain; shows or hides the switch banner. */
+function checkChain() {
+  const wrong = Boolean(app.config && app.account && app.chainId !== null && app.chainId !== app.config.chain_id);
+  byId("wrongchain").hidden = !wrong;
+  if (wrong) byId("wrongchain-text").textContent = wrongChainText();
+  updateWelcome();
+  return !wrong;
+}
+
+function updateWelcome() {
+  const connected = byId("connected-as");
+  connected.hidden = !app.account;
+  if (app.account) connected.textContent = t("wallet.connectedAs", { address: short(app.account, 8) });
+  const chainOk = app.config && app.chainId === app.config.chain_id;
+  byId("signin").disabled = !(app.account && chainOk);
+  byId("connect").disabled = !app.wallet;
+}
+
+async function connect() {
+  clearMessage();
+  try {
+    app.account = await app.wallet.connect();
+    app.chainId = await app.wallet.chainId();
+    if (checkChain()) byId("signin").focus();
+    else byId("switch-chain").focus();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function switchChain() {
+  try {
+    await app.wallet.switchTo(app.config);
+    onChain("0x" + (await app.wallet.chainId()).toString(16));
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function onChain(hex) {
+  const before = app.chainId;
+  app.chainId = Number.parseInt(hex, 16);
+  if (checkChain() && before !== null && before !== app.chainId && app.account) say(() => t("chain.switched"), "success");
+}
+
+async function onAccounts(accounts) {
+  const next = accounts && accounts.length ? String(accounts[0]).toLowerCase() : null;
+  if (next === app.account) return;
+  app.account = next;
+  if (app.session && app.session.address.toLowerCase() !== next) {
+    app.api.request("POST", "/v1/auth/logout").catch(() => {}); // the old account's session ends
+    signOutLocal();
+    say(() => (next ? t("auth.accountChanged") : t("auth.disconnected")), "info");
+  }
+  updateWelcome();
+  if (next && !app.session) await resume();
+}
+
+// ------------------------------------------------------------------ sign-in
+async function signIn() {
+  clearMessage();
+  if (!checkChain()) return;
+  const button = byId("signin");
+  button.disabled = true;
+  try {
+    const nonce = await app.api.post("/v1/auth/nonce");
+    const message = siweMessage(nonce, app.account);
+    say(() => t("auth.signingIn"), "info");
+    const signature = await sign(() => app.wallet.personalSign(app.account, utf8Hex(message)));
+    if (!signature) return;
+    const out = await app.api.post("/v1/auth/login", { message, signature });
+    startSession({ token: out.token, address: out.address, roles: out.roles });
+    say(() => t("auth.signedIn"), "success");
+  } catch (err) {
+    fail(err);
+  } finally {
+    updateWelcome();
+  }
+}
+
+function sessionKey(account) {
+  return `cc.session.${account}`;
+}
+
+/** Continue a session of this tab for the connected account, if the gateway still knows it. */
+async function resume() {
+  const token = sessionStorage.getItem(sessionKey(app.account));
+  if (!token) return;
+  app.api.token = token;
+  try {
+    const me = await app.api.get("/v1/auth/me");
+    startSession({ token, address: me.address, roles: me.roles });
+  } catch {
+    app.api.token = null;
+    sessionStorage.removeItem(sessionKey(app.account));
+  }
+}
+
+function startSession(session) {
+  app.session = session;
+  app.api.token = session.token;
+  sessionStorage.setItem(sessionKey(app.account), session.token);
+  byId("view-welcome").hidden = true;
+  byId("nav").hidden = false;
+  byId("signout").hidden = false;
+  renderWho();
+  app.tracker = new ClaimTracker(app);
+  app.tracker.load();
+  startStream();
+  const official = session.roles.some((r) => OFFICIAL_ROLES.includes(r));
+  showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
+}
+
+function renderWho() {
+  const who = byId("who");
+  who.hidden = !app.session;
+  if (!app.session) return;
+  const roles = app.session.roles.filter((r) => t(`role.${r}`) !== `role.${r}`).map((r) => t(`role.${r}`));
+  who.textContent = `${short(app.session.address, 6)}${roles.length ? " · " + roles.join(", ") : ""}`;
+  who.title = app.session.address;
+}
+
+async function signOut() {
+  try {
+    await app.api.request("POST", "/v1/auth/logout");
+  } catch {
+    /* the session ends here either way */
+  }
+  signOutLocal();
+}
+
+function signOutLocal() {
+  if (app.account) sessionStorage.removeItem(sessionKey(app.account));
+  if (app.session) sessionStorage.removeItem(sessionKey(app.session.address.toLowerCase()));
+  if (app.stream) app.stream.close();
+  if (app.tracker) app.tracker.stop();
+  Object.assign(app, {
+    session: null,
+    stream: null,
+    summary: null,
+    notices: null,
+    queue: null,
+    rewards: null,
+    view: null,
+    lastClaim: null,
+  });
+  byId("claim-result").replaceChildren();
+  app.api.token = null;
+  for (const v of VIEWS) byId(`view-${v}`).hidden = true;
+  byId("view-welcome").hidden = false;
+  byId("nav").hidden = true;
+  byId("signout").hidden = true;
+  renderWho();
+  updateWelcome();
+}
+
+function startStream() {
+  if (!window.EventSource) return;
+  const url = `/v1/residents/${app.session.address}/notices/stream?token=${encodeURIComponent(app.session.token)}`;
+  app.stream = new EventSource(url);
+  app.stream.addEventListener("notice", () => {
+    if (app.view === "home") refreshSoon(100);
+  });
+}
+
+// ------------------------------------------------------------------ views
+async function showView(name) {
+  clearMessage();
+  app.view = name;
+  for (const v of VIEWS) byId(`view-${v}`).hidden = v !== name;
+  for (const b of document.querySelectorAll("#nav button")) {
+    if (b.dataset.view === name) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
+  }
+  await refresh();
+}
+
+async function refresh() {
+  if (!app.session || !app.view || app.api.offline) return;
+  try {
+    await LOADERS[app.view](app);
+  } catch (err) {
+    if (err.status !== 0) fail(err);
+  }
+}
+
+function refreshSoon(delay = 400) {
+  setTimeout(refresh, delay);
+  setTimeout(refresh, delay + 1200); // the index may trail the relay by a moment
+}
+
+function rerender() {
+  if (app.message && !byId("message").hidden) say(app.message.message, app.message.kind);
+  renderWho();
+  checkChain();
+  if (!app.config) return;
+  renderFooter();
+  renderClaimForm(app);
+  if (!app.session) return;
+  renderHome(app);
+  renderKinds(app);
+  renderQueue(app);
+  renderRewards(app);
+}
+
+function renderFooter() {
+  const c = app.config;
+  byId("footer-rules").textContent = t("footer.rules", {
+    label: c.rules.label,
+    hash: short(c.rules.hash, 8),
+    ledger: short(c.contracts.CreditLedger, 6),
+    chain: c.chain_id,
+  });
+}
+
+// ------------------------------------------------------------------ start
+async function loadConfig() {
+  try {
+    app.config = await app.api.get("/v1/config");
+  } catch {
+    return false; // the offline banner is up; recover() tries again
+  }
+  renderFooter();
+  renderClaimForm(app);
+  checkChain();
+  return true;
+}
+
+async function recover() {
+  byId("offline").hidden = true;
+  if (!app.config && (await loadConfig()) && app.account) await resume();
+  else await refresh();
+}
+
+async function start() {
+  setLang(initialLang());
+  const langSelect = byId("lang");
+  langSelect.value = initialLang();
+  langSelect.addEventListener("change", () => {
+    setLang(langSelect.value);
+    rerender();
+  });
+  app.api = new Api({ onOffline: () => (byId("offline").hidden = false), onOnline: () => recover() });
+  app.wallet = Wallet.detect();
+  byId("no-wallet").hidden = Boolean(app.wallet);
+  byId("connect").addEventListener("click", connect);
+  byId("signin").addEventListener("click", signIn);
+  byId("signout").addEventListener("click", signOut);
+  byId("switch-chain").addEventListener("click", switchChain);
+  for (const b of document.querySelectorAll("#nav button")) b.addEventListener("click", () => showView(b.dataset.view));
+  mountClaim(app);
+  mountConfirm(app);
+  updateWelcome();
+  await loadConfig();
+  if (app.wallet) {
+    app.wallet.on("accountsChanged", onAccounts);
+    app.wallet.on("chainChanged", onChain);
+    try {
+      app.account = await app.wallet.current();
+      if (app.account) app.chainId = await app.wallet.chainId();
+    } catch {
+      app.account = null;
+    }
+    checkChain();
+    if (app.account && app.config) await resume();
+  }
+  let resized = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resized);
+    resized = setTimeout(() => app.view === "home" && renderHome(app, { notices: false }), 150);
+  });
+  setInterval(() => {
+    if (document.visibilityState === "visible") refresh();
+  }, REFRESH_MS);
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,41 @@
+// Formatting helpers: dates in UTC (as the ledger's notices), hashes, token amounts.
+
+/** ``YYYY-MM-DD`` (UTC) of a unix time in seconds. */
+export function day(seconds) {
+  return new Date(Number(seconds) * 1000).toISOString().slice(0, 10);
+}
+
+/** ``YYYY-MM-DD HH:MM UTC`` of a unix time in seconds. */
+export function dayTime(seconds) {
+  const iso = new Date(Number(seconds) * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** ``0x1234…abcd``: enough to recognise a hash or an address at a glance. */
+export function short(hex, keep = 6) {
+  const s = String(hex || "");
+  return s.length <= 2 * keep + 3 ? s : `${s.slice(0, keep)}…${s.slice(-4)}`;
+}
+
+/** A token amount (integer string in base units) with ``decimals`` decimals, trimmed. */
+export function units(amount, decimals = 18, places = 4) {
+  const value = BigInt(amount || 0);
+  const base = 10n ** BigInt(decimals);
+  const whole = value / base;
+  let frac = (value % base).toString().padStart(decimals, "0").slice(0, places).replace(/0+$/, "");
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
+
+/** Unix seconds when ``epoch`` starts, from the ledger's schedule in /v1/config. */
+export function epochStart(config, epoch) {
+  return config.epoch.genesis + epoch * config.epoch.length_seconds;
+}
+
+/** The hex encoding of a string's UTF-8 bytes (what ``personal_sign`` takes). */
+export function utf8Hex(text) {
+  let out = "0x";
+  for (const b of new TextEncoder().encode(text)) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export const ZERO32 = "0x" + "00".repeat(32);

@@ -1,0 +1,149 @@
+// Submitting a claim: optional evidence first (its commitment is signed), then the EIP-712 Claim.
+import { h, fill, byId } from "../dom.js";
+import { t, lang, categoryTitle } from "../i18n.js";
+import { ZERO32 } from "../format.js";
+import { typedData } from "../typed.js";
+
+const CLAIM_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
+
+/** Participation categories a resident may claim (not violations, not automated). */
+export function claimable(config) {
+  return config.rules.categories.filter((c) => !c.negative && !c.automated);
+}
+
+/** Fill the category list and hints (again after a language switch). */
+export function renderClaimForm(app) {
+  const select = byId("claim-category");
+  const current = select.value;
+  fill(select, claimable(app.config).map((c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
+  if (current) select.value = current;
+  const today = new Date().toISOString().slice(0, 10);
+  const date = byId("claim-date");
+  date.max = today;
+  if (!date.value) date.value = today;
+  updateHints(app);
+  renderClaimResult(app);
+}
+
+/** The "claim received" card of the last claim sent from this page, with its live status. */
+function renderClaimResult(app) {
+  if (!app.lastClaim) return;
+  fill(
+    byId("claim-result"),
+    h(
+      "div",
+      { class: "card result", id: "claim-received", tabindex: "-1" },
+      h("h2", {}, t("claim.received")),
+      h("p", {}, t("claim.share")),
+      h("p", {}, h("code", { class: "hash", id: "claim-record-id" }, app.lastClaim)),
+      h("div", { "data-claims": "" }),
+    ),
+  );
+  app.tracker.render();
+}
+
+function updateHints(app) {
+  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category").value);
+  if (!c) return;
+  const unit = c.unit[lang()] || c.unit.en;
+  byId("claim-units").max = String(c.max_units);
+  byId("claim-units-hint").textContent = t("claim.unitsHint", { unit, max: c.max_units });
+  const parts = [t("claim.rate", { points: c.points_per_unit, unit })];
+  if (c.cap_per_epoch) parts.push(t("claim.cap", { cap: c.cap_per_epoch }));
+  const needs = c.confirmation;
+  parts.push(t("claim.needs", { count: needs.min_confirmations, weight: needs.threshold }));
+  if (needs.required_kinds.length) {
+    parts.push(t("claim.requires", { kinds: needs.required_kinds.map((k) => t(`kind.${k}`)).join(t("list.and")) }));
+  }
+  byId("claim-category-hint").textContent = parts.join(lang() === "zh" ? "" : " ");
+}
+
+/** Wire the form once. */
+export function mountClaim(app) {
+  byId("claim-category").addEventListener("change", () => updateHints(app));
+  byId("claim-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = byId("claim-submit");
+    const progress = byId("claim-progress");
+    const problem = validate(app);
+    if (problem) {
+      progress.textContent = problem;
+      return;
+    }
+    button.disabled = true;
+    try {
+      const status = await submitClaim(app, progress);
+      if (status) {
+        app.lastClaim = status.record_id;
+        app.tracker.add(status);
+        byId("claim-evidence").value = "";
+        renderClaimResult(app);
+        byId("claim-received").focus();
+      }
+    } catch (err) {
+      progress.textContent = "";
+      app.fail(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function validate(app) {
+  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category").value);
+  const units = Number(byId("claim-units").value);
+  if (!c) return t("claim.pickCategory");
+  if (!Number.isInteger(units) || units < 1 || units > c.max_units) {
+    return t("claim.badUnits", { max: c.max_units });
+  }
+  if (!byId("claim-date").value) return t("claim.pickDate");
+  return null;
+}
+
+async function submitClaim(app, progress) {
+  const address = app.session.address;
+  const category = Number(byId("claim-category").value);
+  const units = Number(byId("claim-units").value);
+  const text = byId("claim-evidence").value.trim();
+  let evidence = ZERO32;
+  if (text) {
+    progress.textContent = t("claim.uploading");
+    const stored = await app.api.request("POST", "/v1/evidence", {
+      body: text,
+      contentType: "text/plain; charset=utf-8",
+    });
+    evidence = stored.commitment;
+  }
+  const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
+  // noon UTC of the chosen day, but never after the chain's clock
+  const [y, m, d] = byId("claim-date").value.split("-").map(Number);
+  const occurredAt = Math.max(0, Math.min(Date.UTC(y, m - 1, d, 12) / 1000, nonces.chain_time - 60));
+  const message = {
+    resident: address,
+    category,
+    units,
+    occurredAt,
+    evidence,
+    nonce: nonces.claim_nonce,
+    deadline: nonces.chain_time + CLAIM_VALID_SECONDS,
+  };
+  progress.textContent = t("progress.wallet");
+  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Claim", message)));
+  if (!signature) {
+    progress.textContent = "";
+    return null;
+  }
+  progress.textContent = t("progress.sending");
+  const status = await app.api.post("/v1/claims", {
+    resident: address,
+    category,
+    units,
+    occurred_at: occurredAt,
+    evidence,
+    nonce: message.nonce,
+    deadline: message.deadline,
+    signature,
+  });
+  progress.textContent = "";
+  return status;
+}

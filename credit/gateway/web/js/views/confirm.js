@@ -1,0 +1,147 @@
+// Evaluators: the officials' queue (GET /v1/confirmations/queue) and confirming by record id.
+// A confirmation is an EIP-712 Confirmation over the sorted record ids, the kind and a deadline.
+import { h, fill, byId } from "../dom.js";
+import { t, categoryTitle } from "../i18n.js";
+import { day, short, ZERO32 } from "../format.js";
+import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
+
+const CONFIRM_VALID_SECONDS = 7 * 86400;
+const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
+
+function isOfficial(app) {
+  return app.session.roles.some((r) => OFFICIAL_ROLES.includes(r));
+}
+
+function declinedKey(app) {
+  return `cc.declined.${app.session.address.toLowerCase()}`;
+}
+
+function declined(app) {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(declinedKey(app)) || "[]"));
+  } catch {
+    return new Set();
+  }
+}
+
+/** Fill the "confirm as" choices (again after a language switch). */
+export function renderKinds(app) {
+  const select = byId("confirm-kind");
+  const current = select.value;
+  const kinds = kindsFor(app.session.roles);
+  fill(select, kinds.map((k) => h("option", { value: k.kind }, t(`kind.${k.name.toLowerCase()}`))));
+  if (current && kinds.some((k) => String(k.kind) === current)) select.value = current;
+  byId("confirm-submit").disabled = !kinds.length;
+  byId("queue-section").hidden = !isOfficial(app);
+}
+
+/** Load and draw the queue (officials only). */
+export async function loadQueue(app) {
+  renderKinds(app);
+  if (!isOfficial(app)) return;
+  const out = await app.api.get("/v1/confirmations/queue");
+  app.queue = out.claims;
+  renderQueue(app);
+}
+
+export function renderQueue(app) {
+  if (!app.queue) return;
+  const skip = declined(app);
+  const items = app.queue.filter((c) => !skip.has(c.record_id));
+  fill(
+    byId("queue"),
+    items.length ? h("ul", { class: "queue" }, items.map((c) => queueItem(app, c))) : h("p", { class: "muted" }, t("confirm.empty")),
+  );
+}
+
+function queueItem(app, c) {
+  const k = c.confirmations;
+  const titleId = `q-${c.record_id.slice(2, 12)}`;
+  return h(
+    "li",
+    { class: "card queue-item", dataset: { record: c.record_id }, "aria-labelledby": titleId },
+    h("h3", { id: titleId }, `${categoryTitle(app.config, c.category)} × ${c.units}`),
+    h(
+      "p",
+      {},
+      t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }),
+      k ? [" · ", t("claim.waitingDetail", { count: k.count, needed: k.needed.count, weight: k.weight, threshold: k.needed.weight })] : null,
+    ),
+    c.evidence && c.evidence !== ZERO32
+      ? h("p", { class: "small" }, t("confirm.evidence"), " ", h("code", { class: "hash" }, short(c.evidence, 10)))
+      : null,
+    h("p", { class: "small muted" }, t("claim.recordId"), " ", h("code", { class: "hash" }, c.record_id)),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "primary", onclick: () => confirm(app, c.record_id) }, t("confirm.confirm")),
+      h("button", {
+        type: "button",
+        class: "ghost",
+        title: t("confirm.declineHint"),
+        onclick: () => {
+          const skip = declined(app);
+          skip.add(c.record_id);
+          localStorage.setItem(declinedKey(app), JSON.stringify([...skip].slice(-500)));
+          app.say(() => t("confirm.declined"), "info");
+          renderQueue(app);
+        },
+      }, t("confirm.decline")),
+    ),
+  );
+}
+
+/** Wire the record-id form and the refresh button once. */
+export function mountConfirm(app) {
+  byId("confirm-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = byId("confirm-record");
+    const id = input.value.trim();
+    if (!RECORD_ID.test(id)) {
+      byId("confirm-progress").textContent = t("confirm.badId");
+      input.focus();
+      return;
+    }
+    if (await confirm(app, id)) input.value = "";
+  });
+  byId("queue-refresh").addEventListener("click", () => loadQueue(app).catch((err) => app.fail(err)));
+}
+
+async function confirm(app, recordId) {
+  const progress = byId("confirm-progress");
+  const kind = Number(byId("confirm-kind").value);
+  const buttons = document.querySelectorAll("#view-confirm button");
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    const nonces = await app.api.get(`/v1/residents/${app.session.address}/nonces`);
+    const message = { records: [recordId.toLowerCase()], kind, deadline: nonces.chain_time + CONFIRM_VALID_SECONDS };
+    progress.textContent = t("progress.wallet");
+    const signature = await app.sign(() =>
+      app.wallet.signTypedData(app.account, typedData(app.config, "Confirmation", message)),
+    );
+    if (!signature) {
+      progress.textContent = "";
+      return false;
+    }
+    progress.textContent = t("progress.sending");
+    const out = await app.api.post("/v1/confirmations", {
+      evaluator: app.session.address,
+      records: message.records,
+      kind,
+      deadline: message.deadline,
+      signature,
+    });
+    const status = out.claims && out.claims[0] ? out.claims[0].status : "waiting";
+    progress.textContent = "";
+    app.say(() => t("confirm.done", { status: t(`claim.status.${status}`) }), "success");
+    if (isOfficial(app)) await loadQueue(app);
+    return true;
+  } catch (err) {
+    progress.textContent = "";
+    app.fail(err);
+    return false;
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+    renderKinds(app);
+  }
+}

@@ -1,0 +1,194 @@
+// A resident's home: credit and its expiry, the chart, notices (with appeals), records.
+import { h, fill, byId } from "../dom.js";
+import { t, lang, categoryTitle } from "../i18n.js";
+import { day, dayTime, short, epochStart } from "../format.js";
+import { creditSeries, creditChart } from "../chart.js";
+import { appealForm } from "./appeal.js";
+
+/** Fetch the summary and notices, then draw the home view. */
+export async function loadHome(app) {
+  const base = `/v1/residents/${app.session.address}`;
+  const [summary, notices] = await Promise.all([
+    app.api.get(base),
+    app.api.get(`${base}/notices`).catch((err) => {
+      if (err.status === 503) return { notices: [], unavailable: err.message };
+      throw err;
+    }),
+  ]);
+  const changed = JSON.stringify(notices.notices) !== JSON.stringify(app.notices);
+  app.summary = summary;
+  app.notices = notices.notices;
+  app.noticesUnavailable = notices.unavailable || null;
+  renderHome(app, { notices: changed });
+}
+
+/** Draw the home view from the data already loaded (also after a language switch). */
+export function renderHome(app, { notices = true } = {}) {
+  const s = app.summary;
+  if (!s) return;
+  renderCredit(app, s);
+  const series = creditSeries(s);
+  fill(
+    byId("chart"),
+    creditChart(series, s.as_of_time, {
+      title: t("chart.title"),
+      empty: t("chart.empty"),
+      describe: (n, v, d) => t("chart.describe", { count: n, value: v, date: d }),
+    }, byId("chart").clientWidth || 640),
+  );
+  // never redraw under a half-written appeal
+  if (notices && !document.querySelector(".appeal-form:not([hidden])")) renderNotices(app);
+  renderRecords(app, s);
+  app.tracker.render();
+}
+
+function renderCredit(app, s) {
+  byId("credit-value").textContent = String(s.credit);
+  const expiry = byId("credit-expiry");
+  if (s.credit > 0 && s.expires_after_epoch > 0) {
+    const when = epochStart(app.config, s.expires_after_epoch + 1);
+    expiry.textContent = t("home.expires", { points: s.credit, date: day(when) });
+    expiry.className = when - s.as_of_time < 3 * app.config.epoch.length_seconds ? "warn" : "";
+  } else if (s.lapsed) {
+    expiry.textContent = t("home.lapsed", { points: s.raw_balance });
+    expiry.className = "warn";
+  } else {
+    expiry.textContent = s.registered ? t("home.noExpiry") : t("home.notResident");
+    expiry.className = "";
+  }
+  const start = epochStart(app.config, s.epoch);
+  byId("credit-period").textContent = t("home.period", {
+    epoch: s.epoch,
+    start: day(start),
+    end: day(start + app.config.epoch.length_seconds - 1),
+  });
+}
+
+function renderNotices(app) {
+  const box = byId("notices");
+  if (app.noticesUnavailable) {
+    fill(box, h("p", { class: "notice-box" }, t("notices.unavailable")));
+    return;
+  }
+  const list = [...app.notices].sort(
+    (a, b) => (a.kind === "warning" ? 0 : 1) - (b.kind === "warning" ? 0 : 1) || b.created_at - a.created_at,
+  );
+  fill(box, list.length ? list.map((n, i) => noticeCard(app, n, i)) : h("p", { class: "muted" }, t("notices.none")));
+}
+
+function noticeCard(app, n, i) {
+  const titleId = `notice-${i}-title`;
+  const evidence = (n.evidence || []).map((e) =>
+    h(
+      "li",
+      {},
+      e.record_id ? [t("notice.record"), " ", h("code", { class: "hash", title: e.record_id }, short(e.record_id, 10)), " · "] : null,
+      t("notice.tx"), " ", txRef(app, e.tx_hash), " · ", t("notice.block", { block: e.block_number }),
+    ),
+  );
+  const actions = h("div", { class: "actions" });
+  const card = h(
+    "article",
+    {
+      class: `notice notice-${n.kind} severity-${n.severity}${n.acknowledged ? " read" : ""}`,
+      "aria-labelledby": titleId,
+      dataset: { rule: n.rule_id, kind: n.kind },
+    },
+    h(
+      "header",
+      {},
+      h("span", { class: `badge badge-${n.kind}`, id: titleId }, t(`notice.kind.${n.kind}`)),
+      n.acknowledged ? h("span", { class: "pill" }, t("notice.read")) : null,
+    ),
+    h("p", { class: "message", lang: lang() === "zh" ? "zh-Hans" : "en" }, n.message[lang()] || n.message.en),
+    h(
+      "p",
+      { class: "meta" },
+      t("notice.rule", { rule: n.rule_id, version: n.rule_set_version }), " · ",
+      t("notice.hash"), " ", h("code", { class: "hash", title: n.rule_set_hash }, short(n.rule_set_hash, 10)),
+    ),
+    evidence.length ? evidenceList(app, n, evidence) : null,
+    n.kind === "warning" && n.appeal && n.appeal.deadline
+      ? h("p", { class: "small" }, t("notice.appealUntil", { date: dayTime(n.appeal.deadline) }))
+      : null,
+    actions,
+  );
+  if (n.appeal) {
+    const form = appealForm(app, n, i);
+    const open = h("button", { type: "button", class: "primary", "aria-expanded": "false" }, t("appeal.open"));
+    open.addEventListener("click", () => {
+      form.hidden = !form.hidden;
+      open.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) form.querySelector("select, textarea").focus();
+    });
+    actions.append(open);
+    card.append(form);
+  }
+  if (!n.acknowledged) {
+    actions.append(
+      h("button", {
+        type: "button",
+        class: "ghost",
+        onclick: async () => {
+          try {
+            await app.api.post(`/v1/residents/${app.session.address}/notices/${n.id}/ack`);
+            n.acknowledged = true;
+            renderNotices(app);
+          } catch (err) {
+            app.fail(err);
+          }
+        },
+      }, t("notice.ack")),
+    );
+  }
+  return card;
+}
+
+/** The notice's evidence, folded; stays open across redraws once opened. */
+function evidenceList(app, n, items) {
+  app.openEvidence = app.openEvidence || new Set();
+  const details = h(
+    "details",
+    { class: "evidence", open: app.openEvidence.has(n.id) },
+    h("summary", {}, t("notice.evidence", { count: items.length })),
+    h("ul", {}, items),
+  );
+  details.addEventListener("toggle", () => {
+    if (details.open) app.openEvidence.add(n.id);
+    else app.openEvidence.delete(n.id);
+  });
+  return details;
+}
+
+/** A transaction hash: a link when the gateway names a block explorer, else the hash itself. */
+export function txRef(app, hash, full = true) {
+  const code = h("code", { class: "hash", title: hash }, full ? hash : short(hash, 10));
+  const base = app.config.explorer_tx_url;
+  return base ? h("a", { href: base.replace("{hash}", hash), rel: "noopener noreferrer" }, code) : code;
+}
+
+function renderRecords(app, s) {
+  const rows = [...(s.records || [])].reverse();
+  if (!rows.length) {
+    fill(byId("records"), h("p", { class: "muted" }, t("records.none")));
+    return;
+  }
+  const head = ["date", "activity", "status", "points", "version", "tx"].map((k) => h("th", { scope: "col" }, t(`records.${k}`)));
+  const body = rows.map((r) => {
+    const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? `−${r.deducted}` : "–";
+    const status = r.kind === "violation" ? t(`violation.${r.status}`) : t(`record.${r.kind}`);
+    const cells = [
+      day(r.block_time),
+      `${categoryTitle(app.config, r.category)} × ${r.units}`,
+      status,
+      points,
+      r.rule_version ? `v${r.rule_version}` : "–",
+    ].map((v, k) => h("td", { "data-label": head[k].textContent }, v));
+    cells.push(h("td", { "data-label": head[5].textContent }, txRef(app, r.tx_hash, false)));
+    return h("tr", { class: `row-${r.kind}`, dataset: { record: r.record_id } }, cells);
+  });
+  fill(
+    byId("records"),
+    h("table", { class: "records" }, h("caption", { class: "visually-hidden" }, t("records.title")), h("thead", {}, h("tr", {}, head)), h("tbody", {}, body)),
+  );
+}
