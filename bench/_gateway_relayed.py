@@ -106,7 +106,7 @@ def relay_through_gateway(
         for body in bodies:
             pool.submit(claim, i, body)
     accepted_at = None
-    deadline = started + 300
+    deadline = started + 120
     while time.perf_counter() < deadline and not errors:
         if accepted_at is None and not any(left):
             accepted_at = time.perf_counter()
@@ -119,7 +119,7 @@ def relay_through_gateway(
         raise RuntimeError(f"the gateway refused a request: {errors[0]}")
     missing = len(wanted - poll())
     if missing:
-        raise RuntimeError(f"{missing} records were not credited within 300 s")
+        raise RuntimeError(f"{missing} records were not credited within 120 s")
     intake = (accepted_at or time.perf_counter()) - started
     return {
         "records": len(records),

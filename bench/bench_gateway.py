@@ -49,7 +49,7 @@ from tests.anvil import anvil
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "gateway.json"
-ANVIL_ARGS = ("--gas-limit", "100000000", "--prune-history")
+ANVIL_ARGS = ("--gas-limit", "100000000", "--prune-history", "256")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
