@@ -99,6 +99,11 @@ class Indexer(IndexReader):
         """Call ``listener(events_stored)`` after every sync that stored events."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[int], None]) -> None:
+        """Stop calling ``listener`` (a no-op if it is not subscribed)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _cursor(self) -> tuple[int, str | None]:
         with self.engine.connect() as conn:
             row = conn.execute(select(index_cursor).where(index_cursor.c.id == 1)).first()

@@ -103,6 +103,7 @@ def test_notices_stream_as_server_sent_events(
         lines = [line for line in r.iter_lines() if line.startswith("data: ")]
     event = json.loads(lines[0].removeprefix("data: "))
     assert event["resident"] == a.address.lower() and event["rule_id"]
+    assert services.indexer._listeners == [], "a closed stream must not leave a listener behind"
 
 
 def test_export_is_for_arbiters_and_admins(

@@ -140,33 +140,54 @@ async def notice_stream(
     ensure_self_or_role(account, address)
     service = _notices(services)
     changed = threading.Event()
-    if services.indexer is not None and hasattr(services.indexer, "subscribe"):
-        services.indexer.subscribe(lambda _n: changed.set())
+    indexer = services.indexer
+
+    def wake(_stored: int) -> None:
+        changed.set()
 
     async def events() -> AsyncIterator[bytes]:
-        sent: set[str] = set()
-        emitted = 0
-        end = time.monotonic() + max_seconds  # clients reconnect (EventSource does by itself)
-        while emitted < limit and time.monotonic() < end and not await request.is_disconnected():
-            notices = await asyncio.to_thread(service.notices_for, address)
-            for notice in notices:
-                if notice["id"] in sent or emitted >= limit:
-                    continue
-                sent.add(notice["id"])
-                emitted += 1
-                yield f"id: {notice['id']}\nevent: notice\ndata: {json.dumps(notice)}\n\n".encode()
-            if emitted >= limit:
-                break
-            woke = await asyncio.to_thread(
-                changed.wait, max(0.0, min(15.0, end - time.monotonic()))
-            )
-            changed.clear()
-            if not woke:
-                yield b": keep-alive\n\n"
+        if indexer is not None:
+            indexer.subscribe(wake)
+        try:
+            async for chunk in _notice_events(
+                request, service, address, changed, limit, max_seconds
+            ):
+                yield chunk
+        finally:  # a closed stream leaves no listener behind
+            if indexer is not None:
+                indexer.unsubscribe(wake)
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
+
+
+async def _notice_events(
+    request: Request,
+    service: NoticeService,
+    address: str,
+    changed: threading.Event,
+    limit: int,
+    max_seconds: float,
+) -> AsyncIterator[bytes]:
+    """The stream's events: current notices, then new ones as the index moves; keep-alives."""
+    sent: set[str] = set()
+    emitted = 0
+    end = time.monotonic() + max_seconds  # clients reconnect (EventSource does by itself)
+    while emitted < limit and time.monotonic() < end and not await request.is_disconnected():
+        notices = await asyncio.to_thread(service.notices_for, address)
+        for notice in notices:
+            if notice["id"] in sent or emitted >= limit:
+                continue
+            sent.add(notice["id"])
+            emitted += 1
+            yield f"id: {notice['id']}\nevent: notice\ndata: {json.dumps(notice)}\n\n".encode()
+        if emitted >= limit:
+            break
+        woke = await asyncio.to_thread(changed.wait, max(0.0, min(15.0, end - time.monotonic())))
+        changed.clear()
+        if not woke:
+            yield b": keep-alive\n\n"
 
 
 @router.get("/notices/export", responses=error_responses(401, 403, 503))
