@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import coincurve
-from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
 from web3 import Web3
 
+from bench._relay_calldata import ZERO32, compact_sign, relay_calldata
 from credit.artifacts import Artifact
 from credit.audit.digests import Digests
 from credit.audit.model import RelayedRecord
@@ -32,19 +32,10 @@ from credit.ruleset import RuleSet
 DAY, EPOCH = 86400, 7 * 86400
 SUPERIOR, EXPERT = 0, 3
 NO_DEADLINE = 2**48 - 1
-CLAIM = "(address,uint16,uint16,uint48,uint48,uint32,bytes32,bytes32,bytes32)[]"
-ENDORSEMENT = "(uint8,uint48,uint256,bytes32,bytes32)[]"
-ZERO32 = b"\x00" * 32
 
 
 def _key(label: str) -> bytes:
     return keccak(text=f"consensus-credit audit bench {label}")
-
-
-def _compact(key: coincurve.PrivateKey, digest: bytes) -> tuple[bytes, bytes]:
-    sig = key.sign_recoverable(digest, hasher=None)  # low s (libsecp256k1 normalises)
-    s = int.from_bytes(sig[32:64], "big") | (sig[64] << 255)
-    return sig[:32], s.to_bytes(32, "big")
 
 
 @dataclass
@@ -120,7 +111,7 @@ class Filler:
                 self.addresses[i], 1, 1 + j % 3, now - 60, NO_DEADLINE, nonce, ZERO32, b"", b""
             )
             rid = self.digests.claim(rec)
-            r, vs = _compact(self.keys[i], rid)
+            r, vs = compact_sign(self.keys[i], rid)
             ids.append(rid)
             claims.append(
                 (rec.resident, 1, rec.units, rec.occurred_at, NO_DEADLINE, nonce, ZERO32, r, vs)
@@ -129,9 +120,9 @@ class Filler:
         endorsements = []
         for account, kind in self.evaluators:
             digest = self.digests.confirmation(ids, kind, NO_DEADLINE)
-            r, vs = _compact(coincurve.PrivateKey(bytes(account.key)), digest)
+            r, vs = compact_sign(coincurve.PrivateKey(bytes(account.key)), digest)
             endorsements.append((kind, NO_DEADLINE, mask, r, vs))
-        return self.selector + abi_encode([CLAIM, ENDORSEMENT], [claims, endorsements])
+        return relay_calldata(self.selector, claims, endorsements)
 
     def _send(self, data: bytes, gas: int) -> None:
         tx = {

@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass
 
 import coincurve
-from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
 from web3 import Web3
 
+from bench._relay_calldata import ZERO32, compact_sign, relay_calldata
 from credit.artifacts import Artifact
 from credit.audit.digests import Digests
 from credit.audit.model import RelayedRecord
@@ -29,19 +29,10 @@ from credit.settings import Settings
 
 DAY = 86400
 SUPERIOR, EXPERT = 0, 3
-CLAIM = "(address,uint16,uint16,uint48,uint48,uint32,bytes32,bytes32,bytes32)[]"
-ENDORSEMENT = "(uint8,uint48,uint256,bytes32,bytes32)[]"
-ZERO32 = b"\x00" * 32
 
 
 def _key(label: str) -> bytes:
     return keccak(text=f"consensus-credit gateway bench {label}")
-
-
-def _compact(key: coincurve.PrivateKey, digest: bytes) -> tuple[bytes, bytes]:
-    sig = key.sign_recoverable(digest, hasher=None)  # low s (libsecp256k1 normalises)
-    s = int.from_bytes(sig[32:64], "big") | (sig[64] << 255)
-    return sig[:32], s.to_bytes(32, "big")
 
 
 @dataclass(frozen=True)
@@ -181,7 +172,7 @@ class City:
                 self.addresses[i], 1, 1 + j % 3, now - 60, deadline, nonce, ZERO32, b"", b""
             )
             rid = self.digests.claim(unsigned)
-            r, vs = _compact(self.keys[i], rid)
+            r, vs = compact_sign(self.keys[i], rid)
             signed = RelayedRecord(**{**unsigned.__dict__, "r": r, "vs": vs})
             out.append(Record(signed, rid))
         return out
@@ -191,7 +182,7 @@ class City:
         out = []
         for account, kind in self.evaluators:
             digest = self.digests.confirmation(record_ids, kind, deadline)
-            r, vs = _compact(coincurve.PrivateKey(bytes(account.key)), digest)
+            r, vs = compact_sign(coincurve.PrivateKey(bytes(account.key)), digest)
             out.append(Endorsement(str(account.address), kind, deadline, r, vs))
         return out
 
@@ -201,4 +192,4 @@ class City:
         ends = self.endorse(ids, batch[0].record.deadline)
         mask = (1 << len(batch)) - 1
         args = [[r.as_tuple() for r in batch], [e.as_tuple(mask) for e in ends]]
-        return self.selector + abi_encode([CLAIM, ENDORSEMENT], args)
+        return relay_calldata(self.selector, *args)
