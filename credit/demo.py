@@ -1,14 +1,21 @@
 """The scripted demo: a small city on the embedded chain, from registration to rewards.
 
-Everything on chain is addresses, hashes and numbers; the residents' names below exist only in
-this script's output, to make it readable.
+Like a real city, the demo has personal data: the registry office's roster (names, phone
+numbers, ID numbers) and the residents' evidence (statements naming people and places). All of it
+stays off chain: the roster in the operator's own file, evidence in the gateway's evidence store.
+On chain there are only addresses, numbers and salted commitments to the evidence
+(``tests/test_privacy_scan.py`` scans every transaction, event and storage slot for it).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
 from eth_account import Account
 from eth_utils import keccak
@@ -23,9 +30,72 @@ from credit.settings import Settings
 SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)
 ZERO = b"\x00" * 32
 
-# Pseudonyms for the demo's output only; never sent anywhere.
-RESIDENTS = ["Ana", "Bo", "Chen", "Dara", "Eli", "Fang"]
 STAFF = ["operator", "community centre", "sanitation dept", "panel member", "expert", "arbiter"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the registry office knows about a resident: kept in its roster, never on chain.
+
+    ``name`` is the short pseudonym the demo prints; the rest is personal data (fictional: phone
+    numbers 555-0100 to 555-0199 are reserved for fiction).
+    """
+
+    name: str
+    full_name: str
+    phone: str
+    national_id: str
+
+
+PROFILES = [
+    Profile("Ana", "Ana Lucía Ferreira", "+1 212 555 0142", "7302-4815-96"),
+    Profile("Bo", "Bo-Ra Lindqvist", "+1 212 555 0167", "6911-0238-47"),
+    Profile("Chen", "Chen Wei-Ming", "+1 212 555 0183", "8845-7712-03"),
+    Profile("Dara", "Dara O'Sullivan", "+1 212 555 0119", "5520-9164-38"),
+    Profile("Eli", "Eli Abramowicz", "+1 212 555 0156", "9037-2281-65"),
+    Profile("Fang", "Fang Nakamura-Reyes", "+1 212 555 0174", "4178-6650-21"),
+]
+RESIDENTS = [p.name for p in PROFILES]
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A piece of evidence kept off chain; only ``commitment`` = keccak256(salt || text) is
+    written on chain, so without the salt nobody can link the two."""
+
+    owner: str
+    text: str
+    salt: bytes
+    commitment: bytes
+
+
+class EvidenceKeeper(Protocol):
+    """Where the demo keeps evidence: in memory, or in the gateway's evidence store."""
+
+    def keep(self, owner: str, text: str) -> EvidenceItem: ...
+
+
+class MemoryEvidence:
+    """Evidence of a throw-away demo: kept in this object, each with a fresh 32-byte salt."""
+
+    def __init__(self) -> None:
+        self.items: list[EvidenceItem] = []
+
+    def keep(self, owner: str, text: str) -> EvidenceItem:
+        salt = secrets.token_bytes(32)
+        item = EvidenceItem(owner, text, salt, keccak(salt + text.encode()))
+        self.items.append(item)
+        return item
+
+
+def write_roster(path: Path, residents: list[Person]) -> None:
+    """The registry office's roster (address, names, phone, ID number), readable by its owner
+    only: the operator's file, never sent to the chain or the gateway."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"address": p.address, **asdict(p.profile)} for p in residents if p.profile]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(rows, out, ensure_ascii=False, indent=2)
 
 
 @dataclass
@@ -33,6 +103,7 @@ class Person:
     name: str
     account: object
     tx: Transactor
+    profile: Profile | None = None  # residents only
 
     @property
     def address(self) -> str:
@@ -42,12 +113,20 @@ class Person:
     def key(self) -> bytes:
         return bytes(self.account.key)  # type: ignore[attr-defined]
 
+    @property
+    def who(self) -> Profile:
+        """The resident's entry in the registry office's roster."""
+        if self.profile is None:
+            raise ValueError(f"{self.name} is staff, not a resident: no roster entry")
+        return self.profile
+
 
 @dataclass
 class DemoResult:
     system: System
     residents: list[Person]
     log: list[str] = field(default_factory=list)
+    evidence: list[EvidenceItem] = field(default_factory=list)  # off chain, with their salts
 
     def balances(self) -> list[tuple[str, str, int, int]]:
         """(name, address, credit, reward tokens in base units) per resident."""
@@ -63,11 +142,6 @@ class DemoResult:
         ]
 
 
-def _evidence(text: str) -> bytes:
-    """A salted commitment: only this hash goes on chain, never the text."""
-    return keccak(b"demo-salt:" + text.encode())
-
-
 def demo_people(w3: Any, artifacts: dict[str, Artifact]) -> list[Person]:
     """The demo's officials and residents: fixed, throw-away keys, funded on the dev chain."""
     decoder = decoder_for(artifacts)
@@ -75,9 +149,10 @@ def demo_people(w3: Any, artifacts: dict[str, Artifact]) -> list[Person]:
     unfunded = [a.address for a in accounts if w3.eth.get_balance(a.address) < 10**18]
     if unfunded:
         fund(w3, unfunded, 10**20)
+    profiles: list[Profile | None] = [None] * len(STAFF) + list(PROFILES)
     return [
-        Person(n, a, Transactor(w3, a, decoder, gas=3_000_000))
-        for n, a in zip(STAFF + RESIDENTS, accounts, strict=True)
+        Person(n, a, Transactor(w3, a, decoder, gas=3_000_000), profile)
+        for n, a, profile in zip(STAFF + RESIDENTS, accounts, profiles, strict=True)
     ]
 
 
@@ -100,7 +175,8 @@ def run_demo(
     settings: Settings,
     say: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Deploy on a fresh in-memory chain and play a few weeks of city life."""
+    """Deploy on a fresh in-memory chain and play a few weeks of city life (evidence is kept in
+    memory, in ``DemoResult.evidence``)."""
     w3 = embedded_web3()
     people = demo_people(w3, artifacts)
     system = deploy_system(
@@ -120,13 +196,25 @@ def seed_city(
     ruleset: RuleSet,
     settings: Settings,
     say: Callable[[str], None] = print,
+    keeper: EvidenceKeeper | None = None,
 ) -> DemoResult:
-    """Register residents, then two weeks: claims, a violation overturned on appeal, rewards."""
+    """Register residents, then two weeks: claims, a violation overturned on appeal, rewards.
+
+    Each piece of evidence goes to ``keeper`` (default: memory) and only its salted commitment
+    to the chain.
+    """
     w3 = system.w3
     op, centre, sanitation, panel, expert, arbiter = people[:6]
     residents = people[6:]
     ledger, domain = system.ledger, system.domain
     result = DemoResult(system, residents)
+    keeper = keeper or MemoryEvidence()
+
+    def evidence(owner: Person, text: str) -> bytes:
+        item = keeper.keep(owner.address, text)
+        result.evidence.append(item)
+        return item.commitment
+
     say(f"Deployed RuleBook {system.rule_book.address} and CreditLedger {ledger.address}")
     op.tx.send(ledger.functions.registerResidents([p.address for p in residents]))
     say(f"Registered {len(residents)} residents (addresses only)")
@@ -139,7 +227,7 @@ def seed_city(
     ) -> None:
         cat = ruleset.category(category)
         nonce = ledger.functions.claimNonce(p.address).call()
-        c = Claim(p.address, cat.id, units, now() - 3600, nonce, _evidence(what))
+        c = Claim(p.address, cat.id, units, now() - 3600, nonce, evidence(p, what))
         rid = c.record_id(domain)
         ends = endorse(domain, [rid], [Endorser(e.key, kind) for e, kind in confirmers])
         op.tx.send(ledger.functions.relayClaims([sign_claim(p.key, c, domain)], ends), gas=600_000)
@@ -148,16 +236,65 @@ def seed_city(
 
     ana, bo, chen, dara, eli, fang = residents
     say("Week 1")
-    claim(ana, "volunteering", 3, "food bank shift", [(centre, SUPERIOR), (bo, PEER)])
-    claim(bo, "volunteering", 2, "park clean-up", [(centre, SUPERIOR), (chen, PEER)])
-    claim(chen, "civic_feedback", 2, "bus stop survey", [(panel, PUBLIC), (dara, PEER)])
-    claim(dara, "community_service", 1, "elderly visits", [(centre, SUPERIOR), (eli, PEER)])
-    claim(fang, "volunteering", 4, "library tutoring", [(expert, EXPERT), (ana, PEER)])
+    claim(
+        ana,
+        "volunteering",
+        3,
+        f"{ana.who.full_name} (ID {ana.who.national_id}) sorted donations at the "
+        "Riverside food bank, 9:00-12:00; shift lead can confirm on +1 212 555 0187.",
+        [(centre, SUPERIOR), (bo, PEER)],
+    )
+    claim(
+        bo,
+        "volunteering",
+        2,
+        f"Park clean-up at Hollow Lane with {chen.who.full_name}; {bo.who.full_name} "
+        f"collected 6 bags. Call me on {bo.who.phone} for the photos.",
+        [(centre, SUPERIOR), (chen, PEER)],
+    )
+    claim(
+        chen,
+        "civic_feedback",
+        2,
+        f"Survey of the bus stop at 14 Harbour Road, filled in by {chen.who.full_name}: "
+        "the shelter roof leaks and the timetable is unreadable at night.",
+        [(panel, PUBLIC), (dara, PEER)],
+    )
+    claim(
+        dara,
+        "community_service",
+        1,
+        f"{dara.who.full_name} visited Mrs. Hedda Kowalczyk (flat 3B, Elm Court), who "
+        "lives alone, to help with shopping.",
+        [(centre, SUPERIOR), (eli, PEER)],
+    )
+    claim(
+        fang,
+        "volunteering",
+        4,
+        f"Library homework club, four sessions tutored by {fang.who.full_name} "
+        f"(ID {fang.who.national_id}); sign-in sheet held by the librarian.",
+        [(expert, EXPERT), (ana, PEER)],
+    )
 
     say("Week 2")
     time_travel(w3, settings.epoch_seconds)
-    claim(ana, "community_service", 2, "street repairs", [(centre, SUPERIOR), (fang, PEER)])
-    claim(eli, "volunteering", 2, "river clean-up", [(sanitation, SUPERIOR), (bo, PEER)])
+    claim(
+        ana,
+        "community_service",
+        2,
+        f"Pavement repair on Mill Street with the works team; reach "
+        f"{ana.who.full_name} on {ana.who.phone}.",
+        [(centre, SUPERIOR), (fang, PEER)],
+    )
+    claim(
+        eli,
+        "volunteering",
+        2,
+        f"River clean-up at the weir: {eli.who.full_name}, ID {eli.who.national_id}, "
+        f"phone {eli.who.phone}, 2 hours.",
+        [(sanitation, SUPERIOR), (bo, PEER)],
+    )
     lit = ruleset.category("littering")
     report = Report(
         sanitation.address,
@@ -166,7 +303,11 @@ def seed_city(
         1,
         now() - 600,
         ledger.functions.nonces(sanitation.address).call(),
-        _evidence("photo 113"),
+        evidence(
+            sanitation,
+            f"Photo 113: litter by the bins of 22 Station Road; resident {bo.who.full_name} "
+            f"(ID {bo.who.national_id}) was seen nearby.",
+        ),
     )
     rid = report.record_id(domain)
     ends = endorse(domain, [rid], [Endorser(centre.key, SUPERIOR), Endorser(panel.key, PUBLIC)])
@@ -178,10 +319,24 @@ def seed_city(
         f"  {bo.name}: a littering report by the sanitation dept, confirmed by the panel "
         f"(-{lit.points_per_unit})"
     )
-    bo.tx.send(ledger.functions.fileAppeal(rid, _evidence("it was the wind, see photo 114")))
+    statement = evidence(
+        bo,
+        f"I, {bo.who.full_name}, did not drop it: the wind tipped the bin over, see photo 114. "
+        f"My neighbour {dara.who.full_name} ({dara.who.phone}) saw it.",
+    )
+    bo.tx.send(ledger.functions.fileAppeal(rid, statement))
     say(f"  {bo.name} appealed; the arbiter reviewed the evidence and overturned it")
     arbiter.tx.send(
-        ledger.functions.resolveAppeal(rid, True, _evidence("photo 114 shows the bin tipped over"))
+        ledger.functions.resolveAppeal(
+            rid,
+            True,
+            evidence(
+                arbiter,
+                f"Photo 114 shows the bin tipped over by the wind; witness "
+                f"{dara.who.full_name} confirmed by phone. Report against "
+                f"{bo.who.full_name} overturned.",
+            ),
+        )
     )
 
     time_travel(w3, settings.epoch_seconds)

@@ -115,3 +115,35 @@ class AuthError(CreditError):
         "not authorised: sign with a key that holds the needed role, or ask an administrator "
         "to grant it"
     )
+
+
+class StoreError(CreditError):
+    """The database refused a write for a reason of its own, not the request's.
+
+    Nothing of the request was stored (its transaction was rolled back): the same request may be
+    sent again once the database is back. ``retry_after`` is a hint in seconds, or None when an
+    operator has to act first.
+    """
+
+    default_message = "the database is unavailable: nothing was stored; retry later"
+    retry_after: int | None = 5
+
+
+class StoreBusy(StoreError):
+    """Another writer held the database lock for longer than the busy timeout."""
+
+    default_message = (
+        "the database is busy (locked by another writer): nothing was stored; retry in a few "
+        "seconds"
+    )
+    retry_after = 2
+
+
+class StoreFull(StoreError):
+    """The database (or the disk under it) is full."""
+
+    default_message = (
+        "the database is full: nothing was stored; an operator must free disk space (or raise "
+        "the database's size limit), then the same request can be sent again"
+    )
+    retry_after = None

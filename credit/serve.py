@@ -8,7 +8,7 @@ from typing import Any
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import System
-from credit.demo import demo_people, demo_roles, seed_city
+from credit.demo import EvidenceItem, demo_people, demo_roles, seed_city, write_roster
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 
@@ -59,5 +59,29 @@ def prepare_demo(
     assert system is not None and outcome.status == "deployed"
     say(f"Deployed the ledger on the embedded chain ({settings.data_dir}/chain.sqlite)")
     say(f"The gateway relays with {relayer.address} and pays rewards with {minter.address}")
-    seed_city(system, people, ruleset, settings, say)
+    write_roster(Path(settings.data_dir) / "roster.json", people[6:])
+    from credit.gateway.evidence import EvidenceStore
+    from credit.store.db import create_schema, make_engine
+
+    engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
+    try:
+        create_schema(engine)
+        store = EvidenceStore(engine, settings.evidence_path, settings.max_evidence_bytes)
+        seed_city(system, people, ruleset, settings, say, keeper=StoredEvidence(store))
+    finally:
+        engine.dispose()
+    say(f"The registry office's roster (personal data, off chain): {settings.data_dir}/roster.json")
     return system, people
+
+
+class StoredEvidence:
+    """The demo's evidence in the gateway's evidence store, as residents' uploads would be: the
+    owner can read or erase it in the web client; the chain holds only its commitment."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store  # credit.gateway.evidence.EvidenceStore
+
+    def keep(self, owner: str, text: str) -> EvidenceItem:
+        record = self.store.put(owner, text.encode(), "text/plain")
+        _, _, salt = self.store.read(record.id, owner, frozenset())
+        return EvidenceItem(owner, text, salt, bytes.fromhex(record.commitment[2:]))

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir"
     )
+    database_busy_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="how long a write waits for another writer's lock before answering 503",
+    )
     siwe_domain: str = "localhost:8000"
     siwe_uri: str = "http://localhost:8000"
     siwe_nonce_ttl_seconds: int = Field(default=300, ge=10)

@@ -23,7 +23,7 @@ from credit.store.db import create_schema, make_engine
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     """Services over an attached ``system`` with every background part (not started yet)."""
-    engine = make_engine(settings.database)
+    engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
     create_schema(engine)
     cache_chain_id(system.w3)
     relayer = Transactor(

@@ -1,6 +1,7 @@
 """Domain errors of the gateway, and the one place that maps errors to HTTP responses.
 
-Every 4xx has the same envelope: ``{"error": {"code": ..., "message": ..., "details": ...}}``.
+Every error response (4xx and 5xx) has the same envelope:
+``{"error": {"code": ..., "message": ..., "details": ...}}``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credit.errors import AuthError, ChainError, ContractRevert, CreditError, RuleError
+from credit.errors import (
+    AuthError,
+    ChainError,
+    ContractRevert,
+    CreditError,
+    RuleError,
+    StoreBusy,
+    StoreError,
+    StoreFull,
+)
+from credit.store.db import store_error
 
 
 class ApiError(CreditError):
@@ -78,6 +90,20 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _chain(_: Request, exc: ChainError) -> JSONResponse:
         return envelope(503, "chain_unavailable", str(exc))
 
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+        return _store_response(exc)
+
+    @app.exception_handler(OperationalError)
+    async def _driver(_: Request, exc: OperationalError) -> JSONResponse:
+        # an engine made elsewhere than credit.store.db, or a driver error of another kind
+        # (cannot open the file, I/O error): still the database's fault, never a 500
+        typed = store_error(exc) or StoreError(
+            f"the database is unavailable ({type(exc.orig).__name__}): nothing was stored; "
+            "retry later, and if it persists an operator should check the database"
+        )
+        return _store_response(typed)
+
     @app.exception_handler(CreditError)
     async def _credit(_: Request, exc: CreditError) -> JSONResponse:
         return envelope(400, "bad_request", str(exc))
@@ -96,3 +122,18 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return envelope(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+def _store_response(exc: StoreError) -> JSONResponse:
+    """503 ``database_busy`` / ``database_unavailable`` (with Retry-After), 507 ``database_full``.
+
+    The message says the request was not stored, so the client knows sending it again is safe.
+    """
+    if isinstance(exc, StoreFull):
+        status, code = 507, "database_full"
+    elif isinstance(exc, StoreBusy):
+        status, code = 503, "database_busy"
+    else:
+        status, code = 503, "database_unavailable"
+    headers = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+    return envelope(status, code, str(exc), headers=headers)

@@ -7,6 +7,7 @@ commitment can no longer be linked to anything, by anyone, including the gateway
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -18,6 +19,7 @@ from eth_utils import keccak
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
+from credit.errors import StoreFull
 from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.store.evidence_tables import evidence
 
@@ -84,8 +86,17 @@ class EvidenceStore:
         now = datetime.now(UTC)
         path = self._path(ident)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, path)  # the file exists before the row that points at it
+        try:
+            tmp.write_bytes(content)
+            os.replace(tmp, path)  # the file exists before the row that points at it
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StoreFull(
+                    "the evidence store's disk is full: nothing was stored; an operator must "
+                    "free disk space, then the same upload can be sent again"
+                ) from exc
+            raise
         row = {
             "id": ident,
             "owner": owner.lower(),
@@ -97,8 +108,12 @@ class EvidenceStore:
             "created_at": now,
             "erased_at": None,
         }
-        with self.engine.begin() as conn:
-            conn.execute(insert(evidence).values(**row))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(evidence).values(**row))
+        except BaseException:
+            path.unlink(missing_ok=True)  # no content is kept without the row that owns it
+            raise
         return self._record(row)
 
     def get(self, ident: str) -> EvidenceRecord:

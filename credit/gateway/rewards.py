@@ -22,8 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from credit.chain import mint as minting
 from credit.chain import rawtx
+from credit.errors import StoreError
 from credit.gateway.errors import ApiError, NotFound
 from credit.gateway.services import Services
+from credit.store.retry import Backoff, log_retry
 from credit.store.reward_tables import reward_runs, reward_txs
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ class RewardService:
         self._thread = None
 
     def _loop(self) -> None:
+        backoff = Backoff(0.5, cap=10.0)
         while not self._stop.is_set():
             try:
                 run_id = self._queue.get(timeout=0.1)
@@ -134,11 +137,24 @@ class RewardService:
                 continue
             try:
                 self._execute(run_id)
+                backoff.reset()
             except _Stopped:
                 return
+            except StoreError as exc:  # locked or full: not the run's fault; it resumes as is
+                self._pause(run_id, exc, backoff.failed())
             except Exception as exc:  # recorded on the run; the operator sees it and may retry
                 log.exception("reward run %s failed", run_id)
-                self._set(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+                try:
+                    self._set(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+                except StoreError as store_exc:  # cannot record it now: run it again later
+                    self._pause(run_id, store_exc, backoff.failed())
+
+    def _pause(self, run_id: int, exc: StoreError, delay: float) -> None:
+        """Put ``run_id`` back in the queue after ``delay``: a run resumes idempotently (stored
+        transactions are re-sent byte for byte, who is unpaid is re-read from the chain)."""
+        log_retry(log, f"reward run {run_id}", exc, delay)
+        self._stop.wait(delay)
+        self._queue.put(run_id)
 
     def _execute(self, run_id: int) -> None:
         run = self.run(run_id)

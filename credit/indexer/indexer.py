@@ -32,6 +32,7 @@ from credit.chain.events import BlockHeader, EventSource, RawEvent
 from credit.errors import ChainError
 from credit.indexer.queries import IndexReader
 from credit.store.index_tables import index_blocks, index_cursor, index_events
+from credit.store.retry import Backoff, log_retry
 
 log = logging.getLogger(__name__)
 _MAX_RETRIES = 5
@@ -271,9 +272,13 @@ class Indexer(IndexReader):
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        backoff = Backoff(self.poll_seconds, cap=max(self.poll_seconds, 10.0))
         while not self._stop.is_set():
+            delay = self.poll_seconds
             try:
                 self.sync()
-            except Exception:  # keep tailing: a node outage must not stop the indexer for good
-                log.exception("indexer sync failed; retrying in %.1f s", self.poll_seconds)
-            self._stop.wait(self.poll_seconds)
+                backoff.reset()
+            except Exception as exc:  # keep tailing: a node outage or a locked database
+                delay = backoff.failed()  # must not stop the indexer for good
+                log_retry(log, "indexer", exc, delay)
+            self._stop.wait(delay)

@@ -1,4 +1,11 @@
-"""Engine creation and the shared metadata every table module registers on."""
+"""Engine creation and the shared metadata every table module registers on.
+
+Every engine made here turns the driver errors that describe the database's own state, not the
+request, into typed errors of :mod:`credit.errors`: a lock held past the busy timeout becomes
+:class:`StoreBusy`, a full database or disk :class:`StoreFull`. The API answers those with 503 /
+507 and a clear message; background workers pause and retry. In both cases the failed
+transaction was rolled back, so nothing is half written.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,58 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
+
+from credit.errors import StoreBusy, StoreError, StoreFull
 
 metadata = MetaData()
 
+DEFAULT_BUSY_TIMEOUT_SECONDS = 15.0
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, a busy timeout and foreign keys on."""
+# SQLite primary result codes (the low byte of an extended code such as SQLITE_BUSY_SNAPSHOT).
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL = 5, 6, 13
+# PostgreSQL SQLSTATEs: lock_not_available, deadlock_detected, too_many_connections; disk_full.
+_PG_BUSY = frozenset({"55P03", "40P01", "53300"})
+_PG_FULL = frozenset({"53100"})
+
+
+def store_error(exc: BaseException) -> StoreError | None:
+    """The typed error for a driver error caused by the database's state (lock, full), or None.
+
+    Accepts the DB-API exception or SQLAlchemy's wrapper of it (``.orig``).
+    """
+    orig = getattr(exc, "orig", None) or exc
+    detail = str(orig).strip() or type(orig).__name__
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        primary = code & 0xFF
+        if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+            return StoreBusy(f"{StoreBusy.default_message} ({detail})")
+        if primary == SQLITE_FULL:
+            return StoreFull(f"{StoreFull.default_message} ({detail})")
+        return None
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in _PG_BUSY:
+        return StoreBusy(f"{StoreBusy.default_message} ({detail})")
+    if state in _PG_FULL:
+        return StoreFull(f"{StoreFull.default_message} ({detail})")
+    return None
+
+
+def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, a busy timeout and foreign keys on.
+
+    ``busy_timeout`` is how long (seconds) a write waits for another writer's lock before it
+    fails with :class:`StoreBusy`: short locks (a checkpoint, another process's write) are waited
+    out, a stuck one is reported instead of hanging the request.
+    """
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -27,8 +74,14 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "handle_error")
+    def _typed(context: ExceptionContext) -> BaseException | None:
+        return store_error(context.original_exception)
+
+    return engine
 
 
 def create_schema(engine: Engine) -> None:
