@@ -13,6 +13,7 @@ import argparse
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,6 +71,23 @@ def gateway(rpc_url: str, workdir: Path, batch: int, window: float) -> Iterator[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def wait_caught_up(database: Path, block: int, timeout: float = 300) -> float:
+    """Wait until the gateway's indexer has stored every event up to ``block`` (its cursor in
+    the SQLite file ``database``), so that a measured phase is not the index catching up on the
+    deployment; returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() < started + timeout:
+        try:
+            with sqlite3.connect(database, timeout=5) as conn:
+                row = conn.execute("SELECT block_number FROM index_cursor WHERE id = 1").fetchone()
+        except sqlite3.OperationalError:  # the table is not there yet
+            row = None
+        if row is not None and int(row[0]) >= block:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise RuntimeError(f"the gateway's index did not reach block {block} in {timeout:.0f} s")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -11,12 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
+from eth_utils import (
+    event_abi_to_log_topic,
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    to_checksum_address,
+)
 from hexbytes import HexBytes
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.exceptions import TransactionNotFound
-from web3.logs import DISCARD
+from web3.types import RPCEndpoint
 
 from credit.chain.deploy import System
 from credit.errors import ChainError
@@ -103,9 +110,14 @@ def build_relay_claims_tx(
     gas: int,
     fees: dict[str, int],
 ) -> tuple[bytes, str]:
-    """Sign ``relayClaims(claims, endorsements)`` offline; returns (raw bytes, tx hash)."""
-    data = system.ledger.encode_abi("relayClaims", args=[list(claims_tuples), list(endorsements)])
-    tx = {
+    """Sign ``relayClaims(claims, endorsements)`` offline; returns (raw bytes, tx hash).
+
+    The calldata is ABI-encoded straight from the function's ABI (web3's contract layer spends
+    about 0.1 ms per claim normalising arguments: a tenth of a relay's time per record)."""
+    fn = _function_abi(system, "relayClaims")
+    selector = bytes(function_abi_to_4byte_selector(fn))
+    data = selector + abi_encode(get_abi_input_types(fn), [list(claims_tuples), list(endorsements)])
+    tx: dict[str, Any] = {
         "type": 2,
         "chainId": system.record.chain_id,
         "nonce": nonce,
@@ -156,19 +168,87 @@ def receipt_of(w3: Web3, tx_hash: str) -> Receipt | None:
     )
 
 
+def _function_abi(system: System, name: str) -> Any:
+    return next(
+        dict(i) for i in system.ledger.abi if i.get("type") == "function" and i.get("name") == name
+    )
+
+
+def lean_receipt_of(w3: Web3, tx_hash: str) -> Receipt | None:
+    """:func:`receipt_of` without web3's result formatting (over HTTP: one raw request), for
+    the relay's receipts of 100 logs and more; ``logs`` hold the address (lower-case), the
+    topics and the data as bytes, and ``raw`` is None."""
+    provider = w3.provider
+    if not isinstance(provider, HTTPProvider):
+        full = receipt_of(w3, tx_hash)
+        if full is None:
+            return None
+        return Receipt(
+            full.tx_hash,
+            full.status,
+            full.block,
+            full.gas_used,
+            tuple(_lean_log(log) for log in full.logs),
+            None,
+        )
+    answer = provider.make_request(RPCEndpoint("eth_getTransactionReceipt"), [tx_hash])
+    if "error" in answer:
+        raise ChainError(f"the node refused the receipt of {tx_hash}: {answer['error']}")
+    r = answer.get("result")
+    if r is None or r.get("blockNumber") is None:
+        return None
+    return Receipt(
+        tx_hash=tx_hash,
+        status=int(r["status"], 16),
+        block=int(r["blockNumber"], 16),
+        gas_used=int(r["gasUsed"], 16),
+        logs=tuple(_lean_log(log) for log in r["logs"]),
+        raw=None,
+    )
+
+
+def _bytes(value: Any) -> bytes:
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+
+def _lean_log(log: Any) -> dict[str, Any]:
+    return {
+        "address": str(log["address"]).lower(),
+        "topics": [_bytes(t) for t in log["topics"]],
+        "data": _bytes(log["data"]),
+    }
+
+
 def credited_events(system: System, receipt: Receipt) -> list[Credited]:
-    """RecordCredited events in ``receipt`` emitted by OUR ledger only (look-alikes ignored)."""
-    event = system.ledger.events.RecordCredited()
+    """RecordCredited events in ``receipt`` emitted by OUR ledger only (look-alikes ignored).
+
+    Decoded from the raw logs with the event's ABI (topic, indexed record id and resident, the
+    rest from the data): web3's generic event processing costs more per log than the relay
+    spends on the whole record otherwise."""
+    event: Any = next(
+        dict(i)
+        for i in system.ledger.abi
+        if i.get("type") == "event" and i.get("name") == "RecordCredited"
+    )
+    topic = bytes(event_abi_to_log_topic(event))
+    unindexed = [p for p in event["inputs"] if not p["indexed"]]
+    types = [str(p["type"]) for p in unindexed]
+    points_at = [p["name"] for p in unindexed].index("points")
+    ledger = system.ledger.address.lower()
     out = []
-    for log in event.process_receipt(receipt.raw, errors=DISCARD):
-        if log["address"].lower() != system.ledger.address.lower():
+    for log in receipt.logs:
+        topics = [_bytes(t) for t in log["topics"]]
+        if str(log["address"]).lower() != ledger or len(topics) != 3 or topics[0] != topic:
             continue
-        args = log["args"]
+        try:
+            values = abi_decode(types, _bytes(log["data"]))
+        except Exception:  # not the shape this ABI gives: not our event
+            continue
         out.append(
             Credited(
-                record_id="0x" + bytes(args["recordId"]).hex(),
-                resident=str(args["resident"]).lower(),
-                points=int(args["points"]),
+                record_id="0x" + topics[1].hex(),
+                resident="0x" + topics[2][12:].hex(),
+                points=int(values[points_at]),
                 block=receipt.block,
                 tx_hash=receipt.tx_hash,
             )

@@ -1,19 +1,21 @@
 """Recovering who signed a claim or a confirmation, exactly as the ledger will (OpenZeppelin ECDSA).
 
 The gateway checks signatures before it spends gas: a signature the contract would refuse
-(malleable high ``s``, wrong parity, not on the curve) is refused here too.
+(malleable high ``s``, wrong parity, not on the curve) is refused here too. Recovery calls
+libsecp256k1 through coincurve directly (the relay recovers one signer per claim it receives);
+the tests check it against eth-keys / eth-account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth_keys import keys
-from eth_keys.exceptions import BadSignature, ValidationError
+import coincurve
+from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from credit.chain.eip712 import CompactSignature, Domain
-from credit.chain.signing import Claim, endorsement_digest
+from credit.chain.eip712 import CompactSignature, Domain, confirmation_digest
+from credit.chain.signing import Claim
 
 # secp256k1 order / 2: OpenZeppelin's ECDSA refuses larger ``s`` (EIP-2 malleability).
 HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
@@ -50,17 +52,26 @@ def compact_from_parts(r: str, vs: str) -> CompactSignature:
     return CompactSignature(rb, vsb)
 
 
-def recover_digest(message_hash: bytes, sig: CompactSignature) -> str | None:
-    """The checksummed signer of ``message_hash``, or None where the contract would revert."""
+def recover_address(message_hash: bytes, sig: CompactSignature) -> str | None:
+    """The lower-case signer of ``message_hash``, or None where the contract would revert
+    (``ECDSA.recover``: s in the upper half, r or s zero, r not on the curve)."""
     vs = int.from_bytes(sig.vs, "big")
-    r, s, v = int.from_bytes(sig.r, "big"), vs & _S_MASK, vs >> 255
-    if s > HALF_ORDER or r == 0 or s == 0:
+    s, parity = vs & _S_MASK, vs >> 255
+    if s > HALF_ORDER or s == 0 or not any(sig.r):
         return None
     try:
-        public = keys.Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(message_hash)
-    except (BadSignature, ValidationError, ValueError):
+        public = coincurve.PublicKey.from_signature_and_message(
+            sig.r + s.to_bytes(32, "big") + bytes((parity,)), message_hash, hasher=None
+        )
+    except (ValueError, TypeError):
         return None
-    return str(to_checksum_address(public.to_canonical_address()))
+    return "0x" + keccak(public.format(compressed=False)[1:])[12:].hex()
+
+
+def recover_digest(message_hash: bytes, sig: CompactSignature) -> str | None:
+    """The checksummed signer of ``message_hash``, or None where the contract would revert."""
+    signer = recover_address(message_hash, sig)
+    return None if signer is None else str(to_checksum_address(signer))
 
 
 def claim_signer(domain: Domain, claim: Claim, sig: CompactSignature) -> str | None:
@@ -72,4 +83,4 @@ def confirmation_signer(
     domain: Domain, records: Sequence[bytes], kind: int, deadline: int, sig: CompactSignature
 ) -> str | None:
     """Who signed ``Confirmation(records, kind, deadline)``, or None."""
-    return recover_digest(endorsement_digest(domain, records, kind, deadline), sig)
+    return recover_digest(confirmation_digest(domain, records, kind, deadline), sig)

@@ -11,9 +11,10 @@ from eth_utils import to_checksum_address
 from credit.chain.eip712 import (
     CompactSignature,
     Domain,
+    claim_digest,
     claim_message,
-    confirmation_message,
-    digest,
+    confirmation_digest,
+    report_digest,
     sign_digest,
 )
 
@@ -46,7 +47,16 @@ class Claim:
 
     def record_id(self, domain: Domain) -> bytes:
         """The claim's EIP-712 digest, which is also its record id on chain."""
-        return digest(domain, "Claim", self.message())
+        return claim_digest(
+            domain,
+            self.resident,
+            self.category,
+            self.units,
+            self.occurred_at,
+            self.evidence,
+            self.nonce,
+            self.deadline,
+        )
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         """The ``SignedClaim`` tuple for ``relayClaims``."""
@@ -89,7 +99,18 @@ class Report:
         }
 
     def record_id(self, domain: Domain) -> bytes:
-        return digest(domain, "Report", self.message())
+        """The report's EIP-712 digest, which is also the violation's record id on chain."""
+        return report_digest(
+            domain,
+            self.reporter,
+            self.resident,
+            self.category,
+            self.units,
+            self.occurred_at,
+            self.evidence,
+            self.nonce,
+            self.deadline,
+        )
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         return (
@@ -136,7 +157,7 @@ def endorsement_digest(
     domain: Domain, record_ids: Sequence[bytes], kind: int, deadline: int
 ) -> bytes:
     """What an evaluator signs to confirm ``record_ids`` (in batch order) as ``kind``."""
-    return digest(domain, "Confirmation", confirmation_message(list(record_ids), kind, deadline))
+    return confirmation_digest(domain, record_ids, kind, deadline)
 
 
 def endorse(

@@ -1,30 +1,32 @@
 """Accepting signed claims and confirmations: every check the ledger would make, before any gas.
 
-Order of checks: shape and signature (cheap, local), then the chain (rules in force, time,
-registration, roles, nonces), then the database (duplicates, nonce sequence) under the relay's
-lock so that two concurrent requests cannot both take one nonce.
+Order of checks: shape, rules in force and signature (cheap, local), then the chain (time,
+registration, roles, nonces: one round trip for all the claims of a request), then the database
+(duplicates, nonce sequence) under the relay's lock so that two concurrent requests cannot both
+take one nonce. A request of many claims goes through the same functions as a request of one,
+and each claim gets its own outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import to_checksum_address
 
-from credit.chain import relay_reads as chain
-from credit.chain.claim_reads import ClaimContext, claim_context
-from credit.chain.eip712 import CompactSignature
+from credit.chain.claim_reads import ClaimContext, claim_contexts, confirmer_context
+from credit.chain.eip712 import CompactSignature, claim_digest, confirmation_digest
 from credit.chain.recover import (
     SignatureFormatError,
     compact_from_hex,
     compact_from_parts,
-    confirmation_signer,
-    recover_digest,
+    recover_address,
 )
-from credit.chain.signing import Claim, endorsement_digest
 from credit.gateway.errors import ApiError, NotFound
 from credit.relay import records
 from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
+from credit.relay.plan import PlanEndorsement
 
 KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
 
@@ -56,9 +58,48 @@ def _check_deadline(deadline: int, now: int, margin: int) -> None:
         )
 
 
-def check_claim(core: Any, p: ClaimIn) -> tuple[dict[str, Any], ClaimContext]:
-    """The claim row to store and the chain facts it was checked against (one round trip:
-    time, registration, claim nonce), or an ApiError saying what the ledger would refuse."""
+@dataclass
+class ClaimCheck:
+    """One claim of a request on its way through the checks: its row once it passes them all,
+    else the error saying what the ledger would refuse (the first check that failed)."""
+
+    index: int
+    payload: ClaimIn
+    row: dict[str, Any] | None = None
+    error: ApiError | None = None
+    record_id: str | None = None  # known once the digest is computed
+    chain_nonce: int = 0  # the resident's claimNonce on chain when checked
+
+
+def check_claims(core: Any, payloads: Sequence[ClaimIn]) -> list[ClaimCheck]:
+    """Every check of each claim that needs no database: shape, rules in force and signature
+    (local), then time, registration (the chain: one round trip for all the claims' residents).
+
+    The one path for ``POST /v1/claims`` (a list of one) and ``POST /v1/claims/batch``; nonces and
+    duplicates are checked by :func:`store_claims` under the relay's lock. A ChainError (node
+    unreachable) fails the whole request before anything is stored.
+    """
+    checks = [ClaimCheck(i, p) for i, p in enumerate(payloads)]
+    for check in checks:
+        try:
+            _check_locally(core, check)
+        except ApiError as exc:
+            check.error = exc
+    live = [c for c in checks if c.error is None]
+    if not live:
+        return checks
+    contexts = claim_contexts(core.system, (c.payload.resident for c in live))
+    for check in live:
+        try:
+            _check_against_chain(core, check, contexts.of(check.payload.resident))
+        except ApiError as exc:
+            check.error, check.row = exc, None
+    return checks
+
+
+def _check_locally(core: Any, check: ClaimCheck) -> None:
+    """Signature shape, category rules, units, and that the resident signed this very claim."""
+    p = check.payload
     sig = _signature(p)
     rule = core.rule_in_force(p.category)
     if rule is None or rule.negative:
@@ -77,34 +118,29 @@ def check_claim(core: Any, p: ClaimIn) -> tuple[dict[str, Any], ClaimContext]:
             f"category {p.category} takes 1 to {rule.max_units} units per claim, not {p.units}",
             {"max_units": rule.max_units},
         )
-    context = claim_context(core.system, p.resident)
-    now = context.chain_time
-    if p.occurred_at > now:
-        raise _invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
-    _check_deadline(p.deadline, now, core.deadline_margin)
     evidence = bytes.fromhex(p.evidence[2:])
-    claim = Claim(
-        to_checksum_address(p.resident),
+    resident = p.resident.lower()
+    record_id = claim_digest(  # the EIP-712 digest is the record id: computed once
+        core.system.domain,
+        resident,
         p.category,
         p.units,
         p.occurred_at,
-        p.nonce,
         evidence,
+        p.nonce,
         p.deadline,
     )
-    record_id = claim.record_id(core.system.domain)  # the EIP-712 digest: computed once
-    signer = recover_digest(record_id, sig)
-    if signer is None or signer.lower() != p.resident.lower():
+    check.record_id = "0x" + record_id.hex()
+    signer = recover_address(record_id, sig)
+    if signer != resident:
         raise _invalid(
             "invalid_signature",
             "the signature does not recover to the resident: sign this claim with its own key",
-            {"recovered": signer},
+            {"recovered": None if signer is None else to_checksum_address(signer)},
         )
-    if not context.registered:
-        raise ApiError(403, "not_registered", f"{claim.resident} is not a registered resident")
-    row = {
-        "record_id": "0x" + record_id.hex(),
-        "resident": p.resident.lower(),
+    check.row = {
+        "record_id": check.record_id,
+        "resident": resident,
         "category": p.category,
         "units": p.units,
         "occurred_at": p.occurred_at,
@@ -114,40 +150,89 @@ def check_claim(core: Any, p: ClaimIn) -> tuple[dict[str, Any], ClaimContext]:
         "r": "0x" + sig.r.hex(),
         "vs": "0x" + sig.vs.hex(),
     }
-    return row, context
 
 
-def store_claim(core: Any, row: dict[str, Any], chain_nonce: int) -> None:
-    """Insert ``row`` if it is new and its nonce is the resident's next (409 / 422 otherwise).
+def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) -> None:
+    """Time and registration as of the latest block; keeps the chain's nonce for the store."""
+    p, now = check.payload, context.chain_time
+    if p.occurred_at > now:
+        raise _invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
+    _check_deadline(p.deadline, now, core.deadline_margin)
+    if not context.registered:
+        raise ApiError(
+            403, "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"
+        )
+    check.chain_nonce = context.claim_nonce
+
+
+def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
+    """Store every claim that passed :func:`check_claims` and is new with the resident's next
+    nonce, in one database transaction (all stored or, on a database error, none); ``checks``
+    with the refused ones' ``error`` set (409 duplicate_claim / nonce_used, 422 nonce_gap).
 
     The next nonce is the ledger's ``claimNonce`` plus the resident's accepted claims not yet
     mined, computed as max(chain nonce, 1 + highest nonce among the resident's live claims): the
-    same in steady state, and right in the instant between a batch being mined and settled.
+    same in steady state, and right in the instant between a batch being mined and settled. A
+    resident's claims in one request are taken in nonce order, so n, n+1, n+2 are all accepted
+    whatever their order in the request; of two claims with one nonce, the first listed wins.
     """
+    ready = [c for c in checks if c.error is None and c.row is not None]
+    if not ready:
+        return list(checks)
     with core.lock, core.engine.begin() as conn:
-        existing = records.claim_row(conn, row["record_id"])
-        if existing is not None:
-            raise ApiError(
-                409,
-                "duplicate_claim",
-                "this claim was already received",
-                {"record_id": row["record_id"], "status": existing["status"]},
-            )
-        expected = max(chain_nonce, records.next_live_nonce(conn, row["resident"]) or 0)
-        if row["nonce"] < expected:
-            raise ApiError(
-                409,
-                "nonce_used",
-                f"nonce {row['nonce']} is taken: sign the claim with nonce {expected}",
-                {"expected": expected, "given": row["nonce"]},
-            )
-        if row["nonce"] > expected:
-            raise _invalid(
-                "nonce_gap",
-                f"nonce {row['nonce']} skips {expected}: sign the claim with nonce {expected}",
-                {"expected": expected, "given": row["nonce"]},
-            )
-        records.insert_claim(conn, row)
+        existing = records.claim_rows(conn, [c.row["record_id"] for c in ready if c.row])
+        residents = sorted({c.row["resident"] for c in ready if c.row})
+        live = records.next_live_nonces(conn, residents)
+        expected: dict[str, int] = {}
+        for c in ready:
+            assert c.row is not None
+            expected[c.row["resident"]] = max(c.chain_nonce, live.get(c.row["resident"], 0))
+        taken: set[str] = set()
+        accepted: list[ClaimCheck] = []
+        for c in sorted(
+            ready, key=lambda c: (c.payload.resident.lower(), c.payload.nonce, c.index)
+        ):
+            assert c.row is not None
+            try:
+                _check_new(c.row, existing, taken, expected[c.row["resident"]])
+            except ApiError as exc:
+                c.error, c.row = exc, None
+                continue
+            taken.add(c.row["record_id"])
+            expected[c.row["resident"]] += 1
+            accepted.append(c)
+        accepted.sort(key=lambda c: c.index)
+        records.insert_claims(conn, [c.row for c in accepted if c.row is not None])
+    return list(checks)
+
+
+def _check_new(
+    row: dict[str, Any], existing: dict[str, Any], taken: set[str], expected: int
+) -> None:
+    """409 if the claim is known (stored, or earlier in this request) or its nonce is used; 422
+    if its nonce skips the resident's next one."""
+    record_id = row["record_id"]
+    if record_id in existing or record_id in taken:
+        status = existing[record_id]["status"] if record_id in existing else "waiting"
+        raise ApiError(
+            409,
+            "duplicate_claim",
+            "this claim was already received",
+            {"record_id": record_id, "status": status},
+        )
+    if row["nonce"] < expected:
+        raise ApiError(
+            409,
+            "nonce_used",
+            f"nonce {row['nonce']} is taken: sign the claim with nonce {expected}",
+            {"expected": expected, "given": row["nonce"]},
+        )
+    if row["nonce"] > expected:
+        raise _invalid(
+            "nonce_gap",
+            f"nonce {row['nonce']} skips {expected}: sign the claim with nonce {expected}",
+            {"expected": expected, "given": row["nonce"]},
+        )
 
 
 def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], list[str]]:
@@ -161,25 +246,25 @@ def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], li
         )
     if len(ids) > core.max_records:
         raise _invalid("too_many_records", f"confirm at most {core.max_records} records at once")
-    now = chain.chain_time(core.system)
+    evaluator = p.evaluator.lower()
+    now, allowed = confirmer_context(core.system, evaluator, p.kind)
     _check_deadline(p.deadline, now, core.deadline_margin)
     raw_ids = [bytes.fromhex(r[2:]) for r in ids]
-    signer = confirmation_signer(core.system.domain, raw_ids, p.kind, p.deadline, sig)
-    evaluator = p.evaluator.lower()
-    if signer is None or signer.lower() != evaluator:
+    digest = confirmation_digest(core.system.domain, raw_ids, p.kind, p.deadline)
+    signer = recover_address(digest, sig)
+    if signer != evaluator:
         raise _invalid(
             "invalid_signature",
             "the signature does not recover to the evaluator: sign with its own key",
-            {"recovered": signer},
+            {"recovered": None if signer is None else to_checksum_address(signer)},
         )
-    if not chain.can_confirm_as(core.system, evaluator, p.kind):
+    if not allowed:
         raise ApiError(
             403,
             "lacks_role",
             f"{to_checksum_address(evaluator)} may not confirm as {KIND_NAMES[p.kind]}",
             {"kind": p.kind},
         )
-    digest = endorsement_digest(core.system.domain, raw_ids, p.kind, p.deadline)
     row = {
         "digest": "0x" + digest.hex(),
         "evaluator": evaluator,
@@ -191,10 +276,34 @@ def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], li
     return row, ids
 
 
-def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> int:
+def _nonces_against_ids(found: dict[str, Any], ids: list[str]) -> list[str]:
+    """Records (ids ascending) of one resident whose nonces do not ascend with their ids."""
+    last: dict[str, tuple[int, str]] = {}
+    crossed: list[str] = []
+    for record_id in ids:
+        claim = found[record_id]
+        before = last.get(claim["resident"])
+        if before is not None and claim["nonce"] < before[0]:
+            crossed += [before[1], record_id]
+        last[claim["resident"]] = (claim["nonce"], record_id)
+    return sorted(set(crossed))
+
+
+@dataclass(frozen=True)
+class StoredConfirmation:
+    """A stored endorsement, and its claims as they are now (rows with their new status, and
+    the active endorsements naming them), for the answer."""
+
+    endorsement_id: int
+    claims: list[dict[str, Any]]
+    active: list[PlanEndorsement]
+
+
+def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> StoredConfirmation:
     """Insert the endorsement if its records are open and not the evaluator's own or confirmed."""
     with core.lock, core.engine.begin() as conn:
-        found = {r: records.claim_row(conn, r) for r in ids}
+        rows = records.claim_rows(conn, ids)
+        found = {r: rows.get(r) for r in ids}
         missing = [r for r, v in found.items() if v is None]
         if missing:
             raise NotFound("no claim with these record ids was received", {"missing": missing})
@@ -211,11 +320,21 @@ def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> int:
             raise ApiError(
                 403, "self_confirmation", "nobody confirms their own claim", {"records": own}
             )
+        crossed = _nonces_against_ids(found, ids)
+        if crossed:
+            raise _invalid(
+                "unrelayable_records",
+                "a resident's claims run in nonce order in a batch, and batches run in record id "
+                "order, so these claims of one resident can never be relayed together: confirm "
+                "them in separate confirmations",
+                {"records": crossed},
+            )
         again = records.confirmed_by(conn, row["evaluator"], ids)
         if again:
             raise ApiError(
                 409, "already_confirmed", "you already confirmed these claims", {"records": again}
             )
         eid = records.insert_endorsement(conn, row, ids)
-        records.refresh(conn, ids, core.rules())
-    return eid
+        now, active = records.refresh(conn, ids, core.rules(), rows=rows.values())
+    claims = [{**rows[r], "status": now.get(r, rows[r]["status"])} for r in ids]
+    return StoredConfirmation(eid, claims, active)

@@ -54,3 +54,18 @@ class ConfirmationIn(_Signed):
         ge=0, le=3, description="EvaluatorKind: 0 SUPERIOR, 1 PEER, 2 PUBLIC, 3 EXPERT"
     )
     deadline: int = Field(ge=0, le=UINT48)
+
+
+MAX_CLAIMS_PER_REQUEST = 500  # ~215 KB of JSON: under the default 256 KiB body limit
+
+
+class ClaimsIn(BaseModel):
+    """Claims signed by their residents, uploaded together (a kiosk's or an organiser's app).
+
+    Each claim is checked on its own, exactly as ``POST /v1/claims`` checks it; a resident's
+    claims in one request may use consecutive nonces (in any order).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    claims: list[ClaimIn] = Field(min_length=1, max_length=MAX_CLAIMS_PER_REQUEST)

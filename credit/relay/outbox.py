@@ -6,7 +6,9 @@ a rebuilt transaction, so a claim is never lost and never sent twice: a duplicat
 answered "already known" or "nonce too low" and the receipt is looked up by hash instead.
 
 One worker thread per key owns its nonces: the next one is the outbox's highest + 1 or the
-node's pending count, whichever is higher.
+node's pending count, whichever is higher. It signs and stores; a sender thread broadcasts the
+stored rows in order, so that the next batch is signed while the node takes the previous one
+(pipelining), and the worker settles what was mined.
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ from credit.relay import records
 from credit.relay.plan import Batch
 from credit.relay.settle import settle
 from credit.store.relay_tables import relay_claims, relay_endorsements, relay_outbox
+from credit.store.retry import Backoff, log_retry
 
 log = logging.getLogger(__name__)
+
+FEES_TTL = 1.0  # seconds a base fee read is used for
+MINED_CHECK_AFTER = 0.5  # seconds after its last send before a row's nonce is checked as mined
 
 
 class RelayCore(Protocol):
@@ -72,16 +78,23 @@ class SignerWorker:
         *,
         resend_after: float = 5.0,
         poll_seconds: float = 0.02,
+        replaced_after: float = 3.0,
     ) -> None:
         self.core = core
         self.account = account
         self.signer = str(account.address).lower()
         self.hooks = hooks or Hooks()
         self.resend_after = resend_after
+        self.replaced_after = replaced_after
+        self._nonce_mined_at: dict[int, float] = {}  # outbox id -> when its nonce was seen mined
+        self._node_nonce_known = False  # whether the node's pending count was read this run
+        self._fees_at: tuple[float, dict[str, int]] | None = None
         self.poll_seconds = poll_seconds
         self._jobs: queue.Queue[Job] = queue.Queue()
+        self._outgoing: queue.Queue[tuple[int, bytes]] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
 
     @property
     def alive(self) -> bool:
@@ -94,14 +107,21 @@ class SignerWorker:
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name=f"signer-{self.signer}", daemon=True)
+        self._sender = threading.Thread(
+            target=self._send_stored, name=f"sender-{self.signer}", daemon=True
+        )
         self._thread.start()
+        self._sender.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the worker (idempotent); stored rows stay in the outbox for the next start."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
+        for thread in (self._thread, self._sender):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._sender = None
+        while not self._outgoing.empty():  # stored, not sent: the next start re-sends them
+            self._outgoing.get_nowait()
         while not self._jobs.empty():
             job = self._jobs.get_nowait()
             job.error = RuntimeError("the signer stopped")
@@ -122,6 +142,7 @@ class SignerWorker:
 
     def _loop(self) -> None:
         recovered = False
+        backoff = Backoff(0.5, cap=5.0)
         while not self._stop.is_set():
             try:
                 if not recovered:  # what a previous run stored or sent but did not see mined
@@ -134,17 +155,35 @@ class SignerWorker:
                 if job is not None:
                     self._sign_and_store(job)
                 self._poll()
-            except Exception:  # a node outage: keep the rows, try again
-                log.exception("relay signer: retrying after an error")
-                self._stop.wait(0.5)
+                backoff.reset()
+            except Exception as exc:  # a node outage, a locked database: keep the rows, retry
+                delay = backoff.failed()
+                log_retry(log, "relay signer", exc, delay)
+                self._stop.wait(delay)
 
     def _next_nonce(self) -> int:
+        """The outbox's highest nonce + 1, or the node's pending count if higher. The node is
+        asked on the first transaction and after a nonce was taken by another transaction,
+        not before each one: the question waits for the block being mined, which would keep
+        the next batch from being signed meanwhile."""
         with self.core.engine.connect() as conn:
             top = conn.execute(
                 select(func.max(relay_outbox.c.nonce)).where(relay_outbox.c.signer == self.signer)
             ).scalar()
         local = -1 if top is None else int(top)
-        return max(local + 1, rawtx.pending_nonce(self.core.system.w3, self.signer))
+        if self._node_nonce_known and top is not None:
+            return local + 1
+        nonce = max(local + 1, rawtx.pending_nonce(self.core.system.w3, self.signer))
+        self._node_nonce_known = True
+        return nonce
+
+    def _fees(self) -> dict[str, int]:
+        """EIP-1559 fees from a base fee at most ``FEES_TTL`` seconds old (they allow the base
+        fee to double, which takes several full blocks)."""
+        now = time.monotonic()
+        if self._fees_at is None or now - self._fees_at[0] > FEES_TTL:
+            self._fees_at = (now, rawtx.current_fees(self.core.system.w3))
+        return self._fees_at[1]
 
     def _sign_and_store(self, job: Job) -> None:
         try:
@@ -159,7 +198,21 @@ class SignerWorker:
         job.done.set()
         if self.hooks.after_store is not None:
             self.hooks.after_store(oid)
-        self._broadcast(oid, raw)
+        self._outgoing.put((oid, raw))
+
+    def _send_stored(self) -> None:
+        """The sender thread: broadcasts stored rows in nonce order (the order they were stored),
+        so that the worker signs the next batch while the node takes this one. A row it fails
+        to send stays ``stored`` and the worker re-sends it (``resend_after``)."""
+        while not self._stop.is_set():
+            try:
+                oid, raw = self._outgoing.get(timeout=self.poll_seconds)
+            except queue.Empty:
+                continue
+            try:
+                self._broadcast(oid, raw)
+            except Exception as exc:  # a locked database: the worker's re-send covers it
+                log_retry(log, "relay sender", exc, self.resend_after)
 
     def _store(self, batch: Batch) -> tuple[int, bytes]:
         core, ids = self.core, [c.record_id for c in batch.claims]
@@ -185,7 +238,7 @@ class SignerWorker:
         gas = rawtx.relay_gas(
             len(claims), len(endorsements), sum(bin(p.mask).count("1") for p in batch.endorsements)
         )
-        fees = rawtx.current_fees(core.system.w3)
+        fees = self._fees()
         raw, tx_hash = rawtx.build_relay_claims_tx(
             core.system, self.account, claims, endorsements, nonce, gas, fees
         )
@@ -234,54 +287,85 @@ class SignerWorker:
             }
             if sent and row["status"] == "stored":
                 values["status"] = "sent"
-                records.set_status(conn, _ids_of(conn, oid), "sent", only=("queued",))
+                records.set_status(conn, _queued_in(conn, oid), "sent", only=("queued",))
             conn.execute(update(relay_outbox).where(relay_outbox.c.id == oid).values(**values))
 
     def _open_rows(self) -> list[Any]:
-        """This signer's rows not yet settled, by nonce."""
+        """This signer's rows not yet settled, by nonce (without their bytes: this runs every
+        poll, and a batch's transaction is tens of kilobytes)."""
+        o = relay_outbox.c
         with self.core.engine.connect() as conn:
             q = (
-                select(relay_outbox)
-                .where(relay_outbox.c.signer == self.signer)
-                .where(relay_outbox.c.status.in_(("stored", "sent")))
-                .order_by(relay_outbox.c.nonce)
+                select(o.id, o.nonce, o.tx_hash, o.status, o.updated_at)
+                .where(o.signer == self.signer)
+                .where(o.status.in_(("stored", "sent")))
+                .order_by(o.nonce)
             )
             return list(conn.execute(q).all())
 
     def _resend(self, every: bool = False) -> None:
         """Re-broadcast stored rows, and sent rows unmined for ``resend_after`` (or all)."""
         limit = time.time() - (0 if every else self.resend_after)
-        for row in self._open_rows():
-            if every or row.updated_at < limit:
-                self._broadcast(row.id, row.raw_tx)
+        due = [row.id for row in self._open_rows() if every or row.updated_at < limit]
+        if not due:
+            return
+        with self.core.engine.connect() as conn:
+            q = (
+                select(relay_outbox.c.id, relay_outbox.c.raw_tx)
+                .where(relay_outbox.c.id.in_(due))
+                .order_by(relay_outbox.c.nonce)
+            )
+            stored = list(conn.execute(q).all())
+        for row in stored:
+            self._broadcast(row.id, row.raw_tx)
 
     def _poll(self) -> None:
-        """Settle the rows whose transactions were mined; re-send those that look lost."""
+        """Settle the rows whose transactions were mined; re-send those that look lost.
+
+        A row whose nonce is mined but whose receipt the node does not return is settled as
+        replaced only once that lasts ``replaced_after`` seconds: a node can count a mined nonce
+        an instant before it serves the receipt (anvil does), and requeueing claims that were in
+        fact credited would send them again into a revert."""
         w3, mined_count = self.core.system.w3, None
         rows = self._open_rows()
         for row in rows:
-            receipt = rawtx.receipt_of(w3, row.tx_hash)
+            receipt = rawtx.lean_receipt_of(w3, row.tx_hash)
             if receipt is None:
+                if time.time() - row.updated_at < MINED_CHECK_AFTER:
+                    continue  # just sent: the node is still on it
                 if mined_count is None:
                     mined_count = rawtx.mined_nonce(w3, self.signer)
-                if mined_count > row.nonce and rawtx.receipt_of(w3, row.tx_hash) is None:
+                if (
+                    mined_count > row.nonce
+                    and self._replaced(row.id)
+                    and rawtx.lean_receipt_of(w3, row.tx_hash) is None
+                ):
+                    self._nonce_mined_at.pop(row.id, None)
+                    self._node_nonce_known = False  # ask the node again before the next one
                     settle(self.core, row.id, None)  # another transaction took our nonce
                 continue
+            self._nonce_mined_at.pop(row.id, None)
             settle(self.core, row.id, receipt)
         if rows:
             self._resend()
+
+    def _replaced(self, oid: int) -> bool:
+        """Whether row ``oid``'s nonce has been mined without its receipt for long enough."""
+        now = time.monotonic()
+        first = self._nonce_mined_at.setdefault(oid, now)
+        return now - first >= self.replaced_after
 
 
 class _Stale(RuntimeError):
     """The planned claims moved on while the batch was being signed; plan again."""
 
 
-def _ids_of(conn: Any, oid: int) -> list[str]:
-    return list(
-        conn.execute(
-            select(relay_claims.c.record_id).where(relay_claims.c.outbox_id == oid)
-        ).scalars()
+def _queued_in(conn: Any, oid: int) -> list[str]:
+    """Record ids of ``oid``'s claims still ``queued`` (the status index finds them)."""
+    q = select(relay_claims.c.record_id).where(
+        relay_claims.c.status == "queued", relay_claims.c.outbox_id == oid
     )
+    return list(conn.execute(q).scalars())
 
 
 def outbox_rows(engine: Engine, signer: str | None = None) -> list[dict[str, Any]]:

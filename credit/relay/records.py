@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from eth_utils import to_checksum_address
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from credit.relay.plan import PlanClaim, PlanEndorsement, Quorum, Tally, tally_of
@@ -41,6 +40,28 @@ def claim_row(conn: Connection, record_id: str) -> Any:
     return conn.execute(select(claims).where(claims.c.record_id == record_id)).mappings().first()
 
 
+def claim_rows(conn: Connection, record_ids: Iterable[str]) -> dict[str, Any]:
+    """The claims among ``record_ids`` that exist, by record id (one query)."""
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    q = select(claims).where(claims.c.record_id.in_(ids))
+    return {r["record_id"]: r for r in conn.execute(q).mappings()}
+
+
+def next_live_nonces(conn: Connection, residents: Iterable[str]) -> dict[str, int]:
+    """:func:`next_live_nonce` of each of ``residents`` that has live claims (one query)."""
+    wanted = list(residents)
+    if not wanted:
+        return {}
+    q = (
+        select(claims.c.resident, func.max(claims.c.nonce))
+        .where(claims.c.resident.in_(wanted), claims.c.status != "rejected")
+        .group_by(claims.c.resident)
+    )
+    return {resident: int(top) + 1 for resident, top in conn.execute(q)}
+
+
 def next_live_nonce(conn: Connection, resident: str) -> int | None:
     """1 + the highest nonce among the resident's claims not rejected (None if there are none)."""
     q = select(func.max(claims.c.nonce)).where(
@@ -52,10 +73,21 @@ def next_live_nonce(conn: Connection, resident: str) -> int | None:
 
 def insert_claim(conn: Connection, row: Mapping[str, Any]) -> None:
     """Store an accepted claim as ``waiting`` (no confirmation yet)."""
+    insert_claims(conn, [row])
+
+
+def insert_claims(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store accepted claims as ``waiting``, in this order (one ``executemany``)."""
+    if not rows:
+        return
     now = time.time()
-    seq = int(conn.execute(select(func.coalesce(func.max(claims.c.seq), 0))).scalar() or 0) + 1
+    seq = int(conn.execute(select(func.coalesce(func.max(claims.c.seq), 0))).scalar() or 0)
     conn.execute(
-        insert(claims).values(**row, seq=seq, status="waiting", created_at=now, updated_at=now)
+        insert(claims),
+        [
+            {**row, "seq": seq + i, "status": "waiting", "created_at": now, "updated_at": now}
+            for i, row in enumerate(rows, start=1)
+        ],
     )
 
 
@@ -112,21 +144,47 @@ def plan_claim(row: Any) -> PlanClaim:
     return PlanClaim(row["record_id"], row["resident"], row["category"], row["nonce"], row["seq"])
 
 
-def refresh(conn: Connection, record_ids: Iterable[str], rules: Mapping[int, Quorum]) -> None:
-    """Set open claims to ``pending`` if their active endorsements meet quorum, else ``waiting``."""
+def refresh(
+    conn: Connection,
+    record_ids: Iterable[str],
+    rules: Mapping[int, Quorum],
+    rows: Iterable[Mapping[str, Any]] | None = None,
+) -> tuple[dict[str, str], list[PlanEndorsement]]:
+    """Set open claims to ``pending`` if their active endorsements meet quorum, else ``waiting``.
+
+    ``rows``: the claims' rows if the caller has them already (current within this
+    transaction). Returns the open claims' statuses now and the active endorsements naming
+    them, so that a caller can report statuses without reading them again."""
     ids = list(record_ids)
     if not ids:
-        return
-    rows = conn.execute(
-        select(claims).where(claims.c.record_id.in_(ids), claims.c.status.in_(OPEN))
-    ).mappings()
+        return {}, []
+    current: Iterable[Any] = (
+        rows
+        if rows is not None
+        else conn.execute(
+            select(claims).where(claims.c.record_id.in_(ids), claims.c.status.in_(OPEN))
+        ).mappings()
+    )
     active = endorsements_of(conn, ids)
-    for row in list(rows):
+    naming: dict[str, list[PlanEndorsement]] = defaultdict(list)
+    for e in active:
+        for r in e.records:
+            naming[r].append(e)
+    now: dict[str, str] = {}
+    moves: dict[str, list[str]] = defaultdict(list)
+    for row in list(current):
+        if row["status"] not in OPEN:
+            continue
         quorum = rules.get(row["category"])
-        met = quorum is not None and quorum.met(tally_of(plan_claim(row), active, quorum))
-        status = "pending" if met else "waiting"
+        met = quorum is not None and quorum.met(
+            tally_of(plan_claim(row), naming[row["record_id"]], quorum)
+        )
+        status = now[row["record_id"]] = "pending" if met else "waiting"
         if status != row["status"]:
-            set_status(conn, [row["record_id"]], status, only=OPEN)
+            moves[status].append(row["record_id"])
+    for status, moved in moves.items():
+        set_status(conn, moved, status, only=OPEN)
+    return now, active
 
 
 def tally_for(conn: Connection, row: Mapping[str, Any], quorum: Quorum) -> Tally:
@@ -152,6 +210,35 @@ def set_status(
     return int(conn.execute(q.values(status=status, updated_at=time.time(), **values)).rowcount)
 
 
+def set_credited(
+    conn: Connection, credited: Sequence[tuple[str, str, int, int]], only: Iterable[str]
+) -> int:
+    """Mark claims credited from their (record id, tx hash, block, points), in one
+    ``executemany`` (only claims in the statuses ``only``); returns rows changed."""
+    if not credited:
+        return 0
+    q = (
+        update(claims)
+        .where(
+            claims.c.record_id == bindparam("b_id"),
+            or_(*(claims.c.status == s for s in only)),  # no IN list in an executemany
+        )
+        .values(
+            status="credited",
+            tx_hash=bindparam("b_tx"),
+            block=bindparam("b_block"),
+            points=bindparam("b_points"),
+            reason=None,
+            updated_at=time.time(),
+        )
+    )
+    params = [
+        {"b_id": rid, "b_tx": tx, "b_block": block, "b_points": points}
+        for rid, tx, block, points in credited
+    ]
+    return int(conn.execute(q, params).rowcount)
+
+
 def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str]:
     """Reject live claims, then the same residents' later claims (their nonces can never be used).
 
@@ -159,6 +246,8 @@ def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str
     the ids of claims whose status should be refreshed (they lost an endorsement).
     """
     ids = list(record_ids)
+    if not ids:
+        return []
     rows = conn.execute(
         select(claims.c.record_id, claims.c.resident, claims.c.nonce).where(
             claims.c.record_id.in_(ids), claims.c.status.in_(LIVE)
@@ -184,6 +273,8 @@ def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str
 def stale_endorsements_of(conn: Connection, record_ids: Iterable[str]) -> list[str]:
     """Mark active endorsements naming any of ``record_ids`` stale; their other records' ids."""
     ids = list(record_ids)
+    if not ids:
+        return []
     named = select(links.c.endorsement_id).where(links.c.record_id.in_(ids))
     eids = list(
         conn.execute(
@@ -216,10 +307,19 @@ def set_endorsements(conn: Connection, ids: Iterable[int], status: str, **values
         )
 
 
+def count_pending(conn: Connection) -> int:
+    """How many claims have met their quorum and wait for a batch."""
+    q = select(func.count()).select_from(claims).where(claims.c.status == "pending")
+    return int(conn.execute(q).scalar() or 0)
+
+
 def plan_input(conn: Connection) -> tuple[list[PlanClaim], list[PlanEndorsement]]:
     """Pending claims not blocked by an earlier waiting claim, and endorsements wholly on them."""
+    c = claims.c
     rows = conn.execute(
-        select(claims).where(claims.c.status.in_(OPEN)).order_by(claims.c.resident, claims.c.nonce)
+        select(c.record_id, c.resident, c.category, c.nonce, c.seq, c.status)
+        .where(c.status.in_(OPEN))
+        .order_by(c.resident, c.nonce)
     ).mappings()
     by_resident: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -230,8 +330,9 @@ def plan_input(conn: Connection) -> tuple[list[PlanClaim], list[PlanEndorsement]
             if row["status"] != "pending":
                 break  # a waiting claim holds back the resident's later nonces
             ready.append(plan_claim(row))
-    ids = {c.record_id for c in ready}
-    usable = [e for e in endorsements_of(conn, ids) if set(e.records) <= ids]
+    ids = {claim.record_id for claim in ready}
+    # every active endorsement (the few not relayed yet) beats an IN list of every ready id
+    usable = [e for e in endorsements_of(conn) if set(e.records) <= ids]
     return ready, usable
 
 
@@ -249,9 +350,10 @@ def expired(conn: Connection, limit: int) -> tuple[list[str], list[int]]:
 
 
 def claim_tuple(row: Any) -> tuple[Any, ...]:
-    """The ``SignedClaim`` tuple of a stored claim."""
+    """The ``SignedClaim`` tuple of a stored claim (the address lower-case, as stored: the ABI
+    encoder takes it as it is, without a checksum's keccak per claim)."""
     return (
-        to_checksum_address(row["resident"]),
+        row["resident"],
         row["category"],
         row["units"],
         row["occurred_at"],

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 DEADLINE_MARGIN_SECONDS = 120  # a signature must stay valid this long after it is received
 EXPIRY_SLACK_SECONDS = 15  # an open claim this close to its deadline is rejected as expired
 RULE_TTL_SECONDS = 2.0
+EXPIRY_CHECK_SECONDS = 1.0  # expiry sweeps at most this often (a chain read and two queries)
 
 
 def quorum_of(rule: RuleInForce) -> Quorum:
@@ -40,16 +41,22 @@ def quorum_of(rule: RuleInForce) -> Quorum:
 
 
 class _Rules(Mapping[int, Quorum]):
-    """Quorums of the rules in force, read from the chain on first use and kept briefly."""
+    """Quorums of the rules in force, read from the chain on first use and kept briefly; one
+    instance answers each category the same way for its whole life (one plan, one refresh)."""
 
     def __init__(self, relay: Relay) -> None:
         self._relay = relay
+        self._seen: dict[int, Quorum | None] = {}
 
     def __getitem__(self, category: int) -> Quorum:
-        rule = self._relay.rule_in_force(category)
-        if rule is None or rule.negative or rule.automated:
+        if category not in self._seen:
+            rule = self._relay.rule_in_force(category)
+            usable = rule is not None and not rule.negative and not rule.automated
+            self._seen[category] = quorum_of(rule) if rule is not None and usable else None
+        quorum = self._seen[category]
+        if quorum is None:
             raise KeyError(category)
-        return quorum_of(rule)
+        return quorum
 
     def __iter__(self) -> Iterator[int]:
         return iter(sorted(self._relay._rule_cache))
@@ -80,6 +87,7 @@ class Relay:
         self.signer = SignerWorker(self, services.relayer.account, hooks)
         self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}
         self._wake = threading.Event()
+        self._next_expiry_check = 0.0  # monotonic time of the next expiry sweep
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -125,16 +133,30 @@ class Relay:
     # -------------------------------------------------------------------- intake
     def accept_claim(self, payload: ClaimIn) -> dict[str, Any]:
         """Check and store a signed claim; its status (``waiting`` for confirmations)."""
-        row, context = intake.check_claim(self, payload)
-        intake.store_claim(self, row, context.claim_nonce)
-        return self.claim_status(row["record_id"])
+        [check] = intake.store_claims(self, intake.check_claims(self, [payload]))
+        if check.error is not None:
+            raise check.error
+        assert check.row is not None
+        return self.claim_status(check.row["record_id"])
+
+    def accept_claims(self, payloads: Sequence[ClaimIn]) -> dict[str, Any]:
+        """Check each signed claim as :meth:`accept_claim` does and store the good ones in one
+        database transaction; the outcome of each, in request order."""
+        checks = intake.store_claims(self, intake.check_claims(self, payloads))
+        results = [_outcome(c) for c in checks]
+        accepted = sum(1 for r in results if r["accepted"])
+        return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
 
     def accept_confirmation(self, payload: ConfirmationIn) -> dict[str, Any]:
         """Check and store a signed confirmation; the status of each claim it confirms."""
         row, ids = intake.check_confirmation(self, payload)
-        eid = intake.store_confirmation(self, row, ids)
+        stored = intake.store_confirmation(self, row, ids)
         self.wake()
-        return {"endorsement_id": eid, "claims": self.claim_statuses(ids)}
+        rules = self.rules()
+        return {
+            "endorsement_id": stored.endorsement_id,
+            "claims": [_status(c, rules, stored.active) for c in stored.claims],
+        }
 
     # -------------------------------------------------------------------- status
     def claim_status(self, record_id: str) -> dict[str, Any]:
@@ -184,7 +206,9 @@ class Relay:
             if self._stop.is_set():
                 break
             try:
-                self._expire()
+                if time.monotonic() >= self._next_expiry_check:
+                    self._expire()
+                    self._next_expiry_check = time.monotonic() + EXPIRY_CHECK_SECONDS
                 window = self.settings.batch_window_seconds
                 if window > 0 and self._ready() < self.settings.batch_max_size:
                     self._stop.wait(window)
@@ -195,8 +219,10 @@ class Relay:
                 self._stop.wait(0.5)
 
     def _ready(self) -> int:
+        """How many claims are pending (an upper bound of what a plan can take: one count, not
+        a plan, on every wake-up)."""
         with self.engine.connect() as conn:
-            return len(records.plan_input(conn)[0])
+            return records.count_pending(conn)
 
     def _dispatch(self) -> bool:
         """Plan one batch and hand it to the signer; True if there may be more to do."""
@@ -229,6 +255,30 @@ class Relay:
             ]
             records.set_endorsements(conn, stale_ends, "expired")
             records.refresh(conn, [*affected, *named], self.rules())
+
+
+def _outcome(check: intake.ClaimCheck) -> dict[str, Any]:
+    """One claim's line in a bulk answer: accepted with its record id, or the typed error."""
+    if check.error is None and check.row is not None:
+        return {
+            "index": check.index,
+            "accepted": True,
+            "record_id": check.row["record_id"],
+            "status": "waiting",
+        }
+    err = check.error
+    assert err is not None
+    return {
+        "index": check.index,
+        "accepted": False,
+        "record_id": check.record_id,
+        "error": {
+            "status": err.status,
+            "code": err.code,
+            "message": str(err),
+            "details": err.details,
+        },
+    }
 
 
 _STATUS_FIELDS = (

@@ -40,8 +40,9 @@ def _finish_row(conn: Any, oid: int, status: str, block: int | None, error: str 
     )
 
 
-def _carried(conn: Any, oid: int) -> list[Any]:
-    q = select(relay_claims).where(
+def _carried(conn: Any, oid: int, *columns: Any) -> list[Any]:
+    """The claims still in flight in ``oid`` (their ``columns``, or whole rows)."""
+    q = select(*(columns or (relay_claims,))).where(
         relay_claims.c.outbox_id == oid, relay_claims.c.status.in_(IN_FLIGHT)
     )
     return list(conn.execute(q).mappings())
@@ -50,20 +51,13 @@ def _carried(conn: Any, oid: int) -> list[Any]:
 def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
     events = {e.record_id: e for e in rawtx.credited_events(core.system, receipt)}
     with core.lock, core.engine.begin() as conn:
-        carried = _carried(conn, oid)
+        carried = _carried(conn, oid, relay_claims.c.record_id)
         done = [c["record_id"] for c in carried if c["record_id"] in events]
-        for rid in done:
-            e = events[rid]
-            records.set_status(
-                conn,
-                [rid],
-                "credited",
-                only=IN_FLIGHT,
-                tx_hash=e.tx_hash,
-                block=e.block,
-                points=e.points,
-                reason=None,
-            )
+        records.set_credited(
+            conn,
+            [(r, events[r].tx_hash, events[r].block, events[r].points) for r in done],
+            only=IN_FLIGHT,
+        )
         missing = [c["record_id"] for c in carried if c["record_id"] not in events]
         affected = records.reject(
             conn,

@@ -20,7 +20,7 @@ from credit.gateway.deps import (
 )
 from credit.gateway.errors import ApiError
 from credit.gateway.services import Services
-from credit.relay.models import HEX32, ClaimIn, ConfirmationIn
+from credit.relay.models import HEX32, MAX_CLAIMS_PER_REQUEST, ClaimIn, ClaimsIn, ConfirmationIn
 from credit.relay.service import Relay
 
 router = APIRouter(tags=["claims"])
@@ -41,6 +41,26 @@ def _relay(services: Services) -> Relay:
 def submit_claim(body: ClaimIn, services: ServicesDep) -> dict[str, Any]:
     """Check a resident's signed claim (signature, registration, rules, nonce, deadline)."""
     return _relay(services).accept_claim(body)
+
+
+BULK_DESCRIPTION = f"""For a kiosk or an organiser's app uploading claims its residents signed
+offline, up to {MAX_CLAIMS_PER_REQUEST} per request. Each claim is checked exactly as
+`POST /v1/claims` checks it; the good ones are stored in one database transaction. Each result,
+in request order, says `accepted` (with the record id, `waiting` for confirmations) or gives the
+claim's typed error (`status`, `code`, `message`, `details`, as the single endpoint would
+answer): one bad claim never sinks the others. A resident's claims in one request may use
+consecutive nonces, in any order. A malformed body (a claim missing a field, an unknown field,
+too many claims) is refused whole with 422, a body over the size limit with 413."""
+
+
+@router.post(
+    "/claims/batch",
+    summary="Submit many signed claims in one request",
+    description=BULK_DESCRIPTION,
+)
+def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
+    """Check each claim as ``POST /v1/claims`` does; store the good ones together."""
+    return _relay(services).accept_claims(body.claims)
 
 
 @router.get("/claims/{record_id}", summary="Status of a claim")
