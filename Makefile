@@ -9,6 +9,7 @@ NODE_STAMP := node_modules/.stamp
 
 .DEFAULT_GOAL := test
 .PHONY: install compile test lint demo bench-gas gas-snapshot bench clean browser
+.PHONY: bench-anchors bench-audit bench-verify bench-gateway bench-report
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -51,11 +52,31 @@ lint: install
 	$(VENV)/bin/mypy credit
 	$(PY) scripts/check_solidity.py
 
+# Slither on the compiled contracts, held to the reviewed slither.exclusions.toml (the same check
+# as tests/test_slither.py); also lists the Low and Informational findings.
+.PHONY: slither
+slither: install
+	$(PY) scripts/slither_check.py --all
+
 demo: install
 	$(PY) -m credit demo
 
+# Every benchmark, one after the other (not with -j: parallel runs skew the timings), then the
+# README tables from bench/results/*.json.
+bench: bench-gas bench-anchors bench-audit bench-verify bench-gateway
+	$(PY) -m bench.report
+
 bench-gas: install
 	$(PY) -m bench.bench_gas
+
+# Our record's gas against EAS 1.9.0 attest/multiAttest and an OpenZeppelin ERC-20 mint, on one
+# embedded chain: bench/results/anchors.json.
+bench-anchors: install
+	$(PY) -m bench.bench_anchors
+
+# Rewrite the README's gas and benchmark tables from bench/results/*.json (no measuring).
+bench-report: install
+	$(PY) -m bench.report
 
 # Rewrite the committed gas snapshot (tests/test_gas_snapshot.py compares against it).
 gas-snapshot: install
@@ -63,11 +84,8 @@ gas-snapshot: install
 
 # Fill a fresh anvil node with 10k, 50k and 100k relayed records and time a full audit of each;
 # writes bench/results/audit.json (`python -m bench.bench_audit --sizes 10000` for a quick run).
-.PHONY: bench-audit
 bench-audit: install
 	$(PY) -m bench.bench_audit
-
-bench: bench-gas
 
 bench-verify: install
 	$(PY) -m bench.bench_verify
@@ -79,6 +97,5 @@ clean:
 # Gateway throughput and reads on a fresh anvil node (relayed vs plain-web3 batches vs one tx per
 # record; 10,000 residents' credit and notices under wrk or an asyncio load in another process);
 # writes bench/results/gateway.json. `apt-get install wrk` for the wrk load generator.
-.PHONY: bench-gateway
 bench-gateway: install
 	$(PY) -m bench.bench_gateway

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "gas.json"
 SNAPSHOT = ROOT / "bench" / "gas-snapshot.json"
 QUICK_LARGE = 1_000
+MEDIUM = 1_000  # background residents of the middle point of "how cost grows" (README)
 
 
 def load_snapshot(path: Path = SNAPSHOT) -> Figures:
@@ -133,11 +134,19 @@ def run_benchmark(large_n: int, out: Path, console: Console) -> dict[str, Any]:
     console.print(f"registering {large_n} + {CAST} residents and measuring again ...")
     city = build_city(artifacts, ruleset, background=large_n)
     large = measure(city)
+    if large_n == MEDIUM:
+        medium = large
+    else:
+        console.print(f"registering {MEDIUM} + {CAST} residents and measuring again ...")
+        medium = measure(build_city(artifacts, ruleset, background=MEDIUM))
     growth = growth_pct(small, large)
     results: dict[str, Any] = {**large, GROWTH_KEY: round(max(growth.values()), 3)}
     results["growth_pct"] = {k: round(v, 3) for k, v in growth.items()}
     results["at_small_population"] = small
+    results["at_medium_population"] = medium
     results["meta"] = metadata(city, SMALL, large_n, time.monotonic() - started)
+    results["meta"]["registered_residents"]["medium"] = MEDIUM + CAST
+    results["meta"]["background_residents"]["medium"] = MEDIUM
     print_table(console, small, large, growth, large_n)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -100,6 +100,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     mapping(bytes32 recordId => Violation) private _violations;
     mapping(bytes32 recordId => Pending) private _pending;
     mapping(bytes32 recordId => mapping(address evaluator => bool)) private _confirmedBy;
+    /// @custom:security write-protection="onlyRole(bytes32)"
+    /// @dev Written only by {mintRewards}, under MINTER_ROLE.
     mapping(uint24 epoch => uint256 terms) private _epochRewards; // rate 80 | cap 88 | minted 88
     mapping(uint16 category => uint256 word) private _rules; // see RuleWord
     mapping(uint256 versionCategory => uint32 cap) private _caps; // version << 16 | category

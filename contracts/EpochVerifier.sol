@@ -38,9 +38,17 @@ contract EpochVerifier is IEpochVerifier {
     uint48 private immutable _commitWindow;
     uint48 private immutable _revealWindow;
 
+    /// @custom:security write-protection="_windows(uint24)"
+    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
     mapping(uint24 epoch => mapping(address resident => bytes32 ballot)) private _ballots;
+    /// @custom:security write-protection="_windows(uint24)"
+    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
     mapping(uint24 epoch => mapping(bytes32 root => uint256 count)) private _counts;
+    /// @custom:security write-protection="_windows(uint24)"
+    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
     mapping(uint24 epoch => Tally) private _tallies;
+    /// @custom:security write-protection="_windows(uint24)"
+    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
     mapping(uint24 epoch => bytes32 root) private _roots;
 
     /// @param ledger_ the ledger verified; windows follow its `epochSchedule()`

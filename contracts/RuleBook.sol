@@ -38,10 +38,20 @@ contract RuleBook is IRuleBook, AccessControl {
     }
 
     uint48 private immutable _noticePeriod;
+    /// @custom:security write-protection="onlyRole(bytes32)"
+    /// @dev Written only by {bindLedger}, under DEFAULT_ADMIN_ROLE, once.
     IRuleSink private _ledger;
+    /// @custom:security write-protection="onlyRole(bytes32)"
+    /// @dev Written only by {publish}, under GOVERNOR_ROLE.
     Head private _head;
+    /// @custom:security write-protection="onlyRole(bytes32)"
+    /// @dev Written only by {publish}, under GOVERNOR_ROLE.
     Checkpoints.Trace208 private _history; // effectiveAt => ruleVersion
+    /// @custom:security write-protection="onlyRole(bytes32)"
+    /// @dev Written only by {publish}, under GOVERNOR_ROLE.
     mapping(uint32 ruleVersion => VersionRecord) private _versions;
+    /// @custom:security write-protection="onlyRole(bytes32)"
+    /// @dev Written only by {publish}, under GOVERNOR_ROLE.
     mapping(uint32 ruleVersion => mapping(uint16 category => CategoryRule)) private _rules;
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)
