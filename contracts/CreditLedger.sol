@@ -103,9 +103,14 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @custom:security write-protection="onlyRole(bytes32)"
     /// @dev Written only by {mintRewards}, under MINTER_ROLE.
     mapping(uint24 epoch => uint256 terms) private _epochRewards; // rate 80 | cap 88 | minted 88
+    /// @custom:security write-protection="_checkRuleBook()"
+    /// @dev Written only by {stageRules}, called by the rule book.
     mapping(uint16 category => uint256 word) private _rules; // see RuleWord
+    /// @custom:security write-protection="_checkRuleBook()"
     mapping(uint256 versionCategory => uint32 cap) private _caps; // version << 16 | category
+    /// @custom:security write-protection="_checkRuleBook()"
     mapping(uint16 ruleVersion => uint32 seconds_) private _appealWindows;
+    /// @custom:security write-protection="_checkRuleBook()"
     uint256 private _expiry; // current 16 | next 16 | next effective-at 48
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)

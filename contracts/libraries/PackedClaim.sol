@@ -18,8 +18,8 @@ library PackedClaim {
     /// exactly one claim plus whole endorsements.
     function endorsementCount(bytes calldata packed) internal pure returns (uint256 count, bool ok) {
         if (packed.length < CLAIM_BYTES) return (0, false);
-        count = (packed.length - CLAIM_BYTES) / ENDORSEMENT_BYTES;
-        ok = packed.length == CLAIM_BYTES + count * ENDORSEMENT_BYTES;
+        uint256 rest = packed.length - CLAIM_BYTES;
+        (count, ok) = (rest / ENDORSEMENT_BYTES, rest % ENDORSEMENT_BYTES == 0);
     }
 
     /// @notice The claim's fields except its signature.
