@@ -82,7 +82,7 @@ bench-report: install
 gas-snapshot: install
 	$(PY) -m bench.bench_gas --snapshot
 
-# Fill a fresh anvil node with 10k, 50k and 100k relayed records and time a full audit of each;
+# Fill a fresh anvil node with 1k, 10k, 50k and 100k relayed records and time a full audit of each;
 # writes bench/results/audit.json (`python -m bench.bench_audit --sizes 10000` for a quick run).
 bench-audit: install
 	$(PY) -m bench.bench_audit

@@ -22,7 +22,15 @@ from credit.artifacts import Artifact
 from credit.chain import Transactor, deploy_system, embedded_web3, fund
 from credit.chain.deploy import System, decoder_for
 from credit.chain.eip712 import Domain
-from credit.chain.signing import Claim, Endorser, Report, endorse, sign_claim, sign_report
+from credit.chain.signing import (
+    Claim,
+    Endorser,
+    Report,
+    endorse,
+    pack_claim,
+    sign_claim,
+    sign_report,
+)
 from credit.ruleset import EvaluatorKind, RuleSet
 
 SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)
@@ -151,6 +159,16 @@ class City:
         """Relay one record for each of ``residents`` confirmed by ``endorsers`` in one batch."""
         signed = [self.claim(r, category) for r in residents]
         return self.relay([s for s, _ in signed], self.endorse([i for _, i in signed], endorsers))
+
+    def credit_packed(
+        self, resident: Actor, category: int, endorsers: Sequence[Endorsing]
+    ) -> TxReceipt:
+        """Relay one record of ``resident`` with ``relayClaimPacked``."""
+        signed, rid = self.claim(resident, category)
+        fn = self.ledger.functions.relayClaimPacked(
+            pack_claim(signed, self.endorse([rid], endorsers))
+        )
+        return self.operator.send(fn, gas=1_000_000)
 
     def mint(self, epoch: int, residents: Sequence[Actor]) -> TxReceipt:
         fn = self.ledger.functions.mintRewards(epoch, [r.address for r in residents])

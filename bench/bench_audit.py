@@ -87,8 +87,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_audit", description=__doc__)
     parser.add_argument(
         "--sizes",
-        default="10000,50000,100000",
-        help="record counts, comma-separated (default 10000,50000,100000)",
+        default="1000,10000,50000,100000",
+        help="record counts, comma-separated (default 1000,10000,50000,100000)",
     )
     parser.add_argument("--residents", type=int, default=1000, help="registered residents")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (JSON)")

@@ -57,15 +57,21 @@ def _expect(receipt: TxReceipt, contract: Contract, event: str, count: int) -> l
 
 
 def relayed_records(city: City) -> Figures:
-    """relayClaims: one record, one capped record, 50 residents, 50 records of one resident."""
+    """relayClaimPacked and relayClaims: one record (packed, and as a batch of one), one capped
+    record, 50 residents, 50 records of one resident."""
     cast, out = city.cast, {}
     pair = [(city.superior, SUPERIOR), (cast[1], PEER)]
     officials = [(city.superior, SUPERIOR), (city.expert, EXPERT)]  # weights 2 + 2 >= 3
-    with city.scenario():
+    with city.scenario():  # the single-record path: relayClaimPacked
+        city.at(1, 3 * DAY)
+        receipt = city.credit_packed(cast[0], 1, pair)
+        _expect(receipt, city.ledger, "RecordCredited", 1)
+        out["confirmed_record_single"] = _gas(receipt)
+    with city.scenario():  # the same record as a batch of one
         city.at(1, 3 * DAY)
         receipt = city.credit_batch(cast[:1], 1, pair)
         _expect(receipt, city.ledger, "RecordCredited", 1)
-        out["confirmed_record_single"] = _gas(receipt)
+        out["confirmed_record_single_batch_of_one"] = _gas(receipt)
     with city.scenario():
         city.at(1, 3 * DAY)
         receipt = city.credit_batch(cast[:1], 2, pair)  # cast[0] already used category 2

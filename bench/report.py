@@ -346,7 +346,11 @@ def bench_section(results: dict[str, Results]) -> str:
 
 
 GAS_TABLE = (
-    ("one confirmed record (claim + 2 confirmations, one transaction)", "confirmed_record_single"),
+    (
+        "one confirmed record (claim + 2 confirmations, one `relayClaimPacked` transaction)",
+        "confirmed_record_single",
+    ),
+    ("the same record as a `relayClaims` batch of one", "confirmed_record_single_batch_of_one"),
     (
         "the same in a capped category (one more storage slot)",
         "confirmed_record_single_capped_category",

@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {
@@ -14,6 +15,7 @@ import {IRuleSink} from "./interfaces/IRuleSink.sol";
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
 import {IRuleBook} from "./interfaces/IRuleBook.sol";
+import {PackedClaim} from "./libraries/PackedClaim.sol";
 import {Resident, ResidentWord} from "./libraries/ResidentWord.sol";
 import {RuleWord} from "./libraries/RuleWord.sol";
 
@@ -33,6 +35,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     using ResidentWord for uint256;
     using ResidentWord for Resident;
     using RuleWord for uint256;
+    using PackedClaim for bytes;
 
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     bytes32 public constant SUPERIOR_ROLE = keccak256("SUPERIOR_ROLE");
@@ -100,9 +103,14 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @custom:security write-protection="onlyRole(bytes32)"
     /// @dev Written only by {mintRewards}, under MINTER_ROLE.
     mapping(uint24 epoch => uint256 terms) private _epochRewards; // rate 80 | cap 88 | minted 88
+    /// @custom:security write-protection="_checkRuleBook()"
+    /// @dev Written only by {stageRules}, called by the rule book.
     mapping(uint16 category => uint256 word) private _rules; // see RuleWord
+    /// @custom:security write-protection="_checkRuleBook()"
     mapping(uint256 versionCategory => uint32 cap) private _caps; // version << 16 | category
+    /// @custom:security write-protection="_checkRuleBook()"
     mapping(uint16 ruleVersion => uint32 seconds_) private _appealWindows;
+    /// @custom:security write-protection="_checkRuleBook()"
     uint256 private _expiry; // current 16 | next 16 | next effective-at 48
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)
@@ -129,7 +137,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint16[] calldata categories,
         CategoryRule[] calldata rules
     ) external {
-        if (msg.sender != address(_ruleBook)) revert RuleSinkUnauthorizedRuleBook(msg.sender);
+        _checkRuleBook();
         uint16 v = uint16(ruleVersion); // the rule book keeps versions below 2**16
         for (uint256 i = 0; i < categories.length; ++i) {
             uint16 category = categories[i];
@@ -202,6 +210,29 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             }
             _book(r, Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence), rules[i], epoch);
         }
+    }
+
+    /// @inheritdoc ICreditLedger
+    function relayClaimPacked(bytes calldata packed) external {
+        (uint256 m, bool whole) = packed.endorsementCount();
+        if (!whole) revert LedgerInvalidPackedLength(packed.length);
+        (address resident, uint16 category, uint16 units, uint48 occurredAt, uint48 deadline, uint32 nonce, bytes32 evidence)
+        = packed.claim();
+        _checkDeadline(deadline);
+        bytes32 domain = _domainSeparatorV4();
+        bytes32 id = MessageHashUtils.toTypedDataHash(
+            domain, _claimHash(resident, category, units, occurredAt, evidence, nonce, deadline)
+        );
+        (bytes32 r, bytes32 vs) = packed.claimSignature();
+        _checkSigner(ECDSA.recover(id, r, vs), resident);
+        uint256 rule = _ruleOf(category, false);
+        _checkQuorum(id, rule, _tallyPacked(id, resident, rule, domain, packed, m));
+        Resident memory word = _registered(resident);
+        if (nonce != word.nonce) revert LedgerInvalidNonce(resident, word.nonce, nonce);
+        unchecked {
+            ++word.nonce;
+        }
+        _book(word, Rec(id, resident, category, units, occurredAt, evidence), rule, _epochNow());
     }
 
     /// @inheritdoc ICreditLedger
@@ -619,6 +650,35 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         }
     }
 
+    /// @dev {_tally} for the one record of {relayClaimPacked}: `m` endorsements, each over its id.
+    function _tallyPacked(bytes32 id, address subject, uint256 rule, bytes32 domain, bytes calldata packed, uint256 m)
+        private
+        view
+        returns (uint256 tally)
+    {
+        if (m == 0 || m > _MAX_ENDORSEMENTS) revert LedgerInvalidEndorsementCount(m);
+        bytes32 listHash;
+        assembly ("memory-safe") {
+            mstore(0, id)
+            listHash := keccak256(0, 32)
+        }
+        address previous;
+        for (uint256 j = 0; j < m; ++j) {
+            (uint8 kind, uint48 deadline, bytes32 r, bytes32 vs) = packed.endorsement(j);
+            _checkDeadline(deadline);
+            bytes32 digest = MessageHashUtils.toTypedDataHash(
+                domain, keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline))
+            );
+            address evaluator = ECDSA.recover(digest, r, vs);
+            if (evaluator <= previous) revert LedgerEvaluatorsNotSorted(evaluator, previous);
+            previous = evaluator;
+            _checkEvaluator(evaluator, kind);
+            if (subject == evaluator) revert LedgerSelfConfirmation(id, evaluator);
+            uint256 weight = rule.weightOf(kind);
+            if (weight != 0) tally = (tally + weight + _ONE_CONFIRMATION) | (1 << (_KINDS_SHIFT + kind));
+        }
+    }
+
     /// @dev EIP-712 digest an evaluator signs: the ids of the records selected by `mask`, in order.
     function _confirmationDigest(bytes32[] memory recordIds, uint256 mask, uint8 kind, uint48 deadline)
         private
@@ -677,6 +737,11 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         return block.timestamp >= word >> 32 ? uint16(word >> 16) : uint16(word);
     }
 
+    /// @dev Only the rule book pushes rules (a function, so Slither can check every write of rule state).
+    function _checkRuleBook() private view {
+        if (msg.sender != address(_ruleBook)) revert RuleSinkUnauthorizedRuleBook(msg.sender);
+    }
+
     /// @dev Virtual only so that tests can deploy a tampered variant the auditor must catch; the
     /// deployed CreditLedger never overrides it.
     function _checkEvaluator(address evaluator, uint8 kind) internal view virtual {
@@ -731,9 +796,19 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint32 nonce,
         uint48 deadline
     ) private view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(abi.encode(_CLAIM_TYPEHASH, resident, category, units, occurredAt, evidence, nonce, deadline))
-        );
+        return _hashTypedDataV4(_claimHash(resident, category, units, occurredAt, evidence, nonce, deadline));
+    }
+
+    function _claimHash(
+        address resident,
+        uint16 category,
+        uint16 units,
+        uint48 occurredAt,
+        bytes32 evidence,
+        uint32 nonce,
+        uint48 deadline
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(_CLAIM_TYPEHASH, resident, category, units, occurredAt, evidence, nonce, deadline));
     }
 
     function _reportId(

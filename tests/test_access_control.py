@@ -17,6 +17,7 @@ from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import ROLE_NAMES, role_id
+from credit.chain.signing import pack_claim
 from tests.authz_sig_quorum_helpers import (
     NO_DEADLINE,
     ZERO32,
@@ -87,6 +88,12 @@ def _relay_claims(w: World) -> tuple[Any, str, dict[str, Any]]:
         "LedgerInvalidSigner",
         {"signer": w.outsider.address, "expected": a.address},
     )
+
+
+def _relay_claim_packed(w: World) -> tuple[Any, str, dict[str, Any]]:
+    fn, error, args = _relay_claims(w)
+    signed, endorsements = fn.args
+    return (w.ledger.functions.relayClaimPacked(pack_claim(signed[0], endorsements)), error, args)
 
 
 def _relay_reports(w: World) -> tuple[Any, str, dict[str, Any]]:
@@ -218,6 +225,7 @@ CASES: dict[str, Case] = {
     L + "fileAppeal": _file_appeal,
     # signature-gated: anyone may send, the signature must be the right party's
     L + "relayClaims": _relay_claims,
+    L + "relayClaimPacked": _relay_claim_packed,
     L + "relayReports": _relay_reports,
     L + "fileAppealBySig": _file_appeal_by_sig,
     L + "permit": _permit,

@@ -39,6 +39,8 @@ interface ICreditLedger {
     error LedgerCategoryKindMismatch(uint16 category, bool negative);
     /// @notice The record would take the resident over the category's per-epoch cap.
     error LedgerCategoryCapExceeded(address resident, uint16 category, uint256 cap, uint256 wouldBe);
+    /// @notice {relayClaimPacked} takes one claim plus whole endorsements; `length` is not that.
+    error LedgerInvalidPackedLength(uint256 length);
     /// @notice A batch must carry between 1 and 64 endorsements.
     error LedgerInvalidEndorsementCount(uint256 count);
     /// @notice The evaluator kind is not one of SUPERIOR, PEER, PUBLIC, EXPERT.
@@ -133,6 +135,12 @@ interface ICreditLedger {
     /// @notice Credits a batch of claims, each signed by its resident, confirmed by evaluators who
     /// each sign once for the records they confirm. Reverts as a whole on any invalid record.
     function relayClaims(SignedClaim[] calldata claims, Endorsement[] calldata endorsements) external;
+
+    /// @notice {relayClaims} for one claim, in the tight encoding of {PackedClaim} (the same fields
+    /// without ABI padding): the cheapest way to credit a single record. Each endorsement confirms
+    /// that one record, so its evaluator signs the same `Confirmation` as for a batch of one.
+    function relayClaimPacked(bytes calldata packed) external;
+
 
     /// @notice Records a batch of reported violations, confirmed like claims.
     function relayReports(SignedReport[] calldata reports, Endorsement[] calldata endorsements) external;

@@ -49,6 +49,47 @@ def batch_from_call(tx_hash: str, function: str, args: dict[str, Any]) -> Relaye
     return RelayedBatch(tx_hash, function, records, endorsements)
 
 
+# PackedClaim.sol: a claim's fields without ABI padding, then 71 bytes per endorsement.
+PACKED_CLAIM_BYTES, PACKED_ENDORSEMENT_BYTES = 136, 71
+
+
+def packed_claim_batch(tx_hash: str, args: bytes) -> RelayedBatch | None:
+    """A ``relayClaimPacked(bytes)`` call (the calldata after the selector) as a batch of one
+    record whose endorsements all have mask 1; None when it is not one claim plus endorsements
+    (the ledger refuses such a call, so it never books anything)."""
+    if len(args) < 64:
+        return None
+    offset = int.from_bytes(args[:32], "big")
+    length = int.from_bytes(args[offset : offset + 32], "big") if offset + 32 <= len(args) else -1
+    packed = args[offset + 32 : offset + 32 + length]
+    count, rest = divmod(length - PACKED_CLAIM_BYTES, PACKED_ENDORSEMENT_BYTES)
+    if length < PACKED_CLAIM_BYTES or rest or len(packed) != length:
+        return None
+
+    def num(a: int, b: int) -> int:
+        return int.from_bytes(packed[a:b], "big")
+
+    record = RelayedRecord(
+        resident="0x" + packed[0:20].hex(),
+        category=num(20, 22),
+        units=num(22, 24),
+        occurred_at=num(24, 30),
+        deadline=num(30, 36),
+        nonce=num(36, 40),
+        evidence=packed[40:72],
+        r=packed[72:104],
+        vs=packed[104:136],
+    )
+    endorsements = []
+    for j in range(count):
+        q = PACKED_CLAIM_BYTES + PACKED_ENDORSEMENT_BYTES * j
+        e = packed[q : q + PACKED_ENDORSEMENT_BYTES]
+        endorsements.append(
+            RelayedEndorsement(e[0], int.from_bytes(e[1:7], "big"), 1, e[7:39], e[39:71])
+        )
+    return RelayedBatch(tx_hash, "relayClaimPacked", (record,), tuple(endorsements))
+
+
 CLAIM_WORDS, REPORT_WORDS, ENDORSEMENT_WORDS = 9, 10, 5
 
 

@@ -68,10 +68,10 @@ class RelayedEndorsement:
 
 @dataclass(frozen=True)
 class RelayedBatch:
-    """A decoded ``relayClaims`` / ``relayReports`` call."""
+    """A decoded ``relayClaims`` / ``relayReports`` / ``relayClaimPacked`` call."""
 
     tx_hash: str
-    function: str  # "relayClaims" or "relayReports"
+    function: str  # "relayClaims", "relayReports" or "relayClaimPacked" (one record, masks 1)
     records: tuple[RelayedRecord, ...]
     endorsements: tuple[RelayedEndorsement, ...]
 

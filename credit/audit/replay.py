@@ -18,7 +18,12 @@ from typing import Any
 
 from credit.artifacts import Artifact
 from credit.audit.cache import ReplayCache
-from credit.audit.decoding import batch_from_call, fast_relay_batch, metadata_trailer
+from credit.audit.decoding import (
+    batch_from_call,
+    fast_relay_batch,
+    metadata_trailer,
+    packed_claim_batch,
+)
 from credit.audit.model import (
     ChainData,
     ChainEvent,
@@ -36,7 +41,7 @@ from credit.errors import ChainError
 
 Progress = Callable[[int, int, int], None]  # (blocks done, blocks in all, events so far)
 RECORD_EVENTS = frozenset({"RecordCredited", "ViolationRecorded"})
-RELAY_FUNCTIONS = ("relayClaims", "relayReports")
+RELAY_FUNCTIONS = ("relayClaims", "relayReports", "relayClaimPacked")
 _RETRYABLE = ("too many", "more than", "limit", "exceed", "timeout", "timed out", "size")
 _MAX_ATTEMPTS = 5
 
@@ -278,10 +283,13 @@ def relay_batches(
         function = relays.get(tx.input[:4]) if tx.to == ledger else None
         if function is None:
             continue
-        batch = fast_relay_batch(tx.hash, function, tx.input[4:])
-        if batch is None:  # not the canonical encoding: decode it the slow, general way
-            call = decoder.decode(tx.input)
-            batch = batch_from_call(tx.hash, call.function, call.args) if call else None
+        if function == "relayClaimPacked":  # a tight encoding, always read by hand
+            batch = packed_claim_batch(tx.hash, tx.input[4:])
+        else:
+            batch = fast_relay_batch(tx.hash, function, tx.input[4:])
+            if batch is None:  # not the canonical encoding: decode it the slow, general way
+                call = decoder.decode(tx.input)
+                batch = batch_from_call(tx.hash, call.function, call.args) if call else None
         if batch is not None:
             out[tx.hash] = batch
     return out

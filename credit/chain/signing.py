@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_keys import keys
 from eth_utils import to_checksum_address
@@ -176,3 +177,25 @@ def endorse(
         out.append((e.address.lower(), (e.kind, deadline, mask, sig.r, sig.vs)))
     out.sort(key=lambda pair: int(pair[0], 16))
     return [t for _, t in out]
+
+
+# PackedClaim.sol's layout (the auditor reads it back in credit/audit/decoding.py).
+CLAIM_BYTES, ENDORSEMENT_BYTES = 136, 71
+
+
+def pack_claim(signed: Sequence[Any], endorsements: Sequence[Sequence[Any]]) -> bytes:
+    """The ``relayClaimPacked`` argument: a ``SignedClaim`` tuple and its ``Endorsement`` tuples
+    (each with mask 1) back to back without ABI padding (layout in ``PackedClaim.sol``)."""
+    resident, category, units, occurred_at, deadline, nonce, evidence, r, vs = signed
+    out = bytearray(bytes.fromhex(str(resident)[2:]))
+    for value, width in ((category, 2), (units, 2), (occurred_at, 6), (deadline, 6), (nonce, 4)):
+        out += int(value).to_bytes(width, "big")
+    out += bytes(evidence) + bytes(r) + bytes(vs)
+    for kind, e_deadline, mask, e_r, e_vs in endorsements:
+        if mask != 1:
+            raise ValueError(
+                f"a packed claim's endorsements confirm its one record (mask 1), not {mask}"
+            )
+        out += int(kind).to_bytes(1, "big") + int(e_deadline).to_bytes(6, "big")
+        out += bytes(e_r) + bytes(e_vs)
+    return bytes(out)

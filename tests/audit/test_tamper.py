@@ -13,6 +13,7 @@ import pytest
 
 from credit.artifacts import Artifact
 from credit.chain import embedded_web3
+from credit.chain.signing import pack_claim
 from credit.ruleset import RuleSet
 from tests.audit.helpers import audit, codes, described, replay, variant_world
 from tests.ledger_flows import ZERO32, credit, publish, role, variant
@@ -63,16 +64,26 @@ def loose_roles(loose_world: World) -> Iterator[World]:
 
 
 @pytest.mark.parametrize(
-    "path", [pytest.param("relayed", id="relayed"), pytest.param("direct", id="direct")]
+    "path",
+    [
+        pytest.param("relayed", id="relayed"),
+        pytest.param("packed", id="packed"),
+        pytest.param("direct", id="direct"),
+    ],
 )
 def test_a_confirmation_by_a_revoked_evaluator_is_named(
     loose_roles: World, artifacts: dict[str, Artifact], ruleset: RuleSet, path: str
 ) -> None:
     world = loose_roles
     resident, peer, revoked = world.residents[0], world.residents[1], world.superior2
-    if path == "relayed":
+    if path in ("relayed", "packed"):
         signed, rid = world.claim(resident)
-        receipt = world.relay([signed], world.endorse([rid], [(revoked, SUPERIOR), (peer, PEER)]))
+        ends = world.endorse([rid], [(revoked, SUPERIOR), (peer, PEER)])
+        if path == "relayed":
+            receipt = world.relay([signed], ends)
+        else:
+            fn = world.ledger.functions.relayClaimPacked(pack_claim(signed, ends))
+            receipt = world.operator.send(fn)
     else:
         fn = world.ledger.functions.submitClaim(1, 1, world.now() - 60, ZERO32)
         (event,) = world.events(resident.send(fn), "ClaimSubmitted")
