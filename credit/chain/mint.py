@@ -19,6 +19,7 @@ from credit.chain.rawtx import Receipt
 GAS_BASE = 150_000
 GAS_PER_RESIDENT = 45_000
 
+
 def mint_gas(n: int) -> int:
     return GAS_BASE + GAS_PER_RESIDENT * n
 
