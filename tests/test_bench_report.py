@@ -59,8 +59,8 @@ def test_goals_are_judged_and_missing_points_said(tmp_path: Path) -> None:
     assert "| one confirmed record: 61,000 gas | ≤ 60,000 gas | **no** |" in text
     assert "| per record, batch of 50: 20,000 gas | ≤ 25,000 gas | yes |" in text
     assert (
-        "| one confirmed record (claim + 2 confirmations, one transaction) | 61,000 | 60,000 |"
-        in (text)
+        "| one confirmed record (claim + 2 confirmations, one `relayClaimPacked` transaction) "
+        "| 61,000 | 60,000 |" in text
     )
     assert "| 60 | medium (not measured) | 10,050 |" in text  # no 1,000-resident point
     assert "| one confirmed record | 60,900 | n/a | 61,000 |" in text

@@ -524,11 +524,10 @@ def test_a_full_disk_answers_507_and_recovers_when_space_is_freed(
             nonce = w.ledger.functions.claimNonce(ana.address).call()
             body1, rid1 = claim_body(w, ana, nonce, before.json()["commitment"])
             assert api.post("/v1/claims", json=body1).status_code == 202
-            with filler.open("wb") as out:  # take every free block
-                try:
-                    while True:
-                        out.write(b"\0" * 65536)
-                        out.flush()
+            with filler.open("wb", buffering=0) as out:  # take every free block
+                try:  # unbuffered: closing has nothing left to flush onto the full disk
+                    while out.write(b"\0" * 65536):
+                        pass
                 except OSError:
                     pass
             statement = b"a statement uploaded while the disk is full" * 50
