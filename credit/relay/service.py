@@ -236,8 +236,22 @@ class Relay:
         job = self.signer.submit(batch)
         while not job.done.wait(0.05):
             if self._stop.is_set() or not self.signer.alive:
+                if not self._stop.is_set():
+                    log.warning(
+                        "relay batcher: the signer stopped before storing a batch of %d claims; "
+                        "they stay pending",
+                        len(batch.claims),
+                    )
                 return False
-        return job.error is None
+        if job.error is not None:
+            log.error(
+                "relay batcher: the signer could not store a batch of %d claims (they stay "
+                "pending): %r",
+                len(batch.claims),
+                job.error,
+            )
+            return False
+        return True
 
     def _expire(self) -> None:
         """Reject open claims and drop endorsements that would expire before being mined."""
