@@ -52,6 +52,7 @@ relay_claims = Table(
     Column("updated_at", Float, nullable=False),
 )
 Index("ix_relay_claims_status", relay_claims.c.status)
+Index("ix_relay_claims_seq", relay_claims.c.seq)  # max(seq) on intake, oldest-first planning
 Index("ix_relay_claims_resident", relay_claims.c.resident, relay_claims.c.nonce)
 # One live claim per resident nonce; a rejected one frees its nonce for a new signature.
 Index(
