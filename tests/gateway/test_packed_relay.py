@@ -24,7 +24,7 @@ from tests.gateway.relay_helpers import (
     wait_credited,
     wire_relay,
 )
-from tests.world import EXPERT, PEER, SUPERIOR, World
+from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, World
 
 
 @pytest.fixture
@@ -48,13 +48,16 @@ def test_a_lone_claim_goes_packed_and_the_chain_audits_clean(
 ) -> None:
     w = gateway_world
     start = w.w3.eth.block_number
-    confirmers = [(w.superior, SUPERIOR), (w.residents[1], PEER), (w.expert, EXPERT)]
+    two = [(w.superior, SUPERIOR), (w.residents[1], PEER)]  # 2 + 1: the quorum (3, two)
+    three = [(w.residents[1], PEER), (w.residents[3], PEER), (w.panel, PUBLIC)]  # 1 + 1 + 1
     lone: list[str] = []
-    for resident, n in ((w.residents[0], 2), (w.residents[2], 3)):
+    for resident, confirmers in ((w.residents[0], two), (w.residents[2], three)):
         body, rid = claim_body(w, resident, units=2)
         assert api.post("/v1/claims", json=body).status_code == 202
-        for evaluator, kind in confirmers[:n]:
-            r = api.post("/v1/confirmations", json=confirm_body(w, evaluator, kind, [rid]))
+        for i, (evaluator, kind) in enumerate(confirmers):
+            deadline = w.now() + 3600 + i  # two peers' equal signatures would share a digest
+            body = confirm_body(w, evaluator, kind, [rid], deadline=deadline)
+            r = api.post("/v1/confirmations", json=body)
             assert r.status_code == 202, r.text
         wait_credited(services, [rid])
         lone.append(rid)
