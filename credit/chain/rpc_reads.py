@@ -6,6 +6,7 @@ chain included). :class:`RpcReader` speaks raw JSON-RPC to a node over HTTP, in 
 decodes logs with :class:`FastEventCodec`: web3's per-call validation and formatting cost about
 10 ms per ``eth_call`` and 0.3 ms per log, which is most of an audit of 100,000 records. Both give
 the same :class:`RawEvent` values (the tests compare them), filtered by our contract addresses.
+:class:`RpcEventSource` is the indexer's :class:`EventSource` over the same raw requests.
 """
 
 from __future__ import annotations
