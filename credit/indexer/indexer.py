@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from credit.chain.deploy import System
 from credit.chain.events import BlockHeader, EventSource, RawEvent
+from credit.chain.rpc_reads import event_source_for
 from credit.errors import ChainError
 from credit.indexer.queries import IndexReader
 from credit.store.index_tables import index_blocks, index_cursor, index_events
@@ -55,7 +56,7 @@ class Indexer(IndexReader):
         poll_seconds: float = 1.0,
         source: EventSource | None = None,
     ) -> None:
-        self.source = source or EventSource(system)
+        self.source = source or event_source_for(system)
         self.confirmation_depth = confirmation_depth
         self.page_size = max(1, page_size)
         self.poll_seconds = poll_seconds

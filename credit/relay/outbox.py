@@ -235,13 +235,21 @@ class SignerWorker:
             records.endorsement_tuple(ends[p.endorsement.id], p.mask) for p in batch.endorsements
         ]
         nonce = self._next_nonce()
-        gas = rawtx.relay_gas(
-            len(claims), len(endorsements), sum(bin(p.mask).count("1") for p in batch.endorsements)
-        )
         fees = self._fees()
-        raw, tx_hash = rawtx.build_relay_claims_tx(
-            core.system, self.account, claims, endorsements, nonce, gas, fees
-        )
+        if len(claims) == 1:  # a lone claim: relayClaimPacked, the same booking for less gas
+            gas = rawtx.packed_relay_gas(len(endorsements))
+            raw, tx_hash = rawtx.build_relay_claim_packed_tx(
+                core.system, self.account, claims[0], endorsements, nonce, gas, fees
+            )
+        else:
+            gas = rawtx.relay_gas(
+                len(claims),
+                len(endorsements),
+                sum(bin(p.mask).count("1") for p in batch.endorsements),
+            )
+            raw, tx_hash = rawtx.build_relay_claims_tx(
+                core.system, self.account, claims, endorsements, nonce, gas, fees
+            )
         now = time.time()
         with core.lock, core.engine.begin() as conn:
             oid = int(

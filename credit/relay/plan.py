@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 MAX_BATCH = 256  # CreditLedger._MAX_BATCH
 MAX_ENDORSEMENTS = 64  # CreditLedger._MAX_ENDORSEMENTS
@@ -80,6 +81,11 @@ class PlanEndorsement:
     kind: int
     records: tuple[str, ...]
 
+    @cached_property
+    def record_set(self) -> frozenset[str]:
+        """``records`` as a set (an endorsement may name 256 records; tallies ask each one)."""
+        return frozenset(self.records)
+
 
 @dataclass(frozen=True)
 class PlannedEndorsement:
@@ -104,7 +110,7 @@ def tally_of(claim: PlanClaim, endorsements: Iterable[PlanEndorsement], quorum: 
     """The tally ``claim`` gets from the endorsements that name it (self-confirmations ignored)."""
     tally = Tally()
     for e in endorsements:
-        if claim.record_id in e.records and e.evaluator != claim.resident:
+        if claim.record_id in e.record_set and e.evaluator != claim.resident:
             tally = tally.add(e.kind, quorum.weights[e.kind])
     return tally
 

@@ -313,14 +313,32 @@ def count_pending(conn: Connection) -> int:
     return int(conn.execute(q).scalar() or 0)
 
 
-def plan_input(conn: Connection) -> tuple[list[PlanClaim], list[PlanEndorsement]]:
-    """Pending claims not blocked by an earlier waiting claim, and endorsements wholly on them."""
+def plan_input(
+    conn: Connection, window: int | None = None
+) -> tuple[list[PlanClaim], list[PlanEndorsement], bool]:
+    """Pending claims not blocked by an earlier waiting claim, endorsements wholly on them, and
+    whether pending claims were left out.
+
+    ``window``: only the residents of the ``window`` oldest pending claims (all their open
+    claims, so each resident's nonce chain is whole), and the endorsements naming those claims:
+    the batcher plans one batch at a time from the oldest claims, and reading every pending
+    claim for each batch cost more than the plan. ``None``: every pending claim."""
     c = claims.c
-    rows = conn.execute(
-        select(c.record_id, c.resident, c.category, c.nonce, c.seq, c.status)
-        .where(c.status.in_(OPEN))
-        .order_by(c.resident, c.nonce)
-    ).mappings()
+    open_claims = select(c.record_id, c.resident, c.category, c.nonce, c.seq, c.status).where(
+        c.status.in_(OPEN)
+    )
+    partial = False
+    if window is not None:
+        oldest = list(
+            conn.execute(
+                select(c.resident).where(c.status == "pending").order_by(c.seq).limit(window + 1)
+            ).scalars()
+        )
+        partial = len(oldest) > window
+        if not oldest:
+            return [], [], False
+        open_claims = open_claims.where(c.resident.in_(set(oldest[:window])))
+    rows = conn.execute(open_claims.order_by(c.resident, c.nonce)).mappings()
     by_resident: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_resident[row["resident"]].append(row)
@@ -331,9 +349,11 @@ def plan_input(conn: Connection) -> tuple[list[PlanClaim], list[PlanEndorsement]
                 break  # a waiting claim holds back the resident's later nonces
             ready.append(plan_claim(row))
     ids = {claim.record_id for claim in ready}
-    # every active endorsement (the few not relayed yet) beats an IN list of every ready id
-    usable = [e for e in endorsements_of(conn) if set(e.records) <= ids]
-    return ready, usable
+    # all of them: every active endorsement (the few not relayed yet) beats an IN list of every
+    # ready id; a window: those naming its claims
+    active = endorsements_of(conn) if window is None else endorsements_of(conn, ids)
+    usable = [e for e in active if set(e.records) <= ids]
+    return ready, usable, partial
 
 
 def expired(conn: Connection, limit: int) -> tuple[list[str], list[int]]:

@@ -23,7 +23,7 @@ from credit.gateway.errors import NotFound
 from credit.relay import intake, records
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.relay.outbox import Hooks, SignerWorker
-from credit.relay.plan import PlanEndorsement, Quorum, plan_batch, tally_of
+from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
 from credit.store.relay_tables import relay_claims
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ DEADLINE_MARGIN_SECONDS = 120  # a signature must stay valid this long after it 
 EXPIRY_SLACK_SECONDS = 15  # an open claim this close to its deadline is rejected as expired
 RULE_TTL_SECONDS = 2.0
 EXPIRY_CHECK_SECONDS = 1.0  # expiry sweeps at most this often (a chain read and two queries)
+# A batch is planned from the residents of the oldest PLAN_WINDOW * batch_max_size pending claims
+# (all pending claims when that batch is not full: nothing waits behind a stuck window).
+PLAN_WINDOW = 2
 
 
 def quorum_of(rule: RuleInForce) -> Quorum:
@@ -226,18 +229,36 @@ class Relay:
 
     def _dispatch(self) -> bool:
         """Plan one batch and hand it to the signer; True if there may be more to do."""
+        size, rules = self.settings.batch_max_size, self.rules()
         with self.engine.connect() as conn:
-            claims, endorsements = records.plan_input(conn)
-        if not claims:
-            return False
-        batch = plan_batch(claims, endorsements, self.rules(), self.settings.batch_max_size)
+            claims, endorsements, partial = records.plan_input(conn, PLAN_WINDOW * size)
+            if not claims:
+                return False
+            batch = plan_batch(claims, endorsements, rules, size)
+            if partial and len(batch) < min(size, MAX_BATCH):  # what fills it may lie beyond
+                claims, endorsements, _ = records.plan_input(conn)
+                batch = plan_batch(claims, endorsements, rules, size)
         if not batch.claims:
             return False
         job = self.signer.submit(batch)
         while not job.done.wait(0.05):
             if self._stop.is_set() or not self.signer.alive:
+                if not self._stop.is_set():
+                    log.warning(
+                        "relay batcher: the signer stopped before storing a batch of %d claims; "
+                        "they stay pending",
+                        len(batch.claims),
+                    )
                 return False
-        return job.error is None
+        if job.error is not None:
+            log.error(
+                "relay batcher: the signer could not store a batch of %d claims (they stay "
+                "pending): %r",
+                len(batch.claims),
+                job.error,
+            )
+            return False
+        return True
 
     def _expire(self) -> None:
         """Reject open claims and drop endorsements that would expire before being mined."""

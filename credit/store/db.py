@@ -85,7 +85,11 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table registered on :data:`metadata` (idempotent)."""
+    """Create every table registered on :data:`metadata`, and any index a table created by an
+    earlier version lacks (idempotent; columns are never altered)."""
     import credit.store.tables  # noqa: F401  (registers the tables)
 
     metadata.create_all(engine)
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)

@@ -51,7 +51,8 @@ relay_claims = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
-Index("ix_relay_claims_status", relay_claims.c.status)
+Index("ix_relay_claims_status_seq", relay_claims.c.status, relay_claims.c.seq)  # oldest pending
+Index("ix_relay_claims_seq", relay_claims.c.seq)  # max(seq) on intake
 Index("ix_relay_claims_resident", relay_claims.c.resident, relay_claims.c.nonce)
 # One live claim per resident nonce; a rejected one frees its nonce for a new signature.
 Index(
