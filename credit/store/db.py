@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy import MetaData, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.schema import CreateTable
 
 from credit.errors import StoreBusy, StoreError, StoreFull
 
@@ -86,10 +87,60 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
 
 def create_schema(engine: Engine) -> None:
     """Create every table registered on :data:`metadata`, and any index a table created by an
-    earlier version lacks (idempotent; columns are never altered)."""
+    earlier version lacks (idempotent; columns are never altered, one obsolete constraint is
+    dropped: see :func:`_drop_unique_endorsement_digest`)."""
     import credit.store.tables  # noqa: F401  (registers the tables)
 
+    _drop_unique_endorsement_digest(engine)
     metadata.create_all(engine)
     for table in metadata.sorted_tables:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
+
+
+def _drop_unique_endorsement_digest(engine: Engine) -> None:
+    """Databases made before 2026-11-29 declared ``relay_endorsements.digest`` unique, which
+    refused a second evaluator signing the same Confirmation message (same records, kind and
+    deadline). Drop that constraint, keeping every row (SQLite cannot drop a constraint: the
+    table is rebuilt as its documentation prescribes, with foreign keys off)."""
+    from credit.store.relay_tables import relay_endorsements, relay_outbox
+
+    name = relay_endorsements.name
+    inspector = inspect(engine)
+    if name not in inspector.get_table_names():
+        return
+    obsolete = [
+        u for u in inspector.get_unique_constraints(name) if u["column_names"] == ["digest"]
+    ]
+    if not obsolete:
+        return
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            for u in obsolete:
+                conn.execute(text(f'ALTER TABLE {name} DROP CONSTRAINT "{u["name"]}"'))
+        return
+    scratch = MetaData()  # never created: it only lets the copy's foreign key resolve
+    relay_outbox.to_metadata(scratch)
+    rebuilt = relay_endorsements.to_metadata(scratch, name=f"{name}_rebuilt")
+    columns = ", ".join(c.name for c in relay_endorsements.columns)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+        conn.commit()
+        try:
+            _rebuild(conn, name, rebuilt.name, CreateTable(rebuilt), columns)
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
+
+
+def _rebuild(
+    conn: Connection, name: str, temporary: str, create: CreateTable, columns: str
+) -> None:
+    with conn.begin():
+        conn.execute(create)  # the table only: its indexes are created after the rename
+        conn.exec_driver_sql(f"INSERT INTO {temporary} ({columns}) SELECT {columns} FROM {name}")
+        conn.exec_driver_sql(f"DROP TABLE {name}")
+        conn.exec_driver_sql(f"ALTER TABLE {temporary} RENAME TO {name}")
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise StoreError(f"rebuilding {name} broke foreign keys: {broken[:3]}")

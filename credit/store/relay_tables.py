@@ -68,7 +68,9 @@ relay_endorsements = Table(
     "relay_endorsements",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("digest", String(66), nullable=False, unique=True),
+    # The EIP-712 digest of the Confirmation message. Not unique: evaluators who confirm the same
+    # records as the same kind with the same deadline sign one message (one digest each).
+    Column("digest", String(66), nullable=False),
     Column("evaluator", String(42), nullable=False),
     Column("kind", Integer, nullable=False),
     Column("deadline", BigInteger, nullable=False),
@@ -82,6 +84,12 @@ relay_endorsements = Table(
 )
 Index("ix_relay_endorsements_status", relay_endorsements.c.status)
 Index("ix_relay_endorsements_evaluator", relay_endorsements.c.evaluator)
+Index(
+    "ux_relay_endorsements_evaluator_digest",
+    relay_endorsements.c.evaluator,
+    relay_endorsements.c.digest,
+    unique=True,
+)
 
 relay_endorsement_records = Table(
     "relay_endorsement_records",

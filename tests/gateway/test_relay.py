@@ -280,3 +280,24 @@ def test_wire_relay_start_stop_are_idempotent(services: Services) -> None:
     relay.stop()
     relay.stop()
     assert not relay.signer.alive
+
+
+def test_two_evaluators_may_sign_the_same_confirmation_message(
+    api: TestClient, services: Services, gateway_world: World
+) -> None:
+    """Same records, kind and deadline: one EIP-712 digest, two signers, two endorsements."""
+    w = gateway_world
+    alice, bob, carol = w.residents[0], w.residents[1], w.residents[2]
+    body, rid = claim_body(w, alice)
+    assert api.post("/v1/claims", json=body).status_code == 202
+    deadline = w.now() + 3600
+    for peer in (bob, carol):
+        r = api.post(
+            "/v1/confirmations", json=confirm_body(w, peer, PEER, [rid], deadline=deadline)
+        )
+        assert r.status_code == 202, r.text
+    again = api.post("/v1/confirmations", json=confirm_body(w, bob, PEER, [rid], deadline=deadline))
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "already_confirmed")
+    r = api.post("/v1/confirmations", json=confirm_body(w, w.superior, SUPERIOR, [rid]))
+    assert r.status_code == 202, r.text
+    wait_credited(services, [rid])
