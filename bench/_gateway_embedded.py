@@ -13,19 +13,17 @@ from __future__ import annotations
 import argparse
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 
 from bench._gateway_city import City
 from bench._gateway_raw import relay_batches
 from bench._gateway_relayed import relay_through_gateway
-from bench._gateway_server import settings_for, wait_caught_up
+from bench._gateway_server import settings_for, wait_caught_up, wait_healthy
 from credit import compile as solc
 from credit.chain import embedded_web3
 from credit.gateway.app import create_app
@@ -48,16 +46,7 @@ def embedded_gateway(city: City, workdir: Path, batch: int, window: float) -> It
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the embedded gateway did not start: see its output above")
-            time.sleep(0.1)
+        wait_healthy(base, thread.is_alive, "the embedded gateway")
         yield base
     finally:
         server.should_exit = True

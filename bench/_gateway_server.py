@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,16 +52,7 @@ def gateway(rpc_url: str, workdir: Path, batch: int, window: float) -> Iterator[
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the gateway did not start: see its output above")
-            time.sleep(0.1)
+        wait_healthy(base, lambda: proc.poll() is None, "the gateway")
         yield base, proc.pid
     finally:
         if proc.poll() is None:
@@ -71,6 +62,20 @@ def gateway(rpc_url: str, workdir: Path, batch: int, window: float) -> Iterator[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def wait_healthy(base: str, alive: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll ``base``/v1/health until it answers 200; fail early if the server stopped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if not alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start: see its output above")
+        time.sleep(0.1)
 
 
 def wait_caught_up(database: Path, block: int, timeout: float = 300) -> float:
