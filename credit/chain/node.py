@@ -10,6 +10,7 @@ from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import Wei
 
+from credit.chain.transport import KeepAliveHTTPProvider
 from credit.errors import ChainError
 
 
@@ -43,8 +44,13 @@ class LockedTesterProvider(EthereumTesterProvider):
 
 
 def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
-    """A Web3 over HTTP JSON-RPC. ``poa`` adds the proof-of-authority header middleware."""
-    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    """A Web3 over HTTP JSON-RPC (kept-alive connections: :mod:`credit.chain.transport`).
+    ``poa`` adds the proof-of-authority header middleware."""
+    try:
+        provider = KeepAliveHTTPProvider(url, timeout=timeout)
+    except ValueError as exc:
+        raise ChainError(f"{exc}: give the node's http:// or https:// URL") from exc
+    w3 = Web3(provider)
     if poa:
         w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     try:
@@ -52,6 +58,16 @@ def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
     except Exception as exc:
         raise ChainError(f"no Ethereum node answers at {url}: start it or fix the RPC URL") from exc
     return w3
+
+
+def rpc_endpoint(w3: Web3) -> tuple[str, bool] | None:
+    """The node's URL and whether the proof-of-authority middleware is on, as :func:`rpc_web3`
+    would take them again in another process; None for the embedded chain."""
+    provider = w3.provider
+    if not isinstance(provider, HTTPProvider):
+        return None
+    poa = any(m is ExtraDataToPOAMiddleware for m, _name in w3.middleware_onion.middleware)
+    return str(provider.endpoint_uri), poa
 
 
 def time_travel(w3: Web3, seconds: int) -> int:

@@ -1,0 +1,109 @@
+"""A lean HTTP transport for JSON-RPC: web3's HTTPProvider over keep-alive ``http.client``.
+
+web3's HTTPProvider posts through ``requests``, which costs about 0.6 ms of CPU per call on this
+machine against 0.14 ms for the same call over a kept-alive ``http.client`` connection (measured
+against anvil, ``eth_blockNumber``). The gateway makes several calls per relayed batch from
+several threads (intake, signer, sender, indexer), all under one GIL, so the transport is a
+visible share of its CPU. :class:`KeepAliveHTTPProvider` is an ``HTTPProvider`` in every other
+respect (encoding, caching, web3's retry with backoff of the methods it deems safe to repeat,
+batch requests); only the POST itself changes: one persistent connection per thread, reopened
+once if the node closed an idle one.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from web3 import HTTPProvider
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
+
+# A kept-alive connection the node closed while idle fails on reuse with one of these; the
+# request is sent again once on a fresh connection (JSON-RPC calls are safe to repeat: a
+# transaction sent twice is answered "already known").
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+class RpcHTTPError(ConnectionError):
+    """The node answered with an HTTP error status instead of a JSON-RPC response (a
+    ``ConnectionError``, so that web3 retries a read as it would for ``requests``' errors)."""
+
+    def __init__(self, status: int, reason: str, body: bytes) -> None:
+        snippet = body[:200].decode("utf-8", "replace")
+        super().__init__(f"HTTP {status} {reason} from the node: {snippet}")
+        self.status = status
+
+
+class _KeepAlivePoster:
+    """What HTTPProvider asks of its session manager: ``make_post_request(uri, data, **kw)``."""
+
+    def __init__(self, endpoint_uri: str, timeout: float) -> None:
+        parts = urlsplit(endpoint_uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) JSON-RPC URL: {endpoint_uri!r}")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._timeout = timeout
+        self._headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+        if parts.username is not None:
+            token = f"{parts.username}:{parts.password or ''}".encode()
+            self._headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
+        self._local = threading.local()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            conn = cls(self._host, self._port, timeout=self._timeout)
+            self._local.conn = conn
+        return conn
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
+    def make_post_request(self, endpoint_uri: Any, data: bytes, **kwargs: Any) -> bytes:
+        reused = getattr(self._local, "conn", None) is not None
+        try:
+            return self._post(data)
+        except _STALE:
+            self._drop()
+            if not reused:
+                raise
+            return self._post(data)  # the node closed an idle connection: once more, fresh
+        except BaseException:
+            self._drop()  # a timeout or a half-read answer leaves the connection unusable
+            raise
+
+    def _post(self, data: bytes) -> bytes:
+        conn = self._connection()
+        conn.request("POST", self._path, body=data, headers=self._headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.will_close:
+            self._drop()
+        if response.status != 200:
+            raise RpcHTTPError(response.status, response.reason, body)
+        return body
+
+
+class KeepAliveHTTPProvider(HTTPProvider):
+    """``HTTPProvider`` posting over one kept-alive ``http.client`` connection per thread."""
+
+    def __init__(self, endpoint_uri: str, *, timeout: float = 30.0) -> None:
+        super().__init__(
+            endpoint_uri,
+            request_kwargs={"timeout": timeout},
+            # web3's own default retries reads on ``requests``' errors; the same for ours
+            exception_retry_configuration=ExceptionRetryConfiguration(
+                errors=(ConnectionError, TimeoutError)
+            ),
+        )
+        self._request_session_manager: Any = _KeepAlivePoster(str(endpoint_uri), timeout)
