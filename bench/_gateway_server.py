@@ -2,8 +2,10 @@
 
 ``python -m bench._gateway_server --rpc-url URL --deployment FILE --data-dir DIR --port N``
 attaches to the deployment on the node, wires every part (indexer, relay, rewards, notices,
-evidence) exactly as ``credit serve`` does (:func:`credit.gateway.build.wire`) and serves it
-until SIGTERM. A separate process so that the load and the gateway never share one GIL.
+evidence) exactly as ``credit serve`` does (:func:`credit.gateway.build.wire`), with the relay in
+its own child process (``CREDIT_RELAY_PROCESS=true``, as an operator would run it on a node),
+and serves it until SIGTERM. A separate process so that the load and the gateway never share
+one GIL.
 :func:`gateway` starts it from the benchmark and stops it by PID.
 """
 
@@ -113,7 +115,21 @@ def profiled(directory: Path | None, pid: int, name: str) -> Iterator[None]:
         return
     directory.mkdir(parents=True, exist_ok=True)
     out = directory / f"{name}.txt"
-    cmd = [spy, "record", "-p", str(pid), "-o", str(out), "-f", "raw", "-r", "250", "--nonblocking"]
+    cmd = [
+        spy,
+        "record",
+        "-p",
+        str(pid),
+        "-o",
+        str(out),
+        "-f",
+        "raw",
+        "-r",
+        "250",
+        "--nonblocking",
+        *(["--gil"] if os.environ.get("SPY_GIL") else []),
+        *(["--idle"] if os.environ.get("SPY_IDLE") else []),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
@@ -123,7 +139,8 @@ def profiled(directory: Path | None, pid: int, name: str) -> Iterator[None]:
 
 
 def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: float) -> Settings:
-    """The gateway's settings in the benchmark (dev keys, SQLite file in ``data_dir``)."""
+    """The gateway's settings in the benchmark (dev keys, SQLite file in ``data_dir``, the relay
+    in a process of its own)."""
     return Settings(
         profile="dev",
         data_dir=data_dir,
@@ -134,6 +151,7 @@ def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: fl
         batch_max_size=batch,
         batch_window_seconds=window,
         signin_rate_per_minute=100_000,
+        relay_process=True,
     )
 
 

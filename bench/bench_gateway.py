@@ -47,7 +47,7 @@ from bench._gateway_city import City
 from bench._gateway_embedded import embedded_throughput
 from bench._gateway_raw import relay_batches
 from bench._gateway_reads import run_load, seed_sessions, wait_indexed, write_targets
-from bench._gateway_relayed import relay_through_gateway
+from bench._gateway_relayed import EVALUATOR_THREADS, relay_through_gateway
 from bench._gateway_server import cpu_seconds, gateway, profiled, wait_caught_up
 from bench._gateway_siwe import sign_in
 from bench.bench_gas import git_commit
@@ -197,6 +197,9 @@ def document(args: argparse.Namespace, phases: dict[str, Any], seconds: float) -
             "ceiling's batch size; every run is in details.relayed_sweep (details.embedded: the "
             "same on eth-tester)",
             "batch_window_seconds": args.window,
+            "gateway": "uvicorn, one API process; the relay in a child process "
+            "(CREDIT_RELAY_PROCESS=true); evaluators confirm concurrently "
+            f"({EVALUATOR_THREADS} client threads)",
             "read_mix": "GET /v1/residents/{a} and /v1/residents/{a}/notices, 1:1, own token",
             "read_warmup_seconds": args.warmup,
             "bench_seconds": round(seconds, 1),

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
     batch_max_size: int = Field(default=50, ge=1, le=256)
     batch_window_seconds: float = Field(default=0.25, ge=0.0)
+    relay_process: bool = Field(
+        default=False,
+        description="run the relay's batcher and signer in a child process (needs an RPC node): "
+        "intake and relaying then use a core each",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     max_evidence_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     signin_rate_per_minute: int = Field(default=30, ge=1)

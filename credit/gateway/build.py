@@ -7,15 +7,17 @@ from typing import Any
 
 from eth_account import Account
 
-from credit.chain import Transactor
+from credit.chain import Transactor, rpc_web3
 from credit.chain.claim_reads import cache_chain_id
-from credit.chain.deploy import System
+from credit.chain.deploy import DeploymentRecord, System, attach
+from credit.chain.node import rpc_endpoint
 from credit.gateway.evidence import EvidenceStore
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.relay.service import Relay
+from credit.relay.worker import RelayProcess, require_rpc
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import create_schema, make_engine
@@ -33,12 +35,39 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     services.indexer = Indexer(
         system, engine, confirmation_depth=settings.confirmation_depth, poll_seconds=0.2
     )
-    services.relay = Relay(services)
+    services.relay = Relay(services, worker=_relay_process(settings, system))
     services.rewards = RewardService(services, Account.from_key(settings.minter_private_key()))
     services.evidence = EvidenceStore(engine, settings.evidence_path, settings.max_evidence_bytes)
     services.notices = NoticeService(services)
     services.background.extend([services.indexer, services.relay, services.rewards])
     return services
+
+
+def _relay_process(settings: Settings, system: System) -> RelayProcess | None:
+    """With ``relay_process``: the child process that will run the relay (not started yet)."""
+    if not settings.relay_process:
+        return None
+    endpoint = rpc_endpoint(system.w3)
+    require_rpc(endpoint[0] if endpoint else settings.chain)
+    assert endpoint is not None
+    url, poa = endpoint
+    return RelayProcess(settings, url, poa, system.record.to_json())
+
+
+def wire_relay(settings: Settings, rpc_url: str, poa: bool, deployment_json: str) -> Services:
+    """In the relay process (:mod:`credit.relay.worker`): what the relay needs, on connections
+    of its own to the same node and database as the API process."""
+    from credit.compile import compile_contracts
+
+    system = attach(
+        rpc_web3(rpc_url, poa=poa), DeploymentRecord.from_json(deployment_json), compile_contracts()
+    )
+    engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
+    cache_chain_id(system.w3)
+    relayer = Transactor(
+        system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000
+    )
+    return Services(settings, engine, system, None, relayer)  # type: ignore[arg-type]
 
 
 def build_services(settings: Settings, network: str | None = None) -> Services:

@@ -88,35 +88,27 @@ class BodyLimitMiddleware:
 
 # JSON nesting the API ever needs is 2-3 levels; past this a body is refused before it is parsed.
 MAX_JSON_DEPTH = 32
-_JSON_SPECIALS = re.compile(rb'["\\\[\]{}]')
+# A JSON string literal: quote, then any run of non-quote non-backslash bytes or escapes, quote.
+# The alternatives cannot both match one byte, so matching is linear (no backtracking).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """True if ``body`` nests arrays and objects deeper than ``limit`` (brackets in strings skip).
 
-    Linear in the body (no backtracking regex). Most bodies have fewer brackets than ``limit``
-    and return at once.
-    """
+    Linear in the body: strings are cut out and everything but brackets deleted at C speed, so
+    Python only walks the brackets (a 100-claim body has 100 or so, against thousands of
+    quotes). Most bodies have fewer brackets than ``limit`` and return at once."""
     if body.count(b"[") + body.count(b"{") <= limit:
         return False
-    depth, in_string, skip_at = 0, False, -1
-    for match in _JSON_SPECIALS.finditer(body):
-        pos = match.start()
-        if pos == skip_at:  # the character after a backslash inside a string
-            continue
-        char = body[pos]
-        if in_string:
-            if char == 0x5C:  # backslash
-                skip_at = pos + 1
-            elif char == 0x22:  # closing quote
-                in_string = False
-        elif char == 0x22:
-            in_string = True
-        elif char in (0x5B, 0x7B):  # [ {
+    depth = 0
+    for char in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        if char in (0x5B, 0x7B):  # [ {
             depth += 1
             if depth > limit:
                 return True
-        elif char in (0x5D, 0x7D):  # ] }
+        else:  # ] }
             depth -= 1
     return False
 

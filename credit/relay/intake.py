@@ -179,7 +179,7 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     ready = [c for c in checks if c.error is None and c.row is not None]
     if not ready:
         return list(checks)
-    with core.lock, core.engine.begin() as conn:
+    with records.write(core) as conn:
         existing = records.claim_rows(conn, [c.row["record_id"] for c in ready if c.row])
         residents = sorted({c.row["resident"] for c in ready if c.row})
         live = records.next_live_nonces(conn, residents)
@@ -301,7 +301,7 @@ class StoredConfirmation:
 
 def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> StoredConfirmation:
     """Insert the endorsement if its records are open and not the evaluator's own or confirmed."""
-    with core.lock, core.engine.begin() as conn:
+    with records.write(core) as conn:
         rows = records.claim_rows(conn, ids)
         found = {r: rows.get(r) for r in ids}
         missing = [r for r, v in found.items() if v is None]
@@ -329,12 +329,18 @@ def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> Stored
                 "them in separate confirmations",
                 {"records": crossed},
             )
-        again = records.confirmed_by(conn, row["evaluator"], ids)
+        named = records.naming(conn, ids, ("active", "used"))
+        wanted = set(ids)
+        again = sorted(
+            {r for e, _ in named if e.evaluator == row["evaluator"] for r in e.records} & wanted
+        )
         if again:
             raise ApiError(
                 409, "already_confirmed", "you already confirmed these claims", {"records": again}
             )
         eid = records.insert_endorsement(conn, row, ids)
-        now, active = records.refresh(conn, ids, core.rules(), rows=rows.values())
+        active = [e for e, status in named if status == "active"]
+        active.append(PlanEndorsement(eid, row["evaluator"], row["kind"], tuple(ids)))
+        now, active = records.refresh(conn, ids, core.rules(), rows=rows.values(), active=active)
     claims = [{**rows[r], "status": now.get(r, rows[r]["status"])} for r in ids]
     return StoredConfirmation(eid, claims, active)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from credit.chain import rawtx
@@ -30,7 +30,7 @@ from credit.chain.deploy import System
 from credit.relay import records
 from credit.relay.plan import Batch
 from credit.relay.settle import settle
-from credit.store.relay_tables import relay_claims, relay_endorsements, relay_outbox
+from credit.store.relay_tables import relay_claims, relay_outbox
 from credit.store.retry import Backoff, log_retry
 
 log = logging.getLogger(__name__)
@@ -216,20 +216,10 @@ class SignerWorker:
 
     def _store(self, batch: Batch) -> tuple[int, bytes]:
         core, ids = self.core, [c.record_id for c in batch.claims]
+        eids = [p.endorsement.id for p in batch.endorsements]
         with core.engine.connect() as conn:
-            rows = {
-                r["record_id"]: r
-                for r in conn.execute(
-                    select(relay_claims).where(relay_claims.c.record_id.in_(ids))
-                ).mappings()
-            }
-            eids = [p.endorsement.id for p in batch.endorsements]
-            ends = {
-                r["id"]: r
-                for r in conn.execute(
-                    select(relay_endorsements).where(relay_endorsements.c.id.in_(eids))
-                ).mappings()
-            }
+            rows = records.claim_rows(conn, ids)
+            ends = records.endorsement_rows(conn, eids)
         claims = [records.claim_tuple(rows[i]) for i in ids]
         endorsements = [
             records.endorsement_tuple(ends[p.endorsement.id], p.mask) for p in batch.endorsements
@@ -251,7 +241,7 @@ class SignerWorker:
                 core.system, self.account, claims, endorsements, nonce, gas, fees
             )
         now = time.time()
-        with core.lock, core.engine.begin() as conn:
+        with records.write(core) as conn:
             oid = int(
                 conn.execute(
                     insert(relay_outbox).values(
@@ -284,7 +274,7 @@ class SignerWorker:
             error, sent = str(exc), exc.reason in ("known", "nonce_low")
         except Exception as exc:  # connection refused, timeout
             error, sent = f"{type(exc).__name__}: {exc}", False
-        with self.core.lock, self.core.engine.begin() as conn:
+        with records.write(self.core) as conn:
             row = (
                 conn.execute(select(relay_outbox).where(relay_outbox.c.id == oid)).mappings().one()
             )
@@ -301,15 +291,8 @@ class SignerWorker:
     def _open_rows(self) -> list[Any]:
         """This signer's rows not yet settled, by nonce (without their bytes: this runs every
         poll, and a batch's transaction is tens of kilobytes)."""
-        o = relay_outbox.c
         with self.core.engine.connect() as conn:
-            q = (
-                select(o.id, o.nonce, o.tx_hash, o.status, o.updated_at)
-                .where(o.signer == self.signer)
-                .where(o.status.in_(("stored", "sent")))
-                .order_by(o.nonce)
-            )
-            return list(conn.execute(q).all())
+            return list(conn.execute(_OPEN_ROWS, {"signer": self.signer}).all())
 
     def _resend(self, every: bool = False) -> None:
         """Re-broadcast stored rows, and sent rows unmined for ``resend_after`` (or all)."""
@@ -368,12 +351,20 @@ class _Stale(RuntimeError):
     """The planned claims moved on while the batch was being signed; plan again."""
 
 
+_o = relay_outbox.c
+_OPEN_ROWS = (  # built once: this runs on every poll of the signer
+    select(_o.id, _o.nonce, _o.tx_hash, _o.status, _o.updated_at)
+    .where(_o.signer == bindparam("signer"), _o.status.in_(("stored", "sent")))
+    .order_by(_o.nonce)
+)
+_QUEUED_IN = select(relay_claims.c.record_id).where(
+    relay_claims.c.status == "queued", relay_claims.c.outbox_id == bindparam("oid")
+)
+
+
 def _queued_in(conn: Any, oid: int) -> list[str]:
     """Record ids of ``oid``'s claims still ``queued`` (the status index finds them)."""
-    q = select(relay_claims.c.record_id).where(
-        relay_claims.c.status == "queued", relay_claims.c.outbox_id == oid
-    )
-    return list(conn.execute(q).scalars())
+    return list(conn.execute(_QUEUED_IN, {"oid": oid}).scalars())
 
 
 def outbox_rows(engine: Engine, signer: str | None = None) -> list[dict[str, Any]]:

@@ -6,14 +6,18 @@ several steps atomically (the outbox stores a transaction and queues its claims 
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import BindParameter
 
 from credit.relay.plan import PlanClaim, PlanEndorsement, Quorum, Tally, tally_of
 from credit.store.relay_tables import (
@@ -25,9 +29,54 @@ from credit.store.relay_tables import (
 from credit.store.relay_tables import (
     relay_endorsements as endorsements,
 )
+from credit.store.relay_tables import relay_lock
 
 OPEN = ("waiting", "pending")  # accepted, not yet in a transaction
 LIVE = ("waiting", "pending", "queued", "sent")  # accepted, not yet credited or rejected
+
+
+_TAKE_LOCK = update(relay_lock).where(relay_lock.c.id == 1).values(writes=relay_lock.c.writes + 1)
+
+
+@contextmanager
+def write(core: Any) -> Iterator[Connection]:
+    """A database transaction that changes relay state, one at a time: the relay's lock orders
+    the threads of this process, and a lock between processes orders the API process and a
+    relay worker process (``CREDIT_RELAY_PROCESS``), so that they never interleave a
+    read-check-write (two requests taking one nonce, a confirmation of a claim being queued).
+    Everything read inside sees every earlier such transaction committed.
+
+    Between processes: on SQLite an exclusive ``flock`` on a file beside the database (the
+    kernel wakes the next holder at once; SQLite's own busy wait sleeps up to 100 ms at a
+    time); on other databases the lock row, updated first and held until commit."""
+    engine = core.engine
+    with core.lock, _file_lock(engine), engine.begin() as conn:
+        if engine.dialect.name != "sqlite":
+            conn.execute(_TAKE_LOCK)
+        yield conn
+
+
+_lock_files: dict[str, int] = {}  # SQLite database path -> this process's open lock file
+
+
+@contextmanager
+def _file_lock(engine: Any) -> Iterator[None]:
+    """Exclusive ``flock`` beside a SQLite file database (held under the relay's lock, so one
+    thread at a time holds it per process); nothing for other databases."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    fd = _lock_files.get(database)
+    if fd is None:
+        fd = _lock_files.setdefault(
+            database, os.open(f"{database}.relay-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        )
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def reason_json(error: str, message: str, args: Mapping[str, Any] | None = None) -> str:
@@ -40,13 +89,53 @@ def claim_row(conn: Connection, record_id: str) -> Any:
     return conn.execute(select(claims).where(claims.c.record_id == record_id)).mappings().first()
 
 
+# Statements run with a list of ids on every request or batch, built once: an ``in_()`` over a
+# literal list coerces each value and makes a new statement (and cache key) on every call.
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_CLAIM_ROWS = select(claims).where(claims.c.record_id.in_(_IDS))
+_NAMING = (  # endorsements naming any of ``ids``, each with all its records in order
+    select(
+        endorsements.c.id,
+        endorsements.c.evaluator,
+        endorsements.c.kind,
+        endorsements.c.status,
+        links.c.record_id,
+    )
+    .join(links, links.c.endorsement_id == endorsements.c.id)
+    .where(
+        endorsements.c.status.in_(bindparam("statuses", expanding=True)),
+        endorsements.c.id.in_(select(links.c.endorsement_id).where(links.c.record_id.in_(_IDS))),
+    )
+    .order_by(endorsements.c.id, links.c.position)
+)
+
+
+_ACTIVE_NAMING = select(endorsements.c.id).where(
+    endorsements.c.status == "active",
+    endorsements.c.id.in_(select(links.c.endorsement_id).where(links.c.record_id.in_(_IDS))),
+)
+_LIVE_NONCES = (
+    select(claims.c.resident, func.max(claims.c.nonce))
+    .where(claims.c.resident.in_(_IDS), claims.c.status != "rejected")
+    .group_by(claims.c.resident)
+)
+_ENDORSEMENT_ROWS = select(endorsements).where(endorsements.c.id.in_(_IDS))
+
+
+def endorsement_rows(conn: Connection, ids: Iterable[int]) -> dict[int, Any]:
+    """The endorsements among ``ids``, by id (one query)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    return {r["id"]: r for r in conn.execute(_ENDORSEMENT_ROWS, {"ids": wanted}).mappings()}
+
+
 def claim_rows(conn: Connection, record_ids: Iterable[str]) -> dict[str, Any]:
     """The claims among ``record_ids`` that exist, by record id (one query)."""
     ids = list(record_ids)
     if not ids:
         return {}
-    q = select(claims).where(claims.c.record_id.in_(ids))
-    return {r["record_id"]: r for r in conn.execute(q).mappings()}
+    return {r["record_id"]: r for r in conn.execute(_CLAIM_ROWS, {"ids": ids}).mappings()}
 
 
 def next_live_nonces(conn: Connection, residents: Iterable[str]) -> dict[str, int]:
@@ -54,12 +143,7 @@ def next_live_nonces(conn: Connection, residents: Iterable[str]) -> dict[str, in
     wanted = list(residents)
     if not wanted:
         return {}
-    q = (
-        select(claims.c.resident, func.max(claims.c.nonce))
-        .where(claims.c.resident.in_(wanted), claims.c.status != "rejected")
-        .group_by(claims.c.resident)
-    )
-    return {resident: int(top) + 1 for resident, top in conn.execute(q)}
+    return {resident: int(top) + 1 for resident, top in conn.execute(_LIVE_NONCES, {"ids": wanted})}
 
 
 def next_live_nonce(conn: Connection, resident: str) -> int | None:
@@ -123,20 +207,36 @@ def endorsements_of(
     conn: Connection, record_ids: Iterable[str] | None = None, status: str = "active"
 ) -> list[PlanEndorsement]:
     """Endorsements in ``status`` (naming any of ``record_ids`` if given), records in order."""
+    if record_ids is not None:
+        return [e for e, _ in naming(conn, record_ids, (status,))]
     q = (
         select(endorsements.c.id, endorsements.c.evaluator, endorsements.c.kind, links.c.record_id)
         .join(links, links.c.endorsement_id == endorsements.c.id)
         .where(endorsements.c.status == status)
         .order_by(endorsements.c.id, links.c.position)
     )
-    if record_ids is not None:
-        ids = list(record_ids)
-        named = select(links.c.endorsement_id).where(links.c.record_id.in_(ids))
-        q = q.where(endorsements.c.id.in_(named))
     grouped: dict[int, tuple[str, int, list[str]]] = {}
     for eid, evaluator, kind, rid in conn.execute(q):
         grouped.setdefault(eid, (evaluator, kind, []))[2].append(rid)
     return [PlanEndorsement(eid, ev, k, tuple(rs)) for eid, (ev, k, rs) in grouped.items()]
+
+
+def naming(
+    conn: Connection, record_ids: Iterable[str], statuses: Sequence[str]
+) -> list[tuple[PlanEndorsement, str]]:
+    """Endorsements in ``statuses`` naming any of ``record_ids`` (all their records, in
+    order), each with its status; one query."""
+    ids = list(record_ids)
+    if not ids:
+        return []
+    grouped: dict[int, tuple[str, int, str, list[str]]] = {}
+    for eid, evaluator, kind, status, rid in conn.execute(
+        _NAMING, {"ids": ids, "statuses": list(statuses)}
+    ):
+        grouped.setdefault(eid, (evaluator, kind, status, []))[3].append(rid)
+    return [
+        (PlanEndorsement(eid, ev, k, tuple(rs)), st) for eid, (ev, k, st, rs) in grouped.items()
+    ]
 
 
 def plan_claim(row: Any) -> PlanClaim:
@@ -149,12 +249,14 @@ def refresh(
     record_ids: Iterable[str],
     rules: Mapping[int, Quorum],
     rows: Iterable[Mapping[str, Any]] | None = None,
+    active: list[PlanEndorsement] | None = None,
 ) -> tuple[dict[str, str], list[PlanEndorsement]]:
     """Set open claims to ``pending`` if their active endorsements meet quorum, else ``waiting``.
 
-    ``rows``: the claims' rows if the caller has them already (current within this
-    transaction). Returns the open claims' statuses now and the active endorsements naming
-    them, so that a caller can report statuses without reading them again."""
+    ``rows``: the claims' rows, and ``active``: every active endorsement naming them, if the
+    caller has them already (current within this transaction). Returns the open claims'
+    statuses now and the active endorsements naming them, so that a caller can report
+    statuses without reading them again."""
     ids = list(record_ids)
     if not ids:
         return {}, []
@@ -165,11 +267,12 @@ def refresh(
             select(claims).where(claims.c.record_id.in_(ids), claims.c.status.in_(OPEN))
         ).mappings()
     )
-    active = endorsements_of(conn, ids)
-    naming: dict[str, list[PlanEndorsement]] = defaultdict(list)
+    if active is None:
+        active = endorsements_of(conn, ids)
+    named_by: dict[str, list[PlanEndorsement]] = defaultdict(list)
     for e in active:
         for r in e.records:
-            naming[r].append(e)
+            named_by[r].append(e)
     now: dict[str, str] = {}
     moves: dict[str, list[str]] = defaultdict(list)
     for row in list(current):
@@ -177,7 +280,7 @@ def refresh(
             continue
         quorum = rules.get(row["category"])
         met = quorum is not None and quorum.met(
-            tally_of(plan_claim(row), naming[row["record_id"]], quorum)
+            tally_of(plan_claim(row), named_by[row["record_id"]], quorum)
         )
         status = now[row["record_id"]] = "pending" if met else "waiting"
         if status != row["status"]:
@@ -204,10 +307,19 @@ def set_status(
     ids = list(record_ids)
     if not ids:
         return 0
-    q = update(claims).where(claims.c.record_id.in_(ids))
-    if only is not None:
-        q = q.where(claims.c.status.in_(list(only)))
-    return int(conn.execute(q.values(status=status, updated_at=time.time(), **values)).rowcount)
+    q = _SET_STATUS if only is None else _SET_STATUS_ONLY
+    params = {"ids": ids, "only": list(only or ()), "b_status": status, "b_at": time.time()}
+    if values:  # other columns too: a statement for this call
+        q = q.values(**values)
+    return int(conn.execute(q, params).rowcount)
+
+
+_SET_STATUS = (
+    update(claims)
+    .where(claims.c.record_id.in_(_IDS))
+    .values(status=bindparam("b_status"), updated_at=bindparam("b_at"))
+)
+_SET_STATUS_ONLY = _SET_STATUS.where(claims.c.status.in_(bindparam("only", expanding=True)))
 
 
 def set_credited(
@@ -275,14 +387,7 @@ def stale_endorsements_of(conn: Connection, record_ids: Iterable[str]) -> list[s
     ids = list(record_ids)
     if not ids:
         return []
-    named = select(links.c.endorsement_id).where(links.c.record_id.in_(ids))
-    eids = list(
-        conn.execute(
-            select(endorsements.c.id).where(
-                endorsements.c.status == "active", endorsements.c.id.in_(named)
-            )
-        ).scalars()
-    )
+    eids = list(conn.execute(_ACTIVE_NAMING, {"ids": ids}).scalars())
     if not eids:
         return []
     conn.execute(

@@ -3,7 +3,10 @@
 ``Relay(services)`` runs two threads once started: the batcher (plans a batch when
 ``batch_max_size`` claims are ready or ``batch_window_seconds`` after the first one) and the
 signer worker (:class:`credit.relay.outbox.SignerWorker`, the only user of the relayer key's
-nonces). One relay process per relayer key: the in-process lock serialises status changes.
+nonces), in this process or, with ``worker`` (``CREDIT_RELAY_PROCESS``), in a child process
+(:mod:`credit.relay.worker`) while this one keeps intake. One relayer per key; status changes
+run one at a time in :func:`credit.relay.records.write` transactions, across threads and
+processes.
 """
 
 from __future__ import annotations
@@ -24,12 +27,17 @@ from credit.relay import intake, records
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.relay.outbox import Hooks, SignerWorker
 from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
+from credit.relay.worker import RelayProcess
 from credit.store.relay_tables import relay_claims
 
 log = logging.getLogger(__name__)
 
 DEADLINE_MARGIN_SECONDS = 120  # a signature must stay valid this long after it is received
 EXPIRY_SLACK_SECONDS = 15  # an open claim this close to its deadline is rejected as expired
+# Signature checks are CPU work under the GIL: more request threads doing them at once than there
+# are cores only slow down the thread holding the relay's lock (storing, confirming), which then
+# holds it longer while every other request waits for it.
+CHECKS_AT_ONCE = 1
 RULE_TTL_SECONDS = 2.0
 EXPIRY_CHECK_SECONDS = 1.0  # expiry sweeps at most this often (a chain read and two queries)
 # A batch is planned from the residents of the oldest PLAN_WINDOW * batch_max_size pending claims
@@ -78,6 +86,7 @@ class Relay:
         hooks: Hooks | None = None,
         deadline_margin: int = DEADLINE_MARGIN_SECONDS,
         idle_seconds: float = 0.5,
+        worker: RelayProcess | None = None,
     ) -> None:
         self.services = services
         self.engine = services.engine
@@ -86,7 +95,9 @@ class Relay:
         self.max_records = min(self.settings.batch_max_size, 256)
         self.deadline_margin = deadline_margin
         self.idle_seconds = idle_seconds
+        self.worker = worker  # the relay process, if the batcher and signer run there
         self.lock = threading.RLock()
+        self.checking = threading.BoundedSemaphore(CHECKS_AT_ONCE)
         self.signer = SignerWorker(self, services.relayer.account, hooks)
         self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}
         self._wake = threading.Event()
@@ -96,7 +107,10 @@ class Relay:
 
     # -------------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        """Start the signer worker and the batcher (idempotent)."""
+        """Start the signer worker and the batcher, or the relay process (idempotent)."""
+        if self.worker is not None:
+            self.worker.start()
+            return
         self.signer.start()
         if self._thread is not None and self._thread.is_alive():
             return
@@ -106,7 +120,11 @@ class Relay:
         self.wake()
 
     def stop(self) -> None:
-        """Stop both threads (idempotent); unsent work stays in the database."""
+        """Stop both threads, or the relay process (idempotent); unsent work stays in the
+        database."""
+        if self.worker is not None:
+            self.worker.stop()
+            return
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -115,7 +133,10 @@ class Relay:
         self.signer.stop()
 
     def wake(self) -> None:
-        """Ask the batcher to look for work now."""
+        """Ask the batcher to look for work now (in the relay process, if there is one)."""
+        if self.worker is not None:
+            self.worker.wake()
+            return
         self._wake.set()
 
     # -------------------------------------------------------------------- rules
@@ -136,7 +157,9 @@ class Relay:
     # -------------------------------------------------------------------- intake
     def accept_claim(self, payload: ClaimIn) -> dict[str, Any]:
         """Check and store a signed claim; its status (``waiting`` for confirmations)."""
-        [check] = intake.store_claims(self, intake.check_claims(self, [payload]))
+        with self.checking:
+            checked = intake.check_claims(self, [payload])
+        [check] = intake.store_claims(self, checked)
         if check.error is not None:
             raise check.error
         assert check.row is not None
@@ -145,7 +168,9 @@ class Relay:
     def accept_claims(self, payloads: Sequence[ClaimIn]) -> dict[str, Any]:
         """Check each signed claim as :meth:`accept_claim` does and store the good ones in one
         database transaction; the outcome of each, in request order."""
-        checks = intake.store_claims(self, intake.check_claims(self, payloads))
+        with self.checking:
+            checked = intake.check_claims(self, payloads)
+        checks = intake.store_claims(self, checked)
         results = [_outcome(c) for c in checks]
         accepted = sum(1 for r in results if r["accepted"])
         return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
@@ -263,7 +288,7 @@ class Relay:
     def _expire(self) -> None:
         """Reject open claims and drop endorsements that would expire before being mined."""
         limit = chain.chain_time(self.system) + EXPIRY_SLACK_SECONDS
-        with self.lock, self.engine.begin() as conn:
+        with records.write(self) as conn:
             stale_claims, stale_ends = records.expired(conn, limit)
             if not stale_claims and not stale_ends:
                 return

@@ -50,7 +50,7 @@ def _carried(conn: Any, oid: int, *columns: Any) -> list[Any]:
 
 def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
     events = {e.record_id: e for e in rawtx.credited_events(core.system, receipt)}
-    with core.lock, core.engine.begin() as conn:
+    with records.write(core) as conn:
         carried = _carried(conn, oid, relay_claims.c.record_id)
         done = [c["record_id"] for c in carried if c["record_id"] in events]
         records.set_credited(
@@ -78,7 +78,7 @@ def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
     err = rawtx.revert_of(core.system, receipt.tx_hash, receipt.block)
     name = err.name if isinstance(err, ContractRevert) else "Unreproducible"
     args = dict(err.args) if isinstance(err, ContractRevert) else {}
-    with core.lock, core.engine.begin() as conn:
+    with records.write(core) as conn:
         carried = _carried(conn, oid)
         ends = list(
             conn.execute(
@@ -120,7 +120,7 @@ def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
 
 
 def _replaced(core: Any, oid: int) -> None:
-    with core.lock, core.engine.begin() as conn:
+    with records.write(core) as conn:
         carried = [c["record_id"] for c in _carried(conn, oid)]
         _requeue(conn, oid, carried, [], core.rules())
         message = "another transaction of the relayer key took this nonce; the claims were requeued"

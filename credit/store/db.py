@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, inspect, text
+from sqlalchemy import MetaData, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.schema import CreateTable
 
@@ -96,6 +96,16 @@ def create_schema(engine: Engine) -> None:
     for table in metadata.sorted_tables:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
+    _seed_relay_lock(engine)
+
+
+def _seed_relay_lock(engine: Engine) -> None:
+    """The relay lock's one row (:data:`credit.store.relay_tables.relay_lock`), once."""
+    from credit.store.relay_tables import relay_lock
+
+    with engine.begin() as conn:
+        if conn.execute(select(relay_lock.c.id).where(relay_lock.c.id == 1)).first() is None:
+            conn.execute(insert(relay_lock).values(id=1, writes=0))
 
 
 def _drop_unique_endorsement_digest(engine: Engine) -> None:

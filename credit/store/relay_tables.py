@@ -117,3 +117,14 @@ relay_outbox = Table(
     UniqueConstraint("signer", "nonce", name="ux_relay_outbox_signer_nonce"),
 )
 Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)
+
+# One row. Every transaction that changes relay state updates it first, which takes the database's
+# write lock (SQLite) or the row's lock (PostgreSQL) until commit: the API process and a relay
+# worker process (CREDIT_RELAY_PROCESS) then change claims one transaction at a time, as threads
+# of one process do under the relay's in-process lock. See credit.relay.records.write.
+relay_lock = Table(
+    "relay_lock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("writes", BigInteger, nullable=False),
+)

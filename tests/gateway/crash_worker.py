@@ -1,7 +1,8 @@
 """A gateway process for the crash test: relay and reward workers over anvil, killed at random.
 
-Usage: python -m tests.gateway.crash_worker WORKDIR. On its first start it accepts the signed
-claims and confirmations in WORKDIR/inbox.json and asks for the reward run; every start resumes.
+Usage: python -m tests.gateway.crash_worker WORKDIR [--relay-process]. On its first start it
+accepts the signed claims and confirmations in WORKDIR/inbox.json and asks for the reward run;
+every start resumes. It prints ``ready PID``: the relay process's PID (0: the relay runs inside).
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from credit.settings import Settings
 if __name__ == "__main__":
     work = Path(sys.argv[1])
     inbox = json.loads((work / "inbox.json").read_text())
-    settings = Settings(data_dir=work, batch_window_seconds=0.02, batch_max_size=4)
+    settings = Settings(
+        data_dir=work,
+        batch_window_seconds=0.02,
+        batch_max_size=4,
+        relay_process="--relay-process" in sys.argv,
+    )
     record = DeploymentRecord.from_json((work / "deployment.json").read_text())
     system = attach(rpc_web3(inbox["url"]), record, compile_contracts())
     services = wire(settings, system, load_ruleset(DEFAULT_RULESET))
@@ -43,6 +49,7 @@ if __name__ == "__main__":
             services.relay.accept_confirmation(ConfirmationIn(**confirmation))
         (work / "accepted").write_text("yes")
     services.rewards.request("crash-run", inbox["epoch"])
-    print("ready", flush=True)
+    worker = services.relay.worker
+    print(f"ready {worker.pid if worker is not None else 0}", flush=True)
     while True:
         time.sleep(1)

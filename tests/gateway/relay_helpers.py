@@ -128,3 +128,59 @@ def wire_relay(services: Services, hooks: Hooks | None = None) -> Relay:
     services.relay = relay
     services.background.append(relay)
     return relay
+
+
+def signed_inbox(
+    world: World, residents: list[Any], units: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[bytes]]:
+    """Each resident's next claim (category 1, ``units``), confirmed by the superior and a peer,
+    as JSON bodies (the claims, the confirmations) with the record ids: what a crash test's
+    gateway process accepts on its first start."""
+    from tests.world import PEER, SUPERIOR
+
+    claims, confirmations, ids = [], [], []
+    for r in residents:
+        signed, rid = world.claim(r, 1, units)
+        ids.append(bytes(rid))
+        claims.append(
+            {
+                "resident": r.address,
+                "category": 1,
+                "units": units,
+                "occurred_at": signed[3],
+                "evidence": "0x" + bytes(signed[6]).hex(),
+                "nonce": signed[5],
+                "deadline": signed[4],
+                "r": "0x" + bytes(signed[7]).hex(),
+                "vs": "0x" + bytes(signed[8]).hex(),
+            }
+        )
+        peer = next(p for p in world.residents if p.address != r.address)
+        for actor, kind in ((world.superior, SUPERIOR), (peer, PEER)):
+            (e,) = world.endorse([rid], [(actor, kind)])
+            confirmations.append(
+                {
+                    "evaluator": actor.address,
+                    "records": ["0x" + rid.hex()],
+                    "kind": kind,
+                    "deadline": e[1],
+                    "r": "0x" + bytes(e[3]).hex(),
+                    "vs": "0x" + bytes(e[4]).hex(),
+                }
+            )
+    return claims, confirmations, ids
+
+
+def fund_gateway_keys(world: World) -> tuple[Any, Any]:
+    """The dev relayer and minter accounts, funded: what a gateway process on a node signs with."""
+    from eth_account import Account
+
+    from credit.chain import fund
+    from credit.settings import Settings
+
+    keys = Settings()
+    relayer, minter = (
+        Account.from_key(k) for k in (keys.relayer_private_key(), keys.minter_private_key())
+    )
+    fund(world.w3, [relayer.address, minter.address], 10**19)
+    return relayer, minter
