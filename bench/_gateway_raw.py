@@ -1,6 +1,7 @@
 """The two plain-web3 baselines of the gateway benchmark: batches, and one transaction per record.
 
-Both send ``relayClaims`` from one key with web3 (sign locally, ``eth_sendRawTransaction``),
+Both send ``relayClaims`` from one key with stock web3 (its own ``HTTPProvider``, sign locally,
+``eth_sendRawTransaction``),
 without the gateway: the records and the evaluators' signatures are made before the clock starts,
 as the residents' and evaluators' wallets make them before they reach the gateway. Transactions
 are sent back to back (nonces counted locally, no wait between them) and the clock stops when
@@ -14,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 
 from bench._gateway_city import City, Record
 
@@ -62,14 +63,24 @@ def _wait_all(w3: Web3, hashes: Sequence[bytes]) -> int:
     return gas
 
 
+def plain_web3(w3: Web3) -> Web3:
+    """A stock web3 on ``w3``'s node: its own ``HTTPProvider`` (``requests``), as a plain
+    script has, not the gateway's kept-alive transport; ``w3`` itself off HTTP (eth-tester)."""
+    provider = w3.provider
+    if not isinstance(provider, HTTPProvider):
+        return w3
+    return Web3(HTTPProvider(provider.endpoint_uri, request_kwargs={"timeout": 120}))
+
+
 def relay_batches(
-    city: City, account: LocalAccount, records: list[Record], batch: int
+    city: City, account: LocalAccount, records: list[Record], batch: int, w3: Web3 | None = None
 ) -> dict[str, float]:
-    """Relay ``records`` in ``relayClaims`` batches of ``batch``; records per second and gas."""
+    """Relay ``records`` in ``relayClaims`` batches of ``batch`` through ``w3`` (default: a
+    plain web3, :func:`plain_web3`); records per second and gas."""
     chunks = [records[i : i + batch] for i in range(0, len(records), batch)]
     calldata = [city.relay_calldata(chunk) for chunk in chunks]  # signed before the clock
     gas = [GAS_FIXED + GAS_PER_RECORD * len(chunk) for chunk in chunks]
-    w3 = city.w3
+    w3 = w3 or plain_web3(city.w3)
     started = time.perf_counter()
     hashes = _send_all(w3, account, str(city.system.ledger.address), calldata, gas)
     used = _wait_all(w3, hashes)

@@ -139,8 +139,8 @@ def profiled(directory: Path | None, pid: int, name: str) -> Iterator[None]:
 
 
 def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: float) -> Settings:
-    """The gateway's settings in the benchmark (dev keys, SQLite file in ``data_dir``, the relay
-    in a process of its own)."""
+    """The gateway's settings in the benchmark (dev keys, SQLite file in ``data_dir``; on a node,
+    the relay in a process of its own)."""
     return Settings(
         profile="dev",
         data_dir=data_dir,
@@ -151,7 +151,7 @@ def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: fl
         batch_max_size=batch,
         batch_window_seconds=window,
         signin_rate_per_minute=100_000,
-        relay_process=True,
+        relay_process=rpc_url.startswith("http"),  # the embedded chain keeps it inside
     )
 
 

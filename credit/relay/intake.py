@@ -10,6 +10,7 @@ and each claim gets its own outcome.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,20 +72,25 @@ class ClaimCheck:
     chain_nonce: int = 0  # the resident's claimNonce on chain when checked
 
 
-def check_claims(core: Any, payloads: Sequence[ClaimIn]) -> list[ClaimCheck]:
+def check_claims(
+    core: Any, payloads: Sequence[ClaimIn], cpu: AbstractContextManager[Any] | None = None
+) -> list[ClaimCheck]:
     """Every check of each claim that needs no database: shape, rules in force and signature
-    (local), then time, registration (the chain: one round trip for all the claims' residents).
+    (local, inside ``cpu``: the caller's bound on how many requests do this CPU work at once),
+    then time, registration (the chain: one round trip for all the claims' residents, outside
+    ``cpu``, since it only waits for the node).
 
     The one path for ``POST /v1/claims`` (a list of one) and ``POST /v1/claims/batch``; nonces and
     duplicates are checked by :func:`store_claims` under the relay's lock. A ChainError (node
     unreachable) fails the whole request before anything is stored.
     """
     checks = [ClaimCheck(i, p) for i, p in enumerate(payloads)]
-    for check in checks:
-        try:
-            _check_locally(core, check)
-        except ApiError as exc:
-            check.error = exc
+    with cpu or nullcontext():
+        for check in checks:
+            try:
+                _check_locally(core, check)
+            except ApiError as exc:
+                check.error = exc
     live = [c for c in checks if c.error is None]
     if not live:
         return checks

@@ -15,6 +15,10 @@ Decisions:
   oldest claim (lowest ``seq``), then the oldest endorsement; the rest wait for later batches.
 - ``max_size`` is respected by whole components (claims linked by a shared endorsement or by
   one resident's nonce chain), oldest first; a component larger than ``max_size`` waits.
+- Those choices can leave nothing to plan while a claim could go: an evaluator's one endorsement
+  spent on a resident's later nonce, or a component too large. Then each resident's next claim
+  is tried alone, oldest first, with the endorsements naming it alone, so planning never stalls
+  while a claim could be relayed by itself (checked by a property test).
 """
 
 from __future__ import annotations
@@ -129,13 +133,17 @@ def plan_batch(
     for c in by_id.values():
         first_nonce[c.resident] = min(c.nonce, first_nonce.get(c.resident, c.nonce))
     useful = [e for e in endorsements if _useful(e, by_id, rules)]
-    candidates = set(by_id)
-    while True:
-        candidates, chosen = _fixpoint(candidates, by_id, useful, rules, first_nonce)
-        selected = _select(candidates, chosen, by_id, max_size, max_endorsements)
-        if selected == candidates:
-            break
-        candidates = selected
+    candidates, chosen = _plan(
+        set(by_id), by_id, useful, rules, first_nonce, max_size, max_endorsements
+    )
+    if not candidates:  # endorsements chosen for the oldest claims may tie or block the others:
+        for lone in _lone_candidates(by_id, first_nonce):  # a resident's next claim on its own
+            alone = [e for e in useful if e.records == (lone.record_id,)]
+            candidates, chosen = _plan(
+                {lone.record_id}, by_id, alone, rules, first_nonce, max_size, max_endorsements
+            )
+            if candidates:
+                break
     ordered = tuple(sorted((by_id[r] for r in candidates), key=lambda c: c.record_id))
     position = {c.record_id: i for i, c in enumerate(ordered)}
     planned = [
@@ -143,6 +151,32 @@ def plan_batch(
         for e in sorted(chosen, key=lambda e: int(e.evaluator, 16))
     ]
     return Batch(ordered, tuple(planned))
+
+
+def _plan(
+    candidates: set[str],
+    by_id: Mapping[str, PlanClaim],
+    useful: Sequence[PlanEndorsement],
+    rules: Mapping[int, Quorum],
+    first_nonce: Mapping[str, int],
+    max_size: int,
+    max_endorsements: int,
+) -> tuple[set[str], list[PlanEndorsement]]:
+    while True:
+        candidates, chosen = _fixpoint(candidates, by_id, useful, rules, first_nonce)
+        selected = _select(candidates, chosen, by_id, max_size, max_endorsements)
+        if selected == candidates:
+            return candidates, chosen
+        candidates = selected
+
+
+def _lone_candidates(
+    by_id: Mapping[str, PlanClaim], first_nonce: Mapping[str, int]
+) -> list[PlanClaim]:
+    """Each resident's next claim, oldest first: what can always go alone if its quorum is met
+    by endorsements naming it alone."""
+    heads = [c for c in by_id.values() if c.nonce == first_nonce[c.resident]]
+    return sorted(heads, key=lambda c: (c.seq, c.record_id))
 
 
 def _useful(

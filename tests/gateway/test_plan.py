@@ -273,3 +273,45 @@ def test_masks_follow_batch_positions() -> None:
         (EVALUATORS[1], 0b101),
         (EVALUATORS[2], 0b111),
     ]
+
+
+def test_a_later_nonce_confirmed_first_does_not_starve_the_earlier_one() -> None:
+    """A resident's nonce 2 claim accepted before their nonce 1 claim, each confirmed on its own
+    by the same two evaluators: each evaluator brings one endorsement per batch, and the one for
+    the older claim (nonce 2) cannot go before nonce 1. The planner takes nonce 1 first (it was
+    stuck on nonce 2 for ever: found by a test under load, when both were pending at once)."""
+    claims = [claim(0x20, nonce=2, seq=1), claim(0x10, nonce=1, seq=2)]
+    ends = [
+        endorsement(1, 0, SUPERIOR, 0x20),
+        endorsement(2, 1, EXPERT, 0x20),
+        endorsement(3, 0, SUPERIOR, 0x10),
+        endorsement(4, 1, EXPERT, 0x10),
+    ]
+    first = plan_batch(claims, ends, RULES, 10)
+    check_batch(first, claims, 10)
+    assert ids_of(first) == [rid(0x10)]
+    second = plan_batch([claims[0]], ends[:2], RULES, 10)
+    assert ids_of(second) == [rid(0x20)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios())
+def test_planning_never_stalls_while_a_claim_could_go_alone(
+    scenario: tuple[list[PlanClaim], list[PlanEndorsement], int],
+) -> None:
+    """Relay batch after batch until the planner finds nothing: then no resident's next claim
+    could have been relayed on its own with the endorsements naming only it."""
+    claims, ends, max_size = scenario
+    while True:
+        batch = plan_batch(claims, ends, RULES, max_size)
+        if not batch.claims:
+            break
+        used = {p.endorsement.id for p in batch.endorsements}
+        claims = [c for c in claims if c not in batch.claims]
+        ends = [e for e in ends if e.id not in used]
+    firsts: dict[str, PlanClaim] = {}
+    for c in sorted(claims, key=lambda c: c.nonce):
+        firsts.setdefault(c.resident, c)
+    for c in firsts.values():
+        alone = [e for e in ends if e.records == (c.record_id,)]
+        assert not plan_batch([c], alone, RULES, max_size).claims, f"{c} was left behind"
