@@ -67,11 +67,12 @@ def gateway(rpc_url: str, workdir: Path, batch: int, window: float) -> Iterator[
 
 
 def wait_healthy(base: str, alive: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    """Poll ``base``/v1/health until it answers 200; fail early if the server stopped."""
+    """Poll ``base``/v1/ready until it answers 200 (database, chain and, with a relay process,
+    the relay all up); fail early if the server stopped."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/v1/ready", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

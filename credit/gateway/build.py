@@ -67,6 +67,7 @@ def wire_relay(settings: Settings, rpc_url: str, poa: bool, deployment_json: str
     relayer = Transactor(
         system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000
     )
+    # no rule file: the relay reads the rules in force from the chain
     return Services(settings, engine, system, None, relayer)  # type: ignore[arg-type]
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 RESTART_SECONDS = 1.0
 STOP_SECONDS = 15.0
-_WAKE, _STOP = b"w", b"s"
+_WAKE, _STOP, _READY = b"w", b"s", b"r"
 
 
 class RelayProcess:
@@ -51,6 +51,7 @@ class RelayProcess:
         self._conn: Connection | None = None
         self._proc: Any = None
         self._stop = threading.Event()
+        self._ready = threading.Event()  # the running child's relay has started
         self._monitor: threading.Thread | None = None
 
     @property
@@ -63,6 +64,11 @@ class RelayProcess:
     def alive(self) -> bool:
         """Whether a child runs."""
         return self.pid is not None
+
+    @property
+    def ready(self) -> bool:
+        """Whether a child runs and said its relay started (it imports and connects first)."""
+        return self._ready.is_set() and self.alive
 
     def start(self) -> None:
         """Start the child and its supervisor (idempotent)."""
@@ -104,6 +110,7 @@ class RelayProcess:
         self._monitor = None
 
     def _spawn(self) -> None:
+        self._ready.clear()
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
             target=run_child,
@@ -121,7 +128,7 @@ class RelayProcess:
     def _supervise(self) -> None:
         while not self._stop.is_set():
             proc = self._proc
-            proc.join(0.2)
+            self._await_ready(self._conn)
             if proc.is_alive() or self._stop.is_set():
                 continue
             log.error(
@@ -138,6 +145,17 @@ class RelayProcess:
                 self._conn = None
             self._spawn()
 
+    def _await_ready(self, conn: Connection | None) -> None:
+        """Up to 0.2 s for the child's word that its relay started (or just 0.2 s)."""
+        if conn is None or self._ready.is_set():
+            self._stop.wait(0.2)
+            return
+        try:
+            if conn.poll(0.2) and conn.recv_bytes() == _READY:
+                self._ready.set()
+        except (EOFError, OSError, ValueError):  # the child died, or stop() closed the pipe
+            self._stop.wait(0.2)
+
 
 def run_child(
     settings: Settings, rpc_url: str, poa: bool, deployment_json: str, conn: Connection
@@ -151,6 +169,7 @@ def run_child(
     services = wire_relay(settings, rpc_url, poa, deployment_json)
     relay = Relay(services)
     relay.start()
+    conn.send_bytes(_READY)
     try:
         while True:
             try:

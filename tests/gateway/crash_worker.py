@@ -50,6 +50,9 @@ if __name__ == "__main__":
         (work / "accepted").write_text("yes")
     services.rewards.request("crash-run", inbox["epoch"])
     worker = services.relay.worker
-    print(f"ready {worker.pid if worker is not None else 0}", flush=True)
+    deadline = time.monotonic() + 60
+    while worker is not None and not worker.ready and time.monotonic() < deadline:
+        time.sleep(0.05)  # the relay process says when its relay has started
+    print(f"ready {worker.pid if worker is not None and worker.ready else 0}", flush=True)
     while True:
         time.sleep(1)

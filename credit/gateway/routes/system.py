@@ -70,8 +70,12 @@ def ready(services: ServicesDep) -> ReadyOut:
         checks["chain"] = f"error: {exc}"
     worker = getattr(services.relay, "worker", None)
     if worker is not None:  # CREDIT_RELAY_PROCESS: claims are only relayed while it runs
-        alive = worker.alive
-        checks["relay"] = "ok" if alive else "error: the relay process is not running"
+        if worker.ready:
+            checks["relay"] = "ok"
+        elif worker.alive:
+            checks["relay"] = "error: the relay process is starting"
+        else:
+            checks["relay"] = "error: the relay process is not running"
     if any(v != "ok" for v in checks.values()):
         raise NotReady(checks)
     return ReadyOut(status="ready", checks=checks, chain_id=chain_id)
