@@ -273,9 +273,7 @@ def _goal(goals: dict[str, bool], key: str) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_gateway", description=__doc__)
     parser.add_argument("--residents", type=int, default=10_000)
-    parser.add_argument(
-        "--relayed", type=int, default=4_000, help="records via the gateway (as many as --raw)"
-    )
+    parser.add_argument("--relayed", type=int, default=2_000, help="records via the gateway")
     parser.add_argument("--raw", type=int, default=4_000, help="records in plain web3 batches")
     parser.add_argument("--single", type=int, default=300, help="records, one tx each")
     parser.add_argument("--batch", type=int, default=100, help="records per relayClaims (baseline)")
