@@ -93,6 +93,7 @@ def claim_row(conn: Connection, record_id: str) -> Any:
 # literal list coerces each value and makes a new statement (and cache key) on every call.
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _CLAIM_ROWS = select(claims).where(claims.c.record_id.in_(_IDS))
+_NAMING_IDS = select(links.c.endorsement_id).where(links.c.record_id.in_(_IDS))
 _NAMING = (  # endorsements naming any of ``ids``, each with all its records in order
     select(
         endorsements.c.id,
@@ -104,15 +105,14 @@ _NAMING = (  # endorsements naming any of ``ids``, each with all its records in 
     .join(links, links.c.endorsement_id == endorsements.c.id)
     .where(
         endorsements.c.status.in_(bindparam("statuses", expanding=True)),
-        endorsements.c.id.in_(select(links.c.endorsement_id).where(links.c.record_id.in_(_IDS))),
+        endorsements.c.id.in_(_NAMING_IDS),
     )
     .order_by(endorsements.c.id, links.c.position)
 )
 
 
 _ACTIVE_NAMING = select(endorsements.c.id).where(
-    endorsements.c.status == "active",
-    endorsements.c.id.in_(select(links.c.endorsement_id).where(links.c.record_id.in_(_IDS))),
+    endorsements.c.status == "active", endorsements.c.id.in_(_NAMING_IDS)
 )
 _LIVE_NONCES = (
     select(claims.c.resident, func.max(claims.c.nonce))

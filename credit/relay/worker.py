@@ -7,7 +7,8 @@ process keeps intake (and the indexer, rewards and notices) and :class:`RelayPro
 batcher and the signer in a child process on the same database and node, each on its own core.
 
 - Both processes change relay state only in :func:`credit.relay.records.write` transactions,
-  which the database orders across processes as the relay's lock orders threads.
+  which a lock between processes (a lock file beside SQLite, a lock row on PostgreSQL) orders as
+  the relay's lock orders threads.
 - The API process wakes the child through a pipe when a confirmation is stored (the child also
   looks for work every ``idle_seconds``) and asks it to stop through the pipe. A child whose
   parent died (even by SIGKILL) sees the pipe close and exits at once: no orphan keeps relaying
@@ -45,7 +46,6 @@ class RelayProcess:
         self.rpc_url = rpc_url
         self.poa = poa
         self.deployment_json = deployment_json
-        self.starts = 0  # how many children were started (1 + restarts)
         self._ctx = multiprocessing.get_context("spawn")  # no fork of a threaded process
         self._lock = threading.Lock()
         self._conn: Connection | None = None
@@ -122,7 +122,6 @@ class RelayProcess:
         child.close()
         with self._lock:
             self._conn, self._proc = parent, proc
-        self.starts += 1
         log.info("relay process started (pid %s)", proc.pid)
 
     def _supervise(self) -> None:
