@@ -117,20 +117,7 @@ def _artifacts(output: dict[str, Any], digest: str) -> dict[str, Artifact]:
         for name, data in contracts.items():
             if name not in WANTED:
                 continue
-            metadata = data.get("metadata", "")
-            found[name] = Artifact(
-                name=name,
-                source_path=unit,
-                kind="contract",
-                abi=data["abi"],
-                bytecode="0x" + data["evm"]["bytecode"]["object"],
-                deployed_bytecode="0x" + data["evm"]["deployedBytecode"]["object"],
-                metadata=metadata,
-                method_identifiers=data["evm"].get("methodIdentifiers", {}),
-                storage_layout=data.get("storageLayout") or {},
-                source_hash=digest,
-                compiler_version=json.loads(metadata)["compiler"]["version"] if metadata else "",
-            )
+            found[name] = solc.artifact_of(unit, name, data, "contract", digest)
     missing = WANTED - found.keys()
     if missing:
         raise CompileError(f"the anchors build lacks {sorted(missing)}")

@@ -21,7 +21,7 @@ from typing import Any
 import uvicorn
 
 from bench._gateway_city import City
-from bench._gateway_raw import relay_batches
+from bench._gateway_raw import headline, relay_batches
 from bench._gateway_relayed import relay_through_gateway
 from bench._gateway_server import settings_for, wait_caught_up, wait_healthy
 from credit import compile as solc
@@ -83,13 +83,8 @@ def embedded_throughput(args: argparse.Namespace) -> dict[str, Any]:
         single = relay_batches(city, direct, city.records(args.et_single), 1)
         print(f"embedded: plain web3, one tx per record: {single}", flush=True)
     best = max(sweep, key=lambda r: r["records_per_s"])
-    r, c, o = best["records_per_s"], ceiling["records_per_s"], single["records_per_s"]
     return {
-        "relayed_records_per_s": r,
-        "raw_batch_ceiling_per_s": c,
-        "one_tx_per_record_per_s": o,
-        "relayed_vs_ceiling": round(r / c, 3),
-        "relayed_vs_one_tx": round(r / o, 2),
+        **headline(best["records_per_s"], ceiling["records_per_s"], single["records_per_s"]),
         "best_claims_per_request": best["claims_per_request"],
         "relayed_sweep": sweep,
         "ceiling": ceiling,

@@ -92,3 +92,14 @@ def relay_batches(
         "records_per_s": round(len(records) / seconds, 1),
         "gas_per_record": round(used / len(records)),
     }
+
+
+def headline(relayed: float, ceiling: float, one_tx: float) -> dict[str, float]:
+    """The three measured rates of a chain and the two ratios the goals are set on."""
+    return {
+        "relayed_records_per_s": relayed,
+        "raw_batch_ceiling_per_s": ceiling,
+        "one_tx_per_record_per_s": one_tx,
+        "relayed_vs_ceiling": round(relayed / ceiling, 3),
+        "relayed_vs_one_tx": round(relayed / one_tx, 2),
+    }

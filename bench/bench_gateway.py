@@ -45,7 +45,7 @@ from typing import Any
 
 from bench._gateway_city import City
 from bench._gateway_embedded import embedded_throughput
-from bench._gateway_raw import relay_batches
+from bench._gateway_raw import headline, relay_batches
 from bench._gateway_reads import run_load, seed_sessions, wait_indexed, write_targets
 from bench._gateway_relayed import EVALUATOR_THREADS, relay_through_gateway
 from bench._gateway_server import cpu_seconds, gateway, profiled, wait_caught_up
@@ -177,12 +177,9 @@ def document(args: argparse.Namespace, phases: dict[str, Any], seconds: float) -
     """The results file's content: the measured keys, their ratios and goals, the details."""
     relayed, ceiling, single, reads = (phases[k] for k in ("relayed", "ceiling", "one_tx", "reads"))
     r, c, o = relayed["records_per_s"], ceiling["records_per_s"], single["records_per_s"]
+    rates = headline(r, c, o)
     return {
-        "relayed_records_per_s": r,
-        "raw_batch_ceiling_per_s": c,
-        "one_tx_per_record_per_s": o,
-        "relayed_vs_ceiling": round(r / c, 3),
-        "relayed_vs_one_tx": round(r / o, 2),
+        **rates,
         "relayed_claims_per_request": relayed["claims_per_request"],
         "relayed_batch_size": relayed["relay_batch_size"],
         "read_rps": reads["rps"],

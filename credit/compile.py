@@ -173,21 +173,29 @@ def _extract_artifacts(output: dict[str, Any], digest: str) -> dict[str, Artifac
                     f"two contracts are named {name} ({artifacts[name].source_path} and "
                     f"{unit}): rename one, artifacts are keyed by contract name"
                 )
-            metadata = data.get("metadata", "")
-            artifacts[name] = Artifact(
-                name=name,
-                source_path=unit,
-                kind=kinds.get((unit, name), "contract"),
-                abi=data.get("abi", []),
-                bytecode="0x" + data["evm"]["bytecode"]["object"],
-                deployed_bytecode="0x" + data["evm"]["deployedBytecode"]["object"],
-                metadata=metadata,
-                method_identifiers=data["evm"].get("methodIdentifiers", {}),
-                storage_layout=data.get("storageLayout") or {},
-                source_hash=digest,
-                compiler_version=json.loads(metadata)["compiler"]["version"] if metadata else "",
+            artifacts[name] = artifact_of(
+                unit, name, data, kinds.get((unit, name), "contract"), digest
             )
     return artifacts
+
+
+def artifact_of(unit: str, name: str, data: dict[str, Any], kind: str, digest: str) -> Artifact:
+    """The artifact of contract ``name`` of source ``unit`` from its standard-JSON output
+    ``data``; ``digest``: the hash of the compiler input it came from."""
+    metadata = data.get("metadata", "")
+    return Artifact(
+        name=name,
+        source_path=unit,
+        kind=kind,
+        abi=data.get("abi", []),
+        bytecode="0x" + data["evm"]["bytecode"]["object"],
+        deployed_bytecode="0x" + data["evm"]["deployedBytecode"]["object"],
+        metadata=metadata,
+        method_identifiers=data["evm"].get("methodIdentifiers", {}),
+        storage_layout=data.get("storageLayout") or {},
+        source_hash=digest,
+        compiler_version=json.loads(metadata)["compiler"]["version"] if metadata else "",
+    )
 
 
 def _write_build(
