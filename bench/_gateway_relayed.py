@@ -1,6 +1,7 @@
 """End-to-end relaying through the gateway over real HTTP, timed until the chain credits it all.
 
-Residents' claims are POSTed from ``concurrency`` client threads (keep-alive connections), either
+Residents' claims are POSTed from ``concurrency`` client threads sharing one keep-alive client
+(bodies signed and JSON-encoded before the clock starts, as wallets do it before sending), either
 one request each (``bulk`` 1, ``POST /v1/claims``) or ``bulk`` claims per request (``POST
 /v1/claims/batch``, as a kiosk uploading claims its residents signed offline). Records come in
 chunks of the relay's batch size; as soon as every claim of a chunk is accepted, the chunk's two
@@ -14,6 +15,7 @@ signing, broadcasting and mining: everything between a resident's wallet and the
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -35,29 +37,42 @@ TIMEOUT_SECONDS = 300
 EVALUATOR_THREADS = 8  # evaluators are people with their own devices: several post at once
 
 
-class _Clients(threading.local):
-    client: httpx.Client | None = None
+_JSON = {"Content-Type": "application/json"}
 
 
-def _post(
-    clients: _Clients, base: str, path: str, body: Any, expect: int = 202, timeout: float = 60.0
-) -> Any:
-    if clients.client is None:
-        clients.client = httpx.Client(base_url=base, timeout=timeout)
-    response = clients.client.post(path, json=body)
+def _client(base: str, connections: int) -> httpx.Client:
+    """One keep-alive client for every load thread (httpx's client is thread-safe), made before
+    the clock starts: a client per thread would build an SSL context each (~20 ms of CPU, though
+    the gateway is plain HTTP), charged to the machine the gateway is measured on."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.Client(base_url=base, timeout=60.0, limits=limits, verify=False)
+
+
+def _post(client: httpx.Client, path: str, body: bytes, expect: int = 202) -> Any:
+    """POST an already encoded JSON body (wallets sign and encode before they send)."""
+    response = client.post(path, content=body, headers=_JSON)
     if response.status_code != expect:
         raise RuntimeError(f"POST {path} -> {response.status_code}: {response.text[:300]}")
     return response.json()
 
 
-def _post_claims(clients: _Clients, base: str, bodies: list[dict[str, Any]], bulk: int) -> None:
-    """One request per claim (``bulk`` 1), else one ``/v1/claims/batch`` request for them all."""
+def _encoded(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _claim_requests(bodies: list[dict[str, Any]], bulk: int) -> list[tuple[int, str, bytes, int]]:
+    """``(claims, path, body, expected status)``: one ``POST /v1/claims`` per claim (``bulk``
+    1), else ``POST /v1/claims/batch`` requests of up to ``bulk`` claims."""
     if bulk == 1:
-        for body in bodies:
-            _post(clients, base, "/v1/claims", body)
-        return
-    answer = _post(clients, base, "/v1/claims/batch", {"claims": bodies}, expect=200)
-    if answer["refused"]:
+        return [(1, "/v1/claims", _encoded(body), 202) for body in bodies]
+    return [
+        (len(part), "/v1/claims/batch", _encoded({"claims": part}), 200)
+        for part in (bodies[j : j + bulk] for j in range(0, len(bodies), bulk))
+    ]
+
+
+def _check_batch(answer: Any) -> None:
+    if isinstance(answer, dict) and answer.get("refused"):
         refused = next(r for r in answer["results"] if not r["accepted"])
         raise RuntimeError(f"the gateway refused a claim: {refused}")
 
@@ -119,19 +134,21 @@ def relay_through_gateway(
     """POST ``records`` (``bulk`` per request) and their confirmations (one per evaluator per
     ``chunk`` records); records per second until all are credited."""
     chunks = [records[i : i + chunk] for i in range(0, len(records), chunk)]
-    claim_bodies = [[r.as_body() for r in c] for c in chunks]
+    # every request body is signed and encoded before the clock starts, as wallets do it
     requests = [
-        (i, bodies[j : j + bulk])
-        for i, bodies in enumerate(claim_bodies)
-        for j in range(0, len(bodies), bulk)
+        (i, *request)
+        for i, c in enumerate(chunks)
+        for request in _claim_requests([r.as_body() for r in c], bulk)
     ]
     confirmations = []
     for c in chunks:
         ids = sorted(r.record_id for r in c)
-        confirmations.append([e.as_body(ids) for e in city.endorse(ids, c[0].record.deadline)])
+        confirmations.append(
+            [_encoded(e.as_body(ids)) for e in city.endorse(ids, c[0].record.deadline)]
+        )
     wanted = {"0x" + r.record_id.hex() for r in records}
     poll = credited_since(city.w3, str(city.system.ledger.address), city.w3.eth.block_number + 1)
-    clients = _Clients()
+    client = _client(base, concurrency + EVALUATOR_THREADS)
     errors: list[BaseException] = []
     left = [len(c) for c in chunks]
     lock = threading.Lock()
@@ -139,28 +156,28 @@ def relay_through_gateway(
     # evaluators confirm as soon as a chunk is in, not behind every resident still posting
     evaluators = ThreadPoolExecutor(EVALUATOR_THREADS, thread_name_prefix="bench-evaluator")
 
-    def confirm(body: dict[str, Any]) -> None:
+    def confirm(body: bytes) -> None:
         try:
-            _post(clients, base, "/v1/confirmations", body)
+            _post(client, "/v1/confirmations", body)
         except BaseException as exc:
             errors.append(exc)
 
-    def claim(i: int, bodies: list[dict[str, Any]]) -> None:
+    def claim(i: int, claims: int, path: str, body: bytes, expect: int) -> None:
         try:
-            _post_claims(clients, base, bodies, bulk)
+            _check_batch(_post(client, path, body, expect))
         except BaseException as exc:
             errors.append(exc)
             return
         with lock:
-            left[i] -= len(bodies)
+            left[i] -= claims
             done = left[i] == 0
         if done:
             for body in confirmations[i]:  # each evaluator on their own, at the same time
                 evaluators.submit(confirm, body)
 
     started = time.perf_counter()
-    for i, bodies in requests:
-        pool.submit(claim, i, bodies)
+    for request in requests:
+        pool.submit(claim, *request)
     accepted_at = None
     deadline = started + TIMEOUT_SECONDS
     while time.perf_counter() < deadline and not errors:
@@ -172,6 +189,7 @@ def relay_through_gateway(
     seconds = time.perf_counter() - started
     pool.shutdown(wait=True)
     evaluators.shutdown(wait=True)
+    client.close()
     if errors:
         raise RuntimeError(f"the gateway refused a request: {errors[0]}")
     missing = len(wanted - poll())
