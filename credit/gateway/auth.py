@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import siwe
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from credit.chain.roles import checksum
@@ -46,6 +46,10 @@ _HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 PURGE_EVERY_SECONDS = 60.0
 SESSION_CACHE_SECONDS = 5.0
 _SESSION_CACHE_MAX = 100_000
+# the session lookup of every signed-in request, built once
+_LIVE_SESSION = select(auth_sessions.c.address, auth_sessions.c.expires_at).where(
+    auth_sessions.c.token_hash == bindparam("key"), auth_sessions.c.expires_at > bindparam("now")
+)
 
 
 @dataclass(frozen=True)
@@ -173,12 +177,7 @@ class SessionStore:
         if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS and hit[2] > now:
             return hit[1]
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(auth_sessions.c.address, auth_sessions.c.expires_at).where(
-                    auth_sessions.c.token_hash == key,
-                    auth_sessions.c.expires_at > now,
-                )
-            ).first()
+            row = conn.execute(_LIVE_SESSION, {"key": key, "now": now}).first()
         if row is None:
             self._recent.pop(key, None)
             return None

@@ -146,13 +146,14 @@ def current_account(
 
 async def _current_account_dep(
     request: Request,
-    services: ServicesDep,
-    sessions: SessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
     # On the event loop: the session lookup is an in-memory hit or one indexed SQLite read, and
-    # the chain is not touched here (roles are read lazily, in the handler's thread).
-    return current_account(request, services, sessions, credentials)
+    # the chain is not touched here (roles are read lazily, in the handler's thread). Services
+    # and sessions are taken here, not as sub-dependencies: every signed-in request solves this
+    # one, and each dependency costs about as much as the lookup itself.
+    services = get_services(request)
+    return current_account(request, services, get_sessions(services), credentials)
 
 
 CurrentAccount = Annotated[Account, Depends(_current_account_dep)]

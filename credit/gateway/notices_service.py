@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from credit.chain.history import role_holders
@@ -21,6 +21,7 @@ from credit.ruleset import EvaluatorKind
 from credit.store.notice_tables import notice_acks
 
 # On-chain role names (credit.chain.roles) -> the evaluator kinds they confirm as.
+_ACKED = select(notice_acks.c.notice_id).where(notice_acks.c.resident == bindparam("resident"))
 _KIND_OF_ROLE = {
     "SUPERIOR": EvaluatorKind.SUPERIOR,
     "RESIDENT": EvaluatorKind.PEER,
@@ -169,7 +170,5 @@ class NoticeService:
 
     def _acked(self, resident: str) -> set[str]:
         with self.services.engine.connect() as conn:
-            rows = conn.execute(
-                select(notice_acks.c.notice_id).where(notice_acks.c.resident == resident)
-            ).scalars()
+            rows = conn.execute(_ACKED, {"resident": resident}).scalars()
             return set(rows)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from eth_utils import keccak
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from credit.facts import LedgerFacts
@@ -41,6 +41,17 @@ _COLUMNS = (
     index_events.c.log_index,
     index_events.c.tx_hash,
     index_events.c.block_time,
+)
+
+# Statements of every resident read, built once (building and caching a statement per call
+# cost more than running it)
+_RESIDENT_EVENTS = (
+    select(*_COLUMNS)
+    .where(
+        index_events.c.resident == bindparam("resident"),
+        index_events.c.block_number <= bindparam("to"),
+    )
+    .order_by(index_events.c.block_number, index_events.c.log_index)
 )
 
 
@@ -241,14 +252,7 @@ class IndexReader:
 
     # ------------------------------------------------------------------ one resident
     def _resident_events(self, conn: Connection, address: str, number: int) -> list[StoredEvent]:
-        rows = conn.execute(
-            select(*_COLUMNS)
-            .where(
-                index_events.c.resident == address.lower(), index_events.c.block_number <= number
-            )
-            .order_by(index_events.c.block_number, index_events.c.log_index)
-        )
-        return _stored(rows)
+        return _stored(conn.execute(_RESIDENT_EVENTS, {"resident": address.lower(), "to": number}))
 
     def resident_credit(self, address: str, *, at_time: int | None = None) -> ResidentCredit:
         """The resident's credit as ``creditOf`` computes it, at ``at_time`` (default: cursor)."""
