@@ -32,6 +32,7 @@ from credit.chain.events import BlockHeader, EventSource, RawEvent
 from credit.chain.rpc_reads import event_source_for
 from credit.errors import ChainError
 from credit.indexer.queries import IndexReader
+from credit.store.db import writer
 from credit.store.index_tables import index_blocks, index_cursor, index_events
 from credit.store.retry import Backoff, log_retry
 
@@ -131,7 +132,7 @@ class Indexer(IndexReader):
             "reorg: block %s left the chain; re-indexing after block %s", number, ancestor[0]
         )
         self.reorgs += 1
-        with self.engine.begin() as conn:
+        with writer(self.engine), self.engine.begin() as conn:
             conn.execute(delete(index_events).where(index_events.c.block_number > ancestor[0]))
             conn.execute(delete(index_blocks).where(index_blocks.c.number > ancestor[0]))
             self._save_cursor(conn, *ancestor)
@@ -175,21 +176,22 @@ class Indexer(IndexReader):
             for e in events
             if e.name == "RuleSetPublished"
         }
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(index_blocks),
-                [
-                    {
-                        "number": h.number,
-                        "hash": h.hash,
-                        "parent_hash": h.parent_hash,
-                        "timestamp": h.timestamp,
-                    }
-                    for h in headers.values()
-                ],
-            )
-            if events:
-                rows = self._rows(conn, events, headers, terms)
+        blocks = [
+            {
+                "number": h.number,
+                "hash": h.hash,
+                "parent_hash": h.parent_hash,
+                "timestamp": h.timestamp,
+            }
+            for h in headers.values()
+        ]
+        # rows are made before the write (this instance is the index's one writer, so what it
+        # reads meanwhile cannot change): the database's writer lock is held only to insert them
+        with self.engine.connect() as conn:
+            rows = self._rows(conn, events, headers, terms)
+        with writer(self.engine), self.engine.begin() as conn:
+            conn.execute(insert(index_blocks), blocks)
+            if rows:
                 conn.execute(insert(index_events), rows)
             self._save_cursor(conn, to_block, tip.hash)
         self.invalidate()

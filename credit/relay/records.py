@@ -6,9 +6,7 @@ several steps atomically (the outbox stores a transaction and queues its claims 
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
 from credit.relay.plan import PlanClaim, PlanEndorsement, Quorum, Tally, tally_of
+from credit.store.db import writer
 from credit.store.relay_tables import (
     relay_claims as claims,
 )
@@ -46,37 +45,14 @@ def write(core: Any) -> Iterator[Connection]:
     read-check-write (two requests taking one nonce, a confirmation of a claim being queued).
     Everything read inside sees every earlier such transaction committed.
 
-    Between processes: on SQLite an exclusive ``flock`` on a file beside the database (the
-    kernel wakes the next holder at once; SQLite's own busy wait sleeps up to 100 ms at a
-    time); on other databases the lock row, updated first and held until commit."""
+    Between processes: on SQLite the database's writer lock (:func:`credit.store.db.writer`,
+    which the indexer's writes take too); on other databases the lock row, updated first and
+    held until commit."""
     engine = core.engine
-    with core.lock, _file_lock(engine), engine.begin() as conn:
+    with core.lock, writer(engine), engine.begin() as conn:
         if engine.dialect.name != "sqlite":
             conn.execute(_TAKE_LOCK)
         yield conn
-
-
-_lock_files: dict[str, int] = {}  # SQLite database path -> this process's open lock file
-
-
-@contextmanager
-def _file_lock(engine: Any) -> Iterator[None]:
-    """Exclusive ``flock`` beside a SQLite file database (held under the relay's lock, so one
-    thread at a time holds it per process); nothing for other databases."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        yield
-        return
-    fd = _lock_files.get(database)
-    if fd is None:
-        fd = _lock_files.setdefault(
-            database, os.open(f"{database}.relay-lock", os.O_RDWR | os.O_CREAT, 0o600)
-        )
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def reason_json(error: str, message: str, args: Mapping[str, Any] | None = None) -> str:

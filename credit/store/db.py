@@ -9,6 +9,11 @@ transaction was rolled back, so nothing is half written.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +32,48 @@ SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL = 5, 6, 13
 # PostgreSQL SQLSTATEs: lock_not_available, deadlock_detected, too_many_connections; disk_full.
 _PG_BUSY = frozenset({"55P03", "40P01", "53300"})
 _PG_FULL = frozenset({"53100"})
+
+
+class _FileWriter:
+    """This process's share of the lock file of one SQLite database."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.threads = threading.RLock()
+        self.depth = 0
+
+
+_writers: dict[str, _FileWriter] = {}
+_writers_lock = threading.Lock()
+
+
+@contextmanager
+def writer(engine: Engine) -> Iterator[None]:
+    """Hold the database's writer lock: one writing transaction at a time, across the threads
+    and processes sharing a SQLite file (wrap ``engine.begin()`` in it); nothing elsewhere.
+
+    SQLite lets one writer in at a time anyway, but a writer it turns away sleeps in its busy
+    handler (1 to 100 ms at a time) and may still hold other locks meanwhile; waiting here, on an
+    exclusive ``flock`` of ``<database>.write-lock``, the kernel wakes the next writer as soon as
+    the last one is done. Re-entrant within a thread."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with _writers_lock:
+        found = _writers.get(database)
+        if found is None:
+            found = _writers[database] = _FileWriter(f"{database}.write-lock")
+    with found.threads:  # threads of this process share one flock: they take turns here first
+        if found.depth == 0:
+            fcntl.flock(found.fd, fcntl.LOCK_EX)
+        found.depth += 1
+        try:
+            yield
+        finally:
+            found.depth -= 1
+            if found.depth == 0:
+                fcntl.flock(found.fd, fcntl.LOCK_UN)
 
 
 def store_error(exc: BaseException) -> StoreError | None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +22,8 @@ from credit.indexer.fold import expiry_in_force
 from credit.store.index_tables import index_blocks, index_cursor, index_events
 from tests.ledger_flows import ZERO32, appeal, credit, publish, relay_violation, resolve, variant
 from tests.world import EPOCH, NOTICE, PEER, SUPERIOR, World
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -296,3 +302,35 @@ def test_refuses_a_database_of_another_deployment(w: World, services: Services) 
 def test_expiry_in_force_is_the_latest_effective_version(at_time: int, expiry: int) -> None:
     versions = [RuleVersion(1, "0x01", 100, 26), RuleVersion(2, "0x02", 500, 2)]
     assert expiry_in_force(versions, at_time) == expiry
+
+
+WRITER_HOLDER = """
+import sys, time
+from credit.store.db import make_engine, writer
+with writer(make_engine(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(1.0)
+"""
+
+
+def test_index_writes_wait_for_the_databases_writer_in_another_process(
+    w: World, services: Services
+) -> None:
+    """The indexer stores a page under the database's writer lock, as the relay (maybe in its
+    own process) does: a relay write in progress is waited for in the kernel, not in SQLite's
+    sleeping busy handler, and never interleaved."""
+    credit(w, w.residents[0], 1, 1)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", WRITER_HOLDER, str(services.engine.url)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    stored = indexer(services).sync()
+    waited = time.monotonic() - started
+    holder.wait(timeout=10)
+    assert holder.returncode == 0
+    assert stored > 0
+    assert waited > 0.5, "the indexer wrote while another process held the writer lock"
