@@ -7,10 +7,10 @@ one request each (``bulk`` 1, ``POST /v1/claims``) or ``bulk`` claims per reques
 chunks of the relay's batch size; as soon as every claim of a chunk is accepted, the chunk's two
 evaluators POST their confirmation over its record ids (sorted, as the gateway requires), each
 from their own client thread, at the same time (evaluators are people with their own devices).
-The
-clock runs from the first request until the last ``RecordCredited`` event of these records is on
-chain (logs of the ledger's address read incrementally), so the figure covers intake, batching,
-signing, broadcasting and mining: everything between a resident's wallet and the ledger.
+The clock runs from the first request until the last ``RecordCredited`` event of these records is
+on chain (logs of the ledger's address read incrementally), so the figure covers intake,
+batching, signing, broadcasting and mining: everything between a resident's wallet and the
+ledger.
 """
 
 from __future__ import annotations
