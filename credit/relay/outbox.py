@@ -44,7 +44,7 @@ class RelayCore(Protocol):
 
     engine: Engine
     system: System
-    lock: threading.RLock
+    lock: records.WriteTurns
 
     def rules(self) -> Any: ...
     def wake(self) -> None: ...

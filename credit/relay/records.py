@@ -7,6 +7,7 @@ several steps atomically (the outbox stores a transaction and queues its claims 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,11 +38,53 @@ LIVE = ("waiting", "pending", "queued", "sent")  # accepted, not yet credited or
 _TAKE_LOCK = update(relay_lock).where(relay_lock.c.id == 1).values(writes=relay_lock.c.writes + 1)
 
 
+class WriteTurns:
+    """The relay's lock within a process: one writer at a time (re-entrant in a thread), and a
+    writer that completes work already accepted (``first``: a confirmation) goes before the
+    writers adding new work (claims) that are waiting with it.
+
+    Under load, claims otherwise take most turns while their confirmations queue behind them,
+    and the batcher, which needs confirmed claims, idles until intake is over: finishing work
+    first keeps the relay busy beside intake. New claims wait at most for the confirmations
+    waiting at that moment and for those that arrive meanwhile, which each need claims that are
+    already stored."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._first_waiting = 0
+
+    @contextmanager
+    def turn(self, first: bool = False) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+            else:
+                self._first_waiting += first
+                try:
+                    while self._owner is not None or (not first and self._first_waiting):
+                        self._cond.wait()
+                finally:
+                    self._first_waiting -= first
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._cond.notify_all()
+
+
 @contextmanager
-def write(core: Any) -> Iterator[Connection]:
-    """A database transaction that changes relay state, one at a time: the relay's lock orders
-    the threads of this process, and a lock between processes orders the API process and a
-    relay worker process (``CREDIT_RELAY_PROCESS``), so that they never interleave a
+def write(core: Any, *, first: bool = False) -> Iterator[Connection]:
+    """A database transaction that changes relay state, one at a time: the relay's lock
+    (``core.lock``, a :class:`WriteTurns`; ``first`` for a write that completes accepted work)
+    orders the threads of this process, and a lock between processes orders the API process and
+    a relay worker process (``CREDIT_RELAY_PROCESS``), so that they never interleave a
     read-check-write (two requests taking one nonce, a confirmation of a claim being queued).
     Everything read inside sees every earlier such transaction committed.
 
@@ -49,7 +92,7 @@ def write(core: Any) -> Iterator[Connection]:
     which the indexer's writes take too); on other databases the lock row, updated first and
     held until commit."""
     engine = core.engine
-    with core.lock, writer(engine), engine.begin() as conn:
+    with core.lock.turn(first), writer(engine), engine.begin() as conn:
         if engine.dialect.name != "sqlite":
             conn.execute(_TAKE_LOCK)
         yield conn

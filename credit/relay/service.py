@@ -96,7 +96,7 @@ class Relay:
         self.deadline_margin = deadline_margin
         self.idle_seconds = idle_seconds
         self.worker = worker  # the relay process, if the batcher and signer run there
-        self.lock = threading.RLock()
+        self.lock = records.WriteTurns()
         self.checking = threading.BoundedSemaphore(CHECKS_AT_ONCE)
         self.signer = SignerWorker(self, services.relayer.account, hooks)
         self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}

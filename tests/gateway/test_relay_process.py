@@ -118,18 +118,17 @@ def test_the_embedded_chain_cannot_have_a_relay_process(
 
 class _Core:
     def __init__(self, url: str) -> None:
-        import threading
 
         self.engine = make_engine(url)
-        self.lock = threading.RLock()
+        self.lock = records.WriteTurns()
 
 
 HOLDER = """
-import sys, time, threading
+import sys, time
 from credit.relay import records
 from credit.store.db import make_engine
 class Core:
-    engine = make_engine(sys.argv[1]); lock = threading.RLock()
+    engine = make_engine(sys.argv[1]); lock = records.WriteTurns()
 with records.write(Core()) as conn:
     print("held", flush=True)
     time.sleep(1.0)
