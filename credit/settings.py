@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         le=300,
         description="how long a write waits for another writer's lock before answering 503",
     )
+    database_checkpoint_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="how often the gateway copies a SQLite file's write-ahead log into it "
+        "(in the background, so that no writer does it while others wait)",
+    )
     siwe_domain: str = "localhost:8000"
     siwe_uri: str = "http://localhost:8000"
     siwe_nonce_ttl_seconds: int = Field(default=300, ge=10)

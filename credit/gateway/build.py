@@ -20,7 +20,7 @@ from credit.relay.service import Relay
 from credit.relay.worker import RelayProcess, require_rpc
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import create_schema, make_engine
+from credit.store.db import Checkpointer, create_schema, make_engine
 
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
@@ -39,7 +39,9 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     services.rewards = RewardService(services, Account.from_key(settings.minter_private_key()))
     services.evidence = EvidenceStore(engine, settings.evidence_path, settings.max_evidence_bytes)
     services.notices = NoticeService(services)
-    services.background.extend([services.indexer, services.relay, services.rewards])
+    # the API process keeps the shared database's log short for every process writing to it
+    checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)
+    services.background.extend([checkpointer, services.indexer, services.relay, services.rewards])
     return services
 
 

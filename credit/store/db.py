@@ -10,6 +10,7 @@ transaction was rolled back, so nothing is half written.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from sqlalchemy.schema import CreateTable
 
 from credit.errors import StoreBusy, StoreError, StoreFull
 
+_log = logging.getLogger(__name__)
 metadata = MetaData()
 
 DEFAULT_BUSY_TIMEOUT_SECONDS = 15.0
@@ -76,6 +78,55 @@ def writer(engine: Engine) -> Iterator[None]:
                 fcntl.flock(found.fd, fcntl.LOCK_UN)
 
 
+WAL_AUTOCHECKPOINT_PAGES = 16_384  # 64 MB of 4 KB pages: the writer's own checkpoint, a backstop
+
+
+class Checkpointer:
+    """Copies a SQLite file's write-ahead log into the database in the background.
+
+    By default SQLite checkpoints inside the commit that grows the log past 1,000 pages: that
+    writer copies the pages and syncs the file while it still holds the writer lock
+    (:func:`writer`), and every writer queued behind it waits. Here a thread runs a PASSIVE
+    checkpoint every ``every`` seconds instead, outside any transaction (it waits for nobody
+    and nobody waits for it); the writers' own checkpoint stays as a backstop at
+    ``WAL_AUTOCHECKPOINT_PAGES``. Nothing for other databases."""
+
+    def __init__(self, engine: Engine, every: float = 0.5) -> None:
+        self.engine, self.every = engine, every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:" or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+
+    def checkpoint(self) -> tuple[int, int]:
+        """One PASSIVE checkpoint now: the frames in the log, and how many of them are now in
+        the database (all, unless a reader still needs the older pages)."""
+        with self.engine.connect() as conn:
+            _busy, logged, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        self.runs += 1
+        return int(logged), int(copied)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.checkpoint()
+            except Exception as exc:  # a busy or full database: the writers' backstop remains
+                _log.warning("WAL checkpoint failed (%s); retrying", exc)
+
+
 def store_error(exc: BaseException) -> StoreError | None:
     """The typed error for a driver error caused by the database's state (lock, full), or None.
 
@@ -120,6 +171,7 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.close()
 
     else:
