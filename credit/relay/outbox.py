@@ -256,12 +256,9 @@ class SignerWorker:
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
             )
-            moved = records.set_status(
-                conn, ids, "queued", only=("pending",), outbox_id=oid, tx_hash=tx_hash
-            )
+            moved = records.queue(conn, ids, eids, oid, tx_hash)
             if moved != len(ids):
                 raise _Stale(f"{len(ids) - moved} claims of the batch changed while it was signed")
-            records.set_endorsements(conn, eids, "active", outbox_id=oid)
         return oid, raw
 
     def _broadcast(self, oid: int, raw: bytes) -> None:
@@ -274,19 +271,16 @@ class SignerWorker:
             error, sent = str(exc), exc.reason in ("known", "nonce_low")
         except Exception as exc:  # connection refused, timeout
             error, sent = f"{type(exc).__name__}: {exc}", False
+        now = time.time()
         with records.write(self.core) as conn:
-            row = (
-                conn.execute(select(relay_outbox).where(relay_outbox.c.id == oid)).mappings().one()
+            attempts, status = conn.execute(_ROW_STATE, {"oid": oid}).one()
+            first_send = sent and status == "stored"
+            if first_send:
+                conn.execute(_MARK_SENT, {"oid": oid, "b_at": now})
+            conn.execute(
+                _SENT_ROW if first_send else _TRIED_ROW,
+                {"oid": oid, "b_attempts": attempts + 1, "b_at": now, "b_error": error},
             )
-            values: dict[str, Any] = {
-                "attempts": row["attempts"] + 1,
-                "updated_at": time.time(),
-                "error": error,
-            }
-            if sent and row["status"] == "stored":
-                values["status"] = "sent"
-                records.set_status(conn, _queued_in(conn, oid), "sent", only=("queued",))
-            conn.execute(update(relay_outbox).where(relay_outbox.c.id == oid).values(**values))
 
     def _open_rows(self) -> list[Any]:
         """This signer's rows not yet settled, by nonce (without their bytes: this runs every
@@ -357,14 +351,21 @@ _OPEN_ROWS = (  # built once: this runs on every poll of the signer
     .where(_o.signer == bindparam("signer"), _o.status.in_(("stored", "sent")))
     .order_by(_o.nonce)
 )
-_QUEUED_IN = select(relay_claims.c.record_id).where(
-    relay_claims.c.status == "queued", relay_claims.c.outbox_id == bindparam("oid")
+# Statements of every broadcast, built once
+_ROW_STATE = select(_o.attempts, _o.status).where(_o.id == bindparam("oid"))  # not its bytes
+_MARK_SENT = (  # the row's claims still queued (the status index finds them) become sent
+    update(relay_claims)
+    .where(relay_claims.c.status == "queued", relay_claims.c.outbox_id == bindparam("oid"))
+    .values(status="sent", updated_at=bindparam("b_at"))
 )
-
-
-def _queued_in(conn: Any, oid: int) -> list[str]:
-    """Record ids of ``oid``'s claims still ``queued`` (the status index finds them)."""
-    return list(conn.execute(_QUEUED_IN, {"oid": oid}).scalars())
+_TRIED_ROW = (
+    update(relay_outbox)
+    .where(_o.id == bindparam("oid"))
+    .values(
+        attempts=bindparam("b_attempts"), updated_at=bindparam("b_at"), error=bindparam("b_error")
+    )
+)
+_SENT_ROW = _TRIED_ROW.values(status="sent")
 
 
 def outbox_rows(engine: Engine, signer: str | None = None) -> list[dict[str, Any]]:

@@ -420,6 +420,37 @@ def stale_endorsements_of(conn: Connection, record_ids: Iterable[str]) -> list[s
     return sorted(set(others) - set(ids))
 
 
+def queue(
+    conn: Connection, record_ids: Sequence[str], eids: Sequence[int], oid: int, tx_hash: str
+) -> int:
+    """Put pending claims ``record_ids`` and endorsements ``eids`` in outbox row ``oid``
+    (transaction ``tx_hash``); returns how many of the claims were still pending."""
+    now = time.time()
+    moved = conn.execute(
+        _QUEUE, {"ids": list(record_ids), "b_oid": oid, "b_tx": tx_hash, "b_at": now}
+    ).rowcount
+    if eids:
+        conn.execute(_ENDORSEMENTS_IN, {"eids": list(eids), "b_oid": oid, "b_at": now})
+    return int(moved)
+
+
+_QUEUE = (  # every batch runs it: built once
+    update(claims)
+    .where(claims.c.record_id.in_(_IDS), claims.c.status == "pending")
+    .values(
+        status="queued",
+        outbox_id=bindparam("b_oid"),
+        tx_hash=bindparam("b_tx"),
+        updated_at=bindparam("b_at"),
+    )
+)
+_ENDORSEMENTS_IN = (
+    update(endorsements)
+    .where(endorsements.c.id.in_(bindparam("eids", expanding=True)))
+    .values(status="active", outbox_id=bindparam("b_oid"), updated_at=bindparam("b_at"))
+)
+
+
 def set_endorsements(conn: Connection, ids: Iterable[int], status: str, **values: Any) -> None:
     """Move endorsements to ``status``."""
     eids = list(ids)
