@@ -5,6 +5,10 @@ request, into typed errors of :mod:`credit.errors`: a lock held past the busy ti
 :class:`StoreBusy`, a full database or disk :class:`StoreFull`. The API answers those with 503 /
 507 and a clear message; background workers pause and retry. In both cases the failed
 transaction was rolled back, so nothing is half written.
+
+A SQLite file has one writer lock across threads and processes (:func:`writer`), and the gateway
+copies its write-ahead log into it in the background (:class:`Checkpointer`), so that no writer
+does that work while the others wait.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.schema import CreateTable
 
 from credit.errors import StoreBusy, StoreError, StoreFull
+from credit.store.retry import Backoff, log_retry
 
 _log = logging.getLogger(__name__)
 metadata = MetaData()
@@ -120,11 +125,15 @@ class Checkpointer:
         return int(logged), int(copied)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every):
+        backoff, delay = Backoff(self.every, cap=max(self.every, 30.0)), self.every
+        while not self._stop.wait(delay):
             try:
                 self.checkpoint()
+                backoff.reset()
+                delay = self.every
             except Exception as exc:  # a busy or full database: the writers' backstop remains
-                _log.warning("WAL checkpoint failed (%s); retrying", exc)
+                delay = backoff.failed()
+                log_retry(_log, "WAL checkpoint", exc, delay)
 
 
 def store_error(exc: BaseException) -> StoreError | None:
