@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.engine import Engine
+from web3 import EthereumTesterProvider
 
 from credit.gateway.build import wire
 from credit.settings import Settings
@@ -83,6 +84,9 @@ def test_nothing_to_checkpoint_in_memory() -> None:
 
 def test_the_gateway_runs_one_and_stops_it(gateway_world: World, gw_settings: Settings) -> None:
     settings = gw_settings.model_copy(update={"database_checkpoint_seconds": 0.05})
+    provider = gateway_world.w3.provider
+    assert isinstance(provider, EthereumTesterProvider)
+    snapshot = provider.ethereum_tester.take_snapshot()  # the workers start: leave no trace
     services = wire(settings, gateway_world.system, gateway_world.ruleset)
     try:
         found = [p for p in services.background if isinstance(p, Checkpointer)]
@@ -95,4 +99,6 @@ def test_the_gateway_runs_one_and_stops_it(gateway_world: World, gw_settings: Se
     finally:
         services.stop()
         services.engine.dispose()
+        provider.ethereum_tester.revert_to_snapshot(snapshot)
+        gateway_world.reset_nonces()
     assert found[0]._thread is None
