@@ -25,13 +25,9 @@ from credit.store.db import Checkpointer, create_schema, make_engine
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     """Services over an attached ``system`` with every background part (not started yet)."""
-    engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
+    services = _core(settings, system, ruleset)
+    engine = services.engine
     create_schema(engine)
-    cache_chain_id(system.w3)
-    relayer = Transactor(
-        system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000
-    )
-    services = Services(settings, engine, system, ruleset, relayer)
     services.indexer = Indexer(
         system, engine, confirmation_depth=settings.confirmation_depth, poll_seconds=0.2
     )
@@ -64,13 +60,19 @@ def wire_relay(settings: Settings, rpc_url: str, poa: bool, deployment_json: str
     system = attach(
         rpc_web3(rpc_url, poa=poa), DeploymentRecord.from_json(deployment_json), compile_contracts()
     )
+    # no rule file: the relay reads the rules in force from the chain
+    return _core(settings, system, None)  # type: ignore[arg-type]
+
+
+def _core(settings: Settings, system: System, ruleset: RuleSet) -> Services:
+    """Services with their database engine and relayer, and nothing running: what both
+    processes start from."""
     engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
     cache_chain_id(system.w3)
     relayer = Transactor(
         system.w3, Account.from_key(settings.relayer_private_key()), system.decoder, gas=3_000_000
     )
-    # no rule file: the relay reads the rules in force from the chain
-    return Services(settings, engine, system, None, relayer)  # type: ignore[arg-type]
+    return Services(settings, engine, system, ruleset, relayer)
 
 
 def build_services(settings: Settings, network: str | None = None) -> Services:

@@ -339,6 +339,11 @@ _SET_STATUS = (
     .values(status=bindparam("b_status"), updated_at=bindparam("b_at"))
 )
 _SET_STATUS_ONLY = _SET_STATUS.where(claims.c.status.in_(bindparam("only", expanding=True)))
+_QUEUE = (  # every batch runs it: pending claims into an outbox row
+    _SET_STATUS.where(claims.c.status == "pending").values(
+        outbox_id=bindparam("b_oid"), tx_hash=bindparam("b_tx")
+    )
+)
 
 
 def set_credited(
@@ -427,23 +432,14 @@ def queue(
     (transaction ``tx_hash``); returns how many of the claims were still pending."""
     now = time.time()
     moved = conn.execute(
-        _QUEUE, {"ids": list(record_ids), "b_oid": oid, "b_tx": tx_hash, "b_at": now}
+        _QUEUE,
+        {"ids": list(record_ids), "b_status": "queued", "b_at": now, "b_oid": oid, "b_tx": tx_hash},
     ).rowcount
     if eids:
         conn.execute(_ENDORSEMENTS_IN, {"eids": list(eids), "b_oid": oid, "b_at": now})
     return int(moved)
 
 
-_QUEUE = (  # every batch runs it: built once
-    update(claims)
-    .where(claims.c.record_id.in_(_IDS), claims.c.status == "pending")
-    .values(
-        status="queued",
-        outbox_id=bindparam("b_oid"),
-        tx_hash=bindparam("b_tx"),
-        updated_at=bindparam("b_at"),
-    )
-)
 _ENDORSEMENTS_IN = (
     update(endorsements)
     .where(endorsements.c.id.in_(bindparam("eids", expanding=True)))

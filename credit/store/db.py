@@ -50,6 +50,12 @@ class _FileWriter:
         self.depth = 0
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The path of ``engine``'s SQLite database file; None in memory or on other databases."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    return database if database and database != ":memory:" else None
+
+
 _writers: dict[str, _FileWriter] = {}
 _writers_lock = threading.Lock()
 
@@ -63,8 +69,8 @@ def writer(engine: Engine) -> Iterator[None]:
     handler (1 to 100 ms at a time) and may still hold other locks meanwhile; waiting here, on an
     exclusive ``flock`` of ``<database>.write-lock``, the kernel wakes the next writer as soon as
     the last one is done. Re-entrant within a thread."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
+    database = sqlite_file(engine)
+    if database is None:
         yield
         return
     with _writers_lock:
@@ -103,8 +109,7 @@ class Checkpointer:
         self.runs = 0
 
     def start(self) -> None:
-        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
-        if not database or database == ":memory:" or self._thread is not None:
+        if sqlite_file(self.engine) is None or self._thread is not None:
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
