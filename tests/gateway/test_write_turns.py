@@ -39,7 +39,7 @@ def test_a_confirmation_goes_before_claims_that_waited_longer() -> None:
     time.sleep(0.1)
     threads.append(threading.Thread(target=writer, args=("confirmation", True)))
     threads[-1].start()
-    _wait_until(lambda: turns._first_waiting == 1)
+    _wait_until(lambda: turns.waiting == (1, 2))
     release.set()
     for t in threads:
         t.join(5)
