@@ -407,7 +407,9 @@ def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str
             claims.c.record_id.in_(ids), claims.c.status.in_(LIVE)
         )
     ).all()
-    set_status(conn, [r.record_id for r in rows], "rejected", only=LIVE, reason=reason)
+    set_status(
+        conn, [r.record_id for r in rows], "rejected", only=LIVE, reason=reason, voided=claims.c.seq
+    )
     for r in rows:
         later = conn.execute(
             select(claims.c.record_id).where(

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, insert, inspect, select, text
+from sqlalchemy import MetaData, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.schema import CreateTable
 
@@ -200,11 +200,13 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
 
 def create_schema(engine: Engine) -> None:
     """Create every table registered on :data:`metadata`, and any index a table created by an
-    earlier version lacks (idempotent; columns are never altered, one obsolete constraint is
-    dropped: see :func:`_drop_unique_endorsement_digest`)."""
+    earlier version lacks (idempotent; columns are never altered or dropped; two changes of
+    constraints are migrated: see :func:`_drop_unique_endorsement_digest` and
+    :func:`_nonces_held_by_voided`)."""
     import credit.store.tables  # noqa: F401  (registers the tables)
 
     _drop_unique_endorsement_digest(engine)
+    _nonces_held_by_voided(engine)
     metadata.create_all(engine)
     for table in metadata.sorted_tables:
         for index in table.indexes:
@@ -219,6 +221,34 @@ def _seed_relay_lock(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.execute(select(relay_lock.c.id).where(relay_lock.c.id == 1)).first() is None:
             conn.execute(insert(relay_lock).values(id=1, writes=0))
+
+
+OBSOLETE_NONCE_INDEXES = ("ux_relay_claims_live_nonce", "ix_relay_claims_resident")
+
+
+def _nonces_held_by_voided(engine: Engine) -> None:
+    """Databases made before 2026-11-30 kept one live claim per resident nonce with a unique
+    index on ``(resident, nonce)`` partial on ``status != 'rejected'``, beside a plain index on
+    the same columns. Add ``relay_claims.voided`` (0, or the claim's seq if it was rejected) and
+    drop both indexes, in one transaction; :func:`create_schema` then creates the unique index on
+    ``(resident, nonce, voided)`` that replaces them."""
+    from credit.store.relay_tables import relay_claims
+
+    name = relay_claims.name
+    inspector = inspect(engine)
+    if name not in inspector.get_table_names():
+        return
+    if "voided" in {c["name"] for c in inspector.get_columns(name)}:
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN voided BIGINT NOT NULL DEFAULT 0")
+        conn.execute(
+            update(relay_claims)
+            .where(relay_claims.c.status == "rejected")
+            .values(voided=relay_claims.c.seq)
+        )
+        for index in OBSOLETE_NONCE_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
 
 
 def _drop_unique_endorsement_digest(engine: Engine) -> None:
