@@ -297,11 +297,12 @@ def _nonces_against_ids(found: dict[str, Any], ids: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class StoredConfirmation:
-    """A stored endorsement, and its claims as they are now (rows with their new status, and
-    the active endorsements naming them), for the answer."""
+    """A stored endorsement, and its claims as they are now (their rows as read before it, the
+    statuses of those that changed, and the active endorsements naming them), for the answer."""
 
     endorsement_id: int
-    claims: list[dict[str, Any]]
+    claims: list[Any]
+    statuses: dict[str, str]
     active: list[PlanEndorsement]
 
 
@@ -348,5 +349,4 @@ def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> Stored
         active = [e for e, status in named if status == "active"]
         active.append(PlanEndorsement(eid, row["evaluator"], row["kind"], tuple(ids)))
         now, active = records.refresh(conn, ids, core.rules(), rows=rows.values(), active=active)
-    claims = [{**rows[r], "status": now.get(r, rows[r]["status"])} for r in ids]
-    return StoredConfirmation(eid, claims, active)
+    return StoredConfirmation(eid, [rows[r] for r in ids], now, active)

@@ -172,7 +172,8 @@ def claim_rows(conn: Connection, record_ids: Iterable[str]) -> dict[str, Any]:
     ids = list(record_ids)
     if not ids:
         return {}
-    return {r["record_id"]: r for r in conn.execute(_CLAIM_ROWS, {"ids": ids}).mappings()}
+    found = conn.execute(_CLAIM_ROWS, {"ids": ids}).mappings().all()  # one fetch, not one a row
+    return {r["record_id"]: r for r in found}
 
 
 def next_live_nonces(conn: Connection, residents: Iterable[str]) -> dict[str, int]:
@@ -269,7 +270,7 @@ def naming(
     grouped: dict[int, tuple[str, int, str, list[str]]] = {}
     for eid, evaluator, kind, status, rid in conn.execute(
         _NAMING, {"ids": ids, "statuses": list(statuses)}
-    ):
+    ).all():
         grouped.setdefault(eid, (evaluator, kind, status, []))[3].append(rid)
     return [
         (PlanEndorsement(eid, ev, k, tuple(rs)), st) for eid, (ev, k, st, rs) in grouped.items()

@@ -181,7 +181,10 @@ class Relay:
         rules = self.rules()
         return {
             "endorsement_id": stored.endorsement_id,
-            "claims": [_status(c, rules, stored.active) for c in stored.claims],
+            "claims": [
+                _status(c, rules, stored.active, stored.statuses.get(c["record_id"]))
+                for c in stored.claims
+            ],
         }
 
     # -------------------------------------------------------------------- status
@@ -342,13 +345,19 @@ _STATUS_FIELDS = (
 
 
 def _status(
-    row: Mapping[str, Any], rules: Mapping[int, Quorum], active: list[PlanEndorsement]
+    row: Mapping[str, Any],
+    rules: Mapping[int, Quorum],
+    active: list[PlanEndorsement],
+    status: str | None = None,
 ) -> dict[str, Any]:
-    """A claim's public status; for an open claim, its tally from ``active`` endorsements."""
+    """A claim's public status (``status``: its status now, if it changed since ``row`` was
+    read); for an open claim, its tally from ``active`` endorsements."""
     out: dict[str, Any] = {k: row[k] for k in _STATUS_FIELDS}
+    if status is not None:
+        out["status"] = status
     out["reason"] = json.loads(row["reason"]) if row["reason"] else None
     rule = rules.get(row["category"])
-    if row["status"] in records.OPEN and rule is not None:
+    if out["status"] in records.OPEN and rule is not None:
         tally = tally_of(records.plan_claim(row), active, rule)
         out["confirmations"] = {
             "weight": tally.weight,
