@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
@@ -368,30 +368,41 @@ _QUEUE = (  # every batch runs it: pending claims into an outbox row
 def set_credited(
     conn: Connection, credited: Sequence[tuple[str, str, int, int]], only: Iterable[str]
 ) -> int:
-    """Mark claims credited from their (record id, tx hash, block, points), in one
-    ``executemany`` (only claims in the statuses ``only``); returns rows changed."""
+    """Mark claims credited from their (record id, tx hash, block, points), only claims in the
+    statuses ``only``; returns rows changed. One statement per (tx, block, points): the claims
+    of a mined batch share the first two, and points take a few values (units times a rule's
+    points), where an ``executemany`` ran one statement per claim."""
     if not credited:
         return 0
-    q = (
-        update(claims)
-        .where(
-            claims.c.record_id == bindparam("b_id"),
-            or_(*(claims.c.status == s for s in only)),  # no IN list in an executemany
-        )
-        .values(
-            status="credited",
-            tx_hash=bindparam("b_tx"),
-            block=bindparam("b_block"),
-            points=bindparam("b_points"),
-            reason=None,
-            updated_at=time.time(),
-        )
+    groups: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for record_id, tx_hash, block, points in credited:
+        groups[(tx_hash, block, points)].append(record_id)
+    now, statuses, changed = time.time(), list(only), 0
+    for (tx_hash, block, points), ids in groups.items():
+        params = {
+            "ids": ids,
+            "only": statuses,
+            "b_tx": tx_hash,
+            "b_block": block,
+            "b_points": points,
+            "b_at": now,
+        }
+        changed += conn.execute(_CREDIT, params).rowcount
+    return changed
+
+
+_CREDIT = (
+    update(claims)
+    .where(claims.c.record_id.in_(_IDS), claims.c.status.in_(bindparam("only", expanding=True)))
+    .values(
+        status="credited",
+        tx_hash=bindparam("b_tx"),
+        block=bindparam("b_block"),
+        points=bindparam("b_points"),
+        reason=None,
+        updated_at=bindparam("b_at"),
     )
-    params = [
-        {"b_id": rid, "b_tx": tx, "b_block": block, "b_points": points}
-        for rid, tx, block, points in credited
-    ]
-    return int(conn.execute(q, params).rowcount)
+)
 
 
 def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str]:
