@@ -298,7 +298,7 @@ def _nonces_against_ids(found: dict[str, Any], ids: list[str]) -> list[str]:
 @dataclass(frozen=True)
 class StoredConfirmation:
     """A stored endorsement, and its claims as they are now (their rows as read before it, the
-    statuses of those that changed, and the active endorsements naming them), for the answer."""
+    open ones' statuses after it, and the active endorsements naming them), for the answer."""
 
     endorsement_id: int
     claims: list[Any]

@@ -370,8 +370,8 @@ def set_credited(
 ) -> int:
     """Mark claims credited from their (record id, tx hash, block, points), only claims in the
     statuses ``only``; returns rows changed. One statement per (tx, block, points): the claims
-    of a mined batch share the first two, and points take a few values (units times a rule's
-    points), where an ``executemany`` ran one statement per claim."""
+    of a mined batch share the first two and take few distinct points, where an
+    ``executemany`` ran one statement per claim."""
     if not credited:
         return 0
     groups: dict[tuple[str, int, int], list[str]] = defaultdict(list)
