@@ -68,14 +68,12 @@ class WriteTurns:
 
     @contextmanager
     def turn(self, first: bool = False) -> Iterator[None]:
-        me = threading.get_ident()
+        me, handed = threading.get_ident(), None
         with self._mutex:
             if self._owner == me:
                 self._depth += 1
-                handed = None
             elif self._owner is None:  # free: nobody waits when nobody holds it
                 self._owner, self._depth = me, 1
-                handed = None
             else:
                 handed = threading.Lock()
                 handed.acquire()
@@ -382,6 +380,7 @@ def set_credited(
         params = {
             "ids": ids,
             "only": statuses,
+            "b_status": "credited",
             "b_tx": tx_hash,
             "b_block": block,
             "b_points": points,
@@ -391,17 +390,8 @@ def set_credited(
     return changed
 
 
-_CREDIT = (
-    update(claims)
-    .where(claims.c.record_id.in_(_IDS), claims.c.status.in_(bindparam("only", expanding=True)))
-    .values(
-        status="credited",
-        tx_hash=bindparam("b_tx"),
-        block=bindparam("b_block"),
-        points=bindparam("b_points"),
-        reason=None,
-        updated_at=bindparam("b_at"),
-    )
+_CREDIT = _SET_STATUS_ONLY.values(  # the status move with what the chain says of it
+    tx_hash=bindparam("b_tx"), block=bindparam("b_block"), points=bindparam("b_points"), reason=None
 )
 
 
