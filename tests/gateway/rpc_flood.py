@@ -2,10 +2,10 @@
 
 Usage: python -m tests.gateway.rpc_flood URL THREADS FUNDED_ADDRESS. Each thread sends, in turn:
 an ``eth_call`` (from any funded address: balances are public) running an endless loop with a
-large gas allowance, the same as ``eth_estimateGas``, a batch of
-twenty such calls, the widest ``eth_feeHistory``, full blocks and an over-long batch of cheap
-reads. It prints ``ready`` once the first answer came back, runs until stdin closes, then prints
-one JSON line: answers by HTTP status.
+large gas allowance, the same as ``eth_estimateGas``, a batch of twenty such calls, the widest
+``eth_feeHistory``, full blocks, an over-long batch of cheap reads and the longest batches of
+reads the window serves. It prints ``ready`` once the first answer came back, runs until stdin
+closes, then prints one JSON line: answers by HTTP status.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ def hostile_bodies(sender: str) -> list[Any]:
         _call("eth_call", [spin, "latest"]),
         _call("eth_estimateGas", [spin]),
         [_call("eth_call", [spin, "latest"], i) for i in range(20)],
-        _call("eth_feeHistory", ["0x400", "latest", list(range(0, 101))]),
+        _call("eth_feeHistory", ["0x400", "latest", list(range(100))]),
         _call("eth_getBlockByNumber", ["latest", True]),
         [_call("eth_getBlockByNumber", [hex(i % 4), False], i) for i in range(50)],
+        [_call("eth_getBalance", [sender, hex(i % 4)], i) for i in range(10)],
+        [_call("eth_getBlockByNumber", [hex(i % 4), False], i) for i in range(10)],
     ]
 
 

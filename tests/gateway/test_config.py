@@ -56,7 +56,9 @@ def test_the_node_url_and_its_credentials_are_never_published(client_with: Any) 
     client = client_with(chain=NODE)
     r = client.get("/v1/config")
     assert r.status_code == 200
-    assert _leaks(r.text) == [], f"/v1/config publishes the node's URL: {r.json()['wallet_rpc_urls']}"
+    assert _leaks(r.text) == [], (
+        f"/v1/config publishes the node's URL: {r.json()['wallet_rpc_urls']}"
+    )
     assert r.json()["wallet_rpc_urls"] == ["http://testserver/rpc"]
 
 

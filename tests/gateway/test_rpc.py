@@ -185,3 +185,32 @@ def test_the_default_rate_limit_comes_from_the_settings(client: TestClient) -> N
     batch = [{"jsonrpc": "2.0", "id": i, "method": "eth_chainId"} for i in range(10)]
     statuses = [client.post("/rpc", json=batch).status_code for _ in range(limit // 10 + 1)]
     assert statuses[: limit // 10] == [200] * (limit // 10) and statuses[-1] == 429
+
+
+class Clock:
+    """A hand-driven clock (seconds)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_refused_batch_is_told_when_all_its_calls_fit(client: TestClient) -> None:
+    clock = Clock()
+    client.app.state.rpc_limiter = SlidingWindowLimiter(5, 60.0, clock=clock)  # type: ignore[attr-defined]
+
+    def batch(n: int) -> Any:
+        calls = [{"jsonrpc": "2.0", "id": i, "method": "eth_chainId"} for i in range(n)]
+        return client.post("/rpc", json=calls)
+
+    assert batch(3).status_code == 200  # t = 0 s: three calls
+    clock.t += 10
+    assert batch(2).status_code == 200  # t = 10 s: the budget of five is spent
+    clock.t += 10
+    refused = batch(3)  # t = 20 s: room for three once the first three leave, at t = 60 s
+    assert (refused.status_code, refused.headers["Retry-After"]) == (429, "40")
+    clock.t += 40
+    assert batch(3).status_code == 200
+    assert batch(1).status_code == 429  # the refused batch was not counted, these three were
