@@ -3,6 +3,7 @@ a node that stops answering costs a caller one time budget, not the gateway's th
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from collections.abc import Iterator
@@ -95,18 +96,49 @@ def _answers(url: str) -> bool:
         return False
 
 
-def test_a_node_that_never_answers_costs_one_time_budget() -> None:
+@pytest.fixture
+def silent_node() -> Iterator[tuple[str, int]]:
+    """A loopback port that accepts connections (into its backlog) and never answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        host, port = silent.getsockname()
+        yield host, port
+
+
+def test_a_node_that_never_answers_costs_one_time_budget(silent_node: tuple[str, int]) -> None:
     from credit.chain.rpc_proxy import RpcRefused, WalletRpc
 
-    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
-        host, port = silent.getsockname()
-        proxy = WalletRpc(31337, 0.5, node_url=f"http://user:pw@{host}:{port}/")
-        start = time.monotonic()
-        with pytest.raises(RpcRefused) as refused:
-            proxy.answer("eth_blockNumber", [])
-        spent = time.monotonic() - start
+    host, port = silent_node
+    proxy = WalletRpc(31337, 0.5, node_url=f"http://user:pw@{host}:{port}/")
+    start = time.monotonic()
+    with pytest.raises(RpcRefused) as refused:
+        proxy.answer("eth_blockNumber", [])
+    spent = time.monotonic() - start
     assert refused.value.code == -32002 and "did not answer within 0.5 s" in str(refused.value)
     assert "user" not in str(refused.value) and str(port) not in str(refused.value)
     assert spent < 10  # one budget (0.5 s), not web3's 30 s timeout with retries
+
+
+def test_a_request_stops_at_its_time_budget(
+    services: Services, tmp_path: Path, silent_node: tuple[str, int]
+) -> None:
+    """Ten calls to a silent node, 0.5 s each, in a request with a budget of 1 s: the calls left
+    when the budget is spent are answered at once instead of waiting their turn."""
+    from credit.chain.rpc_proxy import WalletRpc
+
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'gateway.sqlite'}",
+        rpc_time_budget_seconds=1,
+    )
+    app = create_app(dataclasses.replace(services, settings=settings))
+    host, port = silent_node
+    app.state.rpc_window = WalletRpc(31337, 0.5, node_url=f"http://{host}:{port}/")
+    calls = [{"jsonrpc": "2.0", "id": i, "method": "eth_blockNumber"} for i in range(10)]
+    with TestClient(app) as client:
+        answers = client.post("/rpc", json=calls).json()
+    assert [a["id"] for a in answers] == list(range(10))
+    assert all(a["error"]["code"] == -32002 for a in answers)
+    cut = [a for a in answers if "not answered within this request's 1 s" in a["error"]["message"]]
+    assert len(cut) >= 5, answers  # without the budget each would have waited 0.5 s more
