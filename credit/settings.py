@@ -8,8 +8,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credit.ruleset import DEFAULT_RULESET
@@ -90,6 +91,35 @@ class Settings(BaseSettings):
     signin_rate_per_minute: int = Field(default=30, ge=1)
     evidence_dir: Path | None = None
 
+    # residents' wallets: the JSON-RPC URL they add the network with (see docs/operations.md)
+    public_rpc_url: str | None = Field(
+        default=None,
+        description="the chain's public JSON-RPC URL for residents' wallets (http(s), without "
+        "credentials, query or fragment); unset: the gateway's own read-only /rpc window",
+    )
+    rpc_calls_per_minute: int = Field(
+        default=300, ge=1, description="JSON-RPC calls one client address may make to /rpc a minute"
+    )
+    rpc_time_budget_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="the longest one /rpc request may take, waiting for the node included",
+    )
+
+    @field_validator("public_rpc_url")
+    @classmethod
+    def _public_for_wallets(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        problem = _wallet_url_problem(url)
+        if problem:
+            raise ValueError(
+                f"CREDIT_PUBLIC_RPC_URL is shown to every resident's wallet, but {problem}: give "
+                "the public address of a node (or proxy) that needs no secret"
+            )
+        return url
+
     @model_validator(mode="after")
     def _keys_by_profile(self) -> Settings:
         for name in _KEYS:
@@ -144,6 +174,22 @@ class Settings(BaseSettings):
     @property
     def evidence_path(self) -> Path:
         return self.evidence_dir or self.data_dir / "evidence"
+
+
+def _wallet_url_problem(url: str) -> str | None:
+    """Why ``url`` may not be shown to wallets, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "it must be http:// or https://"
+    if not parts.hostname:
+        return "it has no host"
+    if "@" in parts.netloc:
+        return "it carries credentials (user:password@)"
+    if "?" in url:
+        return "it has a query (?...)"
+    if "#" in url:
+        return "it has a fragment (#...)"
+    return None
 
 
 @lru_cache

@@ -30,8 +30,8 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
         self._hits: dict[str, deque[float]] = {}
 
-    def hit(self, key: str) -> float | None:
-        """Record a hit for ``key``; None if allowed, else seconds until one is allowed again.
+    def hit(self, key: str, cost: int = 1) -> float | None:
+        """Record ``cost`` hits for ``key``; None if allowed, else seconds until they would be.
 
         A refused hit is not recorded, so a client that waits ``Retry-After`` gets through.
         """
@@ -45,9 +45,12 @@ class SlidingWindowLimiter:
                 hits = self._hits[key] = deque()
             while hits and hits[0] <= horizon:
                 hits.popleft()
-            if len(hits) >= self.limit:
-                return max(hits[0] - horizon, 0.0)
-            hits.append(now)
+            if len(hits) + cost > self.limit:
+                if cost > self.limit:
+                    return self.window_seconds  # never fits: the caller must send less
+                # the oldest hits that must leave the window before ``cost`` more fit
+                return max(hits[len(hits) + cost - self.limit - 1] - horizon, 0.0)
+            hits.extend([now] * cost)
             return None
 
     def _evict(self, horizon: float) -> None:

@@ -56,7 +56,10 @@ def test_the_wrong_chain_is_switched_and_added_when_unknown(
     methods = wallet.methods()
     switch = methods.index("wallet_switchEthereumChain")
     assert methods[switch + 1] == "wallet_addEthereumChain"  # unknown chain (4902): added
+    # with the gateway's own read-only window, which the wallet checked answers this chain id
+    assert wallet.added[gateway.chain_id]["rpcUrls"] == [f"{gateway.url}/rpc"]
     assert wallet.chain_id == gateway.chain_id
+    shot(page, "network-added-en", full_page=False)
     sign_in(page)
     # the wallet moving away again brings the banner back; signing is refused meanwhile
     wallet.chain_id = MAINNET

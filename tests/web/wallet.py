@@ -4,7 +4,8 @@ The page sees ``window.ethereum`` (added by an init script); each ``request`` go
 :meth:`FakeWallet.handle` in Python through an exposed function, which signs with the key exactly
 as a wallet would (``personal_sign``: EIP-191; ``eth_signTypedData_v4``: EIP-712 over the JSON the
 page sends). Events the wallet would emit (``chainChanged``) come back with the answer and are
-dispatched after it resolves; tests emit others (``accountsChanged``) with :func:`emit`.
+dispatched after it resolves; tests emit others (``accountsChanged``) with :func:`emit`. Adding a
+network first checks, as MetaMask does, that its first RPC URL answers with that chain's id.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from playwright.sync_api import BrowserContext, Page
@@ -43,6 +45,7 @@ PROVIDER_JS = """
 
 REJECTED = 4001
 UNRECOGNIZED_CHAIN = 4902
+INVALID_PARAMS = -32602
 
 
 class WalletError(Exception):
@@ -63,6 +66,7 @@ class FakeWallet:
     reject: set[str] = field(default_factory=set)
     connected: bool = False
     calls: list[tuple[str, Any]] = field(default_factory=list)
+    added: dict[int, Any] = field(default_factory=dict)  # wallet_addEthereumChain's parameters
 
     def __post_init__(self) -> None:
         self.account = Account.from_key(self.key)
@@ -113,9 +117,25 @@ class FakeWallet:
             return None, self._switch(wanted)
         if method == "wallet_addEthereumChain":
             wanted = int(params[0]["chainId"], 16)
+            self._check_rpc(params[0].get("rpcUrls") or [], wanted)
             self.known_chains.add(wanted)
+            self.added[wanted] = params[0]
             return None, self._switch(wanted)  # wallets offer to switch right after adding
         raise WalletError(4200, f"{method} is not supported by this test wallet")
+
+    def _check_rpc(self, urls: list[str], chain_id: int) -> None:
+        """As MetaMask does before adding a network: its RPC URL answers with its chain id."""
+        if not urls:
+            raise WalletError(INVALID_PARAMS, "rpcUrls must name at least one RPC URL")
+        try:
+            answer = httpx.post(
+                urls[0], json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=10
+            ).json()
+            answered = int(answer["result"], 16)
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            raise WalletError(INVALID_PARAMS, f"Could not fetch chain ID from {urls[0]}") from exc
+        if answered != chain_id:
+            raise WalletError(INVALID_PARAMS, f"{urls[0]} is on chain {answered}, not {chain_id}")
 
     def _switch(self, chain_id: int) -> list[Any]:
         changed = chain_id != self.chain_id

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter
 
 from credit.chain.eip712 import DOMAIN_NAME, DOMAIN_VERSION, TYPES
 from credit.gateway.deps import ServicesDep
+from credit.settings import Settings
 
 router = APIRouter(tags=["config"])
 
@@ -54,11 +56,20 @@ def client_config(services: ServicesDep) -> dict[str, Any]:
         },
         "token": {"symbol": "CCR", "decimals": 18},
         "siwe": {"domain": services.settings.siwe_domain, "uri": services.settings.siwe_uri},
-        # what a wallet needs to add this network: the node itself, or this gateway's read-only
-        # JSON-RPC window onto the embedded chain
-        "wallet_rpc_urls": [
-            services.settings.chain
-            if services.settings.chain.startswith("http")
-            else services.settings.siwe_uri.rstrip("/") + "/rpc"
-        ],
+        "wallet_rpc_urls": wallet_rpc_urls(services.settings),
     }
+
+
+def wallet_rpc_urls(settings: Settings) -> list[str]:
+    """What a wallet adds the network with: the operator's public RPC URL, else this gateway's
+    read-only ``/rpc`` window. Never the node the gateway itself uses (``CREDIT_CHAIN``): that
+    URL may carry credentials and names an internal address (issue 14, finding 10)."""
+    if settings.public_rpc_url:
+        return [settings.public_rpc_url]
+    gateway = urlsplit(settings.siwe_uri)  # the gateway's public origin, without userinfo etc.
+    host = gateway.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if gateway.port is not None:
+        netloc += f":{gateway.port}"
+    path = gateway.path.rstrip("/") + "/rpc"
+    return [urlunsplit((gateway.scheme, netloc, path, "", ""))]

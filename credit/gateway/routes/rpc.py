@@ -1,52 +1,131 @@
-"""``POST /rpc``: the read-only JSON-RPC endpoint wallets are given for this chain."""
+"""``POST /rpc``: the read-only JSON-RPC window wallets are given for this chain.
+
+Anonymous, so it is built to cost the gateway little whatever is sent (issue 14, finding 7):
+
+- the event loop only parses, checks and counts; every call that needs the chain runs in a worker
+  thread of the window's own, one at a time on the embedded chain (whose lock the relay and the
+  indexer share), a few at a time over a node, so the rest of the gateway keeps its threads;
+- each client address has a budget of calls a minute (``CREDIT_RPC_CALLS_PER_MINUTE``; a batch
+  counts each call), a batch holds at most :data:`MAX_BATCH` calls, and a request gets
+  ``CREDIT_RPC_TIME_BUDGET_SECONDS`` in all: calls not done by then are answered ``-32002``;
+- what is served, and how each parameter is checked, is :mod:`credit.chain.rpc_params`.
+
+With ``CREDIT_PUBLIC_RPC_URL`` set, wallets are given that URL and the window is off (404).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from credit.chain.rpc_proxy import RpcRefused, forward
-from credit.gateway.deps import ServicesDep
+from credit.chain.rpc_proxy import RpcRefused, WalletRpc
+from credit.gateway.deps import ServicesDep, app_singleton
+from credit.gateway.errors import ApiError
+from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.services import Services
 
 router = APIRouter(tags=["system"])
+
+MAX_BATCH = 10  # wallets batch a handful of reads
+NODE_THREADS = 4  # concurrent calls to a node; the embedded chain gets one
+LIMIT_EXCEEDED = -32005  # EIP-1474
+UNAVAILABLE = -32002
 
 
 @router.post("/rpc", summary="Read-only JSON-RPC for wallets (chain id, blocks, balances, fees)")
 async def rpc(request: Request, services: ServicesDep) -> JSONResponse:
-    """JSON-RPC 2.0; single requests or batches; every write method is refused."""
+    """JSON-RPC 2.0, single calls or batches of up to ten; only what a wallet needs is served."""
+    public = services.settings.public_rpc_url
+    if public:
+        raise ApiError(404, "rpc_off", f"this gateway has no JSON-RPC window: wallets use {public}")
     try:
         body: Any = await request.json()
     except ValueError:
-        return JSONResponse(
-            {
-                "jsonrpc": "2.0",
-                "id": None,
-                "error": {"code": -32700, "message": "parse error: send JSON"},
-            }
-        )
+        return _error(None, -32700, "parse error: send JSON")
     calls = body if isinstance(body, list) else [body]
-    answers = [_answer(services, call) for call in calls[:50]]
+    if not calls:
+        return _error(None, -32600, "invalid request: an empty batch")
+    if len(calls) > MAX_BATCH:
+        return _error(None, -32600, f"batch too large: send at most {MAX_BATCH} calls at a time")
+    limiter: SlidingWindowLimiter = app_singleton(
+        request,
+        "rpc_limiter",
+        lambda: SlidingWindowLimiter(services.settings.rpc_calls_per_minute, 60.0),
+    )
+    wait = limiter.hit(request.client.host if request.client else "unknown", cost=len(calls))
+    if wait is not None:
+        seconds = retry_after_header(wait)
+        return _error(
+            None,
+            LIMIT_EXCEEDED,
+            f"too many JSON-RPC calls from this address: wait {seconds} s and try again",
+            status=429,
+            headers={"Retry-After": seconds},
+        )
+    window: WalletRpc = app_singleton(request, "rpc_window", lambda: _window(services))
+    threads: anyio.CapacityLimiter = app_singleton(
+        request,
+        "rpc_threads",
+        lambda: anyio.CapacityLimiter(1 if window.embedded else NODE_THREADS),
+    )
+    answers = []
+    with anyio.move_on_after(services.settings.rpc_time_budget_seconds):
+        for call in calls:
+            answers.append(await _answer(window, threads, call))
+    budget = services.settings.rpc_time_budget_seconds
+    for call in calls[len(answers) :]:
+        answers.append(
+            _answer_error(
+                _id(call), UNAVAILABLE, f"not answered within this request's {budget:g} s: retry"
+            )
+        )
     return JSONResponse(answers if isinstance(body, list) else answers[0])
 
 
-def _answer(services: Any, call: Any) -> dict[str, Any]:
+def _window(services: Services) -> WalletRpc:
+    system = services.system
+    return WalletRpc.over(
+        system.w3, system.record.chain_id, services.settings.rpc_time_budget_seconds
+    )
+
+
+async def _answer(window: WalletRpc, threads: anyio.CapacityLimiter, call: Any) -> dict[str, Any]:
     if not isinstance(call, dict) or not isinstance(call.get("method"), str):
-        return {
-            "jsonrpc": "2.0",
-            "id": None,
-            "error": {"code": -32600, "message": "invalid request: need a method"},
-        }
-    params = call.get("params") or []
-    if not isinstance(params, list):
-        params = [params]
+        return _answer_error(_id(call), -32600, "invalid request: need a method")
+    id_ = call.get("id")
+    if isinstance(id_, bool) or not isinstance(id_, str | int | float | None):
+        return _answer_error(None, -32600, "invalid request: the id must be a string or number")
     try:
-        result = forward(services.system.w3, call["method"], params)
+        if window.local(call["method"]):
+            result = window.answer(call["method"], call.get("params"))
+        else:
+            result = await anyio.to_thread.run_sync(
+                window.answer, call["method"], call.get("params"), limiter=threads
+            )
     except RpcRefused as exc:
-        return {
-            "jsonrpc": "2.0",
-            "id": call.get("id"),
-            "error": {"code": exc.code, "message": str(exc)},
-        }
-    return {"jsonrpc": "2.0", "id": call.get("id"), "result": result}
+        return _answer_error(id_, exc.code, str(exc))
+    return {"jsonrpc": "2.0", "id": id_, "result": result}
+
+
+def _id(call: Any) -> Any:
+    found = call.get("id") if isinstance(call, dict) else None
+    return found if isinstance(found, str | int | float) and not isinstance(found, bool) else None
+
+
+def _answer_error(id_: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": id_, "error": {"code": code, "message": message}}
+
+
+def _error(
+    id_: Any,
+    code: int,
+    message: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(_answer_error(id_, code, message), status_code=status, headers=headers)
