@@ -25,7 +25,10 @@ _KEYS = {"relayer": DEV_RELAYER_KEY, "minter": DEV_MINTER_KEY, "verifier": ""}
 class Settings(BaseSettings):
     """Settings of the ledger tools, the demo and the gateway."""
 
-    model_config = SettingsConfigDict(env_prefix="CREDIT_", extra="forbid", frozen=True)
+    # Errors never repeat a value: settings carry keys, passwords and URLs with credentials.
+    model_config = SettingsConfigDict(
+        env_prefix="CREDIT_", extra="forbid", frozen=True, hide_input_in_errors=True
+    )
 
     profile: Literal["dev", "prod"] = "dev"
     data_dir: Path = Path("var")

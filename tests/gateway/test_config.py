@@ -89,6 +89,7 @@ def test_a_public_rpc_url_wallets_must_not_see_is_refused_at_start(
     with pytest.raises(ValidationError, match="CREDIT_PUBLIC_RPC_URL") as info:
         _settings(tmp_path, public_rpc_url=url)
     assert expected in str(info.value)
+    assert url not in str(info.value), "the refused URL (and any secret in it) was echoed"
 
 
 def test_the_gateway_url_is_advertised_without_userinfo_query_or_fragment(
