@@ -296,3 +296,20 @@ def test_report_on_a_participation_category(world: World) -> None:
     endorsements = world.endorse([rid], [(world.superior2, S), (world.panel, U)])
     with reverts("LedgerCategoryKindMismatch", category=1, negative=False):
         world.operator.send(world.ledger.functions.relayReports([signed], endorsements))
+
+
+# ---------------------------------------------------------------------------------- one kind alone
+
+
+def test_peers_alone_cannot_credit_volunteering(world: World) -> None:
+    """Issue 14, finding 4: three residents confirming each other's volunteering as peers once
+    credited it without any limit. Under the default rules a superior must confirm it too."""
+    a = world.residents[0]
+    peers = [(world.residents[i], P) for i in (1, 2, 3)]
+    for units in (8, 8, 8):
+        signed, rid = world.claim(a, 1, units)
+        with reverts(
+            "LedgerQuorumNotMet", recordId=rid, weight=3, confirmations=3, kindsPresent=0b0010
+        ):
+            world.relay([signed], world.endorse([rid], peers))
+    assert world.credit(a) == 0
