@@ -3,6 +3,8 @@
 A rule set is a JSON file (see ``rules/city-default.json``). Its canonical form (sorted keys, no
 insignificant whitespace, UTF-8) is hashed with keccak-256; that hash is what the governor
 publishes on chain, so anyone holding the file can check it against the version in force.
+A rule set that lets evaluators of one kind alone credit a category without limit is refused
+(:func:`one_kind_without_limit`, the check the auditor applies to what was published).
 Pure: no chain access here.
 """
 
