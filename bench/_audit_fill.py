@@ -1,9 +1,10 @@
 """Filling an anvil chain with relayed records fast, for the audit benchmark.
 
-Batches of ``batch`` claims per ``relayClaims``, each confirmed by two evaluators (a superior and
-an expert) who sign once per batch. Claims are signed with coincurve straight from the ledger's
-EIP-712 digests (:class:`credit.audit.digests.Digests`, equal to the chain layer's), calldata is
-ABI-encoded once per batch, and transactions are signed locally and sent without waiting for
+Batches of ``batch`` volunteering claims per ``relayClaims``, each confirmed by the two kinds of
+evaluator the rules require (a superior, and a neighbour as their peer), who sign once per batch.
+Claims are signed with coincurve straight from the ledger's EIP-712 digests
+(:class:`credit.audit.digests.Digests`, equal to the chain layer's), calldata is ABI-encoded once
+per batch, and transactions are signed locally and sent without waiting for
 each receipt (anvil mines each at once; the receipts are checked at the end). The clock moves a
 day every ``batches_per_day`` batches and each ended epoch's rewards are minted, so the audit
 replays epochs, rule terms and rewards as well as records.
@@ -30,7 +31,7 @@ from credit.chain.deploy import System, decoder_for
 from credit.ruleset import RuleSet
 
 DAY, EPOCH = 86400, 7 * 86400
-SUPERIOR, EXPERT = 0, 3
+SUPERIOR, PEER = 0, 1
 NO_DEADLINE = 2**48 - 1
 
 
@@ -56,7 +57,7 @@ class Filler:
         self.w3 = w3
         self.accounts: dict[str, LocalAccount] = {
             n: Account.from_key(_key(n))
-            for n in ("operator", "registrar", "superior", "expert", "minter")
+            for n in ("operator", "registrar", "superior", "neighbour", "minter")
         }
         fund(w3, [a.address for a in self.accounts.values()], 10**21)
         decoder = decoder_for(artifacts)
@@ -64,7 +65,6 @@ class Filler:
         roles = {
             "REGISTRAR_ROLE": [self.accounts["registrar"].address],
             "SUPERIOR_ROLE": [self.accounts["superior"].address],
-            "EXPERT_ROLE": [self.accounts["expert"].address],
             "MINTER_ROLE": [self.accounts["minter"].address],
         }
         self.system = deploy_system(
@@ -84,7 +84,7 @@ class Filler:
         ]
         self.nonces = [0] * residents
         self.evaluators = sorted(
-            [(self.accounts["superior"], SUPERIOR), (self.accounts["expert"], EXPERT)],
+            [(self.accounts["superior"], SUPERIOR), (self.accounts["neighbour"], PEER)],
             key=lambda pair: int(pair[0].address, 16),
         )
         relay = next(i for i in self.system.ledger.abi if i.get("name") == "relayClaims")
@@ -95,9 +95,10 @@ class Filler:
         self.chain_id = w3.eth.chain_id
 
     def register(self, batch: int = 200) -> None:
-        ledger = self.system.ledger
-        for i in range(0, len(self.addresses), batch):
-            chunk = self.addresses[i : i + batch]
+        """Register the residents and the neighbour (a resident who never claims)."""
+        ledger, everyone = self.system.ledger, [self.accounts["neighbour"].address, *self.addresses]
+        for i in range(0, len(everyone), batch):
+            chunk = everyone[i : i + batch]
             fn = ledger.functions.registerResidents(chunk)
             self.tx["registrar"].send(fn, gas=80_000 + 30_000 * len(chunk))
 

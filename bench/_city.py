@@ -43,6 +43,8 @@ REGISTER_BATCH = 100
 GAS_PER_REGISTRATION = 30_000  # explicit limit per resident: py-evm estimation is slow
 
 OFFICIALS = ("operator", "registrar", "superior", "panel", "expert", "arbiter", "minter")
+NEIGHBOUR = "neighbour"  # a keyed resident outside the cast: their peer when a whole batch of
+# the cast is confirmed (volunteering requires a superior and a peer; nobody confirms their own)
 ROLES = {
     "REGISTRAR_ROLE": ["registrar"],
     "SUPERIOR_ROLE": ["superior"],
@@ -81,6 +83,7 @@ class City:
     system: System
     ruleset: RuleSet
     officials: dict[str, Actor]
+    neighbour: Actor
     cast: list[Actor]
     background: int
 
@@ -104,8 +107,8 @@ class City:
 
     @property
     def population(self) -> int:
-        """Registered residents: the cast plus the background."""
-        return len(self.cast) + self.background
+        """Registered residents: the cast, the neighbour and the background."""
+        return len(self.cast) + 1 + self.background
 
     # -- clock ---------------------------------------------------------------------------------
     def at(self, epoch: int, seconds: int = 0) -> None:
@@ -125,7 +128,7 @@ class City:
             yield self
         finally:
             tester.revert_to_snapshot(snapshot)
-            for actor in [*self.officials.values(), *self.cast]:
+            for actor in [*self.officials.values(), self.neighbour, *self.cast]:
                 actor.tx.reset_nonce()
 
     # -- records -------------------------------------------------------------------------------
@@ -198,14 +201,14 @@ def build_city(
     w3 = embedded_web3()
     _tester(w3).time_travel(T0)
     decoder = decoder_for(artifacts)
-    names = [*OFFICIALS, *(f"resident{i}" for i in range(CAST))]
+    names = [*OFFICIALS, NEIGHBOUR, *(f"resident{i}" for i in range(CAST))]
     accounts = [Account.from_key(keccak(seed.to_bytes(4, "big") + n.encode())) for n in names]
     actors = [
         Actor(n, bytes(a.key), a.address, Transactor(w3, a, decoder, gas=3_000_000))
         for n, a in zip(names, accounts, strict=True)
     ]
     officials = {a.name: a for a in actors[: len(OFFICIALS)]}
-    cast = actors[len(OFFICIALS) :]
+    neighbour, cast = actors[len(OFFICIALS)], actors[len(OFFICIALS) + 1 :]
     # Deploying first, from a fresh key, gives the ledger the same address at every size.
     roles = {role: [officials[n].address for n in holders] for role, holders in ROLES.items()}
     fund(w3, [officials["operator"].address], 10**21)
@@ -218,8 +221,8 @@ def build_city(
         epoch_length=EPOCH,
     )
     fund(w3, [a.address for a in actors[1:]], 10**21)
-    city = City(w3, system, ruleset, officials, cast, background)
-    city.register([r.address for r in cast])
+    city = City(w3, system, ruleset, officials, neighbour, cast, background)
+    city.register([r.address for r in cast] + [neighbour.address])
     others = [account_address(b"background", i) for i in range(background)]
     for start in range(0, background, REGISTER_BATCH):
         city.register(others[start : start + REGISTER_BATCH])
@@ -232,9 +235,9 @@ def build_city(
 def _give_history(city: City) -> None:
     cast = city.cast
     city.at(0, DAY)
-    city.credit_batch(cast, 1, [(city.superior, SUPERIOR), (city.expert, EXPERT)])
+    city.credit_batch(cast, 1, [(city.superior, SUPERIOR), (city.neighbour, PEER)])
     city.at(1, DAY)
     city.mint(0, cast)  # every cast member now holds reward tokens
-    city.credit_batch(cast, 1, [(city.superior, SUPERIOR), (city.expert, EXPERT)])
+    city.credit_batch(cast, 1, [(city.superior, SUPERIOR), (city.neighbour, PEER)])
     city.credit_batch(cast[:1], 2, [(city.superior, SUPERIOR), (cast[1], PEER)])
     city.at(1, 2 * DAY)

@@ -1,8 +1,9 @@
 """A city on anvil for the gateway benchmark: deployment, 10,000 residents, signed records.
 
 Every record is of one kind in all three throughput phases: a volunteering claim (category 1,
-1-3 units) signed by its resident, confirmed by a superior and an expert (weights 2 + 2 against
-a threshold of 3), each evaluator signing one ``Confirmation`` over the batch's record ids.
+1-3 units) signed by its resident, confirmed by the two kinds the rules require: a superior and
+a neighbour (a registered resident who never claims) as their peer (weights 2 + 1 against a
+threshold of 3), each evaluator signing one ``Confirmation`` over the batch's record ids.
 Signatures are made with coincurve straight from the ledger's EIP-712 digests
 (:class:`credit.audit.digests.Digests`, byte-equal to the chain layer's) before any clock starts.
 """
@@ -28,7 +29,7 @@ from credit.ruleset import RuleSet
 from credit.settings import Settings
 
 DAY = 86400
-SUPERIOR, EXPERT = 0, 3
+SUPERIOR, PEER = 0, 1
 
 
 def _key(label: str) -> bytes:
@@ -105,7 +106,7 @@ class City:
         self, w3: Web3, artifacts: dict[str, Artifact], ruleset: RuleSet, residents: int
     ) -> None:
         self.w3 = w3
-        names = ("operator", "registrar", "superior", "expert", "direct")
+        names = ("operator", "registrar", "superior", "neighbour", "direct")
         self.accounts: dict[str, LocalAccount] = {n: Account.from_key(_key(n)) for n in names}
         gateway = Settings()  # the dev profile's relayer and minter keys, as the gateway uses
         self.relayer = Account.from_key(gateway.relayer_private_key())
@@ -117,7 +118,6 @@ class City:
         roles = {
             "REGISTRAR_ROLE": [self.accounts["registrar"].address],
             "SUPERIOR_ROLE": [self.accounts["superior"].address],
-            "EXPERT_ROLE": [self.accounts["expert"].address],
             "MINTER_ROLE": [self.minter.address],
         }
         self.system: System = deploy_system(
@@ -139,18 +139,19 @@ class City:
         self.nonces = [0] * residents
         self.next_resident = 0
         self.evaluators = sorted(
-            [(self.accounts["superior"], SUPERIOR), (self.accounts["expert"], EXPERT)],
+            [(self.accounts["superior"], SUPERIOR), (self.accounts["neighbour"], PEER)],
             key=lambda pair: int(pair[0].address, 16),
         )
         relay = next(i for i in self.system.ledger.abi if i.get("name") == "relayClaims")
         self.selector = bytes(function_abi_to_4byte_selector(relay))
 
     def register(self, batch: int = 250) -> float:
-        """Register every resident (``registerResidents`` in batches); returns the seconds."""
+        """Register every resident and the neighbour (``registerResidents`` in batches); returns
+        the seconds."""
         started = time.perf_counter()
-        ledger = self.system.ledger
-        for i in range(0, len(self.addresses), batch):
-            chunk = self.addresses[i : i + batch]
+        ledger, everyone = self.system.ledger, [self.accounts["neighbour"].address, *self.addresses]
+        for i in range(0, len(everyone), batch):
+            chunk = everyone[i : i + batch]
             fn = ledger.functions.registerResidents(chunk)
             self.tx["registrar"].send(fn, gas=80_000 + 30_000 * len(chunk))
         return time.perf_counter() - started
@@ -178,7 +179,7 @@ class City:
         return out
 
     def endorse(self, record_ids: list[bytes], deadline: int) -> list[Endorsement]:
-        """The superior's and the expert's signatures over ``record_ids`` (sorted by address)."""
+        """The superior's and the neighbour's signatures over ``record_ids`` (sorted by address)."""
         out = []
         for account, kind in self.evaluators:
             digest = self.digests.confirmation(record_ids, kind, deadline)

@@ -2,7 +2,7 @@
 
 ``python -m bench.bench_gateway`` (``make bench-gateway``; ``--quick`` for a smoke run) starts
 anvil from the npm package on a free loopback port (stopped by PID at the end), deploys the
-system with 10,000 registered residents, a superior and an expert, and serves the gateway from
+system with 10,000 registered residents, a superior and a neighbour, and serves the gateway from
 its own process (uvicorn, real HTTP on 127.0.0.1). In that one run it measures:
 
 - ``relayed_records_per_s``: claims and confirmations POSTed over HTTP, until every record is

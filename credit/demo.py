@@ -284,7 +284,7 @@ def seed_city(
         4,
         f"Library homework club, four sessions tutored by {fang.who.full_name} "
         f"(ID {fang.who.national_id}); sign-in sheet held by the librarian.",
-        [(expert, EXPERT), (ana, PEER)],
+        [(centre, SUPERIOR), (expert, EXPERT), (ana, PEER)],
     )
 
     say("Week 2")

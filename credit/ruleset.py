@@ -3,18 +3,30 @@
 A rule set is a JSON file (see ``rules/city-default.json``). Its canonical form (sorted keys, no
 insignificant whitespace, UTF-8) is hashed with keccak-256; that hash is what the governor
 publishes on chain, so anyone holding the file can check it against the version in force.
+A rule set that lets evaluators of one kind alone credit a category without limit is refused
+(:func:`one_kind_without_limit`, the check the auditor applies to what was published).
 Pure: no chain access here.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Literal
 
 from eth_utils import keccak
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from credit.errors import RuleError
 
@@ -28,6 +40,93 @@ class EvaluatorKind(IntEnum):
     PEER = 1
     PUBLIC = 2
     EXPERT = 3
+
+
+class OneKindQuorumError(RuleError):
+    """A rule set lets evaluators of one kind alone credit a category without any limit.
+
+    ``categories`` holds the ids of those categories; the message says what to change.
+    """
+
+    def __init__(self, message: str, categories: Sequence[int]) -> None:
+        self.categories = tuple(categories)
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class LoneQuorum:
+    """Evaluators of ``kind`` alone meet a category's quorum: ``evaluators`` of them suffice."""
+
+    kind: EvaluatorKind
+    evaluators: int
+
+    def __str__(self) -> str:
+        name = self.kind.name.lower()
+        plural = self.evaluators > 1 and self.kind != EvaluatorKind.PUBLIC
+        return f"{self.evaluators} {name}{'s' if plural else ''}"
+
+
+def lone_quorums(
+    threshold: int, min_confirmations: int, kind_weights: int, required_kinds: int
+) -> tuple[LoneQuorum, ...]:
+    """The kinds whose evaluators alone meet a quorum, in the on-chain encoding of a category
+    (``kind_weights``: a 4-bit weight per kind; ``required_kinds``: a bit per kind).
+
+    The ledger credits a record when its confirmations' summed weight reaches ``threshold``,
+    their number reaches ``min_confirmations`` and every required kind is among them; a
+    confirmation of weight 0 counts for nothing. Kind ``k`` of weight ``w > 0`` alone therefore
+    meets it when no kind other than ``k`` is required, with ``n = max(min_confirmations,
+    ceil(threshold / w))`` distinct evaluators of ``k``. There is no bound on ``n`` to rely on:
+    every registered resident is a peer, the other kinds are roles anyone may be granted, and
+    ``n <= 255``, as many of one kind as the ledger counts on one record (``confirm``).
+    """
+    found = []
+    for kind in EvaluatorKind:
+        weight = (kind_weights >> (4 * kind)) & 0xF
+        if weight == 0 or required_kinds & ~(1 << kind):
+            continue
+        found.append(LoneQuorum(kind, max(min_confirmations, -(-threshold // weight))))
+    return tuple(found)
+
+
+def one_kind_without_limit(
+    name: str,
+    *,
+    cap_per_epoch: int,
+    negative: bool,
+    automated: bool,
+    threshold: int,
+    min_confirmations: int,
+    kind_weights: int,
+    required_kinds: int,
+) -> str | None:
+    """Why category ``name`` lets one kind of evaluator credit it without limit, or None.
+
+    The one check, used both before publishing (:class:`RuleSet` refuses such a rule set) and by
+    the auditor on what was published (``credit.audit.rules``). A category one kind alone can
+    satisfy is allowed only with a cap per epoch: the rule set then states, and the ledger
+    enforces, how much that kind may credit one resident. Violations (deductions, reported by an
+    official, appealable; the cap does not apply to them) and automated categories (credited by
+    the verifier, never by confirmations) are outside this check.
+    """
+    if negative or automated or cap_per_epoch:
+        return None
+    alone = lone_quorums(threshold, min_confirmations, kind_weights, required_kinds)
+    if not alone:
+        return None
+    required = [k.name.lower() for k in EvaluatorKind if required_kinds >> k & 1]
+    change = (
+        f"add a second kind to its required_kinds (now {required})"
+        if required
+        else "list at least two kinds in its required_kinds"
+    )
+    return (
+        f"category {name} can be credited by evaluators of one kind alone, without limit: "
+        f"{' or '.join(str(q) for q in alone)} reach its threshold of {threshold} with the "
+        f"{min_confirmations} confirmations it needs, and it has no cap_per_epoch. To keep the "
+        f"promise of a consensus of different kinds, {change}, or set cap_per_epoch to the most "
+        "points one resident may earn from it per epoch"
+    )
 
 
 class _Strict(BaseModel):
@@ -92,6 +191,20 @@ class Category(_Strict):
     )
     confirmation: Confirmation
 
+    def one_kind_without_limit(self) -> str | None:
+        """See :func:`one_kind_without_limit`."""
+        c = self.confirmation
+        return one_kind_without_limit(
+            f"{self.id} ({self.key})",
+            cap_per_epoch=self.cap_per_epoch,
+            negative=self.negative,
+            automated=self.automated,
+            threshold=c.threshold,
+            min_confirmations=c.min_confirmations,
+            kind_weights=c.kind_weights(),
+            required_kinds=c.required_mask(),
+        )
+
 
 class Terms(_Strict):
     """Rule-set wide terms, published on chain with the hash."""
@@ -120,6 +233,21 @@ class RuleSet(_Strict):
         keys = [c.key for c in self.categories]
         if len(set(ids)) != len(ids) or len(set(keys)) != len(keys):
             raise ValueError("category ids and keys must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _no_one_kind_credit(self, info: ValidationInfo) -> RuleSet:
+        # Raised as a RuleError, not a ValueError: pydantic passes it through unwrapped, and it
+        # runs only once the document is otherwise valid.
+        if (info.context or {}).get("published"):
+            return self
+        found = [(c.id, c.one_kind_without_limit()) for c in self.categories]
+        problems = [(cid, why) for cid, why in found if why]
+        if problems:
+            raise OneKindQuorumError(
+                "the rule set is refused: " + "; ".join(why for _, why in problems),
+                [cid for cid, _ in problems],
+            )
         return self
 
     def category(self, key_or_id: str | int) -> Category:
@@ -174,10 +302,16 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def parse_ruleset(data: dict[str, Any]) -> RuleSet:
-    """Validate a rule-set document; raises RuleError naming each problem."""
+def parse_ruleset(data: dict[str, Any], *, published: bool = False) -> RuleSet:
+    """Validate a rule-set document; raises RuleError naming each problem.
+
+    A category evaluators of one kind alone could credit without limit is refused
+    (:class:`OneKindQuorumError`) unless ``published``: the document of a version already on
+    chain (the auditor's input, the gateway's version in force) is read as it is, since refusing
+    to read it undoes nothing; the auditor reports such a version from chain data.
+    """
     try:
-        return RuleSet.model_validate(data)
+        return RuleSet.model_validate(data, context={"published": published})
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
@@ -185,8 +319,8 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
         raise RuleError(f"the rule set is invalid: {problems}") from exc
 
 
-def load_ruleset(path: str | Path) -> RuleSet:
-    """Read and validate a rule-set file."""
+def load_ruleset(path: str | Path, *, published: bool = False) -> RuleSet:
+    """Read and validate a rule-set file (``published``: see :func:`parse_ruleset`)."""
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
@@ -194,7 +328,7 @@ def load_ruleset(path: str | Path) -> RuleSet:
         raise RuleError(f"rule-set file {p} does not exist") from exc
     except json.JSONDecodeError as exc:
         raise RuleError(f"rule-set file {p} is not valid JSON: {exc}") from exc
-    return parse_ruleset(data)
+    return parse_ruleset(data, published=published)
 
 
 DEFAULT_RULESET = Path(__file__).resolve().parents[1] / "rules" / "city-default.json"

@@ -11,7 +11,7 @@ from web3 import Web3
 
 from credit.errors import ContractRevert
 from credit.ruleset import RuleSet, parse_ruleset
-from tests.world import PUBLIC, SUPERIOR, Actor, World
+from tests.world import PEER, PUBLIC, SUPERIOR, Actor, World
 
 ZERO32 = b"\x00" * 32
 LITTERING = 100
@@ -111,10 +111,14 @@ def genesis(world: World) -> int:
 
 # ------------------------------------------------------------------------------- records
 def credit(world: World, resident: Actor, category: int = 1, units: int = 1) -> Any:
-    """Relay one claim confirmed by a superior and a panel member (a quorum for categories 1-4)."""
+    """Relay one claim confirmed by a superior and a second evaluator, which together meet the
+    default rules' quorum: a panel member for community service (2) and civic feedback (3, which
+    requires PUBLIC), a peer otherwise (volunteering, 1, requires SUPERIOR and PEER; so do the
+    categories tests copy from it)."""
     signed, rid = world.claim(resident, category, units)
-    endorsements = world.endorse([rid], [(world.superior, SUPERIOR), (world.panel, PUBLIC)])
-    return world.relay([signed], endorsements)
+    peer = next(r for r in world.residents if r.address != resident.address)
+    second = (world.panel, PUBLIC) if category in (2, 3) else (peer, PEER)
+    return world.relay([signed], world.endorse([rid], [(world.superior, SUPERIOR), second]))
 
 
 def relay_violation(

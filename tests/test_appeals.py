@@ -24,7 +24,7 @@ from tests.ledger_flows import (
     state,
     view_revert,
 )
-from tests.world import PEER, PUBLIC, SUPERIOR, Actor, World
+from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, Actor, World
 
 STATEMENT, REASON = b"\x11" * 32, b"\x22" * 32
 
@@ -74,6 +74,13 @@ def test_a_relayed_report_deducts_points_floored_at_the_balance(
         pytest.param(
             lambda w: [(w.panel, PUBLIC), (w.panel2, PUBLIC)], 4, 2, 0b0100, id="no-superior"
         ),
+        pytest.param(  # the reporter is a superior too, yet one kind alone is not enough
+            lambda w: [(w.superior2, SUPERIOR), (w.expert, EXPERT)],
+            4,
+            2,
+            0b1001,
+            id="no-public",
+        ),
         pytest.param(  # peers weigh nothing for littering, so they are not counted at all
             lambda w: [(w.superior2, SUPERIOR), (w.residents[3], PEER)],
             2,
@@ -83,7 +90,7 @@ def test_a_relayed_report_deducts_points_floored_at_the_balance(
         ),
     ],
 )
-def test_a_report_needs_weight_4_with_a_superior(
+def test_a_report_needs_weight_4_with_a_superior_and_the_panel(
     world: World, endorsers: Any, weight: int, confirmations: int, kinds: int
 ) -> None:
     a = world.residents[0]

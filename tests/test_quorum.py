@@ -1,9 +1,11 @@
 """Quorum of evaluators on relayed batches: weights, minimum confirmations and required kinds
 per category, and the checks on each endorsement and record (direct path: test_quorum_direct.py).
 
-Default rules: 1 volunteering (superior 2, peer 1, public 1, expert 2; threshold 3; 2 needed),
+Default rules: 1 volunteering (superior 2, peer 1, public 1, expert 2; threshold 3; 2 needed;
+SUPERIOR and PEER required),
 2 community service (superior 2, others 1; threshold 3; SUPERIOR required; max 4 units),
-3 civic feedback (all 1; threshold 2; PUBLIC required), 100 littering (a violation).
+3 civic feedback (all 1; threshold 2; PUBLIC required), 100 littering (a violation; SUPERIOR and
+PUBLIC required).
 """
 
 from __future__ import annotations
@@ -28,12 +30,23 @@ QUORUM = [
     pytest.param(1, [("superior", S), ("resident1", P)], None, id="c1-superior+peer"),
     pytest.param(1, [("resident1", P), ("resident2", P)], (2, 2, 0b0010), id="c1-two-peers"),
     pytest.param(
-        1, [("resident1", P), ("panel", U), ("resident2", P)], None, id="c1-peer+public+peer"
+        1,
+        [("resident1", P), ("panel", U), ("resident2", P)],
+        (3, 3, 0b0110),
+        id="c1-peer+public+peer-no-superior",
     ),
     pytest.param(1, [("expert", E)], (2, 1, 0b1000), id="c1-expert-alone"),
     pytest.param(1, [("superior", S)], (2, 1, 0b0001), id="c1-superior-alone"),
-    pytest.param(1, [("expert", E), ("panel", U)], None, id="c1-expert+public"),
-    pytest.param(1, [("superior", S), ("superior2", S)], None, id="c1-two-superiors"),
+    pytest.param(1, [("expert", E), ("panel", U)], (3, 2, 0b1100), id="c1-expert+public"),
+    pytest.param(
+        1, [("superior", S), ("superior2", S)], (4, 2, 0b0001), id="c1-two-superiors-no-peer"
+    ),
+    pytest.param(
+        1, [("superior", S), ("expert", E)], (4, 2, 0b1001), id="c1-superior+expert-no-peer"
+    ),
+    pytest.param(
+        1, [("expert", E), ("superior", S), ("resident1", P)], None, id="c1-expert+superior+peer"
+    ),
     pytest.param(
         2,
         [("resident1", P), ("resident2", P), ("panel", U)],
@@ -89,14 +102,24 @@ def test_zero_weight_kind_adds_nothing_to_a_violation(world: World) -> None:
 
 BATCHES = [
     pytest.param(
-        [("superior", S, [0, 1]), ("expert", E, [1, 2]), ("resident3", P, [0, 2])],
+        [
+            ("superior", S, [0, 1]),
+            ("superior2", S, [2]),
+            ("resident3", P, [0, 2]),
+            ("resident4", P, [1]),
+        ],
         None,
         id="all-met",
     ),
     pytest.param(
-        [("superior", S, [0, 1]), ("expert", E, [1, 2]), ("resident3", P, [0])],
+        [("superior", S, [0, 1]), ("expert", E, [1, 2]), ("resident3", P, [0, 1])],
         (2, 2, 1, 0b1000),
         id="last-short",
+    ),
+    pytest.param(
+        [("superior", S, [0, 1, 2]), ("expert", E, [0, 1, 2]), ("resident3", P, [0, 2])],
+        (1, 4, 2, 0b1001),
+        id="middle-heavy-but-no-peer",
     ),
     pytest.param(
         [("superior", S, [0]), ("resident3", P, [0, 1]), ("expert", E, [2])],
@@ -296,3 +319,20 @@ def test_report_on_a_participation_category(world: World) -> None:
     endorsements = world.endorse([rid], [(world.superior2, S), (world.panel, U)])
     with reverts("LedgerCategoryKindMismatch", category=1, negative=False):
         world.operator.send(world.ledger.functions.relayReports([signed], endorsements))
+
+
+# ---------------------------------------------------------------------------------- one kind alone
+
+
+def test_peers_alone_cannot_credit_volunteering(world: World) -> None:
+    """Issue 14, finding 4: three residents confirming each other's volunteering as peers once
+    credited it without any limit. Under the default rules a superior must confirm it too."""
+    a = world.residents[0]
+    peers = [(world.residents[i], P) for i in (1, 2, 3)]
+    for units in (8, 8, 8):
+        signed, rid = world.claim(a, 1, units)
+        with reverts(
+            "LedgerQuorumNotMet", recordId=rid, weight=3, confirmations=3, kindsPresent=0b0010
+        ):
+            world.relay([signed], world.endorse([rid], peers))
+    assert world.credit(a) == 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from credit.audit.model import ChainEvent, Discrepancy, Terms, first
 from credit.facts import Evidence
-from credit.ruleset import RuleSet
+from credit.ruleset import RuleSet, one_kind_without_limit
 
 RULE_FIELDS = (
     "pointsPerUnit",
@@ -63,6 +63,20 @@ class CategoryRule:
 
     def weight_of(self, kind: int) -> int:
         return (self.kind_weights >> (4 * kind)) & 0xF
+
+    def one_kind_without_limit(self) -> str | None:
+        """The rule-set checker's verdict on this published category (see
+        :func:`credit.ruleset.one_kind_without_limit`)."""
+        return one_kind_without_limit(
+            str(self.category),
+            cap_per_epoch=self.cap_per_epoch,
+            negative=self.negative,
+            automated=self.automated,
+            threshold=self.threshold,
+            min_confirmations=self.min_confirmations,
+            kind_weights=self.kind_weights,
+            required_kinds=self.required_kinds,
+        )
 
     def as_tuple(self) -> tuple[int | bool, ...]:
         return (
@@ -136,7 +150,9 @@ def lawful_start(v: Version, notice_period: int) -> int:
 
 
 def check_publications(history: RuleHistory, notice_period: int) -> list[Discrepancy]:
-    """Numbering, notice period, one pending version at a time, hashes, categories."""
+    """Numbering, notice period, one pending version at a time, hashes, categories (and none
+    that evaluators of one kind alone may credit without limit: what ``credit rules`` refuses to
+    publish, the RuleBook accepts, so the auditor reports it)."""
     out: list[Discrepancy] = []
     previous: Version | None = None
     for n in sorted(history.versions):
@@ -178,6 +194,17 @@ def check_publications(history: RuleHistory, notice_period: int) -> list[Discrep
             )
         if not v.categories:
             out.append(Discrepancy("rules.no_categories", f"version {n} defines no category", ev))
+        for cid, rule in sorted(v.categories.items()):
+            why = rule.one_kind_without_limit()
+            if why:
+                out.append(
+                    Discrepancy(
+                        "rules.one_kind_without_limit",
+                        f"version {n}: {why}",
+                        ev,
+                        {"version": n, "category": cid},
+                    )
+                )
         previous = v
     return out
 

@@ -67,7 +67,7 @@ def _inputs(
     except (ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{deployment} is not a deployment file ({exc})") from exc
     try:
-        files = [(p, load_ruleset(p)) for p in rules]
+        files = [(p, load_ruleset(p, published=True)) for p in rules]  # judged on chain
         export = parse_export(notices.read_bytes()) if notices else None
     except CreditError as exc:
         raise _fail(str(exc)) from exc

@@ -93,4 +93,6 @@ def build_services(settings: Settings, network: str | None = None) -> Services:
         raise CreditError(
             f"no deployment in {path}: run `credit deploy --network {net.name}` first"
         )
-    return wire(settings, system, load_ruleset(settings.ruleset_file))
+    # The file of the version in force (the notices refuse any other): read as published, since
+    # the gateway serves what is on chain; `credit rules check/publish` judge new versions.
+    return wire(settings, system, load_ruleset(settings.ruleset_file, published=True))

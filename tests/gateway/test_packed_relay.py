@@ -24,7 +24,7 @@ from tests.gateway.relay_helpers import (
     wait_credited,
     wire_relay,
 )
-from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, World
+from tests.world import PEER, SUPERIOR, World
 
 
 @pytest.fixture
@@ -49,7 +49,8 @@ def test_a_lone_claim_goes_packed_and_the_chain_audits_clean(
     w = gateway_world
     start = w.w3.eth.block_number
     two = [(w.superior, SUPERIOR), (w.residents[1], PEER)]  # 2 + 1: the quorum (3, two)
-    three = [(w.residents[1], PEER), (w.residents[3], PEER), (w.panel, PUBLIC)]  # 1 + 1 + 1
+    # 1 + 1 from peers, then a superior: the quorum is met only with the third
+    three = [(w.residents[1], PEER), (w.residents[3], PEER), (w.superior, SUPERIOR)]
     lone: list[str] = []
     for resident, confirmers in ((w.residents[0], two), (w.residents[2], three)):
         body, rid = claim_body(w, resident, units=2)
@@ -86,7 +87,7 @@ def test_two_claims_still_go_as_one_relay_claims_batch(
         body, rid = claim_body(w, resident)
         assert api.post("/v1/claims", json=body).status_code == 202
         ids.append(rid)
-    for evaluator, kind in ((w.superior, SUPERIOR), (w.expert, EXPERT)):
+    for evaluator, kind in ((w.superior, SUPERIOR), (w.residents[2], PEER)):
         r = api.post("/v1/confirmations", json=confirm_body(w, evaluator, kind, ids))
         assert r.status_code == 202, r.text
     wait_credited(services, ids)

@@ -22,7 +22,7 @@ from tests.gateway.relay_helpers import (
     wait_credited,
     wire_relay,
 )
-from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, World, wait_until
+from tests.world import EXPERT, PEER, SUPERIOR, World, wait_until
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_claim_and_two_confirmations_are_credited(
         "weight": 0,
         "count": 0,
         "kinds": [],
-        "needed": {"weight": 3, "count": 2, "kinds": []},
+        "needed": {"weight": 3, "count": 2, "kinds": ["SUPERIOR", "PEER"]},
     }
     r = api.post("/v1/confirmations", json=confirm_body(w, w.superior, SUPERIOR, [rid]))
     assert r.status_code == 202, r.text
@@ -250,8 +250,8 @@ def test_revert_rejects_the_named_claim_and_requeues_the_rest(
             assert client.post("/v1/claims", json=body).status_code == 202
             ids.append(rid)
         pairs = (
-            ((w.superior, SUPERIOR), (w.panel, PUBLIC)),
-            ((w.superior2, SUPERIOR), (w.panel2, PUBLIC)),
+            ((w.superior, SUPERIOR), (w.residents[2], PEER)),
+            ((w.superior2, SUPERIOR), (w.residents[3], PEER)),
         )
         for rid, evaluators in zip(ids, pairs, strict=True):
             for actor, kind in evaluators:
