@@ -21,7 +21,7 @@ from web3 import Web3
 from credit.artifacts import Artifact
 from credit.chain import Transactor, deploy_system, embedded_web3, fund, rpc_web3
 from credit.chain.deploy import ROLE_NAMES, System, decoder_for
-from credit.errors import CreditError
+from credit.errors import ContractRevert, CreditError
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from tests.anvil import anvil
@@ -29,6 +29,7 @@ from tests.anvil import anvil
 KEYS = ("deployer", "admin", "governor", "registrar", "minter", "relayer")
 ACCOUNTS = {n: Account.from_key((4_200 + i).to_bytes(32, "big")) for i, n in enumerate(KEYS)}
 K = {n: a.address for n, a in ACCOUNTS.items()}
+ZERO = "0x" + "00" * 20
 
 
 @pytest.fixture
@@ -195,6 +196,39 @@ def test_a_plan_leaving_a_hot_key_in_charge_is_refused_before_sending(
     with pytest.raises(CreditError, match=message):
         deploy_system(tx, artifacts, ruleset, **plan)
     assert w3.eth.block_number == block
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "error"),
+    [
+        pytest.param(
+            "RuleBook", (ZERO, K["admin"], 60), "RuleBookInvalidAccount", id="rulebook-admin"
+        ),
+        pytest.param("RuleBook", (K["admin"], ZERO, 60), "RuleBookInvalidAccount", id="governor"),
+        pytest.param(
+            "CreditLedger", (ZERO, K["admin"], 60), "LedgerInvalidAdmin", id="ledger-admin"
+        ),
+    ],
+)
+def test_no_contract_is_born_without_an_admin(
+    keys: dict[str, Any],
+    artifacts: dict[str, Artifact],
+    name: str,
+    args: tuple[Any, ...],
+    error: str,
+) -> None:
+    """The constructors check what the deploy code checks (a deployment's revert, replayed as a
+    call to read its error)."""
+    w3 = embedded_web3()
+    fund(w3, [keys["deployer"].address], 10**21)
+    factory = w3.eth.contract(abi=artifacts[name].abi, bytecode=artifacts[name].bytecode)
+    data = factory.constructor(*args).data_in_transaction
+    with pytest.raises(ContractRevert) as info:
+        try:
+            w3.eth.call({"from": keys["deployer"].address, "data": data, "gas": 8_000_000})
+        except Exception as exc:
+            raise decoder_for(artifacts).from_exception(exc) from exc
+    assert (info.value.name, info.value.args) == (error, {next(iter(info.value.args)): ZERO})
 
 
 # ------------------------------------------------------------------------------ the gateway

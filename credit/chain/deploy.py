@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ def role_id(name: str) -> bytes:
     return b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else Web3.keccak(text=name)
 
 
-def abi_role_names(abi: list[dict[str, Any]]) -> tuple[str, ...]:
+def abi_role_names(abi: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     """Every role of a contract, read from its ABI: DEFAULT_ADMIN_ROLE and each ``*_ROLE``
     constant, if the contract has AccessControl's ``hasRole``; none otherwise."""
     names = {i.get("name", "") for i in abi if i.get("type") == "function"}
