@@ -61,7 +61,7 @@ struct SignedReport {
     uint16 units;
     uint48 occurredAt;
     uint48 deadline;
-    uint32 nonce; // the reporter's nonce (OpenZeppelin Nonces)
+    uint32 nonce; // any number: tells apart otherwise identical reports (replays fail by record id)
     bytes32 evidence;
     bytes32 r;
     bytes32 vs;

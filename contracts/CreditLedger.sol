@@ -27,6 +27,10 @@ import {RuleWord} from "./libraries/RuleWord.sol";
 ///   the kinds they confirm as (PEER = another registered resident). Nobody confirms their own record.
 /// - Violations need an official reporter plus the same kind of quorum; the resident may appeal and
 ///   only ARBITER_ROLE decides. Overturning restores exactly what was deducted.
+/// - Leaving is no escape: a former resident keeps their balance, so violations may still be
+///   reported, recorded and appealed against them; only an address never registered cannot be.
+/// - A relayed report is valid until its deadline and recorded at most once (by its record id); no
+///   other use of the reporter's account nonce (permits, appeals, direct reports) can void it.
 /// - MINTER_ROLE only triggers reward payments; amounts come from earnings and the published rate.
 /// - Relaying is permissionless: signatures, not the sender, carry authority.
 /// The reward token lives in this contract so that paying a reward touches one contract's storage;
@@ -120,6 +124,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         ERC20("Consensus Credit Reward", "CCR")
         ERC20Permit("Consensus Credit")
     {
+        if (admin == address(0)) revert LedgerInvalidAdmin(admin);
         _ruleBook = ruleBook_;
         _epochLength = epochLength;
         _genesis = uint48(block.timestamp);
@@ -158,7 +163,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             if (account == address(0)) revert LedgerInvalidResident(account);
             uint256 word = _residents[account];
             if (word.isRegistered()) revert LedgerAlreadyRegistered(account);
-            _residents[account] = word | 1; // keeps any balance from an earlier registration
+            _residents[account] = word.register(); // keeps any balance from an earlier registration
             emit ResidentRegistered(account);
         }
     }
@@ -168,7 +173,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         if (msg.sender != resident) _checkRole(REGISTRAR_ROLE);
         uint256 word = _residents[resident];
         if (!word.isRegistered()) revert LedgerNotRegistered(resident);
-        _residents[resident] = word & ~uint256(1);
+        _residents[resident] = word.deregister();
         emit ResidentDeregistered(resident);
     }
 
@@ -250,7 +255,6 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             bytes32 id =
                 _reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
             _checkSigner(ECDSA.recover(id, c.r, c.vs), c.reporter);
-            _useCheckedNonce(c.reporter, c.nonce);
             (ids[i], subjects[i], reporters[i], rules[i]) = (id, c.resident, c.reporter, _ruleOf(c.category, true));
         }
         uint256[] memory tallies = _tally(ids, subjects, reporters, rules, endorsements);
@@ -258,8 +262,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         for (uint256 i = 0; i < n; ++i) {
             SignedReport calldata c = reports[i];
             _checkQuorum(ids[i], rules[i], tallies[i]);
+            // Replay protection is the record id: booking sets the status, so a second copy, in
+            // this batch or a later one, finds it. (The slot is written by {_book} right after.)
+            ViolationStatus status = _violations[ids[i]].status;
+            if (status != ViolationStatus.NONE) revert LedgerInvalidViolationStatus(ids[i], status);
             Rec memory rec = Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence);
-            _book(_registered(c.resident), rec, rules[i], epoch);
+            _book(_reportable(c.resident), rec, rules[i], epoch);
         }
     }
 
@@ -287,7 +295,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         returns (bytes32 recordId)
     {
         _checkOfficial(msg.sender);
-        _registered(resident);
+        _reportable(resident);
         _checkShape(category, units, occurredAt, _ruleOf(category, true));
         uint32 nonce = uint32(_useNonce(msg.sender));
         recordId = _reportId(msg.sender, resident, category, units, occurredAt, evidence, nonce, 0);
@@ -318,7 +326,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         }
         delete _pending[recordId];
         Rec memory rec = Rec(recordId, p.resident, p.category, p.units, p.occurredAt, p.evidence);
-        _book(_registered(p.resident), rec, rule, _epochNow());
+        _book(p.violation ? _reportable(p.resident) : _registered(p.resident), rec, rule, _epochNow());
         return true;
     }
 
@@ -777,6 +785,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     function _registered(address account) private view returns (Resident memory r) {
         r = _residents[account].decode();
         if (!r.registered) revert LedgerNotRegistered(account);
+    }
+
+    /// @dev Who a violation may name: a resident, or a former one (deregistration keeps `joined`).
+    function _reportable(address account) private view returns (Resident memory r) {
+        r = _residents[account].decode();
+        if (!r.joined) revert LedgerNotRegistered(account);
     }
 
     function _lapsed(Resident memory r, uint16 expiryEpochs, uint24 epoch) private pure returns (bool) {

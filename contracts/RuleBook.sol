@@ -11,8 +11,10 @@ import {IRuleSink} from "./interfaces/IRuleSink.sol";
 /// @title RuleBook
 /// @notice Versioned, published rules for computing credit. See {IRuleBook}.
 /// @dev Trust: only GOVERNOR_ROLE publishes; nobody can edit or delete a published version, and a
-/// new version waits `noticePeriod` seconds before it applies. The admin (DEFAULT_ADMIN_ROLE) is
-/// meant to be a multisig or timelock.
+/// new version waits `noticePeriod` seconds before it applies. The admin (DEFAULT_ADMIN_ROLE) and the
+/// governor are meant to be multisigs or timelocks: the deployer holds both only while it binds the
+/// ledger and publishes the first version, then hands both over and renounces them (see
+/// credit/chain/deploy.py and docs/operations.md, "Keys and roles").
 contract RuleBook is IRuleBook, AccessControl {
     using Checkpoints for Checkpoints.Trace208;
 
@@ -58,6 +60,7 @@ contract RuleBook is IRuleBook, AccessControl {
     /// @param governor initial holder of GOVERNOR_ROLE
     /// @param noticePeriod_ seconds between publishing a ruleVersion and it taking effect
     constructor(address admin, address governor, uint48 noticePeriod_) {
+        if (admin == address(0) || governor == address(0)) revert RuleBookInvalidAccount(address(0));
         _noticePeriod = noticePeriod_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNOR_ROLE, governor);

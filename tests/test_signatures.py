@@ -57,21 +57,7 @@ def test_same_claim_twice_in_one_batch_is_refused(world: World) -> None:
     assert world.credit(a) == 0
 
 
-@pytest.mark.parametrize("batch", ["next-batch", "same-batch"])
-def test_reporter_nonce_replay_is_refused(world: World, batch: str) -> None:
-    signed, rid = world.report(world.superior, world.residents[0])
-    relay = world.ledger.functions.relayReports
-    if batch == "next-batch":
-        endorsements = world.endorse([rid], [(world.superior2, SUPERIOR), (world.panel, PUBLIC)])
-        world.operator.send(relay([signed], endorsements))
-        reports = [signed]
-    else:
-        endorsements = world.endorse(
-            [rid, rid], [(world.superior2, SUPERIOR), (world.panel, PUBLIC)]
-        )
-        reports = [signed, signed]
-    with reverts("InvalidAccountNonce", account=world.superior.address, currentNonce=1):
-        world.operator.send(relay(reports, endorsements))
+# A replayed report is refused by its record id: see tests/test_report_nonces.py.
 
 
 # ---------------------------------------------------------------------------------- domain

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ class World:
     ruleset: RuleSet
     actors: dict[str, Actor]
     residents: list[Actor] = field(default_factory=list)
+    # report nonces only tell apart otherwise identical reports: a fresh one for each report
+    report_nonces: Iterator[int] = field(default_factory=itertools.count)
 
     # -- handles -------------------------------------------------------------------------------
     @property
@@ -102,7 +105,7 @@ class World:
     ) -> tuple[tuple[Any, ...], bytes]:
         nonce = kw.pop("nonce", None)
         if nonce is None:
-            nonce = self.ledger.functions.nonces(reporter.address).call()
+            nonce = next(self.report_nonces)
         r = Report(
             reporter.address,
             resident.address,

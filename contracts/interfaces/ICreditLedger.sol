@@ -13,9 +13,11 @@ interface ICreditLedger {
     // ---------------------------------------------------------------- errors
     /// @notice The address is zero or otherwise not a valid resident.
     error LedgerInvalidResident(address account);
+    /// @notice The admin given to the constructor is the zero address.
+    error LedgerInvalidAdmin(address admin);
     /// @notice The resident is already registered.
     error LedgerAlreadyRegistered(address resident);
-    /// @notice The account is not a registered resident.
+    /// @notice The account is not a registered resident (for a violation: was never registered).
     error LedgerNotRegistered(address account);
     /// @notice A batch must hold between 1 and 256 records.
     error LedgerInvalidBatchSize(uint256 size);
@@ -75,7 +77,8 @@ interface ICreditLedger {
     // ---------------------------------------------------------------- events
     /// @notice A resident was registered (address only, no personal data).
     event ResidentRegistered(address indexed resident);
-    /// @notice A resident left; their records stay, they can no longer take part.
+    /// @notice A resident left; their records and balance stay, they can no longer take part, and
+    /// violations may still be reported against them (leaving is no escape from a report).
     event ResidentDeregistered(address indexed resident);
     /// @notice A resident cancelled every signature made with a nonce below `nextNonce`.
     event ClaimNonceCancelled(address indexed resident, uint32 nextNonce);
@@ -125,7 +128,8 @@ interface ICreditLedger {
     /// @notice Registers residents by address. Only the registrar. All or nothing.
     function registerResidents(address[] calldata residents) external;
 
-    /// @notice Deregisters a resident. The registrar, or the resident themself.
+    /// @notice Deregisters a resident. The registrar, or the resident themself. Their balance stays
+    /// (restored in full if they register again) and remains answerable to violation reports.
     function deregisterResident(address resident) external;
 
     /// @notice Cancels the caller's pending claim signatures by moving their nonce past them.
@@ -142,7 +146,11 @@ interface ICreditLedger {
     function relayClaimPacked(bytes calldata packed) external;
 
 
-    /// @notice Records a batch of reported violations, confirmed like claims.
+    /// @notice Records a batch of reported violations, confirmed like claims. A report may name a
+    /// resident or a former one. It is valid until its deadline and recorded once: a report whose
+    /// record id is already recorded reverts with {LedgerInvalidViolationStatus}. Its nonce only
+    /// tells apart otherwise identical reports; it is not the account nonce of {nonces}, so no
+    /// permit, appeal or direct report can void a signed report.
     function relayReports(SignedReport[] calldata reports, Endorsement[] calldata endorsements) external;
 
     // ---------------------------------------------------------------- records, direct
@@ -151,7 +159,8 @@ interface ICreditLedger {
         external
         returns (bytes32 recordId);
 
-    /// @notice Reports a violation by `resident`; the caller must hold an official evaluator role.
+    /// @notice Reports a violation by `resident` (registered now or before); the caller must hold an
+    /// official evaluator role. Uses the caller's account nonce of {nonces} for the record id.
     function reportViolation(address resident, uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence)
         external
         returns (bytes32 recordId);

@@ -30,6 +30,8 @@ interface IRuleBook {
     error RuleBookTooManyVersions();
     /// @notice The version was never published.
     error RuleBookUnknownVersion(uint32 ruleVersion);
+    /// @notice The admin or governor given to the constructor is the zero address.
+    error RuleBookInvalidAccount(address account);
 
     /// @notice A rule-set version was published and will take effect at `effectiveAt`.
     event RuleSetPublished(

@@ -8,6 +8,7 @@ pragma solidity ^0.8.24;
 /// storage slot per epoch.
 struct Resident {
     bool registered;
+    bool joined; // was registered at some time (never cleared): violations may still be reported
     bool currentPaid; // reward for `currentEpoch` was paid
     bool previousPaid; // reward for `previousEpoch` was paid
     uint32 nonce; // next claim / appeal nonce
@@ -21,17 +22,19 @@ struct Resident {
 
 /// @title ResidentWord
 /// @notice Packs a {Resident} into one uint256 and back.
-/// Layout (low to high bits): flags 8 | nonce 32 | balance 48 | lastActiveEpoch 24 |
+/// Layout (low to high bits): flags 8 (registered, currentPaid, previousPaid, joined) | nonce 32 | balance 48 | lastActiveEpoch 24 |
 /// currentEpoch 24 | currentEarned 40 | previousEpoch 24 | previousEarned 40 (240 bits used).
 library ResidentWord {
     uint256 private constant _REGISTERED = 1;
     uint256 private constant _CURRENT_PAID = 2;
     uint256 private constant _PREVIOUS_PAID = 4;
+    uint256 private constant _JOINED = 8;
 
     function decode(uint256 word) internal pure returns (Resident memory r) {
         r.registered = word & _REGISTERED != 0;
         r.currentPaid = word & _CURRENT_PAID != 0;
         r.previousPaid = word & _PREVIOUS_PAID != 0;
+        r.joined = word & _JOINED != 0;
         r.nonce = uint32(word >> 8);
         r.balance = uint48(word >> 40);
         r.lastActiveEpoch = uint24(word >> 88);
@@ -43,7 +46,7 @@ library ResidentWord {
 
     function encode(Resident memory r) internal pure returns (uint256 word) {
         word = (r.registered ? _REGISTERED : 0) | (r.currentPaid ? _CURRENT_PAID : 0)
-            | (r.previousPaid ? _PREVIOUS_PAID : 0) | (uint256(r.nonce) << 8) | (uint256(r.balance) << 40)
+            | (r.previousPaid ? _PREVIOUS_PAID : 0) | (r.joined ? _JOINED : 0) | (uint256(r.nonce) << 8) | (uint256(r.balance) << 40)
             | (uint256(r.lastActiveEpoch) << 88) | (uint256(r.currentEpoch) << 112)
             | (uint256(r.currentEarned) << 136) | (uint256(r.previousEpoch) << 176)
             | (uint256(r.previousEarned) << 200);
@@ -51,5 +54,15 @@ library ResidentWord {
 
     function isRegistered(uint256 word) internal pure returns (bool) {
         return word & _REGISTERED != 0;
+    }
+
+    /// @dev `word` registered, and marked as having joined (a mark that deregistration keeps).
+    function register(uint256 word) internal pure returns (uint256) {
+        return word | _REGISTERED | _JOINED;
+    }
+
+    /// @dev `word` no longer registered; everything else (balance, nonce, joined) stays.
+    function deregister(uint256 word) internal pure returns (uint256) {
+        return word & ~_REGISTERED;
     }
 }

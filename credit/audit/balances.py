@@ -2,7 +2,8 @@
 
 A replay of ``CreditLedger._book`` and ``creditOf`` over the events in chain order: each record is
 checked against the version in force at its block (points = units x points per unit, units within
-the category's limit, the right polarity, a registered resident), expiry is applied as the
+the category's limit, the right polarity, a registered resident, or for a violation one who
+registered at some time: leaving is no escape from a report), expiry is applied as the
 contract applies it (a ``CreditExpired`` exactly when the balance lapsed, for exactly the
 balance), per-category caps per resident and epoch are re-added under the stamped version's cap,
 violations deduct at most the balance. At the end every resident's recomputed credit at the
@@ -25,6 +26,7 @@ class ResidentBook:
     """One resident's recomputed state."""
 
     registered: bool = False
+    joined: bool = False  # registered at some time (a violation may name a former resident)
     balance: int = 0
     last_active: int = 0
     earnings: dict[int, int] = field(default_factory=dict)  # epoch -> points earned
@@ -74,7 +76,8 @@ class _Replay:
         return self.books
 
     def on_ResidentRegistered(self, e: ChainEvent) -> None:
-        self.book(e.args["resident"]).registered = True
+        book = self.book(e.args["resident"])
+        book.registered = book.joined = True
 
     def on_ResidentDeregistered(self, e: ChainEvent) -> None:
         self.book(e.args["resident"]).registered = False
@@ -102,10 +105,11 @@ class _Replay:
                 in_force=expected,
             )
         book = self.book(a["resident"])
-        if not book.registered:
+        if not (book.joined if negative else book.registered):
             self.found.add(
                 "record.resident_not_registered",
-                f"record {rid} was booked for {a['resident']}, not a registered resident",
+                f"record {rid} was booked for {a['resident']}, "
+                + ("never a registered resident" if negative else "not a registered resident"),
                 ev,
                 record=rid,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from credit.artifacts import Artifact
 from credit.chain.eip712 import Domain
 from credit.chain.reverts import ErrorDecoder
 from credit.chain.tx import Transactor
-from credit.errors import ChainError
+from credit.errors import ChainError, CreditError
 from credit.ruleset import RuleSet
 
 ROLE_NAMES = (
@@ -34,6 +34,80 @@ ROLE_NAMES = (
 def role_id(name: str) -> bytes:
     """The AccessControl role id (``keccak256(name)``); DEFAULT_ADMIN_ROLE is zero."""
     return b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else Web3.keccak(text=name)
+
+
+def abi_role_names(abi: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Every role of a contract, read from its ABI: DEFAULT_ADMIN_ROLE and each ``*_ROLE``
+    constant, if the contract has AccessControl's ``hasRole``; none otherwise."""
+    names = {i.get("name", "") for i in abi if i.get("type") == "function"}
+    if "hasRole" not in names:
+        return ()
+    return tuple(sorted(n for n in names if n.endswith("_ROLE")))
+
+
+def check_key_plan(
+    deployer: str,
+    *,
+    admin: str | None,
+    governor: str | None,
+    roles: Mapping[str, Sequence[str]],
+    relayer: str | None,
+) -> str | None:
+    """Refuse a key plan that leaves a hot key in charge; returns the governor after a hand-off.
+
+    Without ``admin`` the deployer stays admin and governor (a dev deployment). With it (a multisig
+    or timelock), ``governor`` (default: ``admin``) gets GOVERNOR_ROLE and the deployer keeps no
+    role, so it may not be named in ``roles``; the admin and the governor administer only, so they
+    are not named there either. The gateway's ``relayer`` key is never an admin nor the governor.
+    """
+    for name in roles:
+        if name not in ROLE_NAMES:
+            raise CreditError(f"unknown role {name!r}: use one of {', '.join(ROLE_NAMES)}")
+    named = {
+        "--admin": admin,
+        "--governor": governor,
+        "--relayer": relayer,
+        **{f"{r} holder": h for r, hs in roles.items() for h in hs},
+    }
+    for label, address in named.items():
+        if address is not None and (not Web3.is_address(address) or int(address, 16) == 0):
+            raise CreditError(
+                f"{label} {address!r} is not a usable address (0x + 40 hex, not zero)"
+            )
+    me = deployer.lower()
+    holders = {h.lower(): r for r, hs in roles.items() for h in hs}
+    if admin is None:
+        if governor is not None:
+            raise CreditError("--governor needs --admin: without a hand-off the deployer governs")
+        if relayer is not None and relayer.lower() == me:
+            raise CreditError(
+                "the relayer key would stay admin and governor (no --admin hand-off): deploy from "
+                "an operator key and hand the admin role to the city's multisig with --admin"
+            )
+        return None
+    governor = governor or admin
+    for label, key in (("--admin", admin), ("--governor", governor)):
+        if key.lower() == me:
+            raise CreditError(
+                f"{label} is the deploying key itself: "
+                "name the multisig or timelock that will hold it"
+            )
+        if key.lower() in holders:
+            raise CreditError(
+                f"{label} {key} is also named for {holders[key.lower()]}: the admin and the "
+                "governor administer only; give operational roles to other keys"
+            )
+        if relayer is not None and key.lower() == relayer.lower():
+            raise CreditError(
+                f"{label} {key} is the gateway's relayer key: a key the gateway holds online must "
+                "never administer the ledger or its rules"
+            )
+    if me in holders:
+        raise CreditError(
+            f"the deploying key is named for {holders[me]}, but it keeps no role after the "
+            "hand-off to --admin: name another key for that role"
+        )
+    return governor
 
 
 def abi_hash(abi: list[dict[str, Any]]) -> str:
@@ -135,6 +209,8 @@ def deploy_system(
     network: str = "embedded",
     roles: dict[str, list[str]] | None = None,
     admin: str | None = None,
+    governor: str | None = None,
+    relayer: str | None = None,
     notice_period: int = 7 * 86400,
     epoch_length: int = 7 * 86400,
     rules_uri: str = "",
@@ -143,12 +219,18 @@ def deploy_system(
 ) -> System:
     """Deploy RuleBook and CreditLedger, grant ``roles`` and publish ``ruleset`` as version 1.
 
-    The deployer is governor of the rule book and, until ``admin`` differs, admin of both; it grants
-    ``roles`` ({"REGISTRAR_ROLE": [addresses], ...}) then, if ``admin`` is another account (a
-    multisig or timelock), hands DEFAULT_ADMIN_ROLE to it and renounces its own.
+    The deployer is admin of both and governor of the rule book while it grants ``roles``
+    ({"REGISTRAR_ROLE": [addresses], ...}), binds the ledger and publishes. Given ``admin`` (a
+    multisig or timelock) it then hands over: DEFAULT_ADMIN_ROLE of both contracts to ``admin``,
+    GOVERNOR_ROLE to ``governor`` (default ``admin``), and renounces every role it held, which is
+    checked on chain before returning. :func:`check_key_plan` refuses a bad plan (``relayer``: the
+    gateway's key, never an admin) before anything is sent.
     """
     w3 = deployer.w3
     me = deployer.address
+    governor = check_key_plan(
+        me, admin=admin, governor=governor, roles=roles or {}, relayer=relayer
+    )
     step = on_step or (lambda _name, _receipt: None)
     rb_art, lg_art = artifacts["RuleBook"], artifacts["CreditLedger"]
     rb_receipt = deployer.deploy(rb_art.abi, rb_art.bytecode, me, me, notice_period)
@@ -159,8 +241,6 @@ def deploy_system(
     ledger = w3.eth.contract(address=_checksum(lg_receipt["contractAddress"]), abi=lg_art.abi)
 
     for name, holders in (roles or {}).items():
-        if name not in ROLE_NAMES:
-            raise ChainError(f"unknown role {name!r}: use one of {', '.join(ROLE_NAMES)}")
         for holder in holders:
             receipt = deployer.send(ledger.functions.grantRole(role_id(name), holder), gas=120_000)
             step(f"grant {name} to {holder}", receipt)
@@ -169,14 +249,8 @@ def deploy_system(
     ids, rules = ruleset.onchain_categories()
     publish = rule_book.functions.publish(ruleset.onchain_terms(), rules_uri, ids, rules)
     step("publish rule set v1", deployer.send(publish, gas=3_000_000))
-    if admin and admin.lower() != me.lower():
-        admin_role = role_id("DEFAULT_ADMIN_ROLE")
-        for contract in (rule_book, ledger):
-            grant = contract.functions.grantRole(admin_role, admin)
-            step(f"hand admin of {contract.address} to {admin}", deployer.send(grant, gas=120_000))
-            renounce = contract.functions.renounceRole(admin_role, me)
-            receipt = deployer.send(renounce, gas=120_000)
-            step(f"renounce deployer admin of {contract.address}", receipt)
+    if admin is not None and governor is not None:
+        _hand_over(deployer, step, rule_book, ledger, admin, governor)
 
     record = DeploymentRecord(
         network=network,
@@ -201,3 +275,55 @@ def deploy_system(
         git_commit=git_commit,
     )
     return System(w3, record, rule_book, ledger, decoder_for(artifacts))
+
+
+def _hand_over(
+    deployer: Transactor,
+    step: Callable[[str, Any], None],
+    rule_book: Contract,
+    ledger: Contract,
+    admin: str,
+    governor: str,
+) -> None:
+    """Give the admin and governor roles away, renounce all of the deployer's, check none is left.
+
+    Grants come first and the deployer's admin role goes last, so a failure half-way leaves the
+    deployer able to finish by hand.
+    """
+    me = deployer.address
+    admin_role, governor_role = role_id("DEFAULT_ADMIN_ROLE"), role_id("GOVERNOR_ROLE")
+    moves: list[tuple[str, Any]] = [
+        (
+            f"grant GOVERNOR_ROLE of RuleBook to {governor}",
+            rule_book.functions.grantRole(governor_role, governor),
+        ),
+        (
+            f"grant DEFAULT_ADMIN_ROLE of RuleBook to {admin}",
+            rule_book.functions.grantRole(admin_role, admin),
+        ),
+        (
+            f"grant DEFAULT_ADMIN_ROLE of CreditLedger to {admin}",
+            ledger.functions.grantRole(admin_role, admin),
+        ),
+        (
+            "renounce the deployer's GOVERNOR_ROLE of RuleBook",
+            rule_book.functions.renounceRole(governor_role, me),
+        ),
+        (
+            "renounce the deployer's DEFAULT_ADMIN_ROLE of RuleBook",
+            rule_book.functions.renounceRole(admin_role, me),
+        ),
+        (
+            "renounce the deployer's DEFAULT_ADMIN_ROLE of CreditLedger",
+            ledger.functions.renounceRole(admin_role, me),
+        ),
+    ]
+    for label, fn in moves:
+        step(label, deployer.send(fn, gas=120_000))
+    for name, contract in (("RuleBook", rule_book), ("CreditLedger", ledger)):
+        for role in abi_role_names(contract.abi):
+            if contract.functions.hasRole(role_id(role), me).call():
+                raise ChainError(
+                    f"after the hand-off the deployer {me} still holds {role} on {name}: revoke it "
+                    "from the admin account before using this deployment"
+                )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from credit.chain.deploy import System, role_id
+from credit.chain.deploy import System, abi_role_names, role_id
 from credit.errors import ChainError, CreditError
 
 RESIDENT = "RESIDENT"
@@ -71,6 +71,20 @@ def read_roles(system: System, address: str) -> frozenset[str]:
             "check that the node is reachable, then retry"
         ) from exc
     return frozenset(held)
+
+
+def governing_roles(system: System, address: str) -> list[str]:
+    """The roles that govern the system which ``address`` holds: admin of either contract or the
+    rule book's governor, named as ``"RuleBook.GOVERNOR_ROLE"``."""
+    account = checksum(address)
+    held = []
+    for label, contract in (("RuleBook", system.rule_book), ("CreditLedger", system.ledger)):
+        for role in ("DEFAULT_ADMIN_ROLE", "GOVERNOR_ROLE"):
+            if role not in abi_role_names(contract.abi):
+                continue
+            if contract.functions.hasRole(role_id(role), account).call():
+                held.append(f"{label}.{role}")
+    return held
 
 
 class RoleCache:

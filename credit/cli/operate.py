@@ -66,23 +66,54 @@ def deploy(
     chain_id: ChainIdOpt = None,
     rules: Annotated[Path | None, typer.Option(help="rule-set file (default: settings)")] = None,
     admin: Annotated[
-        str | None, typer.Option(help="hand DEFAULT_ADMIN_ROLE to this address")
+        str | None,
+        typer.Option(help="hand DEFAULT_ADMIN_ROLE to this multisig; the deployer keeps no role"),
+    ] = None,
+    governor: Annotated[
+        str | None, typer.Option(help="GOVERNOR_ROLE after the hand-off (default: --admin)")
+    ] = None,
+    registrar: Annotated[
+        list[str] | None, typer.Option(help="REGISTRAR_ROLE holder (repeatable)")
+    ] = None,
+    minter: Annotated[
+        list[str] | None, typer.Option(help="MINTER_ROLE holder, e.g. the gateway's minter key")
+    ] = None,
+    relayer: Annotated[
+        str | None, typer.Option(help="the gateway's relayer address: refused as admin/governor")
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the plan and gas, send nothing")
     ] = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Deploy the whole system, grant the initial roles and publish the first rule set."""
+    """Deploy the whole system, grant the initial roles and publish the first rule set.
+
+    Without --admin the deploying key stays admin and governor and also gets REGISTRAR_ROLE and
+    MINTER_ROLE (a dev deployment). With --admin it hands over and keeps no role: name the
+    registrar and minter keys with --registrar and --minter.
+    """
     from credit.ops.deploy import deploy as do_deploy
     from credit.ruleset import load_ruleset
 
     settings, net, w3, account, artifacts = _context(network, rpc_url, chain_id)
     ruleset = load_ruleset(rules or settings.ruleset_file)
-    me = account.address
-    roles = {r: [me] for r in ("REGISTRAR_ROLE", "MINTER_ROLE")}
+    own = [] if admin else [account.address]
+    roles = {
+        "REGISTRAR_ROLE": [*own, *(registrar or [])],
+        "MINTER_ROLE": [*own, *(minter or [])],
+    }
     outcome = do_deploy(
-        w3, account, artifacts, ruleset, net, settings, roles=roles, admin=admin, dry_run=dry_run
+        w3,
+        account,
+        artifacts,
+        ruleset,
+        net,
+        settings,
+        roles={name: holders for name, holders in roles.items() if holders},
+        admin=admin,
+        governor=governor,
+        relayer=relayer,
+        dry_run=dry_run,
     )
 
     def render(d: dict[str, Any]) -> None:

@@ -93,6 +93,26 @@ def build_services(settings: Settings, network: str | None = None) -> Services:
         raise CreditError(
             f"no deployment in {path}: run `credit deploy --network {net.name}` first"
         )
+    if not net.dev:
+        refuse_governing_keys(settings, system)
     # The file of the version in force (the notices refuse any other): read as published, since
     # the gateway serves what is on chain; `credit rules check/publish` judge new versions.
     return wire(settings, system, load_ruleset(settings.ruleset_file, published=True))
+
+
+def refuse_governing_keys(settings: Settings, system: System) -> None:
+    """The gateway's keys are online: neither may administer the ledger or govern its rules."""
+    from credit.chain.roles import governing_roles
+    from credit.errors import CreditError
+
+    keys = (("relayer", settings.relayer_private_key()), ("minter", settings.minter_private_key()))
+    for name, key in keys:
+        address = Account.from_key(key).address
+        held = governing_roles(system, address)
+        if held:
+            raise CreditError(
+                f"the gateway's {name} key {address} holds {', '.join(held)}: an online key must "
+                "never administer the ledger; hand those roles to the city's multisig (`credit "
+                "deploy --admin`, or grantRole/renounceRole from the admin) or give the gateway "
+                "another key"
+            )

@@ -87,10 +87,16 @@ def deploy(
     *,
     roles: dict[str, list[str]] | None = None,
     admin: str | None = None,
+    governor: str | None = None,
+    relayer: str | None = None,
     dry_run: bool = False,
     directory: Path = DEPLOYMENTS_DIR,
 ) -> DeployOutcome:
-    """Deploy everything to ``network`` unless ``deployments/<network>.json`` has it already."""
+    """Deploy everything to ``network`` unless ``deployments/<network>.json`` has it already.
+
+    ``admin``, ``governor`` and ``relayer`` are as for :func:`credit.chain.deploy_system`, which
+    refuses a key plan that leaves the deployer or the gateway's key in charge.
+    """
     path = deployment_file(network, directory)
     existing = load_existing(w3, path, artifacts)
     if existing is not None:
@@ -100,6 +106,8 @@ def deploy(
         "network": network.name,
         "roles": roles or {},
         "admin": admin,
+        "governor": governor,
+        "relayer": relayer,
         "notice_period": settings.notice_seconds,
         "epoch_length": settings.epoch_seconds,
         "git_commit": git_commit(),
