@@ -2,7 +2,9 @@
 
 On chain there is only ``keccak256(salt || content)``: without the salt nobody can link the
 commitment to any content. Erasing removes the content and the salt, so after erasure the
-commitment can no longer be linked to anything, by anyone, including the gateway.
+commitment can no longer be linked to anything, by anyone, including the gateway: the content
+file is overwritten with zeros before it is unlinked (another name or an open handle of it reads
+zeros), and the database's files are scrubbed of the old row (:func:`credit.store.db.scrub`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from eth_utils import keccak
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from credit.errors import StoreFull
+from credit.errors import StoreError, StoreFull
 from credit.gateway.errors import ApiError, Forbidden, NotFound
+from credit.store.db import scrub, writer
 from credit.store.evidence_tables import evidence
 
 # Roles whose holders may read evidence to decide on a confirmation or an appeal. Peers may not:
@@ -132,25 +135,44 @@ class EvidenceStore:
             raise Forbidden(
                 "only the resident who uploaded it and official evaluators may read evidence"
             )
+        gone = ApiError(410, "erased", "the resident erased this evidence")
         if record.erased_at is not None:
-            raise ApiError(410, "erased", "the resident erased this evidence")
+            raise gone
+        try:
+            content = self._path(ident).read_bytes()
+        except FileNotFoundError:
+            content = None
+        # after reading the file: if the row is still live, no erasure had begun to zero it
         with self.engine.connect() as conn:
-            salt = conn.execute(select(evidence.c.salt).where(evidence.c.id == ident)).scalar_one()
-        return record, self._path(ident).read_bytes(), bytes(salt)
+            salt, erased_at = conn.execute(
+                select(evidence.c.salt, evidence.c.erased_at).where(evidence.c.id == ident)
+            ).one()
+        if erased_at is not None:
+            raise gone
+        if content is None:
+            raise StoreError(
+                f"the content of evidence {ident} is missing from {self.directory}: an operator "
+                "must restore the evidence directory from its backup"
+            )
+        return record, content, bytes(salt)
 
     def erase(self, ident: str, owner: str) -> EvidenceRecord:
-        """Erase content and salt. Only the owner; idempotent."""
+        """Erase content and salt from every file. Only the owner; idempotent (erasing again
+        finishes an erasure a crash interrupted)."""
         record = self.get(ident)
         if owner.lower() != record.owner:
             raise Forbidden("only the resident who uploaded evidence may erase it")
+        erased = 0
         if record.erased_at is None:
-            with self.engine.begin() as conn:
-                conn.execute(
+            with writer(self.engine), self.engine.begin() as conn:
+                erased = conn.execute(
                     update(evidence)
-                    .where(evidence.c.id == ident)
+                    .where(evidence.c.id == ident, evidence.c.erased_at.is_(None))
                     .values(salt=None, sha256=None, erased_at=datetime.now(UTC))
-                )
-            self._path(ident).unlink(missing_ok=True)
+                ).rowcount
+        # the row first: a reader who finds it live reads the content, never the zeros
+        if _shred(self._path(ident)) or erased:  # a repeated erasure costs no checkpoint
+            scrub(self.engine, evidence.name)
         return self.get(ident)
 
     def _path(self, ident: str) -> Path:
@@ -167,3 +189,25 @@ class EvidenceStore:
             created_at=row["created_at"],  # type: ignore[arg-type]
             erased_at=row["erased_at"],  # type: ignore[arg-type]
         )
+
+
+def _shred(path: Path) -> bool:
+    """Overwrite ``path`` with zeros, sync, unlink. Unlinking alone leaves the bytes to any other
+    name (a hard-linked backup) or open handle of the file, and in the disk's free blocks; the
+    sync matters: the zeros of a file unlinked before write-back may never reach the disk. (On a
+    copy-on-write file system or behind an SSD's remapping the old blocks may still survive.)
+    False if there was no file."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        left = os.fstat(fd).st_size
+        zeros = bytes(min(left, 1 << 20))
+        while left > 0:
+            left -= os.write(fd, zeros[: min(left, len(zeros))])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    path.unlink(missing_ok=True)
+    return True
