@@ -27,7 +27,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, insert, inspect, select, text, update
+from sqlalchemy import (
+    MetaData,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.schema import CreateTable
 
@@ -291,6 +301,27 @@ def create_schema(engine: Engine) -> None:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
     _seed_relay_lock(engine)
+    _count_evidence(engine)
+
+
+def _count_evidence(engine: Engine) -> None:
+    """Set :data:`credit.store.evidence_tables.evidence_usage` from the evidence rows (its one
+    row is created on first use; recounting at every start also repairs any drift)."""
+    from credit.store.evidence_tables import evidence, evidence_usage
+
+    usage = update(evidence_usage).where(evidence_usage.c.id == 1)
+    live = select(func.count(), func.coalesce(func.sum(evidence.c.size), 0)).where(
+        evidence.c.erased_at.is_(None)
+    )
+    with writer(engine), engine.begin() as conn:
+        # a write first, as an upload does: no upload of another process moves the row meanwhile
+        found = conn.execute(usage.values(live_items=evidence_usage.c.live_items)).rowcount
+        items, size = conn.execute(live).one()
+        counted = {"live_items": int(items), "live_bytes": int(size)}
+        if found:
+            conn.execute(usage.values(**counted))
+        else:
+            conn.execute(insert(evidence_usage).values(id=1, **counted))
 
 
 def _seed_relay_lock(engine: Engine) -> None:

@@ -1,5 +1,5 @@
-"""Evidence on PostgreSQL: erasure leaves no salt in the table's pages. Skipped without a server
-on 127.0.0.1:5432 or without the psycopg driver.
+"""Evidence on PostgreSQL: erasure leaves no salt in the table's pages; quotas hold under
+concurrent uploads. Skipped without a server on 127.0.0.1:5432 or without the psycopg driver.
 
 An UPDATE on PostgreSQL writes a new row version and leaves the old one, salt included, in the
 page until VACUUM removes it. The test reads the table's pages as the server holds them
@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from credit.gateway.errors import ApiError
 from credit.gateway.evidence import EvidenceStore
 from credit.store.db import create_schema, make_engine
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-A = "0x" + "aa" * 20
+A, B = "0x" + "aa" * 20, "0x" + "bb" * 20
 
 
 @pytest.fixture
@@ -87,3 +89,25 @@ def test_erasure_leaves_no_salt_in_the_tables_pages(pageinspect: Engine, tmp_pat
     store.erase(victim.id, A)
     assert pages_holding(pg, "evidence", salt) == []
     assert pages_holding(pg, "evidence", kept_salt), "the scan must see evidence not erased"
+
+
+def test_concurrent_uploads_never_pass_the_quota(pg: Engine, tmp_path: Path) -> None:
+    store = EvidenceStore(pg, tmp_path / "evidence", 10_000, quota_items=3, budget_bytes=50)
+
+    def put(i: int) -> int:
+        try:
+            store.put(A, b"statement %d" % i, "text/plain")
+        except ApiError as exc:
+            return exc.status
+        return 201
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = sorted(pool.map(put, range(8)))
+    assert codes == [201] * 3 + [413] * 5
+    assert len(list(store.directory.iterdir())) == 3
+    with pytest.raises(ApiError) as full:  # 3 x 11 bytes kept: 20 more pass the budget of 50
+        store.put(B, b"x" * 20, "text/plain")
+    assert full.value.code == "evidence_budget_exhausted"
+    first = next(p.stem for p in store.directory.iterdir())
+    store.erase(first, A)
+    assert store.put(B, b"x" * 20, "text/plain").size == 20
