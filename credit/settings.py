@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     max_evidence_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    evidence_quota_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="evidence one account may keep (erased evidence does not count)",
+    )
+    evidence_quota_items: int = Field(
+        default=100, ge=1, description="evidence items one account may keep (erased do not count)"
+    )
+    evidence_budget_bytes: int = Field(
+        default=10 * 1024**3,
+        ge=1024,
+        description="evidence all accounts together may keep: the evidence disk's budget",
+    )
     signin_rate_per_minute: int = Field(default=30, ge=1)
     evidence_dir: Path | None = None
 
@@ -122,6 +135,22 @@ class Settings(BaseSettings):
                 "the public address of a node (or proxy) that needs no secret"
             )
         return url
+
+    @model_validator(mode="after")
+    def _evidence_limits(self) -> Settings:
+        if self.evidence_quota_bytes < self.max_evidence_bytes:
+            raise ValueError(
+                f"CREDIT_EVIDENCE_QUOTA_BYTES ({self.evidence_quota_bytes}) is below "
+                f"CREDIT_MAX_EVIDENCE_BYTES ({self.max_evidence_bytes}): an account could not "
+                "keep one evidence item of the largest size accepted"
+            )
+        if self.evidence_budget_bytes < self.evidence_quota_bytes:
+            raise ValueError(
+                f"CREDIT_EVIDENCE_BUDGET_BYTES ({self.evidence_budget_bytes}) is below "
+                f"CREDIT_EVIDENCE_QUOTA_BYTES ({self.evidence_quota_bytes}): one account could "
+                "fill the whole evidence budget"
+            )
+        return self
 
     @model_validator(mode="after")
     def _keys_by_profile(self) -> Settings:

@@ -33,7 +33,7 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     )
     services.relay = Relay(services, worker=_relay_process(settings, system))
     services.rewards = RewardService(services, Account.from_key(settings.minter_private_key()))
-    services.evidence = EvidenceStore(engine, settings.evidence_path, settings.max_evidence_bytes)
+    services.evidence = EvidenceStore.from_settings(engine, settings)
     services.notices = NoticeService(services)
     # the API process keeps the shared database's log short for every process writing to it
     checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)

@@ -9,6 +9,11 @@ transaction was rolled back, so nothing is half written.
 A SQLite file has one writer lock across threads and processes (:func:`writer`), and the gateway
 copies its write-ahead log into it in the background (:class:`Checkpointer`), so that no writer
 does that work while the others wait.
+
+What is deleted or overwritten must not stay readable in the files (erased evidence, see
+:func:`scrub`): every SQLite connection zeroes the space it frees (``secure_delete``), and after an
+erasure the write-ahead log, which still holds the old pages, is copied in and truncated to zero
+bytes; on PostgreSQL the table is vacuumed.
 """
 
 from __future__ import annotations
@@ -22,7 +27,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, insert, inspect, select, text, update
+from sqlalchemy import (
+    MetaData,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.schema import CreateTable
 
@@ -90,6 +105,63 @@ def writer(engine: Engine) -> Iterator[None]:
 
 
 WAL_AUTOCHECKPOINT_PAGES = 16_384  # 64 MB of 4 KB pages: the writer's own checkpoint, a backstop
+SCRUB_WAIT_SECONDS = 1.0  # how long an erasure waits for older readers before leaving it to the
+# checkpointer (meanwhile every writer waits too: SQLite lets none in during such a checkpoint)
+
+# SQLite files whose log may still hold erased bytes: the Checkpointer empties it on its next run
+_unscrubbed: set[str] = set()
+_unscrubbed_lock = threading.Lock()
+
+
+def _mark_unscrubbed(database: str, pending: bool) -> None:
+    with _unscrubbed_lock:
+        if pending:
+            _unscrubbed.add(database)
+        else:
+            _unscrubbed.discard(database)
+
+
+def _empty_log(engine: Engine, database: str, wait: float) -> bool:
+    """Copy the whole log into ``database`` and truncate it to zero bytes (``TRUNCATE``
+    checkpoint), waiting at most ``wait`` seconds for readers of older pages. As a writer
+    (:func:`writer`): SQLite admits no writer until it is done. True if the log is empty."""
+    _mark_unscrubbed(database, True)  # until this checkpoint says otherwise, even if it fails
+    with writer(engine), engine.connect() as conn:
+        previous = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        try:
+            busy, _logged, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        except StoreBusy:  # another checkpoint holds SQLite's checkpoint lock
+            busy = 1
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {previous}")
+        # still as the writer: no erasure can commit between this checkpoint and its verdict
+        _mark_unscrubbed(database, busy != 0)
+    return bool(busy == 0)
+
+
+def scrub(engine: Engine, table: str) -> bool:
+    """Make the rows just deleted or overwritten in ``table`` unreadable in the database's files.
+
+    SQLite: the freed space is already zeroed (``secure_delete`` on every connection), but the log
+    still holds earlier versions of the pages: it is copied in and truncated now, or, if readers
+    of older pages keep it for more than :data:`SCRUB_WAIT_SECONDS`, by the :class:`Checkpointer`
+    as soon as they are gone (False is returned then). PostgreSQL: ``VACUUM`` removes the dead
+    row versions, unless a transaction older than the change still needs them (autovacuum
+    removes them later). Neither reaches copies outside the database's files (PostgreSQL's WAL
+    archive, backups): their retention is the operator's to bound. Never raises a
+    :class:`StoreError` (a busy or full database): False, and the job is left as above."""
+    database = sqlite_file(engine)
+    try:
+        if database is not None:
+            return _empty_log(engine, database, SCRUB_WAIT_SECONDS)
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f'VACUUM "{table}"')  # not inside a transaction
+    except StoreError as exc:  # the erasure is committed: the checkpointer or autovacuum ends it
+        _log.warning("scrubbing %s after an erasure failed: %s", table, exc)
+        return False
+    return True
 
 
 class Checkpointer:
@@ -100,7 +172,11 @@ class Checkpointer:
     (:func:`writer`), and every writer queued behind it waits. Here a thread runs a PASSIVE
     checkpoint every ``every`` seconds instead, outside any transaction (it waits for nobody
     and nobody waits for it); the writers' own checkpoint stays as a backstop at
-    ``WAL_AUTOCHECKPOINT_PAGES``. Nothing for other databases."""
+    ``WAL_AUTOCHECKPOINT_PAGES``. Nothing for other databases.
+
+    While the log may hold erased bytes (:func:`scrub` could not empty it, or the process
+    stopped before it did: the first run after :meth:`start` assumes so), a run is a TRUNCATE
+    checkpoint that waits for no reader instead, until one empties the log."""
 
     def __init__(self, engine: Engine, every: float = 0.5) -> None:
         self.engine, self.every = engine, every
@@ -109,8 +185,10 @@ class Checkpointer:
         self.runs = 0
 
     def start(self) -> None:
-        if sqlite_file(self.engine) is None or self._thread is not None:
+        database = sqlite_file(self.engine)
+        if database is None or self._thread is not None:
             return
+        _mark_unscrubbed(database, True)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
@@ -123,7 +201,15 @@ class Checkpointer:
 
     def checkpoint(self) -> tuple[int, int]:
         """One PASSIVE checkpoint now: the frames in the log, and how many of them are now in
-        the database (all, unless a reader still needs the older pages)."""
+        the database (all, unless a reader still needs the older pages). If the log may hold
+        erased bytes, a TRUNCATE checkpoint that waits for no reader: (0, 0) once it emptied
+        the log."""
+        database = sqlite_file(self.engine)
+        with _unscrubbed_lock:
+            pending = database in _unscrubbed
+        if database is not None and pending and _empty_log(self.engine, database, wait=0.0):
+            self.runs += 1
+            return 0, 0
         with self.engine.connect() as conn:
             _busy, logged, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         self.runs += 1
@@ -185,6 +271,9 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # zero what a delete or update frees, in the page and the free list: an erased salt
+            # must not stay in the file (scrub() then empties the log of the older pages)
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.close()
 
@@ -212,6 +301,27 @@ def create_schema(engine: Engine) -> None:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
     _seed_relay_lock(engine)
+    _count_evidence(engine)
+
+
+def _count_evidence(engine: Engine) -> None:
+    """Set :data:`credit.store.evidence_tables.evidence_usage` from the evidence rows (its one
+    row is created on first use; recounting at every start also repairs any drift)."""
+    from credit.store.evidence_tables import evidence, evidence_usage
+
+    usage = update(evidence_usage).where(evidence_usage.c.id == 1)
+    live = select(func.count(), func.coalesce(func.sum(evidence.c.size), 0)).where(
+        evidence.c.erased_at.is_(None)
+    )
+    with writer(engine), engine.begin() as conn:
+        # a write first, as an upload does: no upload of another process moves the row meanwhile
+        found = conn.execute(usage.values(live_items=evidence_usage.c.live_items)).rowcount
+        items, size = conn.execute(live).one()
+        counted = {"live_items": int(items), "live_bytes": int(size)}
+        if found:
+            conn.execute(usage.values(**counted))
+        else:
+            conn.execute(insert(evidence_usage).values(id=1, **counted))
 
 
 def _seed_relay_lock(engine: Engine) -> None:

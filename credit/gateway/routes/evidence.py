@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from credit.gateway.deps import CurrentAccount, ServicesDep
-from credit.gateway.evidence import EvidenceStore
+from credit.gateway.deps import Account, CurrentAccount, ServicesDep
+from credit.gateway.errors import Forbidden
+from credit.gateway.evidence import UPLOADER_ROLES, EvidenceStore
 from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
 
@@ -17,24 +19,39 @@ router = APIRouter(tags=["evidence"])
 
 def _store(services: Services) -> EvidenceStore:
     if services.evidence is None:
-        s = services.settings
-        services.evidence = EvidenceStore(services.engine, s.evidence_path, s.max_evidence_bytes)
+        services.evidence = EvidenceStore.from_settings(services.engine, services.settings)
     store: EvidenceStore = services.evidence
     return store
 
 
-@router.post("/evidence", status_code=201, responses=error_responses(401, 413, 415, 422))
-async def upload(
-    request: Request, account: CurrentAccount, services: ServicesDep
-) -> dict[str, Any]:
+def _uploader(account: CurrentAccount) -> Account:
+    # a plain def: FastAPI runs it in the thread pool, where the role read may wait for the node
+    if not account.has(*UPLOADER_ROLES):
+        raise Forbidden(
+            f"{account.address} is neither a registered resident nor an official: only they may "
+            "upload evidence; ask the city's registrar to register you as a resident",
+            {"missing_role": sorted(UPLOADER_ROLES), "roles": sorted(account.roles)},
+        )
+    return account
+
+
+Uploader = Annotated[Account, Depends(_uploader)]
+
+
+@router.post("/evidence", status_code=201, responses=error_responses(401, 403, 413, 415, 422))
+async def upload(request: Request, account: Uploader, services: ServicesDep) -> dict[str, Any]:
     """Upload evidence as the raw body (text/plain, image/png, image/jpeg or application/pdf).
 
     Returns its id and ``commitment``: put the commitment in your claim's ``evidence`` field. Only
-    the commitment ever reaches the chain.
+    the commitment ever reaches the chain. Registered residents and officials only; each account
+    keeps a bounded amount (413 ``evidence_quota_exceeded``: erase some first), and all together
+    too (413 ``evidence_budget_exhausted``).
     """
     media = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
     body = await request.body()
-    return _store(services).put(account.address, body, media).public()
+    # off the event loop: the file write, its sync and the quota check under the writer lock
+    record = await asyncio.to_thread(_store(services).put, account.address, body, media)
+    return record.public()
 
 
 @router.get("/evidence/{evidence_id}", responses=error_responses(401, 403, 404, 410))
@@ -55,7 +72,8 @@ def content(evidence_id: str, account: CurrentAccount, services: ServicesDep) ->
 
 @router.delete("/evidence/{evidence_id}", responses=error_responses(401, 403, 404))
 def erase(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
-    """Erase your evidence: content and salt are deleted, the commitment can no longer be linked."""
+    """Erase your evidence: content and salt are deleted from every file, the commitment can no
+    longer be linked; the space counts no more against your quota."""
     return _store(services).erase(evidence_id, account.address).public()
 
 
