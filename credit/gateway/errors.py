@@ -19,6 +19,7 @@ from credit.errors import (
     ChainError,
     ContractRevert,
     CreditError,
+    NodeUnavailable,
     RuleError,
     StoreBusy,
     StoreError,
@@ -85,6 +86,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ContractRevert)
     async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
         return envelope(422, "contract_revert", str(exc), {"error": exc.name, "args": exc.args})
+
+    @app.exception_handler(NodeUnavailable)
+    async def _node(_: Request, exc: NodeUnavailable) -> JSONResponse:
+        # raised by the chain layer's transport for any route that reads or writes the chain
+        headers = {"Retry-After": str(exc.retry_after)}
+        return envelope(503, "node_unavailable", str(exc), headers=headers)
 
     @app.exception_handler(ChainError)
     async def _chain(_: Request, exc: ChainError) -> JSONResponse:
