@@ -131,6 +131,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+async def error_response(request: Request, exc: CreditError) -> JSONResponse:
+    """The answer the app's exception handlers give ``exc``: for a response that has already
+    started (a stream), which can only carry the envelope in its body."""
+    handlers = request.app.exception_handlers
+    handler = next(handlers[c] for c in type(exc).__mro__ if c in handlers)  # CreditError's last
+    response: JSONResponse = await handler(request, exc)
+    return response
+
+
 def _store_response(exc: StoreError) -> JSONResponse:
     """503 ``database_busy`` / ``database_unavailable`` (with Retry-After), 507 ``database_full``.
 

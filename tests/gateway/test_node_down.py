@@ -9,6 +9,7 @@ fails, saying what to add, if it cannot give that route plausible parameters).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +26,14 @@ from credit.chain.roles import RoleCache
 from credit.gateway.app import create_app
 from credit.gateway.build import wire
 from credit.gateway.notices_service import NoticeService
+from credit.gateway.routes import residents
 from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from tests.anvil import anvil_process
 from tests.authz_sig_quorum_helpers import record_violation, sign_appeal
 from tests.gateway.auth_helpers import sign_in, signed_login
+from tests.gateway.live_server import open_stream, served
 from tests.gateway.relay_helpers import claim_body, confirm_body, fund_gateway_keys
 from tests.world import SUPERIOR, World, build_world
 
@@ -55,6 +58,7 @@ MUST_SAY_NODE_DOWN = {
     ("POST", "/v1/residents/{address}/notices/{notice_id}/ack"),
     ("GET", "/v1/residents/{address}/rewards"),
     ("GET", "/v1/residents/{address}/nonces"),
+    ("GET", "/v1/residents/{address}/notices/stream"),
     ("GET", "/v1/auth/me"),
     ("POST", "/v1/auth/login"),
     ("GET", "/v1/evidence/{evidence_id}"),
@@ -246,6 +250,26 @@ def _request(gw: Gateway, method: str, template: str, operation: dict[str, Any])
         json=prepared.json,
         content=prepared.content,
     )
+
+
+def test_a_stream_the_node_leaves_ends_with_the_error_envelope(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream that has started cannot answer 503: its last event carries the envelope. (Runs
+    before the walk, while the node is still there.)"""
+    monkeypatch.setattr(residents, "KEEP_ALIVE_SECONDS", 0.2)  # re-read soon after the kill
+    address = gateway.path_values["address"]
+    app = create_app(gateway.services, start_background=False)
+    with served(app) as url:
+        path = f"/v1/residents/{address}/notices/stream"
+        with open_stream(url, path, gateway.resident_auth) as sock:
+            gateway.kill_node()
+            seen = b""
+            while chunk := sock.recv(65536):  # the stream ends after its error event
+                seen += chunk
+    _, data = seen.split(b"event: error\ndata: ", 1)
+    envelope = json.loads(data.split(b"\n\n", 1)[0])
+    assert envelope["error"]["code"] == NODE_DOWN, envelope
 
 
 def test_every_route_answers_503_node_unavailable_or_as_before(gateway: Gateway) -> None:
