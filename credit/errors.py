@@ -67,6 +67,22 @@ class ChainError(CreditError):
     )
 
 
+class NodeUnavailable(ChainError, ConnectionError):
+    """The chain node could not be reached or did not answer (refused, reset, timed out, an HTTP
+    error instead of JSON-RPC): nothing is wrong with the request, only the node is away.
+
+    Raised by the chain layer's transport for every call, so that callers need not guess from
+    socket errors. It is also a ``ConnectionError``: web3 retries reads on those, as it always
+    did. The message names no URL (node URLs may carry credentials, and callers may be residents).
+    """
+
+    default_message = (
+        "the blockchain node does not answer: retry in a few seconds; if it lasts, an operator "
+        "should check the node (GET /v1/ready says which part is down)"
+    )
+    retry_after = 5
+
+
 class ContractRevert(ChainError):
     """A contract call reverted with a custom error.
 

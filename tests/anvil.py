@@ -23,6 +23,13 @@ def free_port() -> int:
 @contextmanager
 def anvil(*args: str) -> Iterator[str]:
     """Run anvil on a free loopback port; yields its URL; kills it by PID afterwards."""
+    with anvil_process(*args) as (url, _proc):
+        yield url
+
+
+@contextmanager
+def anvil_process(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`anvil`, yielding the process too (a test may kill the node while it runs)."""
     if not ANVIL.exists():
         raise RuntimeError(f"{ANVIL} is missing: run `make install` (npm ci)")
     port = free_port()
@@ -42,9 +49,10 @@ def anvil(*args: str) -> Iterator[str]:
                 time.sleep(0.05)
         else:
             raise RuntimeError("anvil did not start within 20 s")
-        yield url
+        yield url, proc
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:  # still running (a test may have killed and reaped it)
+            os.kill(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -5,7 +5,9 @@ typed errors (retried for reads, as web3 does), credentials and paths from the U
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from web3 import HTTPProvider, Web3
 
 from credit.chain import rpc_web3
 from credit.chain.transport import KeepAliveHTTPProvider, RpcHTTPError
-from credit.errors import ChainError
+from credit.errors import ChainError, NodeUnavailable
 from tests.anvil import anvil, free_port
 
 
@@ -35,6 +37,7 @@ class _Node(BaseHTTPRequestHandler):
         super().setup()
         with self.server.lock:
             self.server.connections += 1
+            self.server.open.append(self.connection)
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -70,6 +73,15 @@ class _Server(ThreadingHTTPServer):
         self.fail_next = 0
         self.close_after_each = False
         self.idle_timeout: float | None = None  # close kept-alive connections idle this long
+        self.open: list[Any] = []  # every connection accepted
+
+    def die(self) -> None:
+        """Go away as a killed node does: stop listening, cut every open connection."""
+        self.shutdown()
+        self.server_close()
+        for conn in self.open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture
@@ -174,3 +186,27 @@ def test_a_bad_url_or_an_absent_node_is_a_clear_chain_error() -> None:
         rpc_web3("ws://127.0.0.1:8545")
     with pytest.raises(ChainError, match="no Ethereum node answers"):
         rpc_web3(f"http://127.0.0.1:{free_port()}", timeout=2)
+
+
+def test_a_node_that_goes_away_is_node_unavailable_until_it_is_back(node: _Server) -> None:
+    """Refused, reset or cut off: one type (a ChainError, and a ConnectionError so that web3
+    still retries reads), no connection left half-used, and the first call after the node is
+    back succeeds."""
+    port = node.server_address[1]
+    provider = KeepAliveHTTPProvider(_url(node))
+    assert provider.make_request("eth_blockNumber", [])["result"] == "0x2a"  # type: ignore[arg-type]
+    node.die()  # the kept-alive connection is cut, and nobody listens
+    for method in ("eth_blockNumber", "eth_sendTransaction", "eth_blockNumber"):
+        with pytest.raises(NodeUnavailable, match="the blockchain node does not answer") as caught:
+            provider.make_request(method, [])  # type: ignore[arg-type]
+        assert isinstance(caught.value, ChainError | ConnectionError)
+        assert "127.0.0.1" not in str(caught.value)  # node URLs may carry credentials
+    back = _Server(port)
+    thread = threading.Thread(target=back.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answer = provider.make_request("eth_sendTransaction", [{}])  # type: ignore[arg-type]
+        assert answer["result"] == "0x2a"  # not retried by web3: the transport's own first try
+    finally:
+        back.shutdown()
+        back.server_close()

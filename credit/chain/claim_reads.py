@@ -127,7 +127,9 @@ def _latest(system: System, calls: list[dict[str, str]]) -> tuple[int, list[byte
     requests.extend(("eth_call", [call, "latest"]) for call in calls)
     try:
         responses = provider.make_batch_request(requests)
-    except Exception as exc:  # connection refused, timeout
+    except ChainError:
+        raise  # NodeUnavailable from the transport: connection refused, timeout
+    except Exception as exc:
         raise ChainError(
             f"the node did not answer ({type(exc).__name__}): check that it is reachable, retry"
         ) from exc

@@ -11,6 +11,8 @@ def check_chain(system: System) -> int:
     try:
         chain_id = int(system.w3.eth.chain_id)
         system.w3.eth.get_block("latest")
+    except ChainError:
+        raise  # NodeUnavailable from the transport says it already
     except Exception as exc:
         raise ChainError(
             f"the chain node does not answer ({type(exc).__name__}): start it or fix the RPC URL"

@@ -8,6 +8,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from credit.chain.deploy import System, role_id
+from credit.errors import ChainError
 
 # EvaluatorKind -> the AccessControl role it needs (PEER needs registration instead).
 KIND_ROLES = {0: "SUPERIOR_ROLE", 2: "PUBLIC_PANEL_ROLE", 3: "EXPERT_ROLE"}
@@ -70,6 +71,8 @@ def rule_in_force(system: System, category: int) -> RuleInForce | None:
     """The rule of ``category`` in the version in force, or None if the category is unknown."""
     try:
         version, rule = system.rule_book.functions.ruleInForce(category).call()
+    except ChainError:
+        raise  # NodeUnavailable from the transport
     except Exception as exc:
         err = system.decoder.from_exception(exc)
         if getattr(err, "name", "") == "RuleBookUnknownCategory":

@@ -55,7 +55,10 @@ class ErrorDecoder:
         return ContractRevert(name, dict(zip(names, (_plain(v) for v in values), strict=True)))
 
     def from_exception(self, exc: BaseException) -> ChainError:
-        """Map an exception raised by web3 or eth-tester during a call to a typed error."""
+        """Map an exception raised by web3 or eth-tester during a call to a typed error (one that
+        is typed already, such as :class:`NodeUnavailable` from the transport, is kept)."""
+        if isinstance(exc, ChainError):
+            return exc
         data = _revert_data(exc)
         if data is None:
             return ChainError(f"the call failed: {exc}")

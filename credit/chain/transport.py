@@ -8,6 +8,10 @@ visible share of its CPU. :class:`KeepAliveHTTPProvider` is an ``HTTPProvider`` 
 respect (encoding, caching, web3's retry with backoff of the methods it deems safe to repeat,
 batch requests); only the POST itself changes: one persistent connection per thread, reopened
 once if the node closed an idle one.
+
+Every way the POST can fail (refused, reset, timed out, a half-read answer, an HTTP error status)
+leaves here as one type, :class:`credit.errors.NodeUnavailable`, so the layers above (the relay,
+the gateway's one exception handler) tell "the node is away" from a bug without knowing sockets.
 """
 
 from __future__ import annotations
@@ -21,19 +25,24 @@ from urllib.parse import urlsplit
 from web3 import HTTPProvider
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 
+from credit.errors import NodeUnavailable
+
 # A kept-alive connection the node closed while idle fails on reuse with one of these; the
 # request is sent again once on a fresh connection (JSON-RPC calls are safe to repeat: a
 # transaction sent twice is answered "already known").
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
-class RpcHTTPError(ConnectionError):
+class RpcHTTPError(NodeUnavailable):
     """The node answered with an HTTP error status instead of a JSON-RPC response (a
     ``ConnectionError``, so that web3 retries a read as it would for ``requests``' errors)."""
 
     def __init__(self, status: int, reason: str, body: bytes) -> None:
         snippet = body[:200].decode("utf-8", "replace")
-        super().__init__(f"HTTP {status} {reason} from the node: {snippet}")
+        super().__init__(
+            f"the blockchain node answered HTTP {status} {reason} ({snippet}): retry in a few "
+            "seconds; if it lasts, an operator should check the node and the gateway's RPC URL"
+        )
         self.status = status
 
 
@@ -72,21 +81,31 @@ class _KeepAlivePoster:
     def make_post_request(self, endpoint_uri: Any, data: bytes, **kwargs: Any) -> bytes:
         reused = getattr(self._local, "conn", None) is not None
         try:
-            return self._post(data)
-        except _STALE:
-            self._drop()
-            if not reused:
-                raise
+            try:
+                return self._post(data)
+            except _STALE:
+                if not reused:
+                    raise
             return self._post(data)  # the node closed an idle connection: once more, fresh
-        except BaseException:
-            self._drop()  # a timeout or a half-read answer leaves the connection unusable
+        except NodeUnavailable:
             raise
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, cut off
+            raise NodeUnavailable(
+                f"the blockchain node does not answer ({type(exc).__name__}): retry in a few "
+                "seconds; if it lasts, an operator should check the node (GET /v1/ready)"
+            ) from exc
 
     def _post(self, data: bytes) -> bytes:
-        conn = self._connection()
-        conn.request("POST", self._path, body=data, headers=self._headers)
-        response = conn.getresponse()
-        body = response.read()
+        try:
+            conn = self._connection()
+            conn.request("POST", self._path, body=data, headers=self._headers)
+            response = conn.getresponse()
+            body = response.read()
+        except BaseException:
+            # a refused, reset or timed-out request, or a half-read answer, leaves the connection
+            # unusable (http.client would refuse the next request on it: CannotSendRequest)
+            self._drop()
+            raise
         if response.will_close:
             self._drop()
         if response.status != 200:

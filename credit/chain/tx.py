@@ -56,6 +56,8 @@ class Transactor:
         if gas_limit is None:
             try:
                 gas_limit = int(fn.estimate_gas(params) * 1.25) + 10_000  # type: ignore[arg-type]
+            except ChainError:
+                raise  # NodeUnavailable from the transport
             except Exception as exc:  # the node reports the revert during estimation
                 raise self.decoder.from_exception(exc) from exc
         with self._lock:
@@ -68,6 +70,8 @@ class Transactor:
                 tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             except Exception as exc:
                 self._nonce = None  # re-read from the node: it may or may not have taken it
+                if isinstance(exc, ChainError):
+                    raise  # NodeUnavailable from the transport
                 raise self.decoder.from_exception(exc) from exc
             self._nonce += 1
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=self.poll_latency)

@@ -238,7 +238,7 @@ class VerifierClient:
         try:
             return fn.call()
         except Exception as exc:
-            if self.decoder is None:
+            if self.decoder is None or isinstance(exc, ChainError):
                 raise
             raise self.decoder.from_exception(exc) from exc
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from credit.gateway.access_log import redact_access_log
 from credit.gateway.errors import install_error_handlers
 from credit.gateway.metrics import Metrics
 from credit.gateway.middleware import (
@@ -51,6 +52,7 @@ def create_app(
     app.state.services = services
     app.state.metrics = metrics or Metrics()
     install_error_handlers(app)
+    redact_access_log()  # however the app is served: no secret from a URL in uvicorn's log
     # added last = outermost: request id, then timing, then the body limit, then JSON depth
     app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda p: body_limit(services.settings, p))

@@ -19,6 +19,7 @@ from credit.errors import (
     ChainError,
     ContractRevert,
     CreditError,
+    NodeUnavailable,
     RuleError,
     StoreBusy,
     StoreError,
@@ -86,6 +87,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
         return envelope(422, "contract_revert", str(exc), {"error": exc.name, "args": exc.args})
 
+    @app.exception_handler(NodeUnavailable)
+    async def _node(_: Request, exc: NodeUnavailable) -> JSONResponse:
+        # raised by the chain layer's transport for any route that reads or writes the chain
+        headers = {"Retry-After": str(exc.retry_after)}
+        return envelope(503, "node_unavailable", str(exc), headers=headers)
+
     @app.exception_handler(ChainError)
     async def _chain(_: Request, exc: ChainError) -> JSONResponse:
         return envelope(503, "chain_unavailable", str(exc))
@@ -122,6 +129,15 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return envelope(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def error_response(request: Request, exc: CreditError) -> JSONResponse:
+    """The answer the app's exception handlers give ``exc``: for a response that has already
+    started (a stream), which can only carry the envelope in its body."""
+    handlers = request.app.exception_handlers
+    handler = next(handlers[c] for c in type(exc).__mro__ if c in handlers)  # CreditError's last
+    response: JSONResponse = await handler(request, exc)
+    return response
 
 
 def _store_response(exc: StoreError) -> JSONResponse:

@@ -96,9 +96,9 @@ def test_notices_stream_as_server_sent_events(
     _violation(w, 1)
     _violation(w, 1)  # the repeated-violations warning is due at once
     _sync(services)
-    token = sign_in(app_client, a.key)["Authorization"].split()[1]
-    url = f"/v1/residents/{a.address}/notices/stream?token={token}&limit=1&max_seconds=20"
-    with app_client.stream("GET", url) as r:
+    headers = sign_in(app_client, a.key)
+    url = f"/v1/residents/{a.address}/notices/stream?limit=1&max_seconds=20"
+    with app_client.stream("GET", url, headers=headers) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         lines = [line for line in r.iter_lines() if line.startswith("data: ")]
     event = json.loads(lines[0].removeprefix("data: "))

@@ -10,10 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 from eth_account import Account
@@ -37,25 +34,6 @@ def gateway_world(artifacts: dict[str, Artifact], ruleset: RuleSet) -> World:
     fund(world.w3, [relayer.address, minter.address], 10**22)
     world.operator.send(world.ledger.functions.grantRole(role_id("MINTER_ROLE"), minter.address))
     return world
-
-
-class _DaemonThreads(ThreadPoolExecutor):
-    """Runs each call in its own daemon thread (the event loop's ``to_thread`` work)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Start ``fn(*args, **kwargs)`` in a daemon thread; its future."""
-        future: Future[Any] = Future()
-
-        def run() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                future.set_result(fn(*args, **kwargs))
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name="web-gateway-worker", daemon=True).start()
-        return future
 
 
 class LiveGateway:
@@ -102,15 +80,8 @@ class LiveGateway:
 
     def _serve(self) -> None:
         assert self._server is not None
-        # Our own loop, closed without joining its executor: a notice stream may still be
-        # waiting (up to 15 s) in a worker thread, and that must hold up neither a restart nor
-        # the end of the test run, hence daemon threads.
-        loop = asyncio.new_event_loop()
-        loop.set_default_executor(_DaemonThreads())
-        try:
-            loop.run_until_complete(self._server.serve())
-        finally:
-            loop.close()
+        # asyncio's default executor, as in production: an open notice stream holds no thread
+        asyncio.run(self._server.serve())
 
     def stop_http(self) -> None:
         """Stop answering HTTP (connections are refused); services keep running."""

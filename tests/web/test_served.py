@@ -4,16 +4,22 @@ and the small read the client needs to sign (GET /v1/residents/{address}/nonces)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from playwright.sync_api import Page, Request, expect
 
 from credit.gateway.webapp import WEB_DIR
 from tests.gateway.auth_helpers import sign_in
+from tests.web.conftest import shot
+from tests.web.conftest import sign_in as browser_sign_in
 from tests.web.server import LiveGateway
+from tests.web.wallet import FakeWallet
+from tests.world import PUBLIC, SUPERIOR
 
 SVG_NS = "http://www.w3.org/2000/svg"
+OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 FILES = sorted(p for p in WEB_DIR.rglob("*") if p.is_file())
 
 
@@ -92,3 +98,30 @@ def test_both_languages_have_every_text() -> None:
     code = "".join(p.read_text(encoding="utf-8") for p in (WEB_DIR / "js").rglob("*.js"))
     used |= set(re.findall(r'\bt\("([\w.]+)"', code))
     assert used - en == set()
+
+
+def test_new_notices_arrive_by_the_stream_with_the_session_in_a_header(
+    gateway: LiveGateway, open_wallet: OpenWallet
+) -> None:
+    """The page follows its notice stream with fetch(), the session in the Authorization header
+    and never in the URL (URLs reach access logs); a notice due later arrives through it."""
+    w = gateway.world
+    resident = w.residents[3]
+    page, _ = open_wallet(resident)
+    streams: list[Request] = []
+    page.on("request", lambda r: streams.append(r) if "/notices/stream" in r.url else None)
+    browser_sign_in(page)
+    body = page.locator("body")
+    expect(body).to_have_attribute("data-notice-stream", "open")
+    assert not body.get_attribute("data-notices-streamed")  # nothing due yet
+    for _ in range(2):  # two confirmed violations: the repeated-violations warning is due
+        signed, rid = w.report(w.expert, resident)
+        ends = w.endorse([rid], [(w.superior, SUPERIOR), (w.panel, PUBLIC)])
+        w.operator.send(w.ledger.functions.relayReports([signed], ends), gas=3_000_000)
+    expect(body).to_have_attribute("data-notices-streamed", re.compile(r"^[1-9]"))
+    expect(page.locator('.notice[data-rule="repeated-violations"]')).to_be_visible()
+    shot(page, "notice-streamed-en", full_page=False)
+    assert streams, "the page opened no notice stream"
+    for request in streams:
+        assert "token" not in request.url, request.url
+        assert request.headers["authorization"].startswith("Bearer ")

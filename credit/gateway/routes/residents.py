@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -12,14 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from credit.errors import CreditError
 from credit.gateway.deps import (
     CurrentAccount,
     ServicesDep,
-    current_account,
     ensure_self_or_role,
     require_role,
 )
-from credit.gateway.errors import ApiError
+from credit.gateway.errors import ApiError, error_response
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
@@ -27,6 +27,7 @@ from credit.gateway.services import Services
 router = APIRouter(tags=["residents"])
 # Officials who may look at a resident's credit summary to decide on records and appeals.
 OFFICIALS = ("SUPERIOR", "PUBLIC_PANEL", "EXPERT", "ARBITER")
+KEEP_ALIVE_SECONDS = 15.0  # a comment on an idle stream, so that proxies keep it open
 
 
 def _notices(services: Services) -> NoticeService:
@@ -92,11 +93,16 @@ async def resident_notices(
 ) -> dict[str, Any]:
     """The resident's reminders and warnings: each names its rule, version, hash and evidence."""
     await _allow(account, address)  # a resident sees only their own notices
-    service = _notices(services)
+    notices = await _current_notices(_notices(services), address)
+    return {"resident": address.lower(), "notices": notices}
+
+
+async def _current_notices(service: NoticeService, address: str) -> list[dict[str, Any]]:
+    """``address``'s notices: inline if cached at the index's position, else in a thread."""
     notices = service.cached_notices_for(address)
     if notices is None:
         notices = await asyncio.to_thread(service.notices_for, address)
-    return {"resident": address.lower(), "notices": notices}
+    return notices
 
 
 @router.post(
@@ -113,81 +119,89 @@ def acknowledge(
     return Response(status_code=204)
 
 
-def _stream_account(
-    request: Request, services: ServicesDep, token: str | None = Query(None)
-) -> Any:
-    """Browsers' EventSource cannot set headers: the token may come as ``?token=``."""
-    from fastapi.security import HTTPAuthorizationCredentials
-
-    from credit.gateway.deps import get_sessions
-
-    header = request.headers.get("authorization", "")
-    raw = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else token
-    creds = HTTPAuthorizationCredentials(scheme="Bearer", credentials=raw) if raw else None
-    return current_account(request, services, get_sessions(services), creds)
+STREAM_DESCRIPTION = f"""Server-sent events (`text/event-stream`): the current notices, then each
+new one as the ledger moves (`event: notice`, the notice as JSON), and a comment every
+{KEEP_ALIVE_SECONDS:.0f} s while nothing happens. The stream ends after `limit` notices or
+`max_seconds`; reconnect then. The session comes in the `Authorization: Bearer` header as on every
+other route, never in the URL (URLs are written to access logs): read the stream with `fetch()`,
+which can send the header, rather than `EventSource`, which cannot. If the stream cannot start
+(the node or the index is away) the answer is the usual error envelope; if it breaks once started,
+the last event is `event: error` carrying that envelope, and the stream ends."""
 
 
-@router.get("/residents/{address}/notices/stream", responses=error_responses(401, 403, 503))
+@router.get(
+    "/residents/{address}/notices/stream",
+    responses=error_responses(401, 403, 503),
+    description=STREAM_DESCRIPTION,
+)
 async def notice_stream(
     address: str,
     request: Request,
     services: ServicesDep,
-    account: Annotated[Any, Depends(_stream_account)],
+    account: CurrentAccount,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
     max_seconds: Annotated[float, Query(gt=0, le=86_400)] = 3_600,
 ) -> StreamingResponse:
     """Server-sent events: the current notices, then each new one as the ledger moves."""
-    ensure_self_or_role(account, address)
+    await _allow(account, address)  # a resident streams only their own notices
     service = _notices(services)
-    changed = threading.Event()
-    indexer = services.indexer
-
-    def wake(_stored: int) -> None:
-        changed.set()
-
-    async def events() -> AsyncIterator[bytes]:
-        if indexer is not None:
-            indexer.subscribe(wake)
-        try:
-            async for chunk in _notice_events(
-                request, service, address, changed, limit, max_seconds
-            ):
-                yield chunk
-        finally:  # a closed stream leaves no listener behind
-            if indexer is not None:
-                indexer.unsubscribe(wake)
-
+    # read before the response starts, so that a node or an index that is away is a 503 answer
+    first = await _current_notices(service, address)
+    events = _notice_events(
+        request, service, services.indexer, address, first, limit, time.monotonic() + max_seconds
+    )
     return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
     )
 
 
 async def _notice_events(
     request: Request,
     service: NoticeService,
+    indexer: Any,
     address: str,
-    changed: threading.Event,
+    notices: list[dict[str, Any]],
     limit: int,
-    max_seconds: float,
+    end: float,
 ) -> AsyncIterator[bytes]:
-    """The stream's events: current notices, then new ones as the index moves; keep-alives."""
+    """The stream's events: ``notices``, then new ones as the index moves; keep-alives.
+
+    A stream waits on an ``asyncio.Event`` that the indexer's thread sets (through the loop), so an
+    open stream holds no thread: thousands of residents may keep one open while every other route
+    keeps the thread pools to itself.
+    """
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+
+    def wake(_stored: int) -> None:  # in the indexer's thread, after a sync that stored events
+        with contextlib.suppress(RuntimeError):  # the loop is closed: this stream is gone too
+            loop.call_soon_threadsafe(changed.set)
+
+    if indexer is not None:
+        indexer.subscribe(wake)
     sent: set[str] = set()
-    emitted = 0
-    end = time.monotonic() + max_seconds  # clients reconnect (EventSource does by itself)
-    while emitted < limit and time.monotonic() < end and not await request.is_disconnected():
-        notices = await asyncio.to_thread(service.notices_for, address)
-        for notice in notices:
-            if notice["id"] in sent or emitted >= limit:
-                continue
-            sent.add(notice["id"])
-            emitted += 1
-            yield f"id: {notice['id']}\nevent: notice\ndata: {json.dumps(notice)}\n\n".encode()
-        if emitted >= limit:
-            break
-        woke = await asyncio.to_thread(changed.wait, max(0.0, min(15.0, end - time.monotonic())))
-        changed.clear()
-        if not woke:
-            yield b": keep-alive\n\n"
+    try:
+        while True:
+            for notice in notices:
+                if notice["id"] in sent or len(sent) >= limit:
+                    continue
+                sent.add(notice["id"])
+                yield f"id: {notice['id']}\nevent: notice\ndata: {json.dumps(notice)}\n\n".encode()
+            left = end - time.monotonic()
+            if len(sent) >= limit or left <= 0 or await request.is_disconnected():
+                return  # clients reconnect
+            try:
+                await asyncio.wait_for(changed.wait(), min(KEEP_ALIVE_SECONDS, left))
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+            changed.clear()  # before reading: a sync during the read wakes the next wait at once
+            notices = await _current_notices(service, address)
+    except CreditError as exc:  # the response has started: no exception handler can answer now
+        answer = await error_response(request, exc)
+        yield b"event: error\ndata: " + bytes(answer.body) + b"\n\n"
+    finally:  # a closed stream leaves no listener behind
+        if indexer is not None:
+            indexer.unsubscribe(wake)
 
 
 @router.get("/notices/export", responses=error_responses(401, 403, 503))

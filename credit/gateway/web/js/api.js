@@ -13,6 +13,30 @@ export class ApiProblem extends Error {
 }
 
 const PROBE_MS = 2000;
+const STREAM_PAUSE_MS = 3000;
+
+/** Call ``onEvent(type, data)`` for each server-sent event of ``body`` until it ends. */
+export async function readEvents(body, onEvent) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let type = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) type = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) onEvent(type, data.join("\n"));
+    }
+  }
+}
 
 export class Api {
   constructor({ onOffline = () => {}, onOnline = () => {}, base = "" } = {}) {
@@ -61,6 +85,43 @@ export class Api {
       throw new ApiProblem(res.status, e.code || "http_error", e.message || res.statusText, e.details);
     }
     return data;
+  }
+
+  /**
+   * Follow a server-sent events stream, sending the session in the Authorization header (the
+   * browser's EventSource cannot send headers, and a token in the URL would be written to access
+   * logs). ``onEvent(type, data)`` is called for each event. When the stream ends or breaks it is
+   * opened again after a pause (the answer's Retry-After, if any); a 401 or 403 ends it for good.
+   * ``onState`` hears "open", "paused" (reopening soon) and "closed". Returns ``{ close() }``.
+   */
+  stream(path, onEvent, { onState = () => {}, pauseMs = STREAM_PAUSE_MS } = {}) {
+    const stop = new AbortController();
+    const follow = async () => {
+      while (!stop.signal.aborted) {
+        let pause = pauseMs;
+        try {
+          const headers = { Accept: "text/event-stream" };
+          if (this.token) headers.Authorization = `Bearer ${this.token}`;
+          const res = await fetch(this.base + path, { headers, cache: "no-store", signal: stop.signal });
+          if (res.status === 401 || res.status === 403) break;
+          if (res.ok && res.body) {
+            onState("open");
+            await readEvents(res.body, onEvent);
+          } else pause = Math.max(pause, 1000 * Number(res.headers.get("Retry-After") || 0));
+        } catch {
+          /* the gateway went away or the stream broke: open it again after the pause */
+        }
+        if (stop.signal.aborted) break;
+        onState("paused");
+        await new Promise((done) => {
+          const timer = setTimeout(done, pause);
+          stop.signal.addEventListener("abort", () => (clearTimeout(timer), done()), { once: true });
+        });
+      }
+      onState("closed");
+    };
+    follow();
+    return { close: () => stop.abort() };
   }
 
   _down() {

@@ -238,13 +238,17 @@ function signOutLocal() {
   updateWelcome();
 }
 
+/** Follow the resident's notice stream; ``body[data-notice-stream]`` says how it is doing and
+ *  ``body[data-notices-streamed]`` counts the notices it brought. */
 function startStream() {
-  if (!window.EventSource) return;
-  const url = `/v1/residents/${app.session.address}/notices/stream?token=${encodeURIComponent(app.session.token)}`;
-  app.stream = new EventSource(url);
-  app.stream.addEventListener("notice", () => {
+  let streamed = 0;
+  const onNotice = (type) => {
+    if (type !== "notice") return;
+    document.body.dataset.noticesStreamed = String(++streamed);
     if (app.view === "home") refreshSoon(100);
-  });
+  };
+  const onState = (state) => (document.body.dataset.noticeStream = state);
+  app.stream = app.api.stream(`/v1/residents/${app.session.address}/notices/stream`, onNotice, { onState });
 }
 
 // ------------------------------------------------------------------ views
