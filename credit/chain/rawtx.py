@@ -92,16 +92,6 @@ class Skipped:
     expected_nonce: int  # the resident's claim nonce at that point of the batch
     given_nonce: int  # the claim's
 
-    @property
-    def final(self) -> bool:
-        """Whether the claim can never be booked: its deadline passed, or its nonce lies behind
-        the resident's (nonces only grow) or is the last one (never used). A resident who is not
-        registered may be registered again, and a nonce ahead of theirs may still come."""
-        if self.reason == "EXPIRED":
-            return True
-        last = self.given_nonce == LAST_CLAIM_NONCE
-        return self.reason == "NONCE" and (self.given_nonce < self.expected_nonce or last)
-
 
 def relay_gas(n_claims: int, n_endorsements: int, mask_bits: int) -> int:
     """A gas limit for relayClaims that always suffices for a batch of this shape."""

@@ -115,7 +115,10 @@ def _skipped(conn: Any, oid: int, skips: list[rawtx.Skipped]) -> list[str]:
         if s.record_id in later:
             continue
         args = {"reason": s.reason, "expectedNonce": s.expected_nonce, "givenNonce": s.given_nonce}
-        reason = records.reason_json("ClaimSkipped", _SKIPPED.get(s.reason, s.reason), args)
+        message = _SKIPPED.get(s.reason, s.reason)
+        if s.reason == "NONCE" and s.given_nonce == s.expected_nonce == rawtx.LAST_CLAIM_NONCE:
+            message = "the resident's claim nonces are exhausted: the last one is never used"
+        reason = records.reason_json("ClaimSkipped", message, args)
         moved = {s.resident: s.expected_nonce} if s.reason == "NONCE" else None
         affected += records.reject(conn, [s.record_id], reason, moved)
     return affected

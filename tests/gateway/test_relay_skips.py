@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
+from credit.relay import records
 from credit.relay.outbox import Hooks
 from credit.relay.service import Relay
 from credit.store.relay_tables import relay_endorsements
@@ -73,3 +74,40 @@ def test_a_front_run_cancel_voids_only_that_residents_claim(
         "expectedNonce": b_nonce + 1,
         "givenNonce": b_nonce,
     }
+
+
+def _row(resident: str, nonce: int) -> dict[str, Any]:
+    return {
+        "record_id": "0x" + f"{nonce:064x}",
+        "resident": resident,
+        "category": 1,
+        "units": 1,
+        "occurred_at": 1,
+        "evidence": "0x" + "00" * 32,
+        "nonce": nonce,
+        "deadline": 2**40,
+        "r": "0x" + "11" * 32,
+        "vs": "0x" + "22" * 32,
+    }
+
+
+def test_a_nonce_moved_on_rejects_only_the_claims_below_it(services: Services) -> None:
+    """The chain showed the resident's nonce at 5 when their claim 3 was skipped: claim 4 can
+    never be booked (NonceMoved), claims 5 and 6 still can; another resident is untouched."""
+    me, other = "0x" + "aa" * 20, "0x" + "bb" * 20
+    with services.engine.begin() as conn:
+        records.insert_claims(conn, [_row(me, n) for n in (3, 4, 5, 6)])
+        records.insert_claims(conn, [{**_row(other, 7), "record_id": "0x" + "77" * 32}])
+        reason = records.reason_json("ClaimSkipped", "moved", {"reason": "NONCE"})
+        records.reject(conn, ["0x" + f"{3:064x}"], reason, {me: 5})
+    got = statuses(services)
+    assert [got["0x" + f"{n:064x}"] for n in (3, 4, 5, 6)] == [
+        "rejected",
+        "rejected",
+        "waiting",
+        "waiting",
+    ]
+    assert got["0x" + "77" * 32] == "waiting"
+    with services.engine.connect() as conn:
+        why = records.claim_row(conn, "0x" + f"{4:064x}")["reason"]
+    assert '"NonceMoved"' in why and '"nonce": 5' in why
