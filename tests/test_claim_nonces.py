@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 
+from credit.artifacts import Artifact
 from credit.chain.signing import pack_claim
 from credit.errors import ContractRevert
+from credit.ruleset import RuleSet
+from tests.audit.helpers import audit, described
 from tests.authz_sig_quorum_helpers import ZERO32, call, reverts
 from tests.world import PEER, SUPERIOR, Actor, World
 
@@ -175,21 +178,27 @@ def _void(world: World, b: Actor, how: str) -> None:
 VOIDS = ["cancel", "direct-claim", "deregister", "expire"]
 
 
-@pytest.mark.parametrize("how", VOIDS)
-def test_one_residents_void_claim_does_not_sink_the_batch(world: World, how: str) -> None:
+def _batch_with_a_void_claim(world: World, how: str) -> tuple[Any, list[bytes], int]:
     """Three residents' claims, each evaluator signing once for all three; the middle resident
-    voids theirs before the batch is mined: the other two are credited, theirs is skipped."""
-    a, b, c = world.residents[:3]
+    voids theirs before the batch is mined. The receipt, the ids and b's nonce before."""
+    b = world.residents[1]
     deadline = world.now() + 300 if how == "expire" else 2**48 - 1
     claims, ids = [], []
-    for who in (a, b, c):
+    for who in world.residents[:3]:
         signed, rid = world.claim(who, units=2, deadline=deadline if who is b else 2**48 - 1)
         claims.append(signed)
         ids.append(rid)
     ends = world.endorse(ids, [(world.superior, SUPERIOR), (world.panel, 2)])
     b_nonce = _nonce(world, b)
     _void(world, b, how)
-    receipt = world.relay(claims, ends)
+    return world.relay(claims, ends), ids, b_nonce
+
+
+@pytest.mark.parametrize("how", VOIDS)
+def test_one_residents_void_claim_does_not_sink_the_batch(world: World, how: str) -> None:
+    """The other two claims are credited, the void one is skipped for its resident only."""
+    a, b, c = world.residents[:3]
+    receipt, ids, b_nonce = _batch_with_a_void_claim(world, how)
     credited = [bytes(e["args"]["recordId"]) for e in world.events(receipt, "RecordCredited")]
     assert credited == [ids[0], ids[2]]
     assert (world.credit(a), world.credit(b), world.credit(c)) == (20, 0, 20)
@@ -207,3 +216,15 @@ def test_one_residents_void_claim_does_not_sink_the_batch(world: World, how: str
         }
     ]
     assert _nonce(world, b) == expected  # a skipped claim leaves the nonce where it was
+
+
+@pytest.mark.parametrize("how", ["cancel", "expire"])
+def test_the_auditor_accounts_for_a_skipped_claim(
+    world: World, artifacts: dict[str, Artifact], ruleset: RuleSet, how: str
+) -> None:
+    """ClaimSkipped accounts for the record the relay call carried without booking it, and an
+    expired signature matters only on a booked record."""
+    _batch_with_a_void_claim(world, how)
+    result = audit(world, artifacts, ruleset)
+    assert result.clean, described(result)
+    assert result.quorum.relayed == 2
