@@ -58,7 +58,8 @@ def _expect(receipt: TxReceipt, contract: Contract, event: str, count: int) -> l
 
 def relayed_records(city: City) -> Figures:
     """relayClaimPacked and relayClaims: one record (packed, and as a batch of one), one capped
-    record, 50 residents, 50 records of one resident."""
+    record, 50 residents, 50 records of one resident, 50 residents of whom one voided their claim
+    (per record booked)."""
     cast, out = city.cast, {}
     pair = [(city.superior, SUPERIOR), (cast[1], PEER)]
     # a whole batch of the cast: their peer is the neighbour (nobody confirms their own record)
@@ -91,6 +92,17 @@ def relayed_records(city: City) -> Figures:
         receipt = city.relay([s for s, _ in signed], city.endorse(ids, batch))
         _expect(receipt, city.ledger, "RecordCredited", BATCH)
         out["confirmed_record_batch50_same_resident_per_record"] = _gas(receipt, BATCH)
+    with city.scenario():  # one of the 50 residents cancels first: the batch skips that claim
+        city.at(1, 3 * DAY)
+        signed = [city.claim(r, 1) for r in cast[:BATCH]]
+        ends = city.endorse([rid for _, rid in signed], officials)
+        voider = cast[BATCH // 2]
+        nonce = int(city.ledger.functions.claimNonce(voider.address).call())
+        voider.send(city.ledger.functions.cancelClaimNonces(nonce + 1))
+        receipt = city.relay([s for s, _ in signed], ends)
+        _expect(receipt, city.ledger, "RecordCredited", BATCH - 1)
+        _expect(receipt, city.ledger, "ClaimSkipped", 1)
+        out["confirmed_record_batch50_one_skipped_per_record"] = _gas(receipt, BATCH - 1)
     return out
 
 

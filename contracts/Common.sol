@@ -67,6 +67,15 @@ struct SignedReport {
     bytes32 vs;
 }
 
+/// @notice Why {ICreditLedger-relayClaims} skipped a claim instead of booking it. Each is something the
+/// claim's own resident can bring about after its evaluators signed, so it voids that claim only and
+/// never the rest of the batch.
+enum ClaimSkip {
+    EXPIRED, // the resident's signature expired before the batch was mined
+    NOT_REGISTERED, // the resident is not (or no longer) registered
+    NONCE // the nonce is not the resident's next one (used or cancelled), or it is the last value
+}
+
 /// @notice One evaluator's confirmation of several records of a batch with one signature.
 /// @dev The evaluator signs `Confirmation(bytes32[] records,uint8 kind,uint48 deadline)` over the ids
 /// of the records whose bits are set in `mask`, in batch order. Signers must be in strictly increasing

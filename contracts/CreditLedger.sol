@@ -9,7 +9,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {
-    CategoryRule, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus
+    CategoryRule, ClaimSkip, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus
 } from "./Common.sol";
 import {IRuleSink} from "./interfaces/IRuleSink.sol";
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
@@ -33,6 +33,9 @@ import {RuleWord} from "./libraries/RuleWord.sol";
 ///   other use of the reporter's account nonce (permits, appeals, direct reports) can void it.
 /// - MINTER_ROLE only triggers reward payments; amounts come from earnings and the published rate.
 /// - Relaying is permissionless: signatures, not the sender, carry authority.
+/// - A claim nonce only moves forward and never wraps, so a booked claim can never be booked again.
+///   What a resident can do to their own claim after its evaluators signed (use or cancel its
+///   nonce, deregister, let its deadline pass) skips that claim in a batch, never the others.
 /// The reward token lives in this contract so that paying a reward touches one contract's storage;
 /// it is an ordinary OpenZeppelin ERC-20 with permit. Credit itself has no transfer function.
 contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, AccessControl {
@@ -197,7 +200,6 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint256[] memory rules = new uint256[](n);
         for (uint256 i = 0; i < n; ++i) {
             SignedClaim calldata c = claims[i];
-            _checkDeadline(c.deadline);
             bytes32 id = _claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
             _checkSigner(ECDSA.recover(id, c.r, c.vs), c.resident);
             (ids[i], subjects[i]) = (id, c.resident);
@@ -207,13 +209,22 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint24 epoch = _epochNow();
         for (uint256 i = 0; i < n; ++i) {
             SignedClaim calldata c = claims[i];
-            _checkQuorum(ids[i], rules[i], tallies[i]);
-            Resident memory r = _registered(c.resident);
-            if (c.nonce != r.nonce) revert LedgerInvalidNonce(c.resident, r.nonce, c.nonce);
-            unchecked {
-                ++r.nonce; // a uint32 nonce cannot be exhausted by one resident's claims
+            Resident memory r = _residents[c.resident].decode();
+            // What the claim's own resident can change after its evaluators signed skips this claim
+            // alone: one resident must not undo the confirmations of everyone else in the batch.
+            ClaimSkip skip;
+            if (block.timestamp > c.deadline) skip = ClaimSkip.EXPIRED;
+            else if (!r.registered) skip = ClaimSkip.NOT_REGISTERED;
+            else if (c.nonce != r.nonce || c.nonce == type(uint32).max) skip = ClaimSkip.NONCE;
+            else {
+                _checkQuorum(ids[i], rules[i], tallies[i]);
+                unchecked {
+                    ++r.nonce; // r.nonce == c.nonce < type(uint32).max: checked just above
+                }
+                _book(r, Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence), rules[i], epoch);
+                continue;
             }
-            _book(r, Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence), rules[i], epoch);
+            emit ClaimSkipped(ids[i], c.resident, skip, r.nonce, c.nonce);
         }
     }
 
@@ -234,9 +245,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         _checkQuorum(id, rule, _tallyPacked(id, resident, rule, domain, packed, m));
         Resident memory word = _registered(resident);
         if (nonce != word.nonce) revert LedgerInvalidNonce(resident, word.nonce, nonce);
-        unchecked {
-            ++word.nonce;
-        }
+        word.nonce = _nextNonce(resident, nonce);
         _book(word, Rec(id, resident, category, units, occurredAt, evidence), rule, _epochNow());
     }
 
@@ -281,9 +290,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         Resident memory r = _registered(msg.sender);
         _checkShape(category, units, occurredAt, _ruleOf(category, false));
         recordId = _claimId(msg.sender, category, units, occurredAt, evidence, r.nonce, 0);
-        unchecked {
-            ++r.nonce; // see relayClaims
-        }
+        r.nonce = _nextNonce(msg.sender, r.nonce);
         _residents[msg.sender] = r.encode();
         _pending[recordId] = Pending(msg.sender, category, units, occurredAt, 0, false, address(0), evidence);
         emit ClaimSubmitted(recordId, msg.sender, category, units, occurredAt, evidence);
@@ -652,7 +659,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
                 }
                 uint256 weight = rules[i].weightOf(kind);
                 // A kind that does not count for this category adds nothing. At most 64 endorsements
-                // of weight <= 15 each: the weight (16 bits) and count (8 bits) fields cannot overflow.
+                // of weight <= 15 each: the weight and count fields (16 bits each) cannot overflow.
                 if (weight != 0) tallies[i] = (tallies[i] + weight + _ONE_CONFIRMATION) | kindBit;
             }
         }
@@ -698,6 +705,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         for (uint256 i = 0; i < recordIds.length; ++i) {
             if ((mask >> i) & 1 == 0) continue;
             bytes32 id = recordIds[i];
+            // Unchecked assembly arithmetic: count <= i < recordIds.length, so the word written lies
+            // inside `ids` (32 bytes per record) and no offset comes near 2**256.
             assembly ("memory-safe") {
                 mstore(add(add(ids, 32), mul(count, 32)), id)
             }
@@ -780,6 +789,15 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
 
     function _checkSigner(address signer, address expected) private pure {
         if (signer != expected) revert LedgerInvalidSigner(signer, expected);
+    }
+
+    /// @dev The claim nonce after `nonce`, `resident`'s current one. A nonce never returns to a value
+    /// it held (that would make claims signed with it valid again): the last value is never used.
+    function _nextNonce(address resident, uint32 nonce) private pure returns (uint32) {
+        if (nonce == type(uint32).max) revert LedgerClaimNoncesExhausted(resident);
+        unchecked {
+            return nonce + 1; // nonce < type(uint32).max: checked on the line above
+        }
     }
 
     function _registered(address account) private view returns (Resident memory r) {

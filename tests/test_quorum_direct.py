@@ -9,6 +9,7 @@ import pytest
 from eth_account import Account
 
 from credit.chain import Transactor, fund
+from credit.chain.signing import pack_claim
 from tests.authz_sig_quorum_helpers import ZERO32, call, event_record_id, reverts
 from tests.world import PEER, PUBLIC, SUPERIOR, Actor, World
 
@@ -97,7 +98,7 @@ def test_confirm_of_unknown_pending_record(world: World, which: str) -> None:
 
 
 @pytest.mark.parametrize("by", ["registrar", "self"])
-@pytest.mark.parametrize("path", ["direct", "relayed"])
+@pytest.mark.parametrize("path", ["direct", "relayed", "packed"])
 def test_deregistered_resident_cannot_claim(world: World, by: str, path: str) -> None:
     a = world.residents[0]
     signed, rid = world.claim(a)  # signed while still registered
@@ -105,14 +106,20 @@ def test_deregistered_resident_cannot_claim(world: World, by: str, path: str) ->
         world.ledger.functions.deregisterResident(a.address)
     )
     assert not call(world, world.ledger.functions.isResident(a.address))
+    endorsements = world.endorse([rid], [(world.superior, SUPERIOR), (world.residents[1], PEER)])
+    if path == "relayed":  # a batch skips the claim (ClaimSkip.NOT_REGISTERED) and books nothing
+        receipt = world.relay([signed], endorsements)
+        assert world.events(receipt, "RecordCredited") == []
+        [skip] = world.events(receipt, "ClaimSkipped")
+        assert (bytes(skip["args"]["recordId"]), skip["args"]["reason"]) == (rid, 1)
+        assert world.credit(a) == 0
+        return
     with reverts("LedgerNotRegistered", account=a.address):
         if path == "direct":
             _submit(world, a)
         else:
-            endorsements = world.endorse(
-                [rid], [(world.superior, SUPERIOR), (world.residents[1], PEER)]
-            )
-            world.relay([signed], endorsements)
+            packed = pack_claim(signed, endorsements)
+            world.operator.send(world.ledger.functions.relayClaimPacked(packed), gas=1_000_000)
 
 
 def test_pending_claim_of_a_resident_who_left_is_not_credited(world: World) -> None:

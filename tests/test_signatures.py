@@ -11,7 +11,7 @@ from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain.eip712 import Domain
-from credit.chain.signing import endorsement_digest
+from credit.chain.signing import endorsement_digest, pack_claim
 from tests.authz_sig_quorum_helpers import (
     SECP256K1_N,
     call,
@@ -24,6 +24,7 @@ from tests.authz_sig_quorum_helpers import (
 from tests.world import EPOCH, PEER, PUBLIC, SUPERIOR, World
 
 STATEMENT = keccak(text="the bin was full")
+SKIP_NONCE = 2  # ClaimSkip.NONCE
 HALF_N = SECP256K1_N // 2
 
 
@@ -38,23 +39,33 @@ def _relay_one(world: World, signed: Any, rid: bytes) -> Any:
 # ---------------------------------------------------------------------------------- replay
 
 
-def test_replayed_claim_is_refused(world: World) -> None:
+def _skipped(world: World, receipt: Any) -> list[tuple[bytes, str, int, int, int]]:
+    """(record id, resident, reason, expected nonce, given nonce) of each ClaimSkipped."""
+    return [
+        (bytes(a["recordId"]), a["resident"], a["reason"], a["expectedNonce"], a["givenNonce"])
+        for a in (e["args"] for e in world.events(receipt, "ClaimSkipped"))
+    ]
+
+
+def test_replayed_claim_is_not_booked_again(world: World) -> None:
     a = world.residents[0]
     signed, rid = world.claim(a, units=2)
     _relay_one(world, signed, rid)
     assert world.credit(a) == 20
-    with reverts("LedgerInvalidNonce", account=a.address, expected=1, given=0):
-        _relay_one(world, signed, rid)
+    receipt = _relay_one(world, signed, rid)
+    assert world.events(receipt, "RecordCredited") == []
+    assert _skipped(world, receipt) == [(rid, a.address, SKIP_NONCE, 1, 0)]
     assert world.credit(a) == 20
 
 
-def test_same_claim_twice_in_one_batch_is_refused(world: World) -> None:
+def test_same_claim_twice_in_one_batch_is_booked_once(world: World) -> None:
     a = world.residents[0]
     signed, rid = world.claim(a)
     endorsements = world.endorse([rid, rid], _endorsers(world))
-    with reverts("LedgerInvalidNonce", account=a.address, expected=1, given=0):
-        world.relay([signed, signed], endorsements)
-    assert world.credit(a) == 0
+    receipt = world.relay([signed, signed], endorsements)
+    assert [bytes(e["args"]["recordId"]) for e in world.events(receipt, "RecordCredited")] == [rid]
+    assert _skipped(world, receipt) == [(rid, a.address, SKIP_NONCE, 1, 0)]
+    assert world.credit(a) == 10
 
 
 # A replayed report is refused by its record id: see tests/test_report_nonces.py.
@@ -116,9 +127,10 @@ def _confirmation_digest(world: World, rid: bytes, kind: int, endorsement: Any) 
 
 
 def _expired_claim(w: World, deadline: int) -> Any:
+    """relayClaimPacked refuses it; relayClaims skips it (see test_claim_nonces)."""
     signed, rid = w.claim(w.residents[0], deadline=deadline)
-    endorsements = w.endorse([rid], _endorsers(w))
-    return lambda: w.relay([signed], endorsements)
+    packed = pack_claim(signed, w.endorse([rid], _endorsers(w)))
+    return lambda: w.operator.send(w.ledger.functions.relayClaimPacked(packed), gas=1_000_000)
 
 
 def _expired_endorsement(w: World, deadline: int) -> Any:
@@ -213,8 +225,8 @@ def test_cancelled_nonce_cannot_be_used(world: World) -> None:
     (event,) = world.events(receipt, "ClaimNonceCancelled")
     assert event["args"]["nextNonce"] == 3
     assert call(world, world.ledger.functions.claimNonce(a.address)) == 3
-    with reverts("LedgerInvalidNonce", account=a.address, expected=3, given=0):
-        _relay_one(world, old, rid)
+    receipt = _relay_one(world, old, rid)
+    assert _skipped(world, receipt) == [(rid, a.address, SKIP_NONCE, 3, 0)]
     fresh, fresh_id = world.claim(a)  # signed with nonce 3
     _relay_one(world, fresh, fresh_id)
     assert world.credit(a) == 10

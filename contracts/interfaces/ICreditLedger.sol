@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus} from "../Common.sol";
+import {ClaimSkip, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus} from "../Common.sol";
 
 /// @title ICreditLedger
 /// @notice The participation ledger. Residents are registered by address only. A claim of
@@ -27,6 +27,9 @@ interface ICreditLedger {
     error LedgerExpiredSignature(uint48 deadline);
     /// @notice The nonce is not the signer's next one.
     error LedgerInvalidNonce(address account, uint256 expected, uint256 given);
+    /// @notice The resident's claim nonce is at its last value (type(uint32).max), which is never
+    /// used: they can make no more claims from this address.
+    error LedgerClaimNoncesExhausted(address resident);
     /// @notice Units are zero or more than the category allows per record.
     error LedgerInvalidUnits(uint16 category, uint16 units, uint16 maxUnits);
     /// @notice The activity lies in the future.
@@ -82,6 +85,13 @@ interface ICreditLedger {
     event ResidentDeregistered(address indexed resident);
     /// @notice A resident cancelled every signature made with a nonce below `nextNonce`.
     event ClaimNonceCancelled(address indexed resident, uint32 nextNonce);
+    /// @notice {relayClaims} left a claim out of its batch for `reason` and booked the others.
+    /// Nothing of the claim was booked and the resident's nonce did not move.
+    /// @param expectedNonce the resident's claim nonce at that point of the batch
+    /// @param givenNonce the nonce the claim was signed with
+    event ClaimSkipped(
+        bytes32 indexed recordId, address indexed resident, ClaimSkip reason, uint32 expectedNonce, uint32 givenNonce
+    );
     /// @notice A claim was submitted directly and waits for confirmations.
     event ClaimSubmitted(
         bytes32 indexed recordId, address indexed resident, uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence
@@ -133,16 +143,21 @@ interface ICreditLedger {
     function deregisterResident(address resident) external;
 
     /// @notice Cancels the caller's pending claim signatures by moving their nonce past them.
+    /// @dev A claim nonce only moves forward and never wraps: `type(uint32).max` is never used by a
+    /// claim, so moving there closes the caller's claims for good.
     function cancelClaimNonces(uint32 nextNonce) external;
 
     // ---------------------------------------------------------------- records, relayed
     /// @notice Credits a batch of claims, each signed by its resident, confirmed by evaluators who
-    /// each sign once for the records they confirm. Reverts as a whole on any invalid record.
+    /// each sign once for the records they confirm. A claim its own resident voided after the
+    /// evaluators signed (see {ClaimSkip}) is skipped with {ClaimSkipped}, without its quorum being
+    /// checked; the batch reverts as a whole on anything else that is invalid.
     function relayClaims(SignedClaim[] calldata claims, Endorsement[] calldata endorsements) external;
 
     /// @notice {relayClaims} for one claim, in the tight encoding of {PackedClaim} (the same fields
     /// without ABI padding): the cheapest way to credit a single record. Each endorsement confirms
-    /// that one record, so its evaluator signs the same `Confirmation` as for a batch of one.
+    /// that one record, so its evaluator signs the same `Confirmation` as for a batch of one. It
+    /// has no other claim to protect, so it reverts where {relayClaims} would skip.
     function relayClaimPacked(bytes calldata packed) external;
 
 

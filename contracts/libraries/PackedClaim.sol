@@ -57,6 +57,9 @@ library PackedClaim {
     }
 
     /// @notice The `j`-th endorsement (0-based).
+    /// @dev The offsets below are unchecked assembly arithmetic: with `j` below {endorsementCount}
+    /// (the caller's check), every byte read lies inside `packed`, whose calldata offset and length
+    /// are far below 2**64, so no sum or product comes near 2**256.
     function endorsement(bytes calldata packed, uint256 j)
         internal
         pure

@@ -6,7 +6,8 @@ endorsement's digest is rebuilt over the ids its mask selects, in batch order, a
 recovered. Direct records: the ``ConfirmationRecorded`` events. Either way each evaluator must hold
 the role of its kind at that block (PEER: a registered resident), must not be the resident nor
 the reporter, must be distinct, and the weights, count and required kinds under the stamped rule
-version must meet the quorum. Automated records must come from a VERIFIER_ROLE holder.
+version must meet the quorum. Automated records must come from a VERIFIER_ROLE holder. A claim
+the ledger skipped in its batch (``ClaimSkipped``) booked nothing and needs none of this.
 """
 
 from __future__ import annotations
@@ -75,16 +76,19 @@ class QuorumChecker:
         by_tx: dict[str, list[ChainEvent]] = defaultdict(list)
         confirmations: dict[str, list[ChainEvent]] = defaultdict(list)
         reporters: dict[str, str] = {}
+        skipped: dict[str, set[str]] = defaultdict(set)
         for e in self.data.events:
             if e.name in RECORD_EVENTS:
                 by_tx[e.tx_hash].append(e)
+            elif e.name == "ClaimSkipped":
+                skipped[e.tx_hash].add(e.args["recordId"])
             elif e.name == "ConfirmationRecorded":
                 confirmations[e.args["recordId"]].append(e)
             elif e.name == "ViolationReported":
                 reporters[e.args["recordId"]] = e.args["reporter"]
         for tx, records in by_tx.items():
             batch = self.data.batches.get(tx)
-            booked = self._relayed(batch, records) if batch else set()
+            booked = self._relayed(batch, records, skipped[tx]) if batch else set()
             for e in records:
                 rid = e.args["recordId"]
                 if rid in booked:
@@ -108,8 +112,12 @@ class QuorumChecker:
         return self.history.rule(int(e.args["ruleVersion"]), int(e.args["category"]))
 
     # ------------------------------------------------------------------ relayed
-    def _relayed(self, batch: RelayedBatch, records: list[ChainEvent]) -> set[str]:
-        """Check a relay batch; returns the ids of the records it accounts for."""
+    def _relayed(
+        self, batch: RelayedBatch, records: list[ChainEvent], skipped: set[str]
+    ) -> set[str]:
+        """Check a relay batch; returns the ids of the records it accounts for. A claim the
+        ledger skipped (``ClaimSkipped``: its resident voided it) is accounted for by that event;
+        only booked records must have valid, unexpired signatures and meet their quorum."""
         reports = batch.function == "relayReports"
         first = min(records, key=lambda e: e.log_index)
         pos, at, block_time = first.pos, (first.evidence,), first.block_time
@@ -135,10 +143,11 @@ class QuorumChecker:
                     at,
                     record="0x" + rid.hex(),
                 )
-            if c.deadline < block_time:
-                self.found.add("record.expired_signature", f"record 0x{rid.hex()} expired", at)
         keys = ["0x" + i.hex() for i in ids]
         events = {e.args["recordId"]: e for e in records}
+        for key, c in zip(keys, batch.records, strict=True):
+            if key in events and c.deadline < block_time:
+                self.found.add("record.expired_signature", f"record {key} expired", at)
         rules = [self._rule(events[k]) if k in events else None for k in keys]
         tallies = [_Tally() for _ in ids]
         previous = -1
@@ -185,6 +194,8 @@ class QuorumChecker:
                 if rule is not None:
                     tallies[i].add(rule, en.kind)
         for key, rule, tally in zip(keys, rules, tallies, strict=True):
+            if key in skipped and key not in events:
+                continue
             if key not in events:
                 self.found.add(
                     "relay.record_not_booked",

@@ -78,6 +78,21 @@ class Credited:
     tx_hash: str
 
 
+SKIP_REASONS = ("EXPIRED", "NOT_REGISTERED", "NONCE")  # ClaimSkip of Common.sol, in order
+LAST_CLAIM_NONCE = 2**32 - 1  # never used by a claim: CreditLedger._nextNonce
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A ClaimSkipped event of our ledger: relayClaims left the claim out and booked the rest."""
+
+    record_id: str
+    resident: str
+    reason: str  # a name of SKIP_REASONS
+    expected_nonce: int  # the resident's claim nonce at that point of the batch
+    given_nonce: int  # the claim's
+
+
 def relay_gas(n_claims: int, n_endorsements: int, mask_bits: int) -> int:
     """A gas limit for relayClaims that always suffices for a batch of this shape."""
     gas = (
@@ -303,44 +318,64 @@ def _lean_log(log: Any) -> dict[str, Any]:
     }
 
 
-def credited_events(system: System, receipt: Receipt) -> list[Credited]:
-    """RecordCredited events in ``receipt`` emitted by OUR ledger only (look-alikes ignored).
+def _static_events(
+    system: System, receipt: Receipt, name: str
+) -> list[tuple[list[bytes], dict[str, int]]]:
+    """Event ``name`` of OUR ledger in ``receipt`` (look-alikes ignored): each log's topics and
+    its unindexed fields by name.
 
-    Decoded from the raw logs with the event's ABI (topic, indexed record id and resident, the
-    rest from the data): web3's generic event processing costs more per log than the relay
-    spends on the whole record otherwise."""
+    Decoded from the raw logs with the event's ABI, for events whose unindexed fields are all
+    static uints (one word each, read in place): web3's generic event processing, and eth_abi's
+    generic decoder, cost more per log than the relay spends on the whole record otherwise."""
     event: Any = next(
-        dict(i)
-        for i in system.ledger.abi
-        if i.get("type") == "event" and i.get("name") == "RecordCredited"
+        dict(i) for i in system.ledger.abi if i.get("type") == "event" and i.get("name") == name
     )
     topic = bytes(event_abi_to_log_topic(event))
+    indexed = sum(1 for p in event["inputs"] if p["indexed"])
     unindexed = [p for p in event["inputs"] if not p["indexed"]]
     types = [str(p["type"]) for p in unindexed]
     assert all(t.startswith("uint") and t[4:].isdigit() for t in types), types
-    points_at = [p["name"] for p in unindexed].index("points")
+    names = [str(p["name"]) for p in unindexed]
     ledger = system.ledger.address.lower()
     out = []
     for log in receipt.logs:
         topics = [_bytes(t) for t in log["topics"]]
-        if str(log["address"]).lower() != ledger or len(topics) != 3 or topics[0] != topic:
+        if str(log["address"]).lower() != ledger or len(topics) != 1 + indexed:
             continue
         data = _bytes(log["data"])
-        if len(data) != 32 * len(types):  # not the shape this ABI gives: not our event
+        if topics[0] != topic or len(data) != 32 * len(types):  # not this ABI's shape: not ours
             continue
-        # every unindexed field is a static uint: one word each, read in place (eth_abi's
-        # generic decoder cost more than the rest of settling a record)
-        points = int.from_bytes(data[32 * points_at : 32 * points_at + 32], "big")
-        out.append(
-            Credited(
-                record_id="0x" + topics[1].hex(),
-                resident="0x" + topics[2][12:].hex(),
-                points=points,
-                block=receipt.block,
-                tx_hash=receipt.tx_hash,
-            )
-        )
+        words = {n: int.from_bytes(data[32 * i : 32 * i + 32], "big") for i, n in enumerate(names)}
+        out.append((topics, words))
     return out
+
+
+def credited_events(system: System, receipt: Receipt) -> list[Credited]:
+    """RecordCredited events in ``receipt`` emitted by OUR ledger only (look-alikes ignored)."""
+    return [
+        Credited(
+            record_id="0x" + topics[1].hex(),
+            resident="0x" + topics[2][12:].hex(),
+            points=words["points"],
+            block=receipt.block,
+            tx_hash=receipt.tx_hash,
+        )
+        for topics, words in _static_events(system, receipt, "RecordCredited")
+    ]
+
+
+def skipped_events(system: System, receipt: Receipt) -> list[Skipped]:
+    """ClaimSkipped events in ``receipt`` emitted by OUR ledger only (look-alikes ignored)."""
+    return [
+        Skipped(
+            record_id="0x" + topics[1].hex(),
+            resident="0x" + topics[2][12:].hex(),
+            reason=SKIP_REASONS[words["reason"]] if words["reason"] < len(SKIP_REASONS) else "",
+            expected_nonce=words["expectedNonce"],
+            given_nonce=words["givenNonce"],
+        )
+        for topics, words in _static_events(system, receipt, "ClaimSkipped")
+    ]
 
 
 def revert_of(system: System, tx_hash: str, block: int) -> ChainError:

@@ -42,6 +42,7 @@ class Verdict:
 
     reject: tuple[str, ...] = ()
     drop_endorsements: tuple[int, ...] = ()
+    moved: dict[str, int] = field(default_factory=dict)  # residents whose chain nonce moved past
     requeue_all: bool = False
     attributed: bool = True
     notes: dict[str, str] = field(default_factory=dict)
@@ -87,7 +88,10 @@ def judge(
         account, expected, given = a["account"], int(a["expected"]), int(a["given"])
         if given > expected and (account, expected) in live_nonces:
             return Verdict(requeue_all=True)
-        return _named([c for c in carried if c.resident == account and c.nonce == given], ids)
+        named = _named([c for c in carried if c.resident == account and c.nonce == given], ids)
+        if given < expected and named.attributed:  # cancelled or used: the resident moved on
+            return Verdict(reject=named.reject, moved={account: expected})
+        return named
     if error == "LedgerCategoryCapExceeded":
         mine = [
             c for c in carried if c.resident == a["resident"] and str(c.category) == a["category"]

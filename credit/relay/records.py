@@ -395,15 +395,26 @@ _CREDIT = _SET_STATUS_ONLY.values(  # the status move with what the chain says o
 )
 
 
-def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str]:
+def reject(
+    conn: Connection,
+    record_ids: Iterable[str],
+    reason: str,
+    moved: Mapping[str, int] | None = None,
+) -> list[str]:
     """Reject live claims, then the same residents' later claims (their nonces can never be used).
 
-    Endorsements naming a rejected claim can never be relayed either: they turn ``stale``. Returns
-    the ids of claims whose status should be refreshed (they lost an endorsement).
+    ``moved``: residents whose claim nonce the chain showed already past these claims (cancelled,
+    or used by another claim), with that nonce. Of their later claims only those below it are
+    rejected: the ones from it on can still be booked.
+
+    Endorsements naming a rejected claim (the later ones too) can never be relayed either: they
+    turn ``stale``. Returns the ids of claims whose status should be refreshed (they lost an
+    endorsement).
     """
     ids = list(record_ids)
     if not ids:
         return []
+    moved, cascaded = moved or {}, []
     rows = conn.execute(
         select(claims.c.record_id, claims.c.resident, claims.c.nonce).where(
             claims.c.record_id.in_(ids), claims.c.status.in_(LIVE)
@@ -413,19 +424,29 @@ def reject(conn: Connection, record_ids: Iterable[str], reason: str) -> list[str
         conn, [r.record_id for r in rows], "rejected", only=LIVE, reason=reason, voided=claims.c.seq
     )
     for r in rows:
-        later = conn.execute(
-            select(claims.c.record_id).where(
-                claims.c.resident == r.resident, claims.c.nonce > r.nonce, claims.c.status.in_(OPEN)
-            )
-        ).scalars()
-        cascade = reason_json(
-            "EarlierClaimRejected",
-            f"claim nonce {r.nonce} of this resident was rejected, so later nonces cannot be "
-            f"used: sign again from nonce {r.nonce}",
-            {"record_id": r.record_id, "nonce": r.nonce},
+        later_q = select(claims.c.record_id).where(
+            claims.c.resident == r.resident, claims.c.nonce > r.nonce, claims.c.status.in_(OPEN)
         )
-        set_status(conn, list(later), "rejected", only=OPEN, reason=cascade, voided=claims.c.seq)
-    return stale_endorsements_of(conn, ids)
+        now = moved.get(r.resident, r.nonce)
+        if now > r.nonce:
+            later_q = later_q.where(claims.c.nonce < now)
+            cascade = reason_json(
+                "NonceMoved",
+                f"this resident's claim nonce is {now} on chain (cancelled, or used by another "
+                f"claim): claims signed with a lower nonce can never be booked",
+                {"record_id": r.record_id, "nonce": now},
+            )
+        else:
+            cascade = reason_json(
+                "EarlierClaimRejected",
+                f"claim nonce {r.nonce} of this resident was rejected, so later nonces cannot be "
+                f"used: sign again from nonce {r.nonce}",
+                {"record_id": r.record_id, "nonce": r.nonce},
+            )
+        later = list(conn.execute(later_q).scalars())
+        set_status(conn, later, "rejected", only=OPEN, reason=cascade, voided=claims.c.seq)
+        cascaded += later
+    return stale_endorsements_of(conn, [*ids, *cascaded])
 
 
 def stale_endorsements_of(conn: Connection, record_ids: Iterable[str]) -> list[str]:

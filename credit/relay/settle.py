@@ -1,8 +1,11 @@
 """Settling a relay transaction once its fate is known: credited, reverted or replaced.
 
-Credited claims are taken from RecordCredited events of OUR ledger only. A revert is decoded
-(replayed on the parent block) and judged by :func:`credit.relay.outcome.judge`: the claims it
-names are rejected with the decoded error, the rest go back to ``pending`` for the next plan.
+Credited claims are taken from RecordCredited events of OUR ledger only, and the claims the
+ledger skipped (a resident voided their own claim: see ``ClaimSkip``) from its ClaimSkipped
+events: each is settled for its own resident, the rest of the batch stays credited and its
+endorsements count as used. A revert is decoded (replayed on the parent block) and judged by
+:func:`credit.relay.outcome.judge`: the claims it names are rejected with the decoded error, the
+rest go back to ``pending`` for the next plan.
 """
 
 from __future__ import annotations
@@ -50,28 +53,83 @@ def _carried(conn: Any, oid: int, *columns: Any) -> list[Any]:
 
 def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
     events = {e.record_id: e for e in rawtx.credited_events(core.system, receipt)}
+    skips = {s.record_id: s for s in rawtx.skipped_events(core.system, receipt)}
     with records.write(core) as conn:
-        carried = _carried(conn, oid, relay_claims.c.record_id)
+        carried = _carried(
+            conn, oid, relay_claims.c.record_id, relay_claims.c.resident, relay_claims.c.nonce
+        )
         done = [c["record_id"] for c in carried if c["record_id"] in events]
         records.set_credited(
             conn,
             [(r, events[r].tx_hash, events[r].block, events[r].points) for r in done],
             only=IN_FLIGHT,
         )
-        missing = [c["record_id"] for c in carried if c["record_id"] not in events]
-        affected = records.reject(
-            conn,
-            missing,
-            records.reason_json("NotCredited", "the transaction was mined without crediting it"),
-        )
+        # Every endorsement of the batch was used, whatever a resident did to their own claim.
         conn.execute(
             update(relay_endorsements)
             .where(relay_endorsements.c.outbox_id == oid, relay_endorsements.c.status == "active")
             .values(status="used", updated_at=time.time())
         )
+        affected = _skipped(
+            conn, oid, [skips[c["record_id"]] for c in carried if c["record_id"] in skips]
+        )
+        settled = events.keys() | skips.keys()
+        missing = [c["record_id"] for c in carried if c["record_id"] not in settled]
+        affected += records.reject(
+            conn,
+            missing,
+            records.reason_json("NotCredited", "the transaction was mined without crediting it"),
+        )
         affected += records.stale_endorsements_of(conn, done)
         records.refresh(conn, affected, core.rules())
         _finish_row(conn, oid, "mined", receipt.block, None)
+
+
+_SKIPPED = {
+    "EXPIRED": "the claim's signature expired before its batch was mined: sign again",
+    "NOT_REGISTERED": "the resident was not registered when its batch was mined",
+    "NONCE": "the resident's claim nonce had moved on (cancelled, or used by another claim) when "
+    "its batch was mined: sign again with the current nonce",
+}
+
+
+def _skipped(conn: Any, oid: int, skips: list[rawtx.Skipped]) -> list[str]:
+    """Settle the claims the ledger skipped in a mined batch, each for its own resident only.
+
+    A claim skipped because an earlier claim of its resident, still on its way in another
+    transaction, had not been booked yet goes back to planning; every other one is rejected with
+    the skip as its reason. Returns the ids whose status should be refreshed."""
+    if not skips:
+        return []
+    live = _live_nonces(conn, oid)
+    later = [
+        s.record_id
+        for s in skips
+        if s.reason == "NONCE"
+        and s.given_nonce > s.expected_nonce
+        and (s.resident, s.expected_nonce) in live
+    ]
+    records.set_status(conn, later, "pending", only=IN_FLIGHT, outbox_id=None, tx_hash=None)
+    affected = list(later)
+    for s in skips:
+        if s.record_id in later:
+            continue
+        args = {"reason": s.reason, "expectedNonce": s.expected_nonce, "givenNonce": s.given_nonce}
+        message = _SKIPPED.get(s.reason, s.reason)
+        if s.reason == "NONCE" and s.given_nonce == s.expected_nonce == rawtx.LAST_CLAIM_NONCE:
+            message = "the resident's claim nonces are exhausted: the last one is never used"
+        reason = records.reason_json("ClaimSkipped", message, args)
+        moved = {s.resident: s.expected_nonce} if s.reason == "NONCE" else None
+        affected += records.reject(conn, [s.record_id], reason, moved)
+    return affected
+
+
+def _live_nonces(conn: Any, oid: int) -> set[tuple[str, int]]:
+    """(resident, nonce) of the claims still live outside outbox row ``oid``."""
+    q = select(relay_claims.c.resident, relay_claims.c.nonce).where(
+        relay_claims.c.status.in_(records.LIVE), relay_claims.c.outbox_id != oid
+    )
+    return {(r.resident, int(r.nonce)) for r in conn.execute(q)}
 
 
 def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
@@ -85,14 +143,7 @@ def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
                 select(relay_endorsements).where(relay_endorsements.c.outbox_id == oid)
             ).mappings()
         )
-        live = {
-            (r.resident, int(r.nonce))
-            for r in conn.execute(
-                select(relay_claims.c.resident, relay_claims.c.nonce).where(
-                    relay_claims.c.status.in_(records.LIVE), relay_claims.c.outbox_id != oid
-                )
-            )
-        }
+        live = _live_nonces(conn, oid)
         verdict = judge(
             name,
             args,
@@ -114,7 +165,7 @@ def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
         )
         reason = records.reason_json(name, str(err), args)
         records.set_endorsements(conn, verdict.drop_endorsements, "invalid", reason=reason)
-        affected = records.reject(conn, verdict.reject, reason)
+        affected = records.reject(conn, verdict.reject, reason, verdict.moved)
         _requeue(conn, oid, [c["record_id"] for c in carried], affected, core.rules())
         _finish_row(conn, oid, "failed", receipt.block, reason)
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from credit.chain import role_id
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.relay.service import Relay
@@ -49,7 +50,7 @@ def test_claim_and_two_confirmations_are_credited(
         "weight": 0,
         "count": 0,
         "kinds": [],
-        "needed": {"weight": 3, "count": 2, "kinds": ["SUPERIOR", "PEER"]},
+        "needed": {"weight": 3, "count": 2, "kinds": []},
     }
     r = api.post("/v1/confirmations", json=confirm_body(w, w.superior, SUPERIOR, [rid]))
     assert r.status_code == 202, r.text
@@ -235,29 +236,63 @@ def test_duplicates_and_used_nonces_conflict(api: TestClient, gateway_world: Wor
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "already_confirmed")
 
 
-def test_revert_rejects_the_named_claim_and_requeues_the_rest(
+def _two_pending_claims(client: TestClient, w: World, services: Services) -> list[str]:
+    """Residents 0 and 1 each claim; the first is confirmed by superior2 and resident 2 as a peer,
+    the second by superior and resident 3 (separate endorsements, so each claim stands alone)."""
+    ids = []
+    for resident in w.residents[:2]:
+        body, rid = claim_body(w, resident)
+        assert client.post("/v1/claims", json=body).status_code == 202
+        ids.append(rid)
+    pairs = (
+        ((w.superior2, SUPERIOR), (w.residents[2], PEER)),
+        ((w.superior, SUPERIOR), (w.residents[3], PEER)),
+    )
+    for rid, evaluators in zip(ids, pairs, strict=True):
+        for actor, kind in evaluators:
+            body = confirm_body(w, actor, kind, [rid])
+            assert client.post("/v1/confirmations", json=body).status_code == 202
+    assert set(statuses(services).values()) == {"pending"}
+    return ids
+
+
+def test_revert_drops_the_named_endorsement_and_requeues_the_rest(
     services: Services, gateway_world: World
 ) -> None:
-    """A resident deregistered after acceptance: the batch reverts with LedgerNotRegistered(them);
-    their claim is rejected with that decoded reason, the other one is credited in a new batch."""
+    """An evaluator loses their role after confirming: the batch reverts with
+    LedgerEvaluatorLacksRole(them); their endorsement is dropped (the claim it confirmed waits for
+    another), and the other claim is credited in a new transaction."""
     w = gateway_world
     relay = Relay(services)
     services.relay = relay  # accepting only: the relay threads are not started yet
     with TestClient(create_app(services)) as client:
-        ids = []
-        for resident in w.residents[:2]:
-            body, rid = claim_body(w, resident)
-            assert client.post("/v1/claims", json=body).status_code == 202
-            ids.append(rid)
-        pairs = (
-            ((w.superior, SUPERIOR), (w.residents[2], PEER)),
-            ((w.superior2, SUPERIOR), (w.residents[3], PEER)),
+        ids = _two_pending_claims(client, w, services)
+        w.operator.send(
+            w.ledger.functions.revokeRole(role_id("SUPERIOR_ROLE"), w.superior2.address)
         )
-        for rid, evaluators in zip(ids, pairs, strict=True):
-            for actor, kind in evaluators:
-                body = confirm_body(w, actor, kind, [rid])
-                assert client.post("/v1/confirmations", json=body).status_code == 202
-        assert set(statuses(services).values()) == {"pending"}
+        relay.start()
+        try:
+            wait_credited(services, ids[1:])
+        finally:
+            relay.stop()
+    status = relay.claim_status(ids[0])
+    assert status["status"] == "waiting"
+    assert status["confirmations"]["kinds"] == ["PEER"]
+    assert [r["status"] for r in rows(services)] == ["failed", "mined"]
+    assert "LedgerEvaluatorLacksRole" in rows(services)[0]["error"]
+    assert credited_events(w, 0) == [ids[1]]
+
+
+def test_a_deregistered_residents_claim_is_skipped_and_the_rest_credited(
+    services: Services, gateway_world: World
+) -> None:
+    """A resident deregistered after acceptance: the batch skips their claim (ClaimSkipped,
+    NOT_REGISTERED), which is rejected with that reason, and credits the other one."""
+    w = gateway_world
+    relay = Relay(services)
+    services.relay = relay
+    with TestClient(create_app(services)) as client:
+        ids = _two_pending_claims(client, w, services)
         w.registrar.send(w.ledger.functions.deregisterResident(w.residents[0].address))
         relay.start()
         try:
@@ -266,11 +301,14 @@ def test_revert_rejects_the_named_claim_and_requeues_the_rest(
             relay.stop()
     status = relay.claim_status(ids[0])
     assert status["status"] == "rejected"
-    assert status["reason"]["error"] == "LedgerNotRegistered"
-    assert status["reason"]["args"] == {"account": w.residents[0].address.lower()}
-    assert [r["status"] for r in rows(services)] == ["failed", "mined"]
-    assert "LedgerNotRegistered" in rows(services)[0]["error"]
-    assert credited_events(w, 0).count(ids[1]) == 1 and ids[0] not in credited_events(w, 0)
+    assert status["reason"]["error"] == "ClaimSkipped"
+    assert status["reason"]["args"] == {
+        "reason": "NOT_REGISTERED",
+        "expectedNonce": 0,
+        "givenNonce": 0,
+    }
+    assert [r["status"] for r in rows(services)] == ["mined"]
+    assert credited_events(w, 0) == [ids[1]]
 
 
 def test_wire_relay_start_stop_are_idempotent(services: Services) -> None:

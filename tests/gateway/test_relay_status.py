@@ -55,6 +55,13 @@ ENDS = [SentEndorsement(7, "0x" + "ee" * 20, 0, 9000), SentEndorsement(8, A, 1, 
             id="nonce-behind-a-live-claim",
         ),
         pytest.param(
+            "LedgerInvalidNonce",
+            {"account": B, "expected": 5, "given": 3},
+            (),
+            Verdict(reject=("0x02",), moved={B: 5}),
+            id="nonce-moved-past-by-the-resident",
+        ),
+        pytest.param(
             "LedgerCategoryCapExceeded",
             {"resident": B, "category": 2, "cap": 1},
             (),
