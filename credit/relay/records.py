@@ -240,30 +240,51 @@ def insert_endorsement(conn: Connection, row: Mapping[str, Any], records: list[s
     return eid
 
 
+_QUEUE_CHUNK = 256  # rows fetched at a time by the queue's scan (it stops early)
+_EVALUATOR: BindParameter[Any] = bindparam("evaluator")
+_QUEUE_SCAN = (  # waiting claims an evaluator could still confirm, oldest first
+    select(claims.c.record_id, claims.c.resident)
+    .where(
+        claims.c.status == "waiting",
+        claims.c.resident != _EVALUATOR,
+        ~exists().where(
+            links.c.record_id == claims.c.record_id,
+            endorsements.c.id == links.c.endorsement_id,
+            endorsements.c.evaluator == _EVALUATOR,
+            endorsements.c.status.in_(("active", "used")),
+        ),
+    )
+    .order_by(claims.c.seq)
+    .execution_options(yield_per=_QUEUE_CHUNK)
+)
+
+
 def confirmation_queue(conn: Connection, evaluator: str, limit: int) -> list[str]:
     """Ids of up to ``limit`` waiting claims ``evaluator`` could still confirm (not their own,
-    not endorsed by them already), residents in turn: every resident's oldest such claim,
-    oldest first, then every resident's second oldest, and so on. One resident's many claims
-    then take one place per round of a page, never the whole page: a resident appears a second
-    time on a page only when fewer residents than ``limit`` wait.
+    not endorsed by them already), residents in turn: residents in the order of their oldest
+    such claim, one claim of each per round (their oldest first). One resident's many claims
+    take one place per round, never the page: a resident appears twice on a page only when
+    fewer than ``limit`` residents wait, and a claim's place only moves up as time passes (only
+    residents already waiting when it came can be before it).
 
-    One query, portable (a window function: SQLite 3.25+, PostgreSQL); it reads the waiting
-    claims and their few endorsement links, never the evaluator's whole history."""
-    c = claims.c
-    endorsed = exists().where(
-        links.c.record_id == c.record_id,
-        endorsements.c.id == links.c.endorsement_id,
-        endorsements.c.evaluator == evaluator,
-        endorsements.c.status.in_(("active", "used")),
-    )
-    turn = func.row_number().over(partition_by=c.resident, order_by=c.seq)
-    open_ = (
-        select(c.record_id, c.seq, turn.label("turn"))
-        .where(c.status == "waiting", c.resident != evaluator, ~endorsed)
-        .subquery()
-    )
-    q = select(open_.c.record_id).order_by(open_.c.turn, open_.c.seq).limit(limit)
-    return list(conn.execute(q).scalars())
+    It reads the waiting claims oldest first and stops at the ``limit``-th resident: at most
+    about ``limit`` times the bound on a resident's waiting claims, however many wait (a
+    window function over all of them cost 0.2 s with 20,000 waiting claims in SQLite)."""
+    rounds: dict[str, list[str]] = {}  # resident -> their claims, in order of their oldest
+    result = conn.execute(_QUEUE_SCAN, {"evaluator": evaluator})
+    try:
+        for record_id, resident in result:
+            rounds.setdefault(resident, []).append(record_id)
+            if len(rounds) >= limit:  # the first round fills the page
+                break
+    finally:
+        result.close()
+    page: list[str] = []
+    for turn in range(max((len(ids) for ids in rounds.values()), default=0)):
+        page += [ids[turn] for ids in rounds.values() if turn < len(ids)]
+        if len(page) >= limit:
+            break
+    return page[:limit]
 
 
 def endorsements_of(
