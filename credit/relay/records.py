@@ -267,9 +267,10 @@ def confirmation_queue(conn: Connection, evaluator: str, limit: int) -> list[str
     fewer than ``limit`` residents wait, and a claim's place only moves up as time passes (only
     residents already waiting when it came can be before it).
 
-    It reads the waiting claims oldest first and stops at the ``limit``-th resident: at most
-    about ``limit`` times the bound on a resident's waiting claims, however many wait (a
-    window function over all of them cost 0.2 s with 20,000 waiting claims in SQLite)."""
+    It reads the waiting claims oldest first and stops at the ``limit``-th resident: about
+    ``limit`` times the bound on a resident's waiting claims at most, however many wait (a
+    window function ranking each resident's claims would read and sort all of them), plus
+    those the evaluator endorsed already, which it skips."""
     rounds: dict[str, list[str]] = {}  # resident -> their claims, in order of their oldest
     result = conn.execute(_QUEUE_SCAN, {"evaluator": evaluator})
     try:
