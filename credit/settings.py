@@ -89,6 +89,19 @@ class Settings(BaseSettings):
         description="run the relay's batcher and signer in a child process (needs an RPC node): "
         "intake and relaying then use a core each",
     )
+    max_waiting_claims_per_resident: int = Field(
+        default=20,
+        ge=1,
+        description="claims of one resident waiting for confirmations at once (posting needs no "
+        "session): more are refused with 429 too_many_waiting_claims until some are confirmed "
+        "or expire",
+    )
+    max_claim_deadline_seconds: int = Field(
+        default=30 * 86400,
+        ge=3600,
+        description="how far past the chain's time a claim's deadline may be (422 "
+        "deadline_too_far beyond): a claim nobody confirms is rejected as expired by then",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     max_evidence_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     evidence_quota_bytes: int = Field(

@@ -185,16 +185,21 @@ def require_role(*roles: str) -> Callable[[Account], Account]:
     return dependency
 
 
+def is_self_or_role(account: Account, address: str, *roles: str) -> bool:
+    """True if ``account`` is ``address`` or holds one of ``roles`` (read only if needed)."""
+    if address.lower() == account.address.lower():  # the usual case: no checksum, no roles
+        return True
+    if roles:
+        _check_roles(roles)
+    return checksum(address) == account.address or account.has(*roles)
+
+
 def ensure_self_or_role(account: Account, address: str, *roles: str) -> None:
     """Allow ``account`` to act on ``address``'s data only if it is that address or holds a role.
 
     "A resident sees only their own notices and claims": raises 403 otherwise.
     """
-    if address.lower() == account.address.lower():  # the usual case: no checksum, no roles
-        return
-    if roles:
-        _check_roles(roles)
-    if checksum(address) == account.address or account.has(*roles):
+    if is_self_or_role(account, address, *roles):
         return
     needed = f" or hold the on-chain role {' or '.join(roles)}" if roles else ""
     raise Forbidden(

@@ -30,6 +30,7 @@ from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
 from credit.relay.plan import PlanEndorsement
 
 KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
+NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
 
 
 def _invalid(code: str, message: str, details: Any = None) -> ApiError:
@@ -164,6 +165,13 @@ def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) ->
     if p.occurred_at > now:
         raise _invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
     _check_deadline(p.deadline, now, core.deadline_margin)
+    if p.deadline > now + core.max_deadline:
+        raise _invalid(
+            "deadline_too_far",
+            f"the deadline is more than {core.max_deadline} s after chain time {now}: sign with "
+            "an earlier deadline (a claim nobody confirms by then is rejected as expired)",
+            {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
+        )
     if not context.registered:
         raise ApiError(
             403, "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"
@@ -174,7 +182,15 @@ def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) ->
 def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     """Store every claim that passed :func:`check_claims` and is new with the resident's next
     nonce, in one database transaction (all stored or, on a database error, none); ``checks``
-    with the refused ones' ``error`` set (409 duplicate_claim / nonce_used, 422 nonce_gap).
+    with the refused ones' ``error`` set (409 duplicate_claim / nonce_used, 429
+    too_many_waiting_claims, 422 nonce_gap).
+
+    A resident has at most ``core.max_waiting`` claims waiting for confirmations, counting
+    those of the request: posting needs no session, and the bound keeps one resident from
+    flooding the officials' queue. It is per resident, so a kiosk's request for many residents
+    is refused nothing for its size. The count comes with the nonces (one query for all the
+    request's residents, under the relay's lock, so that concurrent requests cannot both take
+    the last place).
 
     The next nonce is the ledger's ``claimNonce`` plus the resident's accepted claims not yet
     mined, computed as max(chain nonce, 1 + highest nonce among the resident's live claims): the
@@ -188,24 +204,31 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     with records.write(core) as conn:
         existing = records.claim_rows(conn, [c.row["record_id"] for c in ready if c.row])
         residents = sorted({c.row["resident"] for c in ready if c.row})
-        live = records.next_live_nonces(conn, residents)
+        live = records.live_claims(conn, residents)
         expected: dict[str, int] = {}
+        waiting: dict[str, int] = {}
         for c in ready:
             assert c.row is not None
-            expected[c.row["resident"]] = max(c.chain_nonce, live.get(c.row["resident"], 0))
+            held = live.get(c.row["resident"], NO_CLAIMS)
+            expected[c.row["resident"]] = max(c.chain_nonce, held.next_nonce)
+            waiting[c.row["resident"]] = held.waiting
         taken: set[str] = set()
         accepted: list[ClaimCheck] = []
         for c in sorted(
             ready, key=lambda c: (c.payload.resident.lower(), c.payload.nonce, c.index)
         ):
             assert c.row is not None
+            resident = c.row["resident"]
             try:
-                _check_new(c.row, existing, taken, expected[c.row["resident"]])
+                _check_new(c.row, existing, taken, expected[resident])
+                _check_room(c.row, waiting[resident], core.max_waiting)
+                _check_next(c.row, expected[resident])
             except ApiError as exc:
                 c.error, c.row = exc, None
                 continue
             taken.add(c.row["record_id"])
-            expected[c.row["resident"]] += 1
+            expected[resident] += 1
+            waiting[resident] += 1
             accepted.append(c)
         accepted.sort(key=lambda c: c.index)
         records.insert_claims(conn, [c.row for c in accepted if c.row is not None])
@@ -215,8 +238,7 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
 def _check_new(
     row: dict[str, Any], existing: dict[str, Any], taken: set[str], expected: int
 ) -> None:
-    """409 if the claim is known (stored, or earlier in this request) or its nonce is used; 422
-    if its nonce skips the resident's next one."""
+    """409 if the claim is known (stored, or earlier in this request) or its nonce is used."""
     record_id = row["record_id"]
     if record_id in existing or record_id in taken:
         status = existing[record_id]["status"] if record_id in existing else "waiting"
@@ -233,6 +255,25 @@ def _check_new(
             f"nonce {row['nonce']} is taken: sign the claim with nonce {expected}",
             {"expected": expected, "given": row["nonce"]},
         )
+
+
+def _check_room(row: dict[str, Any], waiting: int, limit: int) -> None:
+    """429 if the resident already has ``limit`` claims waiting for confirmations (checked
+    before the nonce's sequence: the claims after a refused one are refused for the same
+    reason, not as a gap)."""
+    if waiting >= limit:
+        raise ApiError(
+            429,
+            "too_many_waiting_claims",
+            f"{to_checksum_address(row['resident'])} has {waiting} claims waiting for "
+            "confirmations, the most a resident may have: submit this one once some are "
+            "confirmed or have expired",
+            {"waiting": waiting, "limit": limit},
+        )
+
+
+def _check_next(row: dict[str, Any], expected: int) -> None:
+    """422 if the claim's nonce skips the resident's next one."""
     if row["nonce"] > expected:
         raise _invalid(
             "nonce_gap",

@@ -12,9 +12,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
@@ -149,8 +149,12 @@ _NAMING = (  # endorsements naming any of ``ids``, each with all its records in 
 _ACTIVE_NAMING = select(endorsements.c.id).where(
     endorsements.c.status == "active", endorsements.c.id.in_(_NAMING_IDS)
 )
-_LIVE_NONCES = (
-    select(claims.c.resident, func.max(claims.c.nonce))
+_LIVE = (  # per resident: the highest live nonce, and how many live claims are waiting
+    select(
+        claims.c.resident,
+        func.max(claims.c.nonce),
+        func.sum(case((claims.c.status == "waiting", 1), else_=0)),
+    )
     .where(claims.c.resident.in_(_IDS), claims.c.status != "rejected")
     .group_by(claims.c.resident)
 )
@@ -174,12 +178,23 @@ def claim_rows(conn: Connection, record_ids: Iterable[str]) -> dict[str, Any]:
     return {r["record_id"]: r for r in found}
 
 
-def next_live_nonces(conn: Connection, residents: Iterable[str]) -> dict[str, int]:
-    """:func:`next_live_nonce` of each of ``residents`` that has live claims (one query)."""
+class LiveClaims(NamedTuple):
+    """A resident's claims not rejected, as intake needs them."""
+
+    next_nonce: int  # 1 + the highest nonce among them (:func:`next_live_nonce`)
+    waiting: int  # how many of them wait for confirmations
+
+
+def live_claims(conn: Connection, residents: Iterable[str]) -> dict[str, LiveClaims]:
+    """:class:`LiveClaims` of each of ``residents`` that has claims not rejected (one query for
+    them all: the rows it reads for the nonce give the waiting count too)."""
     wanted = list(residents)
     if not wanted:
         return {}
-    return {resident: int(top) + 1 for resident, top in conn.execute(_LIVE_NONCES, {"ids": wanted})}
+    return {
+        resident: LiveClaims(int(top) + 1, int(waiting or 0))
+        for resident, top, waiting in conn.execute(_LIVE, {"ids": wanted})
+    }
 
 
 def next_live_nonce(conn: Connection, resident: str) -> int | None:
@@ -225,18 +240,52 @@ def insert_endorsement(conn: Connection, row: Mapping[str, Any], records: list[s
     return eid
 
 
-def confirmed_by(conn: Connection, evaluator: str, records: Iterable[str]) -> list[str]:
-    """Which of ``records`` the evaluator already endorsed (active or used endorsements)."""
-    q = (
-        select(links.c.record_id)
-        .join(endorsements, endorsements.c.id == links.c.endorsement_id)
-        .where(
-            endorsements.c.evaluator == evaluator,
+_QUEUE_CHUNK = 256  # rows fetched at a time by the queue's scan (it stops early)
+_EVALUATOR: BindParameter[Any] = bindparam("evaluator")
+_QUEUE_SCAN = (  # waiting claims an evaluator could still confirm, oldest first
+    select(claims.c.record_id, claims.c.resident)
+    .where(
+        claims.c.status == "waiting",
+        claims.c.resident != _EVALUATOR,
+        ~exists().where(
+            links.c.record_id == claims.c.record_id,
+            endorsements.c.id == links.c.endorsement_id,
+            endorsements.c.evaluator == _EVALUATOR,
             endorsements.c.status.in_(("active", "used")),
-            links.c.record_id.in_(list(records)),
-        )
+        ),
     )
-    return sorted(set(conn.execute(q).scalars()))
+    .order_by(claims.c.seq)
+    .execution_options(yield_per=_QUEUE_CHUNK)
+)
+
+
+def confirmation_queue(conn: Connection, evaluator: str, limit: int) -> list[str]:
+    """Ids of up to ``limit`` waiting claims ``evaluator`` could still confirm (not their own,
+    not endorsed by them already), residents in turn: residents in the order of their oldest
+    such claim, one claim of each per round (their oldest first). One resident's many claims
+    take one place per round, never the page: a resident appears twice on a page only when
+    fewer than ``limit`` residents wait, and a claim's place only moves up as time passes (only
+    residents already waiting when it came can be before it).
+
+    It reads the waiting claims oldest first and stops at the ``limit``-th resident: about
+    ``limit`` times the bound on a resident's waiting claims at most, however many wait (a
+    window function ranking each resident's claims would read and sort all of them), plus
+    those the evaluator endorsed already, which it skips."""
+    rounds: dict[str, list[str]] = {}  # resident -> their claims, in order of their oldest
+    result = conn.execute(_QUEUE_SCAN, {"evaluator": evaluator})
+    try:
+        for record_id, resident in result:
+            rounds.setdefault(resident, []).append(record_id)
+            if len(rounds) >= limit:  # the first round fills the page
+                break
+    finally:
+        result.close()
+    page: list[str] = []
+    for turn in range(max((len(ids) for ids in rounds.values()), default=0)):
+        page += [ids[turn] for ids in rounds.values() if turn < len(ids)]
+        if len(page) >= limit:
+            break
+    return page[:limit]
 
 
 def endorsements_of(

@@ -94,6 +94,8 @@ class Relay:
         self.settings = services.settings
         self.max_records = min(self.settings.batch_max_size, 256)
         self.deadline_margin = deadline_margin
+        self.max_deadline = self.settings.max_claim_deadline_seconds
+        self.max_waiting = self.settings.max_waiting_claims_per_resident
         self.idle_seconds = idle_seconds
         self.worker = worker  # the relay process, if the batcher and signer run there
         self.lock = records.WriteTurns()
@@ -213,19 +215,11 @@ class Relay:
         return [_status(rows[i], rules, active) for i in ids if i in rows]
 
     def confirmation_queue(self, evaluator: str, limit: int = 100) -> list[dict[str, Any]]:
-        """Waiting claims that ``evaluator`` could still confirm, oldest first."""
-        me = evaluator.lower()
+        """Waiting claims that ``evaluator`` could still confirm, residents in turn (each one's
+        oldest first: :func:`credit.relay.records.confirmation_queue`)."""
         with self.engine.connect() as conn:
-            ids = list(
-                conn.execute(
-                    select(relay_claims.c.record_id)
-                    .where(relay_claims.c.status == "waiting", relay_claims.c.resident != me)
-                    .order_by(relay_claims.c.seq)
-                    .limit(limit * 2)
-                ).scalars()
-            )
-            mine = set(records.confirmed_by(conn, me, ids))
-        return self.claim_statuses([r for r in ids if r not in mine][:limit])
+            ids = records.confirmation_queue(conn, evaluator.lower(), limit)
+        return self.claim_statuses(ids)
 
     # -------------------------------------------------------------------- batcher
     def _loop(self) -> None:

@@ -139,8 +139,9 @@ def signed_inbox(
     from tests.world import PEER, SUPERIOR
 
     claims, confirmations, ids = [], [], []
+    deadline = world.now() + 24 * HOUR  # within the gateway's max_claim_deadline_seconds
     for r in residents:
-        signed, rid = world.claim(r, 1, units)
+        signed, rid = world.claim(r, 1, units, deadline=deadline)
         ids.append(bytes(rid))
         claims.append(
             {

@@ -75,8 +75,8 @@ def test_claim_and_two_confirmations_are_credited(
     )
 
     as_carol = sign_in(api, w.residents[2].key)
-    refused = api.get(f"/v1/claims/{rid}", headers=as_carol)
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    refused = api.get(f"/v1/claims/{rid}", headers=as_carol)  # as if it did not exist
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "not_found"
     assert api.get(f"/v1/claims/{rid}", headers=sign_in(api, w.superior.key)).status_code == 200
     assert api.get(f"/v1/claims/{rid}").status_code == 401
 

@@ -15,10 +15,11 @@ from credit.gateway.deps import (
     Account,
     CurrentAccount,
     ServicesDep,
-    ensure_self_or_role,
+    is_self_or_role,
     require_role,
 )
-from credit.gateway.errors import ApiError
+from credit.gateway.errors import ApiError, NotFound
+from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
 from credit.relay.models import HEX32, MAX_CLAIMS_PER_REQUEST, ClaimIn, ClaimsIn, ConfirmationIn
 from credit.relay.service import Relay
@@ -37,7 +38,12 @@ def _relay(services: Services) -> Relay:
     return relay
 
 
-@router.post("/claims", status_code=202, summary="Submit a signed claim for relaying")
+@router.post(
+    "/claims",
+    status_code=202,
+    summary="Submit a signed claim for relaying",
+    responses=error_responses(403, 409, 422, 429, 503),
+)
 def submit_claim(body: ClaimIn, services: ServicesDep) -> dict[str, Any]:
     """Check a resident's signed claim (signature, registration, rules, nonce, deadline)."""
     return _relay(services).accept_claim(body)
@@ -49,8 +55,10 @@ offline, up to {MAX_CLAIMS_PER_REQUEST} per request. Each claim is checked exact
 in request order, says `accepted` (with the record id, `waiting` for confirmations) or gives the
 claim's typed error (`status`, `code`, `message`, `details`, as the single endpoint would
 answer): one bad claim never sinks the others. A resident's claims in one request may use
-consecutive nonces, in any order. A malformed body (a claim missing a field, an unknown field,
-too many claims) is refused whole with 422, a body over the size limit with 413."""
+consecutive nonces, in any order. The bound on a resident's claims waiting for confirmations
+(429 `too_many_waiting_claims`) is per resident, never per request: a kiosk uploading for many
+residents is refused nothing for its size. A malformed body (a claim missing a field, an
+unknown field, too many claims) is refused whole with 422, a body over the size limit with 413."""
 
 
 @router.post(
@@ -63,14 +71,29 @@ def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
     return _relay(services).accept_claims(body.claims)
 
 
-@router.get("/claims/{record_id}", summary="Status of a claim")
+@router.get(
+    "/claims/{record_id}",
+    summary="Status of a claim",
+    responses=error_responses(401, 404, 503),
+)
 def claim_status(
     record_id: RecordIdPath, services: ServicesDep, account: CurrentAccount
 ) -> dict[str, Any]:
-    """Waiting (with confirmations present vs needed), pending, queued, sent, credited, rejected."""
-    status = _relay(services).claim_status(record_id)
-    ensure_self_or_role(account, status["resident"], *EVALUATOR_ROLES)
-    return status
+    """Waiting (with confirmations present vs needed), pending, queued, sent, credited, rejected.
+
+    404 alike for a claim that was never received and for one the caller may not read, so
+    that nobody learns from the answer whether someone else's claim exists."""
+    found = _relay(services).claim_statuses([record_id])
+    if found and is_self_or_role(account, found[0]["resident"]):  # their own: no role read
+        return found[0]
+    # roles are read whether the claim exists or not, so their first read (a chain call)
+    # does not time the two answers apart
+    if account.has(*EVALUATOR_ROLES) and found:
+        return found[0]
+    raise NotFound(
+        f"no claim {record_id.lower()} that you may read: a resident reads their own claims, "
+        "an official evaluator (SUPERIOR, PUBLIC_PANEL or EXPERT) every claim"
+    )
 
 
 @router.post("/confirmations", status_code=202, summary="Submit a signed confirmation")
