@@ -188,7 +188,7 @@ def _batch_with_a_void_claim(world: World, how: str) -> tuple[Any, list[bytes], 
         signed, rid = world.claim(who, units=2, deadline=deadline if who is b else 2**48 - 1)
         claims.append(signed)
         ids.append(rid)
-    ends = world.endorse(ids, [(world.superior, SUPERIOR), (world.panel, 2)])
+    ends = world.endorse(ids, [(world.superior, SUPERIOR), (world.residents[3], PEER)])
     b_nonce = _nonce(world, b)
     _void(world, b, how)
     return world.relay(claims, ends), ids, b_nonce

@@ -23,7 +23,7 @@ from web3 import EthereumTesterProvider
 from credit.chain.signing import pack_claim
 from credit.errors import ContractRevert
 from tests.authz_sig_quorum_helpers import ZERO32
-from tests.world import PUBLIC, SUPERIOR, Actor, World
+from tests.world import PEER, SUPERIOR, Actor, World
 
 LAST = 2**32 - 1
 WHO = st.integers(0, 1)
@@ -73,7 +73,7 @@ class NonceMachine(RuleBasedStateMachine):
 
     def endorse(self, batch: list[Signed]) -> list[Any]:
         ids = [s.rid for s in batch]
-        return self.w.endorse(ids, [(self.w.superior, SUPERIOR), (self.w.panel, PUBLIC)])
+        return self.w.endorse(ids, [(self.w.superior, SUPERIOR), (self.w.residents[2], PEER)])
 
     def usable(self, s: Signed) -> bool:
         """What the ledger must decide: the resident's next nonce, and not the last value."""

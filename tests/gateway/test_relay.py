@@ -50,7 +50,7 @@ def test_claim_and_two_confirmations_are_credited(
         "weight": 0,
         "count": 0,
         "kinds": [],
-        "needed": {"weight": 3, "count": 2, "kinds": []},
+        "needed": {"weight": 3, "count": 2, "kinds": ["SUPERIOR", "PEER"]},
     }
     r = api.post("/v1/confirmations", json=confirm_body(w, w.superior, SUPERIOR, [rid]))
     assert r.status_code == 202, r.text

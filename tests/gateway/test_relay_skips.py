@@ -16,7 +16,7 @@ from credit.relay.outbox import Hooks
 from credit.relay.service import Relay
 from credit.store.relay_tables import relay_endorsements
 from tests.gateway.relay_helpers import claim_body, confirm_body, credited_events, rows, statuses
-from tests.world import PUBLIC, SUPERIOR, World, wait_until
+from tests.world import PEER, SUPERIOR, World, wait_until
 
 
 def _endorsement_statuses(services: Services) -> list[str]:
@@ -52,7 +52,7 @@ def test_a_front_run_cancel_voids_only_that_residents_claim(
             body, rid = claim_body(w, resident, units=2)
             assert client.post("/v1/claims", json=body).status_code == 202
             ids.append(rid)
-        for actor, kind in ((w.superior, SUPERIOR), (w.panel, PUBLIC)):
+        for actor, kind in ((w.superior, SUPERIOR), (w.residents[3], PEER)):
             r = client.post("/v1/confirmations", json=confirm_body(w, actor, kind, ids))
             assert r.status_code == 202, r.text
         assert set(statuses(services).values()) == {"pending"}
