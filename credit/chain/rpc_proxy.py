@@ -93,14 +93,13 @@ class WalletRpc:
         try:
             raw = self._poster.make_post_request(None, request.encode())
             response = json.loads(raw)
-        except TimeoutError as exc:
-            raise RpcRefused(
-                UNAVAILABLE, f"the chain node did not answer within {self.timeout:g} s: try again"
-            ) from exc
         except Exception as exc:  # never echo the transport's error: it names the node's URL
-            raise RpcRefused(
-                UNAVAILABLE, f"the chain node is unavailable ({type(exc).__name__}): try again"
-            ) from exc
+            # the transport raises NodeUnavailable for every failure, a timeout as its cause
+            if isinstance(exc, TimeoutError) or isinstance(exc.__cause__, TimeoutError):
+                message = f"the chain node did not answer within {self.timeout:g} s: try again"
+            else:
+                message = f"the chain node is unavailable ({type(exc).__name__}): try again"
+            raise RpcRefused(UNAVAILABLE, message) from exc
         if not isinstance(response, dict):
             raise RpcRefused(UNAVAILABLE, "the chain node answered something else than JSON-RPC")
         error = response.get("error")
