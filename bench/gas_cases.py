@@ -95,7 +95,7 @@ def relayed_records(city: City) -> Figures:
     with city.scenario():  # one of the 50 residents cancels first: the batch skips that claim
         city.at(1, 3 * DAY)
         signed = [city.claim(r, 1) for r in cast[:BATCH]]
-        ends = city.endorse([rid for _, rid in signed], officials)
+        ends = city.endorse([rid for _, rid in signed], batch)
         voider = cast[BATCH // 2]
         nonce = int(city.ledger.functions.claimNonce(voider.address).call())
         voider.send(city.ledger.functions.cancelClaimNonces(nonce + 1))
