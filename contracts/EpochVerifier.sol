@@ -99,12 +99,7 @@ contract EpochVerifier is IEpochVerifier {
         if (uint256(ballot) & _REVEALED != 0) revert VerifierAlreadyRevealed(epoch, msg.sender);
         bytes32 commitment = keccak256(abi.encode(root, salt, msg.sender));
         if (bytes32(uint256(commitment) & ~_REVEALED) != ballot) revert VerifierCommitmentMismatch(epoch, msg.sender);
-        _ballots[epoch][msg.sender] = _revealedMark(root);
-        unchecked {
-            ++_counts[epoch][root]; // one reveal per resident: cannot reach 2**256
-        }
-        _tallies[epoch].reveals += 1;
-        emit Revealed(epoch, msg.sender, root);
+        _recordReveal(epoch, msg.sender, root);
     }
 
     /// @inheritdoc IEpochVerifier
@@ -301,6 +296,16 @@ contract EpochVerifier is IEpochVerifier {
 
     function _revealedMark(bytes32 root) private pure returns (bytes32) {
         return bytes32(uint256(keccak256(abi.encode(root))) | _REVEALED);
+    }
+
+    /// @dev Books `resident`'s reveal of `root` (checked by the caller: {reveal}).
+    function _recordReveal(uint24 epoch, address resident, bytes32 root) internal {
+        _ballots[epoch][resident] = _revealedMark(root);
+        unchecked {
+            ++_counts[epoch][root]; // one reveal per resident: cannot reach 2**256
+        }
+        _tallies[epoch].reveals += 1;
+        emit Revealed(epoch, resident, root);
     }
 
     /// @dev Writes the empty tally slot of `epoch` (once), so its first revealer pays no 0->1 write.
