@@ -172,10 +172,13 @@ def test_honest_majority_finalises_and_earns(
         "count": 1,
     }
     (final,) = city.contract.events.EpochFinalized.get_logs(from_block=0)
-    assert (final["args"]["root"], final["args"]["revealers"], final["args"]["credited"]) == (
-        expected.root,
+    assert (final["args"]["root"], final["args"]["revealers"]) == (expected.root, 4)
+    (page,) = city.contract.events.WinnersCredited.get_logs(from_block=0)
+    assert (page["args"]["credited"], page["args"]["unsettled"]) == (4, 0)
+    assert (finalizer["pages_pushed"], finalizer["credited_by_me"], finalizer["unsettled"]) == (
+        1,
         4,
-        4,
+        0,
     )
 
     # Selective disclosure against the finalised root: the right amount passes, a wrong one fails.
