@@ -11,6 +11,12 @@
   nobody finalised before are reported as well.
 - ``proof_verify_gas``: a transaction calling ``verifyCredit`` with a proof from the 10,000-resident
   tree above, finalised on chain (goal <= 40,000); ``provesAtLeast`` alongside.
+- ``finalize_gas`` (deciding the root; pays nobody) and ``credit_page_gas`` (one ``creditWinners``
+  page), for the cast's epochs and for 2,000 revealers (``credit_pages_2000``): their reveals are
+  booked by the test harness ``EpochVerifierHarness.seedReveals``, the pages run the real code.
+  ``credit_page_max_gas`` is the dearest full page of 200 measured (goal <= 2**24, EIP-7825's
+  per-transaction cap): the third verification credit in a row of residents whose rewards were
+  never paid, when each payment also keeps the earnings that leave the two-epoch window.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from web3 import Web3
 from bench._city import DAY, build_city
 from bench._synthetic_ledger import EPOCH, GENESIS, synthetic_history
 from credit import compile as solc
+from credit.chain import role_id
 from credit.chain.verifier import VerifierClient, commitment_of, deploy_verifier
 from credit.indexer.fold import Schedule, fold_facts
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
@@ -38,8 +45,9 @@ from credit.verify.state import EpochState, epoch_state
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "verify.json"
 GOALS = {"root_seconds": 10.0, "commit_gas": 60_000, "reveal_gas": 60_000,
-         "proof_verify_gas": 40_000}  # fmt: skip
+         "proof_verify_gas": 40_000, "credit_page_max_gas": 2**24}  # fmt: skip
 RESIDENTS, RECORDS, EPOCHS = 10_000, 100_000, 10
+CROWD, SEED_BATCH = 2_000, 500
 
 
 def measure_root(residents: int, records: int) -> tuple[dict[str, Any], EpochState]:
@@ -108,14 +116,21 @@ def measure_gas(state: EpochState) -> dict[str, Any]:
         city.at(epoch + 1, 6 * DAY)
         return commits, reveals
 
+    def settle(epoch: int) -> tuple[int, int]:
+        """Gas of finalising ``epoch`` and of crediting all its winners in one page."""
+        finalized = int(clients[0].finalize(epoch)["gasUsed"])
+        page = int(clients[0].credit_winners(epoch, clients[0].winners(epoch))["gasUsed"])
+        return finalized, page
+
     # Epoch 1: nobody finalised epoch 0, so the first reveal opens the epoch's tally itself.
     commits, reveals = vote(1, [honest, honest, honest, other, *([honest] * 6)])
-    finalize = int(clients[0].finalize(1)["gasUsed"])  # 9 winners credited, opens epoch 2
+    finalize, page = settle(1)  # 2 roots, 9 winners; opens epoch 2
     # Epoch 2: a 10,000-resident state root, voted by the whole cast.
     big = state_tree(state)
     commits2, reveals2 = vote(2, [big.root] * len(cast))
-    finalize_all = int(clients[0].finalize(2)["gasUsed"])
+    finalize_all, page_all = settle(2)
     proof_figures = measure_proof(city, contract, state, big)
+    crowd = measure_pages(city, artifacts)
     return {
         "commit_gas": max(commits + commits2),
         "reveal_gas": reveals2[0],
@@ -126,8 +141,71 @@ def measure_gas(state: EpochState) -> dict[str, Any]:
             "first_of_epoch_never_opened": reveals[0],
         },
         "commit_gas_median": int(statistics.median(commits + commits2)),
-        "finalize_gas": {"9_winners": finalize, f"{len(cast)}_winners": finalize_all},
+        "finalize_gas": {
+            "2_roots_9_winners": finalize,
+            f"1_root_{len(cast)}_winners": finalize_all,
+            f"2_roots_{CROWD}_winners": crowd["finalize_gas"],
+        },
+        "credit_page_gas": {"9_winners": page, f"{len(cast)}_winners": page_all},
+        "credit_page_max_gas": crowd["worst_page_gas"],
+        f"credit_pages_{CROWD}": crowd,
         **proof_figures,
+    }
+
+
+def measure_pages(city: Any, artifacts: dict[str, Any]) -> dict[str, Any]:
+    """2,000 revealers of one root on the verifier harness: finalising, then pages of 200.
+
+    Three epochs running: all 2,000 in the first (each one's first verification credit), then the
+    first page's 200 again twice; the third round is the dearest case measured (see the module).
+    """
+    art = artifacts["EpochVerifierHarness"]
+    args = (city.ledger.address, 4, 3, 3 * DAY, 3 * DAY)
+    address = city.operator.tx.deploy(art.abi, art.bytecode, *args)["contractAddress"]
+    city.operator.send(city.ledger.functions.grantRole(role_id("VERIFIER_ROLE"), address))
+    harness = city.w3.eth.contract(address=address, abi=art.abi)
+    crowd = [
+        Web3.to_checksum_address(keccak(b"crowd" + i.to_bytes(4, "big"))[12:]) for i in range(CROWD)
+    ]
+    for k in range(0, CROWD, SEED_BATCH):
+        register = city.ledger.functions.registerResidents(crowd[k : k + SEED_BATCH])
+        city.registrar.send(register, gas=29_000_000)
+    client = VerifierClient(harness, city.operator.tx)
+    limit = client.page_limit()
+    rounds: list[dict[str, Any]] = []
+    for epoch, voters in ((3, crowd), (4, crowd[:limit]), (5, crowd[:limit])):
+        city.at(epoch + 1, 4 * DAY)  # the reveal window
+        root = keccak(text=f"crowd {epoch}")
+        for k in range(0, len(voters), SEED_BATCH):
+            seed = harness.functions.seedReveals(epoch, [root], voters[k : k + SEED_BATCH])
+            city.operator.send(seed, gas=29_000_000)
+        if epoch == 3:  # one dissenter, so finalising lists two roots as in the cast's epoch 1
+            dissent = harness.functions.seedReveals(
+                epoch, [keccak(text="dissent")], [city.cast[0].address]
+            )
+            city.operator.send(dissent)
+        city.at(epoch + 1, 6 * DAY)
+        finalized = int(client.finalize(epoch)["gasUsed"])
+        winners = client.winners(epoch)
+        pages = [
+            int(client.credit_winners(epoch, winners[k : k + limit])["gasUsed"])
+            for k in range(0, len(winners), limit)
+        ]
+        rounds.append(
+            {"epoch": epoch, "winners": len(winners), "finalize_gas": finalized, "page_gas": pages}
+        )
+    first = rounds[0]
+    return {
+        "winners": CROWD,
+        "page_limit": limit,
+        "finalize_gas": first["finalize_gas"],
+        "pages": len(first["page_gas"]),
+        "page_gas_max": max(first["page_gas"]),
+        "page_gas_total": sum(first["page_gas"]),
+        "gas_per_winner": round(sum(first["page_gas"]) / CROWD),
+        "second_credit_page_gas": rounds[1]["page_gas"][0],
+        "third_credit_page_gas": rounds[2]["page_gas"][0],
+        "worst_page_gas": max(max(r["page_gas"]) for r in rounds),
     }
 
 

@@ -62,6 +62,7 @@ LABELS = {
     "commit_gas": "commit a root",
     "reveal_gas": "reveal a root",
     "proof_verify_gas": "verify a resident's proof",
+    "credit_page_max_gas": "credit a page of 200 verifiers (dearest measured)",
     # gateway.json
     "relayed_vs_ceiling": "relayed records/s / plain batch script",
     "relayed_vs_one_tx": "relayed records/s / one tx per record",

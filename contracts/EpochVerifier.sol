@@ -10,24 +10,36 @@ import {CreditProof} from "./libraries/CreditProof.sol";
 /// @title EpochVerifier
 /// @notice Consensus of residents on each epoch's state root, by commit-reveal. See {IEpochVerifier}.
 /// @dev Trust assumptions:
-/// - Holds VERIFIER_ROLE on the ledger (granted at deployment) and uses it only in {finalize}, to
-///   credit one unit of the automated category to each revealer of a root that reached the quorum
-///   and a strict majority. Nobody else can make it credit anyone.
+/// - Holds VERIFIER_ROLE on the ledger (granted at deployment) and uses it only in {creditWinners},
+///   to credit one unit of the automated category to each revealer of a finalised root. Nobody else
+///   can make it credit anyone, and nobody is credited twice for an epoch (each winner's ballot is
+///   marked settled before the ledger call).
 /// - Committing needs a registered resident (checked on the ledger); a reveal must match the
 ///   resident's own commitment, which binds their address, so copying a commitment gains nothing.
-/// - {finalize} is permissionless: the caller only lists the revealed roots and the winners, both
-///   checked against storage (completeness by the reveal count, membership by each ballot).
-/// Every commit and reveal is O(1); {finalize} is linear in the roots and winners it is given.
+/// - {finalize} and {creditWinners} are permissionless: callers only name roots and winners, each
+///   checked against storage. A caller chooses which winners a page pays, never whether a winner
+///   is paid: a page either pays every registered winner it lists or reverts and changes nothing.
+/// Every commit and reveal is O(1); {finalize} is linear in the roots it is given and a crediting
+/// page in its winners, at most {creditPageLimit}, so no epoch needs an unbounded transaction.
 contract EpochVerifier is IEpochVerifier {
     /// @dev A stored ballot is the resident's commitment with this bit cleared until they reveal,
     /// then `keccak256(abi.encode(root))` with this bit set: no commitment can pass for a reveal.
     uint256 private constant _REVEALED = 1 << 255;
+    /// @dev A winner's revealed ballot with this bit flipped once a crediting page settled them (paid,
+    /// or passed over having left the ledger). The flip keeps bit 255, so they still count as revealed.
+    uint256 private constant _SETTLED = 1 << 254;
+    /// @dev Most winners one {creditWinners} page may list. `make bench-verify` measured at most 9.42M
+    /// gas for a page of 200; the dearest case (a first verification credit that also keeps unpaid
+    /// earnings) adds one zero-to-nonzero slot per winner, about 13.2M in all: under the 16,777,216
+    /// gas per transaction of EIP-7825.
+    uint256 private constant _CREDIT_PAGE = 200;
 
     /// @dev One slot per epoch.
     struct Tally {
         uint32 reveals; // residents who revealed (one reveal each)
         Outcome outcome;
         bool opened; // written by the previous epoch's finalisation, so the first reveal pays no 0->1 write
+        uint32 unsettled; // winners of the finalised root no crediting page has settled yet
     }
 
     ICreditLedger private immutable _ledger;
@@ -39,16 +51,16 @@ contract EpochVerifier is IEpochVerifier {
     uint48 private immutable _revealWindow;
 
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
+    /// @dev Written only from {commit}, {reveal} or {creditWinners}, each gated by the epoch's windows or outcome (no role).
     mapping(uint24 epoch => mapping(address resident => bytes32 ballot)) private _ballots;
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
+    /// @dev Written only from {reveal}, gated by the epoch's windows (no role).
     mapping(uint24 epoch => mapping(bytes32 root => uint256 count)) private _counts;
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
+    /// @dev Written only from {reveal}, {finalize} or {creditWinners}, each gated by the epoch's windows or outcome (no role).
     mapping(uint24 epoch => Tally) private _tallies;
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {commit}, {reveal} or {finalize}, each gated by the epoch's windows (no role).
+    /// @dev Written only from {finalize}, gated by the epoch's windows (no role).
     mapping(uint24 epoch => bytes32 root) private _roots;
 
     /// @param ledger_ the ledger verified; windows follow its `epochSchedule()`
@@ -99,41 +111,74 @@ contract EpochVerifier is IEpochVerifier {
         if (uint256(ballot) & _REVEALED != 0) revert VerifierAlreadyRevealed(epoch, msg.sender);
         bytes32 commitment = keccak256(abi.encode(root, salt, msg.sender));
         if (bytes32(uint256(commitment) & ~_REVEALED) != ballot) revert VerifierCommitmentMismatch(epoch, msg.sender);
-        _ballots[epoch][msg.sender] = _revealedMark(root);
-        unchecked {
-            ++_counts[epoch][root]; // one reveal per resident: cannot reach 2**256
-        }
-        _tallies[epoch].reveals += 1;
-        emit Revealed(epoch, msg.sender, root);
+        _recordReveal(epoch, msg.sender, root);
     }
 
+    // ================================================================ finalisation and crediting
+
     /// @inheritdoc IEpochVerifier
-    function finalize(uint24 epoch, bytes32[] calldata roots, address[] calldata winners) external {
-        (,, uint48 revealCloses, uint48 creditCloses) = _windows(epoch);
+    function finalize(uint24 epoch, bytes32[] calldata roots) external {
+        (,, uint48 revealCloses,) = _windows(epoch);
         if (block.timestamp < revealCloses) revert VerifierFinalizeTooEarly(epoch, revealCloses);
         Tally memory tally = _tallies[epoch];
         if (tally.outcome != Outcome.OPEN) revert VerifierAlreadyFinalized(epoch);
-        (uint256 leading, uint256[] memory counts) = _countRoots(epoch, roots, tally.reveals);
+        (uint256 leading, uint256[] memory counts, uint256 listed) = _countRoots(epoch, roots);
         uint256 leadingCount = roots.length == 0 ? 0 : counts[leading];
         bool consensus = leadingCount >= _quorum && 2 * leadingCount > tally.reveals;
+        // A root holding a strict majority is the only root that can win, whatever else was revealed:
+        // the others need listing (for their RootDisagreement) only to show that none won.
+        if (!consensus && listed != tally.reveals) revert VerifierRootsIncomplete(epoch, listed, tally.reveals);
 
-        _tallies[epoch].outcome = consensus ? Outcome.FINALIZED : Outcome.NO_CONSENSUS;
+        tally.outcome = consensus ? Outcome.FINALIZED : Outcome.NO_CONSENSUS;
+        tally.unsettled = consensus ? uint32(leadingCount) : 0; // leadingCount <= tally.reveals, a uint32
+        _tallies[epoch] = tally;
         if (epoch < type(uint24).max) _open(epoch + 1);
         for (uint256 i = 0; i < roots.length; ++i) {
             if (!consensus || i != leading) emit RootDisagreement(epoch, roots[i], counts[i]);
         }
         if (!consensus) {
-            if (winners.length != 0) revert VerifierWinnersMismatch(epoch, 0, winners.length);
             bytes32 leadingRoot = roots.length == 0 ? bytes32(0) : roots[leading];
             emit NoConsensus(epoch, leadingRoot, leadingCount, tally.reveals, _quorum);
             return;
         }
-        bytes32 root = roots[leading];
-        if (winners.length != leadingCount) revert VerifierWinnersMismatch(epoch, leadingCount, winners.length);
-        _roots[epoch] = root;
-        address[] memory registered = _registeredRevealers(epoch, root, winners);
-        uint256 credited = _credit(epoch, root, registered, block.timestamp < creditCloses);
-        emit EpochFinalized(epoch, root, leadingCount, credited);
+        _roots[epoch] = roots[leading];
+        emit EpochFinalized(epoch, roots[leading], leadingCount);
+    }
+
+    /// @inheritdoc IEpochVerifier
+    function creditWinners(uint24 epoch, address[] calldata winners) external {
+        Tally memory tally = _tallies[epoch];
+        if (tally.outcome != Outcome.FINALIZED) revert VerifierNotFinalized(epoch);
+        if (winners.length == 0 || winners.length > _CREDIT_PAGE) {
+            revert VerifierInvalidPage(winners.length, _CREDIT_PAGE);
+        }
+        (,,, uint48 creditCloses) = _windows(epoch);
+        if (block.timestamp >= creditCloses) revert VerifierCreditWindowClosed(epoch, creditCloses);
+        bytes32 root = _roots[epoch];
+        bytes32 mark = _revealedMark(root);
+        bytes32 settled = bytes32(uint256(mark) ^ _SETTLED);
+        address[] memory paid = new address[](winners.length);
+        uint256 n;
+        for (uint256 i = 0; i < winners.length; ++i) {
+            address winner = winners[i];
+            bytes32 ballot = _ballots[epoch][winner];
+            if (ballot != mark) {
+                if (ballot == settled) revert VerifierAlreadySettled(epoch, winner);
+                revert VerifierNotRevealer(epoch, winner, root);
+            }
+            _ballots[epoch][winner] = settled; // before any payment: a winner is settled once
+            if (_ledger.isResident(winner)) paid[n++] = winner; // one who left earns nothing
+        }
+        assembly ("memory-safe") {
+            mstore(paid, n) // shrink to the registered ones; n <= the allocated length
+        }
+        // Checked: each listed winner held `mark` and now holds `settled`, and `unsettled` started as
+        // the count of `mark` holders (reveals closed before finalisation), so this cannot go below 0.
+        tally.unsettled -= uint32(winners.length); // winners.length <= _CREDIT_PAGE
+        _tallies[epoch] = tally;
+        // A ledger refusal reverts the page: nobody's credit is lost to a page someone else composed.
+        if (n != 0) _ledger.creditAutomated(_category, paid, _recordRef(epoch, root));
+        emit WinnersCredited(epoch, n, tally.unsettled);
     }
 
     // ================================================================ selective disclosure
@@ -173,9 +218,13 @@ contract EpochVerifier is IEpochVerifier {
     }
 
     /// @inheritdoc IEpochVerifier
-    function epochTally(uint24 epoch) external view returns (uint256 reveals, Outcome outcome, bytes32 root) {
+    function epochTally(uint24 epoch)
+        external
+        view
+        returns (uint256 reveals, Outcome outcome, bytes32 root, uint256 unsettled)
+    {
         Tally memory tally = _tallies[epoch];
-        return (tally.reveals, tally.outcome, _roots[epoch]);
+        return (tally.reveals, tally.outcome, _roots[epoch], tally.unsettled);
     }
 
     /// @inheritdoc IEpochVerifier
@@ -191,7 +240,36 @@ contract EpochVerifier is IEpochVerifier {
 
     /// @inheritdoc IEpochVerifier
     function hasRevealed(uint24 epoch, address resident, bytes32 root) external view returns (bool) {
-        return _ballots[epoch][resident] == _revealedMark(root);
+        bytes32 ballot = _ballots[epoch][resident];
+        bytes32 mark = _revealedMark(root);
+        return ballot == mark || ballot == bytes32(uint256(mark) ^ _SETTLED);
+    }
+
+    /// @inheritdoc IEpochVerifier
+    function unsettledWinners(uint24 epoch, address[] calldata candidates)
+        external
+        view
+        returns (address[] memory winners)
+    {
+        bytes32 mark = _revealedMark(_finalRoot(epoch));
+        winners = new address[](candidates.length);
+        uint256 n;
+        for (uint256 i = 0; i < candidates.length; ++i) {
+            if (_ballots[epoch][candidates[i]] == mark) winners[n++] = candidates[i];
+        }
+        assembly ("memory-safe") {
+            mstore(winners, n) // shrink to the unsettled ones; n <= the allocated length
+        }
+    }
+
+    /// @inheritdoc IEpochVerifier
+    function creditPageLimit() external pure returns (uint256) {
+        return _CREDIT_PAGE;
+    }
+
+    /// @inheritdoc IEpochVerifier
+    function recordRef(uint24 epoch, bytes32 root) external view returns (bytes32) {
+        return _recordRef(epoch, root);
     }
 
     /// @inheritdoc IEpochVerifier
@@ -206,20 +284,34 @@ contract EpochVerifier is IEpochVerifier {
 
     /// @inheritdoc IEpochVerifier
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 
     // ================================================================ internals
 
-    /// @dev Checks that `roots` lists every root revealed for `epoch` once, in increasing order, and
-    /// returns the index of the most revealed one (the first, on a tie) and each root's count.
-    function _countRoots(uint24 epoch, bytes32[] calldata roots, uint256 reveals)
+    /// @dev Books `resident`'s reveal of `root` for `epoch`; the caller ({reveal}) checked that the
+    /// resident committed to it and has not revealed before.
+    function _recordReveal(uint24 epoch, address resident, bytes32 root) internal {
+        _ballots[epoch][resident] = _revealedMark(root);
+        // Cannot overflow: every increment of a count of `epoch` comes with the checked increment of
+        // the uint32 `_tallies[epoch].reveals` below, in the same call (a revert there undoes both).
+        // So the counts of `epoch` sum to its reveals, and each is at most 2**32 - 1 < 2**256.
+        unchecked {
+            ++_counts[epoch][root];
+        }
+        _tallies[epoch].reveals += 1;
+        emit Revealed(epoch, resident, root);
+    }
+
+    /// @dev Checks that `roots` lists roots revealed for `epoch`, each once, in increasing order, and
+    /// returns the index of the most revealed one (the first, on a tie), each root's count, and the
+    /// reveals they account for.
+    function _countRoots(uint24 epoch, bytes32[] calldata roots)
         private
         view
-        returns (uint256 leading, uint256[] memory counts)
+        returns (uint256 leading, uint256[] memory counts, uint256 listed)
     {
         counts = new uint256[](roots.length);
-        uint256 listed;
         bytes32 previous;
         for (uint256 i = 0; i < roots.length; ++i) {
             bytes32 root = roots[i];
@@ -231,51 +323,13 @@ contract EpochVerifier is IEpochVerifier {
             listed += count;
             if (count > counts[leading]) leading = i;
         }
-        if (listed != reveals) revert VerifierRootsIncomplete(epoch, listed, reveals);
     }
 
-    /// @dev Checks that each of `winners` (strictly increasing) revealed `root`, and returns those
-    /// still registered on the ledger (a resident who left since committing earns nothing).
-    function _registeredRevealers(uint24 epoch, bytes32 root, address[] calldata winners)
-        private
-        view
-        returns (address[] memory registered)
-    {
-        registered = new address[](winners.length);
-        bytes32 mark = _revealedMark(root);
-        uint256 n;
-        address previous;
-        for (uint256 i = 0; i < winners.length; ++i) {
-            address winner = winners[i];
-            if (winner <= previous) revert VerifierWinnersNotSorted(winner, previous);
-            previous = winner;
-            if (_ballots[epoch][winner] != mark) revert VerifierNotRevealer(epoch, winner, root);
-            if (_ledger.isResident(winner)) registered[n++] = winner;
-        }
-        assembly ("memory-safe") {
-            mstore(registered, n) // shrink to the registered ones; n <= the allocated length
-        }
-    }
-
-    /// @dev Credits `residents` on the ledger if still within the credit window. A ledger refusal
-    /// (the rules in force no longer allow it) is reported, not fatal: the consensus stands. Running
-    /// out of gas in the ledger is fatal, so that no caller can skip the crediting by starving it.
-    function _credit(uint24 epoch, bytes32 root, address[] memory residents, bool inTime)
-        private
-        returns (uint256 credited)
-    {
-        if (residents.length == 0) return 0;
-        if (!inTime) {
-            emit CreditingSkipped(epoch, true, "");
-            return 0;
-        }
-        try _ledger.creditAutomated(_category, residents, root) {
-            return residents.length;
-        } catch (bytes memory reason) {
-            if (reason.length == 0) revert VerifierCreditingOutOfGas(epoch);
-            emit CreditingSkipped(epoch, false, reason);
-            return 0;
-        }
+    /// @dev What the ledger's record ids of `epoch`'s verification credit derive from: the verifier,
+    /// the epoch and its root, so that two epochs (or two verifiers) with the same root never share
+    /// an id. Record id = `keccak256(abi.encode(_recordRef(epoch, root), resident))` (the ledger's).
+    function _recordRef(uint24 epoch, bytes32 root) private view returns (bytes32) {
+        return keccak256(abi.encode(address(this), epoch, root));
     }
 
     function _windows(uint24 epoch)

@@ -7,17 +7,19 @@ pragma solidity ^0.8.24;
 /// earnings in E) from on-chain events alone, and submit it by commit-reveal. When at least `quorum`
 /// distinct residents revealed the same root, and that root holds a strict majority of the reveals,
 /// the root is finalised and each of its revealers earns one unit of the automated "ledger
-/// verification" category on the ledger. Disagreeing roots and epochs without consensus are emitted
-/// for auditors. A finalised root lets any resident prove "my credit at E was at least X" with a
-/// Merkle proof, without showing their history.
+/// verification" category on the ledger, paid in pages of at most {creditPageLimit} winners that
+/// anyone may push. Disagreeing roots and epochs without consensus are emitted for auditors. A
+/// finalised root lets any resident prove "my credit at E was at least X" with a Merkle proof,
+/// without showing their history.
 /// @dev Windows of epoch E follow the ledger's schedule (`epochSchedule()`), and all lie in the
 /// ledger epochs after E, when E's events are final:
 /// - commit:   [start(E+1), start(E+1) + commitWindow)
 /// - reveal:   [commit close, commit close + revealWindow)
-/// - finalize: from the reveal close on, by anyone. Verification credit is paid only while the ledger
-///   epoch that contains the reveal close lasts (the "credit window"): each ledger epoch then credits
-///   at most one verified epoch, so the category cap (one unit per epoch) never makes a finalisation
-///   fail. A later finalisation still records the root (and the disagreements), without credit.
+/// - finalize: from the reveal close on, by anyone. The root is final (and proofs against it hold)
+///   from that transaction on, whatever the crediting's progress.
+/// - credit: pages of winners, by anyone, while the ledger epoch that contains the reveal close lasts
+///   (the "credit window"): each ledger epoch then credits at most one verified epoch, so the
+///   category cap (one unit per epoch) never refuses a page. After it, the root stands unpaid.
 /// Leaves are `keccak256(bytes.concat(keccak256(abi.encode(address resident, uint256 credit,
 /// uint256 earned))))`, sorted-pair hashing: OpenZeppelin's StandardMerkleTree with leaf encoding
 /// `["address", "uint256", "uint256"]` builds the same root.
@@ -61,32 +63,33 @@ interface IEpochVerifier {
     error VerifierRootNotRevealed(uint24 epoch, bytes32 root);
     /// @notice The listed roots account for `listed` reveals, but `revealed` were made: list them all.
     error VerifierRootsIncomplete(uint24 epoch, uint256 listed, uint256 revealed);
-    /// @notice The winning root was revealed by `expected` residents but `given` were listed.
-    error VerifierWinnersMismatch(uint24 epoch, uint256 expected, uint256 given);
-    /// @notice Winners must be listed in strictly increasing address order (so each only once).
-    error VerifierWinnersNotSorted(address winner, address previous);
     /// @notice `account` did not reveal `root` for `epoch`.
     error VerifierNotRevealer(uint24 epoch, address account, bytes32 root);
     /// @notice No root was finalised for `epoch` (yet, or ever: no consensus).
     error VerifierNotFinalized(uint24 epoch);
-    /// @notice The ledger call ran out of gas: retry the finalisation with a higher gas limit.
-    error VerifierCreditingOutOfGas(uint24 epoch);
+    /// @notice A crediting page lists from 1 to `max` winners; `given` were listed.
+    error VerifierInvalidPage(uint256 given, uint256 max);
+    /// @notice `epoch`'s verification credit could be paid until `closedAt` only.
+    error VerifierCreditWindowClosed(uint24 epoch, uint48 closedAt);
+    /// @notice `winner` was settled for `epoch` already (credited, or passed over having left): a page
+    /// pushed by someone else was first; list only {unsettledWinners}.
+    error VerifierAlreadySettled(uint24 epoch, address winner);
 
     // ---------------------------------------------------------------- events
     /// @notice A resident committed to a root for `epoch` without showing it.
     event Committed(uint24 indexed epoch, address indexed resident, bytes32 commitment);
     /// @notice A resident revealed the root committed to.
     event Revealed(uint24 indexed epoch, address indexed resident, bytes32 indexed root);
-    /// @notice `root` is the consensus state root of `epoch`; `credited` of its `revealers` were paid.
-    event EpochFinalized(uint24 indexed epoch, bytes32 indexed root, uint256 revealers, uint256 credited);
+    /// @notice `root` is the consensus state root of `epoch`, revealed by `revealers` residents, who
+    /// are paid by {creditWinners} pages.
+    event EpochFinalized(uint24 indexed epoch, bytes32 indexed root, uint256 revealers);
+    /// @notice A crediting page of `epoch` paid `credited` winners (the rest of the page had left the
+    /// ledger); `unsettled` winners remain for later pages.
+    event WinnersCredited(uint24 indexed epoch, uint256 credited, uint256 unsettled);
     /// @notice `count` residents revealed `root` for `epoch`, which is not the finalised root.
     event RootDisagreement(uint24 indexed epoch, bytes32 indexed root, uint256 count);
     /// @notice `epoch` closed without consensus: the leading root had `leadingCount` of `reveals`.
     event NoConsensus(uint24 indexed epoch, bytes32 leadingRoot, uint256 leadingCount, uint256 reveals, uint256 quorum);
-    /// @notice The root was finalised but nobody was credited: finalised after the credit window
-    /// (`late`), or the ledger refused (`reason` holds its revert data, e.g. the category is no
-    /// longer active under the rules in force).
-    event CreditingSkipped(uint24 indexed epoch, bool late, bytes reason);
 
     // ---------------------------------------------------------------- commit-reveal
     /// @notice Commits `commitment = keccak256(abi.encode(root, salt, msg.sender))` for `epoch`.
@@ -96,12 +99,22 @@ interface IEpochVerifier {
     /// @notice Reveals the committed `root` and `salt` for `epoch`, during the reveal window.
     function reveal(uint24 epoch, bytes32 root, bytes32 salt) external;
 
-    /// @notice Closes `epoch` after its reveal window. Anyone may call it.
-    /// @param roots every distinct root revealed for `epoch`, in strictly increasing order (from the
-    /// {Revealed} events); checked complete against the number of reveals
-    /// @param winners every resident who revealed the winning root, in strictly increasing address
-    /// order; empty when no root reaches quorum and a strict majority
-    function finalize(uint24 epoch, bytes32[] calldata roots, address[] calldata winners) external;
+    /// @notice Closes `epoch` after its reveal window: the most revealed root is final if it has the
+    /// quorum and a strict majority of the reveals. Anyone may call it; it pays nobody (see
+    /// {creditWinners}), so its cost does not grow with the winners.
+    /// @param roots distinct roots revealed for `epoch`, in strictly increasing order (from the
+    /// {Revealed} events), each but the winner reported with {RootDisagreement}. Every revealed root
+    /// must be listed (checked against the number of reveals) unless a listed root holds the quorum
+    /// and a strict majority: such a root wins whatever else was revealed.
+    function finalize(uint24 epoch, bytes32[] calldata roots) external;
+
+    /// @notice Credits a page of `epoch`'s winners (revealers of its finalised root), each once: one
+    /// unit of the verification category to each still registered on the ledger. Anyone may push any
+    /// page, in any order, during the credit window. Ledger record id of each payment:
+    /// `keccak256(abi.encode(recordRef(epoch, root), resident))`.
+    /// @param winners 1 to {creditPageLimit} revealers of the final root not settled yet (see
+    /// {unsettledWinners}); a refusal by the ledger reverts the whole page
+    function creditWinners(uint24 epoch, address[] calldata winners) external;
 
     // ---------------------------------------------------------------- selective disclosure
     /// @notice Whether `proof` shows that `resident` had `credit` at the end of `epoch` and earned
@@ -132,8 +145,12 @@ interface IEpochVerifier {
         view
         returns (uint48 commitOpens, uint48 revealOpens, uint48 revealCloses, uint48 creditCloses);
 
-    /// @notice Reveals so far, the outcome and (if finalised) the root of `epoch`.
-    function epochTally(uint24 epoch) external view returns (uint256 reveals, Outcome outcome, bytes32 root);
+    /// @notice Reveals so far, the outcome, (if finalised) the root of `epoch`, and how many of its
+    /// winners no crediting page has settled yet.
+    function epochTally(uint24 epoch)
+        external
+        view
+        returns (uint256 reveals, Outcome outcome, bytes32 root, uint256 unsettled);
 
     /// @notice How many distinct residents revealed `root` for `epoch`.
     function revealCount(uint24 epoch, bytes32 root) external view returns (uint256);
@@ -143,6 +160,20 @@ interface IEpochVerifier {
 
     /// @notice Whether `resident` revealed `root` for `epoch`.
     function hasRevealed(uint24 epoch, address resident, bytes32 root) external view returns (bool);
+
+    /// @notice Those of `candidates` who revealed `epoch`'s final root and are not settled yet, in the
+    /// given order: what the next {creditWinners} pages may list. Reverts if no root is final.
+    function unsettledWinners(uint24 epoch, address[] calldata candidates)
+        external
+        view
+        returns (address[] memory winners);
+
+    /// @notice Most winners one {creditWinners} page may list.
+    function creditPageLimit() external pure returns (uint256);
+
+    /// @notice The reference `epoch`'s verification records are booked under on the ledger (distinct
+    /// per verifier and epoch, so two epochs with the same root never share a record id).
+    function recordRef(uint24 epoch, bytes32 root) external view returns (bytes32);
 
     /// @notice The finalised root of `epoch`, or zero.
     function finalRoot(uint24 epoch) external view returns (bytes32);

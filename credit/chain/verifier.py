@@ -16,6 +16,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
@@ -26,6 +27,13 @@ from credit.errors import ChainError
 
 CONTRACT_NAME = "EpochVerifier"
 VERIFICATION_CATEGORY = 4  # "ledger_verification" in rules/city-default.json
+# finalize lists every revealed root up to this many (for their RootDisagreement events); past it,
+# only a winning root (which needs no others listed), so finalising never outgrows a block.
+MAX_LISTED_ROOTS = 256
+# Gas limit of a crediting page: a bound on the measured worst case (bench/results/verify.json,
+# ``credit_page_gas``), so that fixed-gas senders need no estimate.
+PAGE_GAS_BASE = 120_000
+PAGE_GAS_PER_WINNER = 70_000
 
 
 class Outcome(IntEnum):
@@ -48,11 +56,13 @@ class Windows:
 
 @dataclass(frozen=True)
 class Tally:
-    """``epochTally``: reveals so far, outcome, finalised root (zero bytes if none)."""
+    """``epochTally``: reveals so far, outcome, finalised root (zero bytes if none), and how many
+    of the root's revealers no crediting page has settled yet."""
 
     reveals: int
     outcome: Outcome
     root: bytes
+    unsettled: int
 
 
 def commitment_of(root: bytes, salt: bytes, resident: str) -> bytes:
@@ -148,8 +158,8 @@ class VerifierClient:
         return Windows(*(int(v) for v in self.contract.functions.windows(epoch).call()))
 
     def tally(self, epoch: int) -> Tally:
-        reveals, outcome, root = self.contract.functions.epochTally(epoch).call()
-        return Tally(int(reveals), Outcome(outcome), bytes(root))
+        reveals, outcome, root, unsettled = self.contract.functions.epochTally(epoch).call()
+        return Tally(int(reveals), Outcome(outcome), bytes(root), int(unsettled))
 
     def ballot(self, epoch: int, resident: str) -> tuple[bool, bool]:
         """``(committed, revealed)`` of ``resident`` for ``epoch``."""
@@ -173,23 +183,43 @@ class VerifierClient:
         )
         return {str(e["args"]["resident"]).lower(): bytes(e["args"]["root"]) for e in logs}
 
-    def finalize_args(self, epoch: int) -> tuple[list[bytes], list[str]]:
-        """What ``finalize`` needs: every revealed root (sorted) and the winners (sorted).
+    def finalize_args(self, epoch: int) -> list[bytes]:
+        """What ``finalize`` needs: the revealed roots, sorted.
 
-        Mirrors the contract: the most revealed root (the lowest on a tie) wins if it has the quorum
-        and a strict majority; otherwise there are no winners.
+        All of them (each but the winner gets its RootDisagreement event), unless there are more
+        than :data:`MAX_LISTED_ROOTS` and one holds the quorum and a strict majority: then that root
+        alone, which the contract accepts because no other root can win against it.
         """
         reveals = self.reveals(epoch)
         counts = Counter(reveals.values())
         roots = sorted(counts)
-        if not roots:
-            return [], []
-        best = max(counts.values())
-        leading = next(r for r in roots if counts[r] == best)
-        if best < self.quorum() or 2 * best <= len(reveals):
-            return roots, []
-        winners = sorted((a for a, r in reveals.items() if r == leading), key=lambda a: int(a, 16))
-        return roots, [_cs(a) for a in winners]
+        if len(roots) <= MAX_LISTED_ROOTS:
+            return roots
+        best, count = counts.most_common(1)[0]
+        if count >= self.quorum() and 2 * count > len(reveals):
+            return [best]
+        return roots  # no winner: every root must be listed to show it
+
+    def winners(self, epoch: int) -> list[str]:
+        """Every revealer of ``epoch``'s finalised root (none if no root is final), by address."""
+        root = self.tally(epoch).root
+        if not any(root):
+            return []
+        found = (a for a, r in self.reveals(epoch).items() if r == root)
+        return [_cs(a) for a in sorted(found, key=lambda a: int(a, 16))]
+
+    def unsettled_winners(self, epoch: int, candidates: list[str], chunk: int = 1000) -> list[str]:
+        """Those of ``candidates`` who revealed the final root and no crediting page settled yet."""
+        unsettled: list[str] = []
+        fn = self.contract.functions.unsettledWinners
+        for k in range(0, len(candidates), chunk):
+            page = [_cs(a) for a in candidates[k : k + chunk]]
+            unsettled += [_cs(a) for a in self._call(fn(epoch, page))]
+        return unsettled
+
+    def page_limit(self) -> int:
+        """Most winners one ``creditWinners`` page may list."""
+        return int(self.contract.functions.creditPageLimit().call())
 
     def verify_credit(
         self, epoch: int, resident: str, credit: int, earned: int, proof: list[bytes]
@@ -220,14 +250,29 @@ class VerifierClient:
     def reveal(self, epoch: int, root: bytes, salt: bytes) -> TxReceipt:
         return self._sender().send(self.contract.functions.reveal(epoch, root, salt))
 
-    def finalize(
-        self, epoch: int, roots: list[bytes] | None = None, winners: list[str] | None = None
-    ) -> TxReceipt:
-        """Finalise ``epoch``; the arguments default to :meth:`finalize_args`."""
-        if roots is None or winners is None:
-            roots, winners = self.finalize_args(epoch)
-        fn = self.contract.functions.finalize(epoch, roots, [_cs(w) for w in winners])
+    def finalize(self, epoch: int, roots: list[bytes] | None = None) -> TxReceipt:
+        """Finalise ``epoch`` (decides its root; pays nobody); ``roots`` default to
+        :meth:`finalize_args`."""
+        fn = self.contract.functions.finalize(
+            epoch, self.finalize_args(epoch) if roots is None else roots
+        )
         return self._sender().send(fn)
+
+    def credit_winners(self, epoch: int, winners: list[str]) -> TxReceipt:
+        """Push one crediting page: ``winners`` (at most :meth:`page_limit`), each paid once."""
+        fn = self.contract.functions.creditWinners(epoch, [_cs(w) for w in winners])
+        sender = self._sender()
+        # A sender that estimates learns of a revert (a page someone else pushed first) before
+        # sending; one with a fixed gas limit gets the page's bound instead.
+        gas = None if sender.gas is None else PAGE_GAS_BASE + PAGE_GAS_PER_WINNER * len(winners)
+        return sender.send(fn, gas=gas)
+
+    def credited_in(self, receipt: TxReceipt) -> int:
+        """How many winners the crediting page of ``receipt`` paid (its ``WinnersCredited``)."""
+        logs = self.contract.events.WinnersCredited().process_receipt(receipt, errors=DISCARD)
+        return sum(
+            int(e["args"]["credited"]) for e in logs if e["address"] == self.contract.address
+        )
 
     def _sender(self) -> Transactor:
         if self.tx is None:

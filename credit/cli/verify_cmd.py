@@ -81,11 +81,13 @@ def run(
     deployment: DeploymentOpt = None,
     epoch: Annotated[int | None, typer.Option(help="epoch to verify (default: the next)")] = None,
     state_dir: Annotated[Path | None, typer.Option(help="where ballots (salts) are kept")] = None,
-    finalize: Annotated[bool, typer.Option(help="finalise after the reveal window")] = False,
+    finalize: Annotated[
+        bool, typer.Option(help="after the reveal window, finalise and credit the verifiers")
+    ] = False,
     poll: Annotated[float, typer.Option(help="seconds between looks at the chain")] = 1.0,
     timeout: Annotated[float | None, typer.Option(help="give up a wait after N s")] = None,
 ) -> None:
-    """Verify one epoch with your wallet key: replay it, commit its root, reveal, finalise.
+    """Verify one epoch with your wallet key: replay it, commit its root, reveal, settle.
 
     The key comes from CREDIT_VERIFIER_KEYSTORE (+ _PASSWORD), or CREDIT_VERIFIER_KEY in dev.
     Prints what happened as JSON.
@@ -114,6 +116,34 @@ def run(
         else worker.next_epoch(system.ledger.functions.currentEpoch().call())
     )
     _print(asdict(worker.run(target)))
+
+
+@verify_app.command("settle")
+def settle(
+    epoch: EpochOpt,
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    deployment: DeploymentOpt = None,
+) -> None:
+    """Finalise an epoch whose reveal window closed and push its crediting pages (anyone may).
+
+    Pays the gas from CREDIT_VERIFIER_KEYSTORE (+ _PASSWORD), or CREDIT_VERIFIER_KEY in dev; the
+    key needs no role and need not have verified. Prints what happened as JSON.
+    """
+    from credit.verify.settle import settle_epoch
+
+    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    try:
+        key = settings.verifier_private_key()
+    except ValueError as exc:
+        raise CreditError(str(exc)) from exc
+    client = _client(system, artifacts, key)
+    closes = client.windows(epoch).reveal_closes
+    if client.now() < closes:
+        raise CreditError(f"epoch {epoch}'s reveal window closes at {closes}: settle it after that")
+    done = settle_epoch(client, epoch, say=lambda msg: err.print(f"[{client.resident}] {msg}"))
+    _print(asdict(done))
 
 
 @verify_app.command("root")

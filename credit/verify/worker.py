@@ -3,7 +3,8 @@
 For epoch E it waits (on the chain's clock) for E's commit window, replays E from the chain and
 computes the state root, draws a random salt and keeps root and salt in a local ballot file
 *before* committing (so a crash between the two never loses the means to reveal), commits, waits
-for the reveal window, reveals, and optionally finalises after the reveal window. Restarted, it
+for the reveal window, reveals, and optionally settles the epoch after the reveal window
+(finalises it and pushes crediting pages: :func:`credit.verify.settle.settle_epoch`). Restarted, it
 resumes from the chain (``ballotOf``) and the ballot file. The root function is injected, so the
 worker itself never decides what is true.
 """
@@ -19,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from credit.chain.verifier import Outcome, VerifierClient, commitment_of
-from credit.errors import ContractRevert
 from credit.verify.errors import VerifyError
+from credit.verify.settle import settle_epoch
 
 RootFn = Callable[[int], bytes]
 
@@ -77,6 +78,9 @@ class EpochReport:
     finalized_by_me: bool = False
     outcome: str = Outcome.OPEN.name
     final_root: str | None = None
+    pages_pushed: int = 0  # crediting pages this worker pushed
+    credited_by_me: int = 0  # winners those pages paid
+    unsettled: int = 0  # winners no page has settled yet
     notes: list[str] = field(default_factory=list)
 
 
@@ -141,9 +145,13 @@ class Worker:
         report.revealed = True
         if self.finalize:
             self._wait_until(windows.reveal_closes, f"the end of epoch {epoch}'s reveal window")
-            report.finalized_by_me = self._finalize(epoch, report)
+            done = settle_epoch(self.client, epoch, say=self.say)
+            report.finalized_by_me = done.finalized_by_me
+            report.pages_pushed, report.credited_by_me = done.pages_pushed, done.credited_by_me
+            report.notes += done.notes
         tally = self.client.tally(epoch)
         report.outcome = tally.outcome.name
+        report.unsettled = tally.unsettled
         if tally.outcome is Outcome.FINALIZED:
             report.final_root = "0x" + tally.root.hex()
         return report
@@ -164,19 +172,6 @@ class Worker:
         self.client.commit(epoch, commitment)
         self.say(f"committed to epoch {epoch}'s root (revealed later)")
         return ballot
-
-    def _finalize(self, epoch: int, report: EpochReport) -> bool:
-        if self.client.tally(epoch).outcome is not Outcome.OPEN:
-            return False
-        try:
-            self.client.finalize(epoch)
-        except ContractRevert as exc:
-            if exc.name != "VerifierAlreadyFinalized":  # another resident was quicker: fine
-                raise
-            report.notes.append("finalised by someone else first")
-            return False
-        self.say(f"finalised epoch {epoch}")
-        return True
 
     def _wait_until(self, at: int, what: str) -> None:
         """Poll the chain's clock until ``at``; gives up after ``timeout`` seconds of wall time."""

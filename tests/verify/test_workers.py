@@ -25,9 +25,10 @@ from credit.artifacts import Artifact
 from credit.chain import rpc_web3, time_travel
 from credit.chain.deploy import DeploymentRecord
 from credit.chain.events import EventSource
-from credit.chain.verifier import VerifierClient, deploy_verifier
+from credit.chain.verifier import VerifierClient, commitment_of, deploy_verifier
 from credit.cli import main as cli_main
 from credit.ruleset import RuleSet
+from credit.settings import get_settings
 from credit.verify.merkle import state_tree, verify_credit
 from credit.verify.replay import replay_epoch
 from tests.anvil import anvil
@@ -172,10 +173,13 @@ def test_honest_majority_finalises_and_earns(
         "count": 1,
     }
     (final,) = city.contract.events.EpochFinalized.get_logs(from_block=0)
-    assert (final["args"]["root"], final["args"]["revealers"], final["args"]["credited"]) == (
-        expected.root,
+    assert (final["args"]["root"], final["args"]["revealers"]) == (expected.root, 4)
+    (page,) = city.contract.events.WinnersCredited.get_logs(from_block=0)
+    assert (page["args"]["credited"], page["args"]["unsettled"]) == (4, 0)
+    assert (finalizer["pages_pushed"], finalizer["credited_by_me"], finalizer["unsettled"]) == (
+        1,
         4,
-        4,
+        0,
     )
 
     # Selective disclosure against the finalised root: the right amount passes, a wrong one fails.
@@ -213,3 +217,52 @@ def _prove_and_check_with_the_cli(
         "python": False,
         "chain": False,
     }
+
+
+def test_anyone_settles_an_epoch_with_the_cli(
+    city: City,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """`credit verify settle`: refused before the reveal window closes; then it finalises and pays,
+    from a key that holds no role and never verified."""
+    w = city.world
+    deployment = tmp_path / "deployment.json"
+    city.record.save(deployment)
+    monkeypatch.setenv("CREDIT_PROFILE", "dev")
+    monkeypatch.setenv("CREDIT_VERIFIER_KEY", "0x" + w.outsider.key.hex())
+    get_settings.cache_clear()  # built once per process: read the environment set here
+    request.addfinalizer(get_settings.cache_clear)
+    voters = w.residents[:QUORUM]
+    clients = [VerifierClient(city.contract, r.tx, decoder=w.system.decoder) for r in voters]
+    windows, root, salt = city.client().windows(1), b"\x01" * 32, b"\x02" * 32
+    city.goto(windows.commit_opens + MARGIN)
+    for r, c in zip(voters, clients, strict=True):
+        c.commit(1, commitment_of(root, salt, r.address))
+    city.goto(windows.reveal_opens + MARGIN)
+    for c in clients:
+        c.reveal(1, root, salt)
+    argv = [
+        "verify",
+        "settle",
+        "--epoch",
+        "1",
+        "--rpc-url",
+        city.url,
+        "--deployment",
+        str(deployment),
+    ]
+    capsys.readouterr()
+    assert cli_main(argv) == 1
+    assert f"epoch 1's reveal window closes at {windows.reveal_closes}" in capsys.readouterr().out
+    city.goto(windows.reveal_closes + MARGIN)
+    assert cli_main(argv) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert (done["finalized_by_me"], done["outcome"], done["final_root"]) == (
+        True,
+        "FINALIZED",
+        "0x" + root.hex(),
+    )
+    assert (done["pages_pushed"], done["credited_by_me"], done["unsettled"]) == (1, QUORUM, 0)
