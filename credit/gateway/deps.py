@@ -165,18 +165,22 @@ def _check_roles(roles: tuple[str, ...]) -> None:
         raise ValueError(f"unknown roles {unknown}: use some of {sorted(ALL_ROLES)}")
 
 
-def require_role(*roles: str) -> Callable[[Account], Account]:
-    """A dependency admitting a caller holding at least one of ``roles`` on chain (else 403).
+def require_role(*roles: str, refusal: str | None = None) -> Callable[[Account], Account]:
+    """A dependency admitting a caller holding at least one of ``roles`` on chain (else 403,
+    with ``refusal`` after the caller's address as the message when given).
 
     Use as ``account: Annotated[Account, Depends(require_role("MINTER"))]``.
     """
     _check_roles(roles)
+    because = refusal or (
+        f"does not hold the on-chain role {' or '.join(roles)} needed here: ask the ledger's "
+        "administrator to grant it"
+    )
 
     def dependency(account: CurrentAccount) -> Account:
         if not account.has(*roles):
             raise Forbidden(
-                f"{account.address} does not hold the on-chain role {' or '.join(roles)} needed "
-                "here: ask the ledger's administrator to grant it",
+                f"{account.address} {because}",
                 {"missing_role": list(roles), "roles": sorted(account.roles)},
             )
         return account

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from credit.gateway.deps import Account, CurrentAccount, ServicesDep
-from credit.gateway.errors import Forbidden
+from credit.gateway.deps import Account, CurrentAccount, ServicesDep, require_role
 from credit.gateway.evidence import UPLOADER_ROLES, EvidenceStore
 from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
@@ -24,18 +23,18 @@ def _store(services: Services) -> EvidenceStore:
     return store
 
 
-def _uploader(account: CurrentAccount) -> Account:
-    # a plain def: FastAPI runs it in the thread pool, where the role read may wait for the node
-    if not account.has(*UPLOADER_ROLES):
-        raise Forbidden(
-            f"{account.address} is neither a registered resident nor an official: only they may "
-            "upload evidence; ask the city's registrar to register you as a resident",
-            {"missing_role": sorted(UPLOADER_ROLES), "roles": sorted(account.roles)},
+# a plain def (require_role's): FastAPI runs it in the thread pool, where the role read may wait
+# for the node
+Uploader = Annotated[
+    Account,
+    Depends(
+        require_role(
+            *sorted(UPLOADER_ROLES),
+            refusal="is neither a registered resident nor an official: only they may upload "
+            "evidence; ask the city's registrar to register you as a resident",
         )
-    return account
-
-
-Uploader = Annotated[Account, Depends(_uploader)]
+    ),
+]
 
 
 @router.post("/evidence", status_code=201, responses=error_responses(401, 403, 413, 415, 422))
