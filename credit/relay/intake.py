@@ -31,6 +31,7 @@ from credit.relay.plan import PlanEndorsement
 
 KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
 NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
+LAST_CLAIM_NONCE = 2**32 - 1  # the ledger never books a claim at it (LedgerClaimNoncesExhausted)
 
 
 def _invalid(code: str, message: str, details: Any = None) -> ApiError:
@@ -124,6 +125,13 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
             "invalid_units",
             f"category {p.category} takes 1 to {rule.max_units} units per claim, not {p.units}",
             {"max_units": rule.max_units},
+        )
+    if p.nonce == LAST_CLAIM_NONCE:
+        raise _invalid(
+            "claim_nonces_exhausted",
+            f"claim nonce {p.nonce} is never used by the ledger (a nonce never wraps): this "
+            "resident's claims were closed by moving their nonce to its last value",
+            {"nonce": p.nonce},
         )
     evidence = bytes.fromhex(p.evidence[2:])
     resident = p.resident.lower()

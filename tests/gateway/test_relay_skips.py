@@ -111,3 +111,22 @@ def test_a_nonce_moved_on_rejects_only_the_claims_below_it(services: Services) -
     with services.engine.connect() as conn:
         why = records.claim_row(conn, "0x" + f"{4:064x}")["reason"]
     assert '"NonceMoved"' in why and '"nonce": 5' in why
+
+
+def test_a_claim_at_the_last_nonce_is_refused_at_intake(
+    services: Services, gateway_world: World
+) -> None:
+    """A resident who moved their nonce to its last value (2^32-1) has closed their claims: the
+    ledger never uses that value, so intake refuses the claim with a clear 422 instead of taking
+    it in for a batch that could only skip it."""
+    w = gateway_world
+    last = 2**32 - 1
+    resident = w.residents[0]
+    resident.send(w.ledger.functions.cancelClaimNonces(last))
+    services.relay = Relay(services)  # accepting only
+    with TestClient(create_app(services)) as client:
+        body, _ = claim_body(w, resident, nonce=last)
+        r = client.post("/v1/claims", json=body)
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "claim_nonces_exhausted"), r.text
+    assert r.json()["error"]["details"] == {"nonce": last}
+    assert statuses(services) == {}
