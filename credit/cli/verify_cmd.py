@@ -62,6 +62,15 @@ def _client(system: Any, artifacts: Any, key: bytes | None = None) -> Any:
     return VerifierClient(contract, tx, from_block=start, decoder=system.decoder)
 
 
+def _signing_client(settings: Any, system: Any, artifacts: Any) -> Any:
+    """A client that sends with the resident's verifier key (keystore, or the dev key)."""
+    try:
+        key = settings.verifier_private_key()
+    except ValueError as exc:
+        raise CreditError(str(exc)) from exc
+    return _client(system, artifacts, key)
+
+
 def _replay(system: Any, epoch: int, depth: int) -> Any:
     from credit.chain.events import EventSource
     from credit.verify.replay import replay_epoch
@@ -95,11 +104,7 @@ def run(
     from credit.verify.worker import BallotStore, Worker
 
     settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
-    try:
-        key = settings.verifier_private_key()
-    except ValueError as exc:
-        raise CreditError(str(exc)) from exc
-    client = _client(system, artifacts, key)
+    client = _signing_client(settings, system, artifacts)
     depth = settings.confirmation_depth
     worker = Worker(
         client,
@@ -134,11 +139,7 @@ def settle(
     from credit.verify.settle import settle_epoch
 
     settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
-    try:
-        key = settings.verifier_private_key()
-    except ValueError as exc:
-        raise CreditError(str(exc)) from exc
-    client = _client(system, artifacts, key)
+    client = _signing_client(settings, system, artifacts)
     closes = client.windows(epoch).reveal_closes
     if client.now() < closes:
         raise CreditError(f"epoch {epoch}'s reveal window closes at {closes}: settle it after that")

@@ -18,6 +18,7 @@ from eth_utils import to_checksum_address
 
 from credit.chain.claim_reads import ClaimContext, claim_contexts, confirmer_context
 from credit.chain.eip712 import CompactSignature, claim_digest, confirmation_digest
+from credit.chain.rawtx import LAST_CLAIM_NONCE
 from credit.chain.recover import (
     SignatureFormatError,
     compact_from_hex,
@@ -31,7 +32,6 @@ from credit.relay.plan import PlanEndorsement
 
 KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
 NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
-LAST_CLAIM_NONCE = 2**32 - 1  # the ledger never books a claim at it (LedgerClaimNoncesExhausted)
 
 
 def _invalid(code: str, message: str, details: Any = None) -> ApiError:

@@ -55,9 +55,7 @@ def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
     events = {e.record_id: e for e in rawtx.credited_events(core.system, receipt)}
     skips = {s.record_id: s for s in rawtx.skipped_events(core.system, receipt)}
     with records.write(core) as conn:
-        carried = _carried(
-            conn, oid, relay_claims.c.record_id, relay_claims.c.resident, relay_claims.c.nonce
-        )
+        carried = _carried(conn, oid, relay_claims.c.record_id)
         done = [c["record_id"] for c in carried if c["record_id"] in events]
         records.set_credited(
             conn,

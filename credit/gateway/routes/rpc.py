@@ -22,7 +22,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from credit.chain.rpc_proxy import RpcRefused, WalletRpc
+from credit.chain.rpc_proxy import UNAVAILABLE, RpcRefused, WalletRpc
 from credit.gateway.deps import ServicesDep, app_singleton
 from credit.gateway.errors import ApiError
 from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
@@ -33,7 +33,6 @@ router = APIRouter(tags=["system"])
 MAX_BATCH = 10  # wallets batch a handful of reads
 NODE_THREADS = 4  # concurrent calls to a node; the embedded chain gets one
 LIMIT_EXCEEDED = -32005  # EIP-1474
-UNAVAILABLE = -32002
 
 
 @router.post("/rpc", summary="Read-only JSON-RPC for wallets (chain id, blocks, balances, fees)")
