@@ -4,6 +4,7 @@ import { h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { day, short, ZERO32 } from "../format.js";
 import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
+import { queueTitle, queueReport } from "./report.js";
 
 const CONFIRM_VALID_SECONDS = 7 * 86400;
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -59,8 +60,9 @@ function queueItem(app, c) {
   const titleId = `q-${c.record_id.slice(2, 12)}`;
   return h(
     "li",
-    { class: "card queue-item", dataset: { record: c.record_id }, "aria-labelledby": titleId },
-    h("h3", { id: titleId }, `${categoryTitle(app.config, c.category)} × ${c.units}`),
+    { class: "card queue-item", dataset: { record: c.record_id, kind: c.reporter ? "report" : "claim" }, "aria-labelledby": titleId },
+    h("h3", { id: titleId }, queueTitle(app, c)),
+    queueReport(app, c),
     h(
       "p",
       {},
