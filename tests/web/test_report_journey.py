@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from credit.store.relay_tables import relay_claims
 from tests.web.conftest import shot, sign_in
 from tests.web.server import LiveGateway
 from tests.web.wallet import FakeWallet
@@ -100,9 +102,15 @@ def test_expert_reports_evaluators_confirm_resident_is_warned(
     facts = warning.locator(".facts")
     expect(facts).to_contain_text("Version 1")
     expect(facts).to_contain_text("−20")
-    expect(facts).to_contain_text(record[:10])  # the evidence reference: the record
+    expect(facts).to_contain_text(record[:10])  # the record
+    with gateway.services.engine.connect() as conn:  # the evidence the expert signed
+        signed = conn.execute(
+            select(relay_claims.c.evidence).where(relay_claims.c.record_id == record)
+        ).scalar_one()
+    assert signed != "0x" + "00" * 32
+    expect(facts.locator(".evidence-ref code")).to_have_attribute("title", signed)
     expect(facts).to_contain_text("Appeal deadline")
-    tx = facts.locator("dd code").nth(1)
+    tx = facts.locator("dd code").nth(2)
     expect(tx).to_have_attribute("title", re.compile(r"^0x[0-9a-f]{64}$"))
     expect(warning.get_by_role("button", name="Appeal")).to_be_visible()
     expect(warning.locator(".next")).to_contain_text("press Appeal")

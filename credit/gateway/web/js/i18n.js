@@ -191,10 +191,12 @@ const STRINGS = {
     "warning.versionValue": "Version {version}",
     "warning.points": "Points deducted",
     "warning.pointsValue": "−{points}",
+    "warning.record": "Record",
     "warning.evidence": "Evidence reference",
+    "warning.noEvidence": "None was given with the report.",
     "warning.tx": "Transaction",
     "warning.deadline": "Appeal deadline",
-    "warning.next": "Next step: if this record is wrong, press Appeal and say why before {date}.",
+    "warning.next": "Next step: if this record is wrong, press Appeal and say why, before the deadline.",
   },
   zh: {
     "skip": "跳到主要内容",
@@ -385,10 +387,12 @@ const STRINGS = {
     "warning.versionValue": "第{version}版",
     "warning.points": "扣除积分",
     "warning.pointsValue": "−{points}",
+    "warning.record": "记录",
     "warning.evidence": "证据编号",
+    "warning.noEvidence": "举报时未附证据。",
     "warning.tx": "交易",
     "warning.deadline": "申诉截止时间",
-    "warning.next": "下一步：如记录有误，请在{date}之前点击“申诉”并说明理由。",
+    "warning.next": "下一步：如记录有误，请在截止时间之前点击“申诉”并说明理由。",
   },
 };
 

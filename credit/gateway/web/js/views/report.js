@@ -216,12 +216,14 @@ export function queueReport(app, c) {
 }
 
 /** A booked violation's warning, spelled out: the rule's title and text, the version, the
- *  evidence reference, the transaction, the points and the appeal deadline. */
+ *  record and its evidence fingerprint, the transaction, the points and the appeal deadline. */
 export function warningDetails(app, n) {
   const d = n.data || {};
   if (!d.rule_text) return null;
   const pick = (x) => x[lang()] || x.en;
   const row = (key, value) => [h("dt", {}, t(key)), h("dd", {}, value)];
+  const evidence = h("dd", { class: "evidence-ref" }, "–");
+  showEvidence(app, d.record_id, evidence);
   return h(
     "div",
     { class: "warning-rule" },
@@ -232,12 +234,32 @@ export function warningDetails(app, n) {
       { class: "facts" },
       row("warning.version", t("warning.versionValue", { version: d.rule_version })),
       row("warning.points", t("warning.pointsValue", { points: d.deducted })),
-      row("warning.evidence", h("code", { class: "hash", title: d.record_id }, short(d.record_id, 10))),
+      row("warning.record", h("code", { class: "hash", title: d.record_id }, short(d.record_id, 10))),
+      [h("dt", {}, t("warning.evidence")), evidence],
       row("warning.tx", h("code", { class: "hash", title: d.tx_hash }, short(d.tx_hash, 10))),
       row("warning.deadline", dayTime(d.appeal_deadline)),
     ),
-    n.appeal && n.appeal.record_ids && n.appeal.record_ids.length
-      ? h("p", { class: "next" }, t("warning.next", { date: dayTime(d.appeal_deadline) }))
-      : null,
+    n.appeal && n.appeal.record_ids && n.appeal.record_ids.length ? h("p", { class: "next" }, t("warning.next")) : null,
   );
+}
+
+/** The fingerprint of the evidence the report was signed with, as the relay received it (the
+ *  resident reads their own records); kept per page, since it never changes. */
+function showEvidence(app, recordId, cell) {
+  app.reportEvidence = app.reportEvidence || new Map();
+  const draw = (value) => {
+    if (value === undefined) return;
+    fill(cell, value && value !== ZERO32 ? h("code", { class: "hash", title: value }, short(value, 10)) : t("warning.noEvidence"));
+  };
+  if (app.reportEvidence.has(recordId)) {
+    draw(app.reportEvidence.get(recordId));
+    return;
+  }
+  app.api
+    .get(`/v1/claims/${recordId}`)
+    .then((status) => {
+      app.reportEvidence.set(recordId, status.evidence);
+      draw(status.evidence);
+    })
+    .catch(() => {}); // reported through another gateway: the record and transaction remain
 }
