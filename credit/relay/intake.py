@@ -153,18 +153,7 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
             "the signature does not recover to the resident: sign this claim with its own key",
             {"recovered": None if signer is None else to_checksum_address(signer)},
         )
-    check.row = {
-        "record_id": check.record_id,
-        "resident": resident,
-        "category": p.category,
-        "units": p.units,
-        "occurred_at": p.occurred_at,
-        "evidence": p.evidence.lower(),
-        "nonce": p.nonce,
-        "deadline": p.deadline,
-        "r": "0x" + sig.r.hex(),
-        "vs": "0x" + sig.vs.hex(),
-    }
+    check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 
 def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) -> None:

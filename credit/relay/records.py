@@ -657,20 +657,27 @@ def claim_tuple(row: Any) -> tuple[Any, ...]:
     )
 
 
+def signed_row(record_id: str, resident: str, payload: Any, r: bytes, vs: bytes) -> dict[str, Any]:
+    """The stored row of a checked claim or report (``payload``: its request body), with its
+    compact signature; a report's caller adds its ``reporter``."""
+    return {
+        "record_id": record_id,
+        "resident": resident,
+        "category": payload.category,
+        "units": payload.units,
+        "occurred_at": payload.occurred_at,
+        "evidence": payload.evidence.lower(),
+        "nonce": payload.nonce,
+        "deadline": payload.deadline,
+        "r": "0x" + r.hex(),
+        "vs": "0x" + vs.hex(),
+    }
+
+
 def report_tuple(row: Any) -> tuple[Any, ...]:
-    """The ``SignedReport`` tuple of a stored report."""
-    return (
-        row["reporter"],
-        row["resident"],
-        row["category"],
-        row["units"],
-        row["occurred_at"],
-        row["deadline"],
-        row["nonce"],
-        bytes.fromhex(row["evidence"][2:]),
-        bytes.fromhex(row["r"][2:]),
-        bytes.fromhex(row["vs"][2:]),
-    )
+    """The ``SignedReport`` tuple of a stored report: its reporter, then a claim's fields in a
+    claim's order (``SignedReport`` is ``SignedClaim`` with the reporter first)."""
+    return (row["reporter"], *claim_tuple(row))
 
 
 def endorsement_tuple(row: Any, mask: int) -> tuple[Any, ...]:

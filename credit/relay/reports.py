@@ -108,19 +108,8 @@ def check_report(core: Any, p: ReportIn) -> dict[str, Any]:
     )
     if refusal is not None:
         raise _refused(refusal.name, dict(refusal.args), p)
-    return {
-        "record_id": "0x" + digest.hex(),
-        "resident": resident,
-        "reporter": reporter,
-        "category": p.category,
-        "units": p.units,
-        "occurred_at": p.occurred_at,
-        "evidence": p.evidence.lower(),
-        "nonce": p.nonce,
-        "deadline": p.deadline,
-        "r": "0x" + sig.r.hex(),
-        "vs": "0x" + sig.vs.hex(),
-    }
+    row = records.signed_row("0x" + digest.hex(), resident, p, sig.r, sig.vs)
+    return {**row, "reporter": reporter}
 
 
 def _check_time(core: Any, p: ReportIn, now: int) -> None:

@@ -265,3 +265,23 @@ def test_a_revert_naming_a_reporter_rejects_only_their_reports() -> None:
     ]
     verdict = judge("LedgerNotOfficialReporter", {"reporter": expert}, carried, [])
     assert verdict.reject == ("0x" + "01" * 32,) and verdict.attributed
+
+
+def test_a_report_whose_reporter_lost_their_role_is_rejected_with_the_reason(
+    api: TestClient, services: Services, gateway_world: World
+) -> None:
+    """The expert's role is revoked after the report was accepted: relayReports reverts with
+    LedgerNotOfficialReporter, the settlement rejects that report (never resent) and says why."""
+    from credit.chain import role_id
+
+    w = gateway_world
+    body, rid = report_body(w, w.expert, w.residents[0])
+    assert api.post("/v1/reports", json=body, headers=sign_in(api, w.expert.key)).status_code == 202
+    w.operator.send(w.ledger.functions.revokeRole(role_id("EXPERT_ROLE"), w.expert.address))
+    for who, kind in ((w.superior, SUPERIOR), (w.panel, PUBLIC)):
+        r = api.post("/v1/confirmations", json=confirm_body(w, who, kind, [rid]))
+        assert r.status_code == 202, r.text
+    assert wait_until(lambda: statuses(services).get(rid) == "rejected", 30), statuses(services)
+    status = api.get(f"/v1/claims/{rid}", headers=sign_in(api, w.superior.key)).json()
+    assert status["reason"]["error"] == "LedgerNotOfficialReporter"
+    assert [o["status"] for o in rows(services)] == ["failed"]
