@@ -206,13 +206,15 @@ export function queueTitle(app, c) {
   return c.reporter ? t("report.queueTitle", { title }) : title;
 }
 
-/** More of a report in the queue: the rule's text and who reported it. */
+/** More of a report in the queue: the rule's text. */
 export function queueReport(app, c) {
+  return c.reporter ? h("blockquote", { class: "rule-text" }, ruleText(app.config, c.category)) : null;
+}
+
+/** Who reported whom, and when it happened (null for a claim: its resident did it). */
+export function queueBy(app, c) {
   if (!c.reporter) return null;
-  return [
-    h("blockquote", { class: "rule-text" }, ruleText(app.config, c.category)),
-    h("p", { class: "small" }, t("report.reportedBy", { reporter: short(c.reporter, 8), resident: short(c.resident, 8) })),
-  ];
+  return t("report.reportedBy", { reporter: short(c.reporter, 8), resident: short(c.resident, 8), date: day(c.occurred_at) });
 }
 
 /** A booked violation's warning, spelled out: the rule's title and text, the version, the
