@@ -182,6 +182,11 @@ class Category(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
     title: Text
     unit: Text
+    description: Text | None = Field(
+        default=None,
+        description="the rule in plain words: what counts and why (shown in warnings); left out "
+        "of the canonical form when absent, so older rule sets keep their hash",
+    )
     points_per_unit: int = Field(ge=1, le=65535)
     max_units: int = Field(ge=1, le=255)
     cap_per_epoch: int = Field(default=0, ge=0, le=2**32 - 1)
@@ -259,7 +264,11 @@ class RuleSet(_Strict):
 
     def canonical_json(self) -> bytes:
         """The canonical bytes that are hashed: sorted keys, compact, UTF-8."""
-        return canonical_json(self.model_dump(mode="json", by_alias=True))
+        data = self.model_dump(mode="json", by_alias=True)
+        for category in data["categories"]:
+            if category.get("description") is None:
+                category.pop("description", None)  # absent and null hash alike: as before
+        return canonical_json(data)
 
     def content_hash(self) -> bytes:
         """keccak-256 of :meth:`canonical_json`, as published on chain."""

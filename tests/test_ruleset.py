@@ -41,6 +41,10 @@ def rules_2026_1() -> dict[str, Any]:
     data["label"] = "City default rules 2026.1"
     _category(data, 1)["confirmation"]["required_kinds"] = []
     _category(data, 100)["confirmation"]["required_kinds"] = ["superior"]
+    for category in data["categories"]:  # readable rule texts came with 2026.3
+        category.pop("description", None)
+    rules = data["notices"]["rules"]
+    data["notices"]["rules"] = [r for r in rules if r["id"] != "violation-recorded"]
     return data
 
 

@@ -139,12 +139,12 @@ def build_relay_claims_tx(
 
     The calldata is ABI-encoded straight from the function's ABI (web3's contract layer spends
     about 0.1 ms per claim normalising arguments: a tenth of a relay's time per record)."""
-    fn = _function_abi(system, "relayClaims")
+    fn = function_abi(system, "relayClaims")
     if get_abi_input_types(fn) != list(RELAY_CLAIMS_TYPES):
         raise ChainError(f"this ledger's relayClaims takes {get_abi_input_types(fn)}")
     selector = bytes(function_abi_to_4byte_selector(fn))
     data = selector + encode_relay_claims(claims_tuples, endorsements)
-    return _sign(system, signer_account, data, nonce, gas, fees)
+    return sign_ledger_call(system, signer_account, data, nonce, gas, fees)
 
 
 RELAY_CLAIMS_TYPES = (
@@ -201,13 +201,13 @@ def build_relay_claim_packed_tx(
     """Sign ``relayClaimPacked(packed)`` offline for one claim and its endorsements (each with
     mask 1, as in a batch of one); returns (raw bytes, tx hash). The ledger books the claim as
     ``relayClaims`` would, with the same events and custom errors, for less calldata gas."""
-    fn = _function_abi(system, "relayClaimPacked")
+    fn = function_abi(system, "relayClaimPacked")
     selector = bytes(function_abi_to_4byte_selector(fn))
     data = selector + abi_encode(["bytes"], [pack_claim(claim_tuple, endorsements)])
-    return _sign(system, signer_account, data, nonce, gas, fees)
+    return sign_ledger_call(system, signer_account, data, nonce, gas, fees)
 
 
-def _sign(
+def sign_ledger_call(
     system: System,
     signer_account: LocalAccount,
     data: bytes,
@@ -267,7 +267,7 @@ def receipt_of(w3: Web3, tx_hash: str) -> Receipt | None:
     )
 
 
-def _function_abi(system: System, name: str) -> Any:
+def function_abi(system: System, name: str) -> Any:
     return next(
         dict(i) for i in system.ledger.abi if i.get("type") == "function" and i.get("name") == name
     )
@@ -318,7 +318,7 @@ def _lean_log(log: Any) -> dict[str, Any]:
     }
 
 
-def _static_events(
+def static_events(
     system: System, receipt: Receipt, name: str
 ) -> list[tuple[list[bytes], dict[str, int]]]:
     """Event ``name`` of OUR ledger in ``receipt`` (look-alikes ignored): each log's topics and
@@ -360,7 +360,7 @@ def credited_events(system: System, receipt: Receipt) -> list[Credited]:
             block=receipt.block,
             tx_hash=receipt.tx_hash,
         )
-        for topics, words in _static_events(system, receipt, "RecordCredited")
+        for topics, words in static_events(system, receipt, "RecordCredited")
     ]
 
 
@@ -374,7 +374,7 @@ def skipped_events(system: System, receipt: Receipt) -> list[Skipped]:
             expected_nonce=words["expectedNonce"],
             given_nonce=words["givenNonce"],
         )
-        for topics, words in _static_events(system, receipt, "ClaimSkipped")
+        for topics, words in static_events(system, receipt, "ClaimSkipped")
     ]
 
 

@@ -32,6 +32,7 @@ EVALUATORS: dict[str, Condition] = {
     "participation_below_median": reminders.participation_below_median,
     "repeated_violations": warning_rules.repeated_violations,
     "reward_at_risk": warning_rules.reward_at_risk,
+    "violation_recorded": warning_rules.violation_recorded,
 }
 
 Roles = Mapping[str, Iterable[EvaluatorKind | int | str]]

@@ -84,6 +84,13 @@ class RepeatedViolations(_Strict):
     categories: tuple[str, ...] = ()  # violation category keys; empty = all
 
 
+class ViolationRecorded(_Strict):
+    """Each counted violation recorded in the last ``window_epochs`` epochs, one warning each,
+    citing the violated rule's readable text."""
+
+    window_epochs: StrictInt = Field(ge=1, le=520)
+
+
 class RewardAtRisk(_Strict):
     """Earned this epoch, and this epoch's counted violations either number at least
     ``max_violations_in_epoch`` or left the balance below ``min_balance``."""
@@ -133,6 +140,13 @@ CONDITIONS: dict[str, ConditionSpec] = {
         "warning",
         "notice warning",
         "count epochs category unit points",
+        appeal=True,
+    ),
+    "violation_recorded": _spec(
+        ViolationRecorded,
+        "warning",
+        "notice warning",
+        "category units unit points version rule date time",
         appeal=True,
     ),
     "reward_at_risk": _spec(

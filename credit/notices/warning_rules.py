@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from credit.facts import ViolationRecord
 from credit.notices.findings import Context, Finding
 from credit.notices.ledger import evidence_entry
-from credit.notices.render import utc_date
-from credit.notices.schema import RepeatedViolations, RewardAtRisk
+from credit.notices.render import Localized, utc_date, utc_time
+from credit.notices.schema import RepeatedViolations, RewardAtRisk, ViolationRecorded
 
 
 def _violation_evidence(violations: list[ViolationRecord]) -> list[dict[str, object]]:
@@ -114,3 +114,51 @@ def reward_at_risk(p: RewardAtRisk, ctx: Context) -> Iterator[Finding]:
             {"epoch": view.epoch},
             appeal=tuple(view.appealable(violations)),
         )
+
+
+def violation_recorded(p: ViolationRecorded, ctx: Context) -> Iterator[Finding]:
+    """One warning per counted violation recorded in the last ``window_epochs`` epochs.
+
+    It cites the violated rule as the rule set states it (title and readable text, in both
+    languages), the points deducted, the rule version the ledger recorded it under and the appeal
+    deadline. An overturned violation is not counted, so its warning is withdrawn; one under
+    appeal waits for the arbiter, as every warning does.
+    """
+    view = ctx.view
+    first = max(0, view.epoch - p.window_epochs + 1)
+    for resident in ctx.people():
+        for v in view.counted_violations(resident, first):
+            title, unit = ctx.title(v.category)
+            category = ctx.category(v.category)
+            text = category.description if category is not None else None
+            rule = Localized(text.en, text.zh) if text is not None else title
+            yield Finding(
+                resident,
+                tuple(_violation_evidence([v])),
+                {
+                    "record_id": v.record_id,
+                    "category": v.category,
+                    "category_key": category.key if category is not None else None,
+                    "title": {"en": title.en, "zh": title.zh},
+                    "rule_text": {"en": rule.en, "zh": rule.zh},
+                    "units": v.units,
+                    "points": v.points,
+                    "deducted": v.deducted,
+                    "rule_version": v.rule_version,
+                    "appeal_deadline": v.appeal_deadline,
+                    "status": str(v.status),
+                    "tx_hash": v.at.tx_hash,
+                    "recorded_at": v.at.block_time,
+                },
+                {
+                    "category": title,
+                    "units": v.units,
+                    "unit": unit,
+                    "points": v.deducted,
+                    "version": v.rule_version,
+                    "rule": rule,
+                    "date": utc_date(v.appeal_deadline),
+                    "time": utc_time(v.appeal_deadline),
+                },
+                appeal=tuple(view.appealable([v])),
+            )

@@ -153,18 +153,7 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
             "the signature does not recover to the resident: sign this claim with its own key",
             {"recovered": None if signer is None else to_checksum_address(signer)},
         )
-    check.row = {
-        "record_id": check.record_id,
-        "resident": resident,
-        "category": p.category,
-        "units": p.units,
-        "occurred_at": p.occurred_at,
-        "evidence": p.evidence.lower(),
-        "nonce": p.nonce,
-        "deadline": p.deadline,
-        "r": "0x" + sig.r.hex(),
-        "vs": "0x" + sig.vs.hex(),
-    }
+    check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 
 def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) -> None:
@@ -337,6 +326,8 @@ def _nonces_against_ids(found: dict[str, Any], ids: list[str]) -> list[str]:
     crossed: list[str] = []
     for record_id in ids:
         claim = found[record_id]
+        if claim["reporter"] is not None:
+            continue  # a report holds no nonce
         before = last.get(claim["resident"])
         if before is not None and claim["nonce"] < before[0]:
             crossed += [before[1], record_id]
@@ -375,6 +366,21 @@ def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> Stored
         if own:
             raise ApiError(
                 403, "self_confirmation", "nobody confirms their own claim", {"records": own}
+            )
+        reported = [r for r, v in found.items() if v and v["reporter"] == row["evaluator"]]
+        if reported:
+            raise ApiError(
+                403,
+                "self_confirmation",
+                "nobody confirms a violation they reported: evaluators of other kinds do",
+                {"records": reported},
+            )
+        if len({v["reporter"] is None for v in found.values() if v}) > 1:
+            raise _invalid(
+                "mixed_records",
+                "claims and violation reports are booked by different transactions, so one "
+                "confirmation cannot name both: confirm them in separate confirmations",
+                {"reports": [r for r, v in found.items() if v and v["reporter"] is not None]},
             )
         crossed = _nonces_against_ids(found, ids)
         if crossed:

@@ -69,3 +69,20 @@ class ClaimsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     claims: list[ClaimIn] = Field(min_length=1, max_length=MAX_CLAIMS_PER_REQUEST)
+
+
+class ReportIn(_Signed):
+    """A violation report as its official signed it (EIP-712 ``Report``), plus the signature.
+
+    ``resident``: registered now or before. ``category``: a violation category of the rules in
+    force. ``nonce``: any number, to tell otherwise identical reports apart (not the reporter's
+    account nonce). ``evidence``: the commitment ``POST /v1/evidence`` returned, or zero."""
+
+    reporter: str = Field(pattern=ADDRESS)
+    resident: str = Field(pattern=ADDRESS)
+    category: int = Field(ge=1, le=65535)
+    units: int = Field(ge=1, le=65535)
+    occurred_at: int = Field(ge=0, le=UINT48)
+    evidence: str = Field(default=ZERO32, pattern=HEX32)
+    nonce: int = Field(ge=0, le=2**32 - 1)
+    deadline: int = Field(ge=0, le=UINT48)

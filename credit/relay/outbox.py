@@ -25,7 +25,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from credit.chain import rawtx
+from credit.chain import rawtx, report_tx
 from credit.chain.deploy import System
 from credit.relay import records
 from credit.relay.plan import Batch
@@ -220,12 +220,28 @@ class SignerWorker:
         with core.engine.connect() as conn:
             rows = records.claim_rows(conn, ids)
             ends = records.endorsement_rows(conn, eids)
-        claims = [records.claim_tuple(rows[i]) for i in ids]
         endorsements = [
             records.endorsement_tuple(ends[p.endorsement.id], p.mask) for p in batch.endorsements
         ]
         nonce = self._next_nonce()
         fees = self._fees()
+        if batch.claims[0].reporter is not None:  # violation reports: a batch holds no claim
+            gas = report_tx.relay_reports_gas(
+                len(ids),
+                len(endorsements),
+                sum(bin(p.mask).count("1") for p in batch.endorsements),
+            )
+            raw, tx_hash = report_tx.build_relay_reports_tx(
+                core.system,
+                self.account,
+                [records.report_tuple(rows[i]) for i in ids],
+                endorsements,
+                nonce,
+                gas,
+                fees,
+            )
+            return self._keep(ids, eids, nonce, raw, tx_hash), raw
+        claims = [records.claim_tuple(rows[i]) for i in ids]
         if len(claims) == 1:  # a lone claim: relayClaimPacked, the same booking for less gas
             gas = rawtx.packed_relay_gas(len(endorsements))
             raw, tx_hash = rawtx.build_relay_claim_packed_tx(
@@ -240,8 +256,13 @@ class SignerWorker:
             raw, tx_hash = rawtx.build_relay_claims_tx(
                 core.system, self.account, claims, endorsements, nonce, gas, fees
             )
+        return self._keep(ids, eids, nonce, raw, tx_hash), raw
+
+    def _keep(self, ids: list[str], eids: list[int], nonce: int, raw: bytes, tx_hash: str) -> int:
+        """Store the signed transaction and queue its records in it, in one database
+        transaction; the outbox row's id."""
         now = time.time()
-        with records.write(core) as conn:
+        with records.write(self.core) as conn:
             oid = int(
                 conn.execute(
                     insert(relay_outbox).values(
@@ -259,7 +280,7 @@ class SignerWorker:
             moved = records.queue(conn, ids, eids, oid, tx_hash)
             if moved != len(ids):
                 raise _Stale(f"{len(ids) - moved} claims of the batch changed while it was signed")
-        return oid, raw
+        return oid
 
     def _broadcast(self, oid: int, raw: bytes) -> None:
         """Send the stored bytes; the row becomes ``sent`` unless the node could not be reached."""

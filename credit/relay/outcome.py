@@ -24,6 +24,7 @@ class SentClaim:
     occurred_at: int
     nonce: int
     deadline: int
+    reporter: str | None = None  # a violation report's official; None for a claim
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ def _names(error: str, a: dict[str, str], c: SentClaim) -> bool:
     """Whether ``error(a)`` is about claim ``c``."""
     if "recordid" in (k.lower() for k in a):
         return c.record_id == a.get("recordId")
+    if error == "LedgerNotOfficialReporter":
+        return c.reporter == a.get("reporter")
     if error in ("LedgerNotRegistered", "LedgerInvalidResident"):
         return c.resident == a.get("account")
     if error == "LedgerInvalidSigner":

@@ -19,6 +19,12 @@ Decisions:
   spent on a resident's later nonce, or a component too large. Then each resident's next claim
   is tried alone, oldest first, with the endorsements naming it alone, so planning never stalls
   while a claim could be relayed by itself (checked by a property test).
+- Violation reports (``reporter`` set) go to ``relayReports`` and claims to ``relayClaims``, so a
+  batch holds one or the other: the kind of the oldest record first, the other kind if that
+  plans nothing (so neither kind stalls the other). A report holds no nonce of its resident (its
+  nonce only tells identical reports apart): it chains to nothing and links to nothing but its
+  endorsements. Nobody's endorsement counts for a record about themselves, nor for a report
+  they made (the ledger reverts the batch on either).
 """
 
 from __future__ import annotations
@@ -74,6 +80,11 @@ class PlanClaim:
     category: int
     nonce: int
     seq: int = 0  # acceptance order: older claims are planned first
+    reporter: str | None = None  # a violation report's official; None for a claim
+
+    def party(self, evaluator: str) -> bool:
+        """Whether ``evaluator`` is this record's resident or reporter (may not confirm it)."""
+        return evaluator in (self.resident, self.reporter)
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def tally_of(claim: PlanClaim, endorsements: Iterable[PlanEndorsement], quorum: 
     """The tally ``claim`` gets from the endorsements that name it (self-confirmations ignored)."""
     tally = Tally()
     for e in endorsements:
-        if claim.record_id in e.record_set and e.evaluator != claim.resident:
+        if claim.record_id in e.record_set and not claim.party(e.evaluator):
             tally = tally.add(e.kind, quorum.weights[e.kind])
     return tally
 
@@ -127,11 +138,31 @@ def plan_batch(
     max_endorsements: int = MAX_ENDORSEMENTS,
 ) -> Batch:
     """The next batch: claims whose quorum is met by endorsements wholly inside it."""
+    known = [c for c in claims if c.category in rules]
+    oldest = min(known, key=lambda c: (c.seq, c.record_id), default=None)
+    first_reports = oldest is not None and oldest.reporter is not None
+    for reports in (first_reports, not first_reports):  # one kind per batch, the oldest's first
+        mine = [c for c in known if (c.reporter is not None) == reports]
+        batch = _plan_kind(mine, endorsements, rules, max_size, max_endorsements)
+        if batch.claims:
+            return batch
+    return Batch()
+
+
+def _plan_kind(
+    claims: Sequence[PlanClaim],
+    endorsements: Sequence[PlanEndorsement],
+    rules: Mapping[int, Quorum],
+    max_size: int,
+    max_endorsements: int,
+) -> Batch:
+    """:func:`plan_batch` over records of one kind (all claims, or all reports)."""
     max_size = min(max_size, MAX_BATCH)
-    by_id = {c.record_id: c for c in claims if c.category in rules}
+    by_id = {c.record_id: c for c in claims}
     first_nonce: dict[str, int] = {}
     for c in by_id.values():
-        first_nonce[c.resident] = min(c.nonce, first_nonce.get(c.resident, c.nonce))
+        if c.reporter is None:
+            first_nonce[c.resident] = min(c.nonce, first_nonce.get(c.resident, c.nonce))
     useful = [e for e in endorsements if _useful(e, by_id, rules)]
     candidates, chosen = _plan(
         set(by_id), by_id, useful, rules, first_nonce, max_size, max_endorsements
@@ -175,7 +206,9 @@ def _lone_candidates(
 ) -> list[PlanClaim]:
     """Each resident's next claim, oldest first: what can always go alone if its quorum is met
     by endorsements naming it alone."""
-    heads = [c for c in by_id.values() if c.nonce == first_nonce[c.resident]]
+    heads = [
+        c for c in by_id.values() if c.reporter is not None or c.nonce == first_nonce[c.resident]
+    ]
     return sorted(heads, key=lambda c: (c.seq, c.record_id))
 
 
@@ -185,7 +218,7 @@ def _useful(
     """Known records only, no self-confirmation, and it adds weight to at least one record."""
     if not e.records or len(set(e.records)) != len(e.records) or not 0 <= e.kind <= 3:
         return False
-    if any(r not in by_id or by_id[r].resident == e.evaluator for r in e.records):
+    if any(r not in by_id or by_id[r].party(e.evaluator) for r in e.records):
         return False
     return any(rules[by_id[r].category].weights[e.kind] > 0 for r in e.records)
 
@@ -213,11 +246,15 @@ def _fixpoint(
 def _nonce_chains(
     candidates: set[str], by_id: Mapping[str, PlanClaim], first_nonce: Mapping[str, int]
 ) -> set[str]:
-    """Per resident, the claims with consecutive nonces from the first, in increasing id order."""
+    """Per resident, the claims with consecutive nonces from the first, in increasing id order;
+    reports, which hold no nonce, all."""
     per_resident: dict[str, list[PlanClaim]] = defaultdict(list)
-    for r in candidates:
-        per_resident[by_id[r].resident].append(by_id[r])
     keep: set[str] = set()
+    for r in candidates:
+        if by_id[r].reporter is not None:
+            keep.add(r)
+        else:
+            per_resident[by_id[r].resident].append(by_id[r])
     for resident, mine in per_resident.items():
         expected, last_id = first_nonce[resident], ""
         for c in sorted(mine, key=lambda c: c.nonce):
@@ -267,6 +304,8 @@ def _select(
             union(e.records[0], r)
     first_of: dict[str, str] = {}
     for r in sorted(candidates):
+        if by_id[r].reporter is not None:
+            continue  # a report shares no nonce chain with its resident's other records
         first = first_of.setdefault(by_id[r].resident, r)
         union(first, r)
     components: dict[str, list[str]] = defaultdict(list)

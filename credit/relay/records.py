@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
@@ -155,7 +155,7 @@ _LIVE = (  # per resident: the highest live nonce, and how many live claims are 
         func.max(claims.c.nonce),
         func.sum(case((claims.c.status == "waiting", 1), else_=0)),
     )
-    .where(claims.c.resident.in_(_IDS), claims.c.status != "rejected")
+    .where(claims.c.resident.in_(_IDS), claims.c.status != "rejected", claims.c.reporter.is_(None))
     .group_by(claims.c.resident)
 )
 _ENDORSEMENT_ROWS = select(endorsements).where(endorsements.c.id.in_(_IDS))
@@ -200,7 +200,7 @@ def live_claims(conn: Connection, residents: Iterable[str]) -> dict[str, LiveCla
 def next_live_nonce(conn: Connection, resident: str) -> int | None:
     """1 + the highest nonce among the resident's claims not rejected (None if there are none)."""
     q = select(func.max(claims.c.nonce)).where(
-        claims.c.resident == resident, claims.c.status != "rejected"
+        claims.c.resident == resident, claims.c.status != "rejected", claims.c.reporter.is_(None)
     )
     top = conn.execute(q).scalar()
     return None if top is None else int(top) + 1
@@ -212,7 +212,9 @@ def insert_claim(conn: Connection, row: Mapping[str, Any]) -> None:
 
 
 def insert_claims(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Store accepted claims as ``waiting``, in this order (one ``executemany``)."""
+    """Store accepted claims (or reports, rows with a ``reporter``) as ``waiting``, in this
+    order (one ``executemany``); a report holds no nonce of its resident: ``voided`` from the
+    start."""
     if not rows:
         return
     now = time.time()
@@ -220,7 +222,14 @@ def insert_claims(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     conn.execute(
         insert(claims),
         [
-            {**row, "seq": seq + i, "status": "waiting", "created_at": now, "updated_at": now}
+            {
+                **row,
+                "seq": seq + i,
+                "voided": seq + i if row.get("reporter") else 0,
+                "status": "waiting",
+                "created_at": now,
+                "updated_at": now,
+            }
             for i, row in enumerate(rows, start=1)
         ],
     )
@@ -247,6 +256,7 @@ _QUEUE_SCAN = (  # waiting claims an evaluator could still confirm, oldest first
     .where(
         claims.c.status == "waiting",
         claims.c.resident != _EVALUATOR,
+        or_(claims.c.reporter.is_(None), claims.c.reporter != _EVALUATOR),  # not their report
         ~exists().where(
             links.c.record_id == claims.c.record_id,
             endorsements.c.id == links.c.endorsement_id,
@@ -260,12 +270,13 @@ _QUEUE_SCAN = (  # waiting claims an evaluator could still confirm, oldest first
 
 
 def confirmation_queue(conn: Connection, evaluator: str, limit: int) -> list[str]:
-    """Ids of up to ``limit`` waiting claims ``evaluator`` could still confirm (not their own,
-    not endorsed by them already), residents in turn: residents in the order of their oldest
-    such claim, one claim of each per round (their oldest first). One resident's many claims
-    take one place per round, never the page: a resident appears twice on a page only when
-    fewer than ``limit`` residents wait, and a claim's place only moves up as time passes (only
-    residents already waiting when it came can be before it).
+    """Ids of up to ``limit`` waiting claims and reports ``evaluator`` could still confirm (not
+    about themselves, not reported by them, not endorsed by them already), residents in turn:
+    residents in the order of their oldest such claim, one claim of each per round (their
+    oldest first). One resident's many claims take one place per round, never the page: a
+    resident appears twice on a page only when fewer than ``limit`` residents wait, and a
+    claim's place only moves up as time passes (only residents already waiting when it came
+    can be before it).
 
     It reads the waiting claims oldest first and stops at the ``limit``-th resident: about
     ``limit`` times the bound on a resident's waiting claims at most, however many wait (a
@@ -325,8 +336,15 @@ def naming(
 
 
 def plan_claim(row: Any) -> PlanClaim:
-    """The planner's view of a claim row."""
-    return PlanClaim(row["record_id"], row["resident"], row["category"], row["nonce"], row["seq"])
+    """The planner's view of a claim (or report) row."""
+    return PlanClaim(
+        row["record_id"],
+        row["resident"],
+        row["category"],
+        row["nonce"],
+        row["seq"],
+        row.get("reporter"),
+    )
 
 
 def refresh(
@@ -465,7 +483,7 @@ def reject(
         return []
     moved, cascaded = moved or {}, []
     rows = conn.execute(
-        select(claims.c.record_id, claims.c.resident, claims.c.nonce).where(
+        select(claims.c.record_id, claims.c.resident, claims.c.nonce, claims.c.reporter).where(
             claims.c.record_id.in_(ids), claims.c.status.in_(LIVE)
         )
     ).all()
@@ -473,8 +491,13 @@ def reject(
         conn, [r.record_id for r in rows], "rejected", only=LIVE, reason=reason, voided=claims.c.seq
     )
     for r in rows:
+        if r.reporter is not None:
+            continue  # a report holds no nonce: nothing after it depends on it
         later_q = select(claims.c.record_id).where(
-            claims.c.resident == r.resident, claims.c.nonce > r.nonce, claims.c.status.in_(OPEN)
+            claims.c.resident == r.resident,
+            claims.c.nonce > r.nonce,
+            claims.c.status.in_(OPEN),
+            claims.c.reporter.is_(None),
         )
         now = moved.get(r.resident, r.nonce)
         if now > r.nonce:
@@ -567,9 +590,9 @@ def plan_input(
     the batcher plans one batch at a time from the oldest claims, and reading every pending
     claim for each batch cost more than the plan. ``None``: every pending claim."""
     c = claims.c
-    open_claims = select(c.record_id, c.resident, c.category, c.nonce, c.seq, c.status).where(
-        c.status.in_(OPEN)
-    )
+    open_claims = select(
+        c.record_id, c.resident, c.category, c.nonce, c.seq, c.status, c.reporter
+    ).where(c.status.in_(OPEN))
     partial = False
     if window is not None:
         oldest = list(
@@ -587,9 +610,15 @@ def plan_input(
         by_resident[row["resident"]].append(row)
     ready: list[PlanClaim] = []
     for mine in by_resident.values():
+        blocked = False
         for row in mine:
-            if row["status"] != "pending":
-                break  # a waiting claim holds back the resident's later nonces
+            if row["reporter"] is not None:  # a report holds no nonce: it waits for nothing
+                if row["status"] == "pending":
+                    ready.append(plan_claim(row))
+                continue
+            if blocked or row["status"] != "pending":
+                blocked = True  # a waiting claim holds back the resident's later nonces
+                continue
             ready.append(plan_claim(row))
     ids = {claim.record_id for claim in ready}
     # all of them: every active endorsement (the few not relayed yet) beats an IN list of every
@@ -626,6 +655,29 @@ def claim_tuple(row: Any) -> tuple[Any, ...]:
         bytes.fromhex(row["r"][2:]),
         bytes.fromhex(row["vs"][2:]),
     )
+
+
+def signed_row(record_id: str, resident: str, payload: Any, r: bytes, vs: bytes) -> dict[str, Any]:
+    """The stored row of a checked claim or report (``payload``: its request body), with its
+    compact signature; a report's caller adds its ``reporter``."""
+    return {
+        "record_id": record_id,
+        "resident": resident,
+        "category": payload.category,
+        "units": payload.units,
+        "occurred_at": payload.occurred_at,
+        "evidence": payload.evidence.lower(),
+        "nonce": payload.nonce,
+        "deadline": payload.deadline,
+        "r": "0x" + r.hex(),
+        "vs": "0x" + vs.hex(),
+    }
+
+
+def report_tuple(row: Any) -> tuple[Any, ...]:
+    """The ``SignedReport`` tuple of a stored report: its reporter, then a claim's fields in a
+    claim's order (``SignedReport`` is ``SignedClaim`` with the reporter first)."""
+    return (row["reporter"], *claim_tuple(row))
 
 
 def endorsement_tuple(row: Any, mask: int) -> tuple[Any, ...]:

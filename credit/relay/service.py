@@ -23,8 +23,8 @@ from sqlalchemy import select
 from credit.chain import relay_reads as chain
 from credit.chain.relay_reads import RuleInForce
 from credit.gateway.errors import NotFound
-from credit.relay import intake, records
-from credit.relay.models import ClaimIn, ConfirmationIn
+from credit.relay import intake, records, reports
+from credit.relay.models import ClaimIn, ConfirmationIn, ReportIn
 from credit.relay.outbox import Hooks, SignerWorker
 from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
 from credit.relay.worker import RelayProcess
@@ -62,7 +62,7 @@ class _Rules(Mapping[int, Quorum]):
     def __getitem__(self, category: int) -> Quorum:
         if category not in self._seen:
             rule = self._relay.rule_in_force(category)
-            usable = rule is not None and not rule.negative and not rule.automated
+            usable = rule is not None and not rule.automated  # violations: for reports
             self._seen[category] = quorum_of(rule) if rule is not None and usable else None
         quorum = self._seen[category]
         if quorum is None:
@@ -174,6 +174,15 @@ class Relay:
         results = [_outcome(c) for c in checks]
         accepted = sum(1 for r in results if r["accepted"])
         return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
+
+    def accept_report(self, payload: ReportIn) -> dict[str, Any]:
+        """Check and store an official's signed violation report; its status (``waiting`` for
+        confirmations by evaluators of the kinds its category requires).
+        :class:`~credit.relay.reports.ReportRefused` if the ledger would refuse it."""
+        with self.checking:
+            row = reports.check_report(self, payload)
+        reports.store_report(self, row)
+        return self.claim_status(row["record_id"])
 
     def accept_confirmation(self, payload: ConfirmationIn) -> dict[str, Any]:
         """Check and store a signed confirmation; the status of each claim it confirms."""
@@ -335,6 +344,7 @@ _STATUS_FIELDS = (
     "tx_hash",
     "block",
     "points",
+    "reporter",
 )
 
 

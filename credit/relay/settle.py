@@ -1,6 +1,7 @@
 """Settling a relay transaction once its fate is known: credited, reverted or replaced.
 
-Credited claims are taken from RecordCredited events of OUR ledger only, and the claims the
+Credited claims are taken from RecordCredited events of OUR ledger only (booked violation
+reports from its ViolationRecorded events), and the claims the
 ledger skipped (a resident voided their own claim: see ``ClaimSkip``) from its ClaimSkipped
 events: each is settled for its own resident, the rest of the batch stays credited and its
 endorsements count as used. A revert is decoded (replayed on the parent block) and judged by
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from credit.chain import rawtx
+from credit.chain import rawtx, report_tx
 from credit.errors import ContractRevert
 from credit.relay import records
 from credit.relay.outcome import SentClaim, SentEndorsement, judge
@@ -53,6 +54,7 @@ def _carried(conn: Any, oid: int, *columns: Any) -> list[Any]:
 
 def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
     events = {e.record_id: e for e in rawtx.credited_events(core.system, receipt)}
+    events.update((e.record_id, e) for e in report_tx.recorded_events(core.system, receipt))
     skips = {s.record_id: s for s in rawtx.skipped_events(core.system, receipt)}
     with records.write(core) as conn:
         carried = _carried(conn, oid, relay_claims.c.record_id)
@@ -125,7 +127,9 @@ def _skipped(conn: Any, oid: int, skips: list[rawtx.Skipped]) -> list[str]:
 def _live_nonces(conn: Any, oid: int) -> set[tuple[str, int]]:
     """(resident, nonce) of the claims still live outside outbox row ``oid``."""
     q = select(relay_claims.c.resident, relay_claims.c.nonce).where(
-        relay_claims.c.status.in_(records.LIVE), relay_claims.c.outbox_id != oid
+        relay_claims.c.status.in_(records.LIVE),
+        relay_claims.c.outbox_id != oid,
+        relay_claims.c.reporter.is_(None),
     )
     return {(r.resident, int(r.nonce)) for r in conn.execute(q)}
 
@@ -154,6 +158,7 @@ def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
                     c["occurred_at"],
                     c["nonce"],
                     c["deadline"],
+                    c["reporter"],
                 )
                 for c in carried
             ],

@@ -296,6 +296,7 @@ def create_schema(engine: Engine) -> None:
 
     _drop_unique_endorsement_digest(engine)
     _nonces_held_by_voided(engine)
+    _claims_name_their_reporter(engine)
     metadata.create_all(engine)
     for table in metadata.sorted_tables:
         for index in table.indexes:
@@ -359,6 +360,21 @@ def _nonces_held_by_voided(engine: Engine) -> None:
         )
         for index in OBSOLETE_NONCE_INDEXES:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
+
+
+def _claims_name_their_reporter(engine: Engine) -> None:
+    """Databases made before 2026-12-07 relayed claims only: add ``relay_claims.reporter``
+    (NULL, a claim) so that they relay violation reports too."""
+    from credit.store.relay_tables import relay_claims
+
+    name = relay_claims.name
+    inspector = inspect(engine)
+    if name not in inspector.get_table_names():
+        return
+    if "reporter" in {c["name"] for c in inspector.get_columns(name)}:
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN reporter VARCHAR(42)")
 
 
 def _drop_unique_endorsement_digest(engine: Engine) -> None:

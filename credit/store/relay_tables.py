@@ -4,6 +4,7 @@ Portable types only (SQLite and PostgreSQL). Ids, hashes and addresses are lower
 times are Unix seconds as floats. A claim moves ``waiting`` (quorum not met yet) -> ``pending``
 (quorum met, ready to batch) -> ``queued`` (in a signed transaction stored in the outbox) ->
 ``sent`` -> ``credited``; or ``rejected`` with a reason at any point before ``credited``.
+A violation report (``reporter`` set) goes the same way; ``credited`` means booked.
 An outbox row is ``stored`` before it is broadcast, then ``sent``, then ``mined`` or ``failed``.
 """
 
@@ -53,6 +54,10 @@ relay_claims = Table(
     Column("updated_at", Float, nullable=False),
     # 0 while the claim holds its nonce; its seq once it is rejected, which frees the nonce
     Column("voided", BigInteger, nullable=False, default=0, server_default=text("0")),
+    # NULL for a resident's claim; for a violation report, the official who signed it. A report
+    # holds no claim nonce of its resident (its ``nonce`` only tells identical reports apart):
+    # it is stored with ``voided`` = its seq from the start, and nonce queries skip it.
+    Column("reporter", String(42), nullable=True),
 )
 Index("ix_relay_claims_status_seq", relay_claims.c.status, relay_claims.c.seq)  # oldest pending
 Index("ix_relay_claims_seq", relay_claims.c.seq)  # max(seq) on intake

@@ -25,6 +25,7 @@ RULES = {
     2: Quorum(3, 2, (2, 1, 1, 1), 1 << SUPERIOR),  # community service: a superior is required
     3: Quorum(2, 2, (1, 1, 1, 1), 1 << PUBLIC),  # civic feedback: the public panel is required
     4: Quorum(2, 1, (2, 0, 0, 2)),  # ledger verification: peers do not count
+    100: Quorum(4, 2, (2, 0, 2, 2), 1 << SUPERIOR | 1 << PUBLIC),  # littering (reports only)
 }
 RESIDENTS = [f"0x{i:040x}" for i in (0xA1, 0xA2, 0xA3, 0xA4)]
 EVALUATORS = [f"0x{i:040x}" for i in (0xE1, 0xE2, 0xE3, 0xE4, 0xE5)] + RESIDENTS[:2]
@@ -51,6 +52,8 @@ def check_batch(batch: Batch, claims: list[PlanClaim], max_size: int) -> None:
     assert set(batch.claims) <= set(claims)
     assert len(ids) <= max_size and len(batch.endorsements) <= MAX_ENDORSEMENTS
     assert bool(ids) == bool(batch.endorsements)
+    kinds = {c.reporter is None for c in batch.claims}
+    assert len(kinds) <= 1, "claims (relayClaims) and reports (relayReports) never share a batch"
     signers = [int(p.endorsement.evaluator, 16) for p in batch.endorsements]
     assert all(a < b for a, b in itertools.pairwise(signers)), "signers increase"
     tallies: dict[str, Tally] = defaultdict(Tally)
@@ -62,14 +65,19 @@ def check_batch(batch: Batch, claims: list[PlanClaim], max_size: int) -> None:
             if p.mask >> i & 1:
                 c = batch.claims[i]
                 assert c.resident != p.endorsement.evaluator, "no self-confirmation"
+                assert c.reporter != p.endorsement.evaluator, "no reporter confirms their report"
                 weight = RULES[c.category].weights[p.endorsement.kind]
                 tallies[c.record_id] = tallies[c.record_id].add(p.endorsement.kind, weight)
     for c in batch.claims:
         assert RULES[c.category].met(tallies[c.record_id]), "every chosen claim meets quorum"
     first = {}
     for c in sorted(claims, key=lambda c: c.nonce, reverse=True):
+        if c.reporter is not None:
+            continue
         first[c.resident] = c.nonce
-    for c in batch.claims:  # the ledger checks nonces in batch order
+    for c in batch.claims:  # the ledger checks claim nonces in batch order; reports hold none
+        if c.reporter is not None:
+            continue
         assert c.nonce == first[c.resident]
         first[c.resident] += 1
 
@@ -82,12 +90,17 @@ def scenarios(draw: st.DrawFn) -> tuple[list[PlanClaim], list[PlanEndorsement], 
     claims = []
     for seq, number in enumerate(numbers):
         who = draw(st.integers(0, len(RESIDENTS) - 1))
+        if draw(st.integers(0, 3)) == 0:  # a violation report: any nonce, an official's
+            reporter = draw(st.sampled_from(EVALUATORS[:5]))
+            nonce = draw(st.integers(0, 3))
+            claims.append(PlanClaim(rid(number), RESIDENTS[who], 100, nonce, seq, reporter))
+            continue
         next_nonce[who] += draw(st.sampled_from([1, 1, 1, 2]))  # sometimes a gap
         claims.append(
             PlanClaim(
                 rid(number),
                 RESIDENTS[who],
-                draw(st.sampled_from(sorted(RULES))),
+                draw(st.sampled_from(sorted(set(RULES) - {100}))),
                 next_nonce[who] - 1,
                 seq,
             )
@@ -299,8 +312,8 @@ def test_a_later_nonce_confirmed_first_does_not_starve_the_earlier_one() -> None
 def test_planning_never_stalls_while_a_claim_could_go_alone(
     scenario: tuple[list[PlanClaim], list[PlanEndorsement], int],
 ) -> None:
-    """Relay batch after batch until the planner finds nothing: then no resident's next claim
-    could have been relayed on its own with the endorsements naming only it."""
+    """Relay batch after batch until the planner finds nothing: then no resident's next claim,
+    and no report, could have been relayed on its own with the endorsements naming only it."""
     claims, ends, max_size = scenario
     while True:
         batch = plan_batch(claims, ends, RULES, max_size)
@@ -311,7 +324,41 @@ def test_planning_never_stalls_while_a_claim_could_go_alone(
         ends = [e for e in ends if e.id not in used]
     firsts: dict[str, PlanClaim] = {}
     for c in sorted(claims, key=lambda c: c.nonce):
-        firsts.setdefault(c.resident, c)
-    for c in firsts.values():
+        if c.reporter is None:
+            firsts.setdefault(c.resident, c)
+    reports = [c for c in claims if c.reporter is not None]  # each could go alone
+    for c in [*firsts.values(), *reports]:
         alone = [e for e in ends if e.records == (c.record_id,)]
         assert not plan_batch([c], alone, RULES, max_size).claims, f"{c} was left behind"
+
+
+def report(n: int, resident: int = 0, reporter: int = 3, seq: int | None = None) -> PlanClaim:
+    return PlanClaim(
+        rid(n), RESIDENTS[resident], 100, 0, n if seq is None else seq, EVALUATORS[reporter]
+    )
+
+
+def test_reports_and_claims_go_in_separate_batches_oldest_kind_first() -> None:
+    """An expert (evaluator 3) reports resident 0; a superior (0) and the panel (2) confirm it;
+    resident 0's claim waits for the next batch, whatever their nonces."""
+    records = [report(5, seq=1), claim(7, seq=2), claim(9, resident=1, seq=3)]
+    ends = [
+        endorsement(1, 0, SUPERIOR, 5, 7, 9),  # names a report and claims: usable in neither
+        endorsement(2, 0, SUPERIOR, 5),
+        endorsement(3, 2, PUBLIC, 5),
+        endorsement(4, 0, SUPERIOR, 7),
+        endorsement(5, 1, PUBLIC, 7),
+    ]
+    first = plan_batch(records, ends, RULES, 10)
+    assert ids_of(first) == [rid(5)]
+    assert [p.endorsement.id for p in first.endorsements] == [2, 3]
+    rest = plan_batch(records[1:], ends[3:], RULES, 10)
+    assert ids_of(rest) == [rid(7)]
+
+
+def test_a_reporter_never_counts_for_their_own_report() -> None:
+    records = [report(5, reporter=3)]
+    ends = [endorsement(1, 0, SUPERIOR, 5), endorsement(2, 3, EXPERT, 5)]
+    assert plan_batch(records, ends, RULES, 10).claims == ()  # the expert reported it
+    ends.append(endorsement(3, 2, PUBLIC, 5))
+    assert ids_of(plan_batch(records, ends, RULES, 10)) == [rid(5)]

@@ -131,3 +131,34 @@ def test_an_older_database_holds_live_nonces_by_voided_and_keeps_its_rows(tmp_pa
         conn.execute(insert(relay_claims).values(**_claim(a, 0, 4, "waiting")))
         live = select(relay_claims.c.seq).where(relay_claims.c.status != "rejected")
         assert sorted(conn.execute(live).scalars()) == [3, 4]
+
+
+def test_an_older_database_gains_the_reporter_column_and_keeps_its_claims(tmp_path: Path) -> None:
+    """Databases made before reports were relayed have no ``relay_claims.reporter``: it is added
+    (NULL: every row there is a claim), and the claims' nonces count as before."""
+    a = "0x" + "aa" * 20
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    create_schema(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'relay_claims'"
+        ).scalar_one()
+        conn.exec_driver_sql("DROP TABLE relay_claims")
+        old = sql.replace(", \n\treporter VARCHAR(42)", "").replace(", reporter VARCHAR(42)", "")
+        assert "reporter" not in old
+        conn.exec_driver_sql(old)
+        row = _claim(a, 0, 1, "waiting")
+        columns = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        conn.execute(text(f"INSERT INTO relay_claims ({columns}) VALUES ({marks})"), row)
+        conn.commit()
+
+    create_schema(engine)
+    create_schema(engine)  # idempotent
+
+    assert "reporter" in {c["name"] for c in inspect(engine).get_columns("relay_claims")}
+    with engine.begin() as conn:
+        assert conn.execute(select(relay_claims.c.reporter)).scalars().all() == [None]
+        assert records.live_claims(conn, [a])[a] == records.LiveClaims(next_nonce=1, waiting=1)

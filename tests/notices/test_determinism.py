@@ -65,6 +65,7 @@ def test_every_default_rule_fires_in_the_city(notices: list[Notice]) -> None:
         "participation-nudge",
         "repeated-violations",
         "reward-at-risk",
+        "violation-recorded",
     }
 
 

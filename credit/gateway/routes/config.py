@@ -43,6 +43,7 @@ def client_config(services: ServicesDep) -> dict[str, Any]:
                     "key": c.key,
                     "title": c.title.model_dump(),
                     "unit": c.unit.model_dump(),
+                    "description": c.description.model_dump() if c.description else None,
                     "points_per_unit": c.points_per_unit,
                     "max_units": c.max_units,
                     "cap_per_epoch": c.cap_per_epoch,

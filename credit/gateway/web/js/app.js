@@ -11,10 +11,17 @@ import { loadHome, renderHome } from "./views/home.js";
 import { mountClaim, renderClaimForm } from "./views/claim.js";
 import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
 import { loadRewards, renderRewards } from "./views/rewards.js";
+import { mountReport, loadReport, renderReport, isOfficial } from "./views/report.js";
 
 const REFRESH_MS = 5000;
-const VIEWS = ["home", "claim", "confirm", "rewards"];
-const LOADERS = { home: loadHome, claim: async (a) => a.tracker.render(), confirm: loadQueue, rewards: loadRewards };
+const VIEWS = ["home", "claim", "confirm", "report", "rewards"];
+const LOADERS = {
+  home: loadHome,
+  claim: async (a) => a.tracker.render(),
+  confirm: loadQueue,
+  report: loadReport,
+  rewards: loadRewards,
+};
 
 const app = {
   config: null,
@@ -188,6 +195,7 @@ function startSession(session) {
   byId("nav").hidden = false;
   byId("signout").hidden = false;
   renderWho();
+  document.querySelector('#nav [data-view="report"]').hidden = !isOfficial(app); // officials report
   app.tracker = new ClaimTracker(app);
   app.tracker.load();
   startStream();
@@ -227,7 +235,9 @@ function signOutLocal() {
     rewards: null,
     view: null,
     lastClaim: null,
+    lastReport: null,
   });
+  byId("report-result").replaceChildren();
   byId("claim-result").replaceChildren();
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
@@ -288,6 +298,7 @@ function rerender() {
   renderHome(app);
   renderKinds(app);
   renderQueue(app);
+  renderReport(app);
   renderRewards(app);
 }
 
@@ -338,6 +349,7 @@ async function start() {
   for (const b of document.querySelectorAll("#nav button")) b.addEventListener("click", () => showView(b.dataset.view));
   mountClaim(app);
   mountConfirm(app);
+  mountReport(app);
   updateWelcome();
   await loadConfig();
   if (app.wallet) {

@@ -4,6 +4,7 @@ import { h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { day, short, ZERO32 } from "../format.js";
 import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
+import { queueTitle, queueReport, queueBy } from "./report.js";
 
 const CONFIRM_VALID_SECONDS = 7 * 86400;
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -59,12 +60,13 @@ function queueItem(app, c) {
   const titleId = `q-${c.record_id.slice(2, 12)}`;
   return h(
     "li",
-    { class: "card queue-item", dataset: { record: c.record_id }, "aria-labelledby": titleId },
-    h("h3", { id: titleId }, `${categoryTitle(app.config, c.category)} × ${c.units}`),
+    { class: "card queue-item", dataset: { record: c.record_id, kind: c.reporter ? "report" : "claim" }, "aria-labelledby": titleId },
+    h("h3", { id: titleId }, queueTitle(app, c)),
+    queueReport(app, c),
     h(
       "p",
       {},
-      t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }),
+      queueBy(app, c) || t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }),
       k ? [" · ", t("claim.waitingDetail", { count: k.count, needed: k.needed.count, weight: k.weight, threshold: k.needed.weight })] : null,
     ),
     c.evidence && c.evidence !== ZERO32

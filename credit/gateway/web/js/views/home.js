@@ -4,6 +4,7 @@ import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, epochStart } from "../format.js";
 import { creditSeries, creditChart } from "../chart.js";
 import { appealForm } from "./appeal.js";
+import { warningDetails } from "./report.js";
 
 /** Fetch the summary and notices, then draw the home view. */
 export async function loadHome(app) {
@@ -101,6 +102,7 @@ function noticeCard(app, n, i) {
       n.acknowledged ? h("span", { class: "pill" }, t("notice.read")) : null,
     ),
     h("p", { class: "message", lang: lang() === "zh" ? "zh-Hans" : "en" }, n.message[lang()] || n.message.en),
+    warningDetails(app, n),
     h(
       "p",
       { class: "meta" },

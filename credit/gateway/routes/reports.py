@@ -1,0 +1,105 @@
+"""Violation reports: an official's EIP-712-signed report, relayed once its quorum is met.
+
+The report waits for confirmations by evaluators of the kinds its category requires, like any
+record: it is in their confirmation queue (never the reporter's, never its resident's), they
+confirm it with ``POST /v1/confirmations``, and the relay books it with ``relayReports``. The
+signed-in caller must be the official who signed it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from credit.gateway.deps import CurrentAccount, ServicesDep
+from credit.gateway.errors import ApiError
+from credit.gateway.responses import error_responses
+from credit.gateway.routes.claims import EVALUATOR_ROLES, _relay
+from credit.relay.models import ReportIn
+from credit.relay.reports import ReportRefused
+
+router = APIRouter(tags=["reports"])
+
+_STATUS = {"not_official": 403, "duplicate_report": 409}  # every other refusal: 422
+
+
+class ReportError(ApiError):
+    """A report refused: ``not_reporter`` / ``not_official`` (403), ``duplicate_report`` (409),
+    or 422 ``not_a_resident``, ``not_a_violation_category``, ``invalid_units``,
+    ``invalid_signature``, ``occurred_in_future``, ``expired``, ``deadline_too_close``,
+    ``deadline_too_far``, ``report_refused``."""
+
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
+        status = _STATUS.get(code, 403 if code == "not_reporter" else 422)
+        super().__init__(status, code, message, details)
+
+
+class Needed(BaseModel):
+    """What the category's quorum needs."""
+
+    weight: int
+    count: int
+    kinds: list[str] = Field(description="evaluator kinds that must be among the confirmations")
+
+
+class Tally(BaseModel):
+    """Confirmations so far, against what is needed."""
+
+    weight: int
+    count: int
+    kinds: list[str]
+    needed: Needed
+
+
+class ReportStatus(BaseModel):
+    """Where a report is: ``waiting`` for confirmations (with its tally), ``pending`` (quorum
+    met), ``queued`` / ``sent`` (in a transaction), ``credited`` (booked: ``tx_hash``, ``block``,
+    ``points``) or ``rejected`` (with ``reason``)."""
+
+    record_id: str
+    reporter: str
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    evidence: str
+    nonce: int
+    deadline: int
+    status: str
+    tx_hash: str | None = None
+    block: int | None = None
+    points: int | None = None
+    reason: dict[str, Any] | None = None
+    confirmations: Tally | None = None
+
+
+@router.post(
+    "/reports",
+    status_code=202,
+    response_model=ReportStatus,
+    summary="Report a violation (officials)",
+    responses=error_responses(401, 403, 409, 422, 503),
+)
+def submit_report(body: ReportIn, account: CurrentAccount, services: ServicesDep) -> Any:
+    """Check an official's signed violation report (the reporter signed in, an official role,
+    a resident registered now or before, a violation category, units, time, deadline) and keep
+    it for confirmations by evaluators of the other kinds its category requires."""
+    if account.address.lower() != body.reporter.lower():
+        raise ReportError(
+            "not_reporter",
+            f"you are signed in as {account.address}: report under your own address and sign "
+            "with your own key",
+        )
+    if not account.has(*EVALUATOR_ROLES):
+        raise ReportError(
+            "not_official",
+            f"{account.address} holds no official evaluator role (superior, expert or public "
+            "panel): only officials report violations",
+            {"roles": sorted(account.roles)},
+        )
+    try:
+        return _relay(services).accept_report(body)
+    except ReportRefused as exc:
+        raise ReportError(exc.code, str(exc), exc.details) from exc
