@@ -131,6 +131,7 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ),
     ("POST", "/v1/rewards/mint"): only("MINTER", detail="tests/gateway/test_rewards_api.py"),
     ("GET", "/v1/rewards/runs/{run_id}"): only("MINTER"),
+    ("POST", "/v1/reports"): only(*EVALUATORS, detail="tests/gateway/test_reports.py"),
     ("POST", "/v1/appeals"): Policy(signed_in=True, detail="tests/gateway/test_appeals_api.py"),
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}

@@ -8,12 +8,12 @@ signed-in caller must be the official who signed it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from credit.gateway.deps import CurrentAccount, ServicesDep
+from credit.gateway.deps import Account, CurrentAccount, ServicesDep
 from credit.gateway.errors import ApiError
 from credit.gateway.responses import error_responses
 from credit.gateway.routes.claims import EVALUATOR_ROLES, _relay
@@ -75,6 +75,22 @@ class ReportStatus(BaseModel):
     confirmations: Tally | None = None
 
 
+def _official(account: CurrentAccount) -> Account:
+    """Only officials report: refused before the body is read (a plain def: the role read may
+    wait for the node, so FastAPI runs it in the thread pool)."""
+    if not account.has(*EVALUATOR_ROLES):
+        raise ReportError(
+            "not_official",
+            f"{account.address} holds no official evaluator role (superior, expert or public "
+            "panel): only officials report violations",
+            {"roles": sorted(account.roles)},
+        )
+    return account
+
+
+Official = Annotated[Account, Depends(_official)]
+
+
 @router.post(
     "/reports",
     status_code=202,
@@ -82,7 +98,7 @@ class ReportStatus(BaseModel):
     summary="Report a violation (officials)",
     responses=error_responses(401, 403, 409, 422, 503),
 )
-def submit_report(body: ReportIn, account: CurrentAccount, services: ServicesDep) -> Any:
+def submit_report(account: Official, body: ReportIn, services: ServicesDep) -> Any:
     """Check an official's signed violation report (the reporter signed in, an official role,
     a resident registered now or before, a violation category, units, time, deadline) and keep
     it for confirmations by evaluators of the other kinds its category requires."""
@@ -91,13 +107,6 @@ def submit_report(body: ReportIn, account: CurrentAccount, services: ServicesDep
             "not_reporter",
             f"you are signed in as {account.address}: report under your own address and sign "
             "with your own key",
-        )
-    if not account.has(*EVALUATOR_ROLES):
-        raise ReportError(
-            "not_official",
-            f"{account.address} holds no official evaluator role (superior, expert or public "
-            "panel): only officials report violations",
-            {"roles": sorted(account.roles)},
         )
     try:
         return _relay(services).accept_report(body)
