@@ -16,6 +16,10 @@ from credit.gateway.routes import claims  # noqa: E402
 
 ROUTERS.append(claims.router)
 
+from credit.gateway.routes import claim_view  # noqa: E402
+
+ROUTERS.append(claim_view.router)
+
 from credit.gateway.routes import appeals, config, evidence, residents, rewards  # noqa: E402
 
 ROUTERS += [config.router, residents.router, evidence.router, rewards.router, appeals.router]
