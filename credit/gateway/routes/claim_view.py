@@ -18,6 +18,7 @@ import segno
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from credit.chain.roles import checksum
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep
 from credit.gateway.evidence_access import (
     ZERO32,
@@ -115,7 +116,7 @@ def claim_details(
     evidence = str(claim["evidence"]).lower()
     return ClaimDetails(
         record_id=claim["record_id"],
-        resident=claim["resident"],
+        resident=checksum(claim["resident"]),
         category=claim["category"],
         units=claim["units"],
         occurred_at=claim["occurred_at"],
