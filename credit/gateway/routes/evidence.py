@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from credit.chain.roles import checksum
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep, require_role
 from credit.gateway.errors import Forbidden
 from credit.gateway.evidence import UPLOADER_ROLES, EvidenceStore
@@ -63,8 +64,8 @@ class AccessLogEntry(BaseModel):
 
     id: int
     evidence_id: str
-    owner: str = Field(description="the evidence's owner (lower-case address)")
-    reader: str = Field(description="who read it (lower-case address)")
+    owner: str = Field(description="the evidence's owner (checksummed address)")
+    reader: str = Field(description="who read it (checksummed address)")
     capacity: str = Field(
         description="owner, or the kind they read it as: SUPERIOR, PEER, PUBLIC, EXPERT, ARBITER"
     )
@@ -120,7 +121,12 @@ def access_log(
     )
     return AccessLogPage(
         scope=scope,
-        entries=[AccessLogEntry.model_validate(r) for r in rows],
+        entries=[
+            AccessLogEntry.model_validate(
+                {**r, "owner": checksum(str(r["owner"])), "reader": checksum(str(r["reader"]))}
+            )
+            for r in rows
+        ],
         next_before=more,
     )
 

@@ -11,10 +11,12 @@ import { loadHome, renderHome } from "./views/home.js";
 import { mountClaim, renderClaimForm } from "./views/claim.js";
 import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
 import { loadRewards, renderRewards } from "./views/rewards.js";
+import { linkedClaim, openLinkedClaim, renderClaimDetail } from "./views/claim_detail.js";
+import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "rewards"];
-const LOADERS = { home: loadHome, claim: async (a) => a.tracker.render(), confirm: loadQueue, rewards: loadRewards };
+const LOADERS = { home: (a) => Promise.all([loadHome(a), loadAccessLog(a)]), claim: async (a) => a.tracker.render(), confirm: loadQueue, rewards: loadRewards };
 
 const app = {
   config: null,
@@ -192,7 +194,9 @@ function startSession(session) {
   app.tracker.load();
   startStream();
   const official = session.roles.some((r) => OFFICIAL_ROLES.includes(r));
-  showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
+  const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
+  if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+  else showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
 }
 
 function renderWho() {
@@ -227,8 +231,12 @@ function signOutLocal() {
     rewards: null,
     view: null,
     lastClaim: null,
+    detail: null,
+    accessLog: null,
   });
   byId("claim-result").replaceChildren();
+  byId("claim-detail").hidden = true;
+  byId("access-log-section").hidden = true;
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
   byId("view-welcome").hidden = false;
@@ -289,6 +297,8 @@ function rerender() {
   renderKinds(app);
   renderQueue(app);
   renderRewards(app);
+  renderClaimDetail(app);
+  renderAccessLog(app);
 }
 
 function renderFooter() {
@@ -338,6 +348,10 @@ async function start() {
   for (const b of document.querySelectorAll("#nav button")) b.addEventListener("click", () => showView(b.dataset.view));
   mountClaim(app);
   mountConfirm(app);
+  window.addEventListener("hashchange", () => {
+    if (app.session && linkedClaim()) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+  });
+  if (linkedClaim()) say(() => t("detail.signInFirst"), "info");
   updateWelcome();
   await loadConfig();
   if (app.wallet) {
