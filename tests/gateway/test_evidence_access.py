@@ -200,7 +200,7 @@ def test_erasure_keeps_the_log_and_answers_410(city: dict[str, Any]) -> None:
         assert gone.json()["error"]["code"] == "erased"
     assert all_rows(services) == before, "erasure keeps the access log; a 410 logs nothing"
     mine = client.get("/v1/evidence/access-log", headers=headers["claimant"]).json()
-    assert [e["reader"] for e in mine["entries"]] == [city["actors"]["superior"].address.lower()]
+    assert [e["reader"] for e in mine["entries"]] == [city["actors"]["superior"].address]
 
 
 # ------------------------------------------------------------------ share link and QR
@@ -353,3 +353,26 @@ def test_the_party_never_reads_as_evaluator_and_arbiters_read_reports() -> None:
     assert can_read_evidence(arbiter, appeal, None) == "ARBITER"
     superior = Account("0x" + "dd" * 20, frozenset({"SUPERIOR"}), "t")
     assert can_read_evidence(superior, appeal, _rule({0: 2})) is None
+
+
+def test_operator_cli_exports_the_database(
+    city: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """``credit evidence access-log`` reads the gateway's database (CREDIT_DATABASE_URL)."""
+    import json
+
+    from credit.cli import main
+    from credit.settings import get_settings
+
+    client, record_id, headers = city["client"], city["record_id"], city["headers"]
+    client.get(f"/v1/claims/{record_id}/evidence", headers=headers["expert"])
+    monkeypatch.setenv("CREDIT_DATABASE_URL", city["services"].settings.database)
+    get_settings.cache_clear()
+    out = tmp_path / "log.json"
+    try:
+        assert main(["evidence", "access-log", "--format", "json", "--out", str(out)]) == 0
+    finally:
+        get_settings.cache_clear()
+    [row] = json.loads(out.read_text())
+    assert row["capacity"] == "EXPERT" and row["record_id"] == record_id
+    assert row["reader"] == city["actors"]["expert"].address.lower()
