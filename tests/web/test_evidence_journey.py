@@ -166,3 +166,27 @@ def test_peer_and_superior_confirm_with_evidence_resident_and_auditor_see_the_lo
     expect(audit.locator("tbody tr").nth(0)).to_contain_text(short(ana.address))
     audit.scroll_into_view_if_needed()
     shot(auditor, "evidence-7-auditor-reads-the-log")
+
+    # 6. the resident erases the evidence: the superior's page says so, the log stays
+    erased = page.evaluate(
+        """async (rid) => {
+            const api = window.creditApp.api;
+            const mine = await api.get(`/v1/claims/${rid}/evidence?purpose=review`);
+            return (await api.request("DELETE", `/v1/evidence/${mine.evidence_id}`)).erased;
+        }""",
+        record,
+    )
+    assert erased is True
+    boss.get_by_role("button", name="Close").click()
+    expect(boss.locator("#claim-detail")).to_be_hidden()
+    boss.evaluate("(link) => { window.location.hash = new URL(link).hash; }", link)
+    expect(boss.locator("#detail-who")).to_have_text(short(ana.address))
+    boss.get_by_role("button", name="Show evidence").click()
+    expect(boss.locator("#detail-evidence")).to_have_text("The resident erased this evidence.")
+    shot(boss, "evidence-8-erased-en")
+    boss.select_option("#lang", "zh")
+    expect(boss.locator("#detail-evidence")).to_have_text("申报人已删除此证据。")
+    shot(boss, "evidence-8-erased-zh")
+    auditor.get_by_role("button", name="My credit").click()
+    expect(audit.locator("tbody tr")).to_have_count(3)  # the owner's own read, before erasing
+    expect(audit.locator("tbody tr").nth(0)).to_contain_text("Owner")

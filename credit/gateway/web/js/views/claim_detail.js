@@ -27,7 +27,9 @@ function unitOf(app, category) {
 /** Load a claim's details and draw the panel at the top of the confirm view. */
 export async function showClaimDetail(app, recordId) {
   const panel = byId("claim-detail");
-  app.detail = { recordId, claim: null, evidence: null, problem: null };
+  // the same claim again (after confirming it): keep the evidence already read, no second read
+  const evidence = app.detail && app.detail.recordId === recordId ? app.detail.evidence : null;
+  app.detail = { recordId, claim: null, evidence, problem: null };
   try {
     app.detail.claim = await app.api.get(`/v1/claims/${recordId}/details`);
   } catch (err) {
@@ -96,16 +98,19 @@ function evidenceBlock(app, c) {
 
 async function loadEvidence(app) {
   const d = app.detail;
+  let evidence;
   try {
-    d.evidence = await app.api.get(`/v1/claims/${d.recordId}/evidence?purpose=confirm`);
+    evidence = await app.api.get(`/v1/claims/${d.recordId}/evidence?purpose=confirm`);
   } catch (err) {
-    if (err.status === 410) d.evidence = "erased";
-    else if (err.status === 404) d.evidence = "missing";
+    if (err.status === 410) evidence = "erased";
+    else if (err.status === 404) evidence = "missing";
     else {
       app.fail(err);
       return;
     }
   }
+  if (app.detail !== d && !(app.detail && app.detail.recordId === d.recordId)) return; // closed meanwhile
+  app.detail.evidence = evidence;
   renderClaimDetail(app);
 }
 
