@@ -5,15 +5,18 @@ No other module reads the environment; everything that needs a setting receives 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from credit.ruleset import DEFAULT_RULESET
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 # Well-known throw-away keys for the dev profile only (they never hold value anywhere).
 DEV_RELAYER_KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -119,6 +122,11 @@ class Settings(BaseSettings):
     )
     signin_rate_per_minute: int = Field(default=30, ge=1)
     evidence_dir: Path | None = None
+    auditor_addresses: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="wallets (comma-separated addresses) that, once signed in, may read the whole "
+        "evidence access log (GET /v1/evidence/access-log); residents read their own part only",
+    )
 
     # residents' wallets: the JSON-RPC URL they add the network with (see docs/operations.md)
     public_rpc_url: str | None = Field(
@@ -135,6 +143,21 @@ class Settings(BaseSettings):
         le=60,
         description="the longest one /rpc request may take, waiting for the node included",
     )
+
+    @field_validator("auditor_addresses", mode="before")
+    @classmethod
+    def _auditor_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [a.strip() for a in value.split(",") if a.strip()]
+        if isinstance(value, list):
+            bad = [a for a in value if not _ADDRESS.fullmatch(str(a))]
+            if bad:
+                raise ValueError(
+                    f"CREDIT_AUDITOR_ADDRESSES holds {bad}, not addresses: give 0x + 40 hex each, "
+                    "separated by commas"
+                )
+            return [str(a).lower() for a in value]
+        return value
 
     @field_validator("public_rpc_url")
     @classmethod

@@ -33,6 +33,9 @@ app.add_typer(operate.keys_app, name="keys")
 rules_app.command("publish")(operate.rules_publish)
 app.command("audit")(audit_cmd.audit)
 from credit.cli import verify_cmd  # noqa: E402, F401  (registers `credit verify`)
+from credit.cli.evidence_cmd import evidence_app  # noqa: E402
+
+app.add_typer(evidence_app, name="evidence")
 
 
 @app.command()

@@ -175,12 +175,31 @@ class EvidenceStore:
     def read(
         self, ident: str, viewer: str, viewer_roles: frozenset[str]
     ) -> tuple[EvidenceRecord, bytes, bytes]:
-        """Content and salt for the owner or an official evaluator; erased evidence is gone."""
+        """Content and salt for the owner or an official evaluator; erased evidence is gone.
+
+        The gateway's routes decide more narrowly, per record, and log each read
+        (:mod:`credit.gateway.evidence_access`); this check is for callers outside them."""
         record = self.get(ident)
         if viewer.lower() != record.owner and not (viewer_roles & READER_ROLES):
             raise Forbidden(
                 "only the resident who uploaded it and official evaluators may read evidence"
             )
+        return self.open(record)
+
+    def find(self, commitment: str) -> EvidenceRecord | None:
+        """The evidence item with this on-chain commitment, if it was uploaded here."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(evidence).where(evidence.c.commitment == commitment.lower()))
+                .mappings()
+                .first()
+            )
+        return None if row is None else self._record(dict(row))
+
+    def open(self, record: EvidenceRecord) -> tuple[EvidenceRecord, bytes, bytes]:
+        """Content and salt of ``record``, whoever asks (the caller has decided): 410 if erased,
+        even if the erasure began while reading."""
+        ident = record.id
         gone = ApiError(410, "erased", "the resident erased this evidence")
         if record.erased_at is not None:
             raise gone

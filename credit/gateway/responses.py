@@ -27,6 +27,7 @@ _WHY = {
     403: "the caller's on-chain roles do not allow this",
     404: "not found",
     409: "conflict",
+    410: "gone: the resident erased this evidence",
     413: "request body too large",
     422: "the request does not match the schema or breaks a rule",
     429: "too many requests: see Retry-After",

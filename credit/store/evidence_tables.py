@@ -29,3 +29,21 @@ evidence_usage = Table(
     Column("live_items", BigInteger, nullable=False),
     Column("live_bytes", BigInteger, nullable=False),
 )
+
+# Who read which evidence, in what capacity, for which record and why: one row per read of an
+# evidence item's content or metadata (the owner's own reads too, as "owner"). It holds no
+# content, salt or digest, so erasing the evidence keeps it: the supervision of data use outlives
+# the data. Read by the owner (their own evidence's rows) and by auditors (all rows).
+evidence_access = Table(
+    "evidence_access",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evidence_id", String(32), nullable=False, index=True),
+    Column("owner", String(42), nullable=False, index=True),  # lower-case, the evidence's owner
+    Column("reader", String(42), nullable=False),  # lower-case address of who read it
+    Column("capacity", String(20), nullable=False),  # owner, SUPERIOR, PEER, PUBLIC, EXPERT, ...
+    Column("record_id", String(66), nullable=True),  # the record it was read for, if any
+    Column("purpose", String(40), nullable=False),  # confirm, decide appeal, review report, own
+    Column("what", String(10), nullable=False),  # content or metadata
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -131,6 +131,18 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ),
     ("POST", "/v1/rewards/mint"): only("MINTER", detail="tests/gateway/test_rewards_api.py"),
     ("GET", "/v1/rewards/runs/{run_id}"): only("MINTER"),
+    ("GET", "/v1/claims/{record_id}/details"): Policy(
+        signed_in=True, detail="tests/gateway/test_evidence_access.py"
+    ),
+    ("GET", "/v1/claims/{record_id}/evidence"): Policy(
+        signed_in=True, detail="tests/gateway/test_evidence_access.py"
+    ),
+    ("GET", "/v1/claims/{record_id}/share"): Policy(
+        signed_in=True, detail="tests/gateway/test_evidence_access.py"
+    ),
+    ("GET", "/v1/evidence/access-log"): only(
+        "RESIDENT", *OFFICIALS, detail="tests/gateway/test_evidence_access.py"
+    ),
     ("POST", "/v1/reports"): only(*EVALUATORS, detail="tests/gateway/test_reports.py"),
     ("POST", "/v1/appeals"): Policy(signed_in=True, detail="tests/gateway/test_appeals_api.py"),
 }

@@ -20,6 +20,10 @@ from credit.gateway.routes import reports  # noqa: E402
 
 ROUTERS.append(reports.router)
 
+from credit.gateway.routes import claim_view  # noqa: E402
+
+ROUTERS.append(claim_view.router)
+
 from credit.gateway.routes import appeals, config, evidence, residents, rewards  # noqa: E402
 
 ROUTERS += [config.router, residents.router, evidence.router, rewards.router, appeals.router]

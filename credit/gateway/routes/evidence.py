@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
+from credit.chain.roles import checksum
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep, require_role
+from credit.gateway.errors import Forbidden
 from credit.gateway.evidence import UPLOADER_ROLES, EvidenceStore
+from credit.gateway.evidence_access import MAX_PAGE, EvidenceAccess, access_rows, is_auditor
 from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
+from credit.relay.models import ADDRESS
 
 router = APIRouter(tags=["evidence"])
 
@@ -53,17 +59,91 @@ async def upload(request: Request, account: Uploader, services: ServicesDep) -> 
     return record.public()
 
 
+class AccessLogEntry(BaseModel):
+    """One read of an evidence item: who, in what capacity, for which record, why, when."""
+
+    id: int
+    evidence_id: str
+    owner: str = Field(description="the evidence's owner (checksummed address)")
+    reader: str = Field(description="who read it (checksummed address)")
+    capacity: str = Field(
+        description="owner, or the kind they read it as: SUPERIOR, PEER, PUBLIC, EXPERT, ARBITER"
+    )
+    record_id: str | None = Field(description="the record it was read for, if any")
+    purpose: str = Field(description="confirm, decide appeal, own, ...")
+    what: Literal["content", "metadata"]
+    at: datetime
+
+
+class AccessLogPage(BaseModel):
+    """A page of the access log, newest first; ask again with ``before=next_before`` for more."""
+
+    scope: Literal["all", "own"] = Field(
+        description="all: an auditor's view; own: the reads of the caller's own evidence"
+    )
+    entries: list[AccessLogEntry]
+    next_before: int | None
+
+
+@router.get(
+    "/evidence/access-log",
+    response_model=AccessLogPage,
+    summary="Who read which evidence",
+    responses=error_responses(401, 403, 422),
+)
+def access_log(
+    account: CurrentAccount,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="next_before of the page before")] = None,
+    owner: Annotated[
+        str | None, Query(pattern=ADDRESS, description="auditors: only this owner's evidence")
+    ] = None,
+    reader: Annotated[
+        str | None, Query(pattern=ADDRESS, description="auditors: only this reader's reads")
+    ] = None,
+) -> AccessLogPage:
+    """Auditors (``CREDIT_AUDITOR_ADDRESSES``) read every row; a resident, or an official who
+    uploads evidence, reads the rows of their own evidence; anyone else is refused (403). The
+    rows hold no content and outlive the evidence's erasure."""
+    if is_auditor(account, services.settings.auditor_addresses):
+        scope: Literal["all", "own"] = "all"
+    elif account.has(*sorted(UPLOADER_ROLES)):
+        scope, owner, reader = "own", account.address, None
+    else:
+        raise Forbidden(
+            f"{account.address} keeps no evidence and is not an auditor: the access log is read "
+            "by the residents whose evidence was read, and by the city's auditors",
+            {"auditor": False},
+        )
+    rows, more = access_rows(
+        services.engine, owner=owner, reader=reader, before=before, limit=limit
+    )
+    return AccessLogPage(
+        scope=scope,
+        entries=[
+            AccessLogEntry.model_validate(
+                {**r, "owner": checksum(str(r["owner"])), "reader": checksum(str(r["reader"]))}
+            )
+            for r in rows
+        ],
+        next_before=more,
+    )
+
+
 @router.get("/evidence/{evidence_id}", responses=error_responses(401, 403, 404, 410))
 def metadata(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
-    """Metadata of an evidence item (owner or official evaluators)."""
-    record, _, _ = _store(services).read(evidence_id, account.address, _roles(account))
+    """Metadata of an evidence item: its owner, an evaluator entitled to a claim that carries
+    it, or an arbiter. Each read is logged (``GET /v1/evidence/access-log``)."""
+    record, _, _ = access_of(services).read_by_id(account, evidence_id, content=False)
     return record.public()
 
 
 @router.get("/evidence/{evidence_id}/content", responses=error_responses(401, 403, 404, 410))
 def content(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> Response:
-    """The content, with its salt in ``X-Evidence-Salt`` so the reader can check the commitment."""
-    record, data, salt = _store(services).read(evidence_id, account.address, _roles(account))
+    """The content, with its salt in ``X-Evidence-Salt`` so the reader can check the commitment.
+    Who may read it as for the metadata; each read is logged."""
+    record, data, salt = access_of(services).read_by_id(account, evidence_id, content=True)
     return Response(
         data, media_type=record.media_type, headers={"X-Evidence-Salt": "0x" + salt.hex()}
     )
@@ -76,6 +156,9 @@ def erase(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> d
     return _store(services).erase(evidence_id, account.address).public()
 
 
-def _roles(account: Any) -> frozenset[str]:
-    # evidence.READER_ROLES uses the on-chain role names with the _ROLE suffix
-    return frozenset(f"{r}_ROLE" for r in account.roles)
+def access_of(services: Services) -> EvidenceAccess:
+    """Checked, logged reads over the gateway's evidence store (rules from the relay)."""
+    relay = services.relay
+    return EvidenceAccess(
+        _store(services), services.engine, relay.rule_in_force if relay is not None else None
+    )

@@ -12,11 +12,13 @@ import { mountClaim, renderClaimForm } from "./views/claim.js";
 import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
 import { loadRewards, renderRewards } from "./views/rewards.js";
 import { mountReport, loadReport, renderReport, isOfficial } from "./views/report.js";
+import { linkedClaim, openLinkedClaim, renderClaimDetail } from "./views/claim_detail.js";
+import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "report", "rewards"];
 const LOADERS = {
-  home: loadHome,
+  home: (a) => Promise.all([loadHome(a), loadAccessLog(a)]),
   claim: async (a) => a.tracker.render(),
   confirm: loadQueue,
   report: loadReport,
@@ -200,7 +202,9 @@ function startSession(session) {
   app.tracker.load();
   startStream();
   const official = session.roles.some((r) => OFFICIAL_ROLES.includes(r));
-  showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
+  const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
+  if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+  else showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
 }
 
 function renderWho() {
@@ -236,9 +240,13 @@ function signOutLocal() {
     view: null,
     lastClaim: null,
     lastReport: null,
+    detail: null,
+    accessLog: null,
   });
   byId("report-result").replaceChildren();
   byId("claim-result").replaceChildren();
+  byId("claim-detail").hidden = true;
+  byId("access-log-section").hidden = true;
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
   byId("view-welcome").hidden = false;
@@ -300,6 +308,8 @@ function rerender() {
   renderQueue(app);
   renderReport(app);
   renderRewards(app);
+  renderClaimDetail(app);
+  renderAccessLog(app);
 }
 
 function renderFooter() {
@@ -350,6 +360,10 @@ async function start() {
   mountClaim(app);
   mountConfirm(app);
   mountReport(app);
+  window.addEventListener("hashchange", () => {
+    if (app.session && linkedClaim()) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+  });
+  if (linkedClaim()) say(() => t("detail.signInFirst"), "info");
   updateWelcome();
   await loadConfig();
   if (app.wallet) {

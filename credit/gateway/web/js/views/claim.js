@@ -3,6 +3,7 @@ import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { ZERO32 } from "../format.js";
 import { typedData } from "../typed.js";
+import { shareCard } from "./share.js";
 
 const CLAIM_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
 
@@ -36,6 +37,7 @@ function renderClaimResult(app) {
       h("h2", {}, t("claim.received")),
       h("p", {}, t("claim.share")),
       h("p", {}, h("code", { class: "hash", id: "claim-record-id" }, app.lastClaim)),
+      shareCard(app, app.lastClaim),
       h("div", { "data-claims": "" }),
     ),
   );

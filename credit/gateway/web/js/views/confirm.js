@@ -5,6 +5,7 @@ import { t, categoryTitle } from "../i18n.js";
 import { day, short, ZERO32 } from "../format.js";
 import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
 import { queueTitle, queueReport, queueBy } from "./report.js";
+import { showClaimDetail } from "./claim_detail.js";
 
 const CONFIRM_VALID_SECONDS = 7 * 86400;
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -77,6 +78,7 @@ function queueItem(app, c) {
       "div",
       { class: "actions" },
       h("button", { type: "button", class: "primary", onclick: () => confirm(app, c.record_id) }, t("confirm.confirm")),
+      h("button", { type: "button", class: "show-details", onclick: () => showClaimDetail(app, c.record_id).catch((err) => app.fail(err)) }, t("detail.show")),
       h("button", {
         type: "button",
         class: "ghost",
@@ -95,6 +97,7 @@ function queueItem(app, c) {
 
 /** Wire the record-id form and the refresh button once. */
 export function mountConfirm(app) {
+  app.confirmClaim = (recordId) => confirm(app, recordId); // the claim detail panel's Confirm
   byId("confirm-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = byId("confirm-record");

@@ -1,0 +1,66 @@
+// "Who looked at your evidence": the reads of the resident's evidence (GET /v1/evidence/access-log);
+// for an auditor, every read by anyone. The log holds no content and survives erasure.
+import { h, fill, byId } from "../dom.js";
+import { t } from "../i18n.js";
+import { short } from "../format.js";
+
+/** Fetch the access log the signed-in account may read; hide the section if it may read none. */
+export async function loadAccessLog(app) {
+  try {
+    app.accessLog = await app.api.get("/v1/evidence/access-log?limit=50");
+  } catch (err) {
+    if (err.status !== 403) throw err;
+    app.accessLog = null;
+  }
+  renderAccessLog(app);
+}
+
+/** Draw the section from what is loaded (again after a language switch). */
+export function renderAccessLog(app) {
+  const section = byId("access-log-section");
+  const log = app.accessLog;
+  section.hidden = !log;
+  if (!log) return;
+  const all = log.scope === "all";
+  byId("access-log-title").textContent = all ? t("access.titleAll") : t("access.title");
+  byId("access-log-intro").textContent = all ? t("access.introAll") : t("access.intro");
+  if (!log.entries.length) {
+    fill(byId("access-log"), h("p", { class: "muted" }, t("access.none")));
+    return;
+  }
+  const head = [t("access.when"), t("access.who"), t("access.as"), t("access.record"), t("access.why")];
+  if (all) head.splice(2, 0, t("access.owner"));
+  fill(
+    byId("access-log"),
+    h(
+      "table",
+      { class: "records access-log" },
+      h("thead", {}, h("tr", {}, head.map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, log.entries.map((e) => row(app, e, all, head))),
+    ),
+  );
+}
+
+function row(app, e, all, head) {
+  const mine = e.reader.toLowerCase() === app.session.address.toLowerCase();
+  const cells = [
+    e.at.slice(0, 16).replace("T", " ") + " UTC",
+    mine ? t("access.you") : short(e.reader, 8),
+    capacity(e.capacity),
+    e.record_id ? short(e.record_id, 8) : "–",
+    purpose(e),
+  ];
+  if (all) cells.splice(2, 0, short(e.owner, 8));
+  return h("tr", {}, cells.map((c, i) => h("td", { "data-label": head[i] }, c)));
+}
+
+function capacity(name) {
+  const key = `access.as.${name}`;
+  return t(key) === key ? name : t(key);
+}
+
+function purpose(e) {
+  const key = `access.why.${e.purpose}`;
+  const why = t(key) === key ? e.purpose : t(key);
+  return e.what === "metadata" ? `${why} (${t("access.metadata")})` : why;
+}
