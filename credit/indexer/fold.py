@@ -194,7 +194,9 @@ def fold_facts(
                 e.evidence,
             )
         elif e.name == "AppealFiled" and rid in violations:
-            violations[rid] = replace(violations[rid], status=ViolationStatus.APPEALED)
+            violations[rid] = replace(
+                violations[rid], status=ViolationStatus.APPEALED, appealed_at=e.evidence
+            )
         elif e.name == "AppealResolved" and rid in violations:
             status = ViolationStatus.OVERTURNED if a["overturned"] else ViolationStatus.UPHELD
             violations[rid] = replace(violations[rid], status=status, resolved_at=e.evidence)
