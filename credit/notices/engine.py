@@ -150,9 +150,9 @@ def evaluate(
     ``roles`` maps evaluator addresses to the kinds they hold (from AccessControl); registered
     residents are PEER evaluators anyway. ``arbiters`` are the holders of ARBITER_ROLE (the
     recipients of ``appeals_waiting``). Claims the gateway holds (``facts.held``) count like
-    pending ones, for their resident and for official evaluators only. ``recipients`` restricts the output to those addresses;
-    community aggregates (the median) are still computed over everyone, so a resident's notices
-    are the same whether evaluated alone or with everybody's.
+    pending ones, for their resident and for official evaluators only. ``recipients`` restricts
+    the output to those addresses; community aggregates (the median) are still computed over
+    everyone, so a resident's notices are the same whether evaluated alone or with everybody's.
     """
     digest = check_published(ruleset, version, facts)
     section = parse_notices(ruleset)
