@@ -44,8 +44,9 @@ def rules_2026_1() -> dict[str, Any]:
     # 2026.3 added the arbiters' reminder and the next step of a waiting claim
     rules = [r for r in data["notices"]["rules"] if r["id"] != "appeals-waiting"]
     waiting = next(r for r in rules if r["id"] == "claim-waiting")
-    for lang, next_step in (("en", " What to do next: {next_step}."), ("zh", "下一步：{next_step}。")):
-        waiting["message"][lang] = waiting["message"][lang].replace(next_step, "")
+    added = {"en": " What to do next: {next_step}.", "zh": "下一步：{next_step}。"}
+    for lang, text in added.items():
+        waiting["message"][lang] = waiting["message"][lang].replace(text, "")
     data["notices"]["rules"] = rules
     return data
 
