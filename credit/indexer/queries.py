@@ -25,6 +25,7 @@ from credit.indexer.fold import (
     StoredEvent,
     fold_credit,
     fold_facts,
+    occurred_dates,
     records_view,
 )
 from credit.store.index_tables import index_blocks, index_cursor, index_events
@@ -287,7 +288,8 @@ class IndexReader:
             number, _, at = self.position(conn)
             events = self._resident_events(conn, address, number)
         return records_view(
-            fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule)
+            fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule),
+            occurred_dates(events),
         )
 
     def resident_summary(self, address: str, *, at_time: int | None = None) -> dict[str, Any]:
@@ -314,5 +316,5 @@ class IndexReader:
             "earnings": [
                 {"epoch": e, "points": p, "paid": paid} for e, (p, paid) in credit.earnings.items()
             ],
-            "records": records_view(facts),
+            "records": records_view(facts, occurred_dates(events)),
         }

@@ -11,6 +11,7 @@ import { loadHome, renderHome } from "./views/home.js";
 import { mountClaim, renderClaimForm } from "./views/claim.js";
 import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
 import { loadRewards, renderRewards } from "./views/rewards.js";
+import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "rewards"];
@@ -154,6 +155,7 @@ async function signIn() {
     if (!signature) return;
     const out = await app.api.post("/v1/auth/login", { message, signature });
     startSession({ token: out.token, address: out.address, roles: out.roles });
+    focusMain();
     say(() => t("auth.signedIn"), "success");
   } catch (err) {
     fail(err);
@@ -195,6 +197,15 @@ function startSession(session) {
   showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
 }
 
+/** Keyboard focus to the main content: the current view's heading (after signing in). */
+function focusMain() {
+  const view = app.view && document.getElementById(`view-${app.view}`);
+  const heading = view ? view.querySelector("h1") : null;
+  const target = heading || byId("main");
+  if (heading) heading.tabIndex = -1;
+  target.focus();
+}
+
 function renderWho() {
   const who = byId("who");
   who.hidden = !app.session;
@@ -229,6 +240,7 @@ function signOutLocal() {
     lastClaim: null,
   });
   byId("claim-result").replaceChildren();
+  clearRoleNotices(app);
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
   byId("view-welcome").hidden = false;
@@ -260,16 +272,16 @@ async function showView(name) {
     if (b.dataset.view === name) b.setAttribute("aria-current", "page");
     else b.removeAttribute("aria-current");
   }
+  renderRoleNotices(app, { list: false });
   await refresh();
 }
 
 async function refresh() {
   if (!app.session || !app.view || app.api.offline) return;
-  try {
-    await LOADERS[app.view](app);
-  } catch (err) {
-    if (err.status !== 0) fail(err);
-  }
+  await Promise.all([
+    LOADERS[app.view](app),
+    wantsRoleNotices(app) ? loadRoleNotices(app) : null,
+  ].map((p) => Promise.resolve(p).catch((err) => err.status !== 0 && fail(err))));
 }
 
 function refreshSoon(delay = 400) {
@@ -289,6 +301,7 @@ function rerender() {
   renderKinds(app);
   renderQueue(app);
   renderRewards(app);
+  renderRoleNotices(app);
 }
 
 function renderFooter() {
@@ -297,7 +310,7 @@ function renderFooter() {
     label: c.rules.label,
     hash: short(c.rules.hash, 8),
     ledger: short(c.contracts.CreditLedger, 6),
-    chain: c.chain_id,
+    network: c.network,
   });
 }
 
