@@ -105,7 +105,7 @@ def test_the_gateway_going_away_shows_a_banner_until_it_is_back(
         expect(offline).to_contain_text("Consensus Credit cannot be reached")
         shot(page, "offline-en", full_page=False)
         page.select_option("#lang", "zh")
-        expect(offline).to_contain_text("暂时无法连接网关")
+        expect(offline).to_contain_text("暂时无法连接共识信用服务")
         shot(page, "offline-zh", full_page=False)
         page.select_option("#lang", "en")
     finally:
