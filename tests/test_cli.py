@@ -74,3 +74,25 @@ def test_a_command_exit_code_reaches_the_shell(monkeypatch) -> None:  # type: ig
         raise typer.Exit(3)
 
     assert main(["exit-three"]) == 3
+
+
+def test_the_demo_names_every_wallet_with_its_roles(artifacts) -> None:  # type: ignore[no-untyped-def]
+    from eth_account import Account
+
+    from credit.chain import embedded_web3
+    from credit.demo import demo_people, demo_roles, demo_wallets
+    from credit.settings import Settings
+
+    settings = Settings()
+    people = demo_people(embedded_web3(), artifacts)
+    wallets = {w.name: w for w in demo_wallets(people, settings)}
+    assert len(wallets) == 14
+    roles = demo_roles(people, Account.from_key(settings.minter_private_key()).address)
+    for role, holders in roles.items():
+        word = role.removesuffix("_ROLE").replace("_", " ").lower()
+        named = [w for w in wallets.values() if w.address in holders]
+        assert named and all(word in w.roles for w in named), role
+    assert wallets["arbiter"].roles == "arbiter (decides appeals)"
+    for p in people:  # throw-away keys: printed so they can be imported into a wallet
+        assert Account.from_key(wallets[p.name].key).address == p.address
+    assert "CREDIT_MINTER_KEY" in wallets["gateway minter"].key
