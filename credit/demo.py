@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,22 +21,10 @@ from eth_account import Account
 from eth_utils import keccak
 
 from credit.artifacts import Artifact
-from credit.chain import Transactor, deploy_system, embedded_web3, fund, time_travel
+from credit.chain import Transactor, deploy_system, embedded_web3, fund
 from credit.chain.deploy import System, decoder_for
-from credit.chain.signing import (
-    Claim,
-    Endorser,
-    Report,
-    endorse,
-    pack_claim,
-    sign_claim,
-    sign_report,
-)
-from credit.ruleset import EvaluatorKind, RuleSet
+from credit.ruleset import RuleSet
 from credit.settings import Settings
-
-SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)
-ZERO = b"\x00" * 32
 
 STAFF = ["operator", "community centre", "sanitation dept", "panel member", "expert", "arbiter"]
 
@@ -205,154 +193,63 @@ def seed_city(
     settings: Settings,
     say: Callable[[str], None] = print,
     keeper: EvidenceKeeper | None = None,
+    intake: Any = None,
+    steps: Sequence[Callable[[Any], None]] | None = None,
 ) -> DemoResult:
-    """Register residents, then two weeks: claims, a violation overturned on appeal, rewards.
+    """Play the demo's story (:data:`credit.demo_steps.DEMO_STEPS`, or ``steps``).
 
     Each piece of evidence goes to ``keeper`` (default: memory) and only its salted commitment
-    to the chain.
+    to the chain; claims waiting for confirmations go to ``intake`` (the gateway's relay), if any.
     """
-    w3 = system.w3
-    op, centre, sanitation, panel, expert, arbiter = people[:6]
-    residents = people[6:]
-    ledger, domain = system.ledger, system.domain
-    result = DemoResult(system, residents)
-    keeper = keeper or MemoryEvidence()
+    from credit.demo_steps import DEMO_STEPS, City
 
-    def evidence(owner: Person, text: str) -> bytes:
-        item = keeper.keep(owner.address, text)
-        result.evidence.append(item)
-        return item.commitment
-
-    say(f"Deployed RuleBook {system.rule_book.address} and CreditLedger {ledger.address}")
-    op.tx.send(ledger.functions.registerResidents([p.address for p in residents]))
-    say(f"Registered {len(residents)} residents (addresses only)")
-
-    def now() -> int:
-        return int(w3.eth.get_block("latest")["timestamp"])
-
-    def claim(
-        p: Person, category: str, units: int, what: str, confirmers: list[tuple[Person, int]]
-    ) -> None:
-        cat = ruleset.category(category)
-        nonce = ledger.functions.claimNonce(p.address).call()
-        c = Claim(p.address, cat.id, units, now() - 3600, nonce, evidence(p, what))
-        rid = c.record_id(domain)
-        ends = endorse(domain, [rid], [Endorser(e.key, kind) for e, kind in confirmers])
-        # one record per transaction: the packed single-claim path, the cheapest for it
-        packed = pack_claim(sign_claim(p.key, c, domain), ends)
-        op.tx.send(ledger.functions.relayClaimPacked(packed), gas=600_000)
-        who = ", ".join(e.name for e, _ in confirmers)
-        say(f"  {p.name}: {units} {cat.unit.en}(s) of {cat.title.en}, confirmed by {who}")
-
-    ana, bo, chen, dara, eli, fang = residents
-    say("Week 1")
-    claim(
-        ana,
-        "volunteering",
-        3,
-        f"{ana.who.full_name} (ID {ana.who.national_id}) sorted donations at the "
-        "Riverside food bank, 9:00-12:00; shift lead can confirm on +1 212 555 0187.",
-        [(centre, SUPERIOR), (bo, PEER)],
-    )
-    claim(
-        bo,
-        "volunteering",
-        2,
-        f"Park clean-up at Hollow Lane with {chen.who.full_name}; {bo.who.full_name} "
-        f"collected 6 bags. Call me on {bo.who.phone} for the photos.",
-        [(centre, SUPERIOR), (chen, PEER)],
-    )
-    claim(
-        chen,
-        "civic_feedback",
-        2,
-        f"Survey of the bus stop at 14 Harbour Road, filled in by {chen.who.full_name}: "
-        "the shelter roof leaks and the timetable is unreadable at night.",
-        [(panel, PUBLIC), (dara, PEER)],
-    )
-    claim(
-        dara,
-        "community_service",
-        1,
-        f"{dara.who.full_name} visited Mrs. Hedda Kowalczyk (flat 3B, Elm Court), who "
-        "lives alone, to help with shopping.",
-        [(centre, SUPERIOR), (eli, PEER)],
-    )
-    claim(
-        fang,
-        "volunteering",
-        4,
-        f"Library homework club, four sessions tutored by {fang.who.full_name} "
-        f"(ID {fang.who.national_id}); sign-in sheet held by the librarian.",
-        [(centre, SUPERIOR), (expert, EXPERT), (ana, PEER)],
-    )
-
-    say("Week 2")
-    time_travel(w3, settings.epoch_seconds)
-    claim(
-        ana,
-        "community_service",
-        2,
-        f"Pavement repair on Mill Street with the works team; reach "
-        f"{ana.who.full_name} on {ana.who.phone}.",
-        [(centre, SUPERIOR), (fang, PEER)],
-    )
-    claim(
-        eli,
-        "volunteering",
-        2,
-        f"River clean-up at the weir: {eli.who.full_name}, ID {eli.who.national_id}, "
-        f"phone {eli.who.phone}, 2 hours.",
-        [(sanitation, SUPERIOR), (bo, PEER)],
-    )
-    lit = ruleset.category("littering")
-    report = Report(
-        sanitation.address,
-        bo.address,
-        lit.id,
-        1,
-        now() - 600,
-        ledger.functions.nonces(sanitation.address).call(),
-        evidence(
-            sanitation,
-            f"Photo 113: litter by the bins of 22 Station Road; resident {bo.who.full_name} "
-            f"(ID {bo.who.national_id}) was seen nearby.",
-        ),
-    )
-    rid = report.record_id(domain)
-    ends = endorse(domain, [rid], [Endorser(centre.key, SUPERIOR), Endorser(panel.key, PUBLIC)])
-    op.tx.send(
-        ledger.functions.relayReports([sign_report(sanitation.key, report, domain)], ends),
-        gas=600_000,
-    )
-    say(
-        f"  {bo.name}: a littering report by the sanitation dept, confirmed by the panel "
-        f"(-{lit.points_per_unit})"
-    )
-    statement = evidence(
-        bo,
-        f"I, {bo.who.full_name}, did not drop it: the wind tipped the bin over, see photo 114. "
-        f"My neighbour {dara.who.full_name} ({dara.who.phone}) saw it.",
-    )
-    bo.tx.send(ledger.functions.fileAppeal(rid, statement))
-    say(f"  {bo.name} appealed; the arbiter reviewed the evidence and overturned it")
-    arbiter.tx.send(
-        ledger.functions.resolveAppeal(
-            rid,
-            True,
-            evidence(
-                arbiter,
-                f"Photo 114 shows the bin tipped over by the wind; witness "
-                f"{dara.who.full_name} confirmed by phone. Report against "
-                f"{bo.who.full_name} overturned.",
-            ),
-        )
-    )
-
-    time_travel(w3, settings.epoch_seconds)
-    earned = [
-        p.address for p in residents if ledger.functions.epochEarnings(p.address, 0).call()[0]
-    ]
-    op.tx.send(ledger.functions.mintRewards(0, earned), gas=2_000_000)
-    say(f"Rewards for week 1 minted to {len(earned)} residents at the published rate")
+    result = DemoResult(system, people[6:])
+    city = City(system, people, ruleset, settings, say, keeper or MemoryEvidence(), result, intake)
+    for step in DEMO_STEPS if steps is None else steps:
+        step(city)
     return result
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """Who holds a demo key, what it may do, and how to use it."""
+
+    name: str
+    roles: str
+    address: str
+    key: str  # where the key is, or the throw-away key itself
+
+
+ROLE_TEXT = {
+    "operator": "registrar, minter (deployer: admin and rule governor on this dev chain)",
+    "community centre": "superior (confirms claims, reports violations)",
+    "sanitation dept": "superior (confirms claims, reports violations)",
+    "panel member": "public panel (confirms claims, reports violations)",
+    "expert": "expert (confirms claims, reports violations)",
+    "arbiter": "arbiter (decides appeals)",
+}
+
+
+def demo_wallets(people: list[Person], settings: Settings) -> list[Wallet]:
+    """Every demo wallet with its roles: the twelve people (import their throw-away key into a
+    wallet to sign in as them) and the gateway's own two keys (it signs with them itself)."""
+    rows = [
+        Wallet(
+            p.name,
+            ROLE_TEXT.get(p.name, "resident (claims, appeals; confirms neighbours as a peer)"),
+            p.address,
+            "0x" + p.key.hex(),
+        )
+        for p in people
+    ]
+    for name, roles, key in (
+        ("gateway minter", "minter (pays rewards, relays appeals)", settings.minter_private_key()),
+        (
+            "gateway relayer",
+            "no role: pays gas to relay signed records",
+            settings.relayer_private_key(),
+        ),
+    ):
+        where = "the gateway's dev key (CREDIT_MINTER_KEY / CREDIT_RELAYER_KEY to change it)"
+        rows.append(Wallet(name, roles, str(Account.from_key(key).address), where))
+    return rows

@@ -57,6 +57,7 @@ class ViolationRecord:
     status: ViolationStatus
     at: Evidence
     resolved_at: Evidence | None = None
+    appealed_at: Evidence | None = None  # the ``AppealFiled`` event, once the resident appealed
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,25 @@ class PendingClaim:
     units: int
     confirmations: tuple[tuple[str, int], ...]  # (evaluator, EvaluatorKind)
     at: Evidence
+
+
+@dataclass(frozen=True)
+class HeldClaim:
+    """A signed claim the gateway holds while it waits for evaluators' endorsements.
+
+    It is not on chain (the relay sends it once its quorum is met), so it has no chain position:
+    ``received_at`` is when the gateway accepted it (unix seconds, the gateway's clock) and
+    ``confirmations`` are the endorsements it holds so far. Held claims are the gateway's private
+    data: they feed the reminders of their resident and of official evaluators, never an export.
+    """
+
+    record_id: str
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    received_at: int
+    confirmations: tuple[tuple[str, int], ...] = ()  # (evaluator, EvaluatorKind)
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,7 @@ class LedgerFacts:
     credits: tuple[CreditRecord, ...] = ()
     violations: tuple[ViolationRecord, ...] = ()
     pending: tuple[PendingClaim, ...] = ()
+    held: tuple[HeldClaim, ...] = ()  # off chain: claims the gateway holds (see HeldClaim)
     expiries: tuple[Expiry, ...] = ()
     rewards: tuple[RewardPayment, ...] = ()
     rule_versions: dict[int, str] = field(default_factory=dict)  # version -> content hash

@@ -60,16 +60,15 @@ def prepare_demo(
     say(f"Deployed the ledger on the embedded chain ({settings.data_dir}/chain.sqlite)")
     say(f"The gateway relays with {relayer.address} and pays rewards with {minter.address}")
     write_roster(Path(settings.data_dir) / "roster.json", people[6:])
-    from credit.gateway.evidence import EvidenceStore
-    from credit.store.db import create_schema, make_engine
+    from credit.gateway.build import wire
 
-    engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
+    services = wire(settings, system, ruleset)  # nothing started: its stores and relay intake
     try:
-        create_schema(engine)
-        store = EvidenceStore(engine, settings.evidence_path, settings.max_evidence_bytes)
-        seed_city(system, people, ruleset, settings, say, keeper=StoredEvidence(store))
+        assert services.evidence is not None and services.relay is not None
+        keeper, intake = StoredEvidence(services.evidence), RelayIntake(services.relay)
+        seed_city(system, people, ruleset, settings, say, keeper=keeper, intake=intake)
     finally:
-        engine.dispose()
+        services.engine.dispose()
     say(f"The registry office's roster (personal data, off chain): {settings.data_dir}/roster.json")
     return system, people
 
@@ -85,3 +84,17 @@ class StoredEvidence:
         record = self.store.put(owner, text.encode(), "text/plain")
         _, _, salt = self.store.read(record.id, owner, frozenset())
         return EvidenceItem(owner, text, salt, bytes.fromhex(record.commitment[2:]))
+
+
+class RelayIntake:
+    """The demo's claims waiting for confirmations, through the gateway's relay intake (every
+    check a resident's claim passes), so they wait in its store as residents' claims do."""
+
+    def __init__(self, relay: Any) -> None:
+        self.relay = relay  # credit.relay.service.Relay, not started
+
+    def claim(self, payload: Any) -> None:
+        self.relay.accept_claim(payload)
+
+    def confirm(self, payload: Any) -> None:
+        self.relay.accept_confirmation(payload)

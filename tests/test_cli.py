@@ -15,11 +15,18 @@ def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     # Ana: 3 h volunteering (10/h) + 2 community-service sessions (15 each)
     assert rows["Ana"]["credit"] == 60
-    # Bo: 2 h volunteering; the littering deduction (-20) was overturned, so restored exactly
-    assert rows["Bo"]["credit"] == 20
+    # Bo: 2 h volunteering; the littering deduction (-20) was overturned, so restored exactly;
+    # months later a community-service session (15)
+    assert rows["Bo"]["credit"] == 35
     # week-1 rewards at 0.1 CCR per point; Eli earned only in week 2, so nothing yet
     assert int(rows["Ana"]["reward_wei"]) == 30 * 10**17
     assert int(rows["Eli"]["reward_wei"]) == 0
+    # Chen: 10 (week 1) + 20 (months later) - 20 (a littering record in that same period), yet
+    # paid on all 30 points earned: violations lower credit, not a period's reward
+    assert rows["Chen"]["credit"] == 10
+    assert int(rows["Chen"]["reward_wei"]) == 30 * 10**17
+    # Eli's 20 points went to a violation he appealed; the appeal waits for the arbiter
+    assert rows["Eli"]["credit"] == 0
     assert all(r["address"].startswith("0x") and len(r["address"]) == 42 for r in rows.values())
 
 
@@ -67,3 +74,25 @@ def test_a_command_exit_code_reaches_the_shell(monkeypatch) -> None:  # type: ig
         raise typer.Exit(3)
 
     assert main(["exit-three"]) == 3
+
+
+def test_the_demo_names_every_wallet_with_its_roles(artifacts) -> None:  # type: ignore[no-untyped-def]
+    from eth_account import Account
+
+    from credit.chain import embedded_web3
+    from credit.demo import demo_people, demo_roles, demo_wallets
+    from credit.settings import Settings
+
+    settings = Settings()
+    people = demo_people(embedded_web3(), artifacts)
+    wallets = {w.name: w for w in demo_wallets(people, settings)}
+    assert len(wallets) == 14
+    roles = demo_roles(people, Account.from_key(settings.minter_private_key()).address)
+    for role, holders in roles.items():
+        word = role.removesuffix("_ROLE").replace("_", " ").lower()
+        named = [w for w in wallets.values() if w.address in holders]
+        assert named and all(word in w.roles for w in named), role
+    assert wallets["arbiter"].roles == "arbiter (decides appeals)"
+    for p in people:  # throw-away keys: printed so they can be imported into a wallet
+        assert Account.from_key(wallets[p.name].key).address == p.address
+    assert "CREDIT_MINTER_KEY" in wallets["gateway minter"].key

@@ -20,6 +20,12 @@ from tests.gateway.auth_helpers import build_message, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 ANA = Account.from_key(keccak(text="consensus-credit demo 6"))  # the demo's first resident
+WHO = ["operator", "centre", "sanitation", "panel", "expert", "arbiter"]
+WHO += ["ana", "bo", "chen", "dara", "eli", "fang"]
+DEMO = {
+    name: Account.from_key(keccak(text=f"consensus-credit demo {i}")) for i, name in enumerate(WHO)
+}
+SESSIONS: dict[tuple[str, str], dict[str, str]] = {}  # (url, address) -> headers: sign in once
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -91,6 +97,75 @@ def test_demo_serves_and_restarts_with_the_same_balances(tmp_path: Path, stop: i
         assert [r["record_id"] for r in again["records"]] == [
             r["record_id"] for r in first["records"]
         ]
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def _signed_in(client: httpx.Client, account: Any) -> dict[str, str]:
+    key = (str(client.base_url), account.address)
+    if key not in SESSIONS:
+        SESSIONS[key] = _login(client, account)
+    return SESSIONS[key]
+
+
+def _login(client: httpx.Client, account: Any) -> dict[str, str]:
+    nonce = client.post("/v1/auth/nonce").json()
+    message = build_message(nonce, account.address)
+    login = client.post(
+        "/v1/auth/login", json={"message": message, "signature": sign(account.key, message)}
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def _rules(client: httpx.Client, name: str) -> dict[str, dict[str, Any]]:
+    """``name``'s current notices by rule id (each rule gives one notice per recipient here)."""
+    account = DEMO[name]
+    body = client.get(
+        f"/v1/residents/{account.address}/notices", headers=_signed_in(client, account)
+    ).json()
+    return {n["rule_id"]: n for n in body["notices"]}
+
+
+def test_the_demo_city_has_every_loop_ready_to_try(tmp_path: Path) -> None:
+    """After the seed, each role signs in and finds its loop's starting point."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _start(tmp_path, port)
+    try:
+        _wait_healthy(url, proc)
+        _summary(url)  # the index caught up
+        with httpx.Client(base_url=url, timeout=10) as client:
+            arbiter = {}
+            for _ in range(100):
+                arbiter = _rules(client, "arbiter")
+                if "appeals-waiting" in arbiter:
+                    break
+                time.sleep(0.1)
+            # the arbiter: Eli's appeal waits for a decision
+            waiting = arbiter["appeals-waiting"]
+            assert waiting["data"]["count"] == 1 and waiting["rule_set_version"] == 1
+            # each official's queue holds claims the gateway keeps until they are confirmed
+            for name in ("centre", "sanitation", "panel", "expert"):
+                headers = _signed_in(client, DEMO[name])
+                queue = client.get("/v1/confirmations/queue", headers=headers).json()["claims"]
+                assert queue, name
+                assert "confirmations-requested" in _rules(client, name), name
+            # residents: credit about to expire, an appeal window closing, claims waiting
+            assert "expiry-soon" in _rules(client, "dara")
+            chen = _rules(client, "chen")
+            assert "appeal-deadline" in chen and chen["appeal-deadline"]["appeal"]
+            fang = _rules(client, "fang")["claim-waiting"]
+            assert fang["evidence"][0]["tx_hash"] is None  # held by the gateway
+            assert "share link" in fang["message"]["en"]
+            assert "claim-waiting" in _rules(client, "ana")
+            assert "claim-waiting" in _rules(client, "bo")
+            # Chen's period with a violation was paid on the points earned
+            headers = _signed_in(client, DEMO["chen"])
+            rewards = client.get(f"/v1/residents/{DEMO['chen'].address}/rewards", headers=headers)
+            paid = {p["epoch"]: p["points"] for p in rewards.json()["payments"]}
+            assert paid[24] == 20  # 2 hours of volunteering; the 20-point violation took credit
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

@@ -243,7 +243,7 @@ def test_no_personal_data_anywhere_on_chain(city: City) -> None:
     assert not hits, hits[:20]
     # the run did what a full demo does: claims, a report, an appeal, rewards, a relayed claim
     assert len(dump.transactions) >= 20 and len(dump.logs) >= 30 and dump.storage
-    assert len(city.evidence) == 11 and len(city.secrets) == 6 * 4 + 11
+    assert len(city.evidence) == 17 and len(city.secrets) == 6 * 4 + 17  # 16 demo, 1 uploaded
 
 
 def test_evidence_reaches_the_chain_only_as_salted_commitments(city: City) -> None:
@@ -331,5 +331,5 @@ def test_the_served_demo_keeps_its_roster_and_evidence_off_chain(
         assert row.commitment == commitment_of(bytes(row.salt), content)
         assert any(bytes.fromhex(row.commitment[2:]) in data for data in calldata)
         secrets.append(Secret(f"stored evidence {row.id}", content.decode()))
-    assert len(roster) == 6 and len(rows) == 10
+    assert len(roster) == 6 and len(rows) == 16  # the demo keeps 16 pieces of evidence
     assert scan(dump, secrets) == []

@@ -29,6 +29,20 @@ from credit.ruleset import (
 
 DEFAULT = json.loads(DEFAULT_RULESET.read_text(encoding="utf-8"))
 HASH_2026_1 = "0x46399b906bbb2fb87ffcc2222904a69a1db9c3bbde89b2df737e8d143cd6bd6b"
+REWARD_AT_RISK_2026_2 = {  # 2026.3 says the reward is paid on points earned all the same
+    "en": (
+        "Your reward for this period ({points} points earned) is at risk. Under the city's rules "
+        "a reward needs fewer than {max_violations} confirmed violations in the period and a "
+        "credit balance of at least {min_balance} points; you have {count} violation(s) this "
+        "period and a balance of {balance} points. The period ends on {date}; if a record is "
+        "wrong, you can appeal it."
+    ),
+    "zh": (
+        "您本期的奖励（已获得{points}分）面临风险。按本市规则，获得奖励需本期被确认的违规少于"
+        "{max_violations}次，且信用余额不低于{min_balance}分；您本期有{count}次违规，余额为"
+        "{balance}分。本期于{date}结束；如记录有误，您可以申诉。"
+    ),
+}
 
 
 def _category(data: dict[str, Any], category: int) -> dict[str, Any]:
@@ -43,8 +57,17 @@ def rules_2026_1() -> dict[str, Any]:
     _category(data, 100)["confirmation"]["required_kinds"] = ["superior"]
     for category in data["categories"]:  # readable rule texts came with 2026.3
         category.pop("description", None)
-    rules = data["notices"]["rules"]
-    data["notices"]["rules"] = [r for r in rules if r["id"] != "violation-recorded"]
+    # 2026.3 added the booked violation's warning, the arbiters' reminder and the next step of
+    # a waiting claim
+    added_rules = {"violation-recorded", "appeals-waiting"}
+    rules = [r for r in data["notices"]["rules"] if r["id"] not in added_rules]
+    waiting = next(r for r in rules if r["id"] == "claim-waiting")
+    added = {"en": " What to do next: {next_step}.", "zh": "下一步：{next_step}。"}
+    for lang, text in added.items():
+        waiting["message"][lang] = waiting["message"][lang].replace(text, "")
+    risk = next(r for r in rules if r["id"] == "reward-at-risk")
+    risk["message"] = REWARD_AT_RISK_2026_2
+    data["notices"]["rules"] = rules
     return data
 
 

@@ -30,6 +30,8 @@ class ResidentBook:
     balance: int = 0
     last_active: int = 0
     earnings: dict[int, int] = field(default_factory=dict)  # epoch -> points earned
+    # epoch -> points its violations deducted when recorded (they never reduce its reward)
+    deducted: dict[int, int] = field(default_factory=dict)
     usage: dict[int, tuple[int, int]] = field(default_factory=dict)  # category -> (epoch, used)
     last_at: Evidence | None = None  # the last event that moved the balance
 
@@ -182,7 +184,7 @@ class _Replay:
         book.earnings[epoch] = book.earnings.get(epoch, 0) + points
 
     def on_ViolationRecorded(self, e: ChainEvent) -> None:
-        book, _, points = self._record(e, negative=True)
+        book, epoch, points = self._record(e, negative=True)
         a = e.args
         deducted = min(points, book.balance)
         if int(a["deducted"]) != deducted:
@@ -204,6 +206,7 @@ class _Replay:
                 record=a["recordId"],
             )
         book.balance -= deducted
+        book.deducted[epoch] = book.deducted.get(epoch, 0) + deducted
         self.books.violations[a["recordId"]] = ViolationBook(
             a["resident"], deducted, int(a["appealDeadline"]), e.evidence
         )

@@ -80,11 +80,12 @@ def recompute(
     ruleset: RuleSet,
     version: int,
     roles: Mapping[str, Iterable[int]] | None,
+    arbiters: Iterable[str] = (),
 ) -> list[Notice]:
     """The notices the engine gives over the chain's facts at ``as_of_block``."""
     upto = [e for e in events if e.block_number <= as_of_block]
     facts = fold_facts(upto, as_of_block=as_of_block, as_of_time=as_of_time, schedule=schedule)
-    return evaluate(ruleset, version, facts, roles=roles)
+    return evaluate(ruleset, version, facts, roles=roles, arbiters=arbiters)
 
 
 def compare(

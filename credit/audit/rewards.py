@@ -5,6 +5,11 @@
 - Each payment (``RewardMinted``) comes after the epoch ended, pays the points the resident earned
   in that epoch (recomputed from the records) at that rate, once per resident and epoch, and the
   epoch's total stays within its cap.
+- Points earned, not net of violations: a violation confirmed in the same epoch lowers the
+  resident's credit, never that epoch's reward (rewards pay for taking part; a violation may still
+  be overturned after the reward is paid). A payment netted of the epoch's deductions is named as
+  such (``reward.net_of_violations``), and :attr:`RewardSummary.violation_epochs_paid` counts the
+  payments for epochs that had violations, paid in full as the rule says.
 - Every ``Transfer`` from the zero address is one such payment: same transaction, same recipient,
   same amount. Any other mint is named, and the total supply read at the audited block must equal
   what the transfers minted minus what they burned.
@@ -39,6 +44,7 @@ class EpochRewards:
 class RewardSummary:
     epochs: dict[int, EpochRewards] = field(default_factory=dict)
     minted_total: int = 0
+    violation_epochs_paid: int = 0  # payments for an epoch with violations, on points earned
 
     def epoch(self, n: int) -> EpochRewards:
         return self.epochs.setdefault(n, EpochRewards(n))
@@ -161,7 +167,23 @@ def _payment(
     paid.add((resident, n))
     book = books.residents.get(resident)
     earned = book.earnings.get(n, 0) if book else 0
-    if int(a["points"]) != earned:
+    deducted = book.deducted.get(n, 0) if book else 0
+    if int(a["points"]) == earned and deducted:
+        summary.violation_epochs_paid += 1
+    if int(a["points"]) != earned and deducted and int(a["points"]) == max(0, earned - deducted):
+        found.add(
+            "reward.net_of_violations",
+            f"{resident} was paid for {a['points']} points in epoch {n}: the {earned} points "
+            f"earned less the {deducted} its violations deducted; rewards pay points earned "
+            "(violations lower credit, not a period's reward)",
+            ev,
+            resident=resident,
+            epoch=n,
+            paid_points=int(a["points"]),
+            earned=earned,
+            deducted=deducted,
+        )
+    elif int(a["points"]) != earned:
         found.add(
             "reward.points_mismatch",
             f"{resident} was paid for {a['points']} points in epoch {n}; the records give {earned}",

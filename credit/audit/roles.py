@@ -137,3 +137,11 @@ class RoleTimeline:
                 if contract == LEDGER and name == role and self.holds(LEDGER, role, account, pos):
                     out.setdefault(account, set()).add(kind)
         return out
+
+    def holders(self, role: str, pos: Position) -> list[str]:
+        """Accounts holding ``role`` on the ledger at ``pos`` (e.g. the arbiters), sorted."""
+        return sorted(
+            account
+            for (contract, name, account) in self._history
+            if contract == LEDGER and name == role and self.holds(LEDGER, role, account, pos)
+        )

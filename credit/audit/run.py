@@ -120,6 +120,7 @@ def _notices(
         )
         return comparison
     roles = result.roles.evaluator_kinds((notices.as_of_block + 1, 0))
+    arbiters = result.roles.holders("ARBITER_ROLE", (notices.as_of_block + 1, 0))
     try:
         mine = recompute_notices(
             result.data.events,
@@ -129,6 +130,7 @@ def _notices(
             ruleset=ruleset,
             version=version.number,
             roles=roles,
+            arbiters=arbiters,
         )
     except RuleError as exc:
         result.found.add("notices.unverifiable", f"the notices cannot be recomputed: {exc}")

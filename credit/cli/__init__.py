@@ -93,9 +93,17 @@ def demo(
     if not serve:
         return
     if not json_output:
-        console.print("Demo wallets (throw-away keys; import one into a wallet to try the page):")
-        for person in people:
-            console.print(f"  {person.name:<18} {person.address}  key 0x{person.key.hex()}")
+        from credit.demo import demo_wallets
+
+        wallets = Table(
+            title="Demo wallets and their roles (throw-away keys: import one into a browser "
+            "wallet, e.g. MetaMask > Add account > Import account, then sign in on the page)"
+        )
+        for col in ("who", "role", "address", "key"):
+            wallets.add_column(col, overflow="fold")
+        for w in demo_wallets(people, settings):
+            wallets.add_row(w.name, w.roles, w.address, w.key)
+        console.print(wallets)
         console.print(
             f"Gateway and web client: http://{host}:{port}/  (API under /v1; Ctrl-C stops)"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from credit.chain.history import role_holders
 from credit.errors import RuleError
-from credit.facts import LedgerFacts
+from credit.facts import HeldClaim, LedgerFacts
 from credit.gateway.errors import ApiError, NotFound
 from credit.gateway.services import Services
 from credit.notices import Notice, canonical_notices_json, evaluate, parse_notices
+from credit.relay.held import held_claims
 from credit.ruleset import EvaluatorKind
 from credit.store.notice_tables import notice_acks
 
@@ -41,9 +43,16 @@ class NoticeService:
     (the community median alone is O(residents)). Evaluator kinds then come from the indexed
     ``RoleGranted``/``RoleRevoked`` events at that same position, not from a role read per
     request: one chain state gives one set of notices. One thread evaluates; the others wait.
+
+    Claims the relay holds (signed, waiting for endorsements, not on chain yet) are facts too:
+    they are read at most every ``held_ttl`` seconds and evaluated with the indexed facts, so a
+    waiting claim reminds its resident and the officials who may confirm it. They are private, so
+    :meth:`export` (what auditors recompute from chain data alone) leaves them out.
     """
 
-    def __init__(self, services: Services, *, version_ttl: float = 5.0) -> None:
+    def __init__(
+        self, services: Services, *, version_ttl: float = 5.0, held_ttl: float = 5.0
+    ) -> None:
         self.services = services
         parse_notices(services.ruleset)  # a bad notices section fails at start-up, not per request
         self._hash = "0x" + services.ruleset.content_hash().hex()
@@ -51,7 +60,11 @@ class NoticeService:
         self._version: tuple[float, int] | None = None
         self._lock = threading.Lock()
         self._eval_lock = threading.Lock()
-        self._everyone: tuple[tuple[int, object, object], dict[str, list[Notice]]] | None = None
+        self._held_ttl = held_ttl
+        self._held: tuple[float, tuple[HeldClaim, ...]] | None = None
+        self._everyone: (
+            tuple[tuple[int, object, object, object], dict[str, list[Notice]]] | None
+        ) = None
 
     def version_in_force(self) -> int:
         """The on-chain version in force; it must be this gateway's rule-set file."""
@@ -71,6 +84,20 @@ class NoticeService:
         facts: LedgerFacts = self.services.indexer.facts()
         return facts
 
+    def held(self) -> tuple[HeldClaim, ...]:
+        """Claims the relay holds, re-read at most every ``held_ttl`` seconds; the same object
+        while they do not change (the cache of everyone's notices keys on its identity)."""
+        cached = self._held
+        if cached is not None and time.monotonic() - cached[0] < self._held_ttl:
+            return cached[1]
+        with self.services.engine.connect() as conn:
+            now = held_claims(conn)
+        with self._lock:
+            if self._held is not None and self._held[1] == now:
+                now = self._held[1]
+            self._held = (time.monotonic(), now)
+        return now
+
     def notices_for(
         self, address: str, roles: frozenset[str] | None = None
     ) -> list[dict[str, Any]]:
@@ -84,7 +111,12 @@ class NoticeService:
             notices = self._everyone_now().get(resident, [])
         else:
             kinds = {k for r, k in _KIND_OF_ROLE.items() if r in roles}
-            notices = self._evaluate(recipients=[resident], roles={resident: kinds})
+            notices = self._evaluate(
+                facts=replace(self.facts(), held=self.held()),
+                recipients=[resident],
+                roles={resident: kinds},
+                arbiters=[resident] if "ARBITER" in roles else [],
+            )
         acked = self._acked(resident)
         return [{**n.to_dict(), "acknowledged": n.id in acked} for n in notices]
 
@@ -92,14 +124,18 @@ class NoticeService:
         """:meth:`notices_for` if it needs no chain read and no evaluation (all cached at the
         index's position), else None: what a caller on an event loop may run inline."""
         indexer, everyone, version = self.services.indexer, self._everyone, self._version
-        if indexer is None or everyone is None or version is None:
+        held = self._held
+        if indexer is None or everyone is None or version is None or held is None:
             return None
         if time.monotonic() - version[0] >= self._version_ttl:
+            return None
+        if time.monotonic() - held[0] >= self._held_ttl:
             return None
         facts, kinds = indexer.cached_facts(), indexer.cached_evaluator_kinds()
         if facts is None or kinds is None:
             return None
-        if not all(a is b for a, b in zip(everyone[0], (version[1], facts, kinds), strict=True)):
+        key = (version[1], facts, kinds, held[1])
+        if not all(a is b for a, b in zip(everyone[0], key, strict=True)):
             return None
         resident = address.lower()
         acked = self._acked(resident)
@@ -108,9 +144,10 @@ class NoticeService:
 
     def _everyone_now(self) -> dict[str, list[Notice]]:
         """Everyone's notices at the index position, by resident (evaluated once per position)."""
-        version, facts = self.version_in_force(), self.facts()
+        version, facts, held = self.version_in_force(), self.facts(), self.held()
         kinds = self.services.indexer.evaluator_kinds()
-        key = (version, facts, kinds)  # both are cached per position: identity says "same"
+        arbiters = self.services.indexer.arbiters()  # read with the kinds: same position
+        key = (version, facts, kinds, held)  # each cached while unchanged: identity says "same"
         cached = self._everyone
         if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
             return cached[1]
@@ -120,22 +157,28 @@ class NoticeService:
                 return cached[1]
             roles = {address: set(k) for address, k in kinds.items()}
             by_resident: dict[str, list[Notice]] = {}
-            for n in self._evaluate(facts=facts, roles=roles):  # sorted by resident first
+            everything = replace(facts, held=held)
+            # sorted by resident first
+            for n in self._evaluate(facts=everything, roles=roles, arbiters=arbiters):
                 by_resident.setdefault(n.resident, []).append(n)
             self._everyone = (key, by_resident)
         return by_resident
 
     def export(self) -> bytes:
         """Every resident's notices at the indexed block, as canonical JSON, with evaluator roles
-        as the chain has them: exactly what an auditor recomputes from chain data alone."""
+        as the chain has them: exactly what an auditor recomputes from chain data alone (so
+        without the claims the relay holds: they are not on chain, and they are private)."""
         facts = self.facts()
         roles: dict[str, set[int]] = {r.lower(): {EvaluatorKind.PEER} for r in facts.residents}
-        for key, holders in role_holders(self.services.system).items():
+        holders_of = role_holders(self.services.system)
+        arbiters = [a.lower() for a in holders_of.get("CreditLedger.ARBITER_ROLE", [])]
+        for key, holders in holders_of.items():
             kind = _KIND_OF_ROLE.get(key.split(".", 1)[1].removesuffix("_ROLE"))
             if key.startswith("CreditLedger.") and kind is not None and kind != EvaluatorKind.PEER:
                 for holder in holders:
                     roles.setdefault(holder.lower(), set()).add(kind)
-        notices = json.loads(canonical_notices_json(self._evaluate(facts=facts, roles=roles)))
+        evaluated = self._evaluate(facts=facts, roles=roles, arbiters=arbiters)
+        notices = json.loads(canonical_notices_json(evaluated))
         body = {"as_of_block": facts.as_of_block, "notices": notices}
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -9,7 +9,7 @@ non-zero, the balance is non-zero and the epoch at ``at_time`` is past ``lastAct
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -194,7 +194,9 @@ def fold_facts(
                 e.evidence,
             )
         elif e.name == "AppealFiled" and rid in violations:
-            violations[rid] = replace(violations[rid], status=ViolationStatus.APPEALED)
+            violations[rid] = replace(
+                violations[rid], status=ViolationStatus.APPEALED, appealed_at=e.evidence
+            )
         elif e.name == "AppealResolved" and rid in violations:
             status = ViolationStatus.OVERTURNED if a["overturned"] else ViolationStatus.UPHELD
             violations[rid] = replace(violations[rid], status=status, resolved_at=e.evidence)
@@ -225,8 +227,22 @@ def fold_facts(
     )
 
 
-def records_view(facts: LedgerFacts) -> list[dict[str, Any]]:
-    """Credits, violations and pending records of ``facts`` as JSON-safe dicts, in chain order."""
+def occurred_dates(events: Iterable[StoredEvent]) -> dict[str, int]:
+    """When each directly submitted claim or report says its activity happened (``occurredAt``
+    of ``ClaimSubmitted`` / ``ViolationReported``), by record id. Relayed records carry it only
+    in their transaction's calldata, so they are not here."""
+    return {
+        str(e.args["recordId"]): int(e.args["occurredAt"])
+        for e in events
+        if e.name in ("ClaimSubmitted", "ViolationReported") and "occurredAt" in e.args
+    }
+
+
+def records_view(
+    facts: LedgerFacts, occurred: Mapping[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Credits, violations and pending records of ``facts`` as JSON-safe dicts, in chain order;
+    ``occurred_at`` is the activity's date where ``occurred`` knows it, else None."""
     rows: list[dict[str, Any]] = []
     for c in facts.credits:
         rows.append(
@@ -269,6 +285,9 @@ def records_view(facts: LedgerFacts) -> list[dict[str, Any]]:
                 **_at(p.at),
             }
         )
+    known = occurred or {}
+    for row in rows:
+        row["occurred_at"] = known.get(row["record_id"])
     return sorted(rows, key=lambda r: (r["block_number"], r["log_index"]))
 
 

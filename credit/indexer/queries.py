@@ -25,6 +25,7 @@ from credit.indexer.fold import (
     StoredEvent,
     fold_credit,
     fold_facts,
+    occurred_dates,
     records_view,
 )
 from credit.store.index_tables import index_blocks, index_cursor, index_events
@@ -34,6 +35,7 @@ _KIND_OF_ROLE_ID = {
     "0x" + keccak(text=name).hex(): kind
     for name, kind in (("SUPERIOR_ROLE", 0), ("PUBLIC_PANEL_ROLE", 2), ("EXPERT_ROLE", 3))
 }
+_ARBITER_ROLE_ID = "0x" + keccak(text="ARBITER_ROLE").hex()
 _COLUMNS = (
     index_events.c.name,
     index_events.c.args,
@@ -81,6 +83,7 @@ class IndexReader:
         self._versions: tuple[tuple[int, str | None], list[RuleVersion]] | None = None
         self._facts: tuple[tuple[int, str | None, int], LedgerFacts] | None = None
         self._kinds: tuple[tuple[int, str | None], dict[str, frozenset[int]]] | None = None
+        self._arbiters: tuple[tuple[int, str | None], frozenset[str]] | None = None
         # The cursor as the writer last committed it (see ``pin_position``); None: read the table.
         self._pinned: tuple[int, str | None, int] | None = None
 
@@ -91,6 +94,7 @@ class IndexReader:
             self._versions = None
             self._facts = None
             self._kinds = None
+            self._arbiters = None
 
     def pin_position(self) -> None:
         """Remember the cursor in memory: only the one writer of the index (the indexer, after it
@@ -208,17 +212,31 @@ class IndexReader:
                 .order_by(index_events.c.block_number, index_events.c.log_index)
             )
             held: dict[str, set[int]] = {}
+            arbiters: set[str] = set()
             for name, raw in rows:
                 args = json.loads(raw)
-                kind = _KIND_OF_ROLE_ID.get(str(args["role"]).lower())
+                role, account = str(args["role"]).lower(), str(args["account"]).lower()
+                if role == _ARBITER_ROLE_ID:
+                    (arbiters.add if name == "RoleGranted" else arbiters.discard)(account)
+                kind = _KIND_OF_ROLE_ID.get(role)
                 if kind is None:
                     continue
-                kinds = held.setdefault(str(args["account"]).lower(), set())
+                kinds = held.setdefault(account, set())
                 (kinds.add if name == "RoleGranted" else kinds.discard)(kind)
         found = {a: frozenset(k) for a, k in held.items() if k}
         with self._cache_lock:
             self._kinds = ((number, block_hash), found)
+            self._arbiters = ((number, block_hash), frozenset(arbiters))
         return found
+
+    def arbiters(self) -> frozenset[str]:
+        """Holders of ARBITER_ROLE on the ledger at the cursor (read with
+        :meth:`evaluator_kinds`, from the same indexed events): who hears of appeals waiting."""
+        while True:
+            self.evaluator_kinds()
+            kinds, arbiters = self._kinds, self._arbiters
+            if kinds is not None and arbiters is not None and kinds[0] == arbiters[0]:
+                return arbiters[1]
 
     def rule_versions(self, conn: Connection | None = None) -> list[RuleVersion]:
         """Published rule versions (with the terms credit expiry needs), oldest first."""
@@ -270,7 +288,8 @@ class IndexReader:
             number, _, at = self.position(conn)
             events = self._resident_events(conn, address, number)
         return records_view(
-            fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule)
+            fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule),
+            occurred_dates(events),
         )
 
     def resident_summary(self, address: str, *, at_time: int | None = None) -> dict[str, Any]:
@@ -297,5 +316,5 @@ class IndexReader:
             "earnings": [
                 {"epoch": e, "points": p, "paid": paid} for e, (p, paid) in credit.earnings.items()
             ],
-            "records": records_view(facts),
+            "records": records_view(facts, occurred_dates(events)),
         }

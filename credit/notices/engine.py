@@ -18,7 +18,7 @@ from credit.errors import RuleError
 from credit.facts import LedgerFacts
 from credit.notices import reminders, warning_rules
 from credit.notices.findings import Condition, Context, Finding
-from credit.notices.ledger import LedgerView
+from credit.notices.ledger import LedgerView, evidence_key
 from credit.notices.render import render
 from credit.notices.schema import NoticeRule, parse_notices
 from credit.ruleset import EvaluatorKind, RuleSet, canonical_json
@@ -28,6 +28,7 @@ EVALUATORS: dict[str, Condition] = {
     "claim_awaiting_confirmations": reminders.claim_awaiting_confirmations,
     "confirmation_requested": reminders.confirmation_requested,
     "appeal_deadline": reminders.appeal_deadline,
+    "appeals_waiting": reminders.appeals_waiting,
     "cap_nearly_reached": reminders.cap_nearly_reached,
     "participation_below_median": reminders.participation_below_median,
     "repeated_violations": warning_rules.repeated_violations,
@@ -109,9 +110,7 @@ def _roles(roles: Roles | None) -> dict[str, frozenset[EvaluatorKind]]:
 
 
 def _notice(rule: NoticeRule, version: int, digest: str, now: int, f: Finding) -> Notice:
-    evidence = tuple(
-        sorted(f.evidence, key=lambda e: (e["block_number"], e["log_index"], e["tx_hash"]))
-    )
+    evidence = tuple(sorted(f.evidence, key=evidence_key))
     appeal = None
     if f.appeal is not None:
         assert rule.appeal is not None  # the schema requires a path for these conditions
@@ -144,19 +143,23 @@ def evaluate(
     *,
     roles: Roles | None = None,
     recipients: Iterable[str] | None = None,
+    arbiters: Iterable[str] = (),
 ) -> list[Notice]:
     """Every notice the rule set's ``notices`` section gives over ``facts``, sorted.
 
     ``version`` must be published on chain with the rule set's content hash (RuleError if not).
     ``roles`` maps evaluator addresses to the kinds they hold (from AccessControl); registered
-    residents are PEER evaluators anyway. ``recipients`` restricts the output to those addresses;
-    community aggregates (the median) are still computed over everyone, so a resident's notices
-    are the same whether evaluated alone or with everybody's.
+    residents are PEER evaluators anyway. ``arbiters`` are the holders of ARBITER_ROLE (the
+    recipients of ``appeals_waiting``). Claims the gateway holds (``facts.held``) count like
+    pending ones, for their resident and for official evaluators only. ``recipients`` restricts
+    the output to those addresses; community aggregates (the median) are still computed over
+    everyone, so a resident's notices are the same whether evaluated alone or with everybody's.
     """
     digest = check_published(ruleset, version, facts)
     section = parse_notices(ruleset)
     wanted = None if recipients is None else frozenset(a.lower() for a in recipients)
-    ctx = Context(LedgerView(facts, ruleset), _roles(roles), wanted)
+    held_by = frozenset(a.lower() for a in arbiters)
+    ctx = Context(LedgerView(facts, ruleset), _roles(roles), wanted, held_by)
     notices = [
         _notice(rule, version, digest, facts.as_of_time, finding)
         for rule in section.rules

@@ -37,6 +37,7 @@ class Context:
     view: LedgerView
     roles: Mapping[str, frozenset[EvaluatorKind]]
     recipients: frozenset[str] | None  # None: everyone
+    arbiters: frozenset[str] = frozenset()  # holders of ARBITER_ROLE
 
     def wants(self, address: str) -> bool:
         """Whether notices for ``address`` are wanted in this evaluation."""

@@ -18,6 +18,7 @@ from credit.facts import (
     CreditRecord,
     Evidence,
     Expiry,
+    HeldClaim,
     LedgerFacts,
     PendingClaim,
     ViolationRecord,
@@ -47,6 +48,23 @@ def evidence_entry(at: Evidence, record_id: str | None = None) -> dict[str, Any]
         "block_number": at.block_number,
         "log_index": at.log_index,
     }
+
+
+def held_entry(record_id: str) -> dict[str, Any]:
+    """The evidence of a notice about a claim the gateway holds: no chain position yet."""
+    return {"record_id": record_id, "tx_hash": None, "block_number": None, "log_index": None}
+
+
+def evidence_key(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """Sort key of evidence entries: chain order, then held claims (no position) by record id."""
+    held = entry["block_number"] is None
+    return (
+        held,
+        entry["block_number"] or 0,
+        entry["log_index"] or 0,
+        entry["tx_hash"] or "",
+        entry["record_id"] or "" if held else "",
+    )
 
 
 @dataclass
@@ -80,6 +98,9 @@ class LedgerView:
         self.registered = frozenset(facts.residents)
         self.pending: tuple[PendingClaim, ...] = tuple(
             sorted(facts.pending, key=lambda p: (position(p.at), p.record_id))
+        )
+        self.held: tuple[HeldClaim, ...] = tuple(
+            sorted(facts.held, key=lambda h: (h.received_at, h.record_id))
         )
         self.people: tuple[str, ...] = tuple(sorted(self.registered | set(self._groups)))
 

@@ -41,6 +41,31 @@ KIND_NAMES: dict[EvaluatorKind, Localized] = {
 }
 
 
+# What a resident can do to get a claim confirmed, per kind of evaluator still needed.
+NEXT_STEPS: dict[EvaluatorKind, Localized] = {
+    EvaluatorKind.SUPERIOR: Localized(
+        "ask the organiser or department that ran the activity to confirm it",
+        "请活动的组织方或负责部门确认",
+    ),
+    EvaluatorKind.PEER: Localized(
+        "ask a neighbour who was there to confirm it: send them your claim's share link",
+        "请一位在场的邻居确认：把这条申报的分享链接发给对方",
+    ),
+    EvaluatorKind.PUBLIC: Localized(
+        "the public panel has been reminded to review it", "已提醒公众评议员审核"
+    ),
+    EvaluatorKind.EXPERT: Localized("an expert has been reminded to review it", "已提醒专家审核"),
+}
+
+
+def next_steps(kinds: Iterable[EvaluatorKind]) -> Localized:
+    """What to do next for each kind, joined (``; `` / ``；``), in both languages."""
+    steps = [NEXT_STEPS[k] for k in sorted(set(kinds))]
+    if not steps:
+        return Localized("wait for the evaluators", "请等待评价人确认")
+    return Localized("; ".join(s.en for s in steps), "；".join(s.zh for s in steps))
+
+
 def utc_date(timestamp: int) -> str:
     """``YYYY-MM-DD`` of a unix time, in UTC."""
     return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")

@@ -60,6 +60,14 @@ class AppealDeadline(_Strict):
     window_seconds: StrictInt = Field(ge=1)
 
 
+class AppealsWaiting(_Strict):
+    """Appeals filed and not decided yet (``AppealFiled`` without ``AppealResolved``), for the
+    arbiters; one reminder per arbiter once the oldest has waited ``min_wait_seconds``."""
+
+    min_wait_seconds: StrictInt = Field(default=0, ge=0)
+    max_listed: StrictInt = Field(default=10, ge=1, le=100)
+
+
 class CapNearlyReached(_Strict):
     """Points earned this epoch in a capped category reached ``threshold_percent`` of its cap."""
 
@@ -124,12 +132,13 @@ CONDITIONS: dict[str, ConditionSpec] = {
         ClaimAwaiting,
         "reminder",
         "info notice",
-        "category units unit confirmations min_confirmations missing date",
+        "category units unit confirmations min_confirmations missing next_step date",
     ),
     "confirmation_requested": _spec(ConfirmationRequested, "reminder", "info notice", "count date"),
     "appeal_deadline": _spec(
         AppealDeadline, "reminder", "info notice", "category points date time", appeal=True
     ),
+    "appeals_waiting": _spec(AppealsWaiting, "reminder", "info notice", "count date"),
     "cap_nearly_reached": _spec(
         CapNearlyReached, "reminder", "info notice", "category points cap percent date"
     ),

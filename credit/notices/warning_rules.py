@@ -74,8 +74,8 @@ def reward_at_risk(p: RewardAtRisk, ctx: Context) -> Iterator[Finding]:
     has counted violations recorded in the current epoch, and either there are at least
     ``max_violations_in_epoch`` of them or the credit balance after their deductions is below
     ``min_balance``. Both need a violation this epoch, so a newcomer with a small balance is never
-    warned. The chain pays epoch earnings regardless; this is the city's declared policy for its
-    reward run, stated in the rule set so residents and auditors can recompute it.
+    warned. The reward itself is paid on the points earned regardless (violations lower credit,
+    never an epoch's reward: docs/architecture.md, "Rewards"); the warning says so.
     """
     view = ctx.view
     epoch_end = view.epoch_start(view.epoch + 1) - 1

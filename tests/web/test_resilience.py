@@ -48,7 +48,8 @@ def test_the_wrong_chain_is_switched_and_added_when_unknown(
     page.get_by_role("button", name="Connect wallet").click()
     banner = page.locator("#wrongchain")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text(f"this ledger lives on network {gateway.chain_id}")
+    expect(banner).to_contain_text("Press “Switch network” to move it to Consensus Credit")
+    expect(banner).not_to_contain_text(str(gateway.chain_id))  # plain words: no raw chain id
     expect(page.get_by_role("button", name="Sign in")).to_be_disabled()
     shot(page, "wrong-chain-en", full_page=False)
     page.get_by_role("button", name="Switch network").click()
@@ -101,10 +102,10 @@ def test_the_gateway_going_away_shows_a_banner_until_it_is_back(
     try:
         page.get_by_role("button", name="Rewards").click()
         expect(offline).to_be_visible()
-        expect(offline).to_contain_text("The gateway cannot be reached")
+        expect(offline).to_contain_text("Consensus Credit cannot be reached")
         shot(page, "offline-en", full_page=False)
         page.select_option("#lang", "zh")
-        expect(offline).to_contain_text("暂时无法连接网关")
+        expect(offline).to_contain_text("暂时无法连接共识信用服务")
         shot(page, "offline-zh", full_page=False)
         page.select_option("#lang", "en")
     finally:

@@ -60,7 +60,23 @@ async def resident_summary(
     """Credit with expiry, epoch earnings and records, served from the index."""
     await _allow(account, address, *OFFICIALS)
     summary: dict[str, Any] = _indexer(services).resident_summary(address)
+    _activity_dates(services, summary["records"])
     return summary
+
+
+def _activity_dates(services: Services, records: list[dict[str, Any]]) -> None:
+    """Fill each record's ``occurred_at`` (the activity's date) from the claims this gateway
+    relayed, where the chain's events do not carry it (one indexed read)."""
+    from credit.relay.held import occurred_at_of
+
+    unknown = [r["record_id"] for r in records if r.get("occurred_at") is None]
+    if not unknown:
+        return
+    with services.engine.connect() as conn:
+        known = occurred_at_of(conn, unknown)
+    for r in records:
+        if r.get("occurred_at") is None:
+            r["occurred_at"] = known.get(r["record_id"])
 
 
 @router.get("/residents/{address}/nonces", responses=error_responses(401, 403))

@@ -14,6 +14,7 @@ import { loadRewards, renderRewards } from "./views/rewards.js";
 import { mountReport, loadReport, renderReport, isOfficial } from "./views/report.js";
 import { linkedClaim, openLinkedClaim, renderClaimDetail } from "./views/claim_detail.js";
 import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
+import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "report", "rewards"];
@@ -163,6 +164,7 @@ async function signIn() {
     if (!signature) return;
     const out = await app.api.post("/v1/auth/login", { message, signature });
     startSession({ token: out.token, address: out.address, roles: out.roles });
+    focusMain();
     say(() => t("auth.signedIn"), "success");
   } catch (err) {
     fail(err);
@@ -207,6 +209,15 @@ function startSession(session) {
   else showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
 }
 
+/** Keyboard focus to the main content: the current view's heading (after signing in). */
+function focusMain() {
+  const view = app.view && document.getElementById(`view-${app.view}`);
+  const heading = view ? view.querySelector("h1") : null;
+  const target = heading || byId("main");
+  if (heading) heading.tabIndex = -1;
+  target.focus();
+}
+
 function renderWho() {
   const who = byId("who");
   who.hidden = !app.session;
@@ -247,6 +258,7 @@ function signOutLocal() {
   byId("claim-result").replaceChildren();
   byId("claim-detail").hidden = true;
   byId("access-log-section").hidden = true;
+  clearRoleNotices(app);
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
   byId("view-welcome").hidden = false;
@@ -278,16 +290,16 @@ async function showView(name) {
     if (b.dataset.view === name) b.setAttribute("aria-current", "page");
     else b.removeAttribute("aria-current");
   }
+  renderRoleNotices(app, { list: false });
   await refresh();
 }
 
 async function refresh() {
   if (!app.session || !app.view || app.api.offline) return;
-  try {
-    await LOADERS[app.view](app);
-  } catch (err) {
-    if (err.status !== 0) fail(err);
-  }
+  await Promise.all([
+    LOADERS[app.view](app),
+    wantsRoleNotices(app) ? loadRoleNotices(app) : null,
+  ].map((p) => Promise.resolve(p).catch((err) => err.status !== 0 && fail(err))));
 }
 
 function refreshSoon(delay = 400) {
@@ -310,6 +322,7 @@ function rerender() {
   renderRewards(app);
   renderClaimDetail(app);
   renderAccessLog(app);
+  renderRoleNotices(app);
 }
 
 function renderFooter() {
@@ -318,7 +331,7 @@ function renderFooter() {
     label: c.rules.label,
     hash: short(c.rules.hash, 8),
     ledger: short(c.contracts.CreditLedger, 6),
-    chain: c.chain_id,
+    network: c.network,
   });
 }
 

@@ -66,25 +66,32 @@ function renderCredit(app, s) {
 }
 
 function renderNotices(app) {
-  const box = byId("notices");
-  if (app.noticesUnavailable) {
+  noticeList(app, byId("notices"), app.notices, app.noticesUnavailable, "notice", () => renderNotices(app));
+}
+
+/** Draw ``notices`` (warnings first, newest first) into ``box``; ``redraw`` after an ack. */
+export function noticeList(app, box, notices, unavailable, prefix, redraw) {
+  if (unavailable) {
     fill(box, h("p", { class: "notice-box" }, t("notices.unavailable")));
     return;
   }
-  const list = [...app.notices].sort(
+  const list = [...(notices || [])].sort(
     (a, b) => (a.kind === "warning" ? 0 : 1) - (b.kind === "warning" ? 0 : 1) || b.created_at - a.created_at,
   );
-  fill(box, list.length ? list.map((n, i) => noticeCard(app, n, i)) : h("p", { class: "muted" }, t("notices.none")));
+  fill(box, list.length ? list.map((n, i) => noticeCard(app, n, `${prefix}-${i}`, redraw)) : h("p", { class: "muted" }, t("notices.none")));
 }
 
-function noticeCard(app, n, i) {
-  const titleId = `notice-${i}-title`;
+function noticeCard(app, n, i, redraw) {
+  const titleId = `${i}-title`;
   const evidence = (n.evidence || []).map((e) =>
     h(
       "li",
       {},
       e.record_id ? [t("notice.record"), " ", h("code", { class: "hash", title: e.record_id }, short(e.record_id, 10)), " · "] : null,
-      t("notice.tx"), " ", txRef(app, e.tx_hash), " · ", t("notice.block", { block: e.block_number }),
+      // a claim the service holds until enough people confirm it has no transaction yet
+      e.tx_hash
+        ? [t("notice.tx"), " ", txRef(app, e.tx_hash), " · ", t("notice.block", { block: e.block_number })]
+        : t("notice.held"),
     ),
   );
   const actions = h("div", { class: "actions" });
@@ -135,7 +142,7 @@ function noticeCard(app, n, i) {
           try {
             await app.api.post(`/v1/residents/${app.session.address}/notices/${n.id}/ack`);
             n.acknowledged = true;
-            renderNotices(app);
+            redraw();
           } catch (err) {
             app.fail(err);
           }
@@ -180,7 +187,7 @@ function renderRecords(app, s) {
     const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? `−${r.deducted}` : "–";
     const status = r.kind === "violation" ? t(`violation.${r.status}`) : t(`record.${r.kind}`);
     const cells = [
-      day(r.block_time),
+      day(r.occurred_at || r.block_time), // the activity's date; the block's only if unknown
       `${categoryTitle(app.config, r.category)} × ${r.units}`,
       status,
       points,

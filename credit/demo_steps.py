@@ -1,0 +1,383 @@
+"""The demo city's story as a list of seed steps: each leaves one loop of the product ready to try.
+
+:data:`DEMO_STEPS` run in order on a :class:`City`. After them, signing in as each demo wallet
+finds something to do: a resident whose credit is about to expire (Dara), an open violation whose
+appeal window closes in a few days (Chen), an appeal waiting for the arbiter (Eli), claims waiting
+in the gateway for a superior, the public panel and a neighbour (Ana, Bo, Fang), and a period
+whose reward was paid in full although a violation was confirmed in it (Chen).
+
+A step that needs the gateway's store (claims held by the relay until their quorum is met) runs
+only when the city has an :class:`Intake` (``make demo``), not on the throw-away chain of
+``credit demo --no-serve``. To seed another loop (e.g. a claim rejected with a reason), add a step
+function to :data:`DEMO_STEPS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from credit.chain import time_travel
+from credit.chain.eip712 import sign_digest
+from credit.chain.signing import (
+    Claim,
+    Endorser,
+    Report,
+    endorse,
+    endorsement_digest,
+    pack_claim,
+    sign_claim,
+    sign_report,
+)
+from credit.relay.models import ClaimIn, ConfirmationIn
+from credit.ruleset import EvaluatorKind, RuleSet
+from credit.settings import Settings
+
+if TYPE_CHECKING:
+    from credit.chain.deploy import System
+    from credit.demo import DemoResult, EvidenceKeeper, Person
+
+SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)
+DAY = 24 * 3600
+MONTHS_LATER_EPOCH = 24  # Dara's credit (last earned in epoch 0) then lapses two epochs on
+
+
+class Intake(Protocol):
+    """The gateway's relay intake: signed claims and confirmations it holds until quorum."""
+
+    def claim(self, payload: ClaimIn) -> None: ...
+
+    def confirm(self, payload: ConfirmationIn) -> None: ...
+
+
+@dataclass
+class City:
+    """What the seed steps share: the deployed system, the people and where evidence goes."""
+
+    system: System
+    people: list[Person]
+    ruleset: RuleSet
+    settings: Settings
+    say: Callable[[str], None]
+    keeper: EvidenceKeeper
+    result: DemoResult
+    intake: Intake | None = None
+
+    @property
+    def staff(self) -> list[Person]:
+        """operator, community centre, sanitation dept, panel member, expert, arbiter."""
+        return self.people[:6]
+
+    @property
+    def residents(self) -> list[Person]:
+        """Ana, Bo, Chen, Dara, Eli, Fang."""
+        return self.people[6:]
+
+    @property
+    def ledger(self) -> Any:
+        return self.system.ledger
+
+    def now(self) -> int:
+        return int(self.system.w3.eth.get_block("latest")["timestamp"])
+
+    def epoch(self) -> int:
+        return int(self.ledger.functions.currentEpoch().call())
+
+    def advance(self, seconds: int) -> None:
+        time_travel(self.system.w3, seconds)
+
+    def evidence(self, owner: Person, text: str) -> bytes:
+        """Keep ``text`` off chain; its salted commitment goes on chain."""
+        item = self.keeper.keep(owner.address, text)
+        self.result.evidence.append(item)
+        return item.commitment
+
+    def credit(
+        self, p: Person, category: str, units: int, what: str, confirmers: list[tuple[Any, int]]
+    ) -> None:
+        """A claim confirmed by ``confirmers``, relayed at once (one packed transaction)."""
+        cat = self.ruleset.category(category)
+        nonce = self.ledger.functions.claimNonce(p.address).call()
+        c = Claim(p.address, cat.id, units, self.now() - 3600, nonce, self.evidence(p, what))
+        rid = c.record_id(self.system.domain)
+        ends = endorse(self.system.domain, [rid], [Endorser(e.key, kind) for e, kind in confirmers])
+        packed = pack_claim(sign_claim(p.key, c, self.system.domain), ends)
+        self.staff[0].tx.send(self.ledger.functions.relayClaimPacked(packed), gas=600_000)
+        who = ", ".join(e.name for e, _ in confirmers)
+        self.say(f"  {p.name}: {units} {cat.unit.en}(s) of {cat.title.en}, confirmed by {who}")
+
+    def littering(self, resident: Person, what: str) -> bytes:
+        """A littering report by the sanitation dept, confirmed by the community centre and the
+        panel member: recorded at once; returns its record id."""
+        _, centre, sanitation, panel, _, _ = self.staff
+        lit = self.ruleset.category("littering")
+        report = Report(
+            sanitation.address,
+            resident.address,
+            lit.id,
+            1,
+            self.now() - 600,
+            self.ledger.functions.nonces(sanitation.address).call(),
+            self.evidence(sanitation, what),
+        )
+        rid = report.record_id(self.system.domain)
+        ends = endorse(
+            self.system.domain,
+            [rid],
+            [Endorser(centre.key, SUPERIOR), Endorser(panel.key, PUBLIC)],
+        )
+        signed = sign_report(sanitation.key, report, self.system.domain)
+        self.staff[0].tx.send(self.ledger.functions.relayReports([signed], ends), gas=600_000)
+        return rid
+
+    def mint(self, epoch: int, residents: list[Person]) -> None:
+        earned = [
+            p.address
+            for p in residents
+            if self.ledger.functions.epochEarnings(p.address, epoch).call()[0]
+        ]
+        self.staff[0].tx.send(self.ledger.functions.mintRewards(epoch, earned), gas=2_000_000)
+
+
+def register_residents(city: City) -> None:
+    """The registry office registers the six residents (addresses only)."""
+    op = city.staff[0]
+    city.say(
+        f"Deployed RuleBook {city.system.rule_book.address} and CreditLedger {city.ledger.address}"
+    )
+    op.tx.send(city.ledger.functions.registerResidents([p.address for p in city.residents]))
+    city.say(f"Registered {len(city.residents)} residents (addresses only)")
+
+
+def two_weeks(city: City) -> None:
+    """Two weeks of claims confirmed by different kinds, a violation overturned on appeal, and
+    the first week's rewards."""
+    _, centre, sanitation, panel, expert, arbiter = city.staff
+    ana, bo, chen, dara, eli, fang = city.residents
+    city.say("Week 1")
+    city.credit(
+        ana,
+        "volunteering",
+        3,
+        f"{ana.who.full_name} (ID {ana.who.national_id}) sorted donations at the "
+        "Riverside food bank, 9:00-12:00; shift lead can confirm on +1 212 555 0187.",
+        [(centre, SUPERIOR), (bo, PEER)],
+    )
+    city.credit(
+        bo,
+        "volunteering",
+        2,
+        f"Park clean-up at Hollow Lane with {chen.who.full_name}; {bo.who.full_name} "
+        f"collected 6 bags. Call me on {bo.who.phone} for the photos.",
+        [(centre, SUPERIOR), (chen, PEER)],
+    )
+    city.credit(
+        chen,
+        "civic_feedback",
+        2,
+        f"Survey of the bus stop at 14 Harbour Road, filled in by {chen.who.full_name}: "
+        "the shelter roof leaks and the timetable is unreadable at night.",
+        [(panel, PUBLIC), (dara, PEER)],
+    )
+    city.credit(
+        dara,
+        "community_service",
+        1,
+        f"{dara.who.full_name} visited Mrs. Hedda Kowalczyk (flat 3B, Elm Court), who "
+        "lives alone, to help with shopping.",
+        [(centre, SUPERIOR), (eli, PEER)],
+    )
+    city.credit(
+        fang,
+        "volunteering",
+        4,
+        f"Library homework club, four sessions tutored by {fang.who.full_name} "
+        f"(ID {fang.who.national_id}); sign-in sheet held by the librarian.",
+        [(centre, SUPERIOR), (expert, EXPERT), (ana, PEER)],
+    )
+
+    city.say("Week 2")
+    city.advance(city.settings.epoch_seconds)
+    city.credit(
+        ana,
+        "community_service",
+        2,
+        f"Pavement repair on Mill Street with the works team; reach "
+        f"{ana.who.full_name} on {ana.who.phone}.",
+        [(centre, SUPERIOR), (fang, PEER)],
+    )
+    city.credit(
+        eli,
+        "volunteering",
+        2,
+        f"River clean-up at the weir: {eli.who.full_name}, ID {eli.who.national_id}, "
+        f"phone {eli.who.phone}, 2 hours.",
+        [(sanitation, SUPERIOR), (bo, PEER)],
+    )
+    lit = city.ruleset.category("littering")
+    rid = city.littering(
+        bo,
+        f"Photo 113: litter by the bins of 22 Station Road; resident {bo.who.full_name} "
+        f"(ID {bo.who.national_id}) was seen nearby.",
+    )
+    city.say(
+        f"  {bo.name}: a littering report by the sanitation dept, confirmed by the panel "
+        f"(-{lit.points_per_unit})"
+    )
+    statement = city.evidence(
+        bo,
+        f"I, {bo.who.full_name}, did not drop it: the wind tipped the bin over, see photo 114. "
+        f"My neighbour {dara.who.full_name} ({dara.who.phone}) saw it.",
+    )
+    bo.tx.send(city.ledger.functions.fileAppeal(rid, statement))
+    city.say(f"  {bo.name} appealed; the arbiter reviewed the evidence and overturned it")
+    reasoning = city.evidence(
+        arbiter,
+        f"Photo 114 shows the bin tipped over by the wind; witness {dara.who.full_name} "
+        f"confirmed by phone. Report against {bo.who.full_name} overturned.",
+    )
+    arbiter.tx.send(city.ledger.functions.resolveAppeal(rid, True, reasoning))
+
+    city.advance(city.settings.epoch_seconds)
+    city.mint(0, city.residents)
+    city.say("Rewards for week 1 minted at the published rate")
+
+
+def months_later(city: City) -> None:
+    """Months later, Bo, Chen and Fang take part again; Dara has been away since week 1, so her
+    credit lapses in two periods unless a new activity of hers is credited."""
+    _, centre, _, panel, expert, _ = city.staff
+    ana, bo, chen, dara, eli, fang = city.residents
+    city.advance((MONTHS_LATER_EPOCH - city.epoch()) * city.settings.epoch_seconds)
+    city.say(f"Months later (period {city.epoch()})")
+    city.credit(
+        bo,
+        "community_service",
+        1,
+        f"{bo.who.full_name} helped set up the polling station at the school gym.",
+        [(centre, SUPERIOR), (eli, PEER)],
+    )
+    city.credit(
+        chen,
+        "volunteering",
+        2,
+        f"{chen.who.full_name} read to children at the library on Saturday morning.",
+        [(centre, SUPERIOR), (ana, PEER)],
+    )
+    city.credit(
+        fang,
+        "civic_feedback",
+        1,
+        f"{fang.who.full_name} reported the broken street light on Quay Lane.",
+        [(panel, PUBLIC), (expert, EXPERT)],
+    )
+    city.say(f"  {dara.name} has been away since week 1: her credit expires soon")
+
+
+def open_violation(city: City) -> None:
+    """Chen gets a littering record, in the same period as an activity (left open: Chen may
+    still appeal it)."""
+    chen = city.residents[2]
+    city.littering(
+        chen,
+        f"Photo 207: a bag of rubbish left by the bus stop at 14 Harbour Road; "
+        f"{chen.who.full_name} was seen leaving it.",
+    )
+    city.say(f"  {chen.name}: a littering record, confirmed; {chen.name} may still appeal it")
+
+
+def appeal_waiting(city: City) -> None:
+    """Eli gets a littering record and appeals it: the appeal waits for the arbiter."""
+    eli = city.residents[4]
+    rid = city.littering(
+        eli,
+        f"Photo 212: cigarette butts by the bench at the weir; {eli.who.full_name} sat there.",
+    )
+    statement = city.evidence(
+        eli,
+        f"I, {eli.who.full_name}, do not smoke; I was picking the butts up for the river "
+        "clean-up group. Our group leader can confirm.",
+    )
+    eli.tx.send(city.ledger.functions.fileAppeal(rid, statement))
+    city.say(f"  {eli.name}: a littering record, appealed: the appeal waits for the arbiter")
+
+
+def days_later(city: City) -> None:
+    """Eleven and a half days on: Chen's appeal window closes in under three days, and the
+    period of Chen's activity and violation is paid on the points earned."""
+    chen = city.residents[2]
+    epoch = city.epoch()
+    city.advance(23 * DAY // 2)
+    city.mint(epoch, city.residents)
+    city.say(
+        f"Rewards for period {epoch} minted on points earned ({chen.name}'s violation in it "
+        "lowered credit, not the reward)"
+    )
+
+
+def claims_waiting(city: City) -> None:
+    """Signed claims the gateway holds, waiting for confirmations: Ana's community service for a
+    superior, Bo's civic feedback for the public panel, Fang's volunteering (a superior already
+    confirmed it) for a neighbour. Every official's queue has something in it."""
+    if city.intake is None:
+        city.say("  (no gateway store on a throw-away chain: no claims waiting)")
+        return
+    _, centre, _, _, _, _ = city.staff
+    ana, bo, _, _, _, fang = city.residents
+    deadline = city.now() + 29 * DAY
+    fangs = _held_claim(city, fang, "volunteering", 2, deadline)
+    _held_claim(city, ana, "community_service", 1, deadline)
+    _held_claim(city, bo, "civic_feedback", 2, deadline)
+    digest = endorsement_digest(city.system.domain, [bytes.fromhex(fangs[2:])], SUPERIOR, deadline)
+    sig = sign_digest(centre.key, digest)
+    city.intake.confirm(
+        ConfirmationIn(
+            evaluator=centre.address,
+            records=[fangs],
+            kind=SUPERIOR,
+            deadline=deadline,
+            r="0x" + sig.r.hex(),
+            vs="0x" + sig.vs.hex(),
+        )
+    )
+    city.say(
+        f"  Waiting in the gateway: {ana.name}'s claim for a superior, {bo.name}'s for the "
+        f"public panel, {fang.name}'s for a neighbour"
+    )
+
+
+def _held_claim(city: City, p: Person, category: str, units: int, deadline: int) -> str:
+    """A claim ``p`` signs and the gateway's intake holds; returns its record id."""
+    assert city.intake is not None
+    cat = city.ruleset.category(category)
+    nonce = city.ledger.functions.claimNonce(p.address).call()
+    c = Claim(p.address, cat.id, units, city.now() - 3 * 3600, nonce, bytes(32), deadline)
+    digest = c.record_id(city.system.domain)
+    sig = sign_digest(p.key, digest)
+    city.intake.claim(
+        ClaimIn(
+            resident=p.address,
+            category=cat.id,
+            units=units,
+            occurred_at=c.occurred_at,
+            nonce=nonce,
+            deadline=deadline,
+            r="0x" + sig.r.hex(),
+            vs="0x" + sig.vs.hex(),
+        )
+    )
+    return "0x" + digest.hex()
+
+
+Step = Callable[[City], None]
+DEMO_STEPS: tuple[Step, ...] = (
+    register_residents,
+    two_weeks,
+    months_later,
+    open_violation,
+    appeal_waiting,
+    days_later,
+    claims_waiting,
+)
+"""The story, in order. Add a step for a new loop; each step says what it leaves to try."""
