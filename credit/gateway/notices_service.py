@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from credit.chain.history import role_holders
 from credit.errors import RuleError
-from credit.facts import LedgerFacts
+from credit.facts import ClaimRejection, LedgerFacts
 from credit.gateway.errors import ApiError, NotFound
 from credit.gateway.services import Services
 from credit.notices import Notice, canonical_notices_json, evaluate, parse_notices
+from credit.relay.reject import rejections_since
 from credit.ruleset import EvaluatorKind
 from credit.store.notice_tables import notice_acks
 
@@ -45,13 +47,23 @@ class NoticeService:
 
     def __init__(self, services: Services, *, version_ttl: float = 5.0) -> None:
         self.services = services
-        parse_notices(services.ruleset)  # a bad notices section fails at start-up, not per request
+        section = parse_notices(services.ruleset)  # a bad section fails at start-up, not later
+        # how far back rejections (held here, not on chain) can still make a notice
+        self._rejection_window = max(
+            (
+                int(r.params.get("window_seconds", 30 * 86400))
+                for r in section.rules
+                if r.condition == "claim_rejected"
+            ),
+            default=None,
+        )
         self._hash = "0x" + services.ruleset.content_hash().hex()
         self._version_ttl = version_ttl
         self._version: tuple[float, int] | None = None
         self._lock = threading.Lock()
         self._eval_lock = threading.Lock()
-        self._everyone: tuple[tuple[int, object, object], dict[str, list[Notice]]] | None = None
+        self._everyone: tuple[tuple[int, object, object, object], dict[str, list[Notice]]] | None
+        self._everyone = None
 
     def version_in_force(self) -> int:
         """The on-chain version in force; it must be this gateway's rule-set file."""
@@ -71,6 +83,34 @@ class NoticeService:
         facts: LedgerFacts = self.services.indexer.facts()
         return facts
 
+    def held(self, facts: LedgerFacts) -> tuple[ClaimRejection, ...]:
+        """Evaluators' rejections of claims held here, recent enough for a notice at ``facts``'
+        time (what the gateway adds to the chain's facts; never in :meth:`export`)."""
+        if self._rejection_window is None:
+            return ()
+        since = facts.as_of_time - self._rejection_window
+        with self.services.engine.connect() as conn:
+            rows = rejections_since(conn, since)
+        return tuple(
+            ClaimRejection(
+                r["record_id"],
+                r["resident"],
+                r["category"],
+                r["units"],
+                r["occurred_at"],
+                r["kind"],
+                r["reason"],
+                r["note"],
+                r["at"],
+            )
+            for r in rows
+        )
+
+    def _with_held(self, facts: LedgerFacts) -> LedgerFacts:
+        """``facts`` with the rejections held here."""
+        rejections = self.held(facts)
+        return replace(facts, rejections=rejections) if rejections else facts
+
     def notices_for(
         self, address: str, roles: frozenset[str] | None = None
     ) -> list[dict[str, Any]]:
@@ -84,7 +124,8 @@ class NoticeService:
             notices = self._everyone_now().get(resident, [])
         else:
             kinds = {k for r, k in _KIND_OF_ROLE.items() if r in roles}
-            notices = self._evaluate(recipients=[resident], roles={resident: kinds})
+            facts = self._with_held(self.facts())
+            notices = self._evaluate(facts=facts, recipients=[resident], roles={resident: kinds})
         acked = self._acked(resident)
         return [{**n.to_dict(), "acknowledged": n.id in acked} for n in notices]
 
@@ -99,7 +140,10 @@ class NoticeService:
         facts, kinds = indexer.cached_facts(), indexer.cached_evaluator_kinds()
         if facts is None or kinds is None:
             return None
-        if not all(a is b for a, b in zip(everyone[0], (version[1], facts, kinds), strict=True)):
+        now = (version[1], facts, kinds)
+        if not all(a is b for a, b in zip(everyone[0][:3], now, strict=True)):
+            return None
+        if everyone[0][3] != self.held(facts):  # a rejection since: evaluate again
             return None
         resident = address.lower()
         acked = self._acked(resident)
@@ -111,18 +155,25 @@ class NoticeService:
         version, facts = self.version_in_force(), self.facts()
         kinds = self.services.indexer.evaluator_kinds()
         key = (version, facts, kinds)  # both are cached per position: identity says "same"
+        held = self.held(facts)  # and the rejections held here, by value
+
+        def fresh(cached: Any) -> bool:
+            same = all(a is b for a, b in zip(cached[0][:3], key, strict=True))
+            return same and cached[0][3] == held
+
         cached = self._everyone
-        if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+        if cached is not None and fresh(cached):
             return cached[1]
         with self._eval_lock:
             cached = self._everyone
-            if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
+            if cached is not None and fresh(cached):
                 return cached[1]
             roles = {address: set(k) for address, k in kinds.items()}
             by_resident: dict[str, list[Notice]] = {}
-            for n in self._evaluate(facts=facts, roles=roles):  # sorted by resident first
+            with_held = replace(facts, rejections=held) if held else facts
+            for n in self._evaluate(facts=with_held, roles=roles):  # sorted by resident first
                 by_resident.setdefault(n.resident, []).append(n)
-            self._everyone = (key, by_resident)
+            self._everyone = ((*key, held), by_resident)
         return by_resident
 
     def export(self) -> bytes:

@@ -6,7 +6,7 @@ wallets return it) or the EIP-2098 pair ``r`` / ``vs``, never both.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -69,3 +69,28 @@ class ClaimsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     claims: list[ClaimIn] = Field(min_length=1, max_length=MAX_CLAIMS_PER_REQUEST)
+
+
+# Why an evaluator rejects a claim: the index is the ``reason`` the evaluator signs (uint8).
+REJECTION_REASONS = ("did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other")
+RejectionReason = Literal[
+    "did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"
+]
+MAX_NOTE_CHARS = 500
+
+
+class RejectionIn(_Signed):
+    """An evaluator's EIP-712 ``Rejection`` of one held claim: the record id (the path), the kind
+    the evaluator acts as, the reason's index in :data:`REJECTION_REASONS`, and the keccak-256 of
+    ``note`` (UTF-8) as ``note``."""
+
+    evaluator: str = Field(pattern=ADDRESS)
+    kind: int = Field(
+        ge=0, le=3, description="EvaluatorKind: 0 SUPERIOR, 1 PEER, 2 PUBLIC, 3 EXPERT"
+    )
+    reason: RejectionReason
+    note: str = Field(
+        default="",
+        max_length=MAX_NOTE_CHARS,
+        description="what the resident should know (shown to them); its keccak-256 is signed",
+    )
