@@ -25,6 +25,11 @@ REASONS: dict[str, Localized] = {
 NO_NOTE = Localized("(no note)", "（无说明）")
 
 
+def _clause(note: str) -> str:
+    """The note as a clause of the message: the message puts its own full stop after it."""
+    return note.strip().rstrip(".。!！?？ ")
+
+
 def claim_rejected(p: ClaimRejected, ctx: Context) -> Iterator[Finding]:
     """One finding per rejection made in the last ``window_seconds``, for the claim's resident."""
     now = ctx.view.now
@@ -51,6 +56,6 @@ def claim_rejected(p: ClaimRejected, ctx: Context) -> Iterator[Finding]:
                 "date": utc_date(r.occurred_at),
                 "kind": KIND_NAMES[EvaluatorKind(r.kind)],
                 "reason": reason,
-                "note": f"“{r.note}”" if r.note else NO_NOTE,
+                "note": f"“{_clause(r.note)}”" if _clause(r.note) else NO_NOTE,
             },
         )

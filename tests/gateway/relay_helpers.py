@@ -41,7 +41,7 @@ def claim_body(
         units,
         # a different minute per nonce: claims identical but for the nonce are one activity
         # twice, which intake refuses while the first waits (claim_already_waiting)
-        now - 60 * (1 + nonce) if occurred_at is None else occurred_at,
+        now - 60 * (1 + nonce % 1440) if occurred_at is None else occurred_at,
         nonce,
         bytes(32),
         now + HOUR if deadline is None else deadline,

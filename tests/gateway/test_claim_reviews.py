@@ -441,7 +441,7 @@ def test_the_resident_is_told_with_the_reason_and_the_rule(
     assert n["rule_set_version"] == 1
     assert n["rule_set_hash"] == "0x" + w.ruleset.content_hash().hex()
     assert "there is not enough evidence" in n["message"]["en"]
-    assert "an expert" in n["message"]["en"] and "“No photo”" in n["message"]["en"]
+    assert "an expert" in n["message"]["en"] and "note: “No photo”." in n["message"]["en"]
     assert "submit the claim again" in n["message"]["en"]
     assert "证据不足" in n["message"]["zh"] and "重新提交" in n["message"]["zh"]
     assert n["evidence"] == [

@@ -78,7 +78,8 @@ function renderNotices(app) {
 
 function noticeCard(app, n, i) {
   const titleId = `notice-${i}-title`;
-  const evidence = (n.evidence || []).map((e) =>
+  // only facts on the ledger: a fact the gateway holds (a rejected claim) has no transaction
+  const evidence = (n.evidence || []).filter((e) => e.tx_hash).map((e) =>
     h(
       "li",
       {},
