@@ -19,12 +19,7 @@ from eth_utils import to_checksum_address
 from credit.chain.claim_reads import ClaimContext, claim_contexts, confirmer_context
 from credit.chain.eip712 import CompactSignature, claim_digest, confirmation_digest
 from credit.chain.rawtx import LAST_CLAIM_NONCE
-from credit.chain.recover import (
-    SignatureFormatError,
-    compact_from_hex,
-    compact_from_parts,
-    recover_address,
-)
+from credit.chain.recover import SignatureFormatError, recover_address
 from credit.gateway.errors import ApiError, NotFound
 from credit.relay import records
 from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
@@ -40,10 +35,7 @@ def _invalid(code: str, message: str, details: Any = None) -> ApiError:
 
 def _signature(payload: _Signed) -> CompactSignature:
     try:
-        if payload.signature is not None:
-            return compact_from_hex(payload.signature)
-        assert payload.r is not None and payload.vs is not None
-        return compact_from_parts(payload.r, payload.vs)
+        return payload.compact()
     except SignatureFormatError as exc:
         raise _invalid("invalid_signature", f"{exc}: sign the message again") from exc
 

@@ -10,6 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from credit.chain.eip712 import CompactSignature
+from credit.chain.recover import compact_from_hex, compact_from_parts
+
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 HEX65 = r"^0x[0-9a-fA-F]{130}$"
@@ -31,6 +34,14 @@ class _Signed(BaseModel):
         if (self.signature is None) == (not compact) or (self.r is None) != (self.vs is None):
             raise ValueError("give either `signature` (65 bytes) or both `r` and `vs`")
         return self
+
+    def compact(self) -> CompactSignature:
+        """The signature in EIP-2098 form (SignatureFormatError if the contract would refuse
+        it whatever it signs)."""
+        if self.signature is not None:
+            return compact_from_hex(self.signature)
+        assert self.r is not None and self.vs is not None
+        return compact_from_parts(self.r, self.vs)
 
 
 class ClaimIn(_Signed):

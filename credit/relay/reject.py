@@ -26,12 +26,7 @@ from sqlalchemy.engine import Connection
 
 from credit.chain.claim_reads import confirmer_context
 from credit.chain.eip712 import CompactSignature, rejection_digest
-from credit.chain.recover import (
-    SignatureFormatError,
-    compact_from_hex,
-    compact_from_parts,
-    recover_address,
-)
+from credit.chain.recover import SignatureFormatError, recover_address
 from credit.relay import records
 from credit.relay.errors import RelayConflict, RelayForbidden, RelayInvalid, RelayMissing
 from credit.relay.models import REJECTION_REASONS, RejectionIn
@@ -61,10 +56,7 @@ def note_hash(note: str) -> bytes:
 
 def _signature(p: RejectionIn) -> CompactSignature:
     try:
-        if p.signature is not None:
-            return compact_from_hex(p.signature)
-        assert p.r is not None and p.vs is not None
-        return compact_from_parts(p.r, p.vs)
+        return p.compact()
     except SignatureFormatError as exc:
         raise RelayInvalid("invalid_signature", f"{exc}: sign the rejection again") from exc
 

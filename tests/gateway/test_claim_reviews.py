@@ -181,7 +181,9 @@ def test_only_the_resident_lists_their_claims(
         assert r.json()["error"]["code"] == ("unauthorized" if status == 401 else "forbidden")
 
 
-def test_my_claims_refuse_a_malformed_address_and_page(api: TestClient, gateway_world: World) -> None:
+def test_my_claims_refuse_a_malformed_address_and_page(
+    api: TestClient, gateway_world: World
+) -> None:
     w = gateway_world
     headers = sign_in(api, w.residents[0].key)
     assert api.get("/v1/residents/0x12/claims", headers=headers).status_code == 422

@@ -131,9 +131,7 @@ def test_a_rejected_claim_is_explained_and_claimed_again(
     # ... and the resident sees it credited, with its transaction, on the other device too
     expect(again).to_have_attribute("data-status", "credited", timeout=20_000)
     expect(again).to_contain_text("+10 points on your record")
-    expect(again.locator("code[data-tx]")).to_have_text(
-        re.compile(r"^0x[0-9a-f]{64}$")
-    )
+    expect(again.locator("[data-tx] code")).to_have_text(re.compile(r"^0x[0-9a-f]{64}$"))
     phone.locator("#nav").get_by_role("button", name="My credit").click()
     on_phone = phone.locator(f'#my-claims li[data-record="{record2}"]')
     expect(on_phone).to_have_attribute("data-status", "credited", timeout=20_000)

@@ -4,6 +4,7 @@
 import { h, fill } from "./dom.js";
 import { t, categoryTitle } from "./i18n.js";
 import { day, short } from "./format.js";
+import { txRef } from "./views/home.js";
 
 const OPEN = new Set(["waiting", "pending", "queued", "sent"]);
 const POLL_MS = 2000; // while a claim is on its way
@@ -107,7 +108,7 @@ export class ClaimTracker {
         "div",
         { class: "claim-detail" },
         h("p", {}, t("mine.credited", { points: c.points ?? "?" })),
-        c.tx_hash ? h("p", { class: "small" }, t("mine.tx"), " ", h("code", { class: "hash", dataset: { tx: c.tx_hash } }, c.tx_hash)) : null,
+        c.tx_hash ? h("p", { class: "small", dataset: { tx: c.tx_hash } }, t("mine.tx"), " ", txRef(this.app, c.tx_hash)) : null,
       );
     }
     if (c.status === "rejected") return this._rejected(c.rejection || { code: "other", message: "" });
