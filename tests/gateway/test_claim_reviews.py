@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from eth_account.messages import encode_typed_data
-from eth_keys import keys
 from eth_utils import keccak
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -22,12 +21,12 @@ from credit.chain.eip712 import digest, rejection_digest, sign_digest, typed_dat
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from credit.relay.models import REJECTION_REASONS
 from credit.store.relay_tables import relay_endorsements, relay_rejections
 from tests.gateway.auth_helpers import sign_in
 from tests.gateway.relay_helpers import (
     claim_body,
     confirm_body,
+    rejection_body,
     statuses,
     wait_credited,
     wire_relay,
@@ -49,32 +48,6 @@ def api(services: Services) -> Iterator[TestClient]:
 
 def mine(w: World, name: str) -> str:
     return f"/v1/residents/{getattr(w, name).address}/claims"
-
-
-def rejection_body(
-    world: World,
-    evaluator: Any,
-    kind: int,
-    record_id: str,
-    reason: str = "did_not_happen",
-    note: str = "I was there; nobody came",
-    *,
-    signer: Any = None,
-    signed_record: str | None = None,
-    signed_note: str | None = None,
-) -> dict[str, Any]:
-    """A signed POST /v1/claims/{id}/rejections body (``signed_*``: sign other values)."""
-    rid = bytes.fromhex((signed_record or record_id)[2:])
-    hashed = keccak((note if signed_note is None else signed_note).encode())
-    d = rejection_digest(world.system.domain, rid, kind, REJECTION_REASONS.index(reason), hashed)
-    sig = keys.PrivateKey((signer or evaluator).key).sign_msg_hash(d)
-    return {
-        "evaluator": evaluator.address,
-        "kind": kind,
-        "reason": reason,
-        "note": note,
-        "signature": "0x" + sig.to_bytes().hex(),
-    }
 
 
 def submit(api: TestClient, w: World, resident: Any, **kw: Any) -> str:

@@ -93,7 +93,7 @@ def test_a_rejected_claim_is_explained_and_claimed_again(
 
     # the resident sees "rejected", the reason, the note, what to do next, and a notice
     expect(mine).to_have_attribute("data-status", "rejected", timeout=20_000)
-    expect(mine).to_contain_text("Rejected by: Superior (organiser or department)")
+    expect(mine).to_contain_text(f"Rejected on {utc_date(day)} by: Superior (organiser or")
     expect(mine).to_contain_text("Reason: the amount is wrong")
     expect(mine).to_contain_text(NOTE)
     expect(mine).to_contain_text("submit the claim again")

@@ -136,7 +136,11 @@ export class ClaimTracker {
     return h(
       "div",
       { class: "claim-detail rejection", dataset: { reason: r.code } },
-      h("p", {}, t("mine.rejectedBy", { kind: r.by ? t(`kind.${r.by.toLowerCase()}`) : "?", reason: t(`reject.reason.${r.code}`) })),
+      h("p", {}, t("mine.rejectedBy", {
+        date: r.at ? day(r.at) : "?",
+        kind: r.by ? t(`kind.${r.by.toLowerCase()}`) : "?",
+        reason: t(`reject.reason.${r.code}`),
+      })),
       r.note ? h("p", { class: "note" }, t("mine.note"), " ", h("q", {}, r.note)) : null,
       h("p", { class: "next" }, t("mine.rejectedNext")),
     );
