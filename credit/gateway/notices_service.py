@@ -24,6 +24,7 @@ from credit.store.notice_tables import notice_acks
 
 # On-chain role names (credit.chain.roles) -> the evaluator kinds they confirm as.
 _ACKED = select(notice_acks.c.notice_id).where(notice_acks.c.resident == bindparam("resident"))
+HELD_TTL_SECONDS = 1.0  # how long the rejections read for notices are reused
 _KIND_OF_ROLE = {
     "SUPERIOR": EvaluatorKind.SUPERIOR,
     "RESIDENT": EvaluatorKind.PEER,
@@ -64,6 +65,7 @@ class NoticeService:
         self._eval_lock = threading.Lock()
         self._everyone: tuple[tuple[int, object, object, object], dict[str, list[Notice]]] | None
         self._everyone = None
+        self._held: tuple[float, int, tuple[ClaimRejection, ...]] | None = None
 
     def version_in_force(self) -> int:
         """The on-chain version in force; it must be this gateway's rule-set file."""
@@ -85,13 +87,18 @@ class NoticeService:
 
     def held(self, facts: LedgerFacts) -> tuple[ClaimRejection, ...]:
         """Evaluators' rejections of claims held here, recent enough for a notice at ``facts``'
-        time (what the gateway adds to the chain's facts; never in :meth:`export`)."""
+        time (what the gateway adds to the chain's facts; never in :meth:`export`). Read at
+        most every ``HELD_TTL_SECONDS`` (every notices read asks): a rejection is told that much
+        later at most."""
         if self._rejection_window is None:
             return ()
         since = facts.as_of_time - self._rejection_window
+        cached = self._held
+        if cached is not None and cached[1] == since and time.monotonic() < cached[0]:
+            return cached[2]
         with self.services.engine.connect() as conn:
             rows = rejections_since(conn, since)
-        return tuple(
+        held = tuple(
             ClaimRejection(
                 r["record_id"],
                 r["resident"],
@@ -105,6 +112,10 @@ class NoticeService:
             )
             for r in rows
         )
+        if cached is not None and cached[2] == held:
+            held = cached[2]  # the same tuple: the evaluation cache compares it by identity
+        self._held = (time.monotonic() + HELD_TTL_SECONDS, since, held)
+        return held
 
     def _with_held(self, facts: LedgerFacts) -> LedgerFacts:
         """``facts`` with the rejections held here."""
@@ -143,7 +154,7 @@ class NoticeService:
         now = (version[1], facts, kinds)
         if not all(a is b for a, b in zip(everyone[0][:3], now, strict=True)):
             return None
-        if everyone[0][3] != self.held(facts):  # a rejection since: evaluate again
+        if everyone[0][3] is not self.held(facts):  # a rejection since: evaluate again
             return None
         resident = address.lower()
         acked = self._acked(resident)
@@ -159,7 +170,7 @@ class NoticeService:
 
         def fresh(cached: Any) -> bool:
             same = all(a is b for a, b in zip(cached[0][:3], key, strict=True))
-            return same and cached[0][3] == held
+            return same and cached[0][3] is held
 
         cached = self._everyone
         if cached is not None and fresh(cached):

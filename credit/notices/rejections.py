@@ -34,7 +34,9 @@ def claim_rejected(p: ClaimRejected, ctx: Context) -> Iterator[Finding]:
     """One finding per rejection made in the last ``window_seconds``, for the claim's resident."""
     now = ctx.view.now
     for r in sorted(ctx.view.facts.rejections, key=lambda r: (r.at, r.record_id)):
-        if not ctx.wants(r.resident) or not 0 <= now - r.at < p.window_seconds:
+        # a rejection may be newer than the indexed block (the index trails the chain by its
+        # confirmation depth): it is recent, and told at once
+        if not ctx.wants(r.resident) or now - r.at >= p.window_seconds:
             continue
         title, unit = ctx.title(r.category)
         reason = REASONS.get(r.reason, REASONS["other"])
