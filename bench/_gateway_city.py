@@ -169,8 +169,11 @@ class City:
             self.next_resident += 1
             nonce = self.nonces[i]
             self.nonces[i] += 1
+            # a second per nonce: a resident's claims are distinct activities (intake refuses
+            # a second claim identical to one still waiting: claim_already_waiting)
+            occurred = now - 60 - nonce % 3600
             unsigned = RelayedRecord(
-                self.addresses[i], 1, 1 + j % 3, now - 60, deadline, nonce, ZERO32, b"", b""
+                self.addresses[i], 1, 1 + j % 3, occurred, deadline, nonce, ZERO32, b"", b""
             )
             rid = self.digests.claim(unsigned)
             r, vs = compact_sign(self.keys[i], rid)

@@ -113,6 +113,23 @@ class RewardPayment:
 
 
 @dataclass(frozen=True)
+class ClaimRejection:
+    """An evaluator's signed rejection of a claim the gateway held (never on chain: the claim was
+    never relayed). ``kind`` is the EvaluatorKind the evaluator acted as, ``reason`` one of the
+    rejection reasons (did_not_happen, wrong_amount, ...), ``at`` the chain time it was made."""
+
+    record_id: str
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    kind: int
+    reason: str
+    note: str
+    at: int
+
+
+@dataclass(frozen=True)
 class LedgerFacts:
     """Everything known about the ledger up to block ``as_of_block`` (time ``as_of_time``)."""
 
@@ -128,6 +145,9 @@ class LedgerFacts:
     expiries: tuple[Expiry, ...] = ()
     rewards: tuple[RewardPayment, ...] = ()
     rule_versions: dict[int, str] = field(default_factory=dict)  # version -> content hash
+    # held by the gateway, not on chain: added by the gateway's notice service, never by the
+    # indexer or the auditor (whose notices come from the chain alone)
+    rejections: tuple[ClaimRejection, ...] = ()
 
     def epoch_at(self, timestamp: int) -> int:
         return max(0, (timestamp - self.genesis) // self.epoch_length)

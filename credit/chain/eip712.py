@@ -63,6 +63,15 @@ TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint48"},
     ],
+    # Off chain only: an evaluator's refusal of a claim the gateway holds, under the ledger's
+    # domain so that it cannot be replayed on another deployment; ``note`` is the keccak-256 of
+    # the evaluator's free text (UTF-8), which the gateway keeps beside it.
+    "Rejection": [
+        {"name": "recordId", "type": "bytes32"},
+        {"name": "kind", "type": "uint8"},
+        {"name": "reason", "type": "uint8"},
+        {"name": "note", "type": "bytes32"},
+    ],
 }
 
 
@@ -131,6 +140,7 @@ _DOMAIN_TYPEHASH = keccak(
 _CLAIM_TYPEHASH = keccak(_type_string("Claim"))
 _REPORT_TYPEHASH = keccak(_type_string("Report"))
 _CONFIRMATION_TYPEHASH = keccak(_type_string("Confirmation"))
+_REJECTION_TYPEHASH = keccak(_type_string("Rejection"))
 
 
 def _word(value: int) -> bytes:
@@ -224,6 +234,16 @@ def confirmation_digest(
     """The ``Confirmation`` digest over ``records`` in the given order, hashed directly."""
     listed = _keccak(b"".join(_bytes32(r) for r in records))
     struct = _CONFIRMATION_TYPEHASH + listed + _word(kind) + _word(deadline)
+    return _keccak(_prefix(domain) + _keccak(struct))
+
+
+def rejection_digest(
+    domain: Domain, record_id: bytes, kind: int, reason: int, note: bytes
+) -> bytes:
+    """The ``Rejection`` digest (an evaluator refusing a held claim), hashed directly."""
+    struct = (
+        _REJECTION_TYPEHASH + _bytes32(record_id) + _word(kind) + _word(reason) + _bytes32(note)
+    )
     return _keccak(_prefix(domain) + _keccak(struct))
 
 

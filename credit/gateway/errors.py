@@ -25,7 +25,17 @@ from credit.errors import (
     StoreError,
     StoreFull,
 )
+from credit.relay.errors import (
+    RelayConflict,
+    RelayForbidden,
+    RelayInvalid,
+    RelayMissing,
+    RelayRefusal,
+)
 from credit.store.db import store_error
+
+# The relay's refusals by kind (the relay names no HTTP status).
+_RELAY_STATUS = {RelayInvalid: 422, RelayForbidden: 403, RelayConflict: 409, RelayMissing: 404}
 
 
 class ApiError(CreditError):
@@ -74,6 +84,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return envelope(exc.status, exc.code, str(exc), exc.details, headers=exc.headers)
+
+    @app.exception_handler(RelayRefusal)
+    async def _relay(_: Request, exc: RelayRefusal) -> JSONResponse:
+        status = next((s for k, s in _RELAY_STATUS.items() if isinstance(exc, k)), 400)
+        return envelope(status, exc.code, str(exc), exc.details)
 
     @app.exception_handler(AuthError)
     async def _auth(_: Request, exc: AuthError) -> JSONResponse:

@@ -14,16 +14,18 @@ from sqlalchemy.exc import IntegrityError
 
 from credit.chain.history import role_holders
 from credit.errors import RuleError
-from credit.facts import HeldClaim, LedgerFacts
+from credit.facts import ClaimRejection, HeldClaim, LedgerFacts
 from credit.gateway.errors import ApiError, NotFound
 from credit.gateway.services import Services
 from credit.notices import Notice, canonical_notices_json, evaluate, parse_notices
 from credit.relay.held import held_claims
+from credit.relay.reject import rejections_since
 from credit.ruleset import EvaluatorKind
 from credit.store.notice_tables import notice_acks
 
 # On-chain role names (credit.chain.roles) -> the evaluator kinds they confirm as.
 _ACKED = select(notice_acks.c.notice_id).where(notice_acks.c.resident == bindparam("resident"))
+REJECTIONS_TTL_SECONDS = 1.0  # how long the rejections read for notices are reused
 _KIND_OF_ROLE = {
     "SUPERIOR": EvaluatorKind.SUPERIOR,
     "RESIDENT": EvaluatorKind.PEER,
@@ -54,7 +56,16 @@ class NoticeService:
         self, services: Services, *, version_ttl: float = 5.0, held_ttl: float = 5.0
     ) -> None:
         self.services = services
-        parse_notices(services.ruleset)  # a bad notices section fails at start-up, not per request
+        section = parse_notices(services.ruleset)  # a bad section fails at start-up, not later
+        # how far back rejections (held here, not on chain) can still make a notice
+        self._rejection_window = max(
+            (
+                int(r.params.get("window_seconds", 30 * 86400))
+                for r in section.rules
+                if r.condition == "claim_rejected"
+            ),
+            default=None,
+        )
         self._hash = "0x" + services.ruleset.content_hash().hex()
         self._version_ttl = version_ttl
         self._version: tuple[float, int] | None = None
@@ -62,8 +73,9 @@ class NoticeService:
         self._eval_lock = threading.Lock()
         self._held_ttl = held_ttl
         self._held: tuple[float, tuple[HeldClaim, ...]] | None = None
+        self._rejections: tuple[float, int, tuple[ClaimRejection, ...]] | None = None
         self._everyone: (
-            tuple[tuple[int, object, object, object], dict[str, list[Notice]]] | None
+            tuple[tuple[int, object, object, object, object], dict[str, list[Notice]]] | None
         ) = None
 
     def version_in_force(self) -> int:
@@ -98,6 +110,38 @@ class NoticeService:
             self._held = (time.monotonic(), now)
         return now
 
+    def rejections(self, facts: LedgerFacts) -> tuple[ClaimRejection, ...]:
+        """Evaluators' rejections of claims held here, recent enough for a notice at ``facts``'
+        time (what the gateway adds to the chain's facts; never in :meth:`export`). Read at
+        most every ``REJECTIONS_TTL_SECONDS`` (every notices read asks): a rejection is told
+        that much later at most."""
+        if self._rejection_window is None:
+            return ()
+        since = facts.as_of_time - self._rejection_window
+        cached = self._rejections
+        if cached is not None and cached[1] == since and time.monotonic() < cached[0]:
+            return cached[2]
+        with self.services.engine.connect() as conn:
+            rows = rejections_since(conn, since)
+        found = tuple(
+            ClaimRejection(
+                r["record_id"],
+                r["resident"],
+                r["category"],
+                r["units"],
+                r["occurred_at"],
+                r["kind"],
+                r["reason"],
+                r["note"],
+                r["at"],
+            )
+            for r in rows
+        )
+        if cached is not None and cached[2] == found:
+            found = cached[2]  # the same tuple: the evaluation cache compares it by identity
+        self._rejections = (time.monotonic() + REJECTIONS_TTL_SECONDS, since, found)
+        return found
+
     def notices_for(
         self, address: str, roles: frozenset[str] | None = None
     ) -> list[dict[str, Any]]:
@@ -111,8 +155,9 @@ class NoticeService:
             notices = self._everyone_now().get(resident, [])
         else:
             kinds = {k for r, k in _KIND_OF_ROLE.items() if r in roles}
+            facts = self.facts()
             notices = self._evaluate(
-                facts=replace(self.facts(), held=self.held()),
+                facts=replace(facts, held=self.held(), rejections=self.rejections(facts)),
                 recipients=[resident],
                 roles={resident: kinds},
                 arbiters=[resident] if "ARBITER" in roles else [],
@@ -134,7 +179,7 @@ class NoticeService:
         facts, kinds = indexer.cached_facts(), indexer.cached_evaluator_kinds()
         if facts is None or kinds is None:
             return None
-        key = (version[1], facts, kinds, held[1])
+        key = (version[1], facts, kinds, held[1], self.rejections(facts))
         if not all(a is b for a, b in zip(everyone[0], key, strict=True)):
             return None
         resident = address.lower()
@@ -147,7 +192,8 @@ class NoticeService:
         version, facts, held = self.version_in_force(), self.facts(), self.held()
         kinds = self.services.indexer.evaluator_kinds()
         arbiters = self.services.indexer.arbiters()  # read with the kinds: same position
-        key = (version, facts, kinds, held)  # each cached while unchanged: identity says "same"
+        rejections = self.rejections(facts)  # held here too: the same tuple while unchanged
+        key = (version, facts, kinds, held, rejections)  # identity says "same"
         cached = self._everyone
         if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
             return cached[1]
@@ -157,7 +203,7 @@ class NoticeService:
                 return cached[1]
             roles = {address: set(k) for address, k in kinds.items()}
             by_resident: dict[str, list[Notice]] = {}
-            everything = replace(facts, held=held)
+            everything = replace(facts, held=held, rejections=rejections)
             # sorted by resident first
             for n in self._evaluate(facts=everything, roles=roles, arbiters=arbiters):
                 by_resident.setdefault(n.resident, []).append(n)

@@ -16,7 +16,7 @@ from eth_utils import keccak
 
 from credit.errors import RuleError
 from credit.facts import LedgerFacts
-from credit.notices import reminders, warning_rules
+from credit.notices import rejections, reminders, warning_rules
 from credit.notices.findings import Condition, Context, Finding
 from credit.notices.ledger import LedgerView, evidence_key
 from credit.notices.render import render
@@ -27,6 +27,7 @@ EVALUATORS: dict[str, Condition] = {
     "credit_expiring": reminders.credit_expiring,
     "claim_awaiting_confirmations": reminders.claim_awaiting_confirmations,
     "confirmation_requested": reminders.confirmation_requested,
+    "claim_rejected": rejections.claim_rejected,
     "appeal_deadline": reminders.appeal_deadline,
     "appeals_waiting": reminders.appeals_waiting,
     "cap_nearly_reached": reminders.cap_nearly_reached,

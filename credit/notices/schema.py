@@ -107,6 +107,12 @@ class RewardAtRisk(_Strict):
     max_violations_in_epoch: StrictInt = Field(ge=1)
 
 
+class ClaimRejected(_Strict):
+    """An evaluator rejected one of the resident's claims in the last ``window_seconds``."""
+
+    window_seconds: StrictInt = Field(default=30 * 86400, ge=1)
+
+
 @dataclass(frozen=True)
 class ConditionSpec:
     """What a condition may be: its parameters, kinds, severities and message placeholders."""
@@ -141,6 +147,9 @@ CONDITIONS: dict[str, ConditionSpec] = {
     "appeals_waiting": _spec(AppealsWaiting, "reminder", "info notice", "count date"),
     "cap_nearly_reached": _spec(
         CapNearlyReached, "reminder", "info notice", "category points cap percent date"
+    ),
+    "claim_rejected": _spec(
+        ClaimRejected, "reminder", "info notice", "category units unit date kind reason note"
     ),
     # a gentle nudge: never a warning, never above "info"
     "participation_below_median": _spec(BelowMedian, "reminder", "info", "points median epochs"),

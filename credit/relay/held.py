@@ -22,7 +22,7 @@ _WAITING = select(
     claims.c.units,
     claims.c.occurred_at,
     claims.c.created_at,
-).where(claims.c.status == "waiting")
+).where(claims.c.status == "waiting", claims.c.reporter.is_(None))  # claims, not reports
 
 
 _CHUNK = 500  # record ids per endorsement query (bound parameters per statement)

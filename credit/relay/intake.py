@@ -19,12 +19,7 @@ from eth_utils import to_checksum_address
 from credit.chain.claim_reads import ClaimContext, claim_contexts, confirmer_context
 from credit.chain.eip712 import CompactSignature, claim_digest, confirmation_digest
 from credit.chain.rawtx import LAST_CLAIM_NONCE
-from credit.chain.recover import (
-    SignatureFormatError,
-    compact_from_hex,
-    compact_from_parts,
-    recover_address,
-)
+from credit.chain.recover import SignatureFormatError, recover_address
 from credit.gateway.errors import ApiError, NotFound
 from credit.relay import records
 from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
@@ -40,10 +35,7 @@ def _invalid(code: str, message: str, details: Any = None) -> ApiError:
 
 def _signature(payload: _Signed) -> CompactSignature:
     try:
-        if payload.signature is not None:
-            return compact_from_hex(payload.signature)
-        assert payload.r is not None and payload.vs is not None
-        return compact_from_parts(payload.r, payload.vs)
+        return payload.compact()
     except SignatureFormatError as exc:
         raise _invalid("invalid_signature", f"{exc}: sign the message again") from exc
 
@@ -179,7 +171,8 @@ def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) ->
 def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     """Store every claim that passed :func:`check_claims` and is new with the resident's next
     nonce, in one database transaction (all stored or, on a database error, none); ``checks``
-    with the refused ones' ``error`` set (409 duplicate_claim / nonce_used, 429
+    with the refused ones' ``error`` set (409 duplicate_claim / claim_already_waiting /
+    nonce_used, 429
     too_many_waiting_claims, 422 nonce_gap).
 
     A resident has at most ``core.max_waiting`` claims waiting for confirmations, counting
@@ -202,6 +195,7 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
         existing = records.claim_rows(conn, [c.row["record_id"] for c in ready if c.row])
         residents = sorted({c.row["resident"] for c in ready if c.row})
         live = records.live_claims(conn, residents)
+        twins = records.live_keys(conn, residents)
         expected: dict[str, int] = {}
         waiting: dict[str, int] = {}
         for c in ready:
@@ -217,13 +211,16 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
             assert c.row is not None
             resident = c.row["resident"]
             try:
-                _check_new(c.row, existing, taken, expected[resident])
+                _check_new(c.row, existing, taken)
+                _check_twin(c.row, twins)
+                _check_nonce(c.row, expected[resident])
                 _check_room(c.row, waiting[resident], core.max_waiting)
                 _check_next(c.row, expected[resident])
             except ApiError as exc:
                 c.error, c.row = exc, None
                 continue
             taken.add(c.row["record_id"])
+            twins[records.claim_key(c.row)] = (c.row["record_id"], "waiting")
             expected[resident] += 1
             waiting[resident] += 1
             accepted.append(c)
@@ -232,10 +229,8 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     return list(checks)
 
 
-def _check_new(
-    row: dict[str, Any], existing: dict[str, Any], taken: set[str], expected: int
-) -> None:
-    """409 if the claim is known (stored, or earlier in this request) or its nonce is used."""
+def _check_new(row: dict[str, Any], existing: dict[str, Any], taken: set[str]) -> None:
+    """409 if the claim is known (stored, or earlier in this request)."""
     record_id = row["record_id"]
     if record_id in existing or record_id in taken:
         status = existing[record_id]["status"] if record_id in existing else "waiting"
@@ -245,6 +240,25 @@ def _check_new(
             "this claim was already received",
             {"record_id": record_id, "status": status},
         )
+
+
+def _check_twin(row: dict[str, Any], twins: dict[records.ClaimKey, tuple[str, str]]) -> None:
+    """409 if the same activity (same category, amount, time and evidence) of this resident
+    is already waiting under another signature: a second press of "submit", most likely."""
+    twin = twins.get(records.claim_key(row))
+    if twin is not None:
+        raise ApiError(
+            409,
+            "claim_already_waiting",
+            "the same claim (same activity, amount, date and evidence) is already waiting for "
+            "confirmations: nothing new was sent. To get it confirmed, share it with the people "
+            "who can confirm it; if it is another activity, add its own evidence",
+            {"record_id": twin[0], "status": twin[1]},
+        )
+
+
+def _check_nonce(row: dict[str, Any], expected: int) -> None:
+    """409 if the claim's nonce is used."""
     if row["nonce"] < expected:
         raise ApiError(
             409,

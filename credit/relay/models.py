@@ -6,9 +6,12 @@ wallets return it) or the EIP-2098 pair ``r`` / ``vs``, never both.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from credit.chain.eip712 import CompactSignature
+from credit.chain.recover import compact_from_hex, compact_from_parts
 
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
@@ -31,6 +34,14 @@ class _Signed(BaseModel):
         if (self.signature is None) == (not compact) or (self.r is None) != (self.vs is None):
             raise ValueError("give either `signature` (65 bytes) or both `r` and `vs`")
         return self
+
+    def compact(self) -> CompactSignature:
+        """The signature in EIP-2098 form (SignatureFormatError if the contract would refuse
+        it whatever it signs)."""
+        if self.signature is not None:
+            return compact_from_hex(self.signature)
+        assert self.r is not None and self.vs is not None
+        return compact_from_parts(self.r, self.vs)
 
 
 class ClaimIn(_Signed):
@@ -86,3 +97,28 @@ class ReportIn(_Signed):
     evidence: str = Field(default=ZERO32, pattern=HEX32)
     nonce: int = Field(ge=0, le=2**32 - 1)
     deadline: int = Field(ge=0, le=UINT48)
+
+
+# Why an evaluator rejects a claim: the index is the ``reason`` the evaluator signs (uint8).
+REJECTION_REASONS = ("did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other")
+RejectionReason = Literal[
+    "did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"
+]
+MAX_NOTE_CHARS = 500
+
+
+class RejectionIn(_Signed):
+    """An evaluator's EIP-712 ``Rejection`` of one held claim: the record id (the path), the kind
+    the evaluator acts as, the reason's index in :data:`REJECTION_REASONS`, and the keccak-256 of
+    ``note`` (UTF-8) as ``note``."""
+
+    evaluator: str = Field(pattern=ADDRESS)
+    kind: int = Field(
+        ge=0, le=3, description="EvaluatorKind: 0 SUPERIOR, 1 PEER, 2 PUBLIC, 3 EXPERT"
+    )
+    reason: RejectionReason
+    note: str = Field(
+        default="",
+        max_length=MAX_NOTE_CHARS,
+        description="what the resident should know (shown to them); its keccak-256 is signed",
+    )

@@ -197,6 +197,36 @@ def live_claims(conn: Connection, residents: Iterable[str]) -> dict[str, LiveCla
     }
 
 
+ClaimKey = tuple[str, int, int, int, str]  # resident, category, units, occurred_at, evidence
+
+
+def claim_key(row: Any) -> ClaimKey:
+    """What makes two claims the same activity: who, what, how much, when, with what evidence
+    (not the nonce or deadline, which differ between two signatures of one claim)."""
+    return (row["resident"], row["category"], row["units"], row["occurred_at"], row["evidence"])
+
+
+_TWINS = select(
+    claims.c.record_id,
+    claims.c.resident,
+    claims.c.category,
+    claims.c.units,
+    claims.c.occurred_at,
+    claims.c.evidence,
+    claims.c.status,
+).where(claims.c.resident.in_(_IDS), claims.c.status.in_(LIVE))
+
+
+def live_keys(conn: Connection, residents: Iterable[str]) -> dict[ClaimKey, tuple[str, str]]:
+    """The :func:`claim_key` of every live claim (not credited, not rejected) of ``residents``,
+    with its record id and status (one query: a resident has few live claims)."""
+    wanted = list(residents)
+    if not wanted:
+        return {}
+    rows = conn.execute(_TWINS, {"ids": wanted}).mappings()
+    return {claim_key(r): (r["record_id"], r["status"]) for r in rows}
+
+
 def next_live_nonce(conn: Connection, resident: str) -> int | None:
     """1 + the highest nonce among the resident's claims not rejected (None if there are none)."""
     q = select(func.max(claims.c.nonce)).where(

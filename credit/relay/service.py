@@ -23,8 +23,8 @@ from sqlalchemy import select
 from credit.chain import relay_reads as chain
 from credit.chain.relay_reads import RuleInForce
 from credit.gateway.errors import NotFound
-from credit.relay import intake, records, reports
-from credit.relay.models import ClaimIn, ConfirmationIn, ReportIn
+from credit.relay import intake, records, reject, reports
+from credit.relay.models import ClaimIn, ConfirmationIn, RejectionIn, ReportIn
 from credit.relay.outbox import Hooks, SignerWorker
 from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
 from credit.relay.worker import RelayProcess
@@ -198,6 +198,13 @@ class Relay:
             ],
         }
 
+    def reject_claim(self, record_id: str, payload: RejectionIn) -> dict[str, Any]:
+        """Check and store an evaluator's signed rejection of a held claim
+        (:mod:`credit.relay.reject`); the claim's status and the ids of the claims it closed."""
+        checked = reject.check_rejection(self, record_id, payload)
+        closed = reject.store_rejection(self, checked)
+        return {"claim": self.claim_status(checked.record_id), "closed": closed}
+
     # -------------------------------------------------------------------- status
     def claim_status(self, record_id: str) -> dict[str, Any]:
         """Where a claim is: waiting (with its tally vs the quorum), pending, queued, sent,
@@ -222,6 +229,20 @@ class Relay:
             active = records.endorsements_of(conn, open_ids) if open_ids else []
         rules = self.rules()
         return [_status(rows[i], rules, active) for i in ids if i in rows]
+
+    def resident_claims(
+        self, resident: str, limit: int, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The resident's claims received here, newest first (each as :meth:`claim_status`,
+        with ``seq`` for paging and ``submitted_at``): at most ``limit``, older than the claim
+        numbered ``before`` if given."""
+        c = relay_claims.c
+        q = select(c.record_id).where(c.resident == resident.lower(), c.reporter.is_(None))
+        if before is not None:
+            q = q.where(c.seq < before)
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(q.order_by(c.seq.desc()).limit(limit)).scalars())
+        return self.claim_statuses(ids)
 
     def confirmation_queue(self, evaluator: str, limit: int = 100) -> list[dict[str, Any]]:
         """Waiting claims that ``evaluator`` could still confirm, residents in turn (each one's
@@ -360,6 +381,7 @@ def _status(
     if status is not None:
         out["status"] = status
     out["reason"] = json.loads(row["reason"]) if row["reason"] else None
+    out["seq"], out["submitted_at"] = row["seq"], row["created_at"]
     rule = rules.get(row["category"])
     if out["status"] in records.OPEN and rule is not None:
         tally = tally_of(records.plan_claim(row), active, rule)

@@ -139,3 +139,25 @@ relay_lock = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("writes", BigInteger, nullable=False),
 )
+
+# Evaluators' signed rejections of claims held here (EIP-712 ``Rejection``, never on chain): one
+# per claim, since a rejected claim is closed. ``note`` is the evaluator's text, ``note_hash``
+# its keccak-256 (what was signed); ``at`` the chain time when it was accepted, which the notices
+# engine reads as the rejection's time.
+relay_rejections = Table(
+    "relay_rejections",
+    metadata,
+    Column("record_id", String(66), ForeignKey("relay_claims.record_id"), primary_key=True),
+    Column("resident", String(42), nullable=False),
+    Column("evaluator", String(42), nullable=False),
+    Column("kind", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("note_hash", String(66), nullable=False),
+    Column("r", String(66), nullable=False),
+    Column("vs", String(66), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_relay_rejections_at", relay_rejections.c.at)  # the notices' window
+Index("ix_relay_rejections_resident", relay_rejections.c.resident)

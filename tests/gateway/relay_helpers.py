@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from eth_keys import keys
+from eth_utils import keccak
 from sqlalchemy import func, select
 
-from credit.chain.eip712 import sign_digest
+from credit.chain.eip712 import rejection_digest, sign_digest
 from credit.chain.signing import Claim, endorsement_digest
 from credit.gateway.services import Services
+from credit.relay.models import REJECTION_REASONS
 from credit.relay.outbox import Hooks, outbox_rows
 from credit.relay.service import Relay
 from credit.store.relay_tables import relay_claims
@@ -39,7 +41,9 @@ def claim_body(
         resident.address,
         category,
         units,
-        now - 60 if occurred_at is None else occurred_at,
+        # a different minute per nonce: claims identical but for the nonce are one activity
+        # twice, which intake refuses while the first waits (claim_already_waiting)
+        now - 60 * (1 + nonce % 1440) if occurred_at is None else occurred_at,
         nonce,
         bytes(32),
         now + HOUR if deadline is None else deadline,
@@ -86,6 +90,32 @@ def confirm_body(
         "deadline": deadline,
         "r": "0x" + sig.r.hex(),
         "vs": "0x" + sig.vs.hex(),
+    }
+
+
+def rejection_body(
+    world: World,
+    evaluator: Any,
+    kind: int,
+    record_id: str,
+    reason: str = "did_not_happen",
+    note: str = "I was there; nobody came",
+    *,
+    signer: Any = None,
+    signed_record: str | None = None,
+    signed_note: str | None = None,
+) -> dict[str, Any]:
+    """A signed POST /v1/claims/{id}/rejections body (``signed_*``: sign other values)."""
+    rid = bytes.fromhex((signed_record or record_id)[2:])
+    hashed = keccak((note if signed_note is None else signed_note).encode())
+    d = rejection_digest(world.system.domain, rid, kind, REJECTION_REASONS.index(reason), hashed)
+    sig = keys.PrivateKey((signer or evaluator).key).sign_msg_hash(d)
+    return {
+        "evaluator": evaluator.address,
+        "kind": kind,
+        "reason": reason,
+        "note": note,
+        "signature": "0x" + sig.to_bytes().hex(),
     }
 
 

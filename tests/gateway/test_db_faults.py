@@ -160,7 +160,7 @@ def claim_body(
         resident.address,
         1,
         1,
-        now - 60,
+        now - 60 * (1 + nonce % 1440),  # one activity per nonce (twins are refused)
         nonce,
         bytes.fromhex(evidence_commitment[2:]),
         now + HOUR,

@@ -34,7 +34,12 @@ from tests.anvil import anvil_process
 from tests.authz_sig_quorum_helpers import record_violation, sign_appeal
 from tests.gateway.auth_helpers import sign_in, signed_login
 from tests.gateway.live_server import open_stream, served
-from tests.gateway.relay_helpers import claim_body, confirm_body, fund_gateway_keys
+from tests.gateway.relay_helpers import (
+    claim_body,
+    confirm_body,
+    fund_gateway_keys,
+    rejection_body,
+)
 from tests.world import SUPERIOR, World, build_world
 
 NODE_DOWN = "node_unavailable"
@@ -62,6 +67,7 @@ MUST_SAY_NODE_DOWN = {
     ("GET", "/v1/auth/me"),
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/claims"),
+    ("POST", "/v1/claims/{record_id}/rejections"),  # the evaluator's role is read on chain
 }
 # (GET /v1/evidence/{evidence_id} was here: it read the caller's roles first. Its owner now reads
 # it with no role read, so the walk's resident, its owner, is answered without the node.)
@@ -169,6 +175,9 @@ def _prepare(
             json=confirm_body(w, w.superior, SUPERIOR, [record_id])
         ),
         ("POST", "/v1/appeals"): Request(json=appeal),
+        ("POST", "/v1/claims/{record_id}/rejections"): Request(
+            json=rejection_body(w, w.superior, SUPERIOR, record_id)
+        ),
         ("POST", "/v1/rewards/mint"): Request(
             json={"epoch": 0}, headers={**official_auth, "Idempotency-Key": "walk-1"}
         ),

@@ -108,6 +108,9 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/claims/{record_id}"): Policy(
         signed_in=True, detail="tests/gateway/test_relay_status.py"
     ),
+    ("POST", "/v1/claims/{record_id}/rejections"): signed_body(
+        "tests/gateway/test_claim_reviews.py"
+    ),
     ("POST", "/v1/confirmations"): signed_body("tests/gateway/test_relay.py"),
     ("GET", "/v1/confirmations/queue"): only(*EVALUATORS, detail="test_claim_queue.py"),
     ("GET", "/v1/residents/{address}"): self_or(*OFFICIALS),
@@ -115,6 +118,9 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/residents/{address}/notices"): self_or(),
     ("POST", "/v1/residents/{address}/notices/{notice_id}/ack"): self_or(),
     ("GET", "/v1/residents/{address}/notices/stream"): self_or(),
+    ("GET", "/v1/residents/{address}/claims"): self_or(
+        detail="tests/gateway/test_claim_reviews.py"
+    ),
     ("GET", "/v1/residents/{address}/rewards"): self_or("ARBITER"),
     ("GET", "/v1/notices/export"): only("ARBITER", "DEFAULT_ADMIN"),
     ("POST", "/v1/evidence"): only(

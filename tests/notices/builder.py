@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from credit.facts import (
+    ClaimRejection,
     CreditRecord,
     Evidence,
     Expiry,
@@ -62,6 +63,7 @@ class Ledger:
     violations: list[ViolationRecord] = field(default_factory=list)
     pending: list[PendingClaim] = field(default_factory=list)
     expiries: list[Expiry] = field(default_factory=list)
+    rejections: list[ClaimRejection] = field(default_factory=list)
     block: int = 100
 
     def at(self, time: int) -> Evidence:
@@ -118,6 +120,23 @@ class Ledger:
         self.pending.append(rec)
         return rec
 
+    def rejection(
+        self,
+        resident: str,
+        time: int,
+        *,
+        kind: int = 0,
+        reason: str = "wrong_amount",
+        note: str = "One hour, not two.",
+    ) -> ClaimRejection:
+        """An evaluator's rejection, at ``time``, of a claim the gateway held (no block)."""
+        rec = ClaimRejection(
+            f"0x{len(self.rejections) + 1:062x}bb", resident, 1, 2, time - DAY, kind, reason,
+            note, time,
+        )  # fmt: skip
+        self.rejections.append(rec)
+        return rec
+
     def expiry(self, resident: str, amount: int, last_active: int, time: int) -> Expiry:
         """A materialised lapse."""
         rec = Expiry(resident, amount, last_active, self.at(time))
@@ -136,6 +155,7 @@ class Ledger:
             violations=tuple(self.violations),
             pending=tuple(self.pending),
             expiries=tuple(self.expiries),
+            rejections=tuple(self.rejections),
             rule_versions={1: "0x" + ruleset.content_hash().hex()},
         )
 
@@ -156,6 +176,7 @@ def shuffled(facts: LedgerFacts, seed: int) -> LedgerFacts:
         violations=mix(facts.violations),
         pending=mix(facts.pending),
         expiries=mix(facts.expiries),
+        rejections=mix(facts.rejections),
     )
 
 

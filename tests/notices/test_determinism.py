@@ -46,6 +46,7 @@ def city() -> Ledger:
     ledger.claim(D, start(30), category=2, confirmations=((B, PEER),))
     ledger.claim(C, start(30) + HOUR, category=1)
     ledger.expiry(D, 15, 1, start(28))
+    ledger.rejection(C, start(30) + DAY)  # held by the gateway, not on chain
     return ledger
 
 
@@ -59,6 +60,7 @@ def test_every_default_rule_fires_in_the_city(notices: list[Notice]) -> None:
     assert fired == {
         "expiry-soon",
         "claim-waiting",
+        "claim-rejected",
         "confirmations-requested",
         "appeal-deadline",
         "cap-nearly-reached",
@@ -101,7 +103,9 @@ def test_notices_are_sorted_unique_and_pinned(ruleset: RuleSet, notices: list[No
         assert re.fullmatch(r"0x[0-9a-f]{64}", n.id)
         # only a nudge for someone with no recent record has nothing on chain to point at
         assert n.evidence or (n.rule_id, n.data["points"]) == ("participation-nudge", 0)
-        assert all(e["tx_hash"].startswith("0x") for e in n.evidence)
+        # a rejection is held by the gateway, not on chain: its evidence names no transaction
+        onchain = [e for e in n.evidence if n.rule_id != "claim-rejected"]
+        assert all(e["tx_hash"].startswith("0x") for e in onchain)
         assert (n.appeal is not None) == (n.kind == "warning" or n.rule_id == "appeal-deadline")
 
 

@@ -12,9 +12,9 @@ from credit.gateway.routes import auth, system
 ROUTERS: list[APIRouter] = [system.router, auth.router]
 ROOT_ROUTERS: list[APIRouter] = [system.root_router]
 
-from credit.gateway.routes import claims  # noqa: E402
+from credit.gateway.routes import claim_reviews, claims  # noqa: E402
 
-ROUTERS.append(claims.router)
+ROUTERS += [claims.router, claim_reviews.router]
 
 from credit.gateway.routes import reports  # noqa: E402
 

@@ -1,41 +1,44 @@
-// Claims this browser submitted: remembered per account, polled until credited or rejected.
+// "My claims": the signed-in resident's claims as the gateway holds them (GET
+// /v1/residents/{address}/claims), so a claim sent from a phone shows on a PC too. Polled while
+// the resident is signed in; each status in plain words, with what to do next.
 import { h, fill } from "./dom.js";
 import { t, categoryTitle } from "./i18n.js";
 import { day, short } from "./format.js";
+import { txRef } from "./views/home.js";
 
-const FINAL = new Set(["credited", "rejected"]);
-const POLL_MS = 1000;
+const OPEN = new Set(["waiting", "pending", "queued", "sent"]);
+const POLL_MS = 2000; // while a claim is on its way
+const IDLE_POLL_MS = 10000; // otherwise: a claim sent from another device still shows soon
+const PAGE = 20;
+const EVALUATOR_REASONS = ["did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"];
 
 export class ClaimTracker {
   constructor(app) {
     this.app = app;
-    this.claims = new Map(); // record id -> last status answer
+    this.claims = []; // newest first, as the gateway lists them
+    this.loaded = false;
     this._timer = null;
+    this._last = 0;
   }
 
-  _key() {
-    return `cc.claims.${this.app.session.address.toLowerCase()}`;
+  _url() {
+    return `/v1/residents/${this.app.session.address}/claims?limit=${PAGE}`;
   }
 
-  /** Load the signed-in account's remembered claims and start polling the open ones. */
+  /** Load the signed-in account's claims from the gateway and keep them fresh. */
   load() {
-    this.claims.clear();
-    let ids = [];
-    try {
-      ids = JSON.parse(localStorage.getItem(this._key()) || "[]");
-    } catch {
-      ids = [];
-    }
-    for (const id of ids) this.claims.set(id, { record_id: id, status: "unknown" });
+    this.claims = [];
+    this.loaded = false;
+    this.render();
+    this.poll(true);
     this.start();
   }
 
-  /** Remember a newly accepted claim (the answer of POST /v1/claims). */
+  /** A claim just accepted (the answer of POST /v1/claims): shown at once, then refreshed. */
   add(status) {
-    this.claims.set(status.record_id, status);
-    localStorage.setItem(this._key(), JSON.stringify([...this.claims.keys()].slice(-50)));
+    this.claims = [status, ...this.claims.filter((c) => c.record_id !== status.record_id)];
     this.render();
-    this.start();
+    this.poll(true);
   }
 
   start() {
@@ -47,65 +50,104 @@ export class ClaimTracker {
     this._timer = null;
   }
 
-  async poll() {
-    const open = [...this.claims.values()].filter((c) => !FINAL.has(c.status));
-    if (!open.length || !this.app.session || this.app.api.offline) return;
-    let credited = false;
-    for (const claim of open) {
-      try {
-        const now = await this.app.api.get(`/v1/claims/${claim.record_id}`);
-        if (now.status !== claim.status && now.status === "credited") credited = true;
-        this.claims.set(claim.record_id, now);
-      } catch (err) {
-        if (err.status === 404 || err.status === 403) this.claims.delete(claim.record_id);
-        if (err.status === 0) return;
-      }
+  async poll(now = false) {
+    if (!this.app.session || this.app.api.offline) return;
+    const busy = this.claims.some((c) => OPEN.has(c.status));
+    if (!now && !busy && Date.now() - this._last < IDLE_POLL_MS) return;
+    this._last = Date.now();
+    const before = new Map(this.claims.map((c) => [c.record_id, c.status]));
+    let out;
+    try {
+      out = await this.app.api.get(this._url());
+    } catch (err) {
+      if (err.status === 401 || err.status === 403) this.stop();
+      return;
     }
-    this.render();
+    if (!this.app.session) return;
+    const changed = JSON.stringify(out.claims) !== JSON.stringify(this.claims) || !this.loaded;
+    this.claims = out.claims;
+    this.loaded = true;
+    if (changed) this.render();
+    const credited = out.claims.some((c) => c.status === "credited" && before.get(c.record_id) && before.get(c.record_id) !== "credited");
     if (credited) this.app.refreshSoon();
   }
 
-  /** Draw the claims into every list that shows them. */
+  /** Draw the claims into every list that shows them (only the last one where asked). */
   render() {
-    const items = [...this.claims.values()].reverse();
     for (const el of document.querySelectorAll("[data-claims]")) {
+      const only = el.dataset.claims;
+      const items = only ? this.claims.filter((c) => c.record_id === only) : this.claims;
+      if (!items.length && !this.loaded) {
+        fill(el, h("p", { class: "muted" }, t("mine.loading")));
+        continue;
+      }
       fill(
         el,
         items.length
           ? h("ul", { class: "claim-list" }, items.map((c) => this._item(c)))
-          : h("p", { class: "muted" }, t("claims.none")),
+          : h("p", { class: "muted" }, t("mine.none")),
       );
     }
   }
 
   _item(c) {
     const config = this.app.config;
-    const head = c.category
-      ? `${categoryTitle(config, c.category)} × ${c.units} · ${day(c.occurred_at)}`
-      : short(c.record_id, 10);
+    const head = `${categoryTitle(config, c.category)} × ${c.units} · ${t("mine.did", { date: day(c.occurred_at) })}`;
     return h(
       "li",
       { class: `claim status-${c.status}`, dataset: { record: c.record_id, status: c.status } },
-      h("div", { class: "claim-head" }, h("strong", {}, head), h("span", { class: "pill" }, t(`claim.status.${c.status}`))),
-      h("p", { class: "claim-detail" }, this._detail(c)),
-      h("p", { class: "muted small" }, t("claim.recordId"), " ", h("code", { class: "hash" }, c.record_id)),
+      h("div", { class: "claim-head" }, h("strong", {}, head), h("span", { class: "pill" }, t(`mine.status.${c.status}`))),
+      this._detail(c),
+      h("p", { class: "muted small" }, t("claim.recordId"), " ", h("code", { class: "hash", title: c.record_id }, short(c.record_id, 10))),
     );
   }
 
   _detail(c) {
-    if (c.status === "credited") return t("claim.creditedDetail", { points: c.points ?? "?" });
-    if (c.status === "rejected") {
-      return t("claim.rejectedDetail", { reason: (c.reason && (c.reason.message || c.reason.error)) || "" });
+    if (c.status === "credited") {
+      return h(
+        "div",
+        { class: "claim-detail" },
+        h("p", {}, t("mine.credited", { points: c.points ?? "?" })),
+        c.tx_hash ? h("p", { class: "small", dataset: { tx: c.tx_hash } }, t("mine.tx"), " ", txRef(this.app, c.tx_hash)) : null,
+      );
     }
-    if (c.confirmations) {
+    if (c.status === "rejected") return this._rejected(c.rejection || { code: "other", message: "" });
+    if (c.status === "waiting") {
       const k = c.confirmations;
-      return t("claim.waitingDetail", {
-        count: k.count,
-        needed: k.needed.count,
-        weight: k.weight,
-        threshold: k.needed.weight,
-      });
+      const lines = [];
+      if (k) {
+        lines.push(k.kinds.length ? t("mine.confirmedBy", { kinds: kindList(k.kinds) }) : t("mine.noneYet"));
+        const missing = k.missing_kinds || k.needed.kinds.filter((x) => !k.kinds.includes(x));
+        if (missing.length) lines.push(t("mine.stillNeeded", { kinds: kindList(missing) }));
+        else lines.push(t("mine.moreNeeded", { count: Math.max(1, k.needed.count - k.count) }));
+      }
+      lines.push(t("mine.waitingNext"));
+      return h("div", { class: "claim-detail" }, lines.map((line) => h("p", {}, line)));
     }
-    return t(`claim.status.${c.status}Detail`);
+    return h("div", { class: "claim-detail" }, h("p", {}, t(`mine.status.${c.status}Detail`)));
   }
+
+  _rejected(r) {
+    const byEvaluator = EVALUATOR_REASONS.includes(r.code);
+    if (!byEvaluator) {
+      const key = ["expired", "earlier_claim_rejected"].includes(r.code) ? r.code : "other";
+      return h("div", { class: "claim-detail" }, h("p", {}, t(`mine.closed.${key}`)));
+    }
+    return h(
+      "div",
+      { class: "claim-detail rejection", dataset: { reason: r.code } },
+      h("p", {}, t("mine.rejectedBy", {
+        date: r.at ? day(r.at) : "?",
+        kind: r.by ? t(`kind.${r.by.toLowerCase()}`) : "?",
+        reason: t(`reject.reason.${r.code}`),
+      })),
+      r.note ? h("p", { class: "note" }, t("mine.note"), " ", h("q", {}, r.note)) : null,
+      h("p", { class: "next" }, t("mine.rejectedNext")),
+    );
+  }
+}
+
+/** "Superior (organiser or department) and Fellow resident" in the current language. */
+function kindList(kinds) {
+  return kinds.map((k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
 }

@@ -38,7 +38,7 @@ function renderClaimResult(app) {
       h("p", {}, t("claim.share")),
       h("p", {}, h("code", { class: "hash", id: "claim-record-id" }, app.lastClaim)),
       shareCard(app, app.lastClaim),
-      h("div", { "data-claims": "" }),
+      h("div", { "data-claims": app.lastClaim }),
     ),
   );
   app.tracker.render();
@@ -66,6 +66,7 @@ export function mountClaim(app) {
   byId("claim-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = byId("claim-submit");
+    if (button.disabled) return; // a second press while the first is on its way
     const progress = byId("claim-progress");
     const problem = validate(app);
     if (problem) {
@@ -78,13 +79,15 @@ export function mountClaim(app) {
       if (status) {
         app.lastClaim = status.record_id;
         app.tracker.add(status);
-        byId("claim-evidence").value = "";
-        renderClaimResult(app);
+        byId("claim-form").reset(); // sent: the form is ready for another activity
+        byId("claim-date").value = "";
+        renderClaimForm(app);
         byId("claim-received").focus();
       }
     } catch (err) {
       progress.textContent = "";
-      app.fail(err);
+      if (err.code === "claim_already_waiting") app.say(() => t("mine.alreadyWaiting"), "info");
+      else app.fail(err);
     } finally {
       button.disabled = false;
     }
@@ -117,9 +120,12 @@ async function submitClaim(app, progress) {
     evidence = stored.commitment;
   }
   const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
-  // noon UTC of the chosen day, but never after the chain's clock
+  // noon UTC of the chosen day, but never after the chain's clock (then the hour before it,
+  // not the minute: the same activity sent twice signs the same time, and the gateway refuses
+  // the second one while the first waits)
   const [y, m, d] = byId("claim-date").value.split("-").map(Number);
-  const occurredAt = Math.max(0, Math.min(Date.UTC(y, m - 1, d, 12) / 1000, nonces.chain_time - 60));
+  const latest = Math.floor((nonces.chain_time - 60) / 3600) * 3600;
+  const occurredAt = Math.max(0, Math.min(Date.UTC(y, m - 1, d, 12) / 1000, latest));
   const message = {
     resident: address,
     category,

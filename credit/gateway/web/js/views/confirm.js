@@ -1,29 +1,20 @@
 // Evaluators: the officials' queue (GET /v1/confirmations/queue) and confirming by record id.
 // A confirmation is an EIP-712 Confirmation over the sorted record ids, the kind and a deadline.
 import { h, fill, byId } from "../dom.js";
-import { t, categoryTitle } from "../i18n.js";
+import { t, lang, categoryTitle } from "../i18n.js";
 import { day, short, ZERO32 } from "../format.js";
 import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
+import { rejectAction } from "./reject.js";
 import { queueTitle, queueReport, queueBy } from "./report.js";
 import { showClaimDetail } from "./claim_detail.js";
 
 const CONFIRM_VALID_SECONDS = 7 * 86400;
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
+const rejections = new Map(); // record id -> the reject action of its queue item
+let drawnIn = null; // the language the queue was drawn in
 
 function isOfficial(app) {
   return app.session.roles.some((r) => OFFICIAL_ROLES.includes(r));
-}
-
-function declinedKey(app) {
-  return `cc.declined.${app.session.address.toLowerCase()}`;
-}
-
-function declined(app) {
-  try {
-    return new Set(JSON.parse(localStorage.getItem(declinedKey(app)) || "[]"));
-  } catch {
-    return new Set();
-  }
 }
 
 /** Fill the "confirm as" choices (again after a language switch). */
@@ -34,6 +25,7 @@ export function renderKinds(app) {
   fill(select, kinds.map((k) => h("option", { value: k.kind }, t(`kind.${k.name.toLowerCase()}`))));
   if (current && kinds.some((k) => String(k.kind) === current)) select.value = current;
   byId("confirm-submit").disabled = !kinds.length;
+  byId("reject-by-id").disabled = !kinds.length;
   byId("queue-section").hidden = !isOfficial(app);
 }
 
@@ -48,16 +40,24 @@ export async function loadQueue(app) {
 
 export function renderQueue(app) {
   if (!app.queue) return;
-  const skip = declined(app);
-  const items = app.queue.filter((c) => !skip.has(c.record_id));
+  // never redraw under a half-written rejection (it would take the focus away), unless the
+  // language changed: then redraw and put it back
+  const writing = [...rejections].map(([id, action]) => [id, action.state()]).filter(([, s]) => s);
+  if (writing.length && drawnIn === lang()) return;
+  drawnIn = lang();
+  rejections.clear();
+  const items = app.queue;
   fill(
     byId("queue"),
     items.length ? h("ul", { class: "queue" }, items.map((c) => queueItem(app, c))) : h("p", { class: "muted" }, t("confirm.empty")),
   );
+  for (const [id, saved] of writing) rejections.get(id)?.restore(saved);
 }
 
 function queueItem(app, c) {
   const k = c.confirmations;
+  const reject = rejectAction(app, { recordId: () => c.record_id, kind: chosenKind, done: () => afterRejection(app) });
+  rejections.set(c.record_id, reject);
   const titleId = `q-${c.record_id.slice(2, 12)}`;
   return h(
     "li",
@@ -79,20 +79,19 @@ function queueItem(app, c) {
       { class: "actions" },
       h("button", { type: "button", class: "primary", onclick: () => confirm(app, c.record_id) }, t("confirm.confirm")),
       h("button", { type: "button", class: "show-details", onclick: () => showClaimDetail(app, c.record_id).catch((err) => app.fail(err)) }, t("detail.show")),
-      h("button", {
-        type: "button",
-        class: "ghost",
-        title: t("confirm.declineHint"),
-        onclick: () => {
-          const skip = declined(app);
-          skip.add(c.record_id);
-          localStorage.setItem(declinedKey(app), JSON.stringify([...skip].slice(-500)));
-          app.say(() => t("confirm.declined"), "info");
-          renderQueue(app);
-        },
-      }, t("confirm.decline")),
+      reject.open,
     ),
+    reject.form,
   );
+}
+
+/** The evaluator kind chosen under "Confirm as" (also the kind a rejection is signed as). */
+function chosenKind() {
+  return Number(byId("confirm-kind").value);
+}
+
+async function afterRejection(app) {
+  if (isOfficial(app)) await loadQueue(app);
 }
 
 /** Wire the record-id form and the refresh button once. */
@@ -110,11 +109,30 @@ export function mountConfirm(app) {
     if (await confirm(app, id)) input.value = "";
   });
   byId("queue-refresh").addEventListener("click", () => loadQueue(app).catch((err) => app.fail(err)));
+  // the claim whose id is typed above can be rejected instead of confirmed
+  const input = byId("confirm-record");
+  const reject = rejectAction(app, {
+    recordId: () => {
+      const id = input.value.trim();
+      if (RECORD_ID.test(id)) return id;
+      byId("confirm-progress").textContent = t("confirm.badId");
+      input.focus();
+      return null;
+    },
+    kind: chosenKind,
+    done: async () => {
+      input.value = "";
+      await afterRejection(app);
+    },
+  });
+  reject.open.id = "reject-by-id";
+  byId("confirm-submit").after(" ", reject.open);
+  byId("confirm-form").after(reject.form);
 }
 
 async function confirm(app, recordId) {
   const progress = byId("confirm-progress");
-  const kind = Number(byId("confirm-kind").value);
+  const kind = chosenKind();
   const buttons = document.querySelectorAll("#view-confirm button");
   buttons.forEach((b) => (b.disabled = true));
   try {

@@ -83,7 +83,8 @@ export function noticeList(app, box, notices, unavailable, prefix, redraw) {
 
 function noticeCard(app, n, i, redraw) {
   const titleId = `${i}-title`;
-  const evidence = (n.evidence || []).map((e) =>
+  // only facts on the ledger: a fact the gateway holds (a rejected claim) has no transaction
+  const evidence = (n.evidence || []).filter((e) => e.tx_hash).map((e) =>
     h(
       "li",
       {},

@@ -1,0 +1,200 @@
+"""Evaluators rejecting held claims: a signed ``Rejection`` closes a claim before it is relayed.
+
+Who may reject is who may confirm: an evaluator of a kind the claim's category takes (an
+official holding the role, or a registered resident other than the claimant as a peer). The
+rejection is an EIP-712 ``Rejection`` under the ledger's domain, naming the record id, the kind,
+the reason and the keccak-256 of the evaluator's note, so it can be replayed neither on another
+claim nor on another deployment, and an auditor holding the gateway's table can check every one.
+
+Effect, in one relay transaction: the claim becomes ``rejected`` (it leaves every confirmation
+queue and is never relayed), endorsements naming it turn stale, and the resident's later claims
+that can no longer be booked (their nonces come after it) are rejected with them
+(:func:`credit.relay.records.reject`); the resident may sign the same claim again, with a new
+nonce. Checks run cheap first: signature and reason locally, then the chain (time, role), then
+the database under the relay's lock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from credit.chain.claim_reads import confirmer_context
+from credit.chain.eip712 import CompactSignature, rejection_digest
+from credit.chain.recover import SignatureFormatError, recover_address
+from credit.relay import records
+from credit.relay.errors import RelayConflict, RelayForbidden, RelayInvalid, RelayMissing
+from credit.relay.models import REJECTION_REASONS, RejectionIn
+from credit.store.relay_tables import relay_rejections
+
+KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
+
+
+@dataclass(frozen=True)
+class CheckedRejection:
+    """A rejection whose signature and role are good, ready for the claim's checks."""
+
+    record_id: str
+    evaluator: str
+    kind: int
+    reason: str
+    note: str
+    note_hash: str
+    signature: CompactSignature
+    chain_time: int
+
+
+def note_hash(note: str) -> bytes:
+    """What the evaluator signs for their note: keccak-256 of its UTF-8 bytes."""
+    return bytes(keccak(note.encode("utf-8")))
+
+
+def _signature(p: RejectionIn) -> CompactSignature:
+    try:
+        return p.compact()
+    except SignatureFormatError as exc:
+        raise RelayInvalid("invalid_signature", f"{exc}: sign the rejection again") from exc
+
+
+def check_rejection(core: Any, record_id: str, p: RejectionIn) -> CheckedRejection:
+    """The signature (it must recover to ``p.evaluator`` over this very record) and the role:
+    RelayInvalid ``invalid_signature``, RelayForbidden ``not_entitled``."""
+    sig = _signature(p)
+    rid = record_id.lower()
+    reason = REJECTION_REASONS.index(p.reason)
+    hashed = note_hash(p.note)
+    digest = rejection_digest(core.system.domain, bytes.fromhex(rid[2:]), p.kind, reason, hashed)
+    evaluator = p.evaluator.lower()
+    signer = recover_address(digest, sig)
+    if signer != evaluator:
+        raise RelayInvalid(
+            "invalid_signature",
+            "the signature does not recover to the evaluator over this claim, kind, reason and "
+            "note: sign this rejection with the evaluator's own key",
+            {"recovered": None if signer is None else to_checksum_address(signer)},
+        )
+    now, allowed = confirmer_context(core.system, evaluator, p.kind)
+    if not allowed:
+        raise RelayForbidden(
+            "not_entitled",
+            f"{to_checksum_address(evaluator)} may not evaluate claims as "
+            f"{KIND_NAMES[p.kind]}: only an evaluator who may confirm a claim may reject it",
+            {"kind": p.kind},
+        )
+    return CheckedRejection(rid, evaluator, p.kind, p.reason, p.note, "0x" + hashed.hex(), sig, now)
+
+
+def store_rejection(core: Any, checked: CheckedRejection) -> list[str]:
+    """Reject the claim if it is still open, not the evaluator's own, of a category that takes
+    their kind, and not confirmed by them already; the ids of the claims it closed (it first,
+    then the resident's later claims it made unbookable)."""
+    with records.write(core, first=True) as conn:  # it settles accepted work: before new claims
+        row = records.claim_row(conn, checked.record_id)
+        if row is None:
+            raise RelayMissing(
+                "not_found",
+                f"no claim {checked.record_id} was received here: check the record id",
+            )
+        _check_claim(core, conn, row, checked)
+        before = _open_of(conn, row["resident"])
+        reason = records.reason_json(
+            "Rejected",
+            f"an evaluator ({KIND_NAMES[checked.kind].lower()}) rejected this claim: "
+            f"{checked.reason.replace('_', ' ')}",
+            {
+                "reason": checked.reason,
+                "kind": KIND_NAMES[checked.kind],
+                "note": checked.note,
+                "at": checked.chain_time,
+            },
+        )
+        affected = records.reject(conn, [checked.record_id], reason)
+        records.refresh(conn, affected, core.rules())
+        conn.execute(
+            insert(relay_rejections).values(
+                record_id=checked.record_id,
+                resident=row["resident"],
+                evaluator=checked.evaluator,
+                kind=checked.kind,
+                reason=checked.reason,
+                note=checked.note,
+                note_hash=checked.note_hash,
+                r="0x" + checked.signature.r.hex(),
+                vs="0x" + checked.signature.vs.hex(),
+                at=checked.chain_time,
+                created_at=time.time(),
+            )
+        )
+        after = _open_of(conn, row["resident"])
+    return [checked.record_id, *sorted(before - after - {checked.record_id})]
+
+
+def _check_claim(core: Any, conn: Connection, row: Any, checked: CheckedRejection) -> None:
+    if row["reporter"] is not None:
+        raise RelayConflict(
+            "not_a_claim",
+            "this record is a violation report, not a claim: an evaluator who doubts it does not "
+            "confirm it, and it lapses at its deadline without its quorum",
+        )
+    if row["status"] not in records.OPEN:
+        raise RelayConflict(
+            "not_waiting",
+            f"this claim is {row['status']}, no longer waiting for evaluators: only a claim "
+            "still waiting for confirmations can be rejected",
+            {"status": row["status"]},
+        )
+    if row["resident"] == checked.evaluator:
+        raise RelayForbidden(
+            "own_claim", "nobody evaluates their own claim: ask an evaluator to look at it"
+        )
+    quorum = core.rules().get(row["category"])
+    if quorum is None or quorum.weights[checked.kind] == 0:
+        raise RelayForbidden(
+            "not_entitled",
+            f"this activity takes no confirmation from a {KIND_NAMES[checked.kind]} "
+            "evaluator, so that kind cannot reject it either",
+            {"kind": checked.kind, "category": row["category"]},
+        )
+    named = records.naming(conn, [checked.record_id], ("active", "used"))
+    if any(e.evaluator == checked.evaluator for e, _ in named):
+        raise RelayConflict(
+            "already_confirmed",
+            "you already confirmed this claim: a confirmation cannot be taken back by a rejection",
+        )
+
+
+def _open_of(conn: Connection, resident: str) -> set[str]:
+    q = select(records.claims.c.record_id).where(
+        records.claims.c.resident == resident,
+        records.claims.c.status.in_(records.OPEN),
+        records.claims.c.reporter.is_(None),  # a report about them is not one of their claims
+    )
+    return set(conn.execute(q).scalars())
+
+
+def rejections_since(conn: Connection, since: int) -> list[Any]:
+    """Rejections accepted at chain time ``since`` or later, each with its claim's fields
+    (category, units, occurred_at), oldest first."""
+    claims, rej = records.claims, relay_rejections
+    q = (
+        select(
+            rej.c.record_id,
+            rej.c.resident,
+            rej.c.kind,
+            rej.c.reason,
+            rej.c.note,
+            rej.c.at,
+            claims.c.category,
+            claims.c.units,
+            claims.c.occurred_at,
+        )
+        .join(claims, claims.c.record_id == rej.c.record_id)
+        .where(rej.c.at >= since)
+        .order_by(rej.c.at, rej.c.record_id)
+    )
+    return list(conn.execute(q).mappings())
