@@ -18,7 +18,15 @@ from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.store.relay_tables import relay_claims
 from tests.gateway.auth_helpers import sign_in
-from tests.gateway.relay_helpers import HOUR, confirm_body, rows, statuses, wire_relay
+from tests.gateway.relay_helpers import (
+    HOUR,
+    claim_body,
+    confirm_body,
+    rejection_body,
+    rows,
+    statuses,
+    wire_relay,
+)
 from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, World, wait_until
 
 LITTERING = 100
@@ -285,3 +293,29 @@ def test_a_report_whose_reporter_lost_their_role_is_rejected_with_the_reason(
     status = api.get(f"/v1/claims/{rid}", headers=sign_in(api, w.superior.key)).json()
     assert status["reason"]["error"] == "LedgerNotOfficialReporter"
     assert [o["status"] for o in rows(services)] == ["failed"]
+
+
+def test_a_waiting_report_is_not_one_of_its_residents_claims(
+    api: TestClient, gateway_world: World
+) -> None:
+    """Reports share the relay's table with claims: a report about a resident stays out of the
+    resident's claim list, cannot be rejected like a claim, and closes none of their claims."""
+    w = gateway_world
+    ana = w.residents[0]
+    signed, claim_id = claim_body(w, ana, 1, 2)
+    claim = api.post("/v1/claims", json=signed)
+    assert claim.status_code == 202, claim.text
+    body, rid = report_body(w, w.expert, ana)
+    assert api.post("/v1/reports", json=body, headers=sign_in(api, w.expert.key)).status_code == 202
+    mine = api.get(f"/v1/residents/{ana.address}/claims", headers=sign_in(api, ana.key))
+    assert mine.status_code == 200, mine.text
+    assert [c["record_id"] for c in mine.json()["claims"]] == [claim_id]
+    refused = api.post(
+        f"/v1/claims/{rid}/rejections", json=rejection_body(w, w.superior, SUPERIOR, rid)
+    )
+    assert _error(refused) == (409, "not_a_claim")
+    rejected = api.post(
+        f"/v1/claims/{claim_id}/rejections", json=rejection_body(w, w.superior, SUPERIOR, claim_id)
+    )
+    assert rejected.status_code == 201, rejected.text
+    assert rid in _queue(api, w.panel)  # the report still waits for its quorum
