@@ -59,7 +59,7 @@ def rules_2026_1() -> dict[str, Any]:
         category.pop("description", None)
     # 2026.3 added the booked violation's warning, the arbiters' reminder and the next step of
     # a waiting claim
-    added_rules = {"violation-recorded", "appeals-waiting"}
+    added_rules = {"violation-recorded", "appeals-waiting", "claim-rejected"}
     rules = [r for r in data["notices"]["rules"] if r["id"] not in added_rules]
     waiting = next(r for r in rules if r["id"] == "claim-waiting")
     added = {"en": " What to do next: {next_step}.", "zh": "下一步：{next_step}。"}

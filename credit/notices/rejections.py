@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from credit.notices.findings import Context, Finding
+from credit.notices.ledger import held_entry
 from credit.notices.render import KIND_NAMES, Localized, utc_date
 from credit.notices.schema import ClaimRejected
 from credit.ruleset import EvaluatorKind
@@ -42,7 +43,7 @@ def claim_rejected(p: ClaimRejected, ctx: Context) -> Iterator[Finding]:
         reason = REASONS.get(r.reason, REASONS["other"])
         yield Finding(
             r.resident,
-            ({"record_id": r.record_id, "tx_hash": None, "block_number": None, "log_index": None},),
+            (held_entry(r.record_id),),  # kept by the gateway: no chain position
             {
                 "record_id": r.record_id,
                 "reason": r.reason,

@@ -83,8 +83,10 @@ export function noticeList(app, box, notices, unavailable, prefix, redraw) {
 
 function noticeCard(app, n, i, redraw) {
   const titleId = `${i}-title`;
-  // only facts on the ledger: a fact the gateway holds (a rejected claim) has no transaction
-  const evidence = (n.evidence || []).filter((e) => e.tx_hash).map((e) =>
+  // a rejected claim never reaches the ledger: its notice lists no evidence (a claim still
+  // held, waiting for confirmations, is listed as held)
+  const rejected = Boolean(n.data && n.data.rejected_at);
+  const evidence = (n.evidence || []).filter((e) => e.tx_hash || !rejected).map((e) =>
     h(
       "li",
       {},
