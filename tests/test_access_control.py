@@ -83,7 +83,13 @@ def _file_appeal_by_sig(w: World) -> tuple[Any, str, dict[str, Any]]:
 def _resolve_appeal_by_sig(w: World) -> tuple[Any, str, dict[str, Any]]:
     """A decision signed by the outsider: the signer, not the sender, must be an arbiter."""
     rid, reason = keccak(b"x"), keccak(b"reason")
-    message = {"recordId": rid, "overturn": True, "reason": reason, "nonce": 0, "deadline": NO_DEADLINE}
+    message = {
+        "recordId": rid,
+        "overturn": True,
+        "reason": reason,
+        "nonce": 0,
+        "deadline": NO_DEADLINE,
+    }
     sig = sign_digest(w.outsider.key, digest(w.system.domain, "Decision", message))
     return (
         w.ledger.functions.resolveAppealBySig(rid, True, reason, 0, NO_DEADLINE, sig.r, sig.vs),

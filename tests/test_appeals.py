@@ -422,7 +422,9 @@ def test_a_signed_decision_needs_an_appeal(
         _decide_by_sig(world, world.arbiter, b"\x42" * 32, True)
 
 
-@pytest.mark.parametrize("by_sig", [pytest.param(True, id="by-sig"), pytest.param(False, id="sent")])
+@pytest.mark.parametrize(
+    "by_sig", [pytest.param(True, id="by-sig"), pytest.param(False, id="sent")]
+)
 def test_an_arbiter_cannot_decide_their_own_appeal(
     world: World, appealed: tuple[Actor, bytes, int], by_sig: bool
 ) -> None:
