@@ -6,15 +6,22 @@ import { byId } from "./dom.js";
 import { t, setLang, initialLang } from "./i18n.js";
 import { short, utf8Hex } from "./format.js";
 import { ClaimTracker } from "./claims.js";
-import { OFFICIAL_ROLES } from "./typed.js";
+import { OFFICIAL_ROLES, kindsFor } from "./typed.js";
 import { loadHome, renderHome } from "./views/home.js";
 import { mountClaim, renderClaimForm } from "./views/claim.js";
 import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
 import { loadRewards, renderRewards } from "./views/rewards.js";
+import { loadInbox, renderInbox } from "./views/arbiter.js";
 
 const REFRESH_MS = 5000;
-const VIEWS = ["home", "claim", "confirm", "rewards"];
-const LOADERS = { home: loadHome, claim: async (a) => a.tracker.render(), confirm: loadQueue, rewards: loadRewards };
+const VIEWS = ["home", "claim", "confirm", "rewards", "arbiter"];
+const LOADERS = {
+  home: loadHome,
+  claim: async (a) => a.tracker.render(),
+  confirm: loadQueue,
+  rewards: loadRewards,
+  arbiter: loadInbox,
+};
 
 const app = {
   config: null,
@@ -191,8 +198,23 @@ function startSession(session) {
   app.tracker = new ClaimTracker(app);
   app.tracker.load();
   startStream();
-  const official = session.roles.some((r) => OFFICIAL_ROLES.includes(r));
-  showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
+  showNav(session.roles);
+  showView(landingView(session.roles));
+}
+
+/** Arbiters decide appeals (and confirm nothing); only those who may confirm see "Confirm". */
+function showNav(roles) {
+  const shown = { arbiter: roles.includes("ARBITER"), confirm: kindsFor(roles).length > 0 };
+  for (const b of document.querySelectorAll("#nav button")) {
+    if (b.dataset.view in shown) b.hidden = !shown[b.dataset.view];
+  }
+}
+
+/** Where a role lands after sign-in: arbiters on their inbox, other officials on confirming. */
+function landingView(roles) {
+  if (roles.includes("ARBITER")) return "arbiter";
+  const official = roles.some((r) => OFFICIAL_ROLES.includes(r));
+  return official && !roles.includes("RESIDENT") ? "confirm" : "home";
 }
 
 function renderWho() {
@@ -225,6 +247,8 @@ function signOutLocal() {
     notices: null,
     queue: null,
     rewards: null,
+    inbox: null,
+    outcomes: null,
     view: null,
     lastClaim: null,
   });
@@ -289,6 +313,7 @@ function rerender() {
   renderKinds(app);
   renderQueue(app);
   renderRewards(app);
+  renderInbox(app);
 }
 
 function renderFooter() {

@@ -3,7 +3,7 @@ import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, epochStart } from "../format.js";
 import { creditSeries, creditChart } from "../chart.js";
-import { appealForm } from "./appeal.js";
+import { appealForm, loadOutcomes, renderOutcomes } from "./appeal.js";
 
 /** Fetch the summary and notices, then draw the home view. */
 export async function loadHome(app) {
@@ -19,6 +19,7 @@ export async function loadHome(app) {
   app.summary = summary;
   app.notices = notices.notices;
   app.noticesUnavailable = notices.unavailable || null;
+  await loadOutcomes(app);
   renderHome(app, { notices: changed });
 }
 
@@ -39,6 +40,7 @@ export function renderHome(app, { notices = true } = {}) {
   // never redraw under a half-written appeal
   if (notices && !document.querySelector(".appeal-form:not([hidden])")) renderNotices(app);
   renderRecords(app, s);
+  renderOutcomes(app);
   app.tracker.render();
 }
 
@@ -167,6 +169,12 @@ export function txRef(app, hash, full = true) {
   return base ? h("a", { href: base.replace("{hash}", hash), rel: "noopener noreferrer" }, code) : code;
 }
 
+/** What a violation did to the credit: an overturned one is never shown as a deduction. */
+function violationPoints(r) {
+  if (r.status === "overturned") return h("span", { class: "restored" }, t("records.restored", { points: r.deducted }));
+  return `−${r.deducted}`;
+}
+
 function renderRecords(app, s) {
   const rows = [...(s.records || [])].reverse();
   if (!rows.length) {
@@ -175,7 +183,7 @@ function renderRecords(app, s) {
   }
   const head = ["date", "activity", "status", "points", "version", "tx"].map((k) => h("th", { scope: "col" }, t(`records.${k}`)));
   const body = rows.map((r) => {
-    const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? `−${r.deducted}` : "–";
+    const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? violationPoints(r) : "–";
     const status = r.kind === "violation" ? t(`violation.${r.status}`) : t(`record.${r.kind}`);
     const cells = [
       day(r.block_time),
