@@ -179,6 +179,15 @@ def appealed_record_ids(engine: Engine, status: str) -> list[str]:
     return filed
 
 
+def violation_resident(engine: Engine, record_id: str) -> str | None:
+    """The lower-case address the violation ``record_id`` is about (None if not indexed)."""
+    where = (index_events.c.record_id == record_id.lower()) & (
+        index_events.c.name == "ViolationRecorded"
+    )
+    found = _events(engine, where)
+    return str(found[0]["args"]["resident"]).lower() if found else None
+
+
 def _lower(value: Any) -> str:
     return str(value).lower()
 

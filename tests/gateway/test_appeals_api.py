@@ -426,3 +426,16 @@ def test_who_may_appeal(client: TestClient, gateway_world: World, who: str, stat
     fake = Appealed(rid, "", a, auth, {})
     got = client.post("/v1/appeals", json=body, headers=_headers(client, w, who, fake))
     assert got.status_code == status, got.text
+
+
+def test_an_erased_statement_is_gone_from_the_appeal(
+    client: TestClient, appealed: Appealed
+) -> None:
+    view = client.get(appealed.path, headers=appealed.arbiter).json()
+    statement = view["appeal"]["statement"]
+    erased = client.delete(f"/v1/evidence/{statement['evidence_id']}", headers=appealed.auth)
+    assert erased.status_code == 200, erased.text
+    after = client.get(appealed.path, headers=appealed.arbiter).json()["appeal"]
+    assert after["statement"]["erased"] is True
+    assert after["statement"]["text"] is None
+    assert after["statement_hash"] == statement["commitment"]  # on chain, now linked to nothing

@@ -290,13 +290,15 @@ def read_appeal(
 ) -> AppealView:
     """A violation, its appeal and the decision with the arbiter's reasoning: for the resident
     it is about and for arbiters (403 ``forbidden`` for anyone else; 404 if not recorded)."""
-    view = _view(request, services, record_id)
-    if view.resident != account.address.lower() and not account.has(ARBITER):
+    resident = texts.violation_resident(services.engine, record_id)
+    if resident is None:
+        raise NotFound(f"no violation {record_id} is recorded (yet): check the record id")
+    if resident != account.address.lower() and not account.has(ARBITER):
         raise Forbidden(
             "only the resident a violation is about and arbiters may read its appeal",
             {"missing_role": [ARBITER]},
         )
-    return view
+    return _view(request, services, record_id)
 
 
 @router.post(
