@@ -86,6 +86,7 @@ function appealCard(app, a, i) {
       fact(t("arbiter.confirmed"), kinds.length ? kinds.join(", ") : t("arbiter.noConfirmations")),
       fact(t("arbiter.evidence"), evidenceRef(app, r)),
       fact(t("arbiter.appealed"), a.appeal ? dayTime(a.appeal.appealed_at) : "–"),
+      fact(t("arbiter.window"), dayTime(a.appeal_deadline)),
     ),
     h("h3", {}, t("arbiter.statement")),
     textBlock(a.appeal && a.appeal.statement, t("arbiter.noStatement")),
