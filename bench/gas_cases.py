@@ -19,6 +19,7 @@ from web3.types import TxReceipt
 
 from bench._city import DAY, PEER, PUBLIC, SUPERIOR, City, account_address, build_city
 from credit.artifacts import Artifact
+from credit.chain.eip712 import digest, sign_digest
 from credit.ruleset import RuleSet
 
 Figures = dict[str, int]
@@ -166,6 +167,26 @@ def violations(city: City) -> Figures:
         receipt = city.arbiter.send(ledger.functions.resolveAppeal(rid, True, b"\x02" * 32))
         _expect(receipt, ledger, "AppealResolved", 1)
         out["resolve_appeal_overturn"] = _gas(receipt)
+        # the same, decided by the arbiter's signature relayed by the gateway's key
+        signed, rid = city.report(city.expert, cast[0])
+        endorsements = city.endorse([rid], [(city.superior, SUPERIOR), (city.panel, PUBLIC)])
+        city.operator.send(ledger.functions.relayReports([signed], endorsements), gas=3_000_000)
+        cast[0].send(ledger.functions.fileAppeal(rid, b"\x01" * 32))
+        nonce = ledger.functions.nonces(city.arbiter.address).call()
+        message = {
+            "recordId": rid,
+            "overturn": True,
+            "reason": b"\x02" * 32,
+            "nonce": nonce,
+            "deadline": 2**48 - 1,
+        }
+        sig = sign_digest(city.arbiter.key, digest(city.domain, "Decision", message))
+        fn = ledger.functions.resolveAppealBySig(
+            rid, True, b"\x02" * 32, nonce, 2**48 - 1, sig.r, sig.vs
+        )
+        receipt = city.operator.send(fn)
+        _expect(receipt, ledger, "AppealResolved", 1)
+        out["resolve_appeal_by_sig_overturn"] = _gas(receipt)
     return out
 
 

@@ -26,7 +26,8 @@ import {RuleWord} from "./libraries/RuleWord.sol";
 /// - Credit needs the resident's own signed claim plus a quorum of evaluators holding the roles of
 ///   the kinds they confirm as (PEER = another registered resident). Nobody confirms their own record.
 /// - Violations need an official reporter plus the same kind of quorum; the resident may appeal and
-///   only ARBITER_ROLE decides. Overturning restores exactly what was deducted.
+///   only ARBITER_ROLE decides, by a transaction or by a signature anyone may relay; an arbiter never
+///   decides an appeal against themselves. Overturning restores exactly what was deducted.
 /// - Leaving is no escape: a former resident keeps their balance, so violations may still be
 ///   reported, recorded and appealed against them; only an address never registered cannot be.
 /// - A relayed report is valid until its deadline and recorded at most once (by its record id); no
@@ -62,6 +63,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         keccak256("Confirmation(bytes32[] records,uint8 kind,uint48 deadline)");
     bytes32 private constant _APPEAL_TYPEHASH =
         keccak256("Appeal(bytes32 recordId,bytes32 statement,uint256 nonce,uint48 deadline)");
+    bytes32 private constant _DECISION_TYPEHASH =
+        keccak256("Decision(bytes32 recordId,bool overturn,bytes32 reason,uint256 nonce,uint48 deadline)");
 
     uint256 private constant _MAX_BATCH = 256;
     uint256 private constant _MAX_ENDORSEMENTS = 64;
@@ -379,19 +382,30 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
 
     /// @inheritdoc ICreditLedger
     function resolveAppeal(bytes32 recordId, bool overturn, bytes32 reason) external onlyRole(ARBITER_ROLE) {
-        Violation storage v = _violations[recordId];
-        if (v.status != ViolationStatus.APPEALED) revert LedgerInvalidViolationStatus(recordId, v.status);
-        uint48 restored;
-        if (overturn) {
-            restored = v.deducted;
-            Resident memory r = _residents[v.resident].decode();
-            r.balance = SafeCast.toUint48(uint256(r.balance) + restored);
-            _residents[v.resident] = r.encode();
-            v.status = ViolationStatus.OVERTURNED;
-        } else {
-            v.status = ViolationStatus.UPHELD;
-        }
-        emit AppealResolved(recordId, msg.sender, overturn, restored, reason);
+        _resolveAppeal(msg.sender, recordId, overturn, reason);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function resolveAppealBySig(
+        bytes32 recordId,
+        bool overturn,
+        bytes32 reason,
+        uint256 nonce,
+        uint48 deadline,
+        bytes32 r,
+        bytes32 vs
+    ) external {
+        _checkDeadline(deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(_DECISION_TYPEHASH, recordId, overturn, reason, nonce, deadline))
+        );
+        // Another record, the opposite decision or another reason recovers another address, which
+        // holds no arbiter role: the signature only ever decides what the arbiter signed.
+        address arbiter = ECDSA.recover(digest, r, vs);
+        _checkRole(ARBITER_ROLE, arbiter);
+        // The account nonce (as for permits and appeals): a decision is relayed at most once.
+        _useCheckedNonce(arbiter, nonce);
+        _resolveAppeal(arbiter, recordId, overturn, reason);
     }
 
     // ================================================================ rewards
@@ -590,6 +604,24 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         if (block.timestamp > v.appealDeadline) revert LedgerAppealWindowClosed(recordId, v.appealDeadline);
         v.status = ViolationStatus.APPEALED;
         emit AppealFiled(recordId, account, statement);
+    }
+
+    /// @dev Decides `recordId`'s appeal as `arbiter`, who already proved the arbiter role.
+    function _resolveAppeal(address arbiter, bytes32 recordId, bool overturn, bytes32 reason) private {
+        Violation storage v = _violations[recordId];
+        if (v.status != ViolationStatus.APPEALED) revert LedgerInvalidViolationStatus(recordId, v.status);
+        if (v.resident == arbiter) revert LedgerArbiterIsAppellant(recordId, arbiter);
+        uint48 restored;
+        if (overturn) {
+            restored = v.deducted;
+            Resident memory r = _residents[v.resident].decode();
+            r.balance = SafeCast.toUint48(uint256(r.balance) + restored);
+            _residents[v.resident] = r.encode();
+            v.status = ViolationStatus.OVERTURNED;
+        } else {
+            v.status = ViolationStatus.UPHELD;
+        }
+        emit AppealResolved(recordId, arbiter, overturn, restored, reason);
     }
 
     /// @dev Marks `resident`'s earnings of `epoch` as paid and returns them.

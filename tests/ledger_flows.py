@@ -153,5 +153,23 @@ def resolve(world: World, rid: bytes, overturn: bool, reason: bytes = b"\x22" * 
     return world.arbiter.send(world.ledger.functions.resolveAppeal(rid, overturn, reason))
 
 
+def resolve_by_sig(world: World, rid: bytes, overturn: bool, reason: bytes = b"\x22" * 32) -> Any:
+    """The arbiter's signed decision, relayed by the operator (``resolveAppealBySig``)."""
+    from credit.chain.eip712 import digest, sign_digest
+
+    ledger = world.ledger.functions
+    nonce, deadline = ledger.nonces(world.arbiter.address).call(), 2**48 - 1
+    message = {
+        "recordId": rid,
+        "overturn": overturn,
+        "reason": reason,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    sig = sign_digest(world.arbiter.key, digest(world.system.domain, "Decision", message))
+    fn = ledger.resolveAppealBySig(rid, overturn, reason, nonce, deadline, sig.r, sig.vs)
+    return world.operator.send(fn)
+
+
 def state(world: World, resident: Actor) -> tuple[Any, ...]:
     return tuple(world.ledger.functions.residentState(resident.address).call())

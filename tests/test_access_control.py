@@ -17,6 +17,7 @@ from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import ROLE_NAMES, role_id
+from credit.chain.eip712 import digest, sign_digest
 from credit.chain.signing import pack_claim
 from tests.authz_sig_quorum_helpers import (
     NO_DEADLINE,
@@ -76,6 +77,23 @@ def _file_appeal_by_sig(w: World) -> tuple[Any, str, dict[str, Any]]:
         w.ledger.functions.fileAppealBySig(rid, STATEMENT, 0, NO_DEADLINE, sig.r, sig.vs),
         "LedgerInvalidSigner",
         {"signer": w.outsider.address, "expected": a.address},
+    )
+
+
+def _resolve_appeal_by_sig(w: World) -> tuple[Any, str, dict[str, Any]]:
+    """A decision signed by the outsider: the signer, not the sender, must be an arbiter."""
+    rid, reason = keccak(b"x"), keccak(b"reason")
+    message = {
+        "recordId": rid,
+        "overturn": True,
+        "reason": reason,
+        "nonce": 0,
+        "deadline": NO_DEADLINE,
+    }
+    sig = sign_digest(w.outsider.key, digest(w.system.domain, "Decision", message))
+    return (
+        w.ledger.functions.resolveAppealBySig(rid, True, reason, 0, NO_DEADLINE, sig.r, sig.vs),
+        *_unauthorized(w, "ARBITER_ROLE"),
     )
 
 
@@ -228,6 +246,7 @@ CASES: dict[str, Case] = {
     L + "relayClaimPacked": _relay_claim_packed,
     L + "relayReports": _relay_reports,
     L + "fileAppealBySig": _file_appeal_by_sig,
+    L + "resolveAppealBySig": _resolve_appeal_by_sig,
     L + "permit": _permit,
     # open to anyone: the outsider gets the ordinary ERC-20 / AccessControl error
     L + "transfer": lambda w: (

@@ -284,3 +284,156 @@ def test_an_appeal_can_be_relayed_with_the_residents_signature(
     assert (ledger.nonces(a.address).call(), state(world, a)[1]) == (nonce + 1, claim_nonce)
     with reverts("InvalidAccountNonce", account=a.address, currentNonce=nonce + 1):
         world.outsider.send(fn)
+
+
+# --------------------------------------------------------------- decisions relayed by signature
+def _decide_by_sig(
+    world: World,
+    signer: Actor,
+    rid: bytes,
+    overturn: bool,
+    reason: bytes = REASON,
+    *,
+    nonce: int | None = None,
+    deadline: int = 2**48 - 1,
+    signed: dict[str, Any] | None = None,
+) -> Any:
+    """``resolveAppealBySig`` for (rid, overturn, reason), sent by the outsider; ``signed`` replaces
+    fields of the message the signer signs (to relay a signature for another message)."""
+    ledger = world.ledger.functions
+    if nonce is None:
+        nonce = ledger.nonces(signer.address).call()
+    message = {
+        "recordId": rid,
+        "overturn": overturn,
+        "reason": reason,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    sig = sign_digest(signer.key, digest(world.system.domain, "Decision", message | (signed or {})))
+    fn = ledger.resolveAppealBySig(rid, overturn, reason, nonce, deadline, sig.r, sig.vs)
+    return world.outsider.send(fn)
+
+
+@pytest.fixture
+def appealed(world: World, recorded: tuple[Actor, bytes, int]) -> tuple[Actor, bytes, int]:
+    """Resident 0's violation (40 of 50 points deducted), appealed."""
+    a, rid, before = recorded
+    appeal(world, a, rid, STATEMENT)
+    return a, rid, before
+
+
+@pytest.mark.parametrize(
+    ("overturn", "status"),
+    [
+        pytest.param(True, Status.OVERTURNED, id="overturn"),
+        pytest.param(False, Status.UPHELD, id="uphold"),
+    ],
+)
+def test_an_arbiters_signed_decision_is_relayed_and_names_the_arbiter(
+    world: World, appealed: tuple[Actor, bytes, int], overturn: bool, status: int
+) -> None:
+    a, rid, before = appealed
+    arbiter, ledger = world.arbiter, world.ledger.functions
+    nonce = ledger.nonces(arbiter.address).call()
+    (event,) = world.events(_decide_by_sig(world, arbiter, rid, overturn), "AppealResolved")
+    assert dict(event["args"]) == {
+        "recordId": rid,
+        "arbiter": arbiter.address,  # the signer, not the relayer
+        "overturned": overturn,
+        "restored": 40 if overturn else 0,
+        "reason": REASON,
+    }
+    assert violation(world, rid)[3] == status
+    assert world.credit(a) == (before if overturn else before - 40)
+    assert ledger.nonces(arbiter.address).call() == nonce + 1
+
+
+@pytest.mark.parametrize("who", ["outsider", "resident1", "superior", "expert", "minter"])
+def test_a_decision_signed_by_a_non_arbiter_is_refused(
+    world: World, appealed: tuple[Actor, bytes, int], who: str
+) -> None:
+    _, rid, _ = appealed
+    signer: Actor = getattr(world, who)
+    with reverts(
+        "AccessControlUnauthorizedAccount", account=signer.address, neededRole=role("ARBITER_ROLE")
+    ):
+        _decide_by_sig(world, signer, rid, True)
+    assert violation(world, rid)[3] == Status.APPEALED
+
+
+def test_a_signed_decision_cannot_be_replayed(
+    world: World, appealed: tuple[Actor, bytes, int]
+) -> None:
+    _, rid, _ = appealed
+    nonce = world.ledger.functions.nonces(world.arbiter.address).call()
+    _decide_by_sig(world, world.arbiter, rid, False, nonce=nonce)
+    # the same signature again: the nonce is spent (and the appeal decided)
+    with reverts("InvalidAccountNonce", account=world.arbiter.address, currentNonce=nonce + 1):
+        _decide_by_sig(world, world.arbiter, rid, False, nonce=nonce)
+
+
+def test_a_signed_decision_cannot_be_used_on_another_record(world: World) -> None:
+    a, b = world.residents[0], world.residents[1]
+    credit(world, a, 1, 5)
+    credit(world, b, 1, 5)
+    _, first = relay_violation(world, a, 1)
+    _, second = relay_violation(world, b, 1)
+    appeal(world, a, first)
+    appeal(world, b, second)
+    with pytest.raises(Exception) as caught:  # recovers some other address: not an arbiter
+        _decide_by_sig(world, world.arbiter, second, True, signed={"recordId": first})
+    assert "AccessControlUnauthorizedAccount" in str(caught.value)
+    assert world.arbiter.address not in str(caught.value)
+    assert violation(world, second)[3] == Status.APPEALED
+    assert violation(world, first)[3] == Status.APPEALED
+
+
+@pytest.mark.parametrize("field", ["overturn", "reason", "deadline"])
+def test_a_signed_decision_cannot_be_turned_into_another(
+    world: World, appealed: tuple[Actor, bytes, int], field: str
+) -> None:
+    a, rid, before = appealed
+    signed = {"overturn": False, "reason": b"\x33" * 32, "deadline": 2**48 - 2}[field]
+    with pytest.raises(Exception) as caught:
+        _decide_by_sig(world, world.arbiter, rid, True, signed={field: signed})
+    assert "AccessControlUnauthorizedAccount" in str(caught.value)
+    assert world.arbiter.address not in str(caught.value)
+    assert violation(world, rid)[3] == Status.APPEALED
+    assert world.credit(a) == before - 40
+
+
+def test_an_expired_decision_is_refused(world: World, appealed: tuple[Actor, bytes, int]) -> None:
+    _, rid, _ = appealed
+    deadline = world.now() + 60
+    world.advance(120)
+    with reverts("LedgerExpiredSignature", deadline=deadline):
+        _decide_by_sig(world, world.arbiter, rid, True, deadline=deadline)
+    assert violation(world, rid)[3] == Status.APPEALED
+
+
+def test_a_signed_decision_needs_an_appeal(
+    world: World, recorded: tuple[Actor, bytes, int]
+) -> None:
+    _, rid, _ = recorded
+    with reverts("LedgerInvalidViolationStatus", recordId=rid, status=Status.RECORDED):
+        _decide_by_sig(world, world.arbiter, rid, True)
+    with reverts("LedgerInvalidViolationStatus", recordId=b"\x42" * 32, status=Status.NONE):
+        _decide_by_sig(world, world.arbiter, b"\x42" * 32, True)
+
+
+@pytest.mark.parametrize(
+    "by_sig", [pytest.param(True, id="by-sig"), pytest.param(False, id="sent")]
+)
+def test_an_arbiter_cannot_decide_their_own_appeal(
+    world: World, appealed: tuple[Actor, bytes, int], by_sig: bool
+) -> None:
+    a, rid, before = appealed
+    world.operator.send(world.ledger.functions.grantRole(role("ARBITER_ROLE"), a.address))
+    with reverts("LedgerArbiterIsAppellant", recordId=rid, arbiter=a.address):
+        if by_sig:
+            _decide_by_sig(world, a, rid, True)
+        else:
+            a.send(world.ledger.functions.resolveAppeal(rid, True, REASON))
+    assert violation(world, rid)[3] == Status.APPEALED
+    assert world.credit(a) == before - 40

@@ -74,6 +74,8 @@ interface ICreditLedger {
     error LedgerInvalidViolationStatus(bytes32 recordId, ViolationStatus status);
     /// @notice The appeal window closed at `deadline`.
     error LedgerAppealWindowClosed(bytes32 recordId, uint48 deadline);
+    /// @notice Nobody decides their own appeal, not even an arbiter.
+    error LedgerArbiterIsAppellant(bytes32 recordId, address arbiter);
     /// @notice The reporter does not hold an official evaluator role.
     error LedgerNotOfficialReporter(address reporter);
 
@@ -200,8 +202,27 @@ interface ICreditLedger {
     function fileAppealBySig(bytes32 recordId, bytes32 statement, uint256 nonce, uint48 deadline, bytes32 r, bytes32 vs)
         external;
 
-    /// @notice Decides an appeal. Only the arbiter role. Overturning restores the deduction exactly.
+    /// @notice Decides an appeal. Only the arbiter role, never on their own appeal. Overturning
+    /// restores the deduction exactly. `reason` commits to the arbiter's written reasoning.
     function resolveAppeal(bytes32 recordId, bool overturn, bytes32 reason) external;
+
+    /// @notice {resolveAppeal} relayed with the arbiter's EIP-712 signature of
+    /// `Decision(bytes32 recordId,bool overturn,bytes32 reason,uint256 nonce,uint48 deadline)`.
+    /// The signer must hold the arbiter role and not be the appellant; {AppealResolved} names the
+    /// signer. Uses the signer's account nonce of {nonces}, so a signed decision is used once.
+    /// @param nonce the arbiter's current account nonce
+    /// @param deadline the last second (block time) the signature is valid
+    /// @param r the signature's r (EIP-2098 compact form)
+    /// @param vs the signature's s with the y-parity in its top bit
+    function resolveAppealBySig(
+        bytes32 recordId,
+        bool overturn,
+        bytes32 reason,
+        uint256 nonce,
+        uint48 deadline,
+        bytes32 r,
+        bytes32 vs
+    ) external;
 
     // ---------------------------------------------------------------- views
     /// @notice Current credit of `resident`, with expiry applied. O(1).

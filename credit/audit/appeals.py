@@ -2,7 +2,9 @@
 
 For each ``AppealResolved``: a ``ViolationRecorded`` of the same record came first, then an
 ``AppealFiled`` of that record by the resident it is about, no later than its appeal deadline;
-the resolver held ARBITER_ROLE at that block; the record was resolved once; an overturn restored
+the resolver held ARBITER_ROLE at that block and is not the resident the violation is about (the
+ledger refuses both since resolveAppealBySig came; older deployments did not refuse the second);
+the record was resolved once; an overturn restored
 exactly what was deducted and an upheld appeal restored nothing.
 """
 
@@ -81,6 +83,14 @@ def check_appeals(
                 found.add(
                     "appeal.arbiter_lacks_role",
                     f"{a['arbiter']} decided the appeal on {rid} without ARBITER_ROLE",
+                    ev,
+                    record=rid,
+                    arbiter=a["arbiter"],
+                )
+            if v is not None and a["arbiter"].lower() == v.resident.lower():
+                found.add(
+                    "appeal.decided_by_appellant",
+                    f"{a['arbiter']} decided their own appeal on {rid}",
                     ev,
                     record=rid,
                     arbiter=a["arbiter"],

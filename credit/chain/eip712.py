@@ -72,6 +72,14 @@ TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "reason", "type": "uint8"},
         {"name": "note", "type": "bytes32"},
     ],
+    # an arbiter's decision on an appeal (``resolveAppealBySig``); the account nonce, as Appeal
+    "Decision": [
+        {"name": "recordId", "type": "bytes32"},
+        {"name": "overturn", "type": "bool"},
+        {"name": "reason", "type": "bytes32"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint48"},
+    ],
 }
 
 

@@ -1,6 +1,7 @@
 """Every table module, so that ``metadata`` knows all tables before ``create_schema`` runs."""
 
 from credit.store import (
+    appeal_tables,
     auth_tables,
     evidence_tables,
     index_tables,
@@ -10,6 +11,7 @@ from credit.store import (
 )
 
 TABLE_MODULES = (
+    appeal_tables,
     auth_tables,
     evidence_tables,
     index_tables,

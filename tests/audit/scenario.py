@@ -18,6 +18,7 @@ from tests.ledger_flows import (
     publish,
     relay_violation,
     resolve,
+    resolve_by_sig,
     role,
     variant,
 )
@@ -52,7 +53,7 @@ def play(world: World, ruleset: RuleSet) -> Played:
     resolve(world, overturned, True)
     _, upheld = relay_violation(world, r[1])
     appeal(world, r[1], upheld)
-    resolve(world, upheld, False)
+    resolve_by_sig(world, upheld, False)  # a signed decision, relayed by another key
     world.operator.send(
         world.ledger.functions.revokeRole(role("PUBLIC_PANEL_ROLE"), world.panel2.address)
     )

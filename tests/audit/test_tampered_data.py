@@ -99,6 +99,12 @@ def restored(d: ChainData) -> None:
     _edit(d, "AppealResolved", restored=1)
 
 
+def self_decided(d: ChainData) -> None:
+    rid = _edit(d, "AppealResolved").args["recordId"]
+    filed = next(e for e in d.events if e.name == "AppealFiled" and e.args["recordId"] == rid)
+    _edit(d, "AppealResolved", arbiter=filed.args["resident"])
+
+
 def forged_endorsement(d: ChainData) -> None:
     tx, batch = next(iter(d.batches.items()))
     first = batch.endorsements[0]
@@ -133,6 +139,7 @@ CASES: list[tuple[Callable[[ChainData], None], set[str]]] = [
     (credit_of, {"credit.mismatch"}),
     (deduction, {"violation.deducted_mismatch"}),
     (restored, {"appeal.restored_mismatch"}),
+    (self_decided, {"appeal.decided_by_appellant"}),
     (forged_endorsement, {"quorum.evaluator_lacks_role"}),
     (altered_claim, {"record.bad_signature", "relay.record_not_booked", "quorum.unverifiable"}),
     (

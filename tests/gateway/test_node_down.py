@@ -178,6 +178,17 @@ def _prepare(
         ("POST", "/v1/claims/{record_id}/rejections"): Request(
             json=rejection_body(w, w.superior, SUPERIOR, record_id)
         ),
+        ("POST", "/v1/appeals/{record_id}/decision"): Request(  # the official is an arbiter too
+            json={
+                "overturn": True,
+                "reason": "0x" + "22" * 32,
+                "reasoning_id": uploaded.json()["id"],
+                "nonce": 0,
+                "deadline": 2**48 - 1,
+                "signature": appeal["signature"],
+            },
+            headers=official_auth,
+        ),
         ("POST", "/v1/rewards/mint"): Request(
             json={"epoch": 0}, headers={**official_auth, "Idempotency-Key": "walk-1"}
         ),

@@ -6,7 +6,7 @@ import { byId } from "./dom.js";
 import { t, setLang, initialLang } from "./i18n.js";
 import { short, utf8Hex } from "./format.js";
 import { ClaimTracker } from "./claims.js";
-import { OFFICIAL_ROLES } from "./typed.js";
+import { OFFICIAL_ROLES, kindsFor } from "./typed.js";
 import { loadHome, renderHome } from "./views/home.js";
 import { mountClaim, renderClaimForm } from "./views/claim.js";
 import { mountConfirm, loadQueue, renderKinds, renderQueue } from "./views/confirm.js";
@@ -14,16 +14,18 @@ import { loadRewards, renderRewards } from "./views/rewards.js";
 import { mountReport, loadReport, renderReport, isOfficial } from "./views/report.js";
 import { linkedClaim, openLinkedClaim, renderClaimDetail } from "./views/claim_detail.js";
 import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
+import { loadInbox, renderInbox } from "./views/arbiter.js";
 import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
 
 const REFRESH_MS = 5000;
-const VIEWS = ["home", "claim", "confirm", "report", "rewards"];
+const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter"];
 const LOADERS = {
   home: (a) => Promise.all([loadHome(a), loadAccessLog(a)]),
   claim: async (a) => a.tracker.render(),
   confirm: loadQueue,
   report: loadReport,
   rewards: loadRewards,
+  arbiter: loadInbox,
 };
 
 const app = {
@@ -203,10 +205,25 @@ function startSession(session) {
   app.tracker = new ClaimTracker(app);
   app.tracker.load();
   startStream();
-  const official = session.roles.some((r) => OFFICIAL_ROLES.includes(r));
+  showNav(session.roles);
   const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
   if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
-  else showView(official && !session.roles.includes("RESIDENT") ? "confirm" : "home");
+  else showView(landingView(session.roles));
+}
+
+/** Arbiters decide appeals (and confirm nothing); only those who may confirm see "Confirm". */
+function showNav(roles) {
+  const shown = { arbiter: roles.includes("ARBITER"), confirm: kindsFor(roles).length > 0 };
+  for (const b of document.querySelectorAll("#nav button")) {
+    if (b.dataset.view in shown) b.hidden = !shown[b.dataset.view];
+  }
+}
+
+/** Where a role lands after sign-in: arbiters on their inbox, other officials on confirming. */
+function landingView(roles) {
+  if (roles.includes("ARBITER")) return "arbiter";
+  const official = roles.some((r) => OFFICIAL_ROLES.includes(r));
+  return official && !roles.includes("RESIDENT") ? "confirm" : "home";
 }
 
 /** Keyboard focus to the main content: the current view's heading (after signing in). */
@@ -252,6 +269,8 @@ function signOutLocal() {
     lastClaim: null,
     lastReport: null,
     detail: null,
+    inbox: null,
+    outcomes: null,
     accessLog: null,
   });
   byId("report-result").replaceChildren();
@@ -323,6 +342,7 @@ function rerender() {
   renderClaimDetail(app);
   renderAccessLog(app);
   renderRoleNotices(app);
+  renderInbox(app);
 }
 
 function renderFooter() {

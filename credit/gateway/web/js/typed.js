@@ -7,7 +7,7 @@ const DOMAIN_FIELDS = [
   { name: "verifyingContract", type: "address" },
 ];
 
-/** The full typed-data object for ``primaryType`` (Claim, Confirmation or Appeal). */
+/** The full typed-data object for ``primaryType`` (Claim, Report, Confirmation, Appeal or Decision). */
 export function typedData(config, primaryType, message) {
   const types = config.eip712.types;
   if (!types[primaryType]) throw new Error(`the gateway does not define ${primaryType}`);

@@ -1,7 +1,8 @@
-// Appealing a violation: the statement is stored as evidence, its commitment is signed (EIP-712
-// Appeal with the account nonce) and the gateway relays it to the ledger.
-import { h } from "../dom.js";
-import { t, categoryTitle } from "../i18n.js";
+// Appealing a violation: the statement (and optional evidence text) is stored as evidence, its
+// commitment is signed (EIP-712 Appeal with the account nonce) and the gateway relays it to the
+// ledger. Then the outcome: the arbiter's decision and reasoning next to the resident's statement.
+import { h, fill, byId } from "../dom.js";
+import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short } from "../format.js";
 import { typedData } from "../typed.js";
 
@@ -33,7 +34,9 @@ export function appealForm(app, n, i) {
       h("option", { value: r.record_id }, `${categoryTitle(app.config, r.category)} · ${day(r.block_time)} · −${r.deducted} · ${short(r.record_id, 8)}`),
     ),
   );
-  const text = h("textarea", { id: textId, rows: 3, required: true, "aria-describedby": `${textId}-hint` });
+  const text = h("textarea", { id: textId, rows: 3, required: true, maxlength: 4000, "aria-describedby": `${textId}-hint` });
+  const extraId = `appeal-evidence-${i}`;
+  const extra = h("textarea", { id: extraId, rows: 2, maxlength: 4000, "aria-describedby": `${extraId}-hint` });
   const submit = h("button", { type: "submit", class: "primary" }, t("appeal.submit"));
   const cancel = h("button", { type: "button", class: "ghost" }, t("appeal.cancel"));
   cancel.addEventListener("click", () => {
@@ -49,6 +52,13 @@ export function appealForm(app, n, i) {
       text,
       h("p", { class: "hint", id: `${textId}-hint` }, t("appeal.statementHint")),
     ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: extraId }, t("appeal.evidence")),
+      extra,
+      h("p", { class: "hint", id: `${extraId}-hint` }, t("appeal.evidenceHint")),
+    ),
     h("div", { class: "actions" }, submit, cancel),
     progress,
   );
@@ -62,7 +72,7 @@ export function appealForm(app, n, i) {
     }
     submit.disabled = true;
     try {
-      const result = await fileAppeal(app, select.value, statement, progress);
+      const result = await fileAppeal(app, select.value, statement, extra.value.trim(), progress);
       if (result) {
         form.hidden = true;
         app.say(() => t("appeal.filed", { tx: result.tx_hash }), "success");
@@ -78,13 +88,12 @@ export function appealForm(app, n, i) {
   return form;
 }
 
-async function fileAppeal(app, recordId, statement, progress) {
+async function fileAppeal(app, recordId, statement, extraText, progress) {
   const address = app.session.address;
   progress.textContent = t("appeal.storing");
-  const evidence = await app.api.request("POST", "/v1/evidence", {
-    body: statement,
-    contentType: "text/plain; charset=utf-8",
-  });
+  const store = (body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
+  const evidence = await store(statement);
+  const extra = extraText ? await store(extraText) : null;
   const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
   const message = {
     recordId,
@@ -102,10 +111,68 @@ async function fileAppeal(app, recordId, statement, progress) {
   const out = await app.api.post("/v1/appeals", {
     record_id: recordId,
     statement: message.statement,
+    evidence_id: extra ? extra.id : null,
     nonce: message.nonce,
     deadline: message.deadline,
     signature,
   });
   progress.textContent = "";
   return out;
+}
+
+// ------------------------------------------------------------------ outcomes
+const DECIDED = new Set(["appealed", "upheld", "overturned"]);
+
+/** Fetch the appeal of each of the resident's appealed violations (again when its status moved). */
+export async function loadOutcomes(app) {
+  app.outcomes = app.outcomes || new Map();
+  const records = (app.summary && app.summary.records) || [];
+  const wanted = records.filter((r) => r.kind === "violation" && DECIDED.has(r.status));
+  await Promise.all(
+    wanted.map(async (r) => {
+      const known = app.outcomes.get(r.record_id);
+      if (known && known.seenStatus === r.status) return;
+      try {
+        const view = await app.api.get(`/v1/appeals/${r.record_id}`);
+        app.outcomes.set(r.record_id, { seenStatus: r.status, view });
+      } catch (err) {
+        if (err.status !== 404) throw err; // 404: the index has not caught up yet
+      }
+    }),
+  );
+}
+
+/** Draw "My appeals": each appeal's outcome, the arbiter's reasoning and the resident's statement. */
+export function renderOutcomes(app) {
+  const section = byId("outcomes-section");
+  const views = [...((app.outcomes && app.outcomes.values()) || [])].map((o) => o.view);
+  section.hidden = !views.length;
+  fill(byId("outcomes"), views.map((v) => outcomeCard(app, v)));
+}
+
+function quote(item) {
+  if (!item) return null;
+  if (item.erased) return h("p", { class: "muted" }, t("outcome.erased"));
+  return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
+}
+
+function outcomeCard(app, v) {
+  const d = v.decision;
+  const status = v.status === "open" ? "appealed" : v.status;
+  const headline = {
+    appealed: t("outcome.waiting"),
+    upheld: t("outcome.upheld", { points: v.report.deducted }),
+    overturned: t("outcome.overturned", { points: d ? d.restored : v.report.deducted }),
+  }[status];
+  return h(
+    "article",
+    { class: `card outcome outcome-${status}`, dataset: { record: v.record_id, status } },
+    h("h3", {}, `${categoryTitle(app.config, v.report.category)} × ${v.report.units} · ${t(`violation.${status}`)}`),
+    h("p", { class: "outcome-headline" }, headline),
+    d ? h("p", { class: "small" }, t("outcome.decidedOn", { date: dayTime(d.decided_at) })) : null,
+    d ? h("h4", {}, t("outcome.reasoning")) : null,
+    d ? quote(d.reasoning) || h("p", { class: "muted" }, t("outcome.noReasoning")) : null,
+    v.appeal && v.appeal.statement ? [h("h4", {}, t("outcome.statement")), quote(v.appeal.statement)] : null,
+    v.appeal && v.appeal.evidence ? [h("h4", {}, t("outcome.evidence")), quote(v.appeal.evidence)] : null,
+  );
 }

@@ -3,8 +3,8 @@ import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, epochStart } from "../format.js";
 import { creditSeries, creditChart } from "../chart.js";
-import { appealForm } from "./appeal.js";
 import { warningDetails } from "./report.js";
+import { appealForm, loadOutcomes, renderOutcomes } from "./appeal.js";
 
 /** Fetch the summary and notices, then draw the home view. */
 export async function loadHome(app) {
@@ -20,6 +20,7 @@ export async function loadHome(app) {
   app.summary = summary;
   app.notices = notices.notices;
   app.noticesUnavailable = notices.unavailable || null;
+  await loadOutcomes(app);
   renderHome(app, { notices: changed });
 }
 
@@ -40,6 +41,7 @@ export function renderHome(app, { notices = true } = {}) {
   // never redraw under a half-written appeal
   if (notices && !document.querySelector(".appeal-form:not([hidden])")) renderNotices(app);
   renderRecords(app, s);
+  renderOutcomes(app);
   app.tracker.render();
 }
 
@@ -179,6 +181,12 @@ export function txRef(app, hash, full = true) {
   return base ? h("a", { href: base.replace("{hash}", hash), rel: "noopener noreferrer" }, code) : code;
 }
 
+/** What a violation did to the credit: an overturned one is never shown as a deduction. */
+function violationPoints(r) {
+  if (r.status === "overturned") return h("span", { class: "restored" }, t("records.restored", { points: r.deducted }));
+  return `−${r.deducted}`;
+}
+
 function renderRecords(app, s) {
   const rows = [...(s.records || [])].reverse();
   if (!rows.length) {
@@ -187,7 +195,7 @@ function renderRecords(app, s) {
   }
   const head = ["date", "activity", "status", "points", "version", "tx"].map((k) => h("th", { scope: "col" }, t(`records.${k}`)));
   const body = rows.map((r) => {
-    const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? `−${r.deducted}` : "–";
+    const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? violationPoints(r) : "–";
     const status = r.kind === "violation" ? t(`violation.${r.status}`) : t(`record.${r.kind}`);
     const cells = [
       day(r.occurred_at || r.block_time), // the activity's date; the block's only if unknown
