@@ -150,6 +150,13 @@ ACCESS: dict[tuple[str, str], Policy] = {
         "RESIDENT", *OFFICIALS, detail="tests/gateway/test_evidence_access.py"
     ),
     ("POST", "/v1/reports"): only(*EVALUATORS, detail="tests/gateway/test_reports.py"),
+    ("GET", "/v1/appeals"): only("ARBITER", detail="tests/gateway/test_appeals_api.py"),
+    ("GET", "/v1/appeals/{record_id}"): Policy(
+        signed_in=True, detail="tests/gateway/test_appeals_api.py"
+    ),
+    ("POST", "/v1/appeals/{record_id}/decision"): only(
+        "ARBITER", detail="tests/gateway/test_appeals_api.py"
+    ),
     ("POST", "/v1/appeals"): Policy(signed_in=True, detail="tests/gateway/test_appeals_api.py"),
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}
