@@ -175,6 +175,18 @@ def _prepare(
             json=confirm_body(w, w.superior, SUPERIOR, [record_id])
         ),
         ("POST", "/v1/appeals"): Request(json=appeal),
+        ("POST", "/v1/reports"): Request(  # a resident's report: refused, by role, as before
+            json={
+                "reporter": resident.address,
+                "resident": w.residents[2].address,
+                "category": 100,
+                "units": 1,
+                "occurred_at": 1,
+                "nonce": 1,
+                "deadline": 2**48 - 1,
+                "signature": "0x" + "11" * 65,
+            }
+        ),
         ("POST", "/v1/claims/{record_id}/rejections"): Request(
             json=rejection_body(w, w.superior, SUPERIOR, record_id)
         ),
