@@ -3,13 +3,15 @@
 :data:`DEMO_STEPS` run in order on a :class:`City`. After them, signing in as each demo wallet
 finds something to do: a resident whose credit is about to expire (Dara), an open violation whose
 appeal window closes in a few days (Chen), an appeal waiting for the arbiter (Eli), claims waiting
-in the gateway for a superior, the public panel and a neighbour (Ana, Bo, Fang), and a period
+in the gateway for a superior, the public panel and a neighbour (Ana, Bo, Fang), a claim rejected
+with its reason (Dara), and a period
 whose reward was paid in full although a violation was confirmed in it (Chen).
 
 A step that needs the gateway's store (claims held by the relay until their quorum is met) runs
 only when the city has an :class:`Intake` (``make demo``), not on the throw-away chain of
-``credit demo --no-serve``. To seed another loop (e.g. a claim rejected with a reason), add a step
-function to :data:`DEMO_STEPS`.
+``credit demo --no-serve``. Dara's claim, rejected by the community centre with a reason, and the
+statement Eli wrote for the arbiter, live there too. To seed another loop, add a step function to
+:data:`DEMO_STEPS`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from eth_utils import keccak
+
 from credit.chain import time_travel
-from credit.chain.eip712 import sign_digest
+from credit.chain.eip712 import rejection_digest, sign_digest
 from credit.chain.signing import (
     Claim,
     Endorser,
@@ -30,7 +34,13 @@ from credit.chain.signing import (
     sign_claim,
     sign_report,
 )
-from credit.relay.models import ClaimIn, ConfirmationIn
+from credit.relay.models import (
+    REJECTION_REASONS,
+    ClaimIn,
+    ConfirmationIn,
+    RejectionIn,
+    RejectionReason,
+)
 from credit.ruleset import EvaluatorKind, RuleSet
 from credit.settings import Settings
 
@@ -49,6 +59,12 @@ class Intake(Protocol):
     def claim(self, payload: ClaimIn) -> None: ...
 
     def confirm(self, payload: ConfirmationIn) -> None: ...
+
+    def reject(self, record_id: str, payload: RejectionIn) -> None: ...
+
+    def appeal_statement(self, record_id: str, statement: bytes, author: str) -> None:
+        """Show the arbiter the kept text whose commitment ``statement`` was appealed with."""
+        ...
 
 
 @dataclass
@@ -300,6 +316,8 @@ def appeal_waiting(city: City) -> None:
         "clean-up group. Our group leader can confirm.",
     )
     eli.tx.send(city.ledger.functions.fileAppeal(rid, statement))
+    if city.intake is not None:  # the arbiter reads Eli's statement beside the report
+        city.intake.appeal_statement("0x" + rid.hex(), statement, eli.address)
     city.say(f"  {eli.name}: a littering record, appealed: the appeal waits for the arbiter")
 
 
@@ -347,6 +365,39 @@ def claims_waiting(city: City) -> None:
     )
 
 
+def claim_rejected(city: City) -> None:
+    """Dara claims four hours at the food bank; the community centre, whose sign-in sheet shows
+    two, rejects the claim with that reason. Dara reads why, and may claim the two hours again."""
+    if city.intake is None:
+        city.say("  (no gateway store on a throw-away chain: no rejected claim)")
+        return
+    _, centre, _, _, _, _ = city.staff
+    dara = city.residents[3]
+    rid = _held_claim(city, dara, "volunteering", 4, city.now() + 29 * DAY)
+    reason: RejectionReason = "wrong_amount"
+    note = "Our food bank sign-in sheet shows 2 hours that day, not 4."
+    digest = rejection_digest(
+        city.system.domain,
+        bytes.fromhex(rid[2:]),
+        SUPERIOR,
+        REJECTION_REASONS.index(reason),
+        keccak(note.encode()),
+    )
+    sig = sign_digest(centre.key, digest)
+    city.intake.reject(
+        rid,
+        RejectionIn(
+            evaluator=centre.address,
+            kind=SUPERIOR,
+            reason=reason,
+            note=note,
+            r="0x" + sig.r.hex(),
+            vs="0x" + sig.vs.hex(),
+        ),
+    )
+    city.say(f"  {dara.name}: a claim rejected by the community centre, with its reason")
+
+
 def _held_claim(city: City, p: Person, category: str, units: int, deadline: int) -> str:
     """A claim ``p`` signs and the gateway's intake holds; returns its record id."""
     assert city.intake is not None
@@ -379,5 +430,6 @@ DEMO_STEPS: tuple[Step, ...] = (
     appeal_waiting,
     days_later,
     claims_waiting,
+    claim_rejected,
 )
 """The story, in order. Add a step for a new loop; each step says what it leaves to try."""

@@ -65,7 +65,10 @@ def prepare_demo(
     services = wire(settings, system, ruleset)  # nothing started: its stores and relay intake
     try:
         assert services.evidence is not None and services.relay is not None
-        keeper, intake = StoredEvidence(services.evidence), RelayIntake(services.relay)
+        keeper, intake = (
+            StoredEvidence(services.evidence),
+            RelayIntake(services.relay, services.evidence),
+        )
         seed_city(system, people, ruleset, settings, say, keeper=keeper, intake=intake)
     finally:
         services.engine.dispose()
@@ -90,11 +93,23 @@ class RelayIntake:
     """The demo's claims waiting for confirmations, through the gateway's relay intake (every
     check a resident's claim passes), so they wait in its store as residents' claims do."""
 
-    def __init__(self, relay: Any) -> None:
+    def __init__(self, relay: Any, evidence: Any) -> None:
         self.relay = relay  # credit.relay.service.Relay, not started
+        self.evidence = evidence  # credit.gateway.evidence.EvidenceStore
 
     def claim(self, payload: Any) -> None:
         self.relay.accept_claim(payload)
 
     def confirm(self, payload: Any) -> None:
         self.relay.accept_confirmation(payload)
+
+    def reject(self, record_id: str, payload: Any) -> None:
+        self.relay.reject_claim(record_id, payload)
+
+    def appeal_statement(self, record_id: str, statement: bytes, author: str) -> None:
+        from credit.gateway.appeals import link_text
+
+        kept = self.evidence.find("0x" + statement.hex())
+        if kept is None:
+            raise ValueError(f"no kept text has the commitment 0x{statement.hex()}")
+        link_text(self.relay.engine, record_id, "statement", kept.id, author)

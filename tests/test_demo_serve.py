@@ -153,7 +153,18 @@ def test_the_demo_city_has_every_loop_ready_to_try(tmp_path: Path) -> None:
                 assert queue, name
                 assert "confirmations-requested" in _rules(client, name), name
             # residents: credit about to expire, an appeal window closing, claims waiting
-            assert "expiry-soon" in _rules(client, "dara")
+            dara = _rules(client, "dara")
+            assert "expiry-soon" in dara
+            # Dara's claim was rejected with a reason, which Dara's notice and claims both tell
+            assert dara["claim-rejected"]["data"]["reason"] == "wrong_amount"
+            headers = _signed_in(client, DEMO["dara"])
+            mine = client.get(f"/v1/residents/{DEMO['dara'].address}/claims", headers=headers)
+            [rejected] = [c for c in mine.json()["claims"] if c["status"] == "rejected"]
+            assert rejected["rejection"]["code"] == "wrong_amount"
+            # the arbiter reads Eli's statement beside the report
+            headers = _signed_in(client, DEMO["arbiter"])
+            appeals = client.get("/v1/appeals?status=open", headers=headers).json()["appeals"]
+            assert "river clean-up" in appeals[0]["appeal"]["statement"]["text"]
             chen = _rules(client, "chen")
             assert "appeal-deadline" in chen and chen["appeal-deadline"]["appeal"]
             fang = _rules(client, "fang")["claim-waiting"]
