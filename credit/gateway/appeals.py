@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from credit.chain.record_origin import relayed_report
 from credit.errors import RuleError
 from credit.gateway.errors import ApiError, NotFound
-from credit.gateway.evidence import EvidenceStore
+from credit.gateway.evidence import EvidenceRecord, EvidenceStore
 from credit.gateway.services import Services
 from credit.ruleset import EvaluatorKind
 from credit.store.appeal_tables import appeal_texts
@@ -122,8 +122,14 @@ def link_text(engine: Engine, record_id: str, part: str, evidence_id: str, autho
             conn.execute(insert(appeal_texts).values(**row))
 
 
-def texts_of(engine: Engine, store: EvidenceStore, record_id: str) -> dict[str, StoredText]:
-    """The stored texts of the appeal on ``record_id``, by part."""
+TextReadLog = Callable[[EvidenceRecord, str], None]  # (the text's record, the record id) -> log
+
+
+def texts_of(
+    engine: Engine, store: EvidenceStore, record_id: str, logged: TextReadLog | None = None
+) -> dict[str, StoredText]:
+    """The stored texts of the appeal on ``record_id``, by part; ``logged`` writes the access
+    log row of each text read (before it is returned)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(appeal_texts).where(appeal_texts.c.record_id == record_id.lower())
@@ -136,6 +142,8 @@ def texts_of(engine: Engine, store: EvidenceStore, record_id: str) -> dict[str, 
         if record.erased_at is None:
             # the appeal routes decided who may read; the store's own check is for its routes
             _, content, _ = store.read(record.id, record.owner, frozenset())
+            if logged is not None:
+                logged(record, record_id.lower())
             text = content.decode("utf-8", errors="replace")
         out[link["part"]] = StoredText(record.id, link["author"], record.commitment, text)
     return out
@@ -202,6 +210,7 @@ def appeal_view(
     store: EvidenceStore,
     record_id: str,
     roles_of: Callable[[str], frozenset[str]],
+    logged: TextReadLog | None = None,
 ) -> dict[str, Any]:
     """Everything about the violation ``record_id`` an arbiter decides on and the resident reads:
     the report (rule, units, points, reporter and their kinds, evidence), its confirmations by
@@ -257,7 +266,7 @@ def appeal_view(
                 select(evidence.c.id).where(evidence.c.commitment == evidence_ref.lower())
             ).scalar()
         evidence_id = None if found is None else str(found)
-    texts = texts_of(services.engine, store, rid)
+    texts = texts_of(services.engine, store, rid, logged)
     filed = by_name.get("AppealFiled", [None])[0]
     resolved = by_name.get("AppealResolved", [None])[0]
     status = "recorded"

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import insert, select
@@ -230,6 +230,36 @@ class EvidenceAccess:
         }
         with writer(self.engine), self.engine.begin() as conn:
             conn.execute(insert(evidence_access).values(**row))
+
+    def log_view(
+        self,
+        record: EvidenceRecord,
+        reader: str,
+        capacity: str,
+        record_id: str | None,
+        purpose: str,
+        *,
+        within_seconds: int = 3600,
+    ) -> None:
+        """Log a read shown on a page that refreshes itself (an arbiter's inbox re-reads every
+        few seconds): one row per reader, item, record and purpose within ``within_seconds``,
+        so the log says who saw what and when without a row per refresh."""
+        c = evidence_access.c
+        since = datetime.now(UTC) - timedelta(seconds=within_seconds)
+        with self.engine.connect() as conn:
+            seen = conn.execute(
+                select(c.id)
+                .where(
+                    c.evidence_id == record.id,
+                    c.reader == reader.lower(),
+                    c.record_id == record_id,
+                    c.purpose == purpose,
+                    c.at >= since,
+                )
+                .limit(1)
+            ).first()
+        if seen is None:
+            self.log(record, reader, capacity, record_id, purpose, "content")
 
     def page(
         self,

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from eth_keys import keys
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from credit.chain import role_id
 from credit.chain.eip712 import digest
 from credit.gateway.services import Services
 from credit.indexer import Indexer
+from credit.store.evidence_tables import evidence_access
 from tests.gateway.auth_helpers import sign_in
 from tests.ledger_flows import credit, relay_violation, report_directly
 from tests.world import PUBLIC, SUPERIOR, Actor, World
@@ -151,6 +153,23 @@ def test_the_arbiter_sees_the_report_the_confirmations_and_the_statement(
     assert statement["commitment"] == item["appeal"]["statement_hash"]
     assert item["appeal_deadline"] > item["appeal"]["appealed_at"]
     assert item["decision"] is None
+
+
+def test_reading_an_appeal_text_is_in_the_evidence_access_log(
+    client: TestClient, services: Services, appealed: Appealed, gateway_world: World
+) -> None:
+    """The arbiter reading the statement in the inbox is logged once per hour, however often
+    the inbox refreshes; the resident reading their own statement is not (it is theirs)."""
+    w = gateway_world
+    for _ in range(3):  # the inbox re-reads every few seconds
+        assert client.get("/v1/appeals", headers=appealed.arbiter).status_code == 200
+    assert client.get(appealed.path, headers=appealed.auth).status_code == 200
+    with services.engine.connect() as conn:
+        rows = conn.execute(select(evidence_access)).mappings().all()
+    assert [(r["reader"], r["capacity"], r["purpose"], r["record_id"]) for r in rows] == [
+        (w.arbiter.address.lower(), "ARBITER", "decide appeal", "0x" + appealed.rid.hex())
+    ]
+    assert rows[0]["owner"] == appealed.resident.address.lower()
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from credit.chain.tx import Transactor
 from credit.gateway import appeals as texts
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep, get_role_cache
 from credit.gateway.errors import ApiError, Forbidden, NotFound
-from credit.gateway.evidence import EvidenceStore
+from credit.gateway.evidence import EvidenceRecord, EvidenceStore
+from credit.gateway.evidence_access import EvidenceAccess
 from credit.gateway.responses import error_responses
 from credit.gateway.rewards import SIGNING_LOCK
 from credit.gateway.services import Services
@@ -214,10 +215,21 @@ def _signature(hex_signature: str, what: str) -> tuple[bytes, bytes]:
     return sig.r, sig.vs
 
 
-def _view(request: Request, services: Services, record_id: str) -> AppealView:
+def _view(request: Request, services: Services, record_id: str, reader: Account) -> AppealView:
+    """The appeal as ``reader`` sees it; each stored text of it they read (a statement, its
+    evidence, the reasoning) is in the evidence access log, unless they wrote it."""
     cache = get_role_cache(request)
+    store = _store(services)
+    access = EvidenceAccess(store, services.engine)
+    capacity = "ARBITER" if reader.has(ARBITER) else "RESIDENT"
+    purpose = "decide appeal" if reader.has(ARBITER) else "appeal outcome"
+
+    def logged(record: EvidenceRecord, rid: str) -> None:
+        if record.owner != reader.address.lower():
+            access.log_view(record, reader.address, capacity, rid, purpose)
+
     view = texts.appeal_view(
-        services, _store(services), record_id, lambda a: cache.roles_of(services.system, a)
+        services, store, record_id, lambda a: cache.roles_of(services.system, a), logged
     )
     return AppealView.model_validate(view)
 
@@ -278,7 +290,9 @@ def list_appeals(
     """Arbiters' inbox: appeals (``open`` by default, oldest first), each with its report, rule,
     confirmations by kind, evidence reference, statement and deadline. 403 ``not_arbiter``."""
     ids = texts.appealed_record_ids(services.engine, status)
-    return AppealList(status=status, appeals=[_view(request, services, rid) for rid in ids])
+    return AppealList(
+        status=status, appeals=[_view(request, services, rid, account) for rid in ids]
+    )
 
 
 @router.get("/appeals/{record_id}", responses=error_responses(401, 403, 404, 422, 503))
@@ -298,7 +312,7 @@ def read_appeal(
             "only the resident a violation is about and arbiters may read its appeal",
             {"missing_role": [ARBITER]},
         )
-    return _view(request, services, record_id)
+    return _view(request, services, record_id, account)
 
 
 @router.post(
