@@ -57,11 +57,23 @@ def claim_with_evidence(
     return body, "0x" + digest.hex()
 
 
+class SessionsByRole(dict[str, dict[str, str]]):
+    """Authorization headers of each named actor (``anonymous``: none), each signed in the
+    first time a test asks for it: a test by role signs in the one or two actors it uses."""
+
+    def __init__(self, client: TestClient, actors: dict[str, Any]) -> None:
+        super().__init__(anonymous={})
+        self.client, self.actors = client, actors
+
+    def __missing__(self, name: str) -> dict[str, str]:
+        headers = sign_in(self.client, self.actors[name].key)
+        self[name] = headers
+        return headers
+
+
 def headers_by_role(client: TestClient, actors: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Authorization headers of each named actor (``anonymous``: none)."""
-    out = {name: sign_in(client, actor.key) for name, actor in actors.items()}
-    out["anonymous"] = {}
-    return out
+    """Authorization headers of each named actor, signed in on first use."""
+    return SessionsByRole(client, actors)
 
 
 _STEP = re.compile(r"([Mmh])(-?[\d.]+)(?:\s(-?[\d.]+))?")
