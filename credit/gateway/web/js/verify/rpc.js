@@ -1,0 +1,106 @@
+// A standard Ethereum JSON-RPC client over HTTP (fetch): hex quantities in and out, batches
+// where the endpoint takes them (one request at a time where it does not).
+
+export class RpcError extends Error {
+  constructor(message, code = null) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const hex = (n) => "0x" + BigInt(n).toString(16);
+
+/** ``send(method, params)`` and ``batch([[method, params], ...])`` against ``url``. */
+export class HttpRpc {
+  constructor(url, { fetchImpl = globalThis.fetch.bind(globalThis), batchSize = 500 } = {}) {
+    this.url = url;
+    this.fetch = fetchImpl;
+    this.batchSize = batchSize;
+    this.batches = true; // until the endpoint shows it cannot take them
+    this.nextId = 1;
+  }
+
+  async _post(body) {
+    let res;
+    try {
+      res = await this.fetch(this.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new RpcError(`the ledger's node cannot be reached: ${err && err.message ? err.message : err}`);
+    }
+    const data = await res.json().catch(() => null);
+    if (data === null) throw new RpcError(`the ledger's node answered ${res.status} without JSON`);
+    return data;
+  }
+
+  static _result(answer) {
+    if (answer && answer.error) throw new RpcError(answer.error.message || "JSON-RPC error", answer.error.code);
+    if (!answer || !("result" in answer)) throw new RpcError("a JSON-RPC answer without a result");
+    return answer.result;
+  }
+
+  async send(method, params = []) {
+    return HttpRpc._result(await this._post({ jsonrpc: "2.0", id: this.nextId++, method, params }));
+  }
+
+  /** The results of ``calls`` in order; a batch the endpoint refuses is sent one by one. */
+  async batch(calls) {
+    const out = [];
+    for (let k = 0; k < calls.length; k += this.batchSize) {
+      const chunk = calls.slice(k, k + this.batchSize);
+      if (this.batches && chunk.length > 1) {
+        const first = this.nextId;
+        this.nextId += chunk.length;
+        const answer = await this._post(chunk.map(([method, params], i) => ({ jsonrpc: "2.0", id: first + i, method, params })));
+        if (Array.isArray(answer)) {
+          const byId = new Map(answer.map((a) => [a.id, a]));
+          for (let i = 0; i < chunk.length; i++) out.push(HttpRpc._result(byId.get(first + i)));
+          continue;
+        }
+        this.batches = false;
+      }
+      for (const [method, params] of chunk) out.push(await this.send(method, params));
+    }
+    return out;
+  }
+}
+
+/** What the replay reads from the chain, over any ``rpc`` with send() and batch(). */
+export class Chain {
+  constructor(rpc) {
+    this.rpc = rpc;
+  }
+
+  async head() {
+    return Number(BigInt(await this.rpc.send("eth_blockNumber", [])));
+  }
+
+  static _header(block) {
+    if (!block) return null;
+    return { number: Number(BigInt(block.number)), hash: block.hash, timestamp: Number(BigInt(block.timestamp)) };
+  }
+
+  /** The header of block ``number``, or null when the chain is not that long. */
+  async header(number) {
+    return Chain._header(await this.rpc.send("eth_getBlockByNumber", [hex(number), false]));
+  }
+
+  /** The headers of ``numbers`` (null for a missing block), batched. */
+  async headers(numbers) {
+    const blocks = await this.rpc.batch(numbers.map((n) => ["eth_getBlockByNumber", [hex(n), false]]));
+    return blocks.map(Chain._header);
+  }
+
+  /** Raw logs of ``addresses`` in blocks ``from..to`` (inclusive). */
+  logs(addresses, from, to) {
+    return this.rpc.send("eth_getLogs", [{ fromBlock: hex(from), toBlock: hex(to), address: addresses }]);
+  }
+
+  /** ``eth_call`` of ``data`` to ``to`` at the latest block: the 0x hex answer. */
+  call(to, data) {
+    return this.rpc.send("eth_call", [{ to, data }, "latest"]);
+  }
+}

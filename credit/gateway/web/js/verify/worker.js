@@ -1,0 +1,28 @@
+// The Web Worker of the "Verify the ledger" page: replays one epoch off the page's thread.
+// In: {rpcUrl, deployment: {ledger, ruleBook, startBlock}, epoch}.
+// Out: {type: "progress", phase, done, total}, then {type: "done", root, residents, events,
+// cutoff, seconds} or {type: "error", message}.
+
+import { Chain, HttpRpc } from "./rpc.js";
+import { replayEpoch } from "./replay.js";
+
+self.onmessage = async (message) => {
+  const { rpcUrl, deployment, epoch } = message.data;
+  const started = performance.now();
+  try {
+    const chain = new Chain(new HttpRpc(new URL(rpcUrl, self.location.href).href));
+    const result = await replayEpoch(chain, deployment, Number(epoch), {
+      onProgress: (p) => self.postMessage({ type: "progress", ...p }),
+    });
+    self.postMessage({
+      type: "done",
+      root: result.root,
+      residents: result.residents,
+      events: result.events,
+      cutoff: result.cutoff,
+      seconds: (performance.now() - started) / 1000,
+    });
+  } catch (err) {
+    self.postMessage({ type: "error", message: String(err && err.message ? err.message : err) });
+  }
+};
