@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.stamp
 
 .DEFAULT_GOAL := test
 .PHONY: install compile test lint demo bench-gas gas-snapshot bench clean browser
-.PHONY: bench-anchors bench-audit bench-verify bench-gateway bench-report
+.PHONY: bench-anchors bench-audit bench-verify bench-verify-browser bench-gateway bench-report
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -63,7 +63,7 @@ demo: install
 
 # Every benchmark, one after the other (not with -j: parallel runs skew the timings), then the
 # README tables from bench/results/*.json.
-bench: bench-gas bench-anchors bench-audit bench-verify bench-gateway
+bench: bench-gas bench-anchors bench-audit bench-verify bench-verify-browser bench-gateway
 	$(PY) -m bench.report
 
 bench-gas: install
@@ -89,6 +89,11 @@ bench-audit: install
 
 bench-verify: install
 	$(PY) -m bench.bench_verify
+
+# The root in headless Chromium (the page's Web Worker) beside the Python worker's replay, on one
+# synthetic 10,000-resident chain: merged into bench/results/verify.json.
+bench-verify-browser: install browser
+	$(PY) -m bench.bench_verify_browser
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -48,6 +48,7 @@ GOALS = {"root_seconds": 10.0, "commit_gas": 60_000, "reveal_gas": 60_000,
          "proof_verify_gas": 40_000, "credit_page_max_gas": 2**24}  # fmt: skip
 RESIDENTS, RECORDS, EPOCHS = 10_000, 100_000, 10
 CROWD, SEED_BATCH = 2_000, 500
+BROWSER_KEYS = ("browser_root_seconds_10k", "python_root_seconds_10k", "browser_root")
 
 
 def measure_root(residents: int, records: int) -> tuple[dict[str, Any], EpochState]:
@@ -260,8 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root, state = measure_root(args.residents, args.records)
     results = {**root, **measure_gas(state)}
-    results["goals"] = GOALS
-    results["missed_goals"] = [k for k, goal in GOALS.items() if float(results[k]) > goal]
+    # keep what bench.bench_verify_browser wrote into the same file (its keys and its goal)
+    kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    results = {**{k: v for k, v in kept.items() if k in BROWSER_KEYS}, **results}
+    goals = {**GOALS, **{k: v for k, v in kept.get("goals", {}).items() if k not in GOALS}}
+    results["goals"] = goals
+    results["missed_goals"] = [
+        k for k, goal in goals.items() if k in results and float(results[k]) > goal
+    ]
     results["meta"] = {
         "chain": "eth-tester (py-evm)",
         "solc_version": solc.SOLC_VERSION,

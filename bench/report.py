@@ -59,6 +59,7 @@ LABELS = {
     "seconds_100k": "full audit of 100,000 records",
     # verify.json
     "root_seconds": "state root, 10,000 residents, 100,000 records",
+    "browser_root_seconds_10k": "state root in the browser (headless Chromium), same data",
     "commit_gas": "commit a root",
     "reveal_gas": "reveal a root",
     "proof_verify_gas": "verify a resident's proof",

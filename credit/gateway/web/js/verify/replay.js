@@ -9,6 +9,7 @@ import { epochState, foldFacts } from "./state.js";
 import { stateRoot } from "./merkle.js";
 
 export const PAGE_BLOCKS = 5000; // blocks per eth_getLogs (the gateway's bound)
+const IN_FLIGHT = 3; // header batches requested at once
 const EPOCH_SCHEDULE = keccakText("epochSchedule()").slice(0, 10);
 const RULE_SET = keccakText("ruleSet(uint32)").slice(0, 10);
 
@@ -78,16 +79,20 @@ export async function replayEpoch(chain, deployment, epoch, { onProgress = () =>
     }
     const times = new Map([[cutoff.number, cutoff.timestamp]]);
     const wanted = [...new Set(events.map((e) => e.blockNumber))].filter((n) => !times.has(n));
-    const step = 2000;
-    for (let k = 0; k < wanted.length; k += step) {
-      const numbers = wanted.slice(k, k + step);
+    const step = 1000;
+    const chunks = [];
+    for (let k = 0; k < wanted.length; k += step) chunks.push(wanted.slice(k, k + step));
+    let fetched = 0;
+    const fetchChunk = async (numbers) => {
       const headers = await chain.headers(numbers);
       headers.forEach((h, i) => {
         if (h === null) throw new ReplayError(`block ${numbers[i]} vanished (a reorg?): run it again`);
         times.set(numbers[i], h.timestamp);
       });
-      onProgress({ phase: "times", done: Math.min(k + step, wanted.length), total: wanted.length });
-    }
+      fetched += numbers.length;
+      onProgress({ phase: "times", done: fetched, total: wanted.length });
+    };
+    for (let k = 0; k < chunks.length; k += IN_FLIGHT) await Promise.all(chunks.slice(k, k + IN_FLIGHT).map(fetchChunk));
     for (const e of events) e.blockTime = times.get(e.blockNumber);
   }
   onProgress({ phase: "state", done: 0, total: 1 });

@@ -12,7 +12,7 @@ const hex = (n) => "0x" + BigInt(n).toString(16);
 
 /** ``send(method, params)`` and ``batch([[method, params], ...])`` against ``url``. */
 export class HttpRpc {
-  constructor(url, { fetchImpl = globalThis.fetch.bind(globalThis), batchSize = 500 } = {}) {
+  constructor(url, { fetchImpl = globalThis.fetch.bind(globalThis), batchSize = 1000 } = {}) {
     this.url = url;
     this.fetch = fetchImpl;
     this.batchSize = batchSize;
