@@ -15,10 +15,12 @@ import { mountReport, loadReport, renderReport, isOfficial } from "./views/repor
 import { linkedClaim, openLinkedClaim, renderClaimDetail } from "./views/claim_detail.js";
 import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
 import { loadInbox, renderInbox } from "./views/arbiter.js";
+import { loadVerify, renderVerify } from "./views/verify.js";
 import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
 
 const REFRESH_MS = 5000;
-const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter"];
+const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter", "verify"];
+const VERIFY_ROUTE = "#/verify";
 const LOADERS = {
   home: (a) => Promise.all([loadHome(a), loadAccessLog(a)]),
   claim: async (a) => a.tracker.render(),
@@ -26,6 +28,7 @@ const LOADERS = {
   report: loadReport,
   rewards: loadRewards,
   arbiter: loadInbox,
+  verify: loadVerify,
 };
 
 const app = {
@@ -208,12 +211,12 @@ function startSession(session) {
   showNav(session.roles);
   const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
   if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
-  else showView(landingView(session.roles));
+  else showView(window.location.hash === VERIFY_ROUTE ? "verify" : landingView(session.roles));
 }
 
 /** Arbiters decide appeals (and confirm nothing); only those who may confirm see "Confirm". */
 function showNav(roles) {
-  const shown = { arbiter: roles.includes("ARBITER"), confirm: kindsFor(roles).length > 0 };
+  const shown = { arbiter: roles.includes("ARBITER"), confirm: kindsFor(roles).length > 0, verify: roles.includes("RESIDENT") };
   for (const b of document.querySelectorAll("#nav button")) {
     if (b.dataset.view in shown) b.hidden = !shown[b.dataset.view];
   }
@@ -272,6 +275,7 @@ function signOutLocal() {
     inbox: null,
     outcomes: null,
     accessLog: null,
+    verify: null,
   });
   byId("report-result").replaceChildren();
   byId("claim-result").replaceChildren();
@@ -304,6 +308,9 @@ function startStream() {
 async function showView(name) {
   clearMessage();
   app.view = name;
+  if ((name === "verify") !== (window.location.hash === VERIFY_ROUTE)) {
+    history.replaceState(null, "", name === "verify" ? VERIFY_ROUTE : window.location.pathname + window.location.search);
+  }
   for (const v of VIEWS) byId(`view-${v}`).hidden = v !== name;
   for (const b of document.querySelectorAll("#nav button")) {
     if (b.dataset.view === name) b.setAttribute("aria-current", "page");
@@ -343,6 +350,7 @@ function rerender() {
   renderAccessLog(app);
   renderRoleNotices(app);
   renderInbox(app);
+  renderVerify(app);
 }
 
 function renderFooter() {
@@ -395,6 +403,7 @@ async function start() {
   mountReport(app);
   window.addEventListener("hashchange", () => {
     if (app.session && linkedClaim()) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+    else if (app.session && window.location.hash === VERIFY_ROUTE && app.view !== "verify") showView("verify");
   });
   if (linkedClaim()) say(() => t("detail.signInFirst"), "info");
   updateWelcome();

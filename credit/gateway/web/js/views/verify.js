@@ -1,0 +1,323 @@
+// "Verify the ledger": the resident's computer replays the last period's events in a Web Worker
+// (js/verify/worker.js), computes the period's root, and takes part in commit-reveal with its
+// wallet: it signs an EIP-712 Commit of keccak256(abi.encode(root, salt, resident)) that the
+// gateway relays (no gas), then reveals root and salt in the reveal window. The salt is kept in
+// localStorage per verifier, period and account, so a reload or another day can still reveal.
+import { h, fill, byId } from "../dom.js";
+import { t, categoryTitle } from "../i18n.js";
+import { short } from "../format.js";
+import { keccak, fromHex, toHex } from "../verify/hash.js";
+
+const DOMAIN_FIELDS = [
+  { name: "name", type: "string" },
+  { name: "version", type: "string" },
+  { name: "chainId", type: "uint256" },
+  { name: "verifyingContract", type: "address" },
+];
+const COMMIT_TYPE = [
+  { name: "epoch", type: "uint24" },
+  { name: "commitment", type: "bytes32" },
+  { name: "deadline", type: "uint256" },
+];
+const SIGNATURE_LIFETIME = 3600; // seconds the relayed commit stays valid
+
+/** ``keccak256(abi.encode(bytes32 root, bytes32 salt, address resident))``. */
+export function commitmentOf(root, salt, resident) {
+  const encoded = new Uint8Array(96);
+  encoded.set(fromHex(root), 0);
+  encoded.set(fromHex(salt), 32);
+  encoded.set(fromHex(resident), 76);
+  return toHex(keccak(encoded));
+}
+
+function ballotKey(info, epoch, account) {
+  return `cc.verify.${String(info.verifier).toLowerCase()}.${epoch}.${account.toLowerCase()}`;
+}
+
+function loadBallot(info, epoch, account) {
+  try {
+    return JSON.parse(localStorage.getItem(ballotKey(info, epoch, account)) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function saveBallot(info, epoch, account, ballot) {
+  localStorage.setItem(ballotKey(info, epoch, account), JSON.stringify(ballot));
+}
+
+function state(app) {
+  if (!app.verify) app.verify = { info: null, epoch: null, computing: null, progress: null, error: null, busy: false };
+  return app.verify;
+}
+
+/** The period a resident verifies now: the one that ended last (none before the first ends). */
+function targetEpoch(info) {
+  return info.current_epoch > 0 ? info.current_epoch - 1 : null;
+}
+
+export async function loadVerify(app) {
+  const s = state(app);
+  s.info = await app.api.get("/v1/verification");
+  const epoch = s.info.verifier ? targetEpoch(s.info) : null;
+  s.epoch = epoch === null ? null : await app.api.get(`/v1/verification/epochs/${epoch}`);
+  renderVerify(app);
+}
+
+function localTime(seconds) {
+  return new Date(Number(seconds) * 1000).toLocaleString(document.documentElement.lang || undefined, {
+    dateStyle: "medium",
+    timeStyle: "short",
+  });
+}
+
+function me(app) {
+  const s = state(app);
+  const address = app.session.address.toLowerCase();
+  return (s.epoch && s.epoch.verifiers.find((v) => v.address.toLowerCase() === address)) || null;
+}
+
+/** Replay the period in a Web Worker; resolves when the root is known. */
+function compute(app) {
+  const s = state(app);
+  const epoch = s.epoch.epoch;
+  s.error = null;
+  s.computing = { epoch, root: null, started: performance.now() };
+  s.progress = { phase: "blocks", done: 0, total: 1 };
+  renderVerify(app);
+  const worker = new Worker(new URL("../verify/worker.js", import.meta.url), { type: "module" });
+  const deployment = { ledger: s.info.ledger, ruleBook: s.info.rule_book, startBlock: s.info.start_block };
+  worker.onmessage = (m) => {
+    const d = m.data;
+    if (d.type === "progress") s.progress = d;
+    else {
+      worker.terminate();
+      if (d.type === "done") {
+        s.computing = { epoch, root: d.root, seconds: d.seconds, residents: d.residents, events: d.events };
+        const account = app.session.address;
+        const ballot = loadBallot(s.info, epoch, account) || {};
+        if (!ballot.committed) saveBallot(s.info, epoch, account, { ...ballot, root: d.root });
+      } else {
+        s.computing = null;
+        s.error = d.message;
+      }
+    }
+    renderVerify(app);
+  };
+  worker.onerror = (e) => {
+    worker.terminate();
+    s.computing = null;
+    s.error = e.message || "the worker stopped";
+    renderVerify(app);
+  };
+  worker.postMessage({ rpcUrl: "/rpc", deployment, epoch });
+}
+
+function randomSalt() {
+  const salt = new Uint8Array(32);
+  crypto.getRandomValues(salt);
+  return toHex(salt);
+}
+
+async function commit(app) {
+  const s = state(app);
+  const epoch = s.epoch.epoch;
+  const account = app.session.address;
+  const root = computedRoot(app);
+  const ballot = loadBallot(s.info, epoch, account) || {};
+  const salt = ballot.salt && ballot.root === root ? ballot.salt : randomSalt();
+  saveBallot(s.info, epoch, account, { root, salt }); // kept before signing: the reveal needs it
+  const commitment = commitmentOf(root, salt, account);
+  const deadline = Math.floor(Date.now() / 1000) + SIGNATURE_LIFETIME;
+  const typed = {
+    types: { EIP712Domain: DOMAIN_FIELDS, Commit: COMMIT_TYPE },
+    primaryType: "Commit",
+    domain: { name: "EpochVerifier", version: "1", chainId: s.info.chain_id, verifyingContract: s.info.verifier },
+    message: { epoch, commitment, deadline: String(deadline) },
+  };
+  s.busy = true;
+  renderVerify(app);
+  try {
+    app.say(() => t("verify.signing"), "info");
+    const signature = await app.sign(() => app.wallet.signTypedData(app.account, typed));
+    if (!signature) return;
+    const out = await app.api.post("/v1/verification/commits", { epoch, resident: account, commitment, deadline, signature });
+    saveBallot(s.info, epoch, account, { root, salt, committed: out.tx_hash });
+    app.say(() => t("verify.committed"), "success");
+    await loadVerify(app);
+  } catch (err) {
+    app.fail(err);
+  } finally {
+    s.busy = false;
+    renderVerify(app);
+  }
+}
+
+async function reveal(app) {
+  const s = state(app);
+  const epoch = s.epoch.epoch;
+  const account = app.session.address;
+  const ballot = loadBallot(s.info, epoch, account);
+  if (!ballot || !ballot.salt) {
+    app.say(() => t("verify.lostSalt"), "error");
+    return;
+  }
+  s.busy = true;
+  renderVerify(app);
+  try {
+    const out = await app.api.post("/v1/verification/reveals", { epoch, resident: account, root: ballot.root, salt: ballot.salt });
+    saveBallot(s.info, epoch, account, { ...ballot, revealed: out.tx_hash });
+    app.say(() => t("verify.revealed"), "success");
+    await loadVerify(app);
+  } catch (err) {
+    app.fail(err);
+  } finally {
+    s.busy = false;
+    renderVerify(app);
+  }
+}
+
+function row(label, value) {
+  return h("div", { class: "kv" }, h("dt", {}, label), h("dd", {}, value));
+}
+
+function explanation(app) {
+  const s = state(app);
+  const category = app.config.rules.categories.find((c) => c.id === Number(s.info.category));
+  const points = category ? category.points_per_unit : "?";
+  return [
+    h("p", {}, t("verify.intro")),
+    h("p", {}, t("verify.earns", { points, category: categoryTitle(app.config, s.info.category), quorum: s.info.quorum })),
+  ];
+}
+
+function windows(e) {
+  return h(
+    "dl",
+    { class: "windows" },
+    row(t("verify.window.commit"), t("verify.window.range", { from: localTime(e.commit_opens), to: localTime(e.reveal_opens) })),
+    row(t("verify.window.reveal"), t("verify.window.range", { from: localTime(e.reveal_opens), to: localTime(e.reveal_closes) })),
+    row(t("verify.window.result"), t("verify.window.from", { from: localTime(e.reveal_closes) })),
+  );
+}
+
+/** The root this browser computed for the period (this visit, or kept from an earlier one). */
+function computedRoot(app) {
+  const s = state(app);
+  const epoch = s.epoch.epoch;
+  if (s.computing && s.computing.epoch === epoch && s.computing.root) return s.computing.root;
+  const ballot = loadBallot(s.info, epoch, app.session.address);
+  return (ballot && ballot.root) || null;
+}
+
+function computeSection(app) {
+  const s = state(app);
+  const e = s.epoch;
+  const mine = me(app);
+  const known = s.computing && s.computing.epoch === e.epoch ? s.computing : null;
+  const kept = computedRoot(app);
+  const parts = [h("h2", {}, t("verify.step.compute"))];
+  if (known && known.root === null) {
+    const p = s.progress || { phase: "blocks", done: 0, total: 1 };
+    const share = p.total ? Math.min(1, p.done / p.total) : 0;
+    const weights = { blocks: [0, 0.05], logs: [0.05, 0.5], times: [0.55, 0.35], state: [0.9, 0.05], root: [0.95, 0.05] };
+    const [base, span] = weights[p.phase] || [0, 1];
+    const value = Math.round(100 * (base + span * share));
+    parts.push(
+      h("progress", { id: "verify-progress", max: "100", value: String(value), "aria-label": t("verify.progress") }),
+      h("p", { class: "progress", role: "status" }, t(`verify.phase.${p.phase}`)),
+    );
+  } else if (known) {
+    parts.push(
+      h("p", {}, t("verify.computed", { residents: known.residents, events: known.events, seconds: known.seconds.toFixed(1) })),
+      h("p", {}, t("verify.yourRoot"), " ", h("code", { id: "verify-root", class: "hash" }, known.root)),
+    );
+  } else if (kept) {
+    parts.push(h("p", {}, t("verify.yourRoot"), " ", h("code", { id: "verify-root", class: "hash" }, kept)));
+  }
+  if (s.error) parts.push(h("p", { class: "notice-box", role: "alert" }, t("verify.failed", { reason: s.error })));
+  if (!(known && known.root === null) && !(mine && mine.committed)) {
+    parts.push(
+      h("button", { id: "verify-compute", type: "button", class: kept ? "" : "primary", onclick: () => compute(app) }, t(kept ? "verify.again" : "verify.compute")),
+    );
+  }
+  return h("section", { class: "card step" }, parts);
+}
+
+function commitSection(app) {
+  const s = state(app);
+  const e = s.epoch;
+  const mine = me(app);
+  const known = computedRoot(app);
+  const parts = [h("h2", {}, t("verify.step.commit")), h("p", { class: "hint" }, t("verify.commitHint"))];
+  if (mine && mine.committed) parts.push(h("p", { class: "done" }, t("verify.status.committed")));
+  else if (e.phase === "committing") {
+    parts.push(h("button", { id: "verify-commit", type: "button", class: "primary", disabled: !known || s.busy, onclick: () => commit(app) }, t("verify.commit")));
+    if (!known) parts.push(h("p", { class: "hint" }, t("verify.computeFirst")));
+  } else parts.push(h("p", { class: "muted" }, t(e.phase === "open" ? "verify.notYet" : "verify.commitClosed")));
+  return h("section", { class: "card step" }, parts);
+}
+
+function revealSection(app) {
+  const s = state(app);
+  const e = s.epoch;
+  const mine = me(app);
+  const parts = [h("h2", {}, t("verify.step.reveal")), h("p", { class: "hint" }, t("verify.revealHint"))];
+  if (mine && mine.revealed) parts.push(h("p", { class: "done" }, t("verify.status.revealed")));
+  else if (!(mine && mine.committed)) parts.push(h("p", { class: "muted" }, t("verify.revealNeedsCommit")));
+  else if (e.phase === "revealing") {
+    parts.push(h("button", { id: "verify-reveal", type: "button", class: "primary", disabled: s.busy, onclick: () => reveal(app) }, t("verify.reveal")));
+  } else if (e.phase === "committing") parts.push(h("p", { class: "muted" }, t("verify.revealOpens", { at: localTime(e.reveal_opens) })));
+  else parts.push(h("p", { class: "muted" }, t("verify.revealClosed")));
+  return h("section", { class: "card step" }, parts);
+}
+
+function resultSection(app) {
+  const s = state(app);
+  const e = s.epoch;
+  const mine = me(app);
+  const category = app.config.rules.categories.find((c) => c.id === Number(s.info.category));
+  const points = category ? category.points_per_unit : "?";
+  const parts = [h("h2", {}, t("verify.step.result"))];
+  if (e.phase === "finalised" && e.root) {
+    parts.push(h("p", {}, t("verify.consensus", { reveals: e.reveals }), " ", h("code", { id: "verify-consensus", class: "hash" }, e.root)));
+  } else if (e.phase === "no_consensus") parts.push(h("p", {}, t("verify.noConsensus", { quorum: e.quorum })));
+  else parts.push(h("p", { class: "muted" }, t("verify.resultLater", { reveals: e.reveals, quorum: e.quorum })));
+  if (mine && mine.revealed && mine.agreed !== null && mine.agreed !== undefined) {
+    if (mine.agreed) {
+      parts.push(
+        h("p", { id: "verify-outcome", class: "outcome agreed" }, t("verify.agreed")),
+        h("p", { id: "verify-credit", class: "big" }, mine.credited ? t("verify.credited", { points }) : t("verify.crediting", { points })),
+      );
+    } else parts.push(h("p", { id: "verify-outcome", class: "outcome disagreed" }, t("verify.disagreed")));
+  }
+  return h("section", { class: "card step" }, parts);
+}
+
+export function renderVerify(app) {
+  const s = app.verify;
+  const box = document.getElementById("verify-body");
+  if (!s || !s.info || !box) return;
+  if (!s.info.verifier) {
+    fill(box, h("p", { class: "notice-box" }, t("verify.notSetUp")));
+    return;
+  }
+  if (!s.epoch) {
+    fill(box, explanation(app), h("p", { class: "muted" }, t("verify.firstPeriod")));
+    return;
+  }
+  const e = s.epoch;
+  fill(
+    box,
+    explanation(app),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "verify-period" },
+      h("h2", { id: "verify-period" }, t("verify.period", { epoch: e.epoch })),
+      h("p", { id: "verify-phase", dataset: { phase: e.phase } }, h("strong", {}, t(`verify.phase.is.${e.phase}`))),
+      windows(e),
+    ),
+    h("div", { class: "steps-grid" }, computeSection(app), commitSection(app), revealSection(app), resultSection(app)),
+    h("p", { class: "muted small" }, t("verify.contract", { address: short(s.info.verifier, 8) })),
+  );
+}
