@@ -1,8 +1,10 @@
-"""A read-only JSON-RPC window onto the chain, so that wallets can add the network.
+"""A read-only JSON-RPC window onto the chain, for wallets, auditors and residents' browsers.
 
-Wallets ask for the chain id, blocks, balances and fees before they sign anything; residents never
-send transactions themselves (the gateway relays their signatures). Which methods are served, and
-how their parameters are checked, is decided in :mod:`credit.chain.rpc_params`.
+Wallets ask for the chain id, blocks, balances and fees before they sign anything; auditors and
+browsers that verify an epoch read the deployment's logs, transactions, receipts and views.
+Residents never send transactions themselves (the gateway relays their signatures). Which methods
+are served, and how their parameters are checked, is decided in :mod:`credit.chain.rpc_params`;
+the embedded chain's answers are made standard JSON-RPC by :mod:`credit.chain.rpc_format`.
 
 Every call here blocks (a node over HTTP, or the embedded chain behind its lock): the gateway runs
 them in worker threads of their own. Over HTTP the window keeps its own connections with a short
@@ -13,19 +15,30 @@ node's URL (which may carry credentials) is never part of an answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from hexbytes import HexBytes
+from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
+from credit.chain import rpc_format
 from credit.chain.node import rpc_endpoint
-from credit.chain.rpc_params import LOCAL_METHODS, RpcRefused, check_call
+from credit.chain.rpc_params import (
+    LIMIT_EXCEEDED,
+    LOCAL_METHODS,
+    MAX_LOG_BLOCKS,
+    MAX_LOGS,
+    RpcRefused,
+    check_call,
+    range_too_wide,
+)
 from credit.chain.transport import _KeepAlivePoster
 
 __all__ = ["RpcRefused", "WalletRpc"]
 
 UNAVAILABLE = -32002  # EIP-1474 "resource unavailable"
+REVERTED = 3  # geth's "execution reverted", with the revert data
 _MAX_NODE_MESSAGE = 200
 
 
@@ -39,23 +52,28 @@ class WalletRpc:
         *,
         node_url: str | None = None,
         embedded: Web3 | None = None,
+        contracts: Iterable[str] = (),
     ) -> None:
         """Over a node at ``node_url`` (calls time out after ``timeout`` s) or an ``embedded``
-        chain; exactly one of the two."""
+        chain; exactly one of the two. ``contracts``: the deployment's addresses, the only ones
+        whose logs, transactions and views are served."""
         if (node_url is None) == (embedded is None):
             raise ValueError("give either node_url or embedded")
         self.chain_id = chain_id
         self.timeout = timeout
+        self.scope = frozenset(str(a).lower() for a in contracts)
         self._w3 = embedded
         self._poster = None if node_url is None else _KeepAlivePoster(node_url, timeout)
 
     @classmethod
-    def over(cls, w3: Web3, chain_id: int, timeout: float) -> WalletRpc:
+    def over(
+        cls, w3: Web3, chain_id: int, timeout: float, contracts: Iterable[str] = ()
+    ) -> WalletRpc:
         """The window onto the chain ``w3`` talks to (its own connections if that is a node)."""
         endpoint = rpc_endpoint(w3)
         if endpoint is None:
-            return cls(chain_id, timeout, embedded=w3)
-        return cls(chain_id, timeout, node_url=endpoint[0])
+            return cls(chain_id, timeout, embedded=w3, contracts=contracts)
+        return cls(chain_id, timeout, node_url=endpoint[0], contracts=contracts)
 
     @property
     def embedded(self) -> bool:
@@ -68,24 +86,97 @@ class WalletRpc:
 
     def answer(self, method: str, params: Any) -> Any:
         """The JSON-RPC result of ``method``; :class:`RpcRefused` for anything refused."""
-        checked = check_call(method, params)
+        checked = check_call(method, params, self.scope)
         if method == "eth_chainId":
             return hex(self.chain_id)
         if method == "net_version":
             return str(self.chain_id)
         if method == "web3_clientVersion":
             return "consensus-credit-gateway"
+        if method == "eth_getLogs":
+            return self._logs(checked[0])
+        if method in ("eth_getTransactionByHash", "eth_getTransactionReceipt"):
+            return self._transaction(method, checked[0])
         if self._poster is None:
             return self._embedded(method, checked)
         return self._node(method, checked)
 
+    def _ask(self, method: str, params: list[Any]) -> Any:
+        """``method`` on the chain, answered in standard JSON-RPC."""
+        if self._poster is None:
+            return self._embedded(method, params)
+        return self._node(method, params)
+
+    def _logs(self, query: dict[str, Any]) -> list[Any]:
+        if "fromBlock" in query:
+            first, last = self._number(query["fromBlock"]), self._number(query["toBlock"])
+            if last - first + 1 > MAX_LOG_BLOCKS:
+                raise range_too_wide(last - first + 1)
+            query = {**query, "fromBlock": hex(first), "toBlock": hex(last)}
+        found = self._ask("eth_getLogs", [query])
+        if not isinstance(found, list):
+            raise RpcRefused(UNAVAILABLE, "the chain answered eth_getLogs with something else")
+        if len(found) > MAX_LOGS:
+            raise RpcRefused(
+                LIMIT_EXCEEDED,
+                f"eth_getLogs query returned more than {MAX_LOGS} results: ask for a smaller "
+                "block range",
+            )
+        return found
+
+    def _number(self, block: str) -> int:
+        if block.startswith("0x"):
+            return int(block, 16)
+        if block == "earliest":
+            return 0
+        return int(self._ask("eth_blockNumber", []), 16)
+
+    def _transaction(self, method: str, tx_hash: str) -> Any:
+        """A transaction or receipt, if it is one of the deployment's (sent to one of its
+        contracts, or creating one); refused otherwise."""
+        found = self._ask(method, [tx_hash])
+        if found is None:
+            return None
+        if not isinstance(found, dict):
+            raise RpcRefused(UNAVAILABLE, f"the chain answered {method} with something else")
+        to = found.get("to")
+        if to is None:  # a creation: is the created contract one of ours?
+            receipt = (
+                found
+                if "contractAddress" in found
+                else self._ask("eth_getTransactionReceipt", [tx_hash])
+            )
+            to = (receipt or {}).get("contractAddress")
+        if to is None or str(to).lower() not in self.scope:
+            raise RpcRefused(
+                -32602,
+                f"invalid params for {method}: {tx_hash} is not a transaction to this "
+                "deployment's contracts; this window serves only theirs",
+            )
+        return found
+
     def _embedded(self, method: str, params: list[Any]) -> Any:
         assert self._w3 is not None
+        request = self._w3.manager.request_blocking
         try:  # through web3's eth-tester formatters: JSON-RPC names and hex in, Python values out
-            result = self._w3.manager.request_blocking(method, params)  # type: ignore[arg-type]
+            result = request(method, params)  # type: ignore[arg-type]
+            if method in ("eth_getBlockByNumber", "eth_getBlockByHash") and result is not None:
+                number = hex(result["number"])
+                logs = request("eth_getLogs", [{"fromBlock": number, "toBlock": number}])  # type: ignore[arg-type]
+                return rpc_format.block(result, logs)
+        except TransactionNotFound:
+            return None
+        except TransactionFailed as exc:
+            raise RpcRefused(REVERTED, *rpc_format.revert(exc.args[0] if exc.args else "")) from exc
         except Exception as exc:
             raise RpcRefused(-32603, f"{method} failed on the chain: {type(exc).__name__}") from exc
-        return _encode(result)
+        if result is None:
+            return None
+        if method == "eth_getTransactionReceipt":
+            return rpc_format.receipt(result)
+        if method == "eth_getLogs":
+            return rpc_format.logs(result)
+        return rpc_format.encode(result)
 
     def _node(self, method: str, params: list[Any]) -> Any:
         assert self._poster is not None
@@ -106,20 +197,6 @@ class WalletRpc:
         if isinstance(error, dict):
             code = error.get("code")
             message = str(error.get("message", "error"))[:_MAX_NODE_MESSAGE]
-            raise RpcRefused(code if isinstance(code, int) else -32603, message)
+            data = error.get("data") if isinstance(error.get("data"), str) else None
+            raise RpcRefused(code if isinstance(code, int) else -32603, message, data)
         return response.get("result")
-
-
-def _encode(value: Any, key: str = "") -> Any:
-    """eth-tester's Python values as JSON-RPC: quantities and bytes as hex."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | float):
-        return value
-    if isinstance(value, int):
-        return "0x" + value.to_bytes(256, "big").hex() if key == "logsBloom" else hex(value)
-    if isinstance(value, bytes | bytearray | HexBytes):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, Mapping):  # web3's AttributeDict too
-        return {k: _encode(v, k) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encode(v) for v in value]
-    return value

@@ -87,6 +87,18 @@ def test_wallet_reads_are_served_from_a_real_node(
     assert int(str(balance), 16) == world.w3.eth.get_balance(world.operator.address)
     node_error = _rpc(node_client, "eth_getBalance", world.operator.address, hex(head + 10**6))
     assert isinstance(node_error.get("error"), dict)  # the node's own refusal, passed on
+    # issue 16: the deployment's logs and transactions, from the node, still within bounds
+    creation = world.system.record.contracts["CreditLedger"].tx_hash
+    receipt = _rpc(node_client, "eth_getTransactionReceipt", creation)["result"]
+    assert isinstance(receipt, dict) and receipt["contractAddress"] == world.ledger.address.lower()
+    logs = _rpc(node_client, "eth_getLogs", {"address": world.ledger.address, "fromBlock": "0x0"})
+    assert isinstance(logs["result"], list) and logs["result"], logs
+    transfer = world.w3.eth.send_transaction(
+        {"from": world.w3.eth.accounts[0], "to": world.operator.address, "value": 1}
+    )
+    world.w3.eth.wait_for_transaction_receipt(transfer)
+    stranger = _rpc(node_client, "eth_getTransactionByHash", transfer.to_0x_hex())
+    assert stranger["error"]["code"] == -32602, stranger  # type: ignore[index]
 
 
 def _answers(url: str) -> bool:

@@ -1,4 +1,5 @@
-"""``POST /rpc``: the read-only JSON-RPC window wallets are given for this chain.
+"""``POST /rpc``: the public, read-only JSON-RPC window onto this chain: wallets add the network
+with it, auditors and residents' browsers read the deployment's logs, transactions and views.
 
 Anonymous, so it is built to cost the gateway little whatever is sent (issue 14, finding 7):
 
@@ -35,9 +36,14 @@ NODE_THREADS = 4  # concurrent calls to a node; the embedded chain gets one
 LIMIT_EXCEEDED = -32005  # EIP-1474
 
 
-@router.post("/rpc", summary="Read-only JSON-RPC for wallets (chain id, blocks, balances, fees)")
+@router.post(
+    "/rpc",
+    summary="Read-only JSON-RPC for wallets and auditors (blocks, balances, fees, the "
+    "deployment's logs, transactions, receipts and views)",
+)
 async def rpc(request: Request, services: ServicesDep) -> JSONResponse:
-    """JSON-RPC 2.0, single calls or batches of up to ten; only what a wallet needs is served."""
+    """JSON-RPC 2.0, single calls or batches of up to ten; only what wallets and auditors need is
+    served, and only about the deployment's own contracts."""
     public = services.settings.public_rpc_url
     if public:
         raise ApiError(404, "rpc_off", f"this gateway has no JSON-RPC window: wallets use {public}")
@@ -88,7 +94,10 @@ async def rpc(request: Request, services: ServicesDep) -> JSONResponse:
 def _window(services: Services) -> WalletRpc:
     system = services.system
     return WalletRpc.over(
-        system.w3, system.record.chain_id, services.settings.rpc_time_budget_seconds
+        system.w3,
+        system.record.chain_id,
+        services.settings.rpc_time_budget_seconds,
+        [c.address for c in system.record.contracts.values()],
     )
 
 
@@ -106,7 +115,7 @@ async def _answer(window: WalletRpc, threads: anyio.CapacityLimiter, call: Any) 
                 window.answer, call["method"], call.get("params"), limiter=threads
             )
     except RpcRefused as exc:
-        return _answer_error(id_, exc.code, str(exc))
+        return _answer_error(id_, exc.code, str(exc), exc.data)
     return {"jsonrpc": "2.0", "id": id_, "result": result}
 
 
@@ -115,8 +124,11 @@ def _id(call: Any) -> Any:
     return found if isinstance(found, str | int | float) and not isinstance(found, bool) else None
 
 
-def _answer_error(id_: Any, code: int, message: str) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": id_, "error": {"code": code, "message": message}}
+def _answer_error(id_: Any, code: int, message: str, data: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": id_, "error": error}
 
 
 def _error(
