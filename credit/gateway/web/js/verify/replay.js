@@ -7,9 +7,11 @@ import { keccakText } from "./hash.js";
 import { EventCodec, LEDGER_EVENTS, RULE_BOOK_EVENTS } from "./events.js";
 import { epochState, foldFacts } from "./state.js";
 import { stateRoot } from "./merkle.js";
+import { RpcError } from "./rpc.js";
 
 export const PAGE_BLOCKS = 5000; // blocks per eth_getLogs (the gateway's bound)
 const IN_FLIGHT = 3; // header batches requested at once
+const LIMIT_EXCEEDED = -32005; // EIP-1474: e.g. more logs than the node returns at once
 const EPOCH_SCHEDULE = keccakText("epochSchedule()").slice(0, 10);
 const RULE_SET = keccakText("ruleSet(uint32)").slice(0, 10);
 
@@ -33,6 +35,17 @@ export async function expiryEpochs(chain, ruleBook, version) {
   const answer = words(await chain.call(ruleBook, data));
   if (answer.length < 2) throw new ReplayError(`the rule book did not answer ruleSet(${version})`);
   return Number(answer[1]);
+}
+
+/** Logs of ``addresses`` in ``first..last``, halving the range while the node says "too many". */
+async function logsIn(chain, addresses, first, last) {
+  try {
+    return await chain.logs(addresses, first, last);
+  } catch (err) {
+    if (!(err instanceof RpcError) || err.code !== LIMIT_EXCEEDED || first === last) throw err;
+    const mid = Math.floor((first + last) / 2);
+    return [...(await logsIn(chain, addresses, first, mid)), ...(await logsIn(chain, addresses, mid + 1, last))];
+  }
 }
 
 /** The newest header in ``low..high`` with a time before ``timestamp``, or null. */
@@ -72,12 +85,19 @@ export async function replayEpoch(chain, deployment, epoch, { onProgress = () =>
   const events = [];
   if (cutoff !== null) {
     const span = cutoff.number - start + 1;
+    const stamped = new Map(); // block -> the timestamp its logs carry (blockTimestamp), if given
     for (let first = start; first <= cutoff.number; first += pageBlocks) {
       const last = Math.min(first + pageBlocks - 1, cutoff.number);
-      for (const e of codec.decodeAll(await chain.logs([ledger, ruleBook], first, last))) events.push(e);
+      for (const log of await logsIn(chain, [ledger, ruleBook], first, last)) {
+        const e = codec.decode(log);
+        if (e === null) continue;
+        if (log.blockTimestamp !== undefined && log.blockTimestamp !== null) stamped.set(e.blockNumber, Number(BigInt(log.blockTimestamp)));
+        events.push(e);
+      }
       onProgress({ phase: "logs", done: last - start + 1, total: span });
     }
-    const times = new Map([[cutoff.number, cutoff.timestamp]]);
+    events.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    const times = new Map([...stamped, [cutoff.number, cutoff.timestamp]]);
     const wanted = [...new Set(events.map((e) => e.blockNumber))].filter((n) => !times.has(n));
     const step = 1000;
     const chunks = [];

@@ -1,5 +1,6 @@
 // A standard Ethereum JSON-RPC client over HTTP (fetch): hex quantities in and out, batches
-// where the endpoint takes them (one request at a time where it does not).
+// where the endpoint takes them (one request at a time where it does not), and a pause when it
+// answers 429 (for as long as its Retry-After says).
 
 export class RpcError extends Error {
   constructor(message, code = null) {
@@ -8,11 +9,13 @@ export class RpcError extends Error {
   }
 }
 
+const MAX_WAITS = 30; // answers 429 in a row before giving up
+const MAX_WAIT_SECONDS = 60;
 const hex = (n) => "0x" + BigInt(n).toString(16);
 
 /** ``send(method, params)`` and ``batch([[method, params], ...])`` against ``url``. */
 export class HttpRpc {
-  constructor(url, { fetchImpl = globalThis.fetch.bind(globalThis), batchSize = 1000 } = {}) {
+  constructor(url, { fetchImpl = globalThis.fetch.bind(globalThis), batchSize = 10 } = {}) {
     this.url = url;
     this.fetch = fetchImpl;
     this.batchSize = batchSize;
@@ -22,14 +25,19 @@ export class HttpRpc {
 
   async _post(body) {
     let res;
-    try {
-      res = await this.fetch(this.url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new RpcError(`the ledger's node cannot be reached: ${err && err.message ? err.message : err}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.fetch(this.url, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body),
+        });
+      } catch (err) {
+        throw new RpcError(`the ledger's node cannot be reached: ${err && err.message ? err.message : err}`);
+      }
+      if (res.status !== 429 || attempt >= MAX_WAITS) break;
+      const seconds = Math.min(MAX_WAIT_SECONDS, Number(res.headers.get("Retry-After")) || 1);
+      await new Promise((done) => setTimeout(done, 1000 * seconds));
     }
     const data = await res.json().catch(() => null);
     if (data === null) throw new RpcError(`the ledger's node answered ${res.status} without JSON`);

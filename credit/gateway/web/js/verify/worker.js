@@ -1,5 +1,6 @@
 // The Web Worker of the "Verify the ledger" page: replays one epoch off the page's thread.
-// In: {rpcUrl, deployment: {ledger, ruleBook, startBlock}, epoch}.
+// In: {rpcUrl, deployment: {ledger, ruleBook, startBlock}, epoch, batchSize?} (batchSize: calls
+// per JSON-RPC batch; the gateway's /rpc takes 10, the default).
 // Out: {type: "progress", phase, done, total}, then {type: "done", root, residents, events,
 // cutoff, seconds} or {type: "error", message}.
 
@@ -7,10 +8,10 @@ import { Chain, HttpRpc } from "./rpc.js";
 import { replayEpoch } from "./replay.js";
 
 self.onmessage = async (message) => {
-  const { rpcUrl, deployment, epoch } = message.data;
+  const { rpcUrl, deployment, epoch, batchSize } = message.data;
   const started = performance.now();
   try {
-    const chain = new Chain(new HttpRpc(new URL(rpcUrl, self.location.href).href));
+    const chain = new Chain(new HttpRpc(new URL(rpcUrl, self.location.href).href, batchSize ? { batchSize } : {}));
     const result = await replayEpoch(chain, deployment, Number(epoch), {
       onProgress: (p) => self.postMessage({ type: "progress", ...p }),
     });
