@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from eth_utils import keccak
 from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
@@ -221,6 +222,60 @@ def rules(city: City) -> Figures:
         return {"publish_rule_set": _gas(receipt)}
 
 
+def verification(city: City) -> Figures:
+    """EpochVerifier ballots, each sent by the resident and relayed for them: ``commit`` beside
+    ``commitBySig`` (EIP-712 signature checked), and ``reveal`` beside ``revealFor``, each reveal
+    joining a root already revealed in the epoch (so both write the same slots)."""
+    from credit.chain.verifier import commitment_of, deploy_verifier, sign_commit
+    from credit.compile import load_artifact
+
+    first, mine, relayed = city.cast[:3]
+    root = keccak(text="gas root")
+    salts = {a.address: keccak(a.key) for a in (first, mine, relayed)}
+    out: Figures = {}
+    with city.scenario():
+        contract, _ = deploy_verifier(
+            city.operator.tx,
+            {"EpochVerifier": load_artifact("EpochVerifier")},
+            city.system,
+            quorum=1,
+            commit_window=2 * DAY,
+            reveal_window=2 * DAY,
+        )
+        verifier = contract.functions
+        commitment = {a: commitment_of(root, s, a) for a, s in salts.items()}
+        city.at(2, DAY // 2)  # epoch 1's commit window
+        first.send(verifier.commit(1, commitment[first.address]))
+        receipt = mine.send(verifier.commit(1, commitment[mine.address]))
+        _expect(receipt, contract, "Committed", 1)
+        out["verifier_commit"] = _gas(receipt)
+        deadline = city.now() + DAY
+        signature = sign_commit(
+            relayed.key,
+            city.system.record.chain_id,
+            contract.address,
+            1,
+            commitment[relayed.address],
+            deadline,
+        )
+        fn = verifier.commitBySig(
+            1, relayed.address, commitment[relayed.address], deadline, signature
+        )
+        receipt = city.neighbour.send(fn)
+        _expect(receipt, contract, "Committed", 1)
+        out["verifier_commit_by_sig"] = _gas(receipt)
+        city.at(2, 2 * DAY + DAY // 2)  # its reveal window
+        first.send(verifier.reveal(1, root, salts[first.address]))
+        receipt = mine.send(verifier.reveal(1, root, salts[mine.address]))
+        _expect(receipt, contract, "Revealed", 1)
+        out["verifier_reveal"] = _gas(receipt)
+        fn = verifier.revealFor(1, relayed.address, root, salts[relayed.address])
+        receipt = city.neighbour.send(fn)
+        _expect(receipt, contract, "Revealed", 1)
+        out["verifier_reveal_for"] = _gas(receipt)
+    return out
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     relayed_records,
     rewards,
@@ -228,6 +283,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     violations,
     residents,
     rules,
+    verification,
 )
 
 

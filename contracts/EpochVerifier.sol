@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
@@ -14,14 +16,24 @@ import {CreditProof} from "./libraries/CreditProof.sol";
 ///   to credit one unit of the automated category to each revealer of a finalised root. Nobody else
 ///   can make it credit anyone, and nobody is credited twice for an epoch (each winner's ballot is
 ///   marked settled before the ledger call).
-/// - Committing needs a registered resident (checked on the ledger); a reveal must match the
-///   resident's own commitment, which binds their address, so copying a commitment gains nothing.
+/// - Committing needs a registered resident (checked on the ledger), by their own transaction
+///   ({commit}) or by their EIP-712 `Commit(epoch, commitment, deadline)` signature that anyone may
+///   relay ({commitBySig}; a contract account signs by ERC-1271). A signature commits only what the
+///   resident signed, until its deadline, and at most once: one ballot per resident and epoch is
+///   also its replay protection. A relayer can withhold a signature, never alter it.
+/// - A reveal must match the resident's own commitment `keccak256(abi.encode(root, salt, resident))`,
+///   which binds their address, so copying a commitment gains nothing. Anyone may send it for them
+///   ({revealFor}): only the resident (and whomever they give the salt) can open the commitment, and
+///   only to the root it hides. Whoever holds the salt before the reveal window learns the root early,
+///   so a resident hands it to a relayer only once that window is open.
 /// - {finalize} and {creditWinners} are permissionless: callers only name roots and winners, each
 ///   checked against storage. A caller chooses which winners a page pays, never whether a winner
 ///   is paid: a page either pays every registered winner it lists or reverts and changes nothing.
 /// Every commit and reveal is O(1); {finalize} is linear in the roots it is given and a crediting
 /// page in its winners, at most {creditPageLimit}, so no epoch needs an unbounded transaction.
-contract EpochVerifier is IEpochVerifier {
+contract EpochVerifier is IEpochVerifier, EIP712 {
+    bytes32 private constant _COMMIT_TYPEHASH = keccak256("Commit(uint24 epoch,bytes32 commitment,uint256 deadline)");
+
     /// @dev A stored ballot is the resident's commitment with this bit cleared until they reveal,
     /// then `keccak256(abi.encode(root))` with this bit set: no commitment can pass for a reveal.
     uint256 private constant _REVEALED = 1 << 255;
@@ -51,13 +63,13 @@ contract EpochVerifier is IEpochVerifier {
     uint48 private immutable _revealWindow;
 
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {commit}, {reveal} or {creditWinners}, each gated by the epoch's windows or outcome (no role).
+    /// @dev Written only from {commit}, {commitBySig}, {reveal}, {revealFor} or {creditWinners}, each gated by the epoch's windows or outcome (no role).
     mapping(uint24 epoch => mapping(address resident => bytes32 ballot)) private _ballots;
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {reveal}, gated by the epoch's windows (no role).
+    /// @dev Written only from {reveal} or {revealFor}, gated by the epoch's windows (no role).
     mapping(uint24 epoch => mapping(bytes32 root => uint256 count)) private _counts;
     /// @custom:security write-protection="_windows(uint24)"
-    /// @dev Written only from {reveal}, {finalize} or {creditWinners}, each gated by the epoch's windows or outcome (no role).
+    /// @dev Written only from {reveal}, {revealFor}, {finalize} or {creditWinners}, each gated by the epoch's windows or outcome (no role).
     mapping(uint24 epoch => Tally) private _tallies;
     /// @custom:security write-protection="_windows(uint24)"
     /// @dev Written only from {finalize}, gated by the epoch's windows (no role).
@@ -68,7 +80,9 @@ contract EpochVerifier is IEpochVerifier {
     /// @param quorum_ fewest distinct residents who must reveal the winning root
     /// @param commitWindow_ seconds from the start of epoch E+1 during which E's roots are committed
     /// @param revealWindow_ seconds after the commit window during which they are revealed
-    constructor(ICreditLedger ledger_, uint16 category_, uint32 quorum_, uint48 commitWindow_, uint48 revealWindow_) {
+    constructor(ICreditLedger ledger_, uint16 category_, uint32 quorum_, uint48 commitWindow_, uint48 revealWindow_)
+        EIP712("EpochVerifier", "1")
+    {
         (uint48 length, uint48 genesis) = ledger_.epochSchedule();
         if (quorum_ == 0 || commitWindow_ == 0 || revealWindow_ == 0 || uint256(commitWindow_) + revealWindow_ > length)
         {
@@ -87,31 +101,34 @@ contract EpochVerifier is IEpochVerifier {
 
     /// @inheritdoc IEpochVerifier
     function commit(uint24 epoch, bytes32 commitment) external {
-        (uint48 opens, uint48 closes,,) = _windows(epoch);
-        if (block.timestamp < opens || block.timestamp >= closes) {
-            revert VerifierOutsideCommitWindow(epoch, opens, closes);
+        _commit(epoch, msg.sender, commitment);
+    }
+
+    /// @inheritdoc IEpochVerifier
+    function commitBySig(
+        uint24 epoch,
+        address resident,
+        bytes32 commitment,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        if (block.timestamp > deadline) revert VerifierExpiredSignature(deadline);
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_COMMIT_TYPEHASH, epoch, commitment, deadline)));
+        if (!SignatureChecker.isValidSignatureNowCalldata(resident, digest, signature)) {
+            revert VerifierInvalidSignature(resident);
         }
-        bytes32 sealed_ = bytes32(uint256(commitment) & ~_REVEALED);
-        if (sealed_ == 0) revert VerifierInvalidCommitment(commitment);
-        if (_ballots[epoch][msg.sender] != 0) revert VerifierAlreadyCommitted(epoch, msg.sender);
-        if (!_ledger.isResident(msg.sender)) revert VerifierNotResident(msg.sender);
-        _ballots[epoch][msg.sender] = sealed_;
-        emit Committed(epoch, msg.sender, commitment);
+        // A replayed signature finds the resident's ballot taken: VerifierAlreadyCommitted.
+        _commit(epoch, resident, commitment);
     }
 
     /// @inheritdoc IEpochVerifier
     function reveal(uint24 epoch, bytes32 root, bytes32 salt) external {
-        (, uint48 opens, uint48 closes,) = _windows(epoch);
-        if (block.timestamp < opens || block.timestamp >= closes) {
-            revert VerifierOutsideRevealWindow(epoch, opens, closes);
-        }
-        if (root == 0) revert VerifierInvalidRoot(root);
-        bytes32 ballot = _ballots[epoch][msg.sender];
-        if (ballot == 0) revert VerifierNotCommitted(epoch, msg.sender);
-        if (uint256(ballot) & _REVEALED != 0) revert VerifierAlreadyRevealed(epoch, msg.sender);
-        bytes32 commitment = keccak256(abi.encode(root, salt, msg.sender));
-        if (bytes32(uint256(commitment) & ~_REVEALED) != ballot) revert VerifierCommitmentMismatch(epoch, msg.sender);
-        _recordReveal(epoch, msg.sender, root);
+        _reveal(epoch, msg.sender, root, salt);
+    }
+
+    /// @inheritdoc IEpochVerifier
+    function revealFor(uint24 epoch, address resident, bytes32 root, bytes32 salt) external {
+        _reveal(epoch, resident, root, salt);
     }
 
     // ================================================================ finalisation and crediting
@@ -284,12 +301,43 @@ contract EpochVerifier is IEpochVerifier {
 
     /// @inheritdoc IEpochVerifier
     function version() external pure returns (string memory) {
-        return "2.0.0";
+        return "2.1.0";
     }
 
     // ================================================================ internals
 
-    /// @dev Books `resident`'s reveal of `root` for `epoch`; the caller ({reveal}) checked that the
+    /// @dev Stores `resident`'s sealed `commitment` for `epoch`; the caller ({commit}, {commitBySig})
+    /// established that `resident` wants it.
+    function _commit(uint24 epoch, address resident, bytes32 commitment) private {
+        (uint48 opens, uint48 closes,,) = _windows(epoch);
+        if (block.timestamp < opens || block.timestamp >= closes) {
+            revert VerifierOutsideCommitWindow(epoch, opens, closes);
+        }
+        bytes32 sealed_ = bytes32(uint256(commitment) & ~_REVEALED);
+        if (sealed_ == 0) revert VerifierInvalidCommitment(commitment);
+        if (_ballots[epoch][resident] != 0) revert VerifierAlreadyCommitted(epoch, resident);
+        if (!_ledger.isResident(resident)) revert VerifierNotResident(resident);
+        _ballots[epoch][resident] = sealed_;
+        emit Committed(epoch, resident, commitment);
+    }
+
+    /// @dev Opens `resident`'s commitment for `epoch` with `root` and `salt`: whoever sends it, the
+    /// commitment binds the resident's address, so it opens only to the root the resident hid.
+    function _reveal(uint24 epoch, address resident, bytes32 root, bytes32 salt) private {
+        (, uint48 opens, uint48 closes,) = _windows(epoch);
+        if (block.timestamp < opens || block.timestamp >= closes) {
+            revert VerifierOutsideRevealWindow(epoch, opens, closes);
+        }
+        if (root == 0) revert VerifierInvalidRoot(root);
+        bytes32 ballot = _ballots[epoch][resident];
+        if (ballot == 0) revert VerifierNotCommitted(epoch, resident);
+        if (uint256(ballot) & _REVEALED != 0) revert VerifierAlreadyRevealed(epoch, resident);
+        bytes32 commitment = keccak256(abi.encode(root, salt, resident));
+        if (bytes32(uint256(commitment) & ~_REVEALED) != ballot) revert VerifierCommitmentMismatch(epoch, resident);
+        _recordReveal(epoch, resident, root);
+    }
+
+    /// @dev Books `resident`'s reveal of `root` for `epoch`; the caller ({_reveal}) checked that the
     /// resident committed to it and has not revealed before.
     function _recordReveal(uint24 epoch, address resident, bytes32 root) internal {
         _ballots[epoch][resident] = _revealedMark(root);

@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     rpc_calls_per_minute: int = Field(
         default=300, ge=1, description="JSON-RPC calls one client address may make to /rpc a minute"
     )
+    verification_writes_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="relayed verification commits and reveals one client address may send a minute",
+    )
     rpc_time_budget_seconds: float = Field(
         default=5.0,
         gt=0,

@@ -231,3 +231,31 @@ def wait_until(predicate: Any, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+VERIFY_WINDOW = 2 * 86400  # the test verifier's commit and reveal windows (each)
+
+
+def add_verifier(
+    world: World,
+    artifacts: dict[str, Artifact],
+    *,
+    quorum: int = 2,
+    commit_window: int = VERIFY_WINDOW,
+    reveal_window: int = VERIFY_WINDOW,
+) -> Contract:
+    """Deploy an EpochVerifier on ``world`` (VERIFIER_ROLE granted) and list it in the world's
+    deployment record, as `credit verify deploy` lists it in the deployment file: a gateway wired
+    over ``world.system`` then serves /v1/verification and relays to it."""
+    from credit.chain.verifier import deploy_verifier
+
+    contract, record = deploy_verifier(
+        world.operator.tx,
+        artifacts,
+        world.system,
+        quorum=quorum,
+        commit_window=commit_window,
+        reveal_window=reveal_window,
+    )
+    world.system.record = record
+    return contract

@@ -23,6 +23,10 @@ pragma solidity ^0.8.24;
 /// Leaves are `keccak256(bytes.concat(keccak256(abi.encode(address resident, uint256 credit,
 /// uint256 earned))))`, sorted-pair hashing: OpenZeppelin's StandardMerkleTree with leaf encoding
 /// `["address", "uint256", "uint256"]` builds the same root.
+/// Residents pay no gas if they wish: a resident signs `Commit(uint24 epoch,bytes32 commitment,uint256
+/// deadline)` (EIP-712 domain "EpochVerifier", version "1", this chain, this contract) and anyone
+/// relays it with {commitBySig}; anyone may relay the reveal with {revealFor}, which needs no
+/// signature because the commitment already binds the resident's address.
 interface IEpochVerifier {
     /// @notice What became of an epoch.
     enum Outcome {
@@ -46,7 +50,7 @@ interface IEpochVerifier {
     error VerifierAlreadyCommitted(uint24 epoch, address resident);
     /// @notice The resident made no commitment for `epoch`, so has nothing to reveal.
     error VerifierNotCommitted(uint24 epoch, address resident);
-    /// @notice `keccak256(abi.encode(root, salt, msg.sender))` is not the resident's commitment
+    /// @notice `keccak256(abi.encode(root, salt, resident))` is not the resident's commitment
     /// (e.g. a commitment copied from another resident, or a changed root).
     error VerifierCommitmentMismatch(uint24 epoch, address resident);
     /// @notice The resident already revealed for `epoch`.
@@ -74,6 +78,11 @@ interface IEpochVerifier {
     /// @notice `winner` was settled for `epoch` already (credited, or passed over having left): a page
     /// pushed by someone else was first; list only {unsettledWinners}.
     error VerifierAlreadySettled(uint24 epoch, address winner);
+    /// @notice A relayed commitment's signature expired at `deadline` (unix seconds, inclusive).
+    error VerifierExpiredSignature(uint256 deadline);
+    /// @notice The signature is not `resident`'s (ECDSA, or ERC-1271 for a contract account) over
+    /// `Commit(epoch, commitment, deadline)` on this verifier.
+    error VerifierInvalidSignature(address resident);
 
     // ---------------------------------------------------------------- events
     /// @notice A resident committed to a root for `epoch` without showing it.
@@ -96,8 +105,28 @@ interface IEpochVerifier {
     /// Only registered residents, once per epoch, during the commit window.
     function commit(uint24 epoch, bytes32 commitment) external;
 
+    /// @notice {commit} for `resident`, by their EIP-712 signature of
+    /// `Commit(uint24 epoch,bytes32 commitment,uint256 deadline)`, sent by anyone (a gateway pays the
+    /// gas). The same checks as {commit} for `resident`, after the deadline and the signature. A
+    /// signature is used at most once: the resident's one ballot for `epoch` is then taken.
+    /// @param deadline the last second (block time) the signature is valid
+    /// @param signature 65-byte ECDSA signature (r, s, v) of `resident`, or what `resident`'s
+    /// ERC-1271 `isValidSignature` accepts
+    function commitBySig(
+        uint24 epoch,
+        address resident,
+        bytes32 commitment,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
     /// @notice Reveals the committed `root` and `salt` for `epoch`, during the reveal window.
     function reveal(uint24 epoch, bytes32 root, bytes32 salt) external;
+
+    /// @notice {reveal} of `resident`'s commitment, sent by anyone: the commitment
+    /// `keccak256(abi.encode(root, salt, resident))` binds the resident, so only their own root and
+    /// salt open it, whoever sends them.
+    function revealFor(uint24 epoch, address resident, bytes32 root, bytes32 salt) external;
 
     /// @notice Closes `epoch` after its reveal window: the most revealed root is final if it has the
     /// quorum and a strict majority of the reveals. Anyone may call it; it pays nobody (see

@@ -13,7 +13,9 @@ from enum import IntEnum
 from typing import Any
 
 from eth_abi import encode as abi_encode
-from eth_utils import keccak
+from eth_account.messages import encode_typed_data
+from eth_keys import keys
+from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -68,6 +70,61 @@ class Tally:
 def commitment_of(root: bytes, salt: bytes, resident: str) -> bytes:
     """``keccak256(abi.encode(root, salt, resident))``: what a resident commits."""
     return keccak(abi_encode(["bytes32", "bytes32", "address"], [root, salt, resident]))
+
+
+# ---------------------------------------------------------------------- relayed commitments
+# The verifier's own EIP-712 domain (OpenZeppelin EIP712("EpochVerifier", "1")): a resident signs
+# Commit(epoch, commitment, deadline) and anyone relays it with commitBySig.
+DOMAIN_NAME = "EpochVerifier"
+DOMAIN_VERSION = "1"
+COMMIT_TYPES: dict[str, list[dict[str, str]]] = {
+    "EIP712Domain": [
+        {"name": "name", "type": "string"},
+        {"name": "version", "type": "string"},
+        {"name": "chainId", "type": "uint256"},
+        {"name": "verifyingContract", "type": "address"},
+    ],
+    "Commit": [
+        {"name": "epoch", "type": "uint24"},
+        {"name": "commitment", "type": "bytes32"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+
+def commit_typed_data(
+    chain_id: int, verifier: str, epoch: int, commitment: bytes, deadline: int
+) -> dict[str, Any]:
+    """The ``eth_signTypedData_v4`` payload a resident's wallet signs for ``commitBySig``."""
+    return {
+        "types": COMMIT_TYPES,
+        "primaryType": "Commit",
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": to_checksum_address(verifier),
+        },
+        "message": {"epoch": epoch, "commitment": commitment, "deadline": deadline},
+    }
+
+
+def commit_digest(
+    chain_id: int, verifier: str, epoch: int, commitment: bytes, deadline: int
+) -> bytes:
+    """The 32-byte EIP-712 digest ``commitBySig`` checks the resident's signature against."""
+    payload = commit_typed_data(chain_id, verifier, epoch, commitment, deadline)
+    signable = encode_typed_data(full_message=payload)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def sign_commit(
+    private_key: bytes, chain_id: int, verifier: str, epoch: int, commitment: bytes, deadline: int
+) -> bytes:
+    """A resident's 65-byte ``r || s || v`` signature of a commitment (as a wallet returns it)."""
+    digest = commit_digest(chain_id, verifier, epoch, commitment, deadline)
+    sig = keys.PrivateKey(private_key).sign_msg_hash(digest)
+    return sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((27 + sig.v,))
 
 
 def deploy_verifier(
@@ -169,6 +226,14 @@ class VerifierClient:
     def quorum(self) -> int:
         return int(self.contract.functions.config().call()[2])
 
+    def category(self) -> int:
+        """The automated ledger category verifiers earn."""
+        return int(self.contract.functions.config().call()[1])
+
+    def is_contract(self, address: str) -> bool:
+        """Whether ``address`` has code (a contract account signs by ERC-1271, not ECDSA)."""
+        return len(self.w3.eth.get_code(_cs(address))) > 0
+
     def commitments(self, epoch: int) -> dict[str, bytes]:
         """Who committed what for ``epoch`` (lower-case address -> commitment), from events."""
         logs = self.contract.events.Committed.get_logs(
@@ -249,6 +314,20 @@ class VerifierClient:
 
     def reveal(self, epoch: int, root: bytes, salt: bytes) -> TxReceipt:
         return self._sender().send(self.contract.functions.reveal(epoch, root, salt))
+
+    def commit_by_sig(
+        self, epoch: int, resident: str, commitment: bytes, deadline: int, signature: bytes
+    ) -> TxReceipt:
+        """Relay ``resident``'s signed commitment (this client's key pays the gas)."""
+        fn = self.contract.functions.commitBySig(
+            epoch, _cs(resident), commitment, deadline, signature
+        )
+        return self._sender().send(fn)
+
+    def reveal_for(self, epoch: int, resident: str, root: bytes, salt: bytes) -> TxReceipt:
+        """Reveal ``resident``'s commitment with their root and salt (anyone may send it)."""
+        fn = self.contract.functions.revealFor(epoch, _cs(resident), root, salt)
+        return self._sender().send(fn)
 
     def finalize(self, epoch: int, roots: list[bytes] | None = None) -> TxReceipt:
         """Finalise ``epoch`` (decides its root; pays nobody); ``roots`` default to

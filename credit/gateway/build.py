@@ -15,6 +15,7 @@ from credit.gateway.evidence import EvidenceStore
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
+from credit.gateway.verification import VerificationSettler
 from credit.indexer import Indexer
 from credit.relay.service import Relay
 from credit.relay.worker import RelayProcess, require_rpc
@@ -38,6 +39,7 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     # the API process keeps the shared database's log short for every process writing to it
     checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)
     services.background.extend([checkpointer, services.indexer, services.relay, services.rewards])
+    services.background.append(VerificationSettler(services))  # finalises and credits verifiers
     return services
 
 

@@ -158,6 +158,10 @@ ACCESS: dict[tuple[str, str], Policy] = {
         "ARBITER", detail="tests/gateway/test_appeals_api.py"
     ),
     ("POST", "/v1/appeals"): Policy(signed_in=True, detail="tests/gateway/test_appeals_api.py"),
+    ("GET", "/v1/verification"): PUBLIC,
+    ("GET", "/v1/verification/epochs/{epoch}"): PUBLIC,
+    ("POST", "/v1/verification/commits"): signed_body("tests/gateway/test_verification_api.py"),
+    ("POST", "/v1/verification/reveals"): signed_body("tests/gateway/test_verification_api.py"),
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}
 
@@ -166,6 +170,7 @@ PLACEHOLDERS = {
     "evidence_id": "0" * 32,
     "notice_id": "0x" + "cd" * 32,
     "run_id": "1",
+    "epoch": "0",
 }
 
 

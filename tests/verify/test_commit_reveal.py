@@ -27,7 +27,7 @@ def test_windows_follow_the_ledger_schedule(rig: Rig) -> None:
     assert w.credit_closes == genesis + 5 * length  # the rest of epoch 4
     ledger, category, quorum = rig.contract.functions.config().call()
     assert (ledger, category, quorum) == (rig.world.ledger.address, 4, QUORUM)
-    assert rig.contract.functions.version().call() == "2.0.0"
+    assert rig.contract.functions.version().call() == "2.1.0"
 
 
 def test_commitment_binds_root_salt_and_sender(rig: Rig) -> None:

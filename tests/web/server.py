@@ -23,16 +23,22 @@ from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from tests.anvil import free_port
-from tests.world import World, build_world
+from tests.world import World, add_verifier, build_world
 
 
-def gateway_world(artifacts: dict[str, Artifact], ruleset: RuleSet) -> World:
-    """A deployed city whose gateway relayer is funded and whose minter key holds MINTER_ROLE."""
+def gateway_world(
+    artifacts: dict[str, Artifact], ruleset: RuleSet, *, verifier: bool = False
+) -> World:
+    """A deployed city whose gateway relayer is funded and whose minter key holds MINTER_ROLE;
+    with ``verifier``, an EpochVerifier too (:func:`tests.world.add_verifier`: quorum 2, commit
+    and reveal windows of two days each, from the start of the next epoch)."""
     world = build_world(embedded_web3(), artifacts, ruleset)
     relayer = Account.from_key(Settings().relayer_private_key())
     minter = Account.from_key(Settings().minter_private_key())
     fund(world.w3, [relayer.address, minter.address], 10**22)
     world.operator.send(world.ledger.functions.grantRole(role_id("MINTER_ROLE"), minter.address))
+    if verifier:
+        add_verifier(world, artifacts)
     return world
 
 

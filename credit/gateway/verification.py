@@ -1,0 +1,293 @@
+"""Residents verify the ledger from their browser: the gateway relays their signed commitments and
+their reveals to the EpochVerifier, pays the gas, and settles finished epochs.
+
+Decisions:
+
+- Who sends: the gateway's minter key, the key that already relays appeals and decisions, under
+  :data:`credit.gateway.rewards.SIGNING_LOCK` with a fresh nonce read each time. The relayer key
+  is owned by the relay's signer worker (in this process or in the relay process), whose nonces
+  no lock here could guard. The key needs no role: ``commitBySig`` and ``revealFor`` are
+  permissionless, and the resident's signature (or, for a reveal, their commitment) is the
+  authority. The gateway can withhold a ballot, never alter one.
+- Checks before gas: the deadline and an ECDSA signature are checked here (a contract account's
+  ERC-1271 signature by the contract's own check, in the estimate); every other rule by
+  estimating the transaction, whose revert names the contract's error. Both map to the same
+  typed 4xx, so a refusal never costs gas and a race lost on chain still answers the same code.
+- Settling is permissionless, so the gateway does it for everyone: :class:`VerificationSettler`
+  finalises each epoch whose reveal window closed with reveals in it, then credits its winners,
+  page by page (:func:`credit.verify.settle.settle_epoch`, what `credit verify settle` runs).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from eth_account import Account as EthAccount
+
+from credit.chain.eip712 import CompactSignature
+from credit.chain.recover import SignatureFormatError, compact_from_hex, recover_digest
+from credit.chain.tx import Transactor
+from credit.chain.verifier import CONTRACT_NAME, Outcome, VerifierClient, commit_digest
+from credit.chain.verifier_epochs import EpochStatus, epoch_status
+from credit.errors import ChainError, ContractRevert, StoreError
+from credit.gateway.errors import ApiError
+from credit.gateway.rewards import SIGNING_LOCK
+from credit.gateway.services import Services
+from credit.verify.settle import settle_epoch
+
+log = logging.getLogger(__name__)
+
+# The contract's refusals as (status, code, what to do next).
+_REFUSALS: dict[str, tuple[int, str, str]] = {
+    "VerifierOutsideCommitWindow": (
+        409,
+        "outside_window",
+        "this period's commit window is not open: commit while it is open",
+    ),
+    "VerifierOutsideRevealWindow": (
+        409,
+        "outside_window",
+        "this period's reveal window is not open: reveal while it is open",
+    ),
+    "VerifierAlreadyCommitted": (
+        409,
+        "already_committed",
+        "this resident already committed for this period: a commitment cannot be replaced",
+    ),
+    "VerifierNotResident": (
+        403,
+        "not_resident",
+        "only registered residents verify the ledger: ask the registry office to register you",
+    ),
+    "VerifierInvalidSignature": (
+        403,
+        "bad_signature",
+        "the signature is not the resident's over this commitment: sign it again",
+    ),
+    "VerifierExpiredSignature": (
+        422,
+        "expired",
+        "the signature's deadline has passed: sign the commitment again",
+    ),
+    "VerifierInvalidCommitment": (
+        422,
+        "invalid_commitment",
+        "a commitment must not be zero: compute keccak256(abi.encode(root, salt, resident))",
+    ),
+    "VerifierNotCommitted": (
+        409,
+        "not_committed",
+        "this resident made no commitment for this period, so has nothing to reveal",
+    ),
+    "VerifierAlreadyRevealed": (
+        409,
+        "already_revealed",
+        "this resident already revealed for this period",
+    ),
+    "VerifierCommitmentMismatch": (
+        422,
+        "commitment_mismatch",
+        "this root and salt do not open the resident's commitment: send the ones committed to",
+    ),
+    "VerifierInvalidRoot": (422, "invalid_root", "the zero root is never a state root"),
+}
+
+
+class NoVerifier(ApiError):
+    def __init__(self) -> None:
+        super().__init__(
+            404,
+            "no_verifier",
+            "this ledger has no verifier deployed: the operator deploys one with "
+            "`credit verify deploy`",
+        )
+
+
+def refusal(exc: ContractRevert) -> ApiError | None:
+    """The typed 4xx of a verifier revert, or None for any other error."""
+    found = _REFUSALS.get(exc.name)
+    if found is None:
+        return None
+    status, code, message = found
+    return ApiError(status, code, message, {"error": exc.name, "args": exc.args})
+
+
+class Verification:
+    """The deployment's EpochVerifier as the gateway reads and relays to it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._reader: VerifierClient | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ reads
+    def address(self) -> str | None:
+        entry = self.services.system.record.contracts.get(CONTRACT_NAME)
+        return None if entry is None else str(entry.address)
+
+    def reader(self) -> VerifierClient:
+        """A read-only client (404 ``no_verifier`` when none is deployed)."""
+        with self._lock:
+            if self._reader is None:
+                self._reader = self._client(None)
+            return self._reader
+
+    def overview(self) -> dict[str, Any]:
+        """What a browser needs to replay and verify: addresses, schedule, quorum, first block."""
+        system = self.services.system
+        length, genesis = system.ledger.functions.epochSchedule().call()
+        verifier = self.address()
+        category, quorum = 0, 0
+        if verifier is not None:
+            client = self.reader()
+            category, quorum = client.category(), client.quorum()
+        return {
+            "verifier": verifier,
+            "chain_id": int(system.record.chain_id),
+            "category": category,
+            "quorum": quorum,
+            "epoch_length": int(length),
+            "genesis": int(genesis),
+            "current_epoch": int(system.ledger.functions.currentEpoch().call()),
+            "ledger": str(system.ledger.address),
+            "rule_book": str(system.rule_book.address),
+            "start_block": int(system.record.start_block),
+        }
+
+    def epoch(self, epoch: int) -> EpochStatus:
+        return epoch_status(self.reader(), self.services.system.ledger.events, epoch)
+
+    # ------------------------------------------------------------------ relaying
+    def commit(
+        self, epoch: int, resident: str, commitment: bytes, deadline: int, signature: bytes
+    ) -> str:
+        """Relay a signed commitment; returns the transaction hash (typed 4xx on a refusal)."""
+        reader = self.reader()
+        if deadline < reader.now():
+            status, code, message = _REFUSALS["VerifierExpiredSignature"]
+            raise ApiError(status, code, message, {"deadline": deadline})
+        if not reader.is_contract(resident):  # a contract account: its ERC-1271 check decides
+            self._check_ecdsa(reader, epoch, resident, commitment, deadline, signature)
+        return self._send(
+            lambda c: c.commit_by_sig(epoch, resident, commitment, deadline, signature)
+        )
+
+    def reveal(self, epoch: int, resident: str, root: bytes, salt: bytes) -> str:
+        """Relay a reveal; returns the transaction hash (typed 4xx on a refusal)."""
+        self.reader()  # 404 before anything else
+        return self._send(lambda c: c.reveal_for(epoch, resident, root, salt))
+
+    def _check_ecdsa(
+        self,
+        reader: VerifierClient,
+        epoch: int,
+        resident: str,
+        commitment: bytes,
+        deadline: int,
+        signature: bytes,
+    ) -> None:
+        status, code, message = _REFUSALS["VerifierInvalidSignature"]
+        try:
+            sig = compact_from_hex(signature.hex())
+        except SignatureFormatError as exc:
+            raise ApiError(400, code, f"{exc}: sign the commitment again") from exc
+        chain_id = int(self.services.system.record.chain_id)
+        digest = commit_digest(chain_id, reader.address, epoch, commitment, deadline)
+        signer = recover_digest(digest, CompactSignature(sig.r, sig.vs))
+        if signer is None or signer.lower() != resident.lower():
+            raise ApiError(status, code, message, {"signer": signer})
+
+    def _send(self, action: Callable[[VerifierClient], Any]) -> str:
+        with SIGNING_LOCK:  # the minter key's one signer at a time (rewards, appeals, this)
+            try:
+                receipt = action(self._client(self._sender()))
+            except ContractRevert as exc:
+                typed = refusal(exc)
+                if typed is None:
+                    raise
+                raise typed from exc
+        return str(receipt["transactionHash"].to_0x_hex())
+
+    def _sender(self) -> Transactor:
+        """The minter key, estimating gas (which reports a revert before anything is sent); a
+        fresh Transactor reads the pending nonce, so it never reuses one the others took."""
+        account = EthAccount.from_key(self.services.settings.minter_private_key())
+        system = self.services.system
+        return Transactor(system.w3, account, system.decoder, gas=None)
+
+    def _client(self, tx: Transactor | None) -> VerifierClient:
+        from credit.chain.verifier import attach_verifier
+        from credit.compile import load_artifact
+
+        system = self.services.system
+        entry = system.record.contracts.get(CONTRACT_NAME)
+        if entry is None:
+            raise NoVerifier()
+        contract = attach_verifier(system, {CONTRACT_NAME: load_artifact(CONTRACT_NAME)})
+        return VerifierClient(contract, tx, from_block=entry.block, decoder=system.decoder)
+
+
+class VerificationSettler:
+    """A background part: every ``interval`` seconds, settles the epochs whose reveal window
+    closed (finalise, then credit the winners) so that browser verifiers are paid with nobody
+    running a CLI. Idle when no verifier is deployed; errors are logged and retried next time."""
+
+    def __init__(self, services: Services, *, interval: float = 5.0) -> None:
+        self.services = services
+        self.interval = interval
+        self.verification = Verification(services)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="verification-settler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.tick()
+            except (ChainError, StoreError, ApiError) as exc:  # the node away: next time
+                log.warning("settling verified epochs failed: %s", exc)
+            except Exception:
+                log.exception("settling verified epochs failed")
+
+    def tick(self) -> list[int]:
+        """Settle what is due now; returns the epochs it pushed a transaction for."""
+        verification = self.verification
+        if verification.address() is None:
+            return []
+        reader = verification.reader()
+        current = int(self.services.system.ledger.functions.currentEpoch().call())
+        now = reader.now()
+        settled = []
+        # Windows of E lie in E+1 (and at most the start of E+2), and E's credit window ends with
+        # the ledger epoch holding its reveal close: only the two previous epochs can be due.
+        for epoch in range(max(current - 2, 0), current):
+            windows = reader.windows(epoch)
+            if not windows.reveal_closes <= now < windows.credit_closes:
+                continue
+            tally = reader.tally(epoch)
+            due = (tally.outcome is Outcome.OPEN and tally.reveals > 0) or (
+                tally.outcome is Outcome.FINALIZED and tally.unsettled > 0
+            )
+            if not due:
+                continue
+            with SIGNING_LOCK:
+                client = verification._client(verification._sender())
+                done = settle_epoch(client, epoch)
+            log.info("settled verified epoch %s: %s", epoch, done)
+            settled.append(epoch)
+        return settled
