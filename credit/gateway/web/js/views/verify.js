@@ -19,7 +19,6 @@ const COMMIT_TYPE = [
   { name: "commitment", type: "bytes32" },
   { name: "deadline", type: "uint256" },
 ];
-const SIGNATURE_LIFETIME = 3600; // seconds the relayed commit stays valid
 
 /** ``keccak256(abi.encode(bytes32 root, bytes32 salt, address resident))``. */
 export function commitmentOf(root, salt, resident) {
@@ -46,6 +45,8 @@ function saveBallot(info, epoch, account, ballot) {
   localStorage.setItem(ballotKey(info, epoch, account), JSON.stringify(ballot));
 }
 
+const revealedText = () => t("verify.revealed");
+
 function state(app) {
   if (!app.verify) app.verify = { info: null, epoch: null, computing: null, progress: null, error: null, busy: false };
   return app.verify;
@@ -61,6 +62,8 @@ export async function loadVerify(app) {
   s.info = await app.api.get("/v1/verification");
   const epoch = s.info.verifier ? targetEpoch(s.info) : null;
   s.epoch = epoch === null ? null : await app.api.get(`/v1/verification/epochs/${epoch}`);
+  const settled = s.epoch && (s.epoch.phase === "finalised" || s.epoch.phase === "no_consensus");
+  if (settled && app.message && app.message.message === revealedText) byId("message").hidden = true; // the result is here
   renderVerify(app);
 }
 
@@ -69,6 +72,14 @@ function localTime(seconds) {
     dateStyle: "medium",
     timeStyle: "short",
   });
+}
+
+function localDay(seconds) {
+  return new Date(Number(seconds) * 1000).toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: "medium" });
+}
+
+function periodStart(info, epoch) {
+  return info.genesis + epoch * info.epoch_length;
 }
 
 function me(app) {
@@ -128,7 +139,7 @@ async function commit(app) {
   const salt = ballot.salt && ballot.root === root ? ballot.salt : randomSalt();
   saveBallot(s.info, epoch, account, { root, salt }); // kept before signing: the reveal needs it
   const commitment = commitmentOf(root, salt, account);
-  const deadline = Math.floor(Date.now() / 1000) + SIGNATURE_LIFETIME;
+  const deadline = s.epoch.reveal_opens; // chain time: the signature is useless once sealing ends
   const typed = {
     types: { EIP712Domain: DOMAIN_FIELDS, Commit: COMMIT_TYPE },
     primaryType: "Commit",
@@ -167,7 +178,7 @@ async function reveal(app) {
   try {
     const out = await app.api.post("/v1/verification/reveals", { epoch, resident: account, root: ballot.root, salt: ballot.salt });
     saveBallot(s.info, epoch, account, { ...ballot, revealed: out.tx_hash });
-    app.say(() => t("verify.revealed"), "success");
+    app.say(revealedText, "success");
     await loadVerify(app);
   } catch (err) {
     app.fail(err);
@@ -287,11 +298,11 @@ function resultSection(app) {
     if (mine.agreed) {
       parts.push(
         h("p", { id: "verify-outcome", class: "outcome agreed" }, t("verify.agreed")),
-        h("p", { id: "verify-credit", class: "big" }, mine.credited ? t("verify.credited", { points }) : t("verify.crediting", { points })),
+        h("p", { id: "verify-credit", class: "earned" }, mine.credited ? t("verify.credited", { points }) : t("verify.crediting", { points })),
       );
     } else parts.push(h("p", { id: "verify-outcome", class: "outcome disagreed" }, t("verify.disagreed")));
   }
-  return h("section", { class: "card step" }, parts);
+  return h("section", { class: "card step result" }, parts);
 }
 
 export function renderVerify(app) {
@@ -313,7 +324,7 @@ export function renderVerify(app) {
     h(
       "section",
       { class: "card", "aria-labelledby": "verify-period" },
-      h("h2", { id: "verify-period" }, t("verify.period", { epoch: e.epoch })),
+      h("h2", { id: "verify-period" }, t("verify.period", { epoch: e.epoch, from: localDay(periodStart(s.info, e.epoch)), to: localDay(periodStart(s.info, e.epoch + 1)) })),
       h("p", { id: "verify-phase", dataset: { phase: e.phase } }, h("strong", {}, t(`verify.phase.is.${e.phase}`))),
       windows(e),
     ),
