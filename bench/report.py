@@ -59,7 +59,7 @@ LABELS = {
     "seconds_100k": "full audit of 100,000 records",
     # verify.json
     "root_seconds": "state root, 10,000 residents, 100,000 records",
-    "browser_root_seconds_10k": "state root in the browser (headless Chromium), same data",
+    "browser_root_seconds_10k": "the same root in the browser (headless Chromium, Web Worker)",
     "commit_gas": "commit a root",
     "reveal_gas": "reveal a root",
     "proof_verify_gas": "verify a resident's proof",
@@ -108,7 +108,7 @@ def fmt(key: str, value: Any) -> str:
         return f"{value:.2f} %"
     if key.endswith("_ms"):
         return f"{value:.3g} ms"
-    if key.endswith("seconds") or key.startswith("seconds_"):
+    if key.endswith("seconds") or key.startswith("seconds_") or "_seconds_" in key:
         return f"{value:.2f} s"
     if key.endswith(("_rps", "_per_s")):
         return f"{value:,.0f} /s"
