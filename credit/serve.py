@@ -113,3 +113,34 @@ class RelayIntake:
         if kept is None:
             raise ValueError(f"no kept text has the commitment 0x{statement.hex()}")
         link_text(self.relay.engine, record_id, "statement", kept.id, author)
+
+
+def audit_command(settings: Settings, host: str, port: int) -> str:
+    """The one command that audits the served demo city while it runs: ``credit audit`` reading
+    the chain through the gateway's public, read-only ``/rpc``, with the demo's deployment file
+    and the rule-set file whose hash it published."""
+    import shlex
+
+    reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    reach = f"[{reach}]" if ":" in reach else reach
+    deployment = Path(settings.data_dir) / "deployments" / "embedded.json"
+    return shlex.join(
+        [
+            ".venv/bin/credit",
+            "audit",
+            "--rpc-url",
+            f"http://{reach}:{port}/rpc",
+            "--deployment",
+            _shown(deployment),
+            "--rules",
+            _shown(Path(settings.ruleset_file)),
+        ]
+    )
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when inside it (shorter to copy)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

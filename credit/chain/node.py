@@ -43,11 +43,12 @@ class LockedTesterProvider(EthereumTesterProvider):
             return super().make_request(method, params)
 
 
-def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0) -> Web3:
+def rpc_web3(url: str, *, poa: bool = False, timeout: float = 30.0, patience: float = 0.0) -> Web3:
     """A Web3 over HTTP JSON-RPC (kept-alive connections: :mod:`credit.chain.transport`).
-    ``poa`` adds the proof-of-authority header middleware."""
+    ``poa`` adds the proof-of-authority header middleware; ``patience``: how long a request may
+    wait for a rate-limited endpoint (HTTP 429, Retry-After) before failing."""
     try:
-        provider = KeepAliveHTTPProvider(url, timeout=timeout)
+        provider = KeepAliveHTTPProvider(url, timeout=timeout, patience=patience)
     except ValueError as exc:
         raise ChainError(f"{exc}: give the node's http:// or https:// URL") from exc
     w3 = Web3(provider)

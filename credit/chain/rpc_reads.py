@@ -11,6 +11,7 @@ the same :class:`RawEvent` values (the tests compare them), filtered by our cont
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
@@ -160,6 +161,7 @@ class RpcReader(Web3Reader):
     def __init__(self, system: System) -> None:
         super().__init__(system)
         self.provider = cast(HTTPProvider, system.w3.provider)
+        self.batch = BATCH
         self.codec = FastEventCodec(
             {
                 str(system.ledger.address): system.ledger.abi,
@@ -171,14 +173,22 @@ class RpcReader(Web3Reader):
         return _result(self.provider.make_request(cast(Any, method), params))
 
     def _many(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Answers in order, in batches of :attr:`batch` requests; a node that refuses a batch
+        as too large (the gateway's public /rpc takes ten) gets smaller ones."""
         out: list[Any] = []
-        for i in range(0, len(requests), BATCH):
-            chunk = cast(Any, list(requests[i : i + BATCH]))
+        i = 0
+        while i < len(requests):
+            chunk = cast(Any, list(requests[i : i + self.batch]))
             responses = self.provider.make_batch_request(chunk)
             if not isinstance(responses, list):  # the node refused the batch as a whole
-                raise ValueError(f"the node refused a batch request: {_error(responses)}")
+                smaller = _smaller_batch(responses, len(chunk))
+                if smaller is None:
+                    raise ValueError(f"the node refused a batch request: {_error(responses)}")
+                self.batch = smaller
+                continue
             ordered = sorted(responses, key=lambda r: int(cast(Any, r).get("id") or 0))
             out.extend(_result(r) for r in ordered)
+            i += len(chunk)
         return out
 
     def logs(self, first: int, last: int) -> list[RawEvent]:
@@ -270,6 +280,21 @@ def event_source_for(system: System) -> EventSource:
     if isinstance(system.w3.provider, HTTPProvider):
         return RpcEventSource(system)
     return EventSource(system)
+
+
+_AT_MOST = re.compile(r"at most (\d+)")
+
+
+def _smaller_batch(response: Any, size: int) -> int | None:
+    """The batch size to retry with when a node refused a batch of ``size`` as too large (the
+    limit it names, else half), or None when the refusal is about something else."""
+    error = response.get("error") if isinstance(response, dict) else None
+    message = str(error.get("message", "")) if isinstance(error, dict) else ""
+    if size <= 1 or "batch" not in message.lower():
+        return None
+    named = _AT_MOST.search(message)
+    limit = int(named.group(1)) if named else size // 2
+    return max(1, min(limit, size - 1))
 
 
 def _error(response: Any) -> str:

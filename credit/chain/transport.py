@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import http.client
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,19 +38,32 @@ class RpcHTTPError(NodeUnavailable):
     """The node answered with an HTTP error status instead of a JSON-RPC response (a
     ``ConnectionError``, so that web3 retries a read as it would for ``requests``' errors)."""
 
-    def __init__(self, status: int, reason: str, body: bytes) -> None:
+    def __init__(
+        self, status: int, reason: str, body: bytes, retry_after: float | None = None
+    ) -> None:
         snippet = body[:200].decode("utf-8", "replace")
         super().__init__(
             f"the blockchain node answered HTTP {status} {reason} ({snippet}): retry in a few "
             "seconds; if it lasts, an operator should check the node and the gateway's RPC URL"
         )
         self.status = status
+        self.asked_wait = retry_after  # seconds, from the response's Retry-After header
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:  # an HTTP date: not sent by nodes or by the gateway
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 3600 else None
 
 
 class _KeepAlivePoster:
     """What HTTPProvider asks of its session manager: ``make_post_request(uri, data, **kw)``."""
 
-    def __init__(self, endpoint_uri: str, timeout: float) -> None:
+    def __init__(self, endpoint_uri: str, timeout: float, patience: float = 0.0) -> None:
+        """``patience``: how long one request may wait in all for a node that rate-limits
+        (HTTP 429 with Retry-After) before the 429 is raised; 0 raises at once."""
         parts = urlsplit(endpoint_uri)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) JSON-RPC URL: {endpoint_uri!r}")
@@ -58,6 +72,7 @@ class _KeepAlivePoster:
         self._port = parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._timeout = timeout
+        self._patience = patience
         self._headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
         if parts.username is not None:
             token = f"{parts.username}:{parts.password or ''}".encode()
@@ -79,6 +94,18 @@ class _KeepAlivePoster:
             conn.close()
 
     def make_post_request(self, endpoint_uri: Any, data: bytes, **kwargs: Any) -> bytes:
+        waited = 0.0
+        while True:
+            try:
+                return self._post_once(data)
+            except RpcHTTPError as exc:
+                pause = exc.asked_wait
+                if exc.status != 429 or pause is None or waited + pause > self._patience:
+                    raise
+                time.sleep(pause)  # a public endpoint's rate limit: wait as it asks, then retry
+                waited += pause
+
+    def _post_once(self, data: bytes) -> bytes:
         reused = getattr(self._local, "conn", None) is not None
         try:
             try:
@@ -109,14 +136,15 @@ class _KeepAlivePoster:
         if response.will_close:
             self._drop()
         if response.status != 200:
-            raise RpcHTTPError(response.status, response.reason, body)
+            wait = _retry_after(response.getheader("Retry-After"))
+            raise RpcHTTPError(response.status, response.reason, body, wait)
         return body
 
 
 class KeepAliveHTTPProvider(HTTPProvider):
     """``HTTPProvider`` posting over one kept-alive ``http.client`` connection per thread."""
 
-    def __init__(self, endpoint_uri: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, endpoint_uri: str, *, timeout: float = 30.0, patience: float = 0.0) -> None:
         super().__init__(
             endpoint_uri,
             request_kwargs={"timeout": timeout},
@@ -125,4 +153,4 @@ class KeepAliveHTTPProvider(HTTPProvider):
                 errors=(ConnectionError, TimeoutError)
             ),
         )
-        self._request_session_manager: Any = _KeepAlivePoster(str(endpoint_uri), timeout)
+        self._request_session_manager: Any = _KeepAlivePoster(str(endpoint_uri), timeout, patience)

@@ -107,6 +107,10 @@ def demo(
         console.print(
             f"Gateway and web client: http://{host}:{port}/  (API under /v1; Ctrl-C stops)"
         )
+        from credit.serve import audit_command
+
+        console.print("Audit this city while it runs (read-only, through the gateway's /rpc):")
+        console.print(audit_command(settings, host, port), markup=False, highlight=False)
     run_server(wire(settings, system, ruleset), host, port)
 
 

@@ -25,6 +25,7 @@ console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 FileOpt = dict(exists=True, dir_okay=False, readable=True)
+RATE_LIMIT_PATIENCE = 65.0  # seconds one request may wait for a rate limit (a minute's window)
 
 
 class _Outcome(Exception):
@@ -141,7 +142,9 @@ def audit(
     started = time.perf_counter()
     try:
         artifacts = compile_contracts()
-        system = attach(rpc_web3(rpc_url, poa=poa, timeout=120), record, artifacts)
+        # a public endpoint (the gateway's /rpc) rate-limits: wait as it asks, a minute at most
+        w3 = rpc_web3(rpc_url, poa=poa, timeout=120, patience=RATE_LIMIT_PATIENCE)
+        system = attach(w3, record, artifacts)
         bar, update = _progress(not json_output)
         with bar:
             data = read_chain(

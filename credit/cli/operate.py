@@ -42,15 +42,26 @@ def _context(network: str | None, rpc_url: str | None, chain_id: int | None) -> 
 def _system(network: str | None, rpc_url: str | None, chain_id: int | None) -> tuple[Any, Any]:
     """The deployed system on the network, and a transactor of the operator's key."""
     from credit.chain import Transactor
-    from credit.ops.deploy import deployment_file, load_existing
+    from credit.ops.deploy import deployment_candidates, find_deployment, load_existing
 
-    _settings, net, w3, account, artifacts = _context(network, rpc_url, chain_id)
-    system = load_existing(w3, deployment_file(net), artifacts)
+    settings, net, w3, account, artifacts = _context(network, rpc_url, chain_id)
+    system = load_existing(w3, find_deployment(net, settings), artifacts)
     if system is None:
+        looked = " or ".join(str(p) for p in deployment_candidates(net, settings))
         raise CreditError(
-            f"nothing is deployed on {net.name!r}: run `credit deploy --network {net.name}`"
+            f"nothing is deployed on {net.name!r} (no {looked}): run "
+            f"`credit deploy --network {net.name}`"
         )
     return system, Transactor(w3, account, system.decoder, gas=None if not net.dev else 3_000_000)
+
+
+def _deployment_dir(net: Any, settings: Any) -> Path:
+    """Where ``credit deploy`` looks for (and writes) the network's file: beside an existing one
+    (the demo's, in the data directory), so that a deployed city is never deployed twice."""
+    from credit.ops.deploy import DEPLOYMENTS_DIR, find_deployment
+
+    found = find_deployment(net, settings)
+    return found.parent if found.exists() and found.name == f"{net.name}.json" else DEPLOYMENTS_DIR
 
 
 def _emit(data: Any, as_json: bool, render: Any = None) -> None:
@@ -114,6 +125,7 @@ def deploy(
         governor=governor,
         relayer=relayer,
         dry_run=dry_run,
+        directory=_deployment_dir(net, settings),
     )
 
     def render(d: dict[str, Any]) -> None:

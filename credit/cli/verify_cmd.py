@@ -35,7 +35,7 @@ def _connect(
 ) -> tuple[Any, Any, Any, Any, Path]:
     """Settings, network, the deployed system and the artifacts."""
     from credit.compile import compile_contracts
-    from credit.ops.deploy import deployment_file, load_existing
+    from credit.ops.deploy import find_deployment, load_existing
     from credit.ops.networks import connect, resolve_network
     from credit.settings import get_settings
 
@@ -43,7 +43,7 @@ def _connect(
     net = resolve_network(network, rpc_url, chain_id)
     w3 = connect(net, settings)
     artifacts = compile_contracts()
-    path = deployment or deployment_file(net)
+    path = deployment or find_deployment(net, settings)
     system = load_existing(w3, path, artifacts)
     if system is None:
         raise CreditError(f"no deployment file at {path}: pass --deployment or deploy first")

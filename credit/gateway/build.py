@@ -81,7 +81,7 @@ def build_services(settings: Settings, network: str | None = None) -> Services:
     """Connect to the deployed system on ``network`` (default: embedded) and wire everything."""
     from credit.compile import compile_contracts
     from credit.errors import CreditError
-    from credit.ops.deploy import deployment_file, load_existing
+    from credit.ops.deploy import find_deployment, load_existing
     from credit.ops.networks import connect, resolve_network
     from credit.ruleset import load_ruleset
 
@@ -89,7 +89,7 @@ def build_services(settings: Settings, network: str | None = None) -> Services:
         network, settings.chain if settings.chain.startswith("http") else None, settings.chain_id
     )
     w3: Any = connect(net, settings)
-    path = settings.deployment_file or deployment_file(net)
+    path = find_deployment(net, settings)
     system = load_existing(w3, Path(path), compile_contracts())
     if system is None:
         raise CreditError(

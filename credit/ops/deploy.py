@@ -52,6 +52,25 @@ def deployment_file(network: Network, directory: Path = DEPLOYMENTS_DIR) -> Path
     return directory / f"{network.name}.json"
 
 
+def deployment_candidates(network: Network, settings: Settings) -> list[Path]:
+    """Where ``network``'s deployment file may be, in order: ``CREDIT_DEPLOYMENT_FILE``; for the
+    embedded chain, beside the chain in ``CREDIT_DATA_DIR`` (where ``credit demo`` writes it);
+    ``deployments/<network>.json``."""
+    if settings.deployment_file is not None:
+        return [Path(settings.deployment_file)]
+    found = [deployment_file(network)]
+    if network.rpc_url is None:  # the embedded chain lives in the data directory, and its file
+        found.insert(0, deployment_file(network, Path(settings.data_dir) / "deployments"))
+    return found
+
+
+def find_deployment(network: Network, settings: Settings) -> Path:
+    """The first of :func:`deployment_candidates` that exists, else where a new deployment of
+    ``network`` is written (the last)."""
+    candidates = deployment_candidates(network, settings)
+    return next((p for p in candidates if p.exists()), candidates[-1])
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(

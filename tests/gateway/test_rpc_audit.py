@@ -6,6 +6,7 @@ deployment's contracts; ``cast`` (foundry) reads the embedded chain through it o
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,24 @@ def test_cast_reads_the_embedded_chain_through_the_window(
         "--rpc-url", live_rpc,
     )  # fmt: skip
     assert int(credit.split()[0]) == w.credit(w.residents[0])
+
+
+def test_an_auditor_waits_out_the_rate_limit_as_it_is_asked(services: Services) -> None:
+    """``credit audit`` reads with patience (``rpc_web3(patience=...)``): on a 429 it waits the
+    ``Retry-After`` seconds and retries instead of giving up; without patience the 429 stands."""
+    from credit.chain import rpc_web3
+    from credit.errors import NodeUnavailable
+    from credit.gateway.ratelimit import SlidingWindowLimiter
+
+    app = create_app(services)
+    with served(app) as url:
+        app.state.rpc_limiter = SlidingWindowLimiter(2, 60.0)
+        hasty = rpc_web3(f"{url}/rpc", timeout=10)  # its probe is the first call
+        hasty.eth.get_block_number()
+        with pytest.raises(NodeUnavailable, match="429"):
+            hasty.eth.get_block_number()
+        app.state.rpc_limiter = SlidingWindowLimiter(2, 1.0)
+        patient = rpc_web3(f"{url}/rpc", timeout=10, patience=10)
+        start = time.monotonic()
+        heads = [patient.eth.get_block_number() for _ in range(5)]
+        assert len(set(heads)) == 1 and time.monotonic() - start >= 1  # it had to wait
