@@ -107,6 +107,9 @@ def demo(
         console.print(
             f"Gateway and web client: http://{host}:{port}/  (API under /v1; Ctrl-C stops)"
         )
+        from credit.demo_verify import open_period_message
+
+        console.print(open_period_message(system) or "No period is open for verification now")
     run_server(wire(settings, system, ruleset), host, port)
 
 
