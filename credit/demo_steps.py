@@ -5,7 +5,10 @@ finds something to do: a resident whose credit is about to expire (Dara), an ope
 appeal window closes in a few days (Chen), an appeal waiting for the arbiter (Eli), claims waiting
 in the gateway for a superior, the public panel and a neighbour (Ana, Bo, Fang), a claim rejected
 with its reason (Dara), and a period
-whose reward was paid in full although a violation was confirmed in it (Chen).
+whose reward was paid in full although a violation was confirmed in it (Chen). Period 1 was
+verified by residents' computers (four agreed and earned credit, Eli's buggy worker did not), and
+the last period's commit window is open for the visitor to verify it from the browser
+(:mod:`credit.demo_verify`).
 
 A step that needs the gateway's store (claims held by the relay until their quorum is met) runs
 only when the city has an :class:`Intake` (``make demo``), not on the throw-away chain of
@@ -421,15 +424,24 @@ def _held_claim(city: City, p: Person, category: str, units: int, deadline: int)
     return "0x" + digest.hex()
 
 
+from credit.demo_verify import (  # noqa: E402  (its steps use City)
+    open_for_verification,
+    period_verified,
+    verifier_deployed,
+)
+
 Step = Callable[[City], None]
 DEMO_STEPS: tuple[Step, ...] = (
     register_residents,
+    verifier_deployed,
     two_weeks,
+    period_verified,
     months_later,
     open_violation,
     appeal_waiting,
     days_later,
     claims_waiting,
     claim_rejected,
+    open_for_verification,
 )
 """The story, in order. Add a step for a new loop; each step says what it leaves to try."""

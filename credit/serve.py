@@ -70,6 +70,7 @@ def prepare_demo(
             RelayIntake(services.relay, services.evidence),
         )
         seed_city(system, people, ruleset, settings, say, keeper=keeper, intake=intake)
+        system.record.save(directory / "embedded.json")  # with the verifier the story deployed
     finally:
         services.engine.dispose()
     say(f"The registry office's roster (personal data, off chain): {settings.data_dir}/roster.json")

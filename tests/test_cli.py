@@ -13,20 +13,25 @@ from credit.ruleset import DEFAULT_RULESET
 def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-serve", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    # Ana: 3 h volunteering (10/h) + 2 community-service sessions (15 each)
-    assert rows["Ana"]["credit"] == 60
+    # Ana, Bo, Chen and Fang verified period 1 and agreed: one unit of ledger verification (20)
+    # each; Eli's worker revealed another root and earned nothing
+    # Ana: 3 h volunteering (10/h) + 2 community-service sessions (15 each) + verification
+    assert rows["Ana"]["credit"] == 60 + 20
     # Bo: 2 h volunteering; the littering deduction (-20) was overturned, so restored exactly;
-    # months later a community-service session (15)
-    assert rows["Bo"]["credit"] == 35
+    # months later a community-service session (15); verification
+    assert rows["Bo"]["credit"] == 35 + 20
     # week-1 rewards at 0.1 CCR per point; Eli earned only in week 2, so nothing yet
     assert int(rows["Ana"]["reward_wei"]) == 30 * 10**17
     assert int(rows["Eli"]["reward_wei"]) == 0
     # Chen: 10 (week 1) + 20 (months later) - 20 (a littering record in that same period), yet
-    # paid on all 30 points earned: violations lower credit, not a period's reward
-    assert rows["Chen"]["credit"] == 10
+    # paid on all 30 points earned: violations lower credit, not a period's reward; verification
+    assert rows["Chen"]["credit"] == 10 + 20
     assert int(rows["Chen"]["reward_wei"]) == 30 * 10**17
-    # Eli's 20 points went to a violation he appealed; the appeal waits for the arbiter
+    # Eli's 20 points went to a violation he appealed; the appeal waits for the arbiter; his
+    # verification disagreed with the consensus root and earned nothing
     assert rows["Eli"]["credit"] == 0
+    # Fang: 4 h volunteering + a civic-feedback submission (5) + verification
+    assert rows["Fang"]["credit"] == 40 + 5 + 20
     assert all(r["address"].startswith("0x") and len(r["address"]) == 42 for r in rows.values())
 
 

@@ -83,7 +83,8 @@ def test_demo_serves_and_restarts_with_the_same_balances(tmp_path: Path, stop: i
     try:
         _wait_healthy(url, proc)
         first = _summary(url)
-        assert first["credit"] == 60  # 3 h volunteering + 2 community-service sessions
+        # 3 h volunteering + 2 community-service sessions + verifying period 1 (20)
+        assert first["credit"] == 80
         assert httpx.get(f"{url}/v1/config").json()["chain_id"] == 131277322940537
     finally:
         os.kill(proc.pid, stop)
@@ -177,6 +178,19 @@ def test_the_demo_city_has_every_loop_ready_to_try(tmp_path: Path) -> None:
             rewards = client.get(f"/v1/residents/{DEMO['chen'].address}/rewards", headers=headers)
             paid = {p["epoch"]: p["points"] for p in rewards.json()["payments"]}
             assert paid[24] == 20  # 2 hours of volunteering; the 20-point violation took credit
+            # period 1 was verified: four residents agreed and were credited, Eli disagreed
+            verified = client.get("/v1/verification/epochs/1").json()
+            assert (verified["phase"], verified["reveals"]) == ("finalised", 5)
+            ballots = {v["address"]: v for v in verified["verifiers"]}
+            for name in ("ana", "bo", "chen", "fang"):
+                assert ballots[DEMO[name].address]["credited"] is True, name
+            assert ballots[DEMO["eli"].address]["agreed"] is False
+            assert ballots[DEMO["eli"].address]["credited"] is False
+            # the last period's commit window is open for the visitor
+            current = client.get("/v1/verification").json()["current_epoch"]
+            assert client.get(f"/v1/verification/epochs/{current - 1}").json()["phase"] == (
+                "committing"
+            )
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

@@ -111,6 +111,9 @@ def demo(
 
         console.print("Audit this city while it runs (read-only, through the gateway's /rpc):")
         console.print(audit_command(settings, host, port), markup=False, highlight=False)
+        from credit.demo_verify import open_period_message
+
+        console.print(open_period_message(system) or "No period is open for verification now")
     run_server(wire(settings, system, ruleset), host, port)
 
 

@@ -171,6 +171,8 @@ class Verification:
             raise ApiError(status, code, message, {"deadline": deadline})
         if not reader.is_contract(resident):  # a contract account: its ERC-1271 check decides
             self._check_ecdsa(reader, epoch, resident, commitment, deadline, signature)
+            if signature[64] < 27:  # some wallets give v as 0/1; OpenZeppelin's ECDSA wants 27/28
+                signature = signature[:64] + bytes((signature[64] + 27,))
         return self._send(
             lambda c: c.commit_by_sig(epoch, resident, commitment, deadline, signature)
         )

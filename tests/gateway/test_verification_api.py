@@ -15,6 +15,7 @@ from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.gateway.verification import VerificationSettler
 from credit.ruleset import RuleSet
+from credit.settings import Settings
 from tests.web.server import gateway_world as live_world
 from tests.world import EPOCH, VERIFY_WINDOW, Actor, World
 
@@ -27,6 +28,12 @@ B = "0x" + "bb" * 32
 def gateway_world(artifacts: dict[str, Artifact], ruleset: RuleSet) -> World:
     """The gateway's city with an EpochVerifier (quorum 2, two-day windows)."""
     return live_world(artifacts, ruleset, verifier=True)
+
+
+@pytest.fixture
+def gw_settings(gw_settings: Settings) -> Settings:
+    """The journey sends more relayed writes than a client may in a minute by default."""
+    return gw_settings.model_copy(update={"verification_writes_per_minute": 1000})
 
 
 def _salt(actor: Actor) -> str:
@@ -49,7 +56,7 @@ def _commit_body(
 ) -> dict[str, Any]:
     commitment = _commitment(resident, root)
     deadline = world.now() + HOUR if deadline is None else deadline
-    verifier = world.system.record.contracts["EpochVerifier"].address
+    verifier = view_verifier(world)
     signature = sign_commit(
         (signer or resident).key,
         world.system.record.chain_id,
@@ -74,6 +81,10 @@ def _reveal_body(resident: Actor, root: str, salt: str | None = None) -> dict[st
 def _refused(response: Any, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code, response.text
+
+
+def view_verifier(world: World) -> str:
+    return str(world.system.record.contracts["EpochVerifier"].address)
 
 
 def _goto(world: World, timestamp: int) -> None:
@@ -135,8 +146,16 @@ def test_a_browser_verifier_commits_reveals_and_is_credited(
     _refused(post("commits", broken), 400, "bad_signature")
     _refused(post("commits", _commit_body(world, ana, A, deadline=world.now() - 1)), 422, "expired")
     _refused(post("commits", _commit_body(world, world.outsider, A)), 403, "not_resident")
+    zero = {**_commit_body(world, ana, A), "commitment": "0x" + "00" * 32}
+    deadline, verifier = zero["deadline"], view_verifier(world)
+    chain_id = world.system.record.chain_id
+    zero["signature"] = (
+        "0x" + sign_commit(ana.key, chain_id, verifier, 0, bytes(32), deadline).hex()
+    )
+    _refused(post("commits", zero), 422, "invalid_commitment")
     signed = _commit_body(world, ana, A)
-    sent = post("commits", signed)
+    v01 = signed["signature"][:-2] + f"{int(signed['signature'][-2:], 16) - 27:02x}"
+    sent = post("commits", {**signed, "signature": v01})  # a wallet giving v as 0/1
     assert sent.status_code == 202, sent.text
     receipt = world.w3.eth.get_transaction_receipt(sent.json()["tx_hash"])
     assert receipt["status"] == 1
@@ -151,6 +170,7 @@ def test_a_browser_verifier_commits_reveals_and_is_credited(
     _goto(world, opens + VERIFY_WINDOW + HOUR)
     _refused(post("reveals", _reveal_body(world.residents[4], A)), 409, "not_committed")
     _refused(post("reveals", _reveal_body(ana, B)), 422, "commitment_mismatch")
+    _refused(post("reveals", _reveal_body(ana, "0x" + "00" * 32)), 422, "invalid_root")
     _refused(post("reveals", _reveal_body(bo, A, salt=_salt(ana))), 422, "commitment_mismatch")
     for resident, root in ((ana, A), (bo, A), (chen, A), (dara, B)):
         assert post("reveals", _reveal_body(resident, root)).status_code == 202

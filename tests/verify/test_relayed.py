@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from eth_abi import encode
+from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain.verifier import commit_digest, commitment_of, sign_commit
@@ -19,16 +21,29 @@ def _signed(rig: Rig, signer: Actor, epoch: int, commitment: bytes, deadline: in
 
 
 def test_the_python_digest_is_the_contracts(rig: Rig) -> None:
-    """The EIP-712 domain is the verifier's own ("EpochVerifier", "1", chain, address)."""
-    fields = rig.contract.functions.eip712Domain().call()
-    assert (fields[1], fields[2], fields[3], fields[4]) == (
+    """The EIP-712 domain is the verifier's own ("EpochVerifier", "1", chain, address), and the
+    digest wallets sign is the one built by hand from it (EIP-712's definition)."""
+    _, name, version, chain_id, address, _, _ = rig.contract.functions.eip712Domain().call()
+    assert (name, version, chain_id, address) == (
         "EpochVerifier",
         "1",
         rig.world.system.record.chain_id,
         rig.contract.address,
     )
     assert rig.contract.functions.version().call() == "2.1.0"
-    assert len(commit_digest(1, rig.contract.address, 0, A, 5)) == 32
+    domain_type = (
+        b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    )
+    separator = keccak(
+        encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+            [keccak(domain_type), keccak(text=name), keccak(text=version), chain_id, address],
+        )
+    )
+    typehash = keccak(text="Commit(uint24 epoch,bytes32 commitment,uint256 deadline)")
+    struct = keccak(encode(["bytes32", "uint24", "bytes32", "uint256"], [typehash, 7, A, 2**40]))
+    expected = keccak(b"\x19\x01" + separator + struct)
+    assert commit_digest(chain_id, address, 7, A, 2**40) == expected
 
 
 def test_a_relayer_commits_and_reveals_for_a_resident(rig: Rig) -> None:
