@@ -182,3 +182,15 @@ def test_the_event_fragments_match_the_compiled_abis(
         for event in fragments[key]:
             mine = [(i["name"], i["type"], i["indexed"]) for i in event["inputs"]]
             assert compiled[event["name"]] == mine, event["name"]
+
+
+def test_the_browsers_rpc_client_copes_with_the_gateways_limits() -> None:
+    """A 429 is waited out, a refused batch is sent call by call, and a log range with too many
+    logs (-32005) is halved until each part is served: nothing is lost or repeated."""
+    assert NODE is not None
+    script = ROOT / "tests" / "verify" / "rpc_node.mjs"
+    done = subprocess.run([NODE, str(script)], capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout)
+    assert out["times"] == [1001, 1002, 1003, 1004, 1005, 1006, 1007]
+    assert (out["headerPosts"], out["batches"]) == (1 + 1 + 7, False)
+    assert out["logBlocks"] == [1, 2, 2, 5, 7, 8]

@@ -38,7 +38,7 @@ export async function expiryEpochs(chain, ruleBook, version) {
 }
 
 /** Logs of ``addresses`` in ``first..last``, halving the range while the node says "too many". */
-async function logsIn(chain, addresses, first, last) {
+export async function logsIn(chain, addresses, first, last) {
   try {
     return await chain.logs(addresses, first, last);
   } catch (err) {

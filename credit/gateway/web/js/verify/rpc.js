@@ -36,7 +36,8 @@ export class HttpRpc {
         throw new RpcError(`the ledger's node cannot be reached: ${err && err.message ? err.message : err}`);
       }
       if (res.status !== 429 || attempt >= MAX_WAITS) break;
-      const seconds = Math.min(MAX_WAIT_SECONDS, Number(res.headers.get("Retry-After")) || 1);
+      const asked = Number.parseFloat(res.headers.get("Retry-After"));
+      const seconds = Math.min(MAX_WAIT_SECONDS, Number.isFinite(asked) && asked >= 0 ? asked : 1);
       await new Promise((done) => setTimeout(done, 1000 * seconds));
     }
     const data = await res.json().catch(() => null);
