@@ -302,7 +302,7 @@ function resultSection(app) {
       );
     } else parts.push(h("p", { id: "verify-outcome", class: "outcome disagreed" }, t("verify.disagreed")));
   }
-  return h("section", { class: "card step result" }, parts);
+  return h("section", { class: "card step outcome-card" }, parts);
 }
 
 export function renderVerify(app) {
