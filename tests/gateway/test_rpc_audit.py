@@ -108,6 +108,29 @@ def test_blocks_transactions_receipts_and_logs_are_standard_json_rpc(
     assert only and all(log["topics"][0] == ledger_topics[0] for log in only)
 
 
+def test_embedded_logs_read_from_py_evm_equal_eth_testers(
+    gateway_world: World, credited: tuple[str, int]
+) -> None:
+    """The window reads the embedded chain's logs straight from py-evm (eth-tester's own
+    eth_getLogs walks the chain once per receipt): the same logs, in the same order."""
+    from credit.chain import rpc_format
+    from credit.chain.tester_index import range_logs
+
+    w = gateway_world
+    backend = w.w3.provider.ethereum_tester.backend  # type: ignore[attr-defined]
+    ours = [w.ledger.address.lower(), w.system.rule_book.address.lower()]
+    head = w.w3.eth.block_number
+    for addresses, topics in [(ours, []), ([], []), (ours[:1], [None, None])]:
+        query: dict[str, Any] = {"fromBlock": "0x0", "toBlock": hex(head), "topics": topics}
+        if addresses:
+            query["address"] = addresses
+        slow = rpc_format.logs(w.w3.manager.request_blocking("eth_getLogs", [query]))
+        assert range_logs(backend, 0, head, addresses, topics) == slow and len(slow) > 10
+    first = range_logs(backend, 0, head, ours, [])[0]["topics"][0]
+    picked = range_logs(backend, 0, head, ours, [[first]])
+    assert picked and all(log["topics"][0] == first for log in picked)
+
+
 def test_reads_outside_the_deployment_or_its_bounds_are_refused(
     client: TestClient, gateway_world: World, credited: tuple[str, int]
 ) -> None:
