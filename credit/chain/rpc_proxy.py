@@ -15,6 +15,7 @@ node's URL (which may carry credentials) is never part of an answer.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = ["RpcRefused", "WalletRpc"]
 
 UNAVAILABLE = -32002  # EIP-1474 "resource unavailable"
 REVERTED = 3  # geth's "execution reverted", with the revert data
+LOCKED_BLOCKS = 250  # blocks of a log range read per turn at the embedded chain's lock
 _MAX_NODE_MESSAGE = 200
 
 
@@ -203,15 +205,29 @@ class WalletRpc:
     def _range_logs(
         self, first: int, last: int, addresses: list[str], topics: list[Any]
     ) -> list[dict[str, Any]]:
-        """Logs straight from py-evm (:func:`credit.chain.tester_index.range_logs`) under the
-        chain's lock, or through eth-tester if the chain is not ours."""
+        """Logs straight from py-evm (:func:`credit.chain.tester_index.range_logs`), or through
+        eth-tester if the chain is not ours. The chain's lock is taken for
+        :data:`LOCKED_BLOCKS` blocks at a time, so the relay and the indexer get their turns
+        during a long range, and a range that takes longer than the window's time budget is
+        refused (-32005: ask for fewer blocks) instead of holding its thread on."""
         assert self._w3 is not None
         provider = self._w3.provider
         backend = getattr(getattr(provider, "ethereum_tester", None), "backend", None)
         if isinstance(provider, LockedTesterProvider) and isinstance(backend, IndexedPyEVMBackend):
-            head = int(self._w3.eth.block_number)
-            with provider.lock:
-                return range_logs(backend, first, min(last, head), addresses, topics)
+            last = min(last, int(self._w3.eth.block_number))
+            deadline = time.monotonic() + self.timeout
+            found: list[dict[str, Any]] = []
+            for start in range(first, last + 1, LOCKED_BLOCKS):
+                if time.monotonic() > deadline:
+                    raise RpcRefused(
+                        LIMIT_EXCEEDED,
+                        f"eth_getLogs from block {first} to {last} exceeds the time limit of "
+                        f"{self.timeout:g} s on this chain: ask for a smaller range",
+                    )
+                end = min(last, start + LOCKED_BLOCKS - 1)
+                with provider.lock:
+                    found += range_logs(backend, start, end, addresses, topics)
+            return found
         query: dict[str, Any] = {"fromBlock": hex(first), "toBlock": hex(last), "topics": topics}
         if addresses:
             query["address"] = addresses
