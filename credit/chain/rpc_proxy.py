@@ -171,6 +171,8 @@ class WalletRpc:
                 return rpc_format.block(result, self._range_logs(number, number, [], []))
         except TransactionNotFound:
             return None
+        except RpcRefused:
+            raise
         except TransactionFailed as exc:
             raise RpcRefused(REVERTED, *rpc_format.revert(exc.args[0] if exc.args else "")) from exc
         except Exception as exc:
