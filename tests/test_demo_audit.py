@@ -129,6 +129,22 @@ def test_a_tampered_rule_set_document_fails_the_same_audit(demo: Demo, tmp_path:
     assert "rules.file_unpublished" in done.stdout and "1 discrepancy" in done.stderr
 
 
+def test_a_deployment_file_that_misstates_the_chain_fails_the_same_audit(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """A deployment file handed to auditors with a shorter notice period than the rule book
+    enforces (rule changes would seem to take effect sooner than they can)."""
+    record = dict(demo.deployment)
+    record["notice_period"] = int(str(record["notice_period"])) // 2
+    lying = tmp_path / "embedded.json"
+    lying.write_text(json.dumps(record), encoding="utf-8")
+    args = [*demo.audit]
+    args[args.index("--deployment") + 1] = str(lying)
+    done = _credit(demo, *args)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "deployment.notice_period_mismatch" in done.stdout
+
+
 def test_credit_status_and_deploy_find_the_demos_deployment(demo: Demo) -> None:
     ledger = demo.deployment["contracts"]["CreditLedger"]["address"]  # type: ignore[index]
     status = _credit(demo, "status", "--json")

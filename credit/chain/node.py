@@ -20,13 +20,15 @@ def embedded_web3(backend: Any | None = None, *, path: Path | None = None) -> We
     With ``path`` the chain is kept in that SQLite file and resumes from it; otherwise it lives in
     memory (``backend`` defaults to a fresh one).
     """
-    from eth_tester import EthereumTester, PyEVMBackend
+    from eth_tester import EthereumTester
+
+    from credit.chain.tester_index import IndexedPyEVMBackend
 
     if backend is None and path is not None:
         from credit.chain.persistent import persistent_backend
 
         backend = persistent_backend(path)
-    tester = EthereumTester(backend or PyEVMBackend())
+    tester = EthereumTester(backend or IndexedPyEVMBackend())
     return Web3(LockedTesterProvider(tester))
 
 
@@ -37,6 +39,11 @@ class LockedTesterProvider(EthereumTesterProvider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lock = threading.RLock()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every request takes (for reads that go to py-evm directly)."""
+        return self._lock
 
     def make_request(self, method: Any, params: Any) -> Any:
         with self._lock:

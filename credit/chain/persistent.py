@@ -102,12 +102,13 @@ class SqliteAtomicDB(AtomicDB):
 
 def persistent_backend(path: Path) -> Any:
     """An eth-tester PyEVMBackend keeping its chain in ``path`` (created, or resumed)."""
-    from eth_tester import PyEVMBackend
     from eth_tester.backends.pyevm.main import (
         generate_genesis_state_for_keys,
         get_default_genesis_params,
         setup_tester_chain,
     )
+
+    from credit.chain.tester_index import IndexedPyEVMBackend
 
     db = SqliteAtomicDB(SqliteDB(path))
     # A throw-away in-memory chain gives eth-tester's chain class and its default (dev) keys.
@@ -120,7 +121,7 @@ def persistent_backend(path: Path) -> Any:
         chain = chain_class.from_genesis(
             db, get_default_genesis_params(), generate_genesis_state_for_keys(keys)
         )
-    backend = PyEVMBackend.__new__(PyEVMBackend)
+    backend = IndexedPyEVMBackend.__new__(IndexedPyEVMBackend)
     backend.account_keys = keys
     backend.chain = chain
     return backend

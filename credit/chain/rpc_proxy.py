@@ -15,6 +15,7 @@ node's URL (which may carry credentials) is never part of an answer.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +24,7 @@ from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
 from credit.chain import rpc_format
-from credit.chain.node import rpc_endpoint
+from credit.chain.node import LockedTesterProvider, rpc_endpoint
 from credit.chain.rpc_params import (
     LIMIT_EXCEEDED,
     LOCAL_METHODS,
@@ -33,12 +34,14 @@ from credit.chain.rpc_params import (
     check_call,
     range_too_wide,
 )
+from credit.chain.tester_index import IndexedPyEVMBackend, range_logs
 from credit.chain.transport import _KeepAlivePoster
 
 __all__ = ["RpcRefused", "WalletRpc"]
 
 UNAVAILABLE = -32002  # EIP-1474 "resource unavailable"
 REVERTED = 3  # geth's "execution reverted", with the revert data
+LOCKED_BLOCKS = 250  # blocks of a log range read per turn at the embedded chain's lock
 _MAX_NODE_MESSAGE = 200
 
 
@@ -113,7 +116,10 @@ class WalletRpc:
             if last - first + 1 > MAX_LOG_BLOCKS:
                 raise range_too_wide(last - first + 1)
             query = {**query, "fromBlock": hex(first), "toBlock": hex(last)}
-        found = self._ask("eth_getLogs", [query])
+        if self._poster is None:
+            found = self._embedded_logs(query)
+        else:
+            found = self._node("eth_getLogs", [query])
         if not isinstance(found, list):
             raise RpcRefused(UNAVAILABLE, "the chain answered eth_getLogs with something else")
         if len(found) > MAX_LOGS:
@@ -161,11 +167,12 @@ class WalletRpc:
         try:  # through web3's eth-tester formatters: JSON-RPC names and hex in, Python values out
             result = request(method, params)  # type: ignore[arg-type]
             if method in ("eth_getBlockByNumber", "eth_getBlockByHash") and result is not None:
-                number = hex(result["number"])
-                logs = request("eth_getLogs", [{"fromBlock": number, "toBlock": number}])  # type: ignore[arg-type]
-                return rpc_format.block(result, logs)
+                number = int(result["number"])
+                return rpc_format.block(result, self._range_logs(number, number, [], []))
         except TransactionNotFound:
             return None
+        except RpcRefused:
+            raise
         except TransactionFailed as exc:
             raise RpcRefused(REVERTED, *rpc_format.revert(exc.args[0] if exc.args else "")) from exc
         except Exception as exc:
@@ -177,6 +184,56 @@ class WalletRpc:
         if method == "eth_getLogs":
             return rpc_format.logs(result)
         return rpc_format.encode(result)
+
+    def _embedded_logs(self, query: dict[str, Any]) -> list[Any]:
+        if "blockHash" in query:
+            block = self._embedded("eth_getBlockByHash", [query["blockHash"], False])
+            if block is None:
+                raise RpcRefused(
+                    -32602, f"invalid params for eth_getLogs: no block {query['blockHash']}"
+                )
+            first = last = int(block["number"], 16)
+        else:
+            first, last = int(query["fromBlock"], 16), int(query["toBlock"], 16)
+        try:
+            return self._range_logs(first, last, query["address"], query.get("topics") or [])
+        except RpcRefused:
+            raise
+        except Exception as exc:
+            raise RpcRefused(
+                -32603, f"eth_getLogs failed on the chain: {type(exc).__name__}"
+            ) from exc
+
+    def _range_logs(
+        self, first: int, last: int, addresses: list[str], topics: list[Any]
+    ) -> list[dict[str, Any]]:
+        """Logs straight from py-evm (:func:`credit.chain.tester_index.range_logs`), or through
+        eth-tester if the chain is not ours. The chain's lock is taken for
+        :data:`LOCKED_BLOCKS` blocks at a time, so the relay and the indexer get their turns
+        during a long range, and a range that takes longer than the window's time budget is
+        refused (-32005: ask for fewer blocks) instead of holding its thread on."""
+        assert self._w3 is not None
+        provider = self._w3.provider
+        backend = getattr(getattr(provider, "ethereum_tester", None), "backend", None)
+        if isinstance(provider, LockedTesterProvider) and isinstance(backend, IndexedPyEVMBackend):
+            last = min(last, int(self._w3.eth.block_number))
+            deadline = time.monotonic() + self.timeout
+            found: list[dict[str, Any]] = []
+            for start in range(first, last + 1, LOCKED_BLOCKS):
+                if time.monotonic() > deadline:
+                    raise RpcRefused(
+                        LIMIT_EXCEEDED,
+                        f"eth_getLogs from block {first} to {last} exceeds the time limit of "
+                        f"{self.timeout:g} s on this chain: ask for a smaller range",
+                    )
+                end = min(last, start + LOCKED_BLOCKS - 1)
+                with provider.lock:
+                    found += range_logs(backend, start, end, addresses, topics)
+            return found
+        query: dict[str, Any] = {"fromBlock": hex(first), "toBlock": hex(last), "topics": topics}
+        if addresses:
+            query["address"] = addresses
+        return rpc_format.logs(self._w3.manager.request_blocking("eth_getLogs", [query]))  # type: ignore[arg-type]
 
     def _node(self, method: str, params: list[Any]) -> Any:
         assert self._poster is not None

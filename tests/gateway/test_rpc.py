@@ -132,6 +132,12 @@ def test_blocks_come_with_transaction_hashes_only(client: TestClient, gateway_wo
         pytest.param("eth_blockNumber", ["latest"], "expected 0", id="no-params-expected"),
         pytest.param("eth_chainId", [1], "expected 0", id="chain-id-params"),
         pytest.param("eth_getBalance", {"address": ADDRESS}, "must be an array", id="by-name"),
+        pytest.param("eth_getTransactionByHash", ["0x12"], "64 hex digits", id="tx-short"),
+        pytest.param("eth_getTransactionReceipt", [HASH, 1], "expected 1", id="receipt-extra"),
+        pytest.param("eth_getLogs", ["latest"], "must be an object", id="logs-type"),
+        pytest.param("eth_getLogs", [{"address": ADDRESS}], "deployment's", id="logs-scope"),
+        pytest.param("eth_call", ["0x00"], "must be an object", id="call-type"),
+        pytest.param("eth_call", [{"to": ADDRESS}], "deployment's", id="call-scope"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_clear_error(

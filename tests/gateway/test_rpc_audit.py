@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from credit.chain.rpc_params import MAX_LOG_BLOCKS
+from credit.chain.rpc_proxy import LOCKED_BLOCKS, RpcRefused, WalletRpc
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from tests.gateway.live_server import served
@@ -106,6 +107,40 @@ def test_blocks_transactions_receipts_and_logs_are_standard_json_rpc(
         {"address": [w.ledger.address], "fromBlock": "earliest", "topics": [ledger_topics[:1]]},
     )
     assert only and all(log["topics"][0] == ledger_topics[0] for log in only)
+
+
+def test_embedded_logs_read_from_py_evm_equal_eth_testers(
+    gateway_world: World, credited: tuple[str, int]
+) -> None:
+    """The window reads the embedded chain's logs straight from py-evm (eth-tester's own
+    eth_getLogs walks the chain once per receipt): the same logs, in the same order."""
+    from credit.chain import rpc_format
+    from credit.chain.tester_index import range_logs
+
+    w = gateway_world
+    backend = w.w3.provider.ethereum_tester.backend  # type: ignore[attr-defined]
+    ours = [w.ledger.address.lower(), w.system.rule_book.address.lower()]
+    head = w.w3.eth.block_number
+    for addresses, topics in [(ours, []), ([], []), (ours[:1], [None, None])]:
+        query: dict[str, Any] = {"fromBlock": "0x0", "toBlock": hex(head), "topics": topics}
+        if addresses:
+            query["address"] = addresses
+        slow = rpc_format.logs(w.w3.manager.request_blocking("eth_getLogs", [query]))
+        assert range_logs(backend, 0, head, addresses, topics) == slow and len(slow) > 10
+    first = range_logs(backend, 0, head, ours, [])[0]["topics"][0]
+    picked = range_logs(backend, 0, head, ours, [[first]])
+    assert picked and all(log["topics"][0] == first for log in picked)
+    # the window reads in turns at the chain's lock, and stops at its time budget
+    w.w3.provider.ethereum_tester.mine_blocks(2 * LOCKED_BLOCKS)  # type: ignore[attr-defined]
+    w.credit_one(w.residents[1])  # logs after the empty stretch too
+    head = w.w3.eth.block_number
+    query = {"address": ours, "fromBlock": "0x0", "toBlock": "latest"}
+    window = WalletRpc(w.w3.eth.chain_id, 5.0, embedded=w.w3, contracts=ours)
+    assert window.answer("eth_getLogs", [query]) == range_logs(backend, 0, head, ours, [])
+    hurried = WalletRpc(w.w3.eth.chain_id, 1e-9, embedded=w.w3, contracts=ours)
+    with pytest.raises(RpcRefused) as refused:
+        hurried.answer("eth_getLogs", [query])
+    assert refused.value.code == -32005 and "smaller range" in str(refused.value)
 
 
 def test_reads_outside_the_deployment_or_its_bounds_are_refused(
