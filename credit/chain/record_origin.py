@@ -1,4 +1,4 @@
-"""Who reported a relayed violation and who confirmed it, read back from its transaction.
+"""Who reported or claimed a relayed record and who confirmed it, read back from its transaction.
 
 A relayed record names its evaluators only in the transaction's calldata (see ``RecordCredited``
 in ICreditLedger.sol): each endorsement's signer is recovered from its ``Confirmation`` over the
@@ -14,6 +14,7 @@ from typing import Any
 from credit.chain.deploy import System
 from credit.chain.eip712 import CompactSignature, report_digest
 from credit.chain.recover import confirmation_signer
+from credit.chain.signing import Claim
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,100 @@ def _report_id(domain: Any, r: dict[str, Any]) -> bytes:
         int(r["nonce"]),
         int(r["deadline"]),
     )
+
+
+@dataclass(frozen=True)
+class RecordOrigin:
+    """When a relayed record's activity took place and whose confirmations booked it."""
+
+    occurred_at: int
+    reporter: str | None  # a violation's reporter; None for a claim
+    confirmations: tuple[tuple[str, int], ...]  # (evaluator, EvaluatorKind), in calldata order
+
+
+def relayed_record(system: System, tx_hash: str, record_id: bytes) -> RecordOrigin | None:
+    """The claim or report ``record_id`` as its relay transaction ``tx_hash`` carries it (from
+    ``relayClaims``, ``relayClaimPacked`` or ``relayReports``); None if the transaction is none
+    of those or does not carry it (a direct record: its events name everything)."""
+    if len(record_id) != 32:
+        return None
+    tx = system.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+    try:
+        fn, args = system.ledger.decode_function_input(tx["input"])
+    except ValueError:
+        return None
+    if fn.fn_name == "relayReports":
+        report = relayed_report(system, tx_hash, record_id)
+        if report is None:
+            return None
+        return RecordOrigin(report.occurred_at, report.reporter, report.confirmations)
+    if fn.fn_name == "relayClaims":
+        claims = [_claim_of(c) for c in args["claims"]]
+        ends = [
+            (int(e["kind"]), int(e["deadline"]), int(e["mask"]), bytes(e["r"]), bytes(e["vs"]))
+            for e in args["endorsements"]
+        ]
+    elif fn.fn_name == "relayClaimPacked":
+        unpacked = _unpack_claim(bytes(args["packed"]))
+        if unpacked is None:
+            return None
+        claims, ends = [unpacked[0]], unpacked[1]
+    else:
+        return None
+    domain = system.domain
+    ids = [c.record_id(domain) for c in claims]
+    if record_id not in ids:
+        return None
+    index = ids.index(record_id)
+    confirmations: list[tuple[str, int]] = []
+    for kind, deadline, mask, r, vs in ends:
+        if not mask >> index & 1:
+            continue
+        selected = [rid for i, rid in enumerate(ids) if mask >> i & 1]
+        signer = confirmation_signer(domain, selected, kind, deadline, CompactSignature(r, vs))
+        if signer is not None:
+            confirmations.append((signer, kind))
+    return RecordOrigin(claims[index].occurred_at, None, tuple(confirmations))
+
+
+def _claim_of(c: dict[str, Any]) -> Claim:
+    return Claim(
+        str(c["resident"]),
+        int(c["category"]),
+        int(c["units"]),
+        int(c["occurredAt"]),
+        int(c["nonce"]),
+        bytes(c["evidence"]),
+        int(c["deadline"]),
+    )
+
+
+# PackedClaim.sol: resident 20, category 2, units 2, occurredAt 6, deadline 6, nonce 4,
+# evidence 32, r 32, vs 32; then per endorsement: kind 1, deadline 6, r 32, vs 32 (mask 1).
+_CLAIM_BYTES, _ENDORSEMENT_BYTES = 136, 71
+
+
+def _unpack_claim(
+    packed: bytes,
+) -> tuple[Claim, list[tuple[int, int, int, bytes, bytes]]] | None:
+    count, rest = divmod(len(packed) - _CLAIM_BYTES, _ENDORSEMENT_BYTES)
+    if len(packed) < _CLAIM_BYTES or rest:
+        return None
+
+    def num(a: int, b: int) -> int:
+        return int.from_bytes(packed[a:b], "big")
+
+    claim = Claim(
+        "0x" + packed[0:20].hex(),
+        num(20, 22),
+        num(22, 24),
+        num(24, 30),
+        num(36, 40),
+        packed[40:72],
+        num(30, 36),
+    )
+    ends = []
+    for j in range(count):
+        e = packed[_CLAIM_BYTES + _ENDORSEMENT_BYTES * j :][:_ENDORSEMENT_BYTES]
+        ends.append((e[0], int.from_bytes(e[1:7], "big"), 1, e[7:39], e[39:71]))
+    return claim, ends

@@ -158,6 +158,13 @@ ACCESS: dict[tuple[str, str], Policy] = {
         "ARBITER", detail="tests/gateway/test_appeals_api.py"
     ),
     ("POST", "/v1/appeals"): Policy(signed_in=True, detail="tests/gateway/test_appeals_api.py"),
+    # public pages: anonymous, rate-limited reads of what is on chain
+    ("GET", "/v1/public/records/{record_id}"): PUBLIC,
+    ("GET", "/v1/public/rule-sets/{version}"): PUBLIC,
+    ("GET", "/v1/public/rule-sets/{version}/document"): PUBLIC,
+    ("GET", "/v1/public/epochs/{epoch}"): PUBLIC,
+    ("GET", "/v1/public/addresses/{address}"): PUBLIC,
+    ("GET", "/v1/public/transactions/{tx_hash}"): PUBLIC,
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}
 
@@ -166,6 +173,9 @@ PLACEHOLDERS = {
     "evidence_id": "0" * 32,
     "notice_id": "0x" + "cd" * 32,
     "run_id": "1",
+    "version": "1",
+    "epoch": "0",
+    "tx_hash": "0x" + "ef" * 32,
 }
 
 

@@ -31,3 +31,7 @@ ROUTERS += [config.router, residents.router, evidence.router, rewards.router, ap
 from credit.gateway.routes import rpc  # noqa: E402
 
 ROOT_ROUTERS.append(rpc.router)
+
+from credit.gateway.routes import public  # noqa: E402
+
+ROUTERS.append(public.router)

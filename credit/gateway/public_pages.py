@@ -1,0 +1,371 @@
+"""The public pages' data: indexed events shaped into :mod:`credit.gateway.public_models`.
+
+Decisions:
+- A record is public once the ledger booked it (``RecordCredited`` / ``ViolationRecorded``);
+  claims waiting for confirmations are not records yet and get the same 404 as unknown ids.
+- A relayed record names its evaluators (and its activity date) only in its transaction's
+  calldata: they are recovered from the signatures there (:func:`credit.chain.record_origin.
+  relayed_record`), exactly as the ledger did. Direct records name them in their events.
+- An evaluator's relayed confirmations are found through the relay's store (the same signatures
+  this gateway put into the calldata), kept only for records the index shows as booked.
+- Statements, reasons, evidence commitments: never shown, though their hashes are on chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from credit.chain.record_origin import relayed_record
+from credit.chain.roles import checksum
+from credit.gateway.errors import ApiError
+from credit.gateway.public_models import (
+    ChainRef,
+    Confirmed,
+    Confirmer,
+    Kind,
+    PublicAddress,
+    PublicAppeal,
+    PublicEpoch,
+    PublicRecord,
+    PublicRuleSet,
+    PublicTransaction,
+    RecordRow,
+    RewardRow,
+    RuleChange,
+)
+from credit.gateway.services import Services
+from credit.indexer import public_reads
+from credit.indexer.fold import StoredEvent
+from credit.rule_documents import DOCUMENT_PATH, find_document, known_files
+from credit.ruleset import EvaluatorKind, parse_ruleset
+from credit.ruleset_diff import ruleset_diff
+from credit.store.relay_tables import relay_endorsement_records, relay_endorsements
+
+LIST_LIMIT = 500
+KINDS: dict[int, Kind] = {
+    EvaluatorKind.SUPERIOR: "superior",
+    EvaluatorKind.PEER: "peer",
+    EvaluatorKind.PUBLIC: "public",
+    EvaluatorKind.EXPERT: "expert",
+}
+
+
+def reader(services: Services) -> Any:
+    """The index, or 503 while it is not running."""
+    if services.indexer is None:
+        raise ApiError(503, "index_unavailable", "the indexer is not running: try again shortly")
+    return services.indexer
+
+
+def _ref(e: StoredEvent) -> ChainRef:
+    return ChainRef(tx_hash=e.tx_hash, block_number=e.block_number, block_time=e.block_time)
+
+
+def _rows(events: Iterable[StoredEvent]) -> list[RecordRow]:
+    """Record rows of the booked records among ``events``, their appeal status from the rest."""
+    events = list(events)
+    status: dict[str, str] = {}
+    for e in events:
+        rid = str(e.args.get("recordId", "")).lower()
+        if e.name == "AppealFiled":
+            status[rid] = "appealed"
+        elif e.name == "AppealResolved":
+            status[rid] = "overturned" if e.args["overturned"] else "upheld"
+    rows = []
+    for e in events:
+        if e.name not in public_reads.RECORD_EVENTS:
+            continue
+        a, rid = e.args, str(e.args["recordId"]).lower()
+        credit = e.name == "RecordCredited"
+        rows.append(
+            RecordRow(
+                record_id=rid,
+                kind="credit" if credit else "violation",
+                resident=checksum(a["resident"]),
+                category=int(a["category"]),
+                units=int(a["units"]),
+                points=int(a["points"]) if credit else -int(a["deducted"]),
+                rule_version=int(a["ruleVersion"]),
+                status="credited" if credit else status.get(rid, "recorded"),  # type: ignore[arg-type]
+                booked=_ref(e),
+            )
+        )
+    return rows
+
+
+def record_page(services: Services, record_id: str) -> PublicRecord:
+    """The public page of record ``record_id``; 404 ``no_record`` unless the ledger booked it."""
+    index = reader(services)
+    events = public_reads.record_events(index, record_id)
+    rows = _rows(events)
+    if not rows:
+        raise ApiError(
+            404,
+            "no_record",
+            f"the ledger has booked no record {record_id}: check the id (a claim still waiting "
+            "for confirmations has no public page yet)",
+        )
+    row = rows[0]
+    booked = next(e for e in events if e.name in public_reads.RECORD_EVENTS)
+    direct = [
+        Confirmer(address=checksum(e.args["evaluator"]), kind=KINDS[int(e.args["kind"])])
+        for e in events
+        if e.name == "ConfirmationRecorded"
+    ]
+    submitted = next((e for e in events if e.name in ("ClaimSubmitted", "ViolationReported")), None)
+    occurred = int(submitted.args["occurredAt"]) if submitted else None
+    reporter = submitted.args.get("reporter") if submitted else None
+    relayed = submitted is None
+    confirmations = direct
+    if relayed:
+        origin = relayed_record(services.system, booked.tx_hash, bytes.fromhex(record_id[2:]))
+        if origin is not None:
+            occurred, reporter = origin.occurred_at, origin.reporter
+            confirmations = [
+                Confirmer(address=checksum(a), kind=KINDS[k]) for a, k in origin.confirmations
+            ]
+    return PublicRecord(
+        **row.model_dump(),
+        epoch=index.schedule.epoch_at(booked.block_time),
+        occurred_at=occurred,
+        appeal_deadline=int(booked.args["appealDeadline"]) if row.kind == "violation" else None,
+        reporter=checksum(reporter) if reporter else None,
+        relayed=relayed,
+        confirmations=confirmations,
+        appeal=_appeal(events),
+    )
+
+
+def _appeal(events: list[StoredEvent]) -> PublicAppeal | None:
+    filed = next((e for e in events if e.name == "AppealFiled"), None)
+    if filed is None:
+        return None
+    resolved = next((e for e in events if e.name == "AppealResolved"), None)
+    if resolved is None:
+        return PublicAppeal(status="appealed", filed=_ref(filed))
+    overturned = bool(resolved.args["overturned"])
+    return PublicAppeal(
+        status="overturned" if overturned else "upheld",
+        filed=_ref(filed),
+        resolved=_ref(resolved),
+        arbiter=checksum(resolved.args["arbiter"]),
+        restored=int(resolved.args["restored"]) if overturned else None,
+    )
+
+
+def _rewards(events: Iterable[StoredEvent]) -> list[RewardRow]:
+    return [
+        RewardRow(
+            resident=checksum(e.args["resident"]),
+            epoch=int(e.args["epoch"]),
+            points=int(e.args["points"]),
+            amount=str(int(e.args["amount"])),
+            paid=_ref(e),
+        )
+        for e in events
+        if e.name == "RewardMinted"
+    ]
+
+
+def epoch_page(services: Services, epoch: int) -> PublicEpoch:
+    """Epoch ``epoch``: dates, records booked in it, rewards paid for it."""
+    index = reader(services)
+    schedule = index.schedule
+    now = index.position()[2]
+    current = schedule.epoch_at(now)
+    if epoch > current:
+        raise ApiError(
+            404,
+            "epoch_not_started",
+            f"epoch {epoch} has not started yet: the ledger is in epoch {current}",
+        )
+    start = schedule.genesis + epoch * schedule.length
+    end = start + schedule.length
+    events = public_reads.epoch_events(index, start, end)
+    records = _rows(events)
+    rewards = [r for r in _rewards(events) if r.epoch == epoch]
+    return PublicEpoch(
+        epoch=epoch,
+        starts_at=start,
+        ends_at=end,
+        current=epoch == current,
+        records=records[:LIST_LIMIT],
+        records_count=len(records),
+        points_credited=sum(r.points for r in records if r.points > 0),
+        points_deducted=-sum(r.points for r in records if r.points < 0),
+        rewards=rewards[:LIST_LIMIT],
+        rewards_total=str(sum(int(r.amount) for r in rewards)),
+        truncated=len(records) > LIST_LIMIT or len(rewards) > LIST_LIMIT,
+    )
+
+
+def address_page(services: Services, address: str) -> PublicAddress:
+    """Records about ``address`` and records it confirmed (directly or relayed) or reported."""
+    index = reader(services)
+    who = address.lower()
+    events = public_reads.address_events(index, who)
+    registered = False
+    for e in events:
+        if str(e.args.get("resident", "")).lower() == who:
+            if e.name == "ResidentRegistered":
+                registered = True
+            elif e.name == "ResidentDeregistered":
+                registered = False
+    about = [e for e in events if str(e.args.get("resident", "")).lower() == who]
+    acts: dict[str, tuple[Kind | None, str]] = {}
+    for e in events:
+        rid = str(e.args.get("recordId", "")).lower()
+        if e.name == "ConfirmationRecorded" and str(e.args["evaluator"]).lower() == who:
+            acts[rid] = (KINDS[int(e.args["kind"])], "confirmed")
+        elif e.name == "ViolationReported" and str(e.args["reporter"]).lower() == who:
+            acts[rid] = (None, "reported")
+    for rid, kind in _relayed_confirmations(services, who):
+        acts.setdefault(rid, (KINDS[kind], "confirmed"))
+    for rid, reporter_of in _relayed_reports(services, who):
+        acts.setdefault(rid, (None, reporter_of))
+    booked = _rows(public_reads.records_by_id(index, list(acts)))
+    return PublicAddress(
+        address=checksum(address),
+        registered=registered,
+        records=_rows(about)[-LIST_LIMIT:],
+        acted=[
+            Confirmed(record=r, kind=acts[r.record_id][0], role=acts[r.record_id][1])  # type: ignore[arg-type]
+            for r in booked[-LIST_LIMIT:]
+        ],
+    )
+
+
+def _relayed_confirmations(services: Services, who: str) -> list[tuple[str, int]]:
+    """(record id, kind) of the endorsements by ``who`` this gateway relayed."""
+    e, link = relay_endorsements, relay_endorsement_records
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            select(link.c.record_id, e.c.kind)
+            .select_from(e.join(link, link.c.endorsement_id == e.c.id))
+            .where(e.c.evaluator.in_((who, checksum(who))), e.c.status == "used")
+        )
+        return [(str(r.record_id).lower(), int(r.kind)) for r in rows]
+
+
+def _relayed_reports(services: Services, who: str) -> list[tuple[str, str]]:
+    """(record id, "reported") of the reports by ``who`` this gateway relayed."""
+    from credit.store.relay_tables import relay_claims
+
+    with services.engine.connect() as conn:
+        rows = conn.execute(
+            select(relay_claims.c.record_id).where(
+                relay_claims.c.reporter.in_((who, checksum(who)))
+            )
+        )
+        return [(str(r.record_id).lower(), "reported") for r in rows]
+
+
+def transaction_page(services: Services, tx_hash: str) -> PublicTransaction:
+    """What transaction ``tx_hash`` booked; 404 ``no_transaction`` if none of the ledger's."""
+    index = reader(services)
+    events = public_reads.tx_events(index, tx_hash)
+    if not events:
+        raise ApiError(
+            404,
+            "no_transaction",
+            f"no transaction {tx_hash} of this ledger is known: check the hash, or wait a "
+            "moment if it was just sent",
+        )
+    first = events[0]
+    return PublicTransaction(
+        tx_hash=first.tx_hash,
+        block_number=first.block_number,
+        block_time=first.block_time,
+        records=_rows(events),
+        rewards=_rewards(events),
+        rule_versions=[int(e.args["ruleVersion"]) for e in events if e.name == "RuleSetPublished"],
+    )
+
+
+def rule_document(services: Services, version: int) -> bytes:
+    """The canonical document of ``version`` whose hash is on chain; 404 if not published/held."""
+    published = _published(services)
+    event = published.get(version)
+    if event is None:
+        raise _no_version(version, published)
+    content_hash, uri = event.args["contentHash"], event.args["terms"]["uri"]
+    found = _document(services, content_hash)
+    if found is None:
+        raise ApiError(
+            404,
+            "no_rule_document",
+            f"this service holds no document hashing to {content_hash} (rule set version "
+            f"{version}): ask its publisher, or fetch it from {uri!r}",
+        )
+    return found
+
+
+def rule_set_page(services: Services, version: int) -> PublicRuleSet:
+    """Version ``version`` of the rules: hash, URI, timing, and the diff to the one before."""
+    index = reader(services)
+    published = _published(services)
+    event = published.get(version)
+    if event is None:
+        raise _no_version(version, published)
+    terms = event.args["terms"]
+    now = index.position()[2]
+    effective = sorted(v for v, e in published.items() if e.args["terms"]["effectiveAt"] <= now)
+    in_force = effective[-1] if effective else 0
+    status = (
+        "in_force" if version == in_force else "pending" if version > in_force else "superseded"
+    )
+    document = _document(services, event.args["contentHash"])
+    previous = version - 1 if version - 1 in published else None
+    diff = None
+    if previous is not None and document is not None:
+        before = _document(services, published[previous].args["contentHash"])
+        if before is not None:
+            diff = [
+                RuleChange(**c)
+                for c in ruleset_diff(
+                    parse_ruleset(json.loads(before), published=True),
+                    parse_ruleset(json.loads(document), published=True),
+                )
+            ]
+    return PublicRuleSet(
+        version=version,
+        content_hash=event.args["contentHash"],
+        uri=terms["uri"],
+        document_path=DOCUMENT_PATH.format(version=version),
+        document_held=document is not None,
+        published_at=int(terms["publishedAt"]),
+        effective_at=int(terms["effectiveAt"]),
+        status=status,  # type: ignore[arg-type]
+        published=_ref(event),
+        expiry_epochs=int(terms["expiryEpochs"]),
+        appeal_window_seconds=int(terms["appealWindow"]),
+        reward_per_point=str(terms["rewardPerPoint"]),
+        epoch_reward_cap=str(terms["epochRewardCap"]),
+        previous=previous,
+        next=version + 1 if version + 1 in published else None,
+        diff=diff,
+    )
+
+
+def _published(services: Services) -> dict[int, StoredEvent]:
+    return {int(e.args["ruleVersion"]): e for e in public_reads.rule_set_events(reader(services))}
+
+
+def _no_version(version: int, published: dict[int, StoredEvent]) -> ApiError:
+    latest = max(published, default=0)
+    return ApiError(
+        404,
+        "no_rule_version",
+        f"rule set version {version} was never published: versions 1 to {latest} exist",
+    )
+
+
+def _document(services: Services, content_hash: str) -> bytes | None:
+    settings = services.settings
+    return find_document(
+        content_hash, settings.rule_documents(), known_files(settings.ruleset_file)
+    )
