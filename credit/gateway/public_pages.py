@@ -97,6 +97,14 @@ def _rows(events: Iterable[StoredEvent]) -> list[RecordRow]:
     return rows
 
 
+def _booked_rows(index: Any, events: list[StoredEvent]) -> list[RecordRow]:
+    """:func:`_rows` of ``events``, with the appeals of their violations read in too (an appeal
+    is filed and decided after the record was booked, often in another epoch)."""
+    violations = [str(e.args["recordId"]) for e in events if e.name == "ViolationRecorded"]
+    appeals = public_reads.records_by_id(index, violations, public_reads.APPEAL_EVENTS)
+    return _rows([*events, *appeals])
+
+
 def record_page(services: Services, record_id: str) -> PublicRecord:
     """The public page of record ``record_id``; 404 ``no_record`` unless the ledger booked it."""
     index = reader(services)
@@ -128,6 +136,8 @@ def record_page(services: Services, record_id: str) -> PublicRecord:
             confirmations = [
                 Confirmer(address=checksum(a), kind=KINDS[k]) for a, k in origin.confirmations
             ]
+    order = list(KINDS.values())
+    confirmations.sort(key=lambda c: (order.index(c.kind), c.address.lower()))
     return PublicRecord(
         **row.model_dump(),
         epoch=index.schedule.epoch_at(booked.block_time),
@@ -186,7 +196,7 @@ def epoch_page(services: Services, epoch: int) -> PublicEpoch:
     start = schedule.genesis + epoch * schedule.length
     end = start + schedule.length
     events = public_reads.epoch_events(index, start, end)
-    records = _rows(events)
+    records = _booked_rows(index, events)
     rewards = [r for r in _rewards(events) if r.epoch == epoch]
     return PublicEpoch(
         epoch=epoch,
@@ -227,7 +237,7 @@ def address_page(services: Services, address: str) -> PublicAddress:
         acts.setdefault(rid, (KINDS[kind], "confirmed"))
     for rid, reporter_of in _relayed_reports(services, who):
         acts.setdefault(rid, (None, reporter_of))
-    booked = _rows(public_reads.records_by_id(index, list(acts)))
+    booked = _booked_rows(index, public_reads.records_by_id(index, list(acts)))
     return PublicAddress(
         address=checksum(address),
         registered=registered,
@@ -280,7 +290,7 @@ def transaction_page(services: Services, tx_hash: str) -> PublicTransaction:
         tx_hash=first.tx_hash,
         block_number=first.block_number,
         block_time=first.block_time,
-        records=_rows(events),
+        records=_booked_rows(index, events),
         rewards=_rewards(events),
         rule_versions=[int(e.args["ruleVersion"]) for e in events if e.name == "RuleSetPublished"],
     )

@@ -27,6 +27,7 @@ _COLUMNS = (
 _ORDER = (index_events.c.block_number, index_events.c.log_index)
 # Events that make a record, by where they stand in its life.
 RECORD_EVENTS = ("RecordCredited", "ViolationRecorded")
+APPEAL_EVENTS = ("AppealFiled", "AppealResolved")
 
 
 def _stored(rows: Any) -> list[StoredEvent]:
@@ -119,8 +120,10 @@ def address_events(reader: IndexReader, address: str) -> list[StoredEvent]:
     return sorted(events, key=lambda e: (e.block_number, e.log_index))
 
 
-def records_by_id(reader: IndexReader, record_ids: list[str]) -> list[StoredEvent]:
-    """The ``RecordCredited`` / ``ViolationRecorded`` events of ``record_ids``."""
+def records_by_id(
+    reader: IndexReader, record_ids: list[str], names: tuple[str, ...] = RECORD_EVENTS
+) -> list[StoredEvent]:
+    """The events named ``names`` (by default: those that book a record) of ``record_ids``."""
     if not record_ids:
         return []
     with reader.engine.connect() as conn:
@@ -129,7 +132,7 @@ def records_by_id(reader: IndexReader, record_ids: list[str]) -> list[StoredEven
             select(*_COLUMNS)
             .where(
                 index_events.c.record_id.in_([r.lower() for r in record_ids]),
-                index_events.c.name.in_(RECORD_EVENTS),
+                index_events.c.name.in_(names),
                 index_events.c.block_number <= number,
             )
             .order_by(*_ORDER)

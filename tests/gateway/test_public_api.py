@@ -178,9 +178,10 @@ def test_rule_sets_serve_their_documents_and_diff(
     assert json.loads(doc.content)["label"] == w.ruleset.label
 
 
-def test_public_reads_are_rate_limited(app_client: TestClient) -> None:
+def test_public_reads_are_rate_limited(app_client: TestClient, services: Services) -> None:
     from credit.gateway.ratelimit import SlidingWindowLimiter
 
+    services.indexer.sync()
     app_client.app.state.public_limiter = SlidingWindowLimiter(2, 60.0)  # type: ignore[attr-defined]
     codes = [app_client.get("/v1/public/rule-sets/1").status_code for _ in range(3)]
     assert codes == [200, 200, 429]

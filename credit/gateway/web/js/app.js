@@ -16,6 +16,7 @@ import { linkedClaim, openLinkedClaim, renderClaimDetail } from "./views/claim_d
 import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
 import { loadInbox, renderInbox } from "./views/arbiter.js";
 import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
+import { publicRoute, openPublic, closePublic, renderPublic } from "./views/public.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter"];
@@ -208,6 +209,7 @@ function startSession(session) {
   showNav(session.roles);
   const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
   if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+  else if (publicRoute()) openPublic(app); // a public page stays open; the nav leads back
   else showView(landingView(session.roles));
 }
 
@@ -280,7 +282,7 @@ function signOutLocal() {
   clearRoleNotices(app);
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
-  byId("view-welcome").hidden = false;
+  byId("view-welcome").hidden = Boolean(app.publicPage);
   byId("nav").hidden = true;
   byId("signout").hidden = true;
   renderWho();
@@ -303,6 +305,7 @@ function startStream() {
 // ------------------------------------------------------------------ views
 async function showView(name) {
   clearMessage();
+  if (app.publicPage) leavePublic();
   app.view = name;
   for (const v of VIEWS) byId(`view-${v}`).hidden = v !== name;
   for (const b of document.querySelectorAll("#nav button")) {
@@ -321,6 +324,22 @@ async function refresh() {
   ].map((p) => Promise.resolve(p).catch((err) => err.status !== 0 && fail(err))));
 }
 
+/** Close the public page and take its route out of the address bar (Back returns to it). */
+function leavePublic() {
+  closePublic(app);
+  if (publicRoute()) history.pushState(null, "", window.location.pathname + window.location.search);
+}
+
+/** The address bar changed: open the public page it names, or go back to where one was. */
+function onPublicRoute() {
+  if (publicRoute()) return openPublic(app).catch((err) => fail(err));
+  if (!app.publicPage) return null;
+  closePublic(app);
+  if (app.session) return showView(app.view || landingView(app.session.roles));
+  byId("view-welcome").hidden = false;
+  return null;
+}
+
 function refreshSoon(delay = 400) {
   setTimeout(refresh, delay);
   setTimeout(refresh, delay + 1200); // the index may trail the relay by a moment
@@ -333,6 +352,7 @@ function rerender() {
   if (!app.config) return;
   renderFooter();
   renderClaimForm(app);
+  renderPublic(app);
   if (!app.session) return;
   renderHome(app);
   renderKinds(app);
@@ -395,10 +415,12 @@ async function start() {
   mountReport(app);
   window.addEventListener("hashchange", () => {
     if (app.session && linkedClaim()) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+    else onPublicRoute();
   });
   if (linkedClaim()) say(() => t("detail.signInFirst"), "info");
   updateWelcome();
   await loadConfig();
+  if (app.config && publicRoute()) await openPublic(app);
   if (app.wallet) {
     app.wallet.on("accountsChanged", onAccounts);
     app.wallet.on("chainChanged", onChain);

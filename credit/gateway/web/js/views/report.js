@@ -4,7 +4,7 @@
 // queue, and the warning a resident gets once one is booked.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, dayTime, short, ZERO32 } from "../format.js";
+import { day, dayTime, short, ZERO32, pageLink } from "../format.js";
 import { typedData, OFFICIAL_ROLES } from "../typed.js";
 
 const REPORT_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
@@ -234,11 +234,11 @@ export function warningDetails(app, n) {
     h(
       "dl",
       { class: "facts" },
-      row("warning.version", t("warning.versionValue", { version: d.rule_version })),
+      row("warning.version", pageLink("rules", d.rule_version, { text: t("warning.versionValue", { version: d.rule_version }) })),
       row("warning.points", t("warning.pointsValue", { points: d.deducted })),
-      row("warning.record", h("code", { class: "hash", title: d.record_id }, short(d.record_id, 10))),
+      row("warning.record", pageLink("record", d.record_id)),
       [h("dt", {}, t("warning.evidence")), evidence],
-      row("warning.tx", h("code", { class: "hash", title: d.tx_hash }, short(d.tx_hash, 10))),
+      row("warning.tx", pageLink("tx", d.tx_hash)),
       row("warning.deadline", dayTime(d.appeal_deadline)),
     ),
     n.appeal && n.appeal.record_ids && n.appeal.record_ids.length ? h("p", { class: "next" }, t("warning.next")) : null,
