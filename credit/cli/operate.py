@@ -230,8 +230,7 @@ def rules_publish(
     json_output: JsonOpt = False,
 ) -> None:
     """Validate and fairness-check a rule set, show its diff and when it takes effect, publish."""
-    from credit.ops.admin import publish, rules_diff
-    from credit.rule_documents import archive, document_uri
+    from credit.ops.admin import document_uri_for_next, publish, rules_diff
     from credit.ruleset import load_ruleset
     from credit.settings import get_settings
 
@@ -248,11 +247,8 @@ def rules_publish(
             )
     if not yes and not json_output and not typer.confirm("Publish this rule set?"):
         raise typer.Exit(1)
-    if not uri:  # the gateway serves the document it keeps by hash: keep it there first
-        settings = get_settings()
-        archive(ruleset, settings.rule_documents())
-        next_version = int(system.rule_book.functions.latestVersion().call()) + 1
-        uri = document_uri(settings.rules_base_url(), next_version)
+    # by default the gateway serves the document, kept by hash: keep it there first
+    uri = uri or document_uri_for_next(system, ruleset, get_settings())
     result = publish(system, tx, ruleset, uri)
     _emit(
         {**diff, "published": result},

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from credit.rule_documents import archive, document_uri
+from credit.ops.admin import document_uri_for_next
 from tests.ledger_flows import appeal, publish, relay_violation, resolve, variant
 from tests.world import EPOCH, PEER, SUPERIOR, World
 
@@ -145,8 +145,7 @@ def test_rule_sets_serve_their_documents_and_diff(
         drop=(3,),
     )
     v3 = variant(w.ruleset, label="City rules v3 (never archived)")
-    archive(v2, services.settings.rule_documents())
-    publish(w, v2, document_uri("http://testserver", 2))
+    publish(w, v2, document_uri_for_next(w.system, v2, services.settings))  # as the CLI does
     services.indexer.sync()
 
     one = app_client.get("/v1/public/rule-sets/1").json()
