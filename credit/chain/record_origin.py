@@ -85,48 +85,57 @@ class RecordOrigin:
 
 
 def relayed_record(system: System, tx_hash: str, record_id: bytes) -> RecordOrigin | None:
-    """The claim or report ``record_id`` as its relay transaction ``tx_hash`` carries it (from
-    ``relayClaims``, ``relayClaimPacked`` or ``relayReports``); None if the transaction is none
-    of those or does not carry it (a direct record: its events name everything)."""
-    if len(record_id) != 32:
-        return None
+    """The claim or report ``record_id`` as its relay transaction ``tx_hash`` carries it; None if
+    the transaction does not carry it (a direct record: its events name everything)."""
+    return relayed_records(system, tx_hash).get(record_id)
+
+
+def relayed_records(system: System, tx_hash: str) -> dict[bytes, RecordOrigin]:
+    """Every claim or report a ``relayClaims``, ``relayClaimPacked`` or ``relayReports``
+    transaction carries, by record id, with the evaluators whose endorsements select it (one
+    signature recovery per endorsement, as the ledger does); empty for any other transaction."""
     tx = system.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
     try:
         fn, args = system.ledger.decode_function_input(tx["input"])
     except ValueError:
-        return None
+        return {}
+    domain = system.domain
+    reporters: list[str | None]
     if fn.fn_name == "relayReports":
-        report = relayed_report(system, tx_hash, record_id)
-        if report is None:
-            return None
-        return RecordOrigin(report.occurred_at, report.reporter, report.confirmations)
-    if fn.fn_name == "relayClaims":
+        ids = [_report_id(domain, r) for r in args["reports"]]
+        occurred = [int(r["occurredAt"]) for r in args["reports"]]
+        reporters = [str(r["reporter"]) for r in args["reports"]]
+        ends = [_endorsement(e) for e in args["endorsements"]]
+    elif fn.fn_name == "relayClaims":
         claims = [_claim_of(c) for c in args["claims"]]
-        ends = [
-            (int(e["kind"]), int(e["deadline"]), int(e["mask"]), bytes(e["r"]), bytes(e["vs"]))
-            for e in args["endorsements"]
-        ]
+        ids = [c.record_id(domain) for c in claims]
+        occurred, reporters = [c.occurred_at for c in claims], [None] * len(claims)
+        ends = [_endorsement(e) for e in args["endorsements"]]
     elif fn.fn_name == "relayClaimPacked":
         unpacked = _unpack_claim(bytes(args["packed"]))
         if unpacked is None:
-            return None
-        claims, ends = [unpacked[0]], unpacked[1]
+            return {}
+        claim, ends = unpacked
+        ids, occurred, reporters = [claim.record_id(domain)], [claim.occurred_at], [None]
     else:
-        return None
-    domain = system.domain
-    ids = [c.record_id(domain) for c in claims]
-    if record_id not in ids:
-        return None
-    index = ids.index(record_id)
-    confirmations: list[tuple[str, int]] = []
+        return {}
+    confirmations: list[list[tuple[str, int]]] = [[] for _ in ids]
     for kind, deadline, mask, r, vs in ends:
-        if not mask >> index & 1:
-            continue
         selected = [rid for i, rid in enumerate(ids) if mask >> i & 1]
         signer = confirmation_signer(domain, selected, kind, deadline, CompactSignature(r, vs))
-        if signer is not None:
-            confirmations.append((signer, kind))
-    return RecordOrigin(claims[index].occurred_at, None, tuple(confirmations))
+        if signer is None:
+            continue
+        for i in range(len(ids)):
+            if mask >> i & 1:
+                confirmations[i].append((signer, kind))
+    return {
+        rid: RecordOrigin(occurred[i], reporters[i], tuple(confirmations[i]))
+        for i, rid in enumerate(ids)
+    }
+
+
+def _endorsement(e: dict[str, Any]) -> tuple[int, int, int, bytes, bytes]:
+    return int(e["kind"]), int(e["deadline"]), int(e["mask"]), bytes(e["r"]), bytes(e["vs"])
 
 
 def _claim_of(c: dict[str, Any]) -> Claim:

@@ -6,20 +6,20 @@ Decisions:
 - A relayed record names its evaluators (and its activity date) only in its transaction's
   calldata: they are recovered from the signatures there (:func:`credit.chain.record_origin.
   relayed_record`), exactly as the ledger did. Direct records name them in their events.
-- An evaluator's relayed confirmations are found through the relay's store (the same signatures
-  this gateway put into the calldata), kept only for records the index shows as booked.
+- Relay transactions are decoded once per process (:class:`RelayedOrigins`: a booked transaction
+  never changes); an address page decodes every relay transaction not decoded yet, to find the
+  records the address confirmed or reported by signature.
 - Statements, reasons, evidence commitments: never shown, though their hashes are on chain.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-
-from credit.chain.record_origin import relayed_record
+from credit.chain.record_origin import RecordOrigin, relayed_records
 from credit.chain.roles import checksum
 from credit.gateway.errors import ApiError
 from credit.gateway.public_models import (
@@ -43,7 +43,6 @@ from credit.indexer.fold import StoredEvent
 from credit.rule_documents import DOCUMENT_PATH, find_document, known_files
 from credit.ruleset import EvaluatorKind, parse_ruleset
 from credit.ruleset_diff import ruleset_diff
-from credit.store.relay_tables import relay_endorsement_records, relay_endorsements
 
 LIST_LIMIT = 500
 KINDS: dict[int, Kind] = {
@@ -52,6 +51,24 @@ KINDS: dict[int, Kind] = {
     EvaluatorKind.PUBLIC: "public",
     EvaluatorKind.EXPERT: "expert",
 }
+
+
+class RelayedOrigins:
+    """Relay transactions decoded from their calldata, once each (kept for the process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_tx: dict[str, dict[str, RecordOrigin]] = {}
+
+    def of(self, services: Services, tx_hash: str) -> dict[str, RecordOrigin]:
+        """The records ``tx_hash`` carries, by record id (0x hex)."""
+        found = self._by_tx.get(tx_hash)
+        if found is None:
+            decoded = relayed_records(services.system, tx_hash)
+            found = {"0x" + rid.hex(): origin for rid, origin in decoded.items()}
+            with self._lock:
+                self._by_tx[tx_hash] = found
+        return found
 
 
 def reader(services: Services) -> Any:
@@ -105,7 +122,7 @@ def _booked_rows(index: Any, events: list[StoredEvent]) -> list[RecordRow]:
     return _rows([*events, *appeals])
 
 
-def record_page(services: Services, record_id: str) -> PublicRecord:
+def record_page(services: Services, record_id: str, origins: RelayedOrigins) -> PublicRecord:
     """The public page of record ``record_id``; 404 ``no_record`` unless the ledger booked it."""
     index = reader(services)
     events = public_reads.record_events(index, record_id)
@@ -130,7 +147,7 @@ def record_page(services: Services, record_id: str) -> PublicRecord:
     relayed = submitted is None
     confirmations = direct
     if relayed:
-        origin = relayed_record(services.system, booked.tx_hash, bytes.fromhex(record_id[2:]))
+        origin = origins.of(services, booked.tx_hash).get(record_id)
         if origin is not None:
             occurred, reporter = origin.occurred_at, origin.reporter
             confirmations = [
@@ -213,7 +230,7 @@ def epoch_page(services: Services, epoch: int) -> PublicEpoch:
     )
 
 
-def address_page(services: Services, address: str) -> PublicAddress:
+def address_page(services: Services, address: str, origins: RelayedOrigins) -> PublicAddress:
     """Records about ``address`` and records it confirmed (directly or relayed) or reported."""
     index = reader(services)
     who = address.lower()
@@ -233,10 +250,13 @@ def address_page(services: Services, address: str) -> PublicAddress:
             acts[rid] = (KINDS[int(e.args["kind"])], "confirmed")
         elif e.name == "ViolationReported" and str(e.args["reporter"]).lower() == who:
             acts[rid] = (None, "reported")
-    for rid, kind in _relayed_confirmations(services, who):
-        acts.setdefault(rid, (KINDS[kind], "confirmed"))
-    for rid, reporter_of in _relayed_reports(services, who):
-        acts.setdefault(rid, (None, reporter_of))
+    for tx_hash in public_reads.relay_transactions(index):
+        for rid, origin in origins.of(services, tx_hash).items():
+            if str(origin.reporter or "").lower() == who:
+                acts.setdefault(rid, (None, "reported"))
+            for evaluator, kind in origin.confirmations:
+                if evaluator.lower() == who:
+                    acts.setdefault(rid, (KINDS[kind], "confirmed"))
     booked = _booked_rows(index, public_reads.records_by_id(index, list(acts)))
     return PublicAddress(
         address=checksum(address),
@@ -247,31 +267,6 @@ def address_page(services: Services, address: str) -> PublicAddress:
             for r in booked[-LIST_LIMIT:]
         ],
     )
-
-
-def _relayed_confirmations(services: Services, who: str) -> list[tuple[str, int]]:
-    """(record id, kind) of the endorsements by ``who`` this gateway relayed."""
-    e, link = relay_endorsements, relay_endorsement_records
-    with services.engine.connect() as conn:
-        rows = conn.execute(
-            select(link.c.record_id, e.c.kind)
-            .select_from(e.join(link, link.c.endorsement_id == e.c.id))
-            .where(e.c.evaluator.in_((who, checksum(who))), e.c.status == "used")
-        )
-        return [(str(r.record_id).lower(), int(r.kind)) for r in rows]
-
-
-def _relayed_reports(services: Services, who: str) -> list[tuple[str, str]]:
-    """(record id, "reported") of the reports by ``who`` this gateway relayed."""
-    from credit.store.relay_tables import relay_claims
-
-    with services.engine.connect() as conn:
-        rows = conn.execute(
-            select(relay_claims.c.record_id).where(
-                relay_claims.c.reporter.in_((who, checksum(who)))
-            )
-        )
-        return [(str(r.record_id).lower(), "reported") for r in rows]
 
 
 def transaction_page(services: Services, tx_hash: str) -> PublicTransaction:

@@ -150,3 +150,24 @@ def rule_set_events(reader: IndexReader) -> list[StoredEvent]:
             .order_by(*_ORDER)
         )
         return _stored(rows)
+
+
+def relay_transactions(reader: IndexReader) -> list[str]:
+    """Hashes of the transactions that booked relayed records (records with no direct
+    ``ClaimSubmitted`` / ``ViolationReported``), oldest first."""
+    direct = select(index_events.c.record_id).where(
+        index_events.c.name.in_(("ClaimSubmitted", "ViolationReported"))
+    )
+    with reader.engine.connect() as conn:
+        number = reader.position(conn)[0]
+        rows = conn.execute(
+            select(index_events.c.tx_hash, func.min(index_events.c.block_number))
+            .where(
+                index_events.c.name.in_(RECORD_EVENTS),
+                index_events.c.block_number <= number,
+                index_events.c.record_id.not_in(direct),
+            )
+            .group_by(index_events.c.tx_hash)
+            .order_by(func.min(index_events.c.block_number))
+        )
+        return [str(r[0]) for r in rows]

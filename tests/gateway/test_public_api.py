@@ -111,11 +111,21 @@ def test_records_epoch_address_and_transaction_pages(
         _hex(violation_id),
     }
     peer = app_client.get(f"/v1/public/addresses/{b.address}").json()
+    # by signature in a relay transaction, and directly
     assert [(x["record"]["record_id"], x["kind"], x["role"]) for x in peer["acted"]] == [
-        (_hex(direct_id), "peer", "confirmed")
+        (_hex(relayed_id), "peer", "confirmed"),
+        (_hex(direct_id), "peer", "confirmed"),
     ]
     superior = app_client.get(f"/v1/public/addresses/{w.superior.address}").json()
-    assert {x["record"]["record_id"] for x in superior["acted"]} >= {_hex(direct_id)}
+    assert {(x["record"]["record_id"], x["kind"], x["role"]) for x in superior["acted"]} == {
+        (_hex(relayed_id), "superior", "confirmed"),
+        (_hex(direct_id), "superior", "confirmed"),
+        (_hex(violation_id), None, "reported"),
+    }
+    panel = app_client.get(f"/v1/public/addresses/{w.panel.address}").json()
+    assert [(x["record"]["status"], x["kind"]) for x in panel["acted"]] == [
+        ("overturned", "public")
+    ]
 
     t = app_client.get(f"/v1/public/transactions/{receipt['transactionHash'].to_0x_hex()}")
     assert [x["record_id"] for x in t.json()["records"]] == [_hex(relayed_id)]

@@ -16,7 +16,7 @@ from credit.artifacts import Artifact
 from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
 from tests.ledger_flows import appeal, publish, relay_violation, resolve, variant
-from tests.web.conftest import shot
+from tests.web.conftest import PHONE, shot
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.test_accessibility import LOW_CONTRAST_JS, UNLABELLED_JS
 from tests.web.wallet import FakeWallet
@@ -116,6 +116,18 @@ def test_a_visitor_follows_links_and_a_resident_reaches_the_record_page(
     expect(appealed).to_contain_text(world.arbiter.address)
     shot(page, "public-violation-en")
 
+    # on a phone nothing scrolls sideways, long hashes and tables included
+    phone, _ = open_wallet(None, viewport=PHONE)
+    for route, ready in (
+        (f"record/{city.credited}", ".confirmers"),
+        (f"epoch/{city.epoch}", "#no-verification"),
+        ("rules/2", "#hash-check"),
+    ):
+        phone.goto(f"{city.live.url}/#/{route}")
+        expect(phone.locator(ready)).to_be_visible()
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "public-rules-phone-en")
+
     # a resident, signed in, follows a record link from their own records
     mine, _ = open_wallet(resident)
     mine.locator("#connect").click()
@@ -145,4 +157,5 @@ def test_a_tampered_rule_document_does_not_match(city: City, open_wallet: OpenWa
     check = page.locator("#hash-check")
     expect(check).to_contain_text("does NOT match")
     expect(check).to_have_attribute("data-matches", "false")
+    expect(page.locator(".rule-category[data-category='1']")).to_be_hidden()  # folded away
     shot(page, "public-rules-tampered-en")

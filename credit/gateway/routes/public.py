@@ -55,11 +55,25 @@ Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="an ad
 ERRORS = error_responses(404, 422, 429, 503)
 
 
+def _origins(request: Request) -> public_pages.RelayedOrigins:
+    origins: public_pages.RelayedOrigins = app_singleton(
+        request, "relayed_origins", public_pages.RelayedOrigins
+    )
+    return origins
+
+
+OriginsDep = Annotated[public_pages.RelayedOrigins, Depends(_origins)]
+
+
 @router.get("/records/{record_id}", response_model=PublicRecord, responses=ERRORS)
-async def public_record(record_id: RecordId, services: ServicesDep) -> PublicRecord:
+async def public_record(
+    record_id: RecordId, services: ServicesDep, origins: OriginsDep
+) -> PublicRecord:
     """A booked record: category, points, rule version, its confirmers and their kinds, the
     transaction, the activity date, and its appeal if any. 404 ``no_record`` otherwise."""
-    return await anyio.to_thread.run_sync(public_pages.record_page, services, record_id.lower())
+    return await anyio.to_thread.run_sync(
+        public_pages.record_page, services, record_id.lower(), origins
+    )
 
 
 @router.get("/rule-sets/{version}", response_model=PublicRuleSet, responses=ERRORS)
@@ -92,9 +106,12 @@ async def public_epoch(epoch: Epoch, services: ServicesDep) -> PublicEpoch:
 
 
 @router.get("/addresses/{address}", response_model=PublicAddress, responses=ERRORS)
-async def public_address(address: Address, services: ServicesDep) -> PublicAddress:
-    """Records about an address, and records it confirmed or reported."""
-    return await anyio.to_thread.run_sync(public_pages.address_page, services, address)
+async def public_address(
+    address: Address, services: ServicesDep, origins: OriginsDep
+) -> PublicAddress:
+    """Records about an address, and records it confirmed or reported (directly, or by a
+    signature a relay transaction carries)."""
+    return await anyio.to_thread.run_sync(public_pages.address_page, services, address, origins)
 
 
 @router.get("/transactions/{tx_hash}", response_model=PublicTransaction, responses=ERRORS)

@@ -329,7 +329,9 @@ function renderRules(app, r) {
     ]),
     h("h2", {}, t("pub.changes")),
     changesPart(r),
-    d.rules ? rulesPart(d.rules) : null,
+    // a text that does not match is not these rules: shown folded, under the warning only
+    d.rules && matches ? rulesPart(d.rules) : null,
+    d.rules && !matches ? h("details", { class: "unverified" }, h("summary", {}, t("pub.showUnverified")), rulesPart(d.rules)) : null,
   );
 }
 
