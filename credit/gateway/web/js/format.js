@@ -54,3 +54,18 @@ export function pageLink(kind, value, { full = false, text = null } = {}) {
   const inner = plain || text ? label : h("code", { class: "hash", title: String(value) }, label);
   return h("a", { href: `#/${kind}/${value}`, class: "page-link", dataset: { page: kind } }, inner);
 }
+
+/** ``text`` (a translated sentence naming values shortened as ``pageLink`` shortens them) as
+ *  nodes, each such value turned into its link: ``[["address", "0x…"], …]``. */
+export function withLinks(text, links) {
+  let parts = [text];
+  for (const [kind, value] of links) {
+    const shown = short(value, kind === "address" ? 8 : 10);
+    parts = parts.flatMap((p) => {
+      if (typeof p !== "string" || !p.includes(shown)) return [p];
+      const [before, ...rest] = p.split(shown);
+      return [before, pageLink(kind, value), rest.join(shown)];
+    });
+  }
+  return parts;
+}
