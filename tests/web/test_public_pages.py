@@ -159,3 +159,68 @@ def test_a_tampered_rule_document_does_not_match(city: City, open_wallet: OpenWa
     expect(check).to_have_attribute("data-matches", "false")
     expect(page.locator(".rule-category[data-category='1']")).to_be_hidden()  # folded away
     shot(page, "public-rules-tampered-en")
+
+
+def test_the_period_page_shows_the_verifiers_and_their_agreement(
+    city: City, open_wallet: OpenWallet
+) -> None:
+    """Drawn from ``GET /v1/verification/epochs/{epoch}`` in the shape the verifier's branch
+    serves (stood in here by the browser, as this branch deploys no verifier)."""
+    import json
+
+    page, _ = open_wallet(None)
+    a, b, c = (r.address for r in city.live.world.residents[:3])
+    root, other = "0x" + "aa" * 32, "0x" + "bb" * 32
+    answer = {
+        "epoch": city.epoch,
+        "phase": "finalised",
+        "commit_opens": 1,
+        "reveal_opens": 2,
+        "reveal_closes": 1_800_000_000,
+        "credit_closes": 1_800_000_100,
+        "quorum": 2,
+        "reveals": 3,
+        "root": root,
+        "roots": [{"root": root, "count": 2}, {"root": other, "count": 1}],
+        "verifiers": [
+            {
+                "address": a,
+                "committed": True,
+                "revealed": True,
+                "root": root,
+                "agreed": True,
+                "credited": True,
+            },
+            {
+                "address": b,
+                "committed": True,
+                "revealed": True,
+                "root": root,
+                "agreed": True,
+                "credited": True,
+            },
+            {
+                "address": c,
+                "committed": True,
+                "revealed": True,
+                "root": other,
+                "agreed": False,
+                "credited": False,
+            },
+        ],
+        "verifier": "0x" + "12" * 20,
+        "chain_id": city.live.chain_id,
+    }
+    page.route(
+        f"**/v1/verification/epochs/{city.epoch}",
+        lambda route: route.fulfill(
+            status=200, body=json.dumps(answer), content_type="application/json"
+        ),
+    )
+    page.goto(f"{city.live.url}/#/epoch/{city.epoch}")
+    part = page.locator(".verification[data-phase=finalised]")
+    expect(part).to_contain_text("2 of 3 verifiers agreed (3 answers, 2 needed)")
+    expect(part).to_contain_text(root)
+    expect(part.locator("tbody tr")).to_have_count(3)
+    expect(part.locator("tbody tr").nth(2)).to_contain_text("no")
+    shot(page, "public-epoch-verified-en")
