@@ -7,41 +7,16 @@ them dropped; the gateway shapes them into its public models.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy import func, or_, select
 
 from credit.indexer.fold import StoredEvent
-from credit.indexer.queries import IndexReader
+from credit.indexer.queries import _COLUMNS, IndexReader, _stored
 from credit.store.index_tables import index_events
 
-_COLUMNS = (
-    index_events.c.name,
-    index_events.c.args,
-    index_events.c.block_number,
-    index_events.c.log_index,
-    index_events.c.tx_hash,
-    index_events.c.block_time,
-)
 _ORDER = (index_events.c.block_number, index_events.c.log_index)
 # Events that make a record, by where they stand in its life.
 RECORD_EVENTS = ("RecordCredited", "ViolationRecorded")
 APPEAL_EVENTS = ("AppealFiled", "AppealResolved")
-
-
-def _stored(rows: Any) -> list[StoredEvent]:
-    return [
-        StoredEvent(
-            r.name,
-            json.loads(r.args),
-            int(r.block_number),
-            int(r.log_index),
-            r.tx_hash,
-            int(r.block_time),
-        )
-        for r in rows
-    ]
 
 
 def record_events(reader: IndexReader, record_id: str) -> list[StoredEvent]:
