@@ -14,7 +14,6 @@ Decisions:
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -31,18 +30,14 @@ from credit.gateway.public_models import (
     PublicAppeal,
     PublicEpoch,
     PublicRecord,
-    PublicRuleSet,
     PublicTransaction,
     RecordRow,
     RewardRow,
-    RuleChange,
 )
 from credit.gateway.services import Services
 from credit.indexer import public_reads
 from credit.indexer.fold import StoredEvent
-from credit.rule_documents import DOCUMENT_PATH, find_document, known_files
-from credit.ruleset import EvaluatorKind, parse_ruleset
-from credit.ruleset_diff import ruleset_diff
+from credit.ruleset import EvaluatorKind
 
 LIST_LIMIT = 500
 KINDS: dict[int, Kind] = {
@@ -78,7 +73,8 @@ def reader(services: Services) -> Any:
     return services.indexer
 
 
-def _ref(e: StoredEvent) -> ChainRef:
+def chain_ref(e: StoredEvent) -> ChainRef:
+    """Where on chain ``e`` is."""
     return ChainRef(tx_hash=e.tx_hash, block_number=e.block_number, block_time=e.block_time)
 
 
@@ -108,7 +104,7 @@ def _rows(events: Iterable[StoredEvent]) -> list[RecordRow]:
                 points=int(a["points"]) if credit else -int(a["deducted"]),
                 rule_version=int(a["ruleVersion"]),
                 status="credited" if credit else status.get(rid, "recorded"),  # type: ignore[arg-type]
-                booked=_ref(e),
+                booked=chain_ref(e),
             )
         )
     return rows
@@ -173,12 +169,12 @@ def _appeal(events: list[StoredEvent]) -> PublicAppeal | None:
         return None
     resolved = next((e for e in events if e.name == "AppealResolved"), None)
     if resolved is None:
-        return PublicAppeal(status="appealed", filed=_ref(filed))
+        return PublicAppeal(status="appealed", filed=chain_ref(filed))
     overturned = bool(resolved.args["overturned"])
     return PublicAppeal(
         status="overturned" if overturned else "upheld",
-        filed=_ref(filed),
-        resolved=_ref(resolved),
+        filed=chain_ref(filed),
+        resolved=chain_ref(resolved),
         arbiter=checksum(resolved.args["arbiter"]),
         restored=int(resolved.args["restored"]) if overturned else None,
     )
@@ -191,7 +187,7 @@ def _rewards(events: Iterable[StoredEvent]) -> list[RewardRow]:
             epoch=int(e.args["epoch"]),
             points=int(e.args["points"]),
             amount=str(int(e.args["amount"])),
-            paid=_ref(e),
+            paid=chain_ref(e),
         )
         for e in events
         if e.name == "RewardMinted"
@@ -288,89 +284,4 @@ def transaction_page(services: Services, tx_hash: str) -> PublicTransaction:
         records=_booked_rows(index, events),
         rewards=_rewards(events),
         rule_versions=[int(e.args["ruleVersion"]) for e in events if e.name == "RuleSetPublished"],
-    )
-
-
-def rule_document(services: Services, version: int) -> bytes:
-    """The canonical document of ``version`` whose hash is on chain; 404 if not published/held."""
-    published = _published(services)
-    event = published.get(version)
-    if event is None:
-        raise _no_version(version, published)
-    content_hash, uri = event.args["contentHash"], event.args["terms"]["uri"]
-    found = _document(services, content_hash)
-    if found is None:
-        raise ApiError(
-            404,
-            "no_rule_document",
-            f"this service holds no document hashing to {content_hash} (rule set version "
-            f"{version}): ask its publisher, or fetch it from {uri!r}",
-        )
-    return found
-
-
-def rule_set_page(services: Services, version: int) -> PublicRuleSet:
-    """Version ``version`` of the rules: hash, URI, timing, and the diff to the one before."""
-    index = reader(services)
-    published = _published(services)
-    event = published.get(version)
-    if event is None:
-        raise _no_version(version, published)
-    terms = event.args["terms"]
-    now = index.position()[2]
-    effective = sorted(v for v, e in published.items() if e.args["terms"]["effectiveAt"] <= now)
-    in_force = effective[-1] if effective else 0
-    status = (
-        "in_force" if version == in_force else "pending" if version > in_force else "superseded"
-    )
-    document = _document(services, event.args["contentHash"])
-    previous = version - 1 if version - 1 in published else None
-    diff = None
-    if previous is not None and document is not None:
-        before = _document(services, published[previous].args["contentHash"])
-        if before is not None:
-            diff = [
-                RuleChange(**c)
-                for c in ruleset_diff(
-                    parse_ruleset(json.loads(before), published=True),
-                    parse_ruleset(json.loads(document), published=True),
-                )
-            ]
-    return PublicRuleSet(
-        version=version,
-        content_hash=event.args["contentHash"],
-        uri=terms["uri"],
-        document_path=DOCUMENT_PATH.format(version=version),
-        document_held=document is not None,
-        published_at=int(terms["publishedAt"]),
-        effective_at=int(terms["effectiveAt"]),
-        status=status,  # type: ignore[arg-type]
-        published=_ref(event),
-        expiry_epochs=int(terms["expiryEpochs"]),
-        appeal_window_seconds=int(terms["appealWindow"]),
-        reward_per_point=str(terms["rewardPerPoint"]),
-        epoch_reward_cap=str(terms["epochRewardCap"]),
-        previous=previous,
-        next=version + 1 if version + 1 in published else None,
-        diff=diff,
-    )
-
-
-def _published(services: Services) -> dict[int, StoredEvent]:
-    return {int(e.args["ruleVersion"]): e for e in public_reads.rule_set_events(reader(services))}
-
-
-def _no_version(version: int, published: dict[int, StoredEvent]) -> ApiError:
-    latest = max(published, default=0)
-    return ApiError(
-        404,
-        "no_rule_version",
-        f"rule set version {version} was never published: versions 1 to {latest} exist",
-    )
-
-
-def _document(services: Services, content_hash: str) -> bytes | None:
-    settings = services.settings
-    return find_document(
-        content_hash, settings.rule_documents(), known_files(settings.ruleset_file)
     )

@@ -13,7 +13,7 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from credit.gateway import public_pages
+from credit.gateway import public_pages, public_rules
 from credit.gateway.deps import ServicesDep, app_singleton
 from credit.gateway.errors import ApiError
 from credit.gateway.public_models import (
@@ -80,7 +80,7 @@ async def public_record(
 async def public_rule_set(version: Version, services: ServicesDep) -> PublicRuleSet:
     """A published version: content hash, URI, when it takes effect, the diff to the previous.
     404 ``no_rule_version`` if never published."""
-    return await anyio.to_thread.run_sync(public_pages.rule_set_page, services, version)
+    return await anyio.to_thread.run_sync(public_rules.rule_set_page, services, version)
 
 
 @router.get(
@@ -94,7 +94,7 @@ async def public_rule_document(version: Version, services: ServicesDep) -> Respo
     """The exact canonical bytes whose keccak-256 is the version's on-chain content hash (the
     URI ``credit deploy`` and ``credit rules publish`` put on chain). 404 ``no_rule_version``
     or ``no_rule_document``."""
-    body = await anyio.to_thread.run_sync(public_pages.rule_document, services, version)
+    body = await anyio.to_thread.run_sync(public_rules.rule_document, services, version)
     return Response(body, media_type="application/json", headers={"Cache-Control": "max-age=3600"})
 
 
