@@ -197,6 +197,7 @@ export function confirmerKinds(app, recordId) {
 }
 
 const KIND_ORDER = ["superior", "peer", "public", "expert"];
+const KINDS_READ = 30; // records whose confirmers the home view reads (one public read each)
 
 function kindsText(kinds) {
   return kinds.length ? kinds.map((k) => t(`kind.${k}`)).join(t("list.and")) : "–";
@@ -216,7 +217,7 @@ function renderRecords(app, s) {
   }
   const head = ["date", "activity", "status", "points", "version", "tx"].map((k) => h("th", { scope: "col" }, t(`records.${k}`)));
   head.push(h("th", { scope: "col" }, t("pub.col.confirmedBy")), h("th", { scope: "col" }, t("pub.col.record")));
-  const body = rows.map((r) => {
+  const body = rows.map((r, row) => {
     const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? violationPoints(r) : "–";
     const status = r.kind === "violation" ? t(`violation.${r.status}`) : t(`record.${r.kind}`);
     const cells = [
@@ -228,7 +229,9 @@ function renderRecords(app, s) {
     ].map((v, k) => h("td", { "data-label": head[k].textContent }, v));
     cells.push(h("td", { "data-label": head[5].textContent }, txRef(app, r.tx_hash, false)));
     const booked = r.kind !== "pending"; // a pending record has no public page yet
-    cells.push(h("td", { "data-label": head[6].textContent }, booked ? confirmerKinds(app, r.record_id) : "–"));
+    // the newest records' confirmers are read at once; older ones are a click away
+    const kinds = booked && row < KINDS_READ ? confirmerKinds(app, r.record_id) : "–";
+    cells.push(h("td", { "data-label": head[6].textContent }, kinds));
     cells.push(h("td", { "data-label": head[7].textContent }, booked ? pageLink("record", r.record_id) : h("code", { class: "hash" }, short(r.record_id, 10))));
     return h("tr", { class: `row-${r.kind}`, dataset: { record: r.record_id } }, cells);
   });
