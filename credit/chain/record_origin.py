@@ -14,7 +14,7 @@ from typing import Any
 from credit.chain.deploy import System
 from credit.chain.eip712 import CompactSignature, report_digest
 from credit.chain.recover import confirmation_signer
-from credit.chain.signing import Claim
+from credit.chain.signing import CLAIM_BYTES, ENDORSEMENT_BYTES, Claim
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def _claim_of(c: dict[str, Any]) -> Claim:
 
 # PackedClaim.sol: resident 20, category 2, units 2, occurredAt 6, deadline 6, nonce 4,
 # evidence 32, r 32, vs 32; then per endorsement: kind 1, deadline 6, r 32, vs 32 (mask 1).
-_CLAIM_BYTES, _ENDORSEMENT_BYTES = 136, 71
+_CLAIM_BYTES, _ENDORSEMENT_BYTES = CLAIM_BYTES, ENDORSEMENT_BYTES
 
 
 def _unpack_claim(

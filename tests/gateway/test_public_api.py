@@ -12,6 +12,7 @@ import pytest
 from eth_utils import keccak
 from fastapi.testclient import TestClient
 
+from credit.chain.signing import pack_claim
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
@@ -53,6 +54,11 @@ def test_records_epoch_address_and_transaction_pages(
     direct_id = bytes(submitted["args"]["recordId"])
     w.superior.send(w.ledger.functions.confirm(direct_id, SUPERIOR))
     b.send(w.ledger.functions.confirm(direct_id, PEER))
+    # one claim relayed packed (relayClaimPacked), confirmed by a superior and a peer
+    c = w.residents[2]
+    signed, packed_id = w.claim(c, 1, 1, occurred_at=occurred)
+    ends = w.endorse([packed_id], [(w.superior, SUPERIOR), (a, PEER)])
+    w.operator.send(w.ledger.functions.relayClaimPacked(pack_claim(signed, ends)))
     _, violation_id = relay_violation(w, a)
     appeal(w, a, violation_id, STATEMENT)
     resolve(w, violation_id, True, REASON)
@@ -72,6 +78,13 @@ def test_records_epoch_address_and_transaction_pages(
         (b.address, "peer"),  # credit_one's peer: the first other resident
     }
     _no_secrets(page.text)
+
+    packed = app_client.get(f"/v1/public/records/{_hex(packed_id)}").json()
+    assert packed["relayed"] is True and packed["occurred_at"] == occurred
+    assert [(x["address"], x["kind"]) for x in packed["confirmations"]] == [
+        (w.superior.address, "superior"),
+        (a.address, "peer"),
+    ]
 
     direct = app_client.get(f"/v1/public/records/{_hex(direct_id)}").json()
     assert direct["relayed"] is False and direct["occurred_at"] == occurred
@@ -93,10 +106,11 @@ def test_records_epoch_address_and_transaction_pages(
     e = app_client.get(f"/v1/public/epochs/{epoch}")
     assert e.status_code == 200, e.text
     ep = e.json()
-    assert ep["records_count"] == 3 and ep["points_credited"] == 30
+    assert ep["records_count"] == 4 and ep["points_credited"] == 40
     assert {x["record_id"] for x in ep["records"]} == {
         _hex(relayed_id),
         _hex(direct_id),
+        _hex(packed_id),
         _hex(violation_id),
     }
     assert [(x["resident"], x["points"]) for x in ep["rewards"]] == [(a.address, 30)]
@@ -120,6 +134,7 @@ def test_records_epoch_address_and_transaction_pages(
     assert {(x["record"]["record_id"], x["kind"], x["role"]) for x in superior["acted"]} == {
         (_hex(relayed_id), "superior", "confirmed"),
         (_hex(direct_id), "superior", "confirmed"),
+        (_hex(packed_id), "superior", "confirmed"),
         (_hex(violation_id), None, "reported"),
     }
     panel = app_client.get(f"/v1/public/addresses/{w.panel.address}").json()
