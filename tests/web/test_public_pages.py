@@ -136,6 +136,7 @@ def test_a_visitor_follows_links_and_a_resident_reaches_the_record_page(
     expect(row.locator("[data-confirmers]")).to_have_text(
         "Superior (organiser or department) and Fellow resident"
     )
+    shot(mine, "public-links-on-home-en")
     row.locator("a[data-page=record]").click()
     expect(mine.locator(f"section.public-page[data-record='{city.credited}']")).to_be_visible()
     expect(mine.locator("#nav")).to_be_visible()
