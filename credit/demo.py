@@ -23,6 +23,7 @@ from eth_utils import keccak
 from credit.artifacts import Artifact
 from credit.chain import Transactor, deploy_system, embedded_web3, fund
 from credit.chain.deploy import System, decoder_for
+from credit.rule_documents import document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 
@@ -182,6 +183,7 @@ def run_demo(
         roles=demo_roles(people),
         notice_period=settings.notice_seconds,
         epoch_length=settings.epoch_seconds,
+        rules_uri=document_uri(settings.rules_base_url(), 1),
     )
     return seed_city(system, people, ruleset, settings, say)
 

@@ -149,6 +149,29 @@ class Settings(BaseSettings):
         description="the longest one /rpc request may take, waiting for the node included",
     )
 
+    # public pages: rule-set documents and anonymous reads
+    public_url: str | None = Field(
+        default=None,
+        description="the gateway's public base URL, put into the URI each published rule set "
+        "carries on chain (<url>/v1/public/rule-sets/<version>/document); unset: siwe_uri",
+    )
+    rule_documents_dir: Path | None = Field(
+        default=None,
+        description="where published rule-set documents are kept by hash; unset: "
+        "<data_dir>/rule-sets",
+    )
+    public_reads_per_minute: int = Field(
+        default=600, ge=1, description="public-page reads one client address may make a minute"
+    )
+
+    def rules_base_url(self) -> str:
+        """The base URL of published rule-set URIs."""
+        return self.public_url or self.siwe_uri
+
+    def rule_documents(self) -> Path:
+        """The directory of published rule-set documents."""
+        return self.rule_documents_dir or Path(self.data_dir) / "rule-sets"
+
     @field_validator("auditor_addresses", mode="before")
     @classmethod
     def _auditor_list(cls, value: object) -> object:

@@ -51,6 +51,12 @@ def test_embedded_deploy_is_idempotent_and_persists(
     assert saved["chain_id"] == w3.eth.chain_id
     assert set(saved["contracts"]) == {"RuleBook", "CreditLedger"}
     assert saved["compiler"].startswith("0.8.28")
+    # v1 carries a URI where its document is served, and the bytes behind it are kept
+    book = w3.eth.contract(saved["contracts"]["RuleBook"]["address"], abi=artifacts["RuleBook"].abi)
+    terms, uri, _, _ = book.functions.ruleSet(1).call()
+    assert uri == "http://localhost:8000/v1/public/rule-sets/1/document"
+    kept = settings.rule_documents() / f"0x{ruleset.content_hash().hex()}.json"
+    assert kept.read_bytes() == ruleset.canonical_json() and terms[0] == ruleset.content_hash()
     block = w3.eth.block_number
     # a new process (a new connection to the same chain file) finds it and does nothing
     w3_again = connect(net, settings)

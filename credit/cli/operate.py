@@ -231,13 +231,20 @@ def rules_publish(
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
-    uri: Annotated[str, typer.Option(help="where the published text can be read")] = "",
+    uri: Annotated[
+        str,
+        typer.Option(
+            help="where the published text can be read (default: this gateway's "
+            "/v1/public/rule-sets/<version>/document under CREDIT_PUBLIC_URL)"
+        ),
+    ] = "",
     yes: Annotated[bool, typer.Option("--yes", help="publish without asking")] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Validate and fairness-check a rule set, show its diff and when it takes effect, publish."""
-    from credit.ops.admin import publish, rules_diff
+    from credit.ops.admin import document_uri_for_next, publish, rules_diff
     from credit.ruleset import load_ruleset
+    from credit.settings import get_settings
 
     ruleset = load_ruleset(path)
     system, tx = _system(network, rpc_url, chain_id)
@@ -252,7 +259,9 @@ def rules_publish(
             )
     if not yes and not json_output and not typer.confirm("Publish this rule set?"):
         raise typer.Exit(1)
-    result = publish(system, tx, ruleset, uri or str(path))
+    # by default the gateway serves the document, kept by hash: keep it there first
+    uri = uri or document_uri_for_next(system, ruleset, get_settings())
+    result = publish(system, tx, ruleset, uri)
     _emit(
         {**diff, "published": result},
         json_output,

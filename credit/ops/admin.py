@@ -16,7 +16,9 @@ from credit.chain.deploy import ROLE_NAMES, System
 from credit.chain.history import count_events, role_holders
 from credit.chain.tx import Transactor
 from credit.errors import CreditError
+from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
+from credit.settings import Settings
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 BATCH = 200
@@ -145,6 +147,14 @@ def rules_diff(system: System, ruleset: RuleSet) -> dict[str, Any]:
         "categories": changes,
         "content_hash": "0x" + ruleset.content_hash().hex(),
     }
+
+
+def document_uri_for_next(system: System, ruleset: RuleSet, settings: Settings) -> str:
+    """Keep ``ruleset``'s canonical bytes where the gateway serves them, and return the URI they
+    are served at as the next version (what ``credit rules publish`` puts on chain)."""
+    archive(ruleset, settings.rule_documents())
+    next_version = int(system.rule_book.functions.latestVersion().call()) + 1
+    return document_uri(settings.rules_base_url(), next_version)
 
 
 def publish(system: System, tx: Transactor, ruleset: RuleSet, uri: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from credit.chain import Transactor, attach, deploy_system, embedded_web3, fund
 from credit.chain.deploy import DeploymentRecord, System, decoder_for
 from credit.errors import ChainError
 from credit.ops.networks import Network
+from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 
@@ -130,6 +131,7 @@ def deploy(
         "notice_period": settings.notice_seconds,
         "epoch_length": settings.epoch_seconds,
         "git_commit": git_commit(),
+        "rules_uri": document_uri(settings.rules_base_url(), 1),
         "on_step": lambda name, receipt: steps.append((name, int(receipt["gasUsed"]))),
     }
     if dry_run:
@@ -142,6 +144,9 @@ def deploy(
         deploy_system(tx, artifacts, ruleset, **kwargs)
         return DeployOutcome("planned", network.name, None, steps, int(w3.eth.gas_price))
     tx = Transactor(w3, operator, decoder_for(artifacts), gas=3_000_000 if network.dev else None)
+    archive(
+        ruleset, settings.rule_documents()
+    )  # the bytes its URI serves, before they are on chain
     system = deploy_system(tx, artifacts, ruleset, **kwargs)
     system.record.save(path)
     return DeployOutcome("deployed", network.name, system.record, steps)

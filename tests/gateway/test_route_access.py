@@ -162,6 +162,13 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/verification/epochs/{epoch}"): PUBLIC,
     ("POST", "/v1/verification/commits"): signed_body("tests/gateway/test_verification_api.py"),
     ("POST", "/v1/verification/reveals"): signed_body("tests/gateway/test_verification_api.py"),
+    # public pages: anonymous, rate-limited reads of what is on chain
+    ("GET", "/v1/public/records/{record_id}"): PUBLIC,
+    ("GET", "/v1/public/rule-sets/{version}"): PUBLIC,
+    ("GET", "/v1/public/rule-sets/{version}/document"): PUBLIC,
+    ("GET", "/v1/public/epochs/{epoch}"): PUBLIC,
+    ("GET", "/v1/public/addresses/{address}"): PUBLIC,
+    ("GET", "/v1/public/transactions/{tx_hash}"): PUBLIC,
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}
 
@@ -170,7 +177,9 @@ PLACEHOLDERS = {
     "evidence_id": "0" * 32,
     "notice_id": "0x" + "cd" * 32,
     "run_id": "1",
+    "version": "1",
     "epoch": "0",
+    "tx_hash": "0x" + "ef" * 32,
 }
 
 

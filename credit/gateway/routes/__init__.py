@@ -35,3 +35,6 @@ ROOT_ROUTERS.append(rpc.router)
 from credit.gateway.routes import verification  # noqa: E402
 
 ROUTERS.append(verification.router)
+from credit.gateway.routes import public  # noqa: E402
+
+ROUTERS.append(public.router)

@@ -17,6 +17,7 @@ import { loadAccessLog, renderAccessLog } from "./views/evidence_log.js";
 import { loadInbox, renderInbox } from "./views/arbiter.js";
 import { loadVerify, renderVerify } from "./views/verify.js";
 import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
+import { publicRoute, openPublic, closePublic, renderPublic } from "./views/public.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter", "verify"];
@@ -211,6 +212,7 @@ function startSession(session) {
   showNav(session.roles);
   const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
   if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
+  else if (publicRoute()) openPublic(app); // a public page stays open; the nav leads back
   else showView(window.location.hash === VERIFY_ROUTE ? "verify" : landingView(session.roles));
 }
 
@@ -284,7 +286,7 @@ function signOutLocal() {
   clearRoleNotices(app);
   app.api.token = null;
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
-  byId("view-welcome").hidden = false;
+  byId("view-welcome").hidden = Boolean(app.publicPage);
   byId("nav").hidden = true;
   byId("signout").hidden = true;
   renderWho();
@@ -307,6 +309,7 @@ function startStream() {
 // ------------------------------------------------------------------ views
 async function showView(name) {
   clearMessage();
+  if (app.publicPage) leavePublic();
   app.view = name;
   if ((name === "verify") !== (window.location.hash === VERIFY_ROUTE)) {
     history.replaceState(null, "", name === "verify" ? VERIFY_ROUTE : window.location.pathname + window.location.search);
@@ -328,6 +331,22 @@ async function refresh() {
   ].map((p) => Promise.resolve(p).catch((err) => err.status !== 0 && fail(err))));
 }
 
+/** Close the public page and take its route out of the address bar (Back returns to it). */
+function leavePublic() {
+  closePublic(app);
+  if (publicRoute()) history.pushState(null, "", window.location.pathname + window.location.search);
+}
+
+/** The address bar changed: open the public page it names, or go back to where one was. */
+function onPublicRoute() {
+  if (publicRoute()) return openPublic(app).catch((err) => fail(err));
+  if (!app.publicPage) return null;
+  closePublic(app);
+  if (app.session) return showView(app.view || landingView(app.session.roles));
+  byId("view-welcome").hidden = false;
+  return null;
+}
+
 function refreshSoon(delay = 400) {
   setTimeout(refresh, delay);
   setTimeout(refresh, delay + 1200); // the index may trail the relay by a moment
@@ -340,6 +359,7 @@ function rerender() {
   if (!app.config) return;
   renderFooter();
   renderClaimForm(app);
+  renderPublic(app);
   if (!app.session) return;
   renderHome(app);
   renderKinds(app);
@@ -404,10 +424,12 @@ async function start() {
   window.addEventListener("hashchange", () => {
     if (app.session && linkedClaim()) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
     else if (app.session && window.location.hash === VERIFY_ROUTE && app.view !== "verify") showView("verify");
+    else onPublicRoute();
   });
   if (linkedClaim()) say(() => t("detail.signInFirst"), "info");
   updateWelcome();
   await loadConfig();
+  if (app.config && publicRoute()) await openPublic(app);
   if (app.wallet) {
     app.wallet.on("accountsChanged", onAccounts);
     app.wallet.on("chainChanged", onChain);

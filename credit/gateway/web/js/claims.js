@@ -3,8 +3,8 @@
 // the resident is signed in; each status in plain words, with what to do next.
 import { h, fill } from "./dom.js";
 import { t, categoryTitle } from "./i18n.js";
-import { day, short } from "./format.js";
-import { txRef } from "./views/home.js";
+import { day, short, pageLink } from "./format.js";
+import { txRef, confirmerKinds } from "./views/home.js";
 
 const OPEN = new Set(["waiting", "pending", "queued", "sent"]);
 const POLL_MS = 2000; // while a claim is on its way
@@ -98,7 +98,9 @@ export class ClaimTracker {
       { class: `claim status-${c.status}`, dataset: { record: c.record_id, status: c.status } },
       h("div", { class: "claim-head" }, h("strong", {}, head), h("span", { class: "pill" }, t(`mine.status.${c.status}`))),
       this._detail(c),
-      h("p", { class: "muted small" }, t("claim.recordId"), " ", h("code", { class: "hash", title: c.record_id }, short(c.record_id, 10))),
+      h("p", { class: "muted small" }, t("claim.recordId"), " ",
+        // on the ledger once credited: its public page; before that only this service holds it
+        c.status === "credited" ? pageLink("record", c.record_id) : h("code", { class: "hash", title: c.record_id }, short(c.record_id, 10))),
     );
   }
 
@@ -108,6 +110,7 @@ export class ClaimTracker {
         "div",
         { class: "claim-detail" },
         h("p", {}, t("mine.credited", { points: c.points ?? "?" })),
+        h("p", { class: "small" }, t("pub.col.confirmedBy"), ": ", confirmerKinds(this.app, c.record_id)),
         c.tx_hash ? h("p", { class: "small", dataset: { tx: c.tx_hash } }, t("mine.tx"), " ", txRef(this.app, c.tx_hash)) : null,
       );
     }

@@ -1,4 +1,6 @@
-// Formatting helpers: dates in UTC (as the ledger's notices), hashes, token amounts.
+// Formatting helpers: dates in UTC (as the ledger's notices), hashes, token amounts, and links
+// to the public pages of records, transactions, addresses, rule-set versions and epochs.
+import { h } from "./dom.js";
 
 /** ``YYYY-MM-DD`` (UTC) of a unix time in seconds. */
 export function day(seconds) {
@@ -39,3 +41,31 @@ export function utf8Hex(text) {
 }
 
 export const ZERO32 = "0x" + "00".repeat(32);
+
+const PAGES = new Set(["record", "tx", "address", "rules", "epoch"]);
+
+/** A link to the public page of a ``record`` id, a ``tx`` hash, an ``address``, a ``rules``
+ *  version or an ``epoch`` (``#/<kind>/<value>``); hashes and addresses are shortened unless
+ *  ``full``. Every view shows these values through this one helper. */
+export function pageLink(kind, value, { full = false, text = null } = {}) {
+  if (!PAGES.has(kind)) throw new Error(`no public page for ${kind}`);
+  const plain = kind === "rules" || kind === "epoch";
+  const label = text ?? (plain ? String(value) : full ? String(value) : short(value, kind === "address" ? 8 : 10));
+  const inner = plain || text ? label : h("code", { class: "hash", title: String(value) }, label);
+  return h("a", { href: `#/${kind}/${value}`, class: "page-link", dataset: { page: kind } }, inner);
+}
+
+/** ``text`` (a translated sentence naming values shortened as ``pageLink`` shortens them) as
+ *  nodes, each such value turned into its link: ``[["address", "0x…"], …]``. */
+export function withLinks(text, links) {
+  let parts = [text];
+  for (const [kind, value] of links) {
+    const shown = short(value, kind === "address" ? 8 : 10);
+    parts = parts.flatMap((p) => {
+      if (typeof p !== "string" || !p.includes(shown)) return [p];
+      const [before, ...rest] = p.split(shown);
+      return [before, pageLink(kind, value), rest.join(shown)];
+    });
+  }
+  return parts;
+}

@@ -3,7 +3,7 @@
 // ledger. Then the outcome: the arbiter's decision and reasoning next to the resident's statement.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, dayTime, short } from "../format.js";
+import { day, dayTime, short, pageLink } from "../format.js";
 import { typedData } from "../typed.js";
 
 const APPEAL_DEADLINE_SECONDS = 3600; // how long the signature stays valid
@@ -169,6 +169,7 @@ function outcomeCard(app, v) {
     { class: `card outcome outcome-${status}`, dataset: { record: v.record_id, status } },
     h("h3", {}, `${categoryTitle(app.config, v.report.category)} × ${v.report.units} · ${t(`violation.${status}`)}`),
     h("p", { class: "outcome-headline" }, headline),
+    h("p", { class: "small" }, pageLink("record", v.record_id, { text: t("pub.publicPage") })),
     d ? h("p", { class: "small" }, t("outcome.decidedOn", { date: dayTime(d.decided_at) })) : null,
     d ? h("h4", {}, t("outcome.reasoning")) : null,
     d ? quote(d.reasoning) || h("p", { class: "muted" }, t("outcome.noReasoning")) : null,

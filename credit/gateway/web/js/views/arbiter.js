@@ -3,7 +3,7 @@
 // its fingerprint is signed (EIP-712 Decision with the account nonce) and the gateway relays it.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, dayTime, short } from "../format.js";
+import { day, dayTime, short, pageLink } from "../format.js";
 import { typedData } from "../typed.js";
 
 const DECISION_DEADLINE_SECONDS = 3600; // how long the signature stays valid
@@ -74,13 +74,13 @@ function appealCard(app, a, i) {
     h(
       "dl",
       { class: "facts" },
-      fact(t("arbiter.resident"), h("code", { class: "hash", title: a.resident }, short(a.resident, 6))),
+      fact(t("arbiter.resident"), pageLink("address", a.resident)),
       fact(t("arbiter.occurred"), r.occurred_at ? day(r.occurred_at) : "–"),
       fact(t("arbiter.points"), t("arbiter.pointsValue", { points: r.points, deducted: r.deducted })),
       fact(t("arbiter.rule"), t("arbiter.ruleValue", { version: r.rule_version })),
       fact(
         t("arbiter.reporter"),
-        r.reporter ? h("code", { class: "hash", title: r.reporter }, short(r.reporter, 6)) : "–",
+        r.reporter ? pageLink("address", r.reporter) : "–",
         reporterKinds ? ` (${reporterKinds})` : "",
       ),
       fact(t("arbiter.confirmed"), kinds.length ? kinds.join(", ") : t("arbiter.noConfirmations")),

@@ -3,7 +3,7 @@
 // the confirm view with the claim loaded once the visitor has signed in.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, short } from "../format.js";
+import { day, pageLink } from "../format.js";
 
 const LINK = /^#\/confirm\/(0x[0-9a-fA-F]{64})$/;
 
@@ -60,7 +60,7 @@ export function renderClaimDetail(app) {
     [t("detail.activity"), categoryTitle(app.config, c.category), "detail-activity"],
     [t("detail.amount"), `${c.units} ${unit}`.trim(), "detail-amount"],
     [t("detail.date"), day(c.occurred_at), "detail-date"],
-    [t("detail.who"), c.viewer === "claimant" ? t("detail.you") : short(c.resident, 8), "detail-who"],
+    [t("detail.who"), c.viewer === "claimant" ? t("detail.you") : pageLink("address", c.resident), "detail-who"],
     [t("detail.status"), t(`claim.status.${c.status}`), "detail-status"],
   ];
   fill(

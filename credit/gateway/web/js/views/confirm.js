@@ -2,7 +2,7 @@
 // A confirmation is an EIP-712 Confirmation over the sorted record ids, the kind and a deadline.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, short, ZERO32 } from "../format.js";
+import { day, short, ZERO32, withLinks } from "../format.js";
 import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
 import { rejectAction } from "./reject.js";
 import { queueTitle, queueReport, queueBy } from "./report.js";
@@ -67,7 +67,7 @@ function queueItem(app, c) {
     h(
       "p",
       {},
-      queueBy(app, c) || t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }),
+      withLinks(queueBy(app, c) || t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }), [["address", c.resident], ...(c.reporter ? [["address", c.reporter]] : [])]),
       k ? [" · ", t("claim.waitingDetail", { count: k.count, needed: k.needed.count, weight: k.weight, threshold: k.needed.weight })] : null,
     ),
     c.evidence && c.evidence !== ZERO32

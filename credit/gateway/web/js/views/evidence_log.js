@@ -2,7 +2,7 @@
 // for an auditor, every read by anyone. The log holds no content and survives erasure.
 import { h, fill, byId } from "../dom.js";
 import { t } from "../i18n.js";
-import { short } from "../format.js";
+import { pageLink } from "../format.js";
 
 /** Fetch the access log the signed-in account may read; hide the section if it may read none. */
 export async function loadAccessLog(app) {
@@ -45,12 +45,12 @@ function row(app, e, all, head) {
   const mine = e.reader.toLowerCase() === app.session.address.toLowerCase();
   const cells = [
     e.at.slice(0, 16).replace("T", " ") + " UTC",
-    mine ? t("access.you") : short(e.reader, 8),
+    mine ? t("access.you") : pageLink("address", e.reader),
     capacity(e.capacity),
-    e.record_id ? short(e.record_id, 8) : "–",
+    e.record_id ? pageLink("record", e.record_id) : "–",
     purpose(e),
   ];
-  if (all) cells.splice(2, 0, short(e.owner, 8));
+  if (all) cells.splice(2, 0, pageLink("address", e.owner));
   return h("tr", {}, cells.map((c, i) => h("td", { "data-label": head[i] }, c)));
 }
 

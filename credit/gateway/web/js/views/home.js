@@ -1,7 +1,7 @@
 // A resident's home: credit and its expiry, the chart, notices (with appeals), records.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, dayTime, short, epochStart } from "../format.js";
+import { day, dayTime, short, epochStart, pageLink } from "../format.js";
 import { creditSeries, creditChart } from "../chart.js";
 import { warningDetails } from "./report.js";
 import { appealForm, loadOutcomes, renderOutcomes } from "./appeal.js";
@@ -92,7 +92,7 @@ function noticeCard(app, n, i, redraw) {
     h(
       "li",
       {},
-      e.record_id ? [t("notice.record"), " ", h("code", { class: "hash", title: e.record_id }, short(e.record_id, 10)), " · "] : null,
+      e.record_id ? [t("notice.record"), " ", e.tx_hash ? pageLink("record", e.record_id) : h("code", { class: "hash", title: e.record_id }, short(e.record_id, 10)), " · "] : null,
       // a claim the service holds until enough people confirm it has no transaction yet
       e.tx_hash
         ? [t("notice.tx"), " ", txRef(app, e.tx_hash), " · ", t("notice.block", { block: e.block_number })]
@@ -119,7 +119,7 @@ function noticeCard(app, n, i, redraw) {
       "p",
       { class: "meta" },
       t("notice.rule", { rule: n.rule_id, version: n.rule_set_version }), " · ",
-      t("notice.hash"), " ", h("code", { class: "hash", title: n.rule_set_hash }, short(n.rule_set_hash, 10)),
+      t("notice.hash"), " ", pageLink("rules", n.rule_set_version, { text: short(n.rule_set_hash, 10) }),
     ),
     evidence.length ? evidenceList(app, n, evidence) : null,
     n.kind === "warning" && n.appeal && n.appeal.deadline
@@ -174,11 +174,33 @@ function evidenceList(app, n, items) {
   return details;
 }
 
-/** A transaction hash: a link when the gateway names a block explorer, else the hash itself. */
+/** A transaction hash, linked to its public page. */
 export function txRef(app, hash, full = true) {
-  const code = h("code", { class: "hash", title: hash }, full ? hash : short(hash, 10));
-  const base = app.config.explorer_tx_url;
-  return base ? h("a", { href: base.replace("{hash}", hash), rel: "noopener noreferrer" }, code) : code;
+  return pageLink("tx", hash, { full });
+}
+
+/** The kinds of evaluator who confirmed each booked record, read once per record from its public
+ *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells. */
+export function confirmerKinds(app, recordId) {
+  app.recordKinds = app.recordKinds || new Map();
+  const known = app.recordKinds.get(recordId);
+  const cell = h("span", { class: "confirmer-kinds", dataset: { confirmers: recordId } }, known ? kindsText(known) : "…");
+  if (!known && !app.recordKinds.has(`${recordId}:asked`)) {
+    app.recordKinds.set(`${recordId}:asked`, true);
+    app.api.get(`/v1/public/records/${recordId}`).then((r) => {
+      const kinds = KIND_ORDER.filter((k) => r.confirmations.some((c) => c.kind === k));
+      app.recordKinds.set(recordId, kinds);
+      for (const el of document.querySelectorAll(`[data-confirmers="${recordId}"]`)) el.textContent = kindsText(kinds);
+    }).catch(() => app.recordKinds.delete(`${recordId}:asked`));
+  }
+  return cell;
+}
+
+const KIND_ORDER = ["superior", "peer", "public", "expert"];
+const KINDS_READ = 30; // records whose confirmers the home view reads (one public read each)
+
+function kindsText(kinds) {
+  return kinds.length ? kinds.map((k) => t(`kind.${k}`)).join(t("list.and")) : "–";
 }
 
 /** What a violation did to the credit: an overturned one is never shown as a deduction. */
@@ -194,7 +216,8 @@ function renderRecords(app, s) {
     return;
   }
   const head = ["date", "activity", "status", "points", "version", "tx"].map((k) => h("th", { scope: "col" }, t(`records.${k}`)));
-  const body = rows.map((r) => {
+  head.push(h("th", { scope: "col" }, t("pub.col.confirmedBy")), h("th", { scope: "col" }, t("pub.col.record")));
+  const body = rows.map((r, row) => {
     const points = r.kind === "credit" ? `+${r.points}` : r.kind === "violation" ? violationPoints(r) : "–";
     const status = r.kind === "violation" ? t(`violation.${r.status}`) : t(`record.${r.kind}`);
     const cells = [
@@ -202,9 +225,14 @@ function renderRecords(app, s) {
       `${categoryTitle(app.config, r.category)} × ${r.units}`,
       status,
       points,
-      r.rule_version ? `v${r.rule_version}` : "–",
+      r.rule_version ? pageLink("rules", r.rule_version, { text: `v${r.rule_version}` }) : "–",
     ].map((v, k) => h("td", { "data-label": head[k].textContent }, v));
     cells.push(h("td", { "data-label": head[5].textContent }, txRef(app, r.tx_hash, false)));
+    const booked = r.kind !== "pending"; // a pending record has no public page yet
+    // the newest records' confirmers are read at once; older ones are a click away
+    const kinds = booked && row < KINDS_READ ? confirmerKinds(app, r.record_id) : "–";
+    cells.push(h("td", { "data-label": head[6].textContent }, kinds));
+    cells.push(h("td", { "data-label": head[7].textContent }, booked ? pageLink("record", r.record_id) : h("code", { class: "hash" }, short(r.record_id, 10))));
     return h("tr", { class: `row-${r.kind}`, dataset: { record: r.record_id } }, cells);
   });
   fill(

@@ -4,7 +4,7 @@
 // queue, and the warning a resident gets once one is booked.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { day, dayTime, short, ZERO32 } from "../format.js";
+import { day, dayTime, short, ZERO32, pageLink, withLinks } from "../format.js";
 import { typedData, OFFICIAL_ROLES } from "../typed.js";
 
 const REPORT_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
@@ -193,7 +193,7 @@ function renderResult(app) {
       "div",
       { class: "card result", id: "report-received", tabindex: "-1", dataset: { record: s.record_id, status: s.status } },
       h("h2", {}, t("report.received")),
-      h("p", {}, t("report.about", { category: categoryTitle(app.config, s.category), units: s.units, resident: short(s.resident, 8), date: day(s.occurred_at) })),
+      h("p", {}, withLinks(t("report.about", { category: categoryTitle(app.config, s.category), units: s.units, resident: short(s.resident, 8), date: day(s.occurred_at) }), [["address", s.resident]])),
       h("p", { id: "report-waiting" }, missing.length ? t("report.waitingFor", { kinds: kinds(missing) }) : t("report.quorumMet")),
       h("p", { class: "small muted" }, t("claim.recordId"), " ", h("code", { class: "hash" }, s.record_id)),
     ),
@@ -234,11 +234,11 @@ export function warningDetails(app, n) {
     h(
       "dl",
       { class: "facts" },
-      row("warning.version", t("warning.versionValue", { version: d.rule_version })),
+      row("warning.version", pageLink("rules", d.rule_version, { text: t("warning.versionValue", { version: d.rule_version }) })),
       row("warning.points", t("warning.pointsValue", { points: d.deducted })),
-      row("warning.record", h("code", { class: "hash", title: d.record_id }, short(d.record_id, 10))),
+      row("warning.record", pageLink("record", d.record_id)),
       [h("dt", {}, t("warning.evidence")), evidence],
-      row("warning.tx", h("code", { class: "hash", title: d.tx_hash }, short(d.tx_hash, 10))),
+      row("warning.tx", pageLink("tx", d.tx_hash)),
       row("warning.deadline", dayTime(d.appeal_deadline)),
     ),
     n.appeal && n.appeal.record_ids && n.appeal.record_ids.length ? h("p", { class: "next" }, t("warning.next")) : null,

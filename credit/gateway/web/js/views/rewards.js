@@ -1,7 +1,7 @@
 // Rewards: the reward token balance and past periods (points earned, paid or not, payment tx).
 import { h, fill, byId } from "../dom.js";
 import { t } from "../i18n.js";
-import { day, units, epochStart } from "../format.js";
+import { day, units, epochStart, pageLink } from "../format.js";
 import { txRef } from "./home.js";
 
 export async function loadRewards(app) {
@@ -43,7 +43,7 @@ export function renderRewards(app) {
     return h(
       "tr",
       { dataset: { epoch: e.epoch } },
-      h("td", { "data-label": cols[0].textContent }, t("rewards.periodName", { epoch: e.epoch, start: day(start) })),
+      h("td", { "data-label": cols[0].textContent }, pageLink("epoch", e.epoch, { text: t("rewards.periodName", { epoch: e.epoch, start: day(start) }) })),
       h("td", { "data-label": cols[1].textContent }, String(e.points)),
       h("td", { "data-label": cols[2].textContent }, state),
       h("td", { "data-label": cols[3].textContent }, p ? txRef(app, p.tx_hash, false) : "–"),
