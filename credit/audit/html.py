@@ -21,13 +21,11 @@ from credit.audit.html_parts import (
     code_id,
     date,
     full,
-    path,
-    role,
     short,
     table,
     tokens,
-    when,
 )
+from credit.audit.html_tables import tables
 from credit.audit.svg import hbars, histogram, stacked_bars, timeline
 
 __all__ = ["MAX_ROWS", "render_html"]
@@ -36,7 +34,7 @@ STATUS_COLORS = {"passed": "#2e7d32", "failed": "#c62828", "not run": "#9e9e9e"}
 _CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:60rem;
- padding:1.5rem 1rem 3rem;color:#1f2328;line-height:1.45;font-size:15px}
+ padding:1.5rem 1rem 3rem;color:#1f2328;line-height:1.45;font-size:15px;overflow-wrap:break-word}
 h1{font-size:1.6rem;margin:0 0 .3rem} h2{font-size:1.2rem;border-bottom:1px solid #d0d7de;
  padding-bottom:.2rem;margin:2rem 0 .6rem} h3{font-size:1rem;margin:0 0 .2rem}
 table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.4rem 0}
@@ -63,7 +61,7 @@ code.code{color:#57606a;background:#f6f8fa;border-radius:4px;padding:0 .3em;font
 .meaning{margin:.4rem 0} .instance{border-top:1px dashed #d0d7de;padding-top:.4rem;margin-top:.5rem}
 .instance p{margin:.2rem 0} .vs{display:inline-block;vertical-align:top;min-width:12rem;
  max-width:100%;margin:.3rem 1rem .3rem 0;padding:.3rem .6rem;border-radius:6px;
- background:#e6f4ea} .vs.bad{background:#fde8e8} .vs span{display:block;font-size:.78rem;
+ background:#e6f4ea} .vs.bad{background:#fde8e8} .vs>span{display:block;font-size:.78rem;
  color:#57606a} .facts{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;
  margin:.3rem 0;font-size:.88rem} .facts dt{color:#57606a} .facts dd{margin:0;min-width:0}
 .label{font-size:.8rem;color:#57606a;margin:.4rem 0 0} .evidence{margin:.1rem 0;
@@ -231,127 +229,6 @@ def _figures(report: dict[str, Any]) -> str:
     return table(("figure", "value"), rows, numeric=(1,))
 
 
-def _notices(report: dict[str, Any]) -> str:
-    n = report.get("notices")
-    if not n:
-        return '<p class="note">No notices export was given (--notices).</p>'
-    verdict = "identical" if n["identical"] else "different"
-    return (
-        f"<p>Recomputed {n['recomputed']} notice(s) at block {n['as_of_block']} "
-        f"({date(n['as_of_time'])}) under rule version {n['rule_version']}; the export has "
-        f"{n['exported']}: <strong>{verdict}</strong>.</p>"
-        + table(
-            ("difference", "notice", "fields"),
-            [("missing", full(i), "") for i in n["missing"]]
-            + [("extra", full(i), "") for i in n["extra"]]
-            + [("altered", full(a["id"]), escape(", ".join(a["fields"]))) for a in n["altered"]],
-        )
-    )
-
-
-def _tables(report: dict[str, Any]) -> list[str]:
-    residents = sorted(report["residents"], key=lambda r: (-r["credit"], r["address"]))
-    return [
-        "<h2>Rule versions</h2>",
-        table(
-            (
-                "version",
-                "content hash",
-                "published (UTC)",
-                "in force from (UTC)",
-                "categories",
-                "tx",
-            ),
-            [
-                (
-                    v["version"],
-                    short(v["content_hash"]),
-                    when(v["published_at"]),
-                    when(v["effective_at"]),
-                    escape(", ".join(map(str, v["categories"]))),
-                    short(v["tx_hash"]),
-                )
-                for v in report["rule_versions"]
-            ],
-            numeric=(0,),
-        ),
-        table(
-            ("rule-set file", "hash", "published as version"),
-            [
-                (path(f["file"]), short(f["hash"]), escape(", ".join(map(str, f["versions"]))))
-                for f in report["rule_files"]
-            ],
-            note="No rule-set file was given (--rules).",
-        ),
-        "<h2>Role grants and revokes</h2>",
-        table(
-            ("when (UTC)", "contract", "change", "role", "account", "by", "tx"),
-            [
-                (
-                    when(c["block_time"]),
-                    escape(c["contract"]),
-                    "granted" if c["event"] == "RoleGranted" else "revoked",
-                    role(c["role"]),
-                    short(c["account"]),
-                    short(c["by"]),
-                    short(c["tx_hash"]),
-                )
-                for c in report["role_changes"]
-            ],
-        ),
-        "<h2>Appeal decisions</h2>",
-        table(
-            ("when (UTC)", "record", "decision", "credit restored", "arbiter", "tx"),
-            [
-                (
-                    when(a["block_time"]),
-                    short(a["record_id"]),
-                    "overturned" if a["overturned"] else "upheld",
-                    f"{a['restored']:,}",
-                    short(a["arbiter"]),
-                    short(a["tx_hash"]),
-                )
-                for a in report["appeal_decisions"]
-            ],
-            numeric=(3,),
-        ),
-        "<h2>Rewards per epoch</h2>",
-        table(
-            ("epoch", "rule version", "reward per point", "cap", "minted", "payments"),
-            [
-                (
-                    e["epoch"],
-                    e["rule_version"],
-                    tokens(e["reward_per_point"]),
-                    tokens(e["cap"]),
-                    tokens(e["minted"]),
-                    e["payments"],
-                )
-                for e in report["epochs"]
-            ],
-            numeric=(0, 1, 2, 3, 4, 5),
-        ),
-        "<h2>Notices</h2>",
-        _notices(report),
-        "<h2>Residents</h2>",
-        table(
-            ("resident", "recomputed credit", "credit on chain", "agrees"),
-            [
-                (
-                    short(r["address"]),
-                    f"{r['credit']:,}",
-                    "not read" if r["credit_onchain"] < 0 else f"{r['credit_onchain']:,}",
-                    "yes"
-                    if r["credit"] == r["credit_onchain"]
-                    else '<strong class="status-failed">no</strong>',
-                )
-                for r in residents
-            ],
-            numeric=(1, 2),
-        ),
-    ]
-
-
 def render_html(report: dict[str, Any]) -> str:
     """The report as one HTML page."""
     parts = [
@@ -381,7 +258,7 @@ def render_html(report: dict[str, Any]) -> str:
         _checks(report),
         "<h2>Figures</h2>",
         _figures(report),
-        *_tables(report),
+        *tables(report),
         "</body></html>",
     ]
     return "\n".join(parts)

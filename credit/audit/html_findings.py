@@ -7,6 +7,7 @@ both, the other facts it names (record, resident, epoch...) and the events on ch
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -14,6 +15,21 @@ from credit.audit.checks import DATA, GROUPS, check
 from credit.audit.html_parts import code_id, date, full
 
 PER_CHECK = 20  # discrepancies shown per check; the JSON report keeps up to 200 of each
+TIMES = {"effective_at", "lawful_start"}  # data keys that hold unix times
+_LOWER_WORD = re.compile(r"^[a-z]+\b(?![(.])")
+
+
+def _value(key: str, value: Any) -> str:
+    if key in TIMES and isinstance(value, int):
+        return f'<span title="unix time {value}">{escape(date(value))}</span>'
+    return full(value)
+
+
+def _sentence(message: str) -> str:
+    """The check's message as a sentence; a leading name (creditOf, 0x…) keeps its case."""
+    if _LOWER_WORD.match(message):
+        message = message[:1].upper() + message[1:]
+    return escape(message if message.endswith(".") else message + ".")
 
 
 def _evidence(items: list[dict[str, Any]]) -> str:
@@ -46,14 +62,15 @@ def _facts(code: str, data: dict[str, Any]) -> str:
     if pair and c.expected and c.found:
         cells.append(
             f'<div class="vs"><span>{_side("Expected", c.expected)}</span>'
-            f"<b>{full(data[c.expected])}</b></div>"
+            f"<b>{_value(c.expected, data[c.expected])}</b></div>"
             f'<div class="vs bad"><span>{_side("Found", c.found)}</span>'
-            f"<b>{full(data[c.found])}</b></div>"
+            f"<b>{_value(c.found, data[c.found])}</b></div>"
         )
     rest = [k for k in data if not pair or k not in (c.expected, c.found)]
     if rest:
         items = "".join(
-            f"<dt>{escape(DATA.get(k, k).capitalize())}</dt><dd>{full(data[k])}</dd>" for k in rest
+            f"<dt>{escape(DATA.get(k, k).capitalize())}</dt><dd>{_value(k, data[k])}</dd>"
+            for k in rest
         )
         cells.append(f'<dl class="facts">{items}</dl>')
     return "".join(cells)
@@ -62,7 +79,7 @@ def _facts(code: str, data: dict[str, Any]) -> str:
 def _instance(d: dict[str, Any]) -> str:
     return (
         '<div class="instance">'
-        f"<p>{escape(d['message'][:1].upper() + d['message'][1:])}.</p>"
+        f"<p>{_sentence(d['message'])}</p>"
         f"{_facts(d['code'], d['data'])}{_evidence(d['evidence'])}</div>"
     )
 
