@@ -176,6 +176,15 @@ def _checks(report: dict[str, Any]) -> str:
     )
 
 
+def _category_names(report: dict[str, Any]) -> dict[int, str]:
+    """Category titles from the rule-set files that match a published version (else none)."""
+    names: dict[int, str] = {}
+    for f in report["rule_files"]:
+        if f["versions"]:
+            names.update({int(k): f"{k} {v}" for k, v in f.get("categories", {}).items()})
+    return names
+
+
 def _charts(report: dict[str, Any]) -> str:
     points = report.get("points_per_epoch", [])
     moved = {
@@ -184,8 +193,10 @@ def _charts(report: dict[str, Any]) -> str:
     }
     series: dict[str, dict[int, int]] = {}
     rows = sorted(report["records_per_category_epoch"], key=lambda r: (r["category"], r["epoch"]))
+    names = _category_names(report)
     for row in rows:
-        series.setdefault(f"category {row['category']}", {})[row["epoch"]] = row["records"]
+        name = names.get(row["category"], f"category {row['category']}")
+        series.setdefault(name, {})[row["epoch"]] = row["records"]
     lanes: dict[str, list[tuple[int, str]]] = {
         "role changes": [
             (c["block_time"], f"{c['event']} {c['role']} {c['account']} by {c['by']}")

@@ -240,7 +240,14 @@ def match_rule_files(
     for path, rs in files:
         digest = "0x" + rs.content_hash().hex()
         versions = [v for v in history.versions.values() if v.content_hash == digest]
-        rows.append({"file": str(path), "hash": digest, "versions": [v.number for v in versions]})
+        rows.append(
+            {
+                "file": str(path),
+                "hash": digest,
+                "versions": [v.number for v in versions],
+                "categories": {str(c.id): c.title.en for c in rs.categories},
+            }
+        )
         if not versions:
             out.append(
                 Discrepancy(

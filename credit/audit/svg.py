@@ -97,7 +97,7 @@ def stacked_bars(
     xs = list(range(lo, hi + 1)) if hi - lo < 200 else sorted(seen)
     totals = {x: sum(s.get(x, 0) for s in series.values()) for x in xs}
     y_max = nice_top(max(totals.values()))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT - 120, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT - 150, HEIGHT - TOP - BOTTOM
     bar = plot_w / len(xs)
     parts = [_axes(y_max, y_label)]
     names = list(series)
@@ -123,9 +123,9 @@ def stacked_bars(
     for k, name in enumerate(names):
         y = TOP + 14 * k
         parts.append(
-            f'<rect x="{WIDTH - 128}" y="{y}" width="10" height="10" '
-            f'fill="{colors[k % len(colors)]}"/><text x="{WIDTH - 114}" y="{y + 9}" '
-            f'font-size="10">{escape(name)}</text>'
+            f'<rect x="{WIDTH - 150}" y="{y}" width="10" height="10" '
+            f'fill="{colors[k % len(colors)]}"/><text x="{WIDTH - 136}" y="{y + 9}" '
+            f'font-size="10">{escape(_fit(name, 23))}<title>{escape(name)}</title></text>'
         )
     parts.append(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" font-size="11" text-anchor="middle">'
@@ -215,6 +215,11 @@ def timeline(lanes: Mapping[str, Sequence[tuple[int, str]]]) -> str:
         f"{escape(axis)}</text>"
     )
     return _frame("".join(parts), "operator actions over time")
+
+
+def _fit(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis."""
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _date(t: int, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -75,6 +75,7 @@ def test_a_clean_report_labels_every_figure_and_keeps_the_codes(
     for code in [c for c in [*FIGURES, *CHECKS] if "_" in c or "." in c]:
         assert code not in text, code  # only ever shown as a secondary id
     assert "Every check passed" in text
+    assert "1 Volunteering" in page  # categories named from the rule-set file in the charts
 
 
 def test_a_failing_check_renders_its_evidence(city_data: ChainData) -> None:
