@@ -74,6 +74,7 @@ svg{display:block;max-width:100%;height:auto}
  @page{size:A4;margin:14mm}
  body{max-width:none;padding:0;font-size:10pt} h2{break-after:avoid}
  .finding,.instance,tr,figure,.card{break-inside:avoid} .wrap{overflow:visible}
+ tr:has(td.group){break-after:avoid}
  .verdict,.finding,.card{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
 """
