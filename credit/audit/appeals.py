@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from credit.audit.balances import Books
-from credit.audit.model import ChainData, Findings
+from credit.audit.model import ChainData, Findings, utc
 from credit.audit.roles import LEDGER, RoleTimeline
 from credit.facts import Evidence
 
@@ -57,8 +57,8 @@ def check_appeals(
             elif e.block_time > v.appeal_deadline:
                 found.add(
                     "appeal.filed_late",
-                    f"the appeal against {rid} was filed at {e.block_time}, after its deadline "
-                    f"{v.appeal_deadline}",
+                    f"the appeal against {rid} was filed at {utc(e.block_time)}, after its "
+                    f"deadline {utc(v.appeal_deadline)}",
                     ev,
                     record=rid,
                 )

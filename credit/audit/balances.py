@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from credit.audit.model import ChainData, ChainEvent, Findings
+from credit.audit.model import ChainData, ChainEvent, Findings, utc
 from credit.audit.rules import RuleHistory
 from credit.facts import Evidence
 from credit.indexer.fold import Schedule
@@ -200,8 +200,8 @@ class _Replay:
         if window is not None and int(a["appealDeadline"]) != e.block_time + window:
             self.found.add(
                 "violation.appeal_deadline_mismatch",
-                f"violation {a['recordId']} may be appealed until {a['appealDeadline']}; the "
-                f"window of version {a['ruleVersion']} gives {e.block_time + window}",
+                f"violation {a['recordId']} may be appealed until {utc(a['appealDeadline'])}; "
+                f"the window of version {a['ruleVersion']} gives {utc(e.block_time + window)}",
                 (e.evidence,),
                 record=a["recordId"],
             )

@@ -8,6 +8,7 @@ seconds; a position on chain is ``(block number, log index)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from credit.facts import Evidence
@@ -188,3 +189,17 @@ class Findings:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+def utc(t: int) -> str:
+    """A unix time as a person reads it in a discrepancy's message (the data keeps the number)."""
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(seconds: int) -> str:
+    """``259200`` as "3 days (259200 s)"; short spans in seconds only."""
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ({seconds} s)"
+    return f"{seconds} s"

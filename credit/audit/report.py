@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from credit.audit.checks import check, statuses
 from credit.audit.html import render_html
 from credit.audit.roles import LEDGER
 from credit.audit.rules import lawful_start
@@ -37,6 +38,34 @@ def _rule_versions(result: AuditResult) -> list[dict[str, Any]]:
     ]
 
 
+def _discrepancies(result: AuditResult) -> list[dict[str, Any]]:
+    """Each discrepancy with its check's label, and the name of each evidence's event."""
+    names = {e.pos: e.name for e in result.data.events}
+    out = []
+    for x in result.found.kept:
+        row = x.to_dict()
+        row["label"] = check(x.code).label
+        for ev in row["evidence"]:
+            ev["event"] = names.get((ev["block_number"], ev["log_index"]))
+        out.append(row)
+    return out
+
+
+def _points_per_epoch(result: AuditResult) -> list[dict[str, int]]:
+    """Points credited and deducted by violations, per epoch, over every resident."""
+    earned: dict[int, int] = {}
+    deducted: dict[int, int] = {}
+    for book in result.books.residents.values():
+        for epoch, n in book.earnings.items():
+            earned[epoch] = earned.get(epoch, 0) + n
+        for epoch, n in book.deducted.items():
+            deducted[epoch] = deducted.get(epoch, 0) + n
+    return [
+        {"epoch": e, "credited": earned.get(e, 0), "deducted": deducted.get(e, 0)}
+        for e in sorted(set(earned) | set(deducted))
+    ]
+
+
 def build_report(result: AuditResult, **extra: Any) -> dict[str, Any]:
     """The whole report as JSON-ready data; ``extra`` (timings, inputs) is added at the top."""
     data, books, q = result.data, result.books, result.quorum
@@ -47,7 +76,7 @@ def build_report(result: AuditResult, **extra: Any) -> dict[str, Any]:
         {"address": a, "credit": mine, "credit_onchain": onchain}
         for a, (mine, onchain) in sorted(books.credits.items())
     ]
-    return {
+    report = {
         "schema": SCHEMA,
         "clean": result.clean,
         **extra,
@@ -78,7 +107,7 @@ def build_report(result: AuditResult, **extra: Any) -> dict[str, Any]:
             "minted_total": str(result.rewards.minted_total),
             "total_supply": str(data.total_supply),
         },
-        "discrepancies": [x.to_dict() for x in result.found.kept],
+        "discrepancies": _discrepancies(result),
         "warnings": result.warnings,
         "rule_versions": _rule_versions(result),
         "rule_files": result.rule_files,
@@ -111,10 +140,13 @@ def build_report(result: AuditResult, **extra: Any) -> dict[str, Any]:
             {"category": c, "epoch": e, "records": n}
             for (c, e), n in sorted(books.per_category_epoch.items())
         ],
+        "points_per_epoch": _points_per_epoch(result),
         "residents": residents,
         "notices": None if result.notices is None else result.notices.to_dict(),
         "contracts": {LEDGER: d.ledger, "RuleBook": d.rule_book},
     }
+    report["checks"] = statuses(report)
+    return report
 
 
 def write_reports(report: dict[str, Any], out: Path) -> tuple[Path, Path]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credit.audit.model import ChainEvent, Discrepancy, Terms, first
+from credit.audit.model import ChainEvent, Discrepancy, Terms, duration, first, utc
 from credit.facts import Evidence
 from credit.ruleset import RuleSet, one_kind_without_limit
 
@@ -165,8 +165,9 @@ def check_publications(history: RuleHistory, notice_period: int) -> list[Discrep
             out.append(
                 Discrepancy(
                     "rules.notice_period_skipped",
-                    f"version {n} was published at {v.published_at} and made effective at "
-                    f"{v.effective_at}, before its notice period of {notice_period} s ended",
+                    f"version {n} was published at {utc(v.published_at)} and made effective at "
+                    f"{utc(v.effective_at)}, before its notice period of {duration(notice_period)}"
+                    " ended",
                     ev,
                     {
                         "version": n,
@@ -240,7 +241,14 @@ def match_rule_files(
     for path, rs in files:
         digest = "0x" + rs.content_hash().hex()
         versions = [v for v in history.versions.values() if v.content_hash == digest]
-        rows.append({"file": str(path), "hash": digest, "versions": [v.number for v in versions]})
+        rows.append(
+            {
+                "file": str(path),
+                "hash": digest,
+                "versions": [v.number for v in versions],
+                "categories": {str(c.id): c.title.en for c in rs.categories},
+            }
+        )
         if not versions:
             out.append(
                 Discrepancy(

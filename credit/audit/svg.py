@@ -15,11 +15,13 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
-def _frame(body: str, label: str) -> str:
+def _frame(body: str, label: str, height: int = HEIGHT) -> str:
+    """An ``<svg>`` that scales down to its container (``width="100%"``, aspect kept)."""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(label)}">'
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>{body}</svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" style="max-width:{WIDTH}px;height:auto" role="img" '
+        f'aria-label="{escape(label)}" font-family="system-ui,sans-serif">'
+        f'<rect width="{WIDTH}" height="{height}" fill="#fff"/>{body}</svg>'
     )
 
 
@@ -79,9 +81,15 @@ def histogram(values: Sequence[int], *, bins: int = 12, label: str = "credit") -
     return _frame("".join(parts), f"histogram of {label}")
 
 
-def stacked_bars(series: dict[str, dict[int, int]], *, x_label: str, y_label: str) -> str:
+def stacked_bars(
+    series: dict[str, dict[int, int]],
+    *,
+    x_label: str,
+    y_label: str,
+    colors: Sequence[str] = PALETTE,
+) -> str:
     """One bar per x (epoch; every x from the first to the last when there are at most 200),
-    stacked by series (category, in the order given), with a legend."""
+    stacked by series (category, in the order given, coloured by ``colors``), with a legend."""
     seen = {x for s in series.values() for x in s}
     if not seen:
         return _frame('<text x="20" y="40" font-size="13">no records</text>', y_label)
@@ -89,7 +97,7 @@ def stacked_bars(series: dict[str, dict[int, int]], *, x_label: str, y_label: st
     xs = list(range(lo, hi + 1)) if hi - lo < 200 else sorted(seen)
     totals = {x: sum(s.get(x, 0) for s in series.values()) for x in xs}
     y_max = nice_top(max(totals.values()))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT - 120, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT - 150, HEIGHT - TOP - BOTTOM
     bar = plot_w / len(xs)
     parts = [_axes(y_max, y_label)]
     names = list(series)
@@ -103,7 +111,7 @@ def stacked_bars(series: dict[str, dict[int, int]], *, x_label: str, y_label: st
             y = HEIGHT - BOTTOM - base - h
             parts.append(
                 f'<rect x="{LEFT + i * bar + 1:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" '
-                f'height="{h:.1f}" fill="{PALETTE[k % len(PALETTE)]}"><title>{escape(name)}, '
+                f'height="{h:.1f}" fill="{colors[k % len(colors)]}"><title>{escape(name)}, '
                 f"{escape(x_label)} {x}: {n}</title></rect>"
             )
             base += h
@@ -115,15 +123,56 @@ def stacked_bars(series: dict[str, dict[int, int]], *, x_label: str, y_label: st
     for k, name in enumerate(names):
         y = TOP + 14 * k
         parts.append(
-            f'<rect x="{WIDTH - 128}" y="{y}" width="10" height="10" '
-            f'fill="{PALETTE[k % len(PALETTE)]}"/><text x="{WIDTH - 114}" y="{y + 9}" '
-            f'font-size="10">{escape(name)}</text>'
+            f'<rect x="{WIDTH - 150}" y="{y}" width="10" height="10" '
+            f'fill="{colors[k % len(colors)]}"/><text x="{WIDTH - 136}" y="{y + 9}" '
+            f'font-size="10">{escape(_fit(name, 23))}<title>{escape(name)}</title></text>'
         )
     parts.append(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" font-size="11" text-anchor="middle">'
         f"{escape(x_label)}</text>"
     )
     return _frame("".join(parts), f"{y_label} per {x_label}")
+
+
+def hbars(rows: Sequence[tuple[str, Mapping[str, int]]], colors: Mapping[str, str]) -> str:
+    """One horizontal bar per row, split into its parts (``colors`` names them, in order), the
+    counts written in each part; a legend on top. For passed / failed checks per group."""
+    if not rows:
+        return _frame('<text x="20" y="40" font-size="13">nothing to show</text>', "bars", 80)
+    left, lane, top = 190, 26, 34
+    height = top + lane * len(rows) + 8
+    plot_w = WIDTH - left - RIGHT
+    widest = max(1, max(sum(parts.values()) for _, parts in rows))
+    parts_out = []
+    for k, (name, color) in enumerate(colors.items()):
+        key_x = left + 110 * k
+        parts_out.append(
+            f'<rect x="{key_x}" y="8" width="12" height="12" fill="{color}"/>'
+            f'<text x="{key_x + 17}" y="18" font-size="12">{escape(name)}</text>'
+        )
+    for i, (label, parts) in enumerate(rows):
+        y = top + lane * i
+        parts_out.append(
+            f'<text x="{left - 8}" y="{y + 15}" font-size="12" text-anchor="end">'
+            f"{escape(label)}</text>"
+        )
+        x = float(left)
+        for name, color in colors.items():
+            n = parts.get(name, 0)
+            if not n:
+                continue
+            w = plot_w * n / widest
+            parts_out.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{lane - 6}" fill="{color}">'
+                f"<title>{escape(label)}: {n} {escape(name)}</title></rect>"
+            )
+            if w >= 18:
+                parts_out.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + 15}" font-size="11" fill="#fff" '
+                    f'text-anchor="middle">{n}</text>'
+                )
+            x += w
+    return _frame("".join(parts_out), "checks per group", height)
 
 
 def timeline(lanes: Mapping[str, Sequence[tuple[int, str]]]) -> str:
@@ -150,15 +199,28 @@ def timeline(lanes: Mapping[str, Sequence[tuple[int, str]]]) -> str:
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}" fill-opacity="0.7">'
                 f"<title>{escape(_date(t))}: {escape(what)}</title></circle>"
             )
+    fmt = "%Y-%m-%d %H:%M" if span >= 2 * 86400 else "%H:%M:%S"
     for i in range(5):
         t = lo + span * i // 4
         x = left + plot_w * i / 4
+        anchor = ("start", "middle", "middle", "middle", "end")[i]
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="9" '
-            f'text-anchor="middle">{escape(_date(t))}</text>'
+            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="10" '
+            f'text-anchor="{anchor}">{escape(_date(t, fmt))}</text>'
         )
+    first, last = _date(lo, "%Y-%m-%d"), _date(hi, "%Y-%m-%d")
+    axis = f"time (UTC), {first}" + ("" if first == last else f" to {last}")
+    parts.append(
+        f'<text x="{left + plot_w / 2}" y="{HEIGHT - 8}" font-size="11" text-anchor="middle">'
+        f"{escape(axis)}</text>"
+    )
     return _frame("".join(parts), "operator actions over time")
 
 
-def _date(t: int) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+def _fit(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _date(t: int, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return datetime.fromtimestamp(t, UTC).strftime(fmt)

@@ -74,7 +74,7 @@ def test_the_report_is_json_and_self_contained_html(
     assert len(report["role_changes"]) == len(result.roles.changes)
     assert [v["version"] for v in report["rule_versions"]] == [1, 2]
     page = render_html(report)
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 5  # checks, points, records, credit, operator actions
     for absent in ("<script", "http://cdn", "https://", "src="):
         assert absent not in page
     assert "Clean" in page and "PUBLIC_PANEL_ROLE" in page

@@ -59,7 +59,7 @@ def test_a_clean_chain_exits_0_and_writes_both_reports(
     assert "Clean" in capsys.readouterr().out
     report = json.loads((out / "report.json").read_text())
     assert report["clean"] and report["summary"]["records_credited"] == 3
-    assert (out / "report.html").read_text().count("<svg") == 3
+    assert (out / "report.html").read_text().count("<svg") == 5
     code = main(_args(url, deployment, "--cache", str(tmp_path / "cache"), "--json"))
     printed = json.loads(capsys.readouterr().out)
     assert code == 0 and printed["replay"]["pages"] == 0  # everything came from the cache
