@@ -109,6 +109,9 @@ def range_logs(
                         "data": "0x" + log.data.hex(),
                         "blockNumber": hex(number),
                         "blockHash": "0x" + header.hash.hex(),
+                        # the block's time, as geth and anvil give it (execution-apis#639): a
+                        # replay then needs no header read per block (the browser verifier)
+                        "blockTimestamp": hex(header.timestamp),
                         "transactionHash": "0x" + tx.hash.hex(),
                         "transactionIndex": hex(tx_index),
                         "logIndex": hex(position),

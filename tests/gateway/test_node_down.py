@@ -215,6 +215,23 @@ def _prepare(
         ("GET", "/v1/notices/export"): Request(headers=official_auth),
         ("GET", "/v1/rewards/runs/{run_id}"): Request(headers=official_auth),
         ("GET", "/v1/confirmations/queue"): Request(headers=official_auth),
+        ("POST", "/v1/verification/commits"): Request(
+            json={
+                "epoch": 0,
+                "resident": resident.address,
+                "commitment": "0x" + "11" * 32,
+                "deadline": 2**40,
+                "signature": "0x" + "22" * 65,
+            }
+        ),
+        ("POST", "/v1/verification/reveals"): Request(
+            json={
+                "epoch": 0,
+                "resident": resident.address,
+                "root": "0x" + "11" * 32,
+                "salt": "0x" + "22" * 32,
+            }
+        ),
     }
 
     def kill_node() -> None:
@@ -232,6 +249,9 @@ def _prepare(
             "evidence_id": uploaded.json()["id"],
             "notice_id": notice_id,
             "run_id": "1",
+            "epoch": "0",
+            "version": "1",
+            "tx_hash": "0x" + "ef" * 32,
         },
         bodies,
         resident_auth,
