@@ -214,3 +214,16 @@ def test_relayed_writes_are_rate_limited_per_client(services: Services) -> None:
         statuses = [c.post("/v1/verification/reveals", json=body).status_code for _ in range(3)]
         assert statuses[:2] == [409, 409]  # not committed: refused on its merits, yet counted
         assert statuses[2] == 429
+
+
+def test_verification_reads_share_the_public_read_budget(services: Services) -> None:
+    """Each epoch read makes several chain reads (logs among them): anonymous callers get the
+    public pages' per-client budget, not an unlimited window onto the chain."""
+    settings = services.settings.model_copy(update={"public_reads_per_minute": 2})
+    with TestClient(create_app(replace(services, settings=settings), start_background=False)) as c:
+        statuses = [c.get("/v1/verification/epochs/0").status_code for _ in range(2)]
+        assert statuses == [200, 200]
+        refused = c.get("/v1/verification")
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "too_many_requests"
+        assert int(refused.headers["Retry-After"]) >= 1

@@ -28,8 +28,9 @@ from credit.gateway.responses import error_responses
 from credit.relay.models import HEX32
 
 
-def _limit(request: Request, services: ServicesDep) -> None:
-    """429 ``too_many_requests`` past the per-client budget of public reads."""
+def limit_public_reads(request: Request, services: ServicesDep) -> None:
+    """429 ``too_many_requests`` past the per-client budget of public reads (the public pages'
+    and the verification state's: one budget per client address)."""
     limiter: SlidingWindowLimiter = app_singleton(
         request,
         "public_limiter",
@@ -46,7 +47,7 @@ def _limit(request: Request, services: ServicesDep) -> None:
         )
 
 
-router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(_limit)])
+router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(limit_public_reads)])
 RecordId = Annotated[str, Path(pattern=HEX32, description="the record id (0x + 64 hex)")]
 TxHash = Annotated[str, Path(pattern=HEX32, description="the transaction hash (0x + 64 hex)")]
 Version = Annotated[int, Path(ge=1, le=65535, description="the rule-set version")]

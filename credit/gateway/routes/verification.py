@@ -18,6 +18,7 @@ from credit.gateway.deps import ServicesDep, app_singleton
 from credit.gateway.errors import ApiError
 from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
 from credit.gateway.responses import error_responses
+from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
 from credit.gateway.verification import Verification
 
@@ -133,6 +134,8 @@ def _rate_limit(request: Request, services: ServicesDep) -> None:
 
 
 Limited = Depends(_rate_limit)
+# Each epoch read makes several chain reads, logs among them: public reads share one budget.
+PublicRead = Depends(limit_public_reads)
 
 
 def _hex(value: bytes | None) -> str | None:
@@ -169,13 +172,17 @@ def _epoch_out(status: EpochStatus, verifier: str, chain_id: int) -> EpochOut:
 
 
 # ---------------------------------------------------------------------------------- routes
-@router.get("/verification", responses=error_responses(503))
+@router.get("/verification", dependencies=[PublicRead], responses=error_responses(429, 503))
 def verification(request: Request, services: ServicesDep) -> VerificationOut:
     """The verifier, the ledger's schedule and where to start reading logs (public)."""
     return VerificationOut(**_verification(request, services).overview())
 
 
-@router.get("/verification/epochs/{epoch}", responses=error_responses(404, 422, 503))
+@router.get(
+    "/verification/epochs/{epoch}",
+    dependencies=[PublicRead],
+    responses=error_responses(404, 422, 429, 503),
+)
 def verification_epoch(
     request: Request,
     epoch: Annotated[int, Path(ge=0, lt=EPOCH_MAX)],
