@@ -99,8 +99,8 @@ class WriteTurns:
 def write(core: Any, *, first: bool = False) -> Iterator[Connection]:
     """A database transaction that changes relay state, one at a time: the relay's lock
     (``core.lock``, a :class:`WriteTurns`; ``first`` for a write that completes accepted work)
-    orders the threads of this process, and a lock between processes orders the API process and
-    a relay worker process (``CREDIT_RELAY_PROCESS``), so that they never interleave a
+    orders the threads of this process, and a lock between processes orders the API processes
+    and the relay worker (``credit relay run``), so that they never interleave a
     read-check-write (two requests taking one nonce, a confirmation of a claim being queued).
     Everything read inside sees every earlier such transaction committed.
 
