@@ -157,7 +157,8 @@ class Lease:
         held = conn.execute(
             text(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND pid = pg_backend_pid() AND objid = CAST(CAST(:k AS bigint) & 4294967295 AS oid) "
+                "AND pid = pg_backend_pid() "
+                "AND objid = CAST(CAST(:k AS bigint) & 4294967295 AS oid) "
                 "AND classid = CAST((CAST(:k AS bigint) >> 32) & 4294967295 AS oid)"
             ),
             {"k": advisory_key(self.name)},
