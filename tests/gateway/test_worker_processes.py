@@ -21,7 +21,9 @@ from sqlalchemy import func, select
 
 from credit.artifacts import Artifact
 from credit.chain import rpc_web3
-from credit.gateway.build import wire
+from credit.errors import CreditError
+from credit.gateway.build import require_api_only_database, wire
+from credit.gateway.workers import INDEX_JOB, index_parts, run_job
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.ruleset import RuleSet
 from credit.settings import Settings
@@ -87,6 +89,55 @@ def test_one_lease_holder_at_a_time(database_url: str) -> None:
         for lease in (first, second, other):
             lease.release()
         engine.dispose()
+
+
+def test_an_api_only_gateway_runs_nothing_and_needs_postgresql(
+    gateway_world: World, tmp_path: Path, ruleset: RuleSet
+) -> None:
+    services = wire(Settings(data_dir=tmp_path, run_workers=False), gateway_world.system, ruleset)
+    try:
+        assert services.background == [], "an API process started a worker"
+        with pytest.raises(CreditError, match="needs PostgreSQL"):
+            require_api_only_database(services)
+    finally:
+        services.engine.dispose()
+
+
+def test_the_indexer_job_waits_for_its_lease_then_indexes_and_pays(
+    gateway_world: World, tmp_path: Path, ruleset: RuleSet
+) -> None:
+    settings = Settings(data_dir=tmp_path, run_workers=False, worker_lease_seconds=1)
+    api = wire(settings, gateway_world.system, ruleset)  # intake: a reward run stored here
+    worker = wire(settings, gateway_world.system, ruleset)
+    holder = Lease(api.engine, INDEX_JOB, seconds=1)
+    assert holder.try_acquire()
+    stop, result = threading.Event(), list[int]()
+    thread = threading.Thread(
+        target=lambda: result.append(run_job(worker, INDEX_JOB, index_parts(worker), stop))
+    )
+    thread.start()
+    try:
+        time.sleep(1.5)
+        assert not worker.indexer.running, "the indexer ran while another held its lease"
+        holder.release()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not worker.indexer.running:
+            time.sleep(0.05)
+        assert worker.indexer.running
+        status, run = api.rewards.request("worker-run", gateway_world.epoch())
+        assert status == 202
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and run["status"] in ("accepted", "running"):
+            time.sleep(0.1)
+            run = api.rewards.run(run["id"])
+        assert run["status"] == "done", run
+    finally:
+        stop.set()
+        thread.join(30)
+        holder.release()
+        api.engine.dispose()
+    assert result == [0]
+    assert not worker.indexer.running
 
 
 class Worker:
