@@ -22,6 +22,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Column, Float, MetaData, String, Table, insert, text, update
 from sqlalchemy.engine import Connection, Engine
@@ -224,3 +226,36 @@ class Lease:
                 log.error("%s: this process lost the lease: its job must stop", self.name)
                 self.lost.set()
                 return
+
+
+_depth = threading.local()  # exclusive() blocks this thread is inside, by name
+
+
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[None]:
+    """Run the block while no other process runs one for ``name`` on this database: on
+    PostgreSQL a session advisory lock, waited for, on a connection of its own, released at the
+    end (or when the process dies); elsewhere nothing (a SQLite file has one gateway process).
+    Re-entrant in a thread; hold a thread lock around it for the threads of one process."""
+    held: dict[str, int] = _depth.__dict__.setdefault("held", {})
+    if engine.dialect.name != "postgresql" or held.get(name, 0) > 0:
+        held[name] = held.get(name, 0) + 1
+        try:
+            yield
+        finally:
+            held[name] -= 1
+        return
+    key = {"k": advisory_key(name)}
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), key)
+        conn.commit()
+        held[name] = 1
+        try:
+            yield
+        finally:
+            held[name] = 0
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+                conn.commit()
+            except Exception:  # the session is unusable: closing it releases the lock
+                conn.invalidate()

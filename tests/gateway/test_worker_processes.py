@@ -28,7 +28,7 @@ from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import make_engine
-from credit.store.lease import Lease
+from credit.store.lease import Lease, exclusive
 from credit.store.relay_tables import relay_outbox
 from tests.anvil import anvil
 from tests.gateway.relay_helpers import fund_gateway_keys, signed_inbox
@@ -138,6 +138,30 @@ def test_the_indexer_job_waits_for_its_lease_then_indexes_and_pays(
         api.engine.dispose()
     assert result == [0]
     assert not worker.indexer.running
+
+
+def test_the_minter_key_signs_in_one_process_at_a_time(database_url: str) -> None:
+    """On PostgreSQL, API processes and the indexer take turns with the minter key (another
+    thread stands for another process: each takes its own session)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite is the one-process shape: the thread lock is enough there")
+    engine = make_engine(database_url)
+    inside, order = threading.Event(), list[str]()
+
+    def other() -> None:
+        with exclusive(engine, "signer:minter"):
+            order.append("other")
+
+    try:
+        with exclusive(engine, "signer:minter"), exclusive(engine, "signer:minter"):
+            thread = threading.Thread(target=other)
+            thread.start()
+            inside.wait(0.5)  # the other session asks for the lock meanwhile
+            order.append("first")
+        thread.join(10)
+        assert order == ["first", "other"], "two sessions signed with the minter key at once"
+    finally:
+        engine.dispose()
 
 
 class Worker:
