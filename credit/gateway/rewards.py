@@ -116,6 +116,10 @@ class RewardService:
         return self._public(dict(row))
 
     # ------------------------------------------------------------------ worker
+    def take(self, run_id: int) -> None:
+        """Queue a run stored by another process (an API process of ``credit index run``)."""
+        self._queue.put(run_id)
+
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return

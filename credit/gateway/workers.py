@@ -90,7 +90,7 @@ class RewardRuns:
                 for run_id in self._open():
                     if run_id not in self._seen:
                         self._seen.add(run_id)
-                        self.services.rewards._queue.put(run_id)
+                        self.services.rewards.take(run_id)
             except Exception as exc:  # a busy database: look again next time
                 log.warning("reward runs: %s", exc)
 
