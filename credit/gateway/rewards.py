@@ -117,7 +117,7 @@ class RewardService:
 
     # ------------------------------------------------------------------ worker
     def take(self, run_id: int) -> None:
-        """Queue a run stored by another process (an API process of ``credit index run``)."""
+        """Queue a run another process stored (an API process, for ``credit index run``)."""
         self._queue.put(run_id)
 
     def start(self) -> None:
