@@ -210,10 +210,14 @@ def _credited(w: World) -> Counter[bytes]:
 def test_a_second_relay_worker_waits_and_resumes_a_killed_ones_batches(
     database_url: str, tmp_path: Path, artifacts: dict[str, Artifact], ruleset: RuleSet
 ) -> None:
-    with anvil("--block-time", "1") as url:  # a batch sent waits for its block: killed mid-way
+    with anvil() as url:
         w = build_world(rpc_web3(url), artifacts, ruleset, residents=14)
         fund_gateway_keys(w)
         claims, confirmations, ids = signed_inbox(w, w.residents[:12], 1)
+        # from now on a block every 2 s: a batch sent waits for its block, so the kill below
+        # lands while batches are in flight
+        w.w3.provider.make_request("evm_setAutomine", [False])
+        w.w3.provider.make_request("evm_setIntervalMining", [2])
         deployment = tmp_path / "deployment.json"
         deployment.write_text(w.system.record.to_json())
         values = {
