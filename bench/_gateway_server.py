@@ -2,8 +2,7 @@
 
 ``python -m bench._gateway_server --rpc-url URL --deployment FILE --data-dir DIR --port N``
 attaches to the deployment on the node, wires every part (indexer, relay, rewards, notices,
-evidence) exactly as ``credit serve`` does (:func:`credit.gateway.build.wire`), with the relay in
-its own child process (``CREDIT_RELAY_PROCESS=true``, as an operator would run it on a node),
+evidence) exactly as ``credit serve`` does (:func:`credit.gateway.build.wire`), the relay inside,
 and serves it until SIGTERM. A separate process so that the load and the gateway never share
 one GIL.
 :func:`gateway` starts it from the benchmark and stops it by PID.
@@ -152,7 +151,6 @@ def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: fl
         batch_max_size=batch,
         batch_window_seconds=window,
         signin_rate_per_minute=100_000,
-        relay_process=rpc_url.startswith("http"),  # the embedded chain keeps it inside
     )
 
 

@@ -203,8 +203,8 @@ def document(args: argparse.Namespace, phases: dict[str, Any], seconds: float) -
             "ceiling's batch size; every run is in details.relayed_sweep (details.embedded: the "
             "same on eth-tester)",
             "batch_window_seconds": args.window,
-            "gateway": "uvicorn, one API process; the relay in a child process "
-            "(CREDIT_RELAY_PROCESS=true); evaluators confirm concurrently "
+            "gateway": "uvicorn, one API process with the relay inside; evaluators confirm "
+            "concurrently "
             f"({EVALUATOR_THREADS} client threads)",
             "read_mix": "GET /v1/residents/{a} and /v1/residents/{a}/notices, 1:1, own token",
             "read_warmup_seconds": args.warmup,

@@ -87,10 +87,18 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
     batch_max_size: int = Field(default=50, ge=1, le=256)
     batch_window_seconds: float = Field(default=0.25, ge=0.0)
-    relay_process: bool = Field(
-        default=False,
-        description="run the relay's batcher and signer in a child process (needs an RPC node): "
-        "intake and relaying then use a core each",
+    run_workers: bool = Field(
+        default=True,
+        description="`credit serve` runs the relay, the indexer and the payers in its own process "
+        "(the embedded, SQLite shape); false: the API only, over PostgreSQL, with `credit relay "
+        "run` and `credit index run` started as processes of their own",
+    )
+    worker_lease_seconds: float = Field(
+        default=10.0,
+        gt=0.5,
+        le=600,
+        description="on databases without advisory locks (SQLite), how long a killed relay "
+        "worker or indexer keeps its lease before a waiting copy takes over",
     )
     max_waiting_claims_per_resident: int = Field(
         default=20,

@@ -36,6 +36,10 @@ from credit.cli import verify_cmd  # noqa: E402, F401  (registers `credit verify
 from credit.cli.evidence_cmd import evidence_app  # noqa: E402
 
 app.add_typer(evidence_app, name="evidence")
+from credit.cli.workers_cmd import index_app, relay_app  # noqa: E402
+
+app.add_typer(relay_app, name="relay")
+app.add_typer(index_app, name="index")
 
 
 @app.command()
@@ -130,12 +134,17 @@ def serve_cmd(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Serve the gateway and the resident web client for a deployed network."""
-    from credit.gateway.build import build_services
+    """Serve the gateway and the resident web client for a deployed network.
+
+    With CREDIT_RUN_WORKERS=false (PostgreSQL only) the API alone, as one of N processes,
+    beside `credit relay run` and `credit index run`."""
+    from credit.gateway.build import build_services, require_api_only_database
     from credit.serve import serve as run_server
     from credit.settings import get_settings
 
     services = build_services(_bound_to(get_settings(), host, port), network)
+    if not services.settings.run_workers:
+        require_api_only_database(services)
     console.print(f"Serving {services.system.record.network} on http://{host}:{port}/")
     run_server(services, host, port)
 

@@ -7,10 +7,9 @@ from typing import Any
 
 from eth_account import Account
 
-from credit.chain import Transactor, rpc_web3
+from credit.chain import Transactor
 from credit.chain.claim_reads import cache_chain_id
-from credit.chain.deploy import DeploymentRecord, System, attach
-from credit.chain.node import rpc_endpoint
+from credit.chain.deploy import System
 from credit.gateway.evidence import EvidenceStore
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.rewards import RewardService
@@ -18,57 +17,52 @@ from credit.gateway.services import Services
 from credit.gateway.verification import VerificationSettler
 from credit.indexer import Indexer
 from credit.relay.service import Relay
-from credit.relay.worker import RelayProcess, require_rpc
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import Checkpointer, create_schema, make_engine
 
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
-    """Services over an attached ``system`` with every background part (not started yet)."""
+    """Services over an attached ``system`` with every background part (not started yet).
+
+    With ``run_workers`` (the embedded shape) the relay, the indexer, the payers and the
+    checkpointer are in ``services.background`` and start with the API. Without it the API
+    process only takes requests (the relay's intake writes claims for the relay worker) and
+    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.gateway.workers`),
+    which start them themselves."""
     services = _core(settings, system, ruleset)
     engine = services.engine
     create_schema(engine)
     services.indexer = Indexer(
         system, engine, confirmation_depth=settings.confirmation_depth, poll_seconds=0.2
     )
-    services.relay = Relay(services, worker=_relay_process(settings, system))
+    services.relay = Relay(services)
     services.rewards = RewardService(services, Account.from_key(settings.minter_private_key()))
     services.evidence = EvidenceStore.from_settings(engine, settings)
     services.notices = NoticeService(services)
-    # the API process keeps the shared database's log short for every process writing to it
-    checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)
-    services.background.extend([checkpointer, services.indexer, services.relay, services.rewards])
-    services.background.append(VerificationSettler(services))  # finalises and credits verifiers
+    services.settler = VerificationSettler(services)  # finalises and credits verifiers
+    if settings.run_workers:
+        checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)
+        services.background.extend([checkpointer, services.indexer, services.relay])
+        services.background.extend([services.rewards, services.settler])
     return services
 
 
-def _relay_process(settings: Settings, system: System) -> RelayProcess | None:
-    """With ``relay_process``: the child process that will run the relay (not started yet)."""
-    if not settings.relay_process:
-        return None
-    endpoint = rpc_endpoint(system.w3)
-    require_rpc(endpoint[0] if endpoint else settings.chain)
-    assert endpoint is not None
-    url, poa = endpoint
-    return RelayProcess(settings, url, poa, system.record.to_json())
+def require_api_only_database(services: Services) -> None:
+    """``credit serve`` without its workers runs as N processes over one database that the
+    workers share: PostgreSQL (SQLite is the one-process embedded shape)."""
+    from credit.errors import CreditError
 
-
-def wire_relay(settings: Settings, rpc_url: str, poa: bool, deployment_json: str) -> Services:
-    """In the relay process (:mod:`credit.relay.worker`): what the relay needs, on connections
-    of its own to the same node and database as the API process."""
-    from credit.compile import compile_contracts
-
-    system = attach(
-        rpc_web3(rpc_url, poa=poa), DeploymentRecord.from_json(deployment_json), compile_contracts()
-    )
-    # no rule file: the relay reads the rules in force from the chain
-    return _core(settings, system, None)  # type: ignore[arg-type]
+    if services.engine.dialect.name != "postgresql":
+        raise CreditError(
+            "CREDIT_RUN_WORKERS=false needs PostgreSQL (CREDIT_DATABASE_URL=postgresql+psycopg://"
+            "...): SQLite is the embedded, one-process shape, where `credit serve` runs its "
+            "relay and indexer itself"
+        )
 
 
 def _core(settings: Settings, system: System, ruleset: RuleSet) -> Services:
-    """Services with their database engine and relayer, and nothing running: what both
-    processes start from."""
+    """Services with their database engine and relayer, and nothing running."""
     engine = make_engine(settings.database, busy_timeout=settings.database_busy_timeout_seconds)
     cache_chain_id(system.w3)
     relayer = Transactor(

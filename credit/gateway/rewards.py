@@ -14,10 +14,13 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from credit.chain import mint as minting
@@ -25,6 +28,7 @@ from credit.chain import rawtx
 from credit.errors import StoreError
 from credit.gateway.errors import ApiError, NotFound
 from credit.gateway.services import Services
+from credit.store.lease import exclusive
 from credit.store.retry import Backoff, log_retry
 from credit.store.reward_tables import reward_runs, reward_txs
 
@@ -33,6 +37,15 @@ CHUNK = 100
 # The minter key also relays appeals (credit/gateway/routes/appeals.py): both hold this lock while
 # choosing a nonce, signing and broadcasting, so they never take the same nonce.
 SIGNING_LOCK = threading.RLock()
+
+
+@contextmanager
+def minter_signing(engine: Engine) -> Iterator[None]:
+    """The minter key's one signer at a time: :data:`SIGNING_LOCK` for this process's threads
+    and, on PostgreSQL, an advisory lock for every process (N API processes relay appeals and
+    verification ballots, ``credit index run`` pays rewards and settles)."""
+    with SIGNING_LOCK, exclusive(engine, "signer:minter"):
+        yield
 
 
 def body_hash(body: dict[str, Any]) -> str:
@@ -103,6 +116,10 @@ class RewardService:
         return self._public(dict(row))
 
     # ------------------------------------------------------------------ worker
+    def take(self, run_id: int) -> None:
+        """Queue a run another process stored (an API process, for ``credit index run``)."""
+        self._queue.put(run_id)
+
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
@@ -169,7 +186,7 @@ class RewardService:
         self._set(run_id, total=paid_before + len(unpaid), paid=paid_before)
         for i in range(0, len(unpaid), self.chunk):
             chunk = unpaid[i : i + self.chunk]
-            with SIGNING_LOCK:
+            with minter_signing(self.services.engine):
                 tx_id, raw, tx_hash = self._store(run_id, epoch, chunk)
                 self._broadcast(tx_id, raw)
             if not self._send_and_settle(tx_id, raw, tx_hash):

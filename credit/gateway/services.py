@@ -28,6 +28,7 @@ class Services:
     notices: Any = None  # credit.gateway.notices_service.NoticeService
     evidence: Any = None  # credit.gateway.evidence.EvidenceStore
     rewards: Any = None  # credit.gateway.rewards.RewardService
+    settler: Any = None  # credit.gateway.verification.VerificationSettler
     background: list[Any] = field(default_factory=list)  # objects with start() / stop()
 
     def start(self) -> None:

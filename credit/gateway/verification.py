@@ -4,11 +4,12 @@ their reveals to the EpochVerifier, pays the gas, and settles finished epochs.
 Decisions:
 
 - Who sends: the gateway's minter key, the key that already relays appeals and decisions, under
-  :data:`credit.gateway.rewards.SIGNING_LOCK` with a fresh nonce read each time. The relayer key
-  is owned by the relay's signer worker (in this process or in the relay process), whose nonces
-  no lock here could guard. The key needs no role: ``commitBySig`` and ``revealFor`` are
-  permissionless, and the resident's signature (or, for a reveal, their commitment) is the
-  authority. The gateway can withhold a ballot, never alter one.
+  :func:`credit.gateway.rewards.minter_signing` (one signer at a time across threads and, on
+  PostgreSQL, across the API processes and ``credit index run``) with a fresh nonce read each
+  time. The relayer key is owned by the relay's signer worker (in this process or in ``credit
+  relay run``), whose nonces no lock here could guard. The key needs no role: ``commitBySig``
+  and ``revealFor`` are permissionless, and the resident's signature (or, for a reveal, their
+  commitment) is the authority. The gateway can withhold a ballot, never alter one.
 - Checks before gas: the deadline and an ECDSA signature are checked here (a contract account's
   ERC-1271 signature by the contract's own check, in the estimate); every other rule by
   estimating the transaction, whose revert names the contract's error. Both map to the same
@@ -34,7 +35,7 @@ from credit.chain.verifier import CONTRACT_NAME, Outcome, VerifierClient, commit
 from credit.chain.verifier_epochs import EpochStatus, epoch_status
 from credit.errors import ChainError, ContractRevert, StoreError
 from credit.gateway.errors import ApiError
-from credit.gateway.rewards import SIGNING_LOCK
+from credit.gateway.rewards import minter_signing
 from credit.gateway.services import Services
 from credit.verify.settle import settle_epoch
 
@@ -203,7 +204,7 @@ class Verification:
             raise ApiError(status, code, message, {"signer": signer})
 
     def _send(self, action: Callable[[VerifierClient], Any]) -> str:
-        with SIGNING_LOCK:  # the minter key's one signer at a time (rewards, appeals, this)
+        with minter_signing(self.services.engine):  # one signer of the minter key at a time
             try:
                 receipt = action(self._client(self._sender()))
             except ContractRevert as exc:
@@ -287,7 +288,7 @@ class VerificationSettler:
             )
             if not due:
                 continue
-            with SIGNING_LOCK:
+            with minter_signing(self.services.engine):
                 client = verification._client(verification._sender())
                 done = settle_epoch(client, epoch)
             log.info("settled verified epoch %s: %s", epoch, done)

@@ -362,7 +362,7 @@ class StoredConfirmation:
 
 def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> StoredConfirmation:
     """Insert the endorsement if its records are open and not the evaluator's own or confirmed."""
-    with records.write(core, first=True) as conn:  # it completes claims: before new ones
+    with records.write(core) as conn:
         rows = records.claim_rows(conn, ids)
         found = {r: rows.get(r) for r in ids}
         missing = [r for r, v in found.items() if v is None]

@@ -44,7 +44,7 @@ class RelayCore(Protocol):
 
     engine: Engine
     system: System
-    lock: records.WriteTurns
+    lock: Any  # the relay's re-entrant lock (a threading.RLock)
 
     def rules(self) -> Any: ...
     def wake(self) -> None: ...

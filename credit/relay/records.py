@@ -7,9 +7,8 @@ several steps atomically (the outbox stores a transaction and queues its claims 
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -38,77 +37,20 @@ LIVE = ("waiting", "pending", "queued", "sent")  # accepted, not yet credited or
 _TAKE_LOCK = update(relay_lock).where(relay_lock.c.id == 1).values(writes=relay_lock.c.writes + 1)
 
 
-class WriteTurns:
-    """The relay's lock within a process: one writer at a time (re-entrant in a thread), and a
-    writer that completes work already accepted (``first``: a confirmation) goes before the
-    writers adding new work (claims) that are waiting with it.
-
-    Under load, claims otherwise take most turns while their confirmations queue behind them,
-    and the batcher, which needs confirmed claims, idles until intake is over: finishing work
-    first keeps the relay busy beside intake. New claims wait at most for the confirmations
-    waiting at that moment and for those that arrive meanwhile, which each need claims that are
-    already stored.
-
-    A writer leaving hands the lock to the next one directly (the oldest ``first`` waiter, else
-    the oldest other): one thread is woken per turn. A condition's ``notify_all`` woke every
-    waiting request thread (twenty under load) on every turn, to compete for the GIL and two
-    cores with the new holder, only to find it was not their turn."""
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._owner: int | None = None
-        self._depth = 0
-        self._firsts: deque[tuple[int, threading.Lock]] = deque()
-        self._others: deque[tuple[int, threading.Lock]] = deque()
-
-    @property
-    def waiting(self) -> tuple[int, int]:
-        """How many ``first`` writers and others wait for a turn."""
-        return len(self._firsts), len(self._others)
-
-    @contextmanager
-    def turn(self, first: bool = False) -> Iterator[None]:
-        me, handed = threading.get_ident(), None
-        with self._mutex:
-            if self._owner == me:
-                self._depth += 1
-            elif self._owner is None:  # free: nobody waits when nobody holds it
-                self._owner, self._depth = me, 1
-            else:
-                handed = threading.Lock()
-                handed.acquire()
-                (self._firsts if first else self._others).append((me, handed))
-        if handed is not None:
-            handed.acquire()  # released by the writer handing us the lock (owner set to us)
-        try:
-            yield
-        finally:
-            with self._mutex:
-                self._depth -= 1
-                if self._depth == 0:
-                    queue = self._firsts or self._others
-                    if queue:
-                        self._owner, wake = queue.popleft()
-                        self._depth = 1
-                        wake.release()
-                    else:
-                        self._owner = None
-
-
 @contextmanager
-def write(core: Any, *, first: bool = False) -> Iterator[Connection]:
+def write(core: Any) -> Iterator[Connection]:
     """A database transaction that changes relay state, one at a time: the relay's lock
-    (``core.lock``, a :class:`WriteTurns`; ``first`` for a write that completes accepted work)
-    orders the threads of this process, and a lock between processes orders the API process and
-    a relay worker process (``CREDIT_RELAY_PROCESS``), so that they never interleave a
-    read-check-write (two requests taking one nonce, a confirmation of a claim being queued).
+    (``core.lock``, a re-entrant lock) orders the threads of this process, and a lock between
+    processes orders the API processes and the relay worker (``credit relay run``), so that they
+    never interleave a read-check-write (two requests taking one nonce, a confirmation of a
+    claim being queued).
     Everything read inside sees every earlier such transaction committed.
 
     Between processes: on SQLite the database's writer lock (:func:`credit.store.db.writer`,
     which the indexer's writes take too); on other databases the lock row, updated first and
     held until commit."""
     engine = core.engine
-    with core.lock.turn(first), writer(engine), engine.begin() as conn:
+    with core.lock, writer(engine), engine.begin() as conn:
         if engine.dialect.name != "sqlite":
             conn.execute(_TAKE_LOCK)
         yield conn

@@ -93,7 +93,7 @@ def store_rejection(core: Any, checked: CheckedRejection) -> list[str]:
     """Reject the claim if it is still open, not the evaluator's own, of a category that takes
     their kind, and not confirmed by them already; the ids of the claims it closed (it first,
     then the resident's later claims it made unbookable)."""
-    with records.write(core, first=True) as conn:  # it settles accepted work: before new claims
+    with records.write(core) as conn:
         row = records.claim_row(conn, checked.record_id)
         if row is None:
             raise RelayMissing(

@@ -129,7 +129,7 @@ relay_outbox = Table(
 Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)
 
 # One row. On PostgreSQL every transaction that changes relay state updates it first and holds
-# its lock until commit: the API process and a relay worker process (CREDIT_RELAY_PROCESS) then
+# its lock until commit: the API processes and the relay worker (`credit relay run`) then
 # change claims one transaction at a time, as threads of one process do under the relay's
 # in-process lock. SQLite uses a lock file beside the database instead (its own lock waits by
 # sleeping). See credit.relay.records.write.

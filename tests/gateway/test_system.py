@@ -63,21 +63,6 @@ def test_not_ready_on_another_chain(
     assert response.headers["Retry-After"] == "5"
 
 
-def test_not_ready_while_the_relay_process_is_down(
-    client: TestClient, services: Services, monkeypatch: Any
-) -> None:
-    """With CREDIT_RELAY_PROCESS, claims are relayed only while the child runs (one not started
-    here: the embedded chain cannot have one, and the anvil test covers a running one)."""
-    from credit.relay.service import Relay
-    from credit.relay.worker import RelayProcess
-
-    stopped = RelayProcess(services.settings, "http://127.0.0.1:1", False, "{}")
-    monkeypatch.setattr(services, "relay", Relay(services, worker=stopped))
-    error = envelope_of(client.get("/v1/ready"), 503, "not_ready")
-    assert error["details"]["checks"]["relay"] == "error: the relay process is not running"
-    assert error["details"]["checks"]["chain"] == "ok"
-
-
 def test_unknown_route_and_method(client: TestClient) -> None:
     assert envelope_of(client.get("/v1/nowhere"), 404, "not_found")["message"] == "Not Found"
     envelope_of(client.get("/v1/auth/login"), 405, "method_not_allowed")

@@ -24,7 +24,7 @@ from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.gateway.evidence import EvidenceRecord, EvidenceStore
 from credit.gateway.evidence_access import EvidenceAccess
 from credit.gateway.responses import error_responses
-from credit.gateway.rewards import SIGNING_LOCK
+from credit.gateway.rewards import minter_signing
 from credit.gateway.services import Services
 
 router = APIRouter(tags=["appeals"])
@@ -266,7 +266,7 @@ def file_appeal(body: AppealIn, account: CurrentAccount, services: ServicesDep) 
         r,
         vs,
     )
-    with SIGNING_LOCK:
+    with minter_signing(services.engine):
         receipt = _sender(services).send(fn)
     for part, item in (("statement", statement_id), ("evidence", body.evidence_id)):
         if item is not None:
@@ -368,7 +368,7 @@ def decide_appeal(
     fn = ledger.functions.resolveAppealBySig(
         rid, body.overturn, message["reason"], body.nonce, body.deadline, r, vs
     )
-    with SIGNING_LOCK:
+    with minter_signing(services.engine):
         receipt = _sender(services).send(fn)
     texts.link_text(services.engine, record_id, "reasoning", body.reasoning_id, account.address)
     return DecisionOut(

@@ -53,8 +53,8 @@ def health() -> HealthOut:
 
 @router.get("/ready", responses=error_responses(503))
 def ready(services: ServicesDep) -> ReadyOut:
-    """Readiness: the database answers, the chain answers and has the deployment's chain id,
-    and the relay process runs if there is one (``CREDIT_RELAY_PROCESS``)."""
+    """Readiness: the database answers, and the chain answers and has the deployment's chain
+    id."""
     checks: dict[str, Any] = {}
     try:
         with services.engine.connect() as conn:
@@ -68,14 +68,6 @@ def ready(services: ServicesDep) -> ReadyOut:
         checks["chain"] = "ok"
     except Exception as exc:
         checks["chain"] = f"error: {exc}"
-    worker = getattr(services.relay, "worker", None)
-    if worker is not None:  # CREDIT_RELAY_PROCESS: claims are only relayed while it runs
-        if worker.ready:
-            checks["relay"] = "ok"
-        elif worker.alive:
-            checks["relay"] = "error: the relay process is starting"
-        else:
-            checks["relay"] = "error: the relay process is not running"
     if any(v != "ok" for v in checks.values()):
         raise NotReady(checks)
     return ReadyOut(status="ready", checks=checks, chain_id=chain_id)
