@@ -2,8 +2,9 @@
 
 A key's transactions are mined in nonce order, so when its lowest unmined one stays out of the
 blocks the chain keeps making (dropped from a node's pool, or priced under the base fee), every
-later one of that key waits too, while the pool's other keys go on. After ``stuck_seconds`` and
-``stuck_blocks`` new blocks the row's transaction is signed again with the same nonce and call
+later one of that key waits too, while the pool's other keys go on. Once it has waited
+``stuck_seconds`` and then ``stuck_blocks`` more blocks are mined without it (a halted chain is
+not a price problem), the row's transaction is signed again with the same nonce and call
 and higher fees (:func:`credit.chain.replace.bumped`), STORED in the row (the hash it replaces
 kept in ``relay_outbox_replaced``), and only then broadcast, as every outbox transaction is.
 
@@ -53,7 +54,8 @@ class StuckWatch:
     def __init__(self, stuck_seconds: float, stuck_blocks: int = STUCK_BLOCKS) -> None:
         self.stuck_seconds = stuck_seconds
         self.stuck_blocks = stuck_blocks
-        self._since: dict[int, tuple[float, int]] = {}  # oid -> (monotonic, block) first waiting
+        # oid -> (when first seen waiting, the block once it is late: blocks are counted from it)
+        self._since: dict[int, tuple[float, int | None]] = {}
         self.replaced = 0  # replacements made by this watch (for logs and tests)
 
     def check(self, worker: Any, rows: list[Any], mined_count: int | None) -> None:
@@ -67,10 +69,13 @@ class StuckWatch:
             del self._since[oid]
         w3 = worker.core.system.w3
         seen = self._since.get(head.id)
-        if seen is None:
-            self._since[head.id] = (time.monotonic(), int(w3.eth.block_number))
+        if seen is None:  # no chain read for a row that is mined in time, as most are
+            self._since[head.id] = (time.monotonic(), None)
             return
         if time.monotonic() - seen[0] < self.stuck_seconds:
+            return
+        if seen[1] is None:  # late: count the blocks mined without it from now on
+            self._since[head.id] = (seen[0], int(w3.eth.block_number))
             return
         if int(w3.eth.block_number) < seen[1] + self.stuck_blocks:
             return  # the chain is not making blocks: a higher fee would not help
@@ -79,7 +84,7 @@ class StuckWatch:
         if mined_count != head.nonce:
             return  # mined, or an earlier nonce is missing: the poll settles it
         self.replace(worker, head.id)
-        self._since[head.id] = (time.monotonic(), int(w3.eth.block_number))
+        self._since[head.id] = (time.monotonic(), None)
 
     def replace(self, worker: Any, oid: int) -> None:
         """Sign row ``oid``'s transaction again with higher fees, store it, then broadcast it."""

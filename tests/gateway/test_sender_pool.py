@@ -252,14 +252,14 @@ def test_nonces_continue_after_a_restart(pool: Pool) -> None:
 
 
 def unstick(p: Pool, worker: Any, oid: int) -> None:
-    """Let ``worker``'s stuck watch replace row ``oid``: once it watches the row, two blocks go
-    by without it and the time limit is lifted; no block is mined until the replacement is
-    stored (the test mines it, or another transaction, itself)."""
-    assert wait_until(lambda: oid in worker.stuck._since, 10)
-    p.mine()
-    p.mine()
+    """Let ``worker``'s stuck watch replace row ``oid``: the time limit is lifted, and once the
+    watch counts blocks, two go by without it; no block is mined after that until the
+    replacement is stored (the test mines it, or another transaction, itself)."""
     worker.stuck.stuck_seconds = 0.0
     try:
+        assert wait_until(lambda: worker.stuck._since.get(oid, (0, None))[1] is not None, 10)
+        p.mine()
+        p.mine()
         assert wait_until(lambda: _replaced_hashes(p, oid), 10)
         row = next(r for r in rows(p.services) if r["id"] == oid)
         assert wait_until(lambda: p.rpc("eth_getTransactionByHash", row["tx_hash"]), 10)
