@@ -69,6 +69,18 @@ def bumped(raw: bytes, account: LocalAccount, floor: dict[str, int]) -> Replacem
     )
 
 
+def next_block_fees(w3: Any) -> dict[str, int]:
+    """EIP-1559 fees for the block being built: 2 * its base fee + 1 gwei tip. The pending
+    block's base fee, not the latest's: a stuck transaction is often one the base fee outgrew."""
+    try:
+        block = w3.eth.get_block("pending")
+    except Exception:  # a node without a pending block
+        block = w3.eth.get_block("latest")
+    base = int(block.get("baseFeePerGas", 0) or 0)
+    tip = 10**9
+    return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+
+
 def _raise(fee: int) -> int:
     return fee + (fee * BUMP_PERCENT + 99) // 100 + 1
 

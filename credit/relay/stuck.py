@@ -98,7 +98,7 @@ class StuckWatch:
         if row.status not in ("stored", "sent"):
             return
         account: LocalAccount = worker.account
-        new = replace.bumped(bytes(row.raw_tx), account, rawtx.current_fees(core.system.w3))
+        new = replace.bumped(bytes(row.raw_tx), account, replace.next_block_fees(core.system.w3))
         _, old_fee, _ = replace.fees_of(bytes(row.raw_tx))
         now = time.time()
         with records.write(core) as conn:

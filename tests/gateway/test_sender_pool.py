@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from credit.artifacts import Artifact
 from credit.chain import fund, rpc_web3
+from credit.chain.replace import fees_of
 from credit.gateway.build import wire
 from credit.gateway.services import Services
 from credit.relay.models import ClaimIn, ConfirmationIn
@@ -75,7 +76,7 @@ def pool(
 ) -> Iterator[Pool]:
     tmp: Path = tmp_path_factory.mktemp("sender-pool")
     with anvil() as url:
-        w = build_world(rpc_web3(url), artifacts, ruleset, residents=30, seed=17)
+        w = build_world(rpc_web3(url), artifacts, ruleset, residents=36, seed=17)
         settings = Settings(
             data_dir=tmp,
             database_url=f"sqlite:///{tmp / 'gateway.sqlite'}",
@@ -213,6 +214,30 @@ def test_a_stuck_key_is_replaced_while_the_others_go_on(pool: Pool) -> None:
     finally:
         p.rpc("anvil_setAutomine", True)
     assert_ledger(p, [*first, *second, *third])
+
+
+def test_a_transaction_the_base_fee_outgrew_is_replaced_above_it(pool: Pool) -> None:
+    p = pool
+    p.rpc("anvil_setAutomine", False)
+    try:
+        ids = accept(p, p.take(2))
+        wait_status(p, ids, "sent")
+        (row,) = [r for r in rows(p.services) if r["status"] == "sent"]
+        _, max_fee, _ = fees_of(bytes(row["raw_tx"]))
+        p.rpc("anvil_setNextBlockBaseFeePerGas", hex(10 * max_fee))
+        p.mine()  # a block whose base fee is over what the transaction pays: it stays out
+        assert statuses(p.services)[ids[0]] == "sent"
+        worker = next(w for w in p.pool.workers if w.signer == row["signer"])
+        unstick(p, worker, row["id"])
+        replaced = next(r for r in rows(p.services) if r["id"] == row["id"])
+        _, new_fee, _ = fees_of(bytes(replaced["raw_tx"]))
+        assert new_fee > 2 * max_fee, "priced for the risen base fee, not just 13 % more"
+        p.mine()
+        wait_status(p, ids, "credited")
+        assert {_claim_tx(p, i) for i in ids} == {replaced["tx_hash"]}
+    finally:
+        p.rpc("anvil_setAutomine", True)
+    assert_ledger(p, ids)
 
 
 def test_nonces_continue_after_a_restart(pool: Pool) -> None:
