@@ -325,3 +325,20 @@ def _carried(p: Pool, oid: int) -> list[str]:
 
 def _hashes(p: Pool, ids: list[str]) -> set[str]:
     return {_claim_tx(p, i) for i in ids}
+
+
+def test_the_gateway_refuses_a_pool_key_that_administers_the_ledger(pool: Pool) -> None:
+    from credit.chain import role_id
+    from credit.errors import CreditError
+    from credit.gateway.build import refuse_governing_keys
+
+    p, settings = pool, pool.services.settings
+    refuse_governing_keys(settings, p.world.system)  # no key of the pool governs: it starts
+    third = pool_addresses(settings)[2]
+    admin = role_id("DEFAULT_ADMIN_ROLE")
+    p.world.operator.send(p.world.ledger.functions.grantRole(admin, third))
+    try:
+        with pytest.raises(CreditError, match=f"relayer key {third} holds"):
+            refuse_governing_keys(settings, p.world.system)
+    finally:
+        p.world.operator.send(p.world.ledger.functions.revokeRole(admin, third))
