@@ -104,3 +104,9 @@ clean:
 # writes bench/results/gateway.json. `apt-get install wrk` for the wrk load generator.
 bench-gateway: install
 	$(PY) -m bench.bench_gateway
+
+# Records/s relayed with K = 1 and K = 3 relayer keys on anvil, with a per-key pending limit
+# binding (interval mining) and without (automine): bench/results/sender_pool.json.
+.PHONY: bench-sender-pool
+bench-sender-pool: install
+	$(PY) -m bench.bench_sender_pool

@@ -21,6 +21,7 @@ _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 # Well-known throw-away keys for the dev profile only (they never hold value anywhere).
 DEV_RELAYER_KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 DEV_MINTER_KEY = "0x" + "6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c"
+DEV_POOL_SEED = b"consensus-credit dev relayer pool"  # dev keys 1..K-1 of the sender pool
 # Keys by role, with their dev-profile default (none for a resident's verifier key).
 _KEYS = {"relayer": DEV_RELAYER_KEY, "minter": DEV_MINTER_KEY, "verifier": ""}
 
@@ -53,6 +54,33 @@ class Settings(BaseSettings):
     relayer_keystore: Path | None = None
     relayer_keystore_password: SecretStr | None = None
     relayer_key: SecretStr | None = None
+    # the sender pool (credit.relay.senders): K relayer keys, each with its own nonce sequence.
+    # Key 0 is the relayer key above; keys 1..K-1 come from ``relayer_pool_keystores`` (opened
+    # with CREDIT_RELAYER_KEYSTORE_PASSWORD) or, in the dev profile, are derived from DEV_POOL_SEED.
+    relayer_pool_size: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="how many relayer keys the relay signs with (K): batches are spread over them",
+    )
+    relayer_pool_keystores: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="keystore files (comma-separated) of relayer keys 1..K-1, each opened with "
+        "CREDIT_RELAYER_KEYSTORE_PASSWORD",
+    )
+    relayer_max_pending: int = Field(
+        default=16,
+        ge=1,
+        le=4096,
+        description="transactions one relayer key may have sent and not yet mined: keep it at or "
+        "below the node's per-sender pool limit (Besu: --tx-pool-limit-by-account-percentage)",
+    )
+    relayer_stuck_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a relayer key's lowest unmined transaction older than this, while blocks "
+        "are being mined, is replaced by one with the same nonce and a higher fee",
+    )
     # the minter key (holds MINTER_ROLE; its own signer, so relaying and minting never share nonces)
     minter_keystore: Path | None = None
     minter_keystore_password: SecretStr | None = None
@@ -195,6 +223,27 @@ class Settings(BaseSettings):
             return [str(a).lower() for a in value]
         return value
 
+    @field_validator("relayer_pool_keystores", mode="before")
+    @classmethod
+    def _keystore_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(p.strip()) for p in value.split(",") if p.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _pool_keys(self) -> Settings:
+        extra = len(self.relayer_pool_keystores)
+        wanted = self.relayer_pool_size - 1
+        if extra > wanted or (extra < wanted and (self.profile == "prod" or extra)):
+            raise ValueError(
+                f"CREDIT_RELAYER_POOL_SIZE is {self.relayer_pool_size} but "
+                f"CREDIT_RELAYER_POOL_KEYSTORES names {extra} keystores: name one for each key "
+                "after the first (the first is CREDIT_RELAYER_KEYSTORE)"
+            )
+        if extra and self.relayer_keystore_password is None:
+            raise ValueError("CREDIT_RELAYER_POOL_KEYSTORES needs CREDIT_RELAYER_KEYSTORE_PASSWORD")
+        return self
+
     @field_validator("public_rpc_url")
     @classmethod
     def _public_for_wallets(cls, url: str | None) -> str | None:
@@ -242,6 +291,21 @@ class Settings(BaseSettings):
         """The relayer's key: keystore, env (dev profile), or the well-known dev key (dev)."""
         return self._key("relayer")
 
+    def relayer_pool_private_keys(self) -> list[bytes]:
+        """Keys 1..K-1 of the sender pool (key 0 is :meth:`relayer_private_key`): from
+        ``relayer_pool_keystores`` or, in the dev profile without them, derived from
+        DEV_POOL_SEED (deterministic throw-away keys, like the dev relayer key)."""
+        if self.relayer_pool_keystores:
+            from eth_account import Account
+
+            assert self.relayer_keystore_password is not None  # checked by _pool_keys
+            password = self.relayer_keystore_password.get_secret_value()
+            return [
+                bytes(Account.decrypt(p.read_text(encoding="utf-8"), password))
+                for p in self.relayer_pool_keystores
+            ]
+        return [dev_pool_key(i) for i in range(1, self.relayer_pool_size)]
+
     def minter_private_key(self) -> bytes:
         """The minter's key: keystore, env (dev profile), or the well-known dev key (dev)."""
         return self._key("minter")
@@ -278,6 +342,13 @@ class Settings(BaseSettings):
     @property
     def evidence_path(self) -> Path:
         return self.evidence_dir or self.data_dir / "evidence"
+
+
+def dev_pool_key(index: int) -> bytes:
+    """Dev-profile relayer key ``index`` (>= 1) of the sender pool: keccak(DEV_POOL_SEED, index)."""
+    from eth_utils import keccak
+
+    return bytes(keccak(DEV_POOL_SEED + index.to_bytes(4, "big")))
 
 
 def _wallet_url_problem(url: str) -> str | None:

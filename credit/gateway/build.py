@@ -100,10 +100,11 @@ def refuse_governing_keys(settings: Settings, system: System) -> None:
     """The gateway's keys are online: neither may administer the ledger or govern its rules."""
     from credit.chain.roles import governing_roles
     from credit.errors import CreditError
+    from credit.relay.senders import pool_addresses
 
-    keys = (("relayer", settings.relayer_private_key()), ("minter", settings.minter_private_key()))
-    for name, key in keys:
-        address = Account.from_key(key).address
+    keys = [("relayer", a) for a in pool_addresses(settings)]
+    keys.append(("minter", Account.from_key(settings.minter_private_key()).address))
+    for name, address in keys:
         held = governing_roles(system, address)
         if held:
             raise CreditError(

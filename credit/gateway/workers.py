@@ -33,7 +33,8 @@ CHECK_SECONDS = 0.5  # how often a running worker looks at its lease and its sto
 
 
 def relay_job(services: Services) -> str:
-    """The lease name of the relay worker of this gateway's relayer key."""
+    """The lease name of the relay worker of this gateway's relayer pool, named by its first key
+    (the relayer key, key 0 of every pool): one relay worker per pool, so per key."""
     return f"relay:{str(services.relayer.account.address).lower()}"
 
 

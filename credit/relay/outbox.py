@@ -13,6 +13,7 @@ stored rows in order, so that the next batch is signed while the node takes the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -30,6 +31,7 @@ from credit.chain.deploy import System
 from credit.relay import records
 from credit.relay.plan import Batch
 from credit.relay.settle import settle
+from credit.relay.stuck import StuckWatch, earlier_receipt
 from credit.store.relay_tables import relay_claims, relay_outbox
 from credit.store.retry import Backoff, log_retry
 
@@ -79,6 +81,8 @@ class SignerWorker:
         resend_after: float = 5.0,
         poll_seconds: float = 0.02,
         replaced_after: float = 3.0,
+        max_pending: int = 16,
+        stuck_seconds: float = 30.0,
     ) -> None:
         self.core = core
         self.account = account
@@ -90,6 +94,9 @@ class SignerWorker:
         self._node_nonce_known = False  # whether the node's pending count was read this run
         self._fees_at: tuple[float, dict[str, int]] | None = None
         self.poll_seconds = poll_seconds
+        self.max_pending = max_pending  # rows stored or sent, not yet mined, before it waits
+        self.in_flight = 0  # this key's open rows at the last poll (and stored since)
+        self.stuck = StuckWatch(stuck_seconds)
         self._jobs: queue.Queue[Job] = queue.Queue()
         self._outgoing: queue.Queue[tuple[int, bytes]] = queue.Queue()
         self._stop = threading.Event()
@@ -148,10 +155,12 @@ class SignerWorker:
                 if not recovered:  # what a previous run stored or sent but did not see mined
                     self._resend(every=True)
                     recovered = True
-                try:
-                    job = self._jobs.get(timeout=self.poll_seconds)
-                except queue.Empty:
-                    job = None
+                job = None
+                if self.in_flight < self.max_pending:  # else: wait for the node to mine some
+                    with contextlib.suppress(queue.Empty):
+                        job = self._jobs.get(timeout=self.poll_seconds)
+                else:
+                    self._stop.wait(self.poll_seconds)
                 if job is not None:
                     self._sign_and_store(job)
                 self._poll()
@@ -195,6 +204,7 @@ class SignerWorker:
                 raise
             return
         job.outbox_id = oid
+        self.in_flight += 1
         job.done.set()
         if self.hooks.after_store is not None:
             self.hooks.after_store(oid)
@@ -334,6 +344,7 @@ class SignerWorker:
         fact credited would send them again into a revert."""
         w3, mined_count = self.core.system.w3, None
         rows = self._open_rows()
+        self.in_flight = len(rows)
         for row in rows:
             receipt = rawtx.lean_receipt_of(w3, row.tx_hash)
             if receipt is None:
@@ -341,19 +352,27 @@ class SignerWorker:
                     continue  # just sent: the node is still on it
                 if mined_count is None:
                     mined_count = rawtx.mined_nonce(w3, self.signer)
-                if (
-                    mined_count > row.nonce
-                    and self._replaced(row.id)
+                if mined_count <= row.nonce:
+                    continue  # not mined yet
+                # the nonce is mined: by this transaction, one it replaced, or another one
+                receipt = earlier_receipt(w3, self.core.engine, row.id)
+                if receipt is None and (
+                    self._replaced(row.id)
                     and rawtx.lean_receipt_of(w3, row.tx_hash) is None
+                    and earlier_receipt(w3, self.core.engine, row.id) is None
                 ):
                     self._nonce_mined_at.pop(row.id, None)
                     self._node_nonce_known = False  # ask the node again before the next one
                     settle(self.core, row.id, None)  # another transaction took our nonce
-                continue
+                    self.in_flight -= 1
+                if receipt is None:
+                    continue
             self._nonce_mined_at.pop(row.id, None)
             settle(self.core, row.id, receipt)
+            self.in_flight -= 1
         if rows:
             self._resend()
+            self.stuck.check(self, rows, mined_count)
 
     def _replaced(self, oid: int) -> bool:
         """Whether row ``oid``'s nonce has been mined without its receipt for long enough."""

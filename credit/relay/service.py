@@ -2,9 +2,9 @@
 
 ``Relay(services)`` runs two threads once started: the batcher (plans a batch when
 ``batch_max_size`` claims are ready or ``batch_window_seconds`` after the first one) and the
-signer worker (:class:`credit.relay.outbox.SignerWorker`, the only user of the relayer key's
-nonces). Started in the API process (the embedded shape) or in ``credit relay run``
-(:mod:`credit.gateway.workers`), which holds the key's lease: one relay per key. API processes
+signer workers (:class:`credit.relay.senders.SenderPool`: one per relayer key, the only user of
+its nonces). Started in the API process (the embedded shape) or in ``credit relay run``
+(:mod:`credit.gateway.workers`), which holds the relay's lease: one relay per pool. API processes
 that do not start it use its intake only. Status changes run one at a time in
 :func:`credit.relay.records.write` transactions, across threads and processes.
 """
@@ -25,8 +25,9 @@ from credit.chain.relay_reads import RuleInForce
 from credit.gateway.errors import NotFound
 from credit.relay import intake, records, reject, reports
 from credit.relay.models import ClaimIn, ConfirmationIn, RejectionIn, ReportIn
-from credit.relay.outbox import Hooks, SignerWorker
+from credit.relay.outbox import Hooks
 from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
+from credit.relay.senders import SenderPool
 from credit.store.relay_tables import relay_claims
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ class Relay:
         # WriteTurns it replaced, on the embedded path: 1,033 vs 983 relayed records/s)
         self.lock = threading.RLock()
         self.checking = threading.BoundedSemaphore(CHECKS_AT_ONCE)
-        self.signer = SignerWorker(self, services.relayer.account, hooks)
+        # one signer worker per relayer key (credit.relay.senders): K = relayer_pool_size
+        self.signer = SenderPool.from_settings(self, services.relayer.account, self.settings, hooks)
         self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}
         self._wake = threading.Event()
         self._next_expiry_check = 0.0  # monotonic time of the next expiry sweep

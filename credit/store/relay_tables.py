@@ -161,3 +161,16 @@ relay_rejections = Table(
 )
 Index("ix_relay_rejections_at", relay_rejections.c.at)  # the notices' window
 Index("ix_relay_rejections_resident", relay_rejections.c.resident)
+
+# Transactions an outbox row sent and then replaced (same signer and nonce, higher fees: see
+# credit.relay.senders). The row holds the newest; at most one of all of them is ever mined, and
+# the relay settles the row by whichever it finds mined, so each earlier hash is kept here.
+relay_outbox_replaced = Table(
+    "relay_outbox_replaced",
+    metadata,
+    Column("tx_hash", String(66), primary_key=True),
+    Column("outbox_id", Integer, ForeignKey("relay_outbox.id"), nullable=False),
+    Column("max_fee", BigInteger, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_relay_outbox_replaced_outbox", relay_outbox_replaced.c.outbox_id)
