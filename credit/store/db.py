@@ -277,12 +277,50 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
             cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.close()
 
+    elif _is_postgresql(url):
+        engine = _postgresql_engine(url, busy_timeout)
     else:
         engine = create_engine(url, pool_pre_ping=True)
 
     @event.listens_for(engine, "handle_error")
     def _typed(context: ExceptionContext) -> BaseException | None:
         return store_error(context.original_exception)
+
+    return engine
+
+
+POSTGRESQL_POOL_SIZE = 10  # connections each process keeps open to the server
+POSTGRESQL_MAX_OVERFLOW = 20  # and how many more it may open under a burst
+
+
+def _is_postgresql(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def postgresql_url(url: str) -> str:
+    """``url`` with the psycopg 3 driver named: ``postgresql://`` and ``postgres://`` URLs
+    (as operators and hosting providers write them) would otherwise ask for psycopg2."""
+    scheme, rest = url.split(":", 1)
+    return f"postgresql+psycopg:{rest}" if "+" not in scheme else url
+
+
+def _postgresql_engine(url: str, busy_timeout: float) -> Engine:
+    """A pooled engine for a PostgreSQL server. A statement waiting on another transaction's
+    lock for ``busy_timeout`` seconds fails (``lock_timeout``: :class:`StoreBusy`), as on
+    SQLite; dropped connections (a restarted server) are replaced before use."""
+    engine = create_engine(
+        postgresql_url(url),
+        pool_pre_ping=True,
+        pool_size=POSTGRESQL_POOL_SIZE,
+        max_overflow=POSTGRESQL_MAX_OVERFLOW,
+    )
+    lock_timeout = max(1, int(busy_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _timeouts(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = {lock_timeout}")
+        dbapi_conn.commit()
 
     return engine
 

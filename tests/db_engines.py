@@ -1,0 +1,98 @@
+"""The gateway's database, on each engine it supports: a pytest plugin.
+
+``database_url`` is the URL of a fresh, empty database for one test:
+
+- ``sqlite``: a file under the test's ``tmp_path``;
+- ``postgresql``: a database of its own on the server at :data:`SERVER_URL` (127.0.0.1:5432,
+  as on every development and CI machine), created for the test and dropped after it. A database
+  rather than a schema, so that nothing a test holds server-wide (advisory locks, sessions) meets
+  another test's. Skipped, saying why, when the server or its driver is missing, unless
+  ``CREDIT_TEST_POSTGRESQL=required`` (set by ``.ci/run``): then the test fails instead.
+
+Tests that exercise the database run on both: mark them (or their module, ``pytestmark``) with
+``@pytest.mark.engines``, and every test of theirs that uses ``database_url`` (directly or through
+a fixture such as ``gw_settings``) is parametrised ``[sqlite]`` / ``[postgresql]``. Unmarked tests
+get the SQLite file alone and keep their ids.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ENGINES = ("sqlite", "postgresql")
+SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
+ADMIN_DATABASE = "postgres"
+REQUIRED_ENV = "CREDIT_TEST_POSTGRESQL"
+
+_unreachable: list[str] = []  # the reason, once a connection has failed (not retried)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "engines: run the test on every database engine (sqlite, postgresql) via database_url",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "engines"
+    ):
+        metafunc.parametrize("database_url", ENGINES, indirect=True)
+
+
+def _required() -> bool:
+    return os.environ.get(REQUIRED_ENV, "") == "required"
+
+
+def _admin_connect() -> Any:
+    """An autocommit connection to the server's maintenance database, or a skip (a failure when
+    PostgreSQL is required) saying why there is none."""
+    reason = _unreachable[0] if _unreachable else None
+    if reason is None:
+        try:
+            import psycopg
+
+            return psycopg.connect(
+                f"host=127.0.0.1 port=5432 user=postgres dbname={ADMIN_DATABASE}",
+                autocommit=True,
+                connect_timeout=3,
+            )
+        except ImportError:
+            reason = "the PostgreSQL driver psycopg is not installed (pip install 'psycopg[binary]')"
+        except Exception as exc:  # refused, timed out, no such role
+            reason = f"no PostgreSQL server at 127.0.0.1:5432 ({type(exc).__name__}: {exc})"
+        _unreachable.append(reason)
+    if _required():
+        pytest.fail(f"{REQUIRED_ENV}=required but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh database for this test (see the module's docstring)."""
+    engine = getattr(request, "param", "sqlite")
+    if engine == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gateway.sqlite'}"
+        return
+    admin = _admin_connect()
+    name = f"credit_test_{secrets.token_hex(6)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{SERVER_URL}/{name}"
+    finally:
+        # FORCE: a connection a test leaked (or a killed worker's) must not keep the database
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def database_engine_name(database_url: str) -> str:
+    """``sqlite`` or ``postgresql``: the engine behind ``database_url``."""
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
