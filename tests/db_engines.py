@@ -65,7 +65,7 @@ def _admin_connect() -> Any:
                 connect_timeout=3,
             )
         except ImportError:
-            reason = "the PostgreSQL driver psycopg is not installed (pip install 'psycopg[binary]')"
+            reason = "the PostgreSQL driver psycopg is not installed ('psycopg[binary]')"
         except Exception as exc:  # refused, timed out, no such role
             reason = f"no PostgreSQL server at 127.0.0.1:5432 ({type(exc).__name__}: {exc})"
         _unreachable.append(reason)
