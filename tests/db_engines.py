@@ -11,7 +11,8 @@
 
 Tests that exercise the database run on both: mark them (or their module, ``pytestmark``) with
 ``@pytest.mark.engines``, and every test of theirs that uses ``database_url`` (directly or through
-a fixture such as ``gw_settings``) is parametrised ``[sqlite]`` / ``[postgresql]``. Unmarked tests
+a fixture such as ``gw_settings``) is parametrised ``[sqlite]`` / ``[postgresql]``; a test of such a
+module that is about one engine narrows it (``@pytest.mark.engines("sqlite")``). Unmarked tests
 get the SQLite file alone and keep their ids.
 """
 
@@ -36,15 +37,15 @@ _unreachable: list[str] = []  # the reason, once a connection has failed (not re
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "engines: run the test on every database engine (sqlite, postgresql) via database_url",
+        "engines(*names): run the test on these database engines (default: sqlite and "
+        "postgresql) through the database_url fixture",
     )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
-        "engines"
-    ):
-        metafunc.parametrize("database_url", ENGINES, indirect=True)
+    marker = metafunc.definition.get_closest_marker("engines")
+    if marker is not None and "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", marker.args or ENGINES, indirect=True)
 
 
 def _required() -> bool:

@@ -326,21 +326,25 @@ def _postgresql_engine(url: str, busy_timeout: float) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table registered on :data:`metadata`, and any index a table created by an
-    earlier version lacks (idempotent; columns are never altered or dropped; two changes of
-    constraints are migrated: see :func:`_drop_unique_endorsement_digest` and
-    :func:`_nonces_held_by_voided`)."""
-    import credit.store.tables  # noqa: F401  (registers the tables)
+    """Bring the database to the newest schema and seed its rows (idempotent; run at every
+    start). The schema is versioned by Alembic (:mod:`credit.store.migrate`): an empty database
+    gets every revision, one made by an earlier version the revisions it lacks, and one made
+    before versioned migrations is first brought to the baseline (:func:`_adopt`)."""
+    from credit.store import migrate
 
+    migrate.upgrade(engine, _adopt)
+    _seed_relay_lock(engine)
+    _count_evidence(engine)
+
+
+def _adopt(engine: Engine) -> None:
+    """A database made before versioned migrations (release d9148b8 or earlier): the changes
+    those releases made at start (:func:`_drop_unique_endorsement_digest`,
+    :func:`_nonces_held_by_voided`, :func:`_claims_name_their_reporter`), after which its tables
+    are the baseline revision's; that revision then creates the tables and indexes it lacks."""
     _drop_unique_endorsement_digest(engine)
     _nonces_held_by_voided(engine)
     _claims_name_their_reporter(engine)
-    metadata.create_all(engine)
-    for table in metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
-    _seed_relay_lock(engine)
-    _count_evidence(engine)
 
 
 def _count_evidence(engine: Engine) -> None:

@@ -316,6 +316,7 @@ with writer(make_engine(sys.argv[1])):
 """
 
 
+@pytest.mark.engines("sqlite")  # the writer lock of a SQLite file
 def test_index_writes_wait_for_the_databases_writer_in_another_process(
     w: World, services: Services
 ) -> None:
