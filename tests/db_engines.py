@@ -28,7 +28,7 @@ import pytest
 
 ENGINES = ("sqlite", "postgresql")
 SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
-ADMIN_DATABASE = "postgres"
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 REQUIRED_ENV = "CREDIT_TEST_POSTGRESQL"
 
 _unreachable: list[str] = []  # the reason, once a connection has failed (not retried)
@@ -52,23 +52,21 @@ def _required() -> bool:
     return os.environ.get(REQUIRED_ENV, "") == "required"
 
 
-def _admin_connect() -> Any:
+def admin_connect(dsn: str = ADMIN_DSN) -> Any:
     """An autocommit connection to the server's maintenance database, or a skip (a failure when
-    PostgreSQL is required) saying why there is none."""
+    PostgreSQL is required) saying why there is none. A server found missing once is not asked
+    again in this session."""
     reason = _unreachable[0] if _unreachable else None
     if reason is None:
         try:
             import psycopg
 
-            return psycopg.connect(
-                f"host=127.0.0.1 port=5432 user=postgres dbname={ADMIN_DATABASE}",
-                autocommit=True,
-                connect_timeout=3,
-            )
+            return psycopg.connect(dsn, autocommit=True)
         except ImportError:
             reason = "the PostgreSQL driver psycopg is not installed ('psycopg[binary]')"
         except Exception as exc:  # refused, timed out, no such role
-            reason = f"no PostgreSQL server at 127.0.0.1:5432 ({type(exc).__name__}: {exc})"
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            reason = f"no PostgreSQL server at 127.0.0.1:5432 ({type(exc).__name__}: {detail})"
         _unreachable.append(reason)
     if _required():
         pytest.fail(f"{REQUIRED_ENV}=required but {reason}", pytrace=False)
@@ -82,7 +80,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if engine == "sqlite":
         yield f"sqlite:///{tmp_path / 'gateway.sqlite'}"
         return
-    admin = _admin_connect()
+    admin = admin_connect()
     name = f"credit_test_{secrets.token_hex(6)}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
