@@ -5,6 +5,7 @@ release itself still migrated at start, without losing rows, on SQLite and Postg
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,15 @@ def test_an_older_database_gains_the_reporter_column_and_keeps_its_claims(engine
     with engine.begin() as conn:
         assert conn.execute(select(relay_claims.c.reporter)).scalars().all() == [None]
         assert records.live_claims(conn, [a])[a] == records.LiveClaims(next_nonce=1, waiting=1)
+
+
+@pytest.mark.engines("postgresql")  # N API processes and the workers start together on one server
+def test_processes_starting_together_migrate_one_at_a_time(database_url: str) -> None:
+    engines = [make_engine(database_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(create_schema, engines))  # raises if two ran the baseline at once
+        at_head(engines[0])
+    finally:
+        for engine in engines:
+            engine.dispose()
