@@ -23,18 +23,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# the indexes of each table the database had before this revision ran (none when empty)
+_before: dict[str, set[str]] = {}
+
+
 def _create_table(name: str, *columns: Any) -> None:
-    if not sa.inspect(op.get_bind()).has_table(name):
+    if name not in _before:
         op.create_table(name, *columns)
 
 
 def _create_index(name: str, table: str, columns: list[str], *, unique: bool) -> None:
-    if name not in {i["name"] for i in sa.inspect(op.get_bind()).get_indexes(table)}:
+    if name not in _before.get(table, set()):
         op.create_index(name, table, columns, unique=unique)
 
 
 def upgrade() -> None:
     """Every table and index of the baseline that the database lacks (all of them when empty)."""
+    inspector = sa.inspect(op.get_bind())
+    _before.clear()
+    for table in inspector.get_table_names():
+        _before[table] = {i["name"] for i in inspector.get_indexes(table) if i["name"]}
     _create_table(
         "appeal_texts",
         sa.Column("record_id", sa.String(length=66), nullable=False),
