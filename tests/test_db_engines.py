@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from credit.store.db import make_engine
+from credit.store import migrate
+from credit.store.db import create_schema, make_engine
 from tests import db_engines
 
 NOWHERE = "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=3"
@@ -31,9 +32,20 @@ def test_a_missing_server_fails_when_required(fresh: None, monkeypatch: pytest.M
 
 
 @pytest.mark.engines
+@pytest.mark.empty_database
 def test_each_engine_gives_a_fresh_empty_database(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.engines
+def test_each_engine_gives_a_database_create_schema_brings_to_head(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        create_schema(engine)
+        assert migrate.current(engine) == migrate.head()
     finally:
         engine.dispose()

@@ -22,7 +22,8 @@ from credit.store.db import OBSOLETE_NONCE_INDEXES, create_schema, make_engine, 
 from credit.store.evidence_tables import evidence_usage
 from credit.store.relay_tables import relay_claims, relay_endorsements, relay_outbox
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+# SQLite and PostgreSQL, each test from an empty database (tests/db_engines.py)
+pytestmark = [pytest.mark.engines, pytest.mark.empty_database]
 
 DATA = Path(__file__).with_name("data")
 
