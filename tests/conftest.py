@@ -13,6 +13,8 @@ from credit.compile import compile_contracts
 from credit.ruleset import DEFAULT_RULESET, RuleSet, load_ruleset
 from tests.world import World, build_world
 
+pytest_plugins = ["tests.db_engines"]  # database_url: SQLite, and PostgreSQL where marked
+
 
 @pytest.fixture(scope="session")
 def artifacts() -> dict[str, Artifact]:

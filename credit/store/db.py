@@ -277,6 +277,8 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
             cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             cur.close()
 
+    elif _is_postgresql(url):
+        engine = _postgresql_engine(url, busy_timeout)
     else:
         engine = create_engine(url, pool_pre_ping=True)
 
@@ -287,22 +289,62 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table registered on :data:`metadata`, and any index a table created by an
-    earlier version lacks (idempotent; columns are never altered or dropped; two changes of
-    constraints are migrated: see :func:`_drop_unique_endorsement_digest` and
-    :func:`_nonces_held_by_voided`)."""
-    import credit.store.tables  # noqa: F401  (registers the tables)
+POSTGRESQL_POOL_SIZE = 10  # connections each process keeps open to the server
+POSTGRESQL_MAX_OVERFLOW = 20  # and how many more it may open under a burst
 
+
+def _is_postgresql(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def postgresql_url(url: str) -> str:
+    """``url`` with the psycopg 3 driver named: ``postgresql://`` and ``postgres://`` URLs
+    (as operators and hosting providers write them) would otherwise ask for psycopg2."""
+    scheme, rest = url.split(":", 1)
+    return f"postgresql+psycopg:{rest}" if "+" not in scheme else url
+
+
+def _postgresql_engine(url: str, busy_timeout: float) -> Engine:
+    """A pooled engine for a PostgreSQL server. A statement waiting on another transaction's
+    lock for ``busy_timeout`` seconds fails (``lock_timeout``: :class:`StoreBusy`), as on
+    SQLite; dropped connections (a restarted server) are replaced before use."""
+    engine = create_engine(
+        postgresql_url(url),
+        pool_pre_ping=True,
+        pool_size=POSTGRESQL_POOL_SIZE,
+        max_overflow=POSTGRESQL_MAX_OVERFLOW,
+    )
+    lock_timeout = max(1, int(busy_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _timeouts(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = {lock_timeout}")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the newest schema and seed its rows (idempotent; run at every
+    start). The schema is versioned by Alembic (:mod:`credit.store.migrate`): an empty database
+    gets every revision, one made by an earlier version the revisions it lacks, and one made
+    before versioned migrations is first brought to the baseline (:func:`_adopt`)."""
+    from credit.store import migrate
+
+    migrate.upgrade(engine, _adopt)
+    _seed_relay_lock(engine)
+    _count_evidence(engine)
+
+
+def _adopt(engine: Engine) -> None:
+    """A database made before versioned migrations (release d9148b8 or earlier): the changes
+    those releases made at start (:func:`_drop_unique_endorsement_digest`,
+    :func:`_nonces_held_by_voided`, :func:`_claims_name_their_reporter`), after which its tables
+    are the baseline revision's; that revision then creates the tables and indexes it lacks."""
     _drop_unique_endorsement_digest(engine)
     _nonces_held_by_voided(engine)
     _claims_name_their_reporter(engine)
-    metadata.create_all(engine)
-    for table in metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
-    _seed_relay_lock(engine)
-    _count_evidence(engine)
 
 
 def _count_evidence(engine: Engine) -> None:

@@ -32,13 +32,18 @@ from tests.audit.helpers import audit, codes, described
 from tests.ledger_flows import ZERO32, credit, relay_violation
 from tests.world import PEER, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 KINDS = {"SUPERIOR_ROLE": 0, "PUBLIC_PANEL_ROLE": 2, "EXPERT_ROLE": 3}
 
 
-def gateway_export(world: World, ruleset: RuleSet, tmp_path: Path, *, roles: bool = True) -> bytes:
+def gateway_export(
+    world: World, ruleset: RuleSet, tmp_path: Path, *, roles: bool = True, url: str | None = None
+) -> bytes:
     """The gateway's own export (its NoticeService over its indexer); without roles, a hand-made
     export of the engine's output with no evaluator roles."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.sqlite'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.sqlite'}" if url is None else url)
     create_schema(engine)
     indexer = Indexer(world.system, engine)
     indexer.sync()
@@ -114,10 +119,11 @@ def test_a_tampered_export_names_the_notice(
     artifacts: dict[str, Artifact],
     ruleset: RuleSet,
     tmp_path: Path,
+    database_url: str,
     tamper: Callable[[list[dict[str, Any]]], None],
     code: str,
 ) -> None:
-    raw = gateway_export(noticed, ruleset, tmp_path)
+    raw = gateway_export(noticed, ruleset, tmp_path, url=database_url)
     clean = audit(noticed, artifacts, ruleset, notices=_input(noticed, artifacts, raw))
     assert clean.clean, described(clean)
     assert clean.notices is not None and clean.notices.identical
@@ -139,9 +145,13 @@ def test_a_tampered_export_names_the_notice(
 
 
 def test_an_export_without_evaluator_roles_misses_the_officials_notices(
-    noticed: World, artifacts: dict[str, Artifact], ruleset: RuleSet, tmp_path: Path
+    noticed: World,
+    artifacts: dict[str, Artifact],
+    ruleset: RuleSet,
+    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    raw = gateway_export(noticed, ruleset, tmp_path, roles=False)
+    raw = gateway_export(noticed, ruleset, tmp_path, roles=False, url=database_url)
     result = audit(noticed, artifacts, ruleset, notices=_input(noticed, artifacts, raw))
     assert codes(result) == {"notices.missing"}, described(result)
     officials = {noticed.superior.address.lower(), noticed.panel.address.lower()}

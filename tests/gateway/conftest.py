@@ -32,10 +32,12 @@ def gateway_world(artifacts: dict[str, Artifact], ruleset: RuleSet) -> World:
 
 
 @pytest.fixture
-def gw_settings(tmp_path: Path) -> Settings:
+def gw_settings(tmp_path: Path, database_url: str) -> Settings:
+    """The gateway's settings over a fresh database: SQLite, or each engine in tests marked
+    ``engines`` (tests/db_engines.py)."""
     return Settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'gateway.sqlite'}",
+        database_url=database_url,
         siwe_domain="testserver",
         siwe_uri="http://testserver",
         batch_window_seconds=0.05,

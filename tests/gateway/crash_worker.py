@@ -28,6 +28,7 @@ if __name__ == "__main__":
     inbox = json.loads((work / "inbox.json").read_text())
     settings = Settings(
         data_dir=work,
+        database_url=inbox.get("database_url"),
         batch_window_seconds=0.02,
         batch_max_size=4,
     )

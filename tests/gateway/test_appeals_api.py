@@ -20,6 +20,9 @@ from tests.gateway.auth_helpers import sign_in
 from tests.ledger_flows import credit, relay_violation, report_directly
 from tests.world import PUBLIC, SUPERIOR, Actor, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 NO_DEADLINE = 2**48 - 1
 STATEMENT = "I was at work in another district that morning; my badge log shows it."
 REASONING = "The badge log places the resident elsewhere at the reported time."
@@ -300,6 +303,7 @@ def test_a_decision_on_a_violation_not_appealed_is_409(
         pytest.param({"reason": b"\x33" * 32}, id="another-reason"),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_a_signature_over_another_decision_is_422(
     client: TestClient, appealed: Appealed, gateway_world: World, forged: dict[str, Any]
 ) -> None:
@@ -364,6 +368,7 @@ def _headers(client: TestClient, w: World, who: str, appealed: Appealed) -> dict
         ("arbiter", 200, None),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_who_may_read_the_inbox(
     client: TestClient, appealed: Appealed, gateway_world: World, who: str, status: int, code: str
 ) -> None:
@@ -386,6 +391,7 @@ def test_who_may_read_the_inbox(
         ("minter", 403),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_who_may_read_an_appeal(
     client: TestClient, appealed: Appealed, gateway_world: World, who: str, status: int
 ) -> None:
@@ -408,6 +414,7 @@ def test_who_may_read_an_appeal(
         ("minter", 403, "not_arbiter"),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_who_may_decide(
     client: TestClient, appealed: Appealed, gateway_world: World, who: str, status: int, code: str
 ) -> None:
@@ -435,6 +442,7 @@ def test_who_may_decide(
         ("minter", 403),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_who_may_appeal(client: TestClient, gateway_world: World, who: str, status: int) -> None:
     w = gateway_world
     a = w.residents[0]

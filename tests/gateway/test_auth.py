@@ -18,6 +18,9 @@ from credit.gateway.services import Services
 from tests.gateway.auth_helpers import build_message, iso, now_utc, sign, signed_login
 from tests.world import World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 NONCE, LOGIN, ME, LOGOUT = "/v1/auth/nonce", "/v1/auth/login", "/v1/auth/me", "/v1/auth/logout"
 
 
@@ -121,6 +124,7 @@ REJECTED: list[Any] = [
 
 
 @pytest.mark.parametrize(("build", "words"), REJECTED)
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_bad_sign_ins_are_refused(
     client: TestClient, gateway_world: World, build: Builder, words: str
 ) -> None:
@@ -151,6 +155,7 @@ def test_bad_sign_ins_are_refused(
         ),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_tampered_messages_are_refused(
     client: TestClient, gateway_world: World, tamper: Callable[..., Any], words: str
 ) -> None:

@@ -28,6 +28,9 @@ from tests.gateway.relay_helpers import (
 )
 from tests.world import PEER, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 BATCH = "/v1/claims/batch"
 
 
@@ -179,6 +182,7 @@ def test_a_request_where_every_claim_is_refused_stores_nothing(
     "case",
     ["too-many-claims", "no-claims", "one-malformed-claim", "not-a-list", "body-too-large"],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_malformed_or_oversize_requests_are_refused_whole(
     case: str, api: TestClient, services: Services, gateway_world: World
 ) -> None:

@@ -25,6 +25,9 @@ from tests.gateway.auth_helpers import sign_in
 from tests.gateway.relay_helpers import HOUR, claim_body, confirm_body, statuses, wire_relay
 from tests.world import PEER, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 BATCH = "/v1/claims/batch"
 QUEUE = "/v1/confirmations/queue"
 UINT48 = 2**48 - 1
@@ -34,11 +37,11 @@ ROOMY = {"max_waiting_claims_per_resident": 10_000, "max_claim_deadline_seconds"
 
 
 @pytest.fixture
-def gw_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+def gw_settings(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> Settings:
     """The gateway's settings, with ``request.param`` (a dict) changed."""
     return Settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'gateway.sqlite'}",
+        database_url=database_url,
         siwe_domain="testserver",
         siwe_uri="http://testserver",
         batch_window_seconds=0.05,

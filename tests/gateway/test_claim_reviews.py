@@ -33,6 +33,9 @@ from tests.gateway.relay_helpers import (
 )
 from tests.world import PEER, PUBLIC, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 EXPERT = 3
 QUEUE = "/v1/confirmations/queue"
 
@@ -140,6 +143,7 @@ def test_my_claims_show_kinds_so_far_and_the_transaction_once_credited(
         pytest.param("outsider", 403, id="outsider"),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_only_the_resident_lists_their_claims(
     api: TestClient, gateway_world: World, caller: str | None, status: int
 ) -> None:
@@ -218,6 +222,7 @@ def test_two_identical_claims_in_one_upload_keep_the_first(
         pytest.param("outsider", PEER, 403, "not_entitled", id="outsider-as-peer"),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_who_may_reject_a_claim(
     api: TestClient,
     services: Services,
@@ -267,6 +272,7 @@ def test_a_rejection_without_a_signature_is_refused(api: TestClient, gateway_wor
         pytest.param({"extra": 1}, id="unknown-field"),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_a_malformed_rejection_is_refused(
     api: TestClient, gateway_world: World, change: dict[str, Any]
 ) -> None:

@@ -13,12 +13,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from credit.artifacts import Artifact
 from credit.chain import role_id, rpc_web3
 from credit.ruleset import RuleSet
 from tests.anvil import anvil
 from tests.gateway.relay_helpers import fund_gateway_keys, signed_inbox
 from tests.world import EPOCH, build_world
+
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +34,7 @@ def _events(world, name):  # type: ignore[no-untyped-def]
 
 
 def test_twenty_sigkills_lose_nothing_and_pay_nothing_twice(
-    tmp_path: Path, artifacts: dict[str, Artifact], ruleset: RuleSet
+    tmp_path: Path, database_url: str, artifacts: dict[str, Artifact], ruleset: RuleSet
 ) -> None:
     rng = random.Random(20)
     with anvil() as url:
@@ -46,7 +51,13 @@ def test_twenty_sigkills_lose_nothing_and_pay_nothing_twice(
         (tmp_path / "deployment.json").write_text(w.system.record.to_json())
         (tmp_path / "inbox.json").write_text(
             json.dumps(
-                {"url": url, "epoch": epoch, "claims": claims, "confirmations": confirmations}
+                {
+                    "url": url,
+                    "database_url": database_url,
+                    "epoch": epoch,
+                    "claims": claims,
+                    "confirmations": confirmations,
+                }
             )
         )
 

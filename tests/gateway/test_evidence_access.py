@@ -36,6 +36,9 @@ from tests.gateway.evidence_helpers import (
 from tests.gateway.relay_helpers import wire_relay
 from tests.world import World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 TEXT = "Helped at the Saturday park clean-up, 9:00-12:00, with 14 neighbours."
 ROLES = [
     "anonymous",
@@ -114,6 +117,7 @@ def all_rows(services: Services) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_claim_details_by_role(city: dict[str, Any], role: str) -> None:
     client, record_id = city["client"], city["record_id"]
     got = client.get(f"/v1/claims/{record_id}/details", headers=city["headers"][role])
@@ -144,6 +148,7 @@ def test_claim_details_by_role(city: dict[str, Any], role: str) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_claim_evidence_by_role_logs_each_read_once(city: dict[str, Any], role: str) -> None:
     client, record_id, services = city["client"], city["record_id"], city["services"]
     got = client.get(f"/v1/claims/{record_id}/evidence", headers=city["headers"][role])
@@ -207,6 +212,7 @@ def test_erasure_keeps_the_log_and_answers_410(city: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_share_link_by_role(city: dict[str, Any], role: str, gw_settings: Settings) -> None:
     client, record_id = city["client"], city["record_id"]
     got = client.get(f"/v1/claims/{record_id}/share", headers=city["headers"][role])
@@ -228,6 +234,7 @@ def test_share_link_by_role(city: dict[str, Any], role: str, gw_settings: Settin
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("what", ["metadata", "content"])
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_evidence_by_id_by_role(city: dict[str, Any], role: str, what: str) -> None:
     client, services = city["client"], city["services"]
     path = f"/v1/evidence/{city['evidence']['id']}" + ("/content" if what == "content" else "")
@@ -255,6 +262,7 @@ def test_evidence_by_id_by_role(city: dict[str, Any], role: str, what: str) -> N
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_access_log_by_role(city: dict[str, Any], role: str) -> None:
     client, record_id, headers = city["client"], city["record_id"], city["headers"]
     for reader in ("superior", "peer", "claimant"):

@@ -1,5 +1,5 @@
 """Evidence on PostgreSQL: erasure leaves no salt in the table's pages; quotas hold under
-concurrent uploads. Skipped without a server on 127.0.0.1:5432 or without the psycopg driver.
+concurrent uploads. Skipped without a server on 127.0.0.1:5432 (failed instead under .ci/run).
 
 An UPDATE on PostgreSQL writes a new row version and leaves the old one, salt included, in the
 page until VACUUM removes it. The test reads the table's pages as the server holds them
@@ -10,44 +10,33 @@ retention is the operator's to bound.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from credit.gateway.errors import ApiError
 from credit.gateway.evidence import EvidenceStore
 from credit.store.db import create_schema, make_engine
 
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 A, B = "0x" + "aa" * 20, "0x" + "bb" * 20
+
+# PostgreSQL only: a database of its own per test (tests/db_engines.py)
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 @pytest.fixture
-def pg(tmp_path: Path) -> Iterator[Engine]:
-    """The gateway's schema in a schema of its own on the test server, dropped afterwards."""
-    pytest.importorskip("psycopg", reason="the PostgreSQL driver (psycopg) is not installed")
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    schema = f"evidence_{secrets.token_hex(6)}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except Exception as exc:  # no server, refused: this machine cannot run the test
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server at {SERVER}: {type(exc).__name__}")
-    engine = make_engine(f"{SERVER}?options=-csearch_path%3D{schema},public")
+def pg(database_url: str) -> Iterator[Engine]:
+    """The gateway's schema in a fresh database on the test server."""
+    engine = make_engine(database_url)
     try:
         create_schema(engine)
         yield engine
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.fixture

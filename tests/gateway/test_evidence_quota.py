@@ -30,16 +30,19 @@ from credit.store.evidence_tables import evidence, evidence_usage
 from tests.gateway.auth_helpers import sign_in
 from tests.world import World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 ITEM = 2048  # max_evidence_bytes
 QUOTA_ITEMS, QUOTA_BYTES, BUDGET = 3, 2 * ITEM, 3 * ITEM
 
 
 @pytest.fixture
-def gw_settings(tmp_path: Path) -> Settings:
+def gw_settings(tmp_path: Path, database_url: str) -> Settings:
     """The gateway fixtures' settings with small limits (overrides tests/gateway/conftest.py)."""
     return Settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'gateway.sqlite'}",
+        database_url=database_url,
         siwe_domain="testserver",
         siwe_uri="http://testserver",
         batch_window_seconds=0.05,
@@ -215,10 +218,12 @@ def test_limits_that_refuse_every_upload_are_refused_at_startup(
         )
 
 
-def test_a_database_from_before_the_budget_is_counted_at_start(tmp_path: Path) -> None:
+def test_a_database_from_before_the_budget_is_counted_at_start(
+    tmp_path: Path, database_url: str
+) -> None:
     """Evidence uploaded before the usage row existed counts against the budget once the
     gateway starts (create_schema recounts it; a drifted count is repaired the same way)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'gateway.sqlite'}")
+    engine = make_engine(database_url)
     create_schema(engine)
     old = EvidenceStore(engine, tmp_path / "evidence", ITEM)
     for i in range(3):

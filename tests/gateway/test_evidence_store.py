@@ -6,18 +6,22 @@ from pathlib import Path
 
 import pytest
 from eth_utils import keccak
+from sqlalchemy import text
 
 from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.gateway.evidence import EvidenceStore, commitment_of
 from credit.store.db import create_schema, make_engine
+
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 A = "0x" + "aa" * 20
 B = "0x" + "bb" * 20
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> EvidenceStore:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def store(tmp_path: Path, database_url: str) -> EvidenceStore:
+    engine = make_engine(database_url)
     create_schema(engine)
     return EvidenceStore(engine, tmp_path / "evidence", max_bytes=1000)
 
@@ -52,8 +56,8 @@ def test_erasure_unlinks_the_commitment_for_good(store: EvidenceStore, tmp_path:
     assert exc.value.status == 410
     # nothing left in the database links the commitment to content: no salt, no digest
     with store.engine.connect() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT salt, sha256 FROM evidence WHERE id = ?", (rec.id,)
+        row = conn.execute(
+            text("SELECT salt, sha256 FROM evidence WHERE id = :id"), {"id": rec.id}
         ).one()
     assert row == (None, None)
     assert store.erase(rec.id, A).erased_at == erased.erased_at  # idempotent

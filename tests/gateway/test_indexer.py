@@ -23,6 +23,9 @@ from credit.store.index_tables import index_blocks, index_cursor, index_events
 from tests.ledger_flows import ZERO32, appeal, credit, publish, relay_violation, resolve, variant
 from tests.world import EPOCH, NOTICE, PEER, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -313,6 +316,7 @@ with writer(make_engine(sys.argv[1])):
 """
 
 
+@pytest.mark.engines("sqlite")  # the writer lock of a SQLite file
 def test_index_writes_wait_for_the_databases_writer_in_another_process(
     w: World, services: Services
 ) -> None:

@@ -19,6 +19,9 @@ from tests.gateway.auth_helpers import sign_in
 from tests.gateway.live_server import open_stream, served
 from tests.world import PUBLIC, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 # More streams than asyncio's default executor has threads on any machine (min(32, cpus + 4)).
 STREAMS = 40
 

@@ -26,6 +26,8 @@ from tests.gateway.relay_helpers import (
 )
 from tests.world import PEER, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 @pytest.fixture
 def api(services: Services) -> Iterator[TestClient]:

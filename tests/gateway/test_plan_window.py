@@ -4,7 +4,7 @@ that reading every pending claim plans."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,9 @@ from sqlalchemy.engine import Engine
 from credit.relay import records
 from credit.relay.plan import Quorum, plan_batch
 from credit.store.db import create_schema, make_engine
+
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 RULES = {1: Quorum(3, 2, (2, 1, 1, 2))}
 SUPERIOR, EXPERT = 0, 3
@@ -47,10 +50,11 @@ def _confirm(engine: Engine, evaluator: str, kind: int, ids: list[str], n: int) 
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'relay.sqlite'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     create_schema(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def test_the_window_plans_what_everything_plans(engine: Engine) -> None:

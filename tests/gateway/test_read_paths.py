@@ -23,6 +23,8 @@ from tests.gateway.auth_helpers import sign_in
 from tests.ledger_flows import ZERO32, credit, relay_violation
 from tests.world import PEER, World, build_world
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 @pytest.fixture
 def noticed(services: Services, gateway_world: World) -> Iterator[Services]:

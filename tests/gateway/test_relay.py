@@ -25,6 +25,8 @@ from tests.gateway.relay_helpers import (
 )
 from tests.world import EXPERT, PEER, SUPERIOR, World, wait_until
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 @pytest.fixture
 def api(services: Services) -> Iterator[TestClient]:

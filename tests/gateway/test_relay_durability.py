@@ -28,6 +28,8 @@ from tests.gateway.relay_helpers import (
 )
 from tests.world import PEER, SUPERIOR, World, wait_until
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
 
 def new_residents(w: World, n: int, seed: int) -> list[Any]:
     accounts = [Account.from_key((seed + i).to_bytes(32, "big")) for i in range(n)]

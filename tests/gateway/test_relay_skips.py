@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -17,6 +18,8 @@ from credit.relay.service import Relay
 from credit.store.relay_tables import relay_endorsements
 from tests.gateway.relay_helpers import claim_body, confirm_body, credited_events, rows, statuses
 from tests.world import PEER, SUPERIOR, World, wait_until
+
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
 
 
 def _endorsement_statuses(services: Services) -> list[str]:

@@ -14,6 +14,9 @@ from tests.gateway.auth_helpers import sign_in
 from tests.gateway.relay_helpers import claim_body, confirm_body, wire_relay
 from tests.world import PEER, SUPERIOR, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 A, B = "0x" + "aa" * 20, "0x" + "bb" * 20
 CARRIED = [
     SentClaim("0x01", A, 1, 2, 100, 0, 5000),

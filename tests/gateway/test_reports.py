@@ -29,6 +29,9 @@ from tests.gateway.relay_helpers import (
 )
 from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, World, wait_until
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 LITTERING = 100
 
 
@@ -97,6 +100,7 @@ ROLES = [
 
 
 @pytest.mark.parametrize(("who", "status", "code"), ROLES)
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_who_may_report(
     api: TestClient,
     services: Services,
@@ -146,6 +150,7 @@ def test_the_signed_in_official_must_be_the_reporter(api: TestClient, gateway_wo
         pytest.param("too-many-units", 422, "invalid_units", id="too-many-units"),
     ],
 )
+@pytest.mark.engines("sqlite")  # a matrix of roles or refusals: the API's shape
 def test_bad_reports_are_refused_before_gas(
     api: TestClient, services: Services, gateway_world: World, case: str, status: int, code: str
 ) -> None:

@@ -20,6 +20,9 @@ from credit.store.reward_tables import reward_txs
 from tests.gateway.auth_helpers import sign_in
 from tests.world import EPOCH, World
 
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+
+
 RATE = 10**17
 
 
