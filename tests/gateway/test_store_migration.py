@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text
@@ -21,6 +22,8 @@ from credit.store import migrate
 from credit.store.db import OBSOLETE_NONCE_INDEXES, create_schema, make_engine, metadata
 from credit.store.evidence_tables import evidence_usage
 from credit.store.relay_tables import relay_claims, relay_endorsements, relay_outbox
+
+BASELINE = "0001"  # the schema release d9148b8 made, before versioned migrations
 
 # SQLite and PostgreSQL, each test from an empty database (tests/db_engines.py)
 pytestmark = [pytest.mark.engines, pytest.mark.empty_database]
@@ -115,8 +118,12 @@ def test_the_previous_releases_database_goes_to_head_with_its_rows(engine: Engin
 
 
 def _unversioned(engine: Engine) -> None:
-    """As if a release before versioned migrations had made the database."""
+    """As if a release before versioned migrations had made the database: the baseline's tables
+    (what later revisions added is undone first), and no version table."""
     with engine.begin() as conn:
+        cfg = migrate.config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, BASELINE)
         conn.exec_driver_sql(f"DROP TABLE {migrate.VERSION_TABLE}")
 
 
