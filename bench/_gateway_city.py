@@ -137,6 +137,7 @@ class City:
             for k in self.keys
         ]
         self.nonces = [0] * residents
+        self.registered = 0  # residents registered so far (the first ones); records use them
         self.next_resident = 0
         self.evaluators = sorted(
             [(self.accounts["superior"], SUPERIOR), (self.accounts["neighbour"], PEER)],
@@ -145,15 +146,19 @@ class City:
         relay = next(i for i in self.system.ledger.abi if i.get("name") == "relayClaims")
         self.selector = bytes(function_abi_to_4byte_selector(relay))
 
-    def register(self, batch: int = 250) -> float:
-        """Register every resident and the neighbour (``registerResidents`` in batches); returns
-        the seconds."""
+    def register(self, upto: int | None = None, batch: int = 250) -> float:
+        """Register the residents up to ``upto`` (default: all) not registered yet, and the
+        neighbour with the first ones (``registerResidents`` in batches); returns the seconds."""
         started = time.perf_counter()
-        ledger, everyone = self.system.ledger, [self.accounts["neighbour"].address, *self.addresses]
-        for i in range(0, len(everyone), batch):
-            chunk = everyone[i : i + batch]
+        upto = len(self.addresses) if upto is None else min(upto, len(self.addresses))
+        ledger, fresh = self.system.ledger, self.addresses[self.registered : upto]
+        if self.registered == 0:
+            fresh = [self.accounts["neighbour"].address, *fresh]
+        for i in range(0, len(fresh), batch):
+            chunk = fresh[i : i + batch]
             fn = ledger.functions.registerResidents(chunk)
             self.tx["registrar"].send(fn, gas=80_000 + 30_000 * len(chunk))
+        self.registered = upto
         return time.perf_counter() - started
 
     def now(self) -> int:
@@ -165,7 +170,7 @@ class City:
         now, deadline = self.now(), self.now() + DAY
         out = []
         for j in range(count):
-            i = self.next_resident % len(self.keys)
+            i = self.next_resident % (self.registered or len(self.keys))
             self.next_resident += 1
             nonce = self.nonces[i]
             self.nonces[i] += 1

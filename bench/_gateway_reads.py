@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,38 @@ end
 """
 
 
+def write_health_targets(path: Path) -> None:
+    """Targets of ``GET /v1/health`` alone: the floor of the same load through the same server."""
+    path.write_text("/v1/health\tnone\n", encoding="utf-8")
+
+
+def run_loads(
+    ports: list[int], targets: Path, seconds: float, connections: int, workdir: Path
+) -> dict[str, Any]:
+    """:func:`run_load` on each of ``ports`` at once (``connections`` shared out), combined:
+    requests and rates add up; p50 and mean are the request-weighted means of each port's, and
+    p90 / p99 the highest of them (wrk reports percentiles, not the latencies to merge)."""
+    per = max(1, connections // len(ports))
+    with ThreadPoolExecutor(len(ports)) as pool:
+        runs = list(pool.map(lambda p: run_load(p, targets, seconds, per, workdir), ports))
+    total = sum(r["requests"] for r in runs) or 1
+    combined: dict[str, Any] = {
+        "requests": sum(r["requests"] for r in runs),
+        "seconds": max(r["seconds"] for r in runs),
+        "non_2xx": sum(r["non_2xx"] for r in runs),
+        "socket_errors": sum(r["socket_errors"] for r in runs),
+        "p50_ms": round(sum(r["p50_ms"] * r["requests"] for r in runs) / total, 3),
+        "p90_ms": max(r["p90_ms"] for r in runs),
+        "p99_ms": max(r["p99_ms"] for r in runs),
+        "mean_ms": round(sum(r["mean_ms"] * r["requests"] for r in runs) / total, 3),
+        "rps": round(sum(r["rps"] for r in runs), 1),
+        "tool": runs[0]["tool"],
+        "connections": per * len(ports),
+        "ports": len(ports),
+    }
+    return combined
+
+
 def write_targets(path: Path, tokens: dict[str, str], seed: int = 7) -> int:
     """``path\\ttoken`` lines for both reads of every resident, shuffled; returns the count."""
     lines = [
@@ -67,8 +100,11 @@ def write_targets(path: Path, tokens: dict[str, str], seed: int = 7) -> int:
     return len(lines)
 
 
-def seed_sessions(database: Path, addresses: list[str], ttl: float = 3600.0) -> dict[str, str]:
-    """A session token for each of ``addresses``, written as the gateway stores them."""
+def seed_sessions(
+    database: Path | str, addresses: list[str], ttl: float = 3600.0
+) -> dict[str, str]:
+    """A session token for each of ``addresses``, written as the gateway stores them in
+    ``database`` (a SQLite file, or a database URL)."""
     now, tokens = time.time(), {a: secrets.token_urlsafe(32) for a in addresses}
     rows = [
         {
@@ -79,7 +115,7 @@ def seed_sessions(database: Path, addresses: list[str], ttl: float = 3600.0) -> 
         }
         for a, t in tokens.items()
     ]
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     with engine.begin() as conn:
         conn.execute(insert(auth_sessions), rows)
     engine.dispose()
@@ -104,7 +140,7 @@ def run_load(
     """Run the load in another process; its JSON summary plus which tool made it."""
     wrk = shutil.which("wrk")
     if wrk:
-        script = workdir / "reads.lua"
+        script = workdir / f"reads-{port}.lua"  # one per port: loads may run at once
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         cmd = [
             wrk,

@@ -129,7 +129,12 @@ def credited_since(w3: Web3, ledger: str, from_block: int) -> Callable[[], set[s
 
 
 def relay_through_gateway(
-    city: City, base: str, records: list[Record], chunk: int, concurrency: int, bulk: int = 1
+    city: City,
+    base: str | list[str],
+    records: list[Record],
+    chunk: int,
+    concurrency: int,
+    bulk: int = 1,
 ) -> dict[str, Any]:
     """POST ``records`` (``bulk`` per request) and their confirmations (one per evaluator per
     ``chunk`` records); records per second until all are credited."""
@@ -148,7 +153,8 @@ def relay_through_gateway(
         )
     wanted = {"0x" + r.record_id.hex() for r in records}
     poll = credited_since(city.w3, str(city.system.ledger.address), city.w3.eth.block_number + 1)
-    client = _client(base, concurrency + EVALUATOR_THREADS)
+    bases = [base] if isinstance(base, str) else base  # several API processes: requests in turn
+    clients = [_client(b, concurrency + EVALUATOR_THREADS) for b in bases]
     errors: list[BaseException] = []
     left = [len(c) for c in chunks]
     lock = threading.Lock()
@@ -156,15 +162,15 @@ def relay_through_gateway(
     # evaluators confirm as soon as a chunk is in, not behind every resident still posting
     evaluators = ThreadPoolExecutor(EVALUATOR_THREADS, thread_name_prefix="bench-evaluator")
 
-    def confirm(body: bytes) -> None:
+    def confirm(n: int, body: bytes) -> None:
         try:
-            _post(client, "/v1/confirmations", body)
+            _post(clients[n % len(clients)], "/v1/confirmations", body)
         except BaseException as exc:
             errors.append(exc)
 
-    def claim(i: int, claims: int, path: str, body: bytes, expect: int) -> None:
+    def claim(n: int, i: int, claims: int, path: str, body: bytes, expect: int) -> None:
         try:
-            _check_batch(_post(client, path, body, expect))
+            _check_batch(_post(clients[n % len(clients)], path, body, expect))
         except BaseException as exc:
             errors.append(exc)
             return
@@ -172,12 +178,12 @@ def relay_through_gateway(
             left[i] -= claims
             done = left[i] == 0
         if done:
-            for body in confirmations[i]:  # each evaluator on their own, at the same time
-                evaluators.submit(confirm, body)
+            for k, body in enumerate(confirmations[i]):  # each evaluator on their own, at once
+                evaluators.submit(confirm, n + k, body)
 
     started = time.perf_counter()
-    for request in requests:
-        pool.submit(claim, *request)
+    for n, request in enumerate(requests):
+        pool.submit(claim, n, *request)
     accepted_at = None
     deadline = started + TIMEOUT_SECONDS
     while time.perf_counter() < deadline and not errors:
@@ -189,7 +195,8 @@ def relay_through_gateway(
     seconds = time.perf_counter() - started
     pool.shutdown(wait=True)
     evaluators.shutdown(wait=True)
-    client.close()
+    for client in clients:
+        client.close()
     if errors:
         raise RuntimeError(f"the gateway refused a request: {errors[0]}")
     missing = len(wanted - poll())
