@@ -99,9 +99,11 @@ clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
-# Gateway throughput and reads on a fresh anvil node (relayed vs plain-web3 batches vs one tx per
-# record; 10,000 residents' credit and notices under wrk or an asyncio load in another process);
-# writes bench/results/gateway.json. `apt-get install wrk` for the wrk load generator.
+# The gateway's production shape on a fresh anvil node and a PostgreSQL database bench_<random> on
+# 127.0.0.1:5432 (dropped after): 2 API processes, `credit relay run` (K = 3), `credit index run`.
+# Relayed vs plain-web3 batches vs one tx per record, and reads against /v1/health (the floor), at
+# 10,000 and 100,000 residents (about 8 minutes); the embedded SQLite row beside them. Writes
+# bench/results/gateway.json. `apt-get install wrk` for the wrk load generator.
 bench-gateway: install
 	$(PY) -m bench.bench_gateway
 

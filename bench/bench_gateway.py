@@ -31,7 +31,8 @@ read / floor >= 0.6; each is marked met or missed with the run it came from. ``d
 keeps the one-process SQLite row (eth-tester chain, gateway in this process) for comparison.
 Session tokens for the read load are written to the gateway's session table directly (100,000
 SIWE sign-ins are not what is measured); one real SIWE sign-in over HTTP checks that path first.
-Prints a table and writes ``bench/results/gateway.json``.
+Prints a table and writes ``bench/results/gateway.json``; ``--profile DIR`` samples the relay
+worker and an API process with py-spy if installed.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from bench._gateway_reads import (
     write_targets,
 )
 from bench._gateway_relayed import EVALUATOR_THREADS, relay_through_gateway
-from bench._gateway_server import cpu_seconds
+from bench._gateway_server import cpu_seconds, profiled
 from bench._gateway_shape import Shape, postgres_database, production_shape, wait_indexed_to
 from bench._gateway_siwe import sign_in
 from bench.bench_gas import git_commit
@@ -139,7 +140,7 @@ def measure(
             f"({bulk} claims per request, relay batches of {args.batch}, K = {args.keys}) ...",
             flush=True,
         )
-        with busy(shape) as cpu:
+        with busy(shape) as cpu, profiled(args.profile, shape.pids["relay"], f"relay-bulk{bulk}"):
             relayed = relay_through_gateway(
                 city, shape.bases, city.records(args.relayed), args.batch, args.concurrency, bulk
             )
@@ -189,7 +190,7 @@ def reads(
     for name, file in (("reads", targets), ("floor", health)):
         print(f"{name}: {args.connections} connections over {len(shape.ports)} ports", flush=True)
         run_loads(shape.ports, file, args.warmup, args.connections, workdir)
-        with busy(shape) as cpu:
+        with busy(shape) as cpu, profiled(args.profile, shape.pids["api-1"], f"api-{name}-{size}"):
             measured = run_loads(shape.ports, file, args.read_seconds, args.connections, workdir)
         measured["cpu_share"] = cpu.shares(measured["seconds"])
         print(f"  {measured}", flush=True)
@@ -214,9 +215,10 @@ class _Cpu:
         self.machine_after = _machine_busy()
 
     def shares(self, seconds: float) -> dict[str, float]:
-        """Cores used by each process (1.0 = one core busy all along), and by the machine."""
+        """Cores used by each process (1.0 = one core busy all along), and CPUs busy on the
+        whole host (``/proc/stat``: other work too, and the host may have more CPUs than ours)."""
         out = {r: round((self.after[r] - self.before[r]) / seconds, 2) for r in self.pids}
-        out["machine"] = round((self.machine_after - self.machine) / seconds, 2)
+        out["host"] = round((self.machine_after - self.machine) / seconds, 2)
         return out
 
 
@@ -384,6 +386,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="a smoke run in about a minute: fewer residents and records, short reads",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy (if installed) the relay worker while relaying and the first API process "
+        "while reading, into this directory (SPY_IDLE=1: waiting frames too)",
+    )
     return parser.parse_args(argv)
 
 

@@ -69,7 +69,23 @@ LABELS = {
     "relayed_vs_one_tx": "relayed records/s / one tx per record",
     "read_rps": "reads per second, 10,000 residents",
     "read_p50_ms": "read latency p50",
+    "read_vs_floor": "reads/s / the same load on /v1/health (floor)",
+    "floor_rps": "GET /v1/health per second (the floor)",
 }
+_SIZED = re.compile(r"^(read_rps|read_p50_ms|read_p99_ms)_(\d+)k$")
+_SIZED_LABELS = {
+    "read_rps": "reads per second",
+    "read_p50_ms": "read latency p50",
+    "read_p99_ms": "read latency p99",
+}
+
+
+def label(key: str) -> str:
+    """A key's label; ``read_rps_100k`` and the like say the city size."""
+    sized = _SIZED.match(key)
+    if sized:
+        return f"{_SIZED_LABELS[sized[1]]}, {int(sized[2]) * 1000:,} residents"
+    return LABELS.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -102,12 +118,14 @@ def fmt(key: str, value: Any) -> str:
     """A figure with its unit, from the key's naming convention (gas.json's cases are gas)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return NA
-    if key.startswith(("ratio_", "relayed_vs_")):
+    sized = _SIZED.match(key)
+    key = sized[1] if sized else key
+    if key.startswith(("ratio_", "relayed_vs_", "read_vs_")):
         return f"{value:.3f}"
     if "pct" in key:
         return f"{value:.2f} %"
     if key.endswith("_ms"):
-        return f"{value:.3g} ms"
+        return f"{value:.3g} ms" if value < 1000 else f"{value:,.0f} ms"
     if key.endswith("seconds") or key.startswith("seconds_") or "_seconds_" in key:
         return f"{value:.2f} s"
     if key.endswith(("_rps", "_per_s")):
@@ -195,7 +213,8 @@ _GOAL_EXPR = re.compile(r"^\s*(\w+)\s*(>=|<=)\s*([0-9.]+)\s*$")
 
 
 def gateway_rows(name: str, doc: Results, command: str) -> list[Row]:
-    """Goals are written as ``"metric >= 10": true``; the metric is a top-level key."""
+    """Goals are written as ``"metric >= 10": true``; the metric is a top-level key. The read
+    figures of the largest city and the floor follow as context, and the run they came from."""
     rows = []
     for expr, met in doc.get("goals", {}).items():
         match = _GOAL_EXPR.match(expr)
@@ -205,7 +224,7 @@ def gateway_rows(name: str, doc: Results, command: str) -> list[Row]:
             )
             continue
         key, op, goal = match.groups()
-        figure = f"{LABELS.get(key, key)}: {fmt(key, doc.get(key))}"
+        figure = f"{label(key)}: {fmt(key, doc.get(key))}"
         shown = "≥" if op == ">=" else "≤"
         rows.append(
             Row(
@@ -216,6 +235,11 @@ def gateway_rows(name: str, doc: Results, command: str) -> list[Row]:
                 command,
             )
         )
+    context = [k for k in doc if _SIZED.match(k)] + [k for k in ("floor_rps",) if k in doc]
+    for key in context:
+        rows.append(Row(name, f"{label(key)}: {fmt(key, doc[key])}", "— (context)", "—", command))
+    if isinstance(doc.get("run"), str):
+        rows.append(Row(name, f"run: {doc['run']}", "—", "—", command))
     return rows
 
 

@@ -80,3 +80,28 @@ def test_markers_must_appear_once() -> None:
     twice = "<!-- t:start -->a<!-- t:end --> <!-- t:start -->b<!-- t:end -->"
     with pytest.raises(ValueError):
         report.replace_between_markers(twice, "t", "x")
+
+
+def test_gateway_ratios_are_judged_and_the_largest_citys_reads_shown(tmp_path: Path) -> None:
+    gateway = {
+        "relayed_vs_ceiling": 0.71,
+        "relayed_vs_one_tx": 12.5,
+        "read_vs_floor": 0.64,
+        "read_rps_100k": 1500.0,
+        "read_p50_ms_100k": 2.5,
+        "floor_rps": 2344.0,
+        "goals": {
+            "relayed_vs_ceiling >= 0.6": True,
+            "relayed_vs_one_tx >= 15": False,
+            "read_vs_floor >= 0.6": True,
+        },
+        "run": "anvil + PostgreSQL; 100,000 residents",
+    }
+    text = run(tmp_path, {"gateway": gateway})
+    assert "| relayed records/s / plain batch script: 0.710 | ≥ 0.6 | yes |" in text
+    assert "| relayed records/s / one tx per record: 12.500 | ≥ 15 | **no** |" in text
+    assert "| reads/s / the same load on /v1/health (floor): 0.640 | ≥ 0.6 | yes |" in text
+    assert "| reads per second, 100,000 residents: 1,500 /s | — (context) |" in text
+    assert "| read latency p50, 100,000 residents: 2.5 ms | — (context) |" in text
+    assert "| GET /v1/health per second (the floor): 2,344 /s | — (context) |" in text
+    assert "| run: anvil + PostgreSQL; 100,000 residents |" in text
