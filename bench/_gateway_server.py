@@ -1,16 +1,8 @@
-"""The gateway as the benchmark runs it: its own process, served by uvicorn on loopback.
-
-``python -m bench._gateway_server --rpc-url URL --deployment FILE --data-dir DIR --port N``
-attaches to the deployment on the node, wires every part (indexer, relay, rewards, notices,
-evidence) exactly as ``credit serve`` does (:func:`credit.gateway.build.wire`), the relay inside,
-and serves it until SIGTERM. A separate process so that the load and the gateway never share
-one GIL.
-:func:`gateway` starts it from the benchmark and stops it by PID.
-"""
+"""Helpers for running and watching a gateway under load: readiness, the indexer's SQLite
+cursor, a process's CPU time, py-spy sampling, and the embedded run's settings."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import signal
@@ -18,51 +10,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from credit import compile as solc
-from credit.chain import rpc_web3
-from credit.chain.deploy import DeploymentRecord, attach
-from credit.gateway.app import create_app
-from credit.gateway.build import wire
-from credit.ruleset import DEFAULT_RULESET, load_ruleset
 from credit.settings import Settings
-from tests.anvil import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextmanager
-def gateway(rpc_url: str, workdir: Path, batch: int, window: float) -> Iterator[tuple[str, int]]:
-    """The gateway in its own process; yields its base URL and PID; stops it by PID."""
-    port = free_port()
-    deployment = workdir / "deployment.json"
-    cmd = [
-        sys.executable,
-        "-m",
-        "bench._gateway_server",
-        *("--rpc-url", rpc_url, "--deployment", str(deployment), "--data-dir", str(workdir)),
-        *("--port", str(port), "--batch", str(batch), "--window", str(window)),
-    ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, lambda: proc.poll() is None, "the gateway")
-        yield base, proc.pid
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def wait_healthy(base: str, alive: Callable[[], bool], what: str, timeout: float = 60) -> None:
@@ -139,8 +95,7 @@ def profiled(directory: Path | None, pid: int, name: str) -> Iterator[None]:
 
 
 def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: float) -> Settings:
-    """The gateway's settings in the benchmark (dev keys, SQLite file in ``data_dir``; on a node,
-    the relay in a process of its own)."""
+    """The embedded run's gateway settings (dev keys, SQLite file in ``data_dir``)."""
     return Settings(
         profile="dev",
         data_dir=data_dir,
@@ -152,26 +107,3 @@ def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: fl
         batch_window_seconds=window,
         signin_rate_per_minute=100_000,
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench._gateway_server")
-    parser.add_argument("--rpc-url", required=True)
-    parser.add_argument("--deployment", type=Path, required=True)
-    parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--window", type=float, default=0.05)
-    args = parser.parse_args(argv)
-    settings = settings_for(args.data_dir, args.rpc_url, args.port, args.batch, args.window)
-    w3 = rpc_web3(args.rpc_url)
-    record = DeploymentRecord.from_json(args.deployment.read_text(encoding="utf-8"))
-    system = attach(w3, record, solc.compile_contracts())
-    services = wire(settings, system, load_ruleset(DEFAULT_RULESET))
-    app = create_app(services)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
