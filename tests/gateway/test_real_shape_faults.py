@@ -504,20 +504,25 @@ def test_faults_on_the_real_shape(
         flow.finish()
         check("postgres")
 
-        # 2. the relay worker killed with SIGKILL 20 times, restarted each time
-        claims, confirmations, _ = waves["kills"]
-        flow = Background(lambda: load.mint(epochs[1]), lambda: load.claims(claims, confirmations))
+        # 2. the relay worker killed with SIGKILL 20 times, restarted each time: a claim
+        # arrives in each life, and the kill lands soon after, while it is being relayed
+        claims, confirmations, ids = waves["kills"]
+        flow = Background(lambda: load.mint(epochs[1]))
         flow.start()
         rng = random.Random(17)
-        for _ in range(KILLS):
+        in_flight = 0  # kills that landed before their life's claim was credited
+        for i in range(KILLS):
             life = relay.starts
             _wait(
                 lambda lf=life: relay.said("running (Relay)", lf),
                 120,
                 lambda: "the relay worker restarts\n" + relay.log(),
             )
-            time.sleep(rng.uniform(0.05, 0.8))  # mid-batch: planning, signing or settling
+            load.claims(claims[i : i + 1], confirmations[2 * i : 2 * i + 2])
+            time.sleep(rng.uniform(0.0, 0.3))  # planning, signing, sending or settling
             relay.kill()
+            in_flight += "0x" + ids[i].hex() not in credited()
+        assert in_flight > 0, "every kill came after its claim was credited: nothing in flight"
         flow.finish()
         check("kills")
         assert relay.starts >= KILLS + 1
