@@ -18,6 +18,7 @@ from credit.errors import AuthError
 from credit.gateway.auth import SessionStore
 from credit.gateway.errors import Forbidden
 from credit.gateway.metrics import Metrics
+from credit.gateway.ratelimit import SlidingWindowLimiter
 from credit.gateway.services import Services
 
 _LAZY_LOCK = threading.Lock()
@@ -50,6 +51,18 @@ def app_singleton(request: Request, name: str, factory: Callable[[], Any]) -> An
                 found = factory()
                 setattr(state, name, found)
     return found
+
+
+def client_wait(request: Request, name: str, per_minute: int, cost: int = 1) -> float | None:
+    """Count ``cost`` hits of the calling client on the per-minute limiter
+    ``request.app.state.<name>`` (made on first use; tests may preset it): the seconds it must
+    wait when that is over the limit, else None. The client is the connection's peer address;
+    behind a proxy, uvicorn's ``--proxy-headers`` with trusted ``--forwarded-allow-ips`` makes it
+    the real one."""
+    limiter: SlidingWindowLimiter = app_singleton(
+        request, name, lambda: SlidingWindowLimiter(per_minute, 60.0)
+    )
+    return limiter.hit(request.client.host if request.client else "unknown", cost=cost)
 
 
 def get_sessions(services: ServicesDep) -> SessionStore:

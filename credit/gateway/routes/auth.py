@@ -12,11 +12,11 @@ from credit.gateway.deps import (
     CurrentAccount,
     ServicesDep,
     SessionsDep,
-    app_singleton,
+    client_wait,
     get_role_cache,
 )
 from credit.gateway.errors import ApiError
-from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.ratelimit import retry_after_header
 from credit.gateway.responses import error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -42,13 +42,7 @@ def signin_rate_limit(request: Request, services: ServicesDep) -> None:
     The key is the peer address of the connection; behind a proxy run uvicorn with
     ``--proxy-headers`` and trusted ``--forwarded-allow-ips`` so that it is the real client.
     """
-    limiter: SlidingWindowLimiter = app_singleton(
-        request,
-        "signin_limiter",
-        lambda: SlidingWindowLimiter(services.settings.signin_rate_per_minute, 60.0),
-    )
-    client = request.client.host if request.client else "unknown"
-    wait = limiter.hit(client)
+    wait = client_wait(request, "signin_limiter", services.settings.signin_rate_per_minute)
     if wait is not None:
         raise RateLimited(wait)
 

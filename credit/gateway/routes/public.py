@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from credit.gateway import public_pages, public_rules
-from credit.gateway.deps import ServicesDep, app_singleton
+from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
 from credit.gateway.public_models import (
     PublicAddress,
@@ -23,7 +23,7 @@ from credit.gateway.public_models import (
     PublicRuleSet,
     PublicTransaction,
 )
-from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.ratelimit import retry_after_header
 from credit.gateway.responses import error_responses
 from credit.relay.models import HEX32
 
@@ -31,12 +31,7 @@ from credit.relay.models import HEX32
 def limit_public_reads(request: Request, services: ServicesDep) -> None:
     """429 ``too_many_requests`` past the per-client budget of public reads (the public pages'
     and the verification state's: one budget per client address)."""
-    limiter: SlidingWindowLimiter = app_singleton(
-        request,
-        "public_limiter",
-        lambda: SlidingWindowLimiter(services.settings.public_reads_per_minute, 60.0),
-    )
-    wait = limiter.hit(request.client.host if request.client else "unknown")
+    wait = client_wait(request, "public_limiter", services.settings.public_reads_per_minute)
     if wait is not None:
         seconds = retry_after_header(wait)
         raise ApiError(

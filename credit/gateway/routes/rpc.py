@@ -24,9 +24,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from credit.chain.rpc_proxy import UNAVAILABLE, RpcRefused, WalletRpc
-from credit.gateway.deps import ServicesDep, app_singleton
+from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
-from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.ratelimit import retry_after_header
 from credit.gateway.services import Services
 
 router = APIRouter(tags=["system"])
@@ -56,12 +56,8 @@ async def rpc(request: Request, services: ServicesDep) -> JSONResponse:
         return _error(None, -32600, "invalid request: an empty batch")
     if len(calls) > MAX_BATCH:
         return _error(None, -32600, f"batch too large: send at most {MAX_BATCH} calls at a time")
-    limiter: SlidingWindowLimiter = app_singleton(
-        request,
-        "rpc_limiter",
-        lambda: SlidingWindowLimiter(services.settings.rpc_calls_per_minute, 60.0),
-    )
-    wait = limiter.hit(request.client.host if request.client else "unknown", cost=len(calls))
+    per_minute = services.settings.rpc_calls_per_minute
+    wait = client_wait(request, "rpc_limiter", per_minute, cost=len(calls))
     if wait is not None:
         seconds = retry_after_header(wait)
         return _error(

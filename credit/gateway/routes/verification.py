@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.verifier_epochs import EpochStatus
-from credit.gateway.deps import ServicesDep, app_singleton
+from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
-from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.ratelimit import retry_after_header
 from credit.gateway.responses import error_responses
 from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
@@ -123,12 +123,8 @@ class RateLimited(ApiError):
 def _rate_limit(request: Request, services: ServicesDep) -> None:
     """The gateway pays the gas of these writes: at most ``verification_writes_per_minute`` per
     client address (behind a proxy, uvicorn's ``--proxy-headers`` gives the real one)."""
-    limiter: SlidingWindowLimiter = app_singleton(
-        request,
-        "verification_limiter",
-        lambda: SlidingWindowLimiter(services.settings.verification_writes_per_minute, 60.0),
-    )
-    wait = limiter.hit(request.client.host if request.client else "unknown")
+    per_minute = services.settings.verification_writes_per_minute
+    wait = client_wait(request, "verification_limiter", per_minute)
     if wait is not None:
         raise RateLimited(retry_after_header(wait))
 
