@@ -163,7 +163,7 @@ async function signIn() {
   const button = byId("signin");
   button.disabled = true;
   try {
-    const nonce = await app.api.post("/v1/auth/nonce");
+    const nonce = await app.api.post("/v1/auth/nonce", { address: app.account });
     const message = siweMessage(nonce, app.account);
     say(() => t("auth.signingIn"), "info");
     const signature = await sign(() => app.wallet.personalSign(app.account, utf8Hex(message)));

@@ -1,5 +1,5 @@
-// Keccak-256 over 32-bit halves of each lane: the replay hashes tens of thousands of Merkle
-// nodes, for which ../keccak.js (BigInt lanes, made for a few bytes per sign-in) is too slow.
+// Keccak-256 over 32-bit halves of each lane (no BigInts): the replay hashes tens of thousands
+// of Merkle nodes; the pages use it too (rule-set documents, rejection notes).
 // Held to Python's keccak by the bit-for-bit replay test (tests/verify/test_browser_replay.py).
 
 const RC_HEX = [

@@ -4,7 +4,7 @@
 import { h } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { dayTime, units, pageLink } from "../format.js";
-import { keccak256 } from "../keccak.js";
+import { keccak, toHex } from "../verify/hash.js";
 import { facts, when, kindName } from "./public.js";
 
 /** The version's facts, then its document: fetched from the URI published on chain when this
@@ -22,7 +22,7 @@ export async function loadRules(app, version) {
     const res = await fetch(source, { cache: "no-store" });
     if (!res.ok) throw new Error(`${res.status}`);
     doc.bytes = new Uint8Array(await res.arrayBuffer());
-    doc.hash = "0x" + keccak256(doc.bytes);
+    doc.hash = toHex(keccak(doc.bytes));
     doc.rules = JSON.parse(new TextDecoder().decode(doc.bytes));
   } catch (err) {
     doc.failed = String(err && err.message ? err.message : err);

@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { typedData } from "../typed.js";
-import { keccak256 } from "../keccak.js";
+import { keccakText } from "../verify/hash.js";
 
 // The order is the signed ``reason`` number: keep it as the gateway's REJECTION_REASONS.
 export const REASONS = ["did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"];
@@ -88,7 +88,7 @@ async function rejectClaim(app, recordId, kind, reason, note, progress) {
     recordId: id,
     kind,
     reason: REASONS.indexOf(reason),
-    note: "0x" + keccak256(new TextEncoder().encode(note)),
+    note: keccakText(note),
   };
   progress.textContent = t("progress.wallet");
   const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Rejection", message)));
