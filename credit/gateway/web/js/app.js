@@ -1,6 +1,6 @@
 // The resident web client: wallet, sign-in, and the four views. No framework, no build step.
 import { Api } from "./api.js";
-import { Wallet, isRejection } from "./wallet.js";
+import { Wallet, discoverWallets, isRejection } from "./wallet.js";
 import { siweMessage } from "./siwe.js";
 import { byId } from "./dom.js";
 import { t, setLang, initialLang } from "./i18n.js";
@@ -18,6 +18,7 @@ import { loadInbox, renderInbox } from "./views/arbiter.js";
 import { loadVerify, renderVerify } from "./views/verify.js";
 import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
 import { publicRoute, openPublic, closePublic, renderPublic } from "./views/public.js";
+import { rememberedWallet, rememberWallet, renderChooser } from "./views/wallets.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter", "verify"];
@@ -35,7 +36,8 @@ const LOADERS = {
 const app = {
   config: null,
   api: null,
-  wallet: null,
+  wallets: [], // every wallet found (EIP-6963 announcements, else window.ethereum)
+  wallet: null, // the one in use
   account: null, // lower case, as the wallet reports it
   chainId: null,
   session: null, // {token, address (EIP-55), roles}
@@ -154,6 +156,40 @@ async function onAccounts(accounts) {
   }
   updateWelcome();
   if (next && !app.session) await resume();
+}
+
+/** Show the wallets found; use the only one, or the one chosen here last time. */
+function offerWallets(wallets) {
+  app.wallets = wallets;
+  byId("no-wallet").hidden = wallets.length > 0;
+  if (!app.wallet) {
+    const remembered = rememberedWallet();
+    const pick = wallets.length === 1 ? wallets[0] : wallets.find((w) => w.info.rdns && w.info.rdns === remembered);
+    if (pick) useWallet(pick);
+  }
+  renderChooser(wallets, chosenWallet(), chooseWallet);
+  updateWelcome();
+}
+
+function chosenWallet() {
+  return app.wallets.find((w) => app.wallet && w.provider === app.wallet.provider) || null;
+}
+
+/** The person picked a wallet in the chooser: connect with it from now on. */
+function chooseWallet(detail) {
+  clearMessage();
+  useWallet(detail);
+  rememberWallet(detail.info.rdns);
+  checkChain();
+}
+
+/** Use ``detail``'s wallet; events of the others are ignored from now on. */
+function useWallet(detail) {
+  if (app.wallet && app.wallet.provider === detail.provider) return;
+  const wallet = new Wallet(detail.provider, detail.info);
+  Object.assign(app, { wallet, account: null, chainId: null });
+  wallet.on("accountsChanged", (accounts) => app.wallet === wallet && onAccounts(accounts));
+  wallet.on("chainChanged", (hex) => app.wallet === wallet && onChain(hex));
 }
 
 // ------------------------------------------------------------------ sign-in
@@ -411,8 +447,7 @@ async function start() {
     rerender();
   });
   app.api = new Api({ onOffline: () => (byId("offline").hidden = false), onOnline: () => recover() });
-  app.wallet = Wallet.detect();
-  byId("no-wallet").hidden = Boolean(app.wallet);
+  const found = discoverWallets({ onChange: offerWallets });
   byId("connect").addEventListener("click", connect);
   byId("signin").addEventListener("click", signIn);
   byId("signout").addEventListener("click", signOut);
@@ -430,9 +465,8 @@ async function start() {
   updateWelcome();
   await loadConfig();
   if (app.config && publicRoute()) await openPublic(app);
+  offerWallets(await found);
   if (app.wallet) {
-    app.wallet.on("accountsChanged", onAccounts);
-    app.wallet.on("chainChanged", onChain);
     try {
       app.account = await app.wallet.current();
       if (app.account) app.chainId = await app.wallet.chainId();
