@@ -1,8 +1,10 @@
+// @ts-check
 // "My claims": the signed-in resident's claims as the gateway holds them (GET
 // /v1/residents/{address}/claims), so a claim sent from a phone shows on a PC too. Polled while
 // the resident is signed in; each status in plain words, with what to do next.
-import { h, fill } from "./dom.js";
+import { all, h, fill } from "./dom.js";
 import { t, categoryTitle } from "./i18n.js";
+import { ApiProblem } from "./api.js";
 import { day, short, pageLink } from "./format.js";
 import { txRef, confirmerKinds } from "./views/home.js";
 
@@ -13,16 +15,20 @@ const PAGE = 20;
 const EVALUATOR_REASONS = ["did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"];
 
 export class ClaimTracker {
+  /** @param {import("./types.js").App} app */
   constructor(app) {
     this.app = app;
-    this.claims = []; // newest first, as the gateway lists them
+    /** @type {any[]} newest first, as the gateway lists them */
+    this.claims = [];
     this.loaded = false;
+    /** @type {ReturnType<typeof setInterval> | null} */
     this._timer = null;
     this._last = 0;
   }
 
   _url() {
-    return `/v1/residents/${this.app.session.address}/claims?limit=${PAGE}`;
+    const session = /** @type {import("./types.js").Session} */ (this.app.session); // polled while signed in
+    return `/v1/residents/${session.address}/claims?limit=${PAGE}`;
   }
 
   /** Load the signed-in account's claims from the gateway and keep them fresh. */
@@ -46,7 +52,7 @@ export class ClaimTracker {
   }
 
   stop() {
-    clearInterval(this._timer);
+    if (this._timer !== null) clearInterval(this._timer);
     this._timer = null;
   }
 
@@ -60,7 +66,8 @@ export class ClaimTracker {
     try {
       out = await this.app.api.get(this._url());
     } catch (err) {
-      if (err.status === 401 || err.status === 403) this.stop();
+      const status = err instanceof ApiProblem ? err.status : 0;
+      if (status === 401 || status === 403) this.stop();
       return;
     }
     if (!this.app.session) return;
@@ -74,7 +81,7 @@ export class ClaimTracker {
 
   /** Draw the claims into every list that shows them (only the last one where asked). */
   render() {
-    for (const el of document.querySelectorAll("[data-claims]")) {
+    for (const el of all("[data-claims]")) {
       const only = el.dataset.claims;
       const items = only ? this.claims.filter((c) => c.record_id === only) : this.claims;
       if (!items.length && !this.loaded) {

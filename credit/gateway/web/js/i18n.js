@@ -1,5 +1,7 @@
+// @ts-check
 // English and Simplified Chinese. Static texts carry data-i18n="key" in the page; code calls t().
 // Notices come from the gateway already rendered in both languages.
+import { all } from "./dom.js";
 
 const STRINGS = {
   en: {
@@ -75,7 +77,6 @@ const STRINGS = {
     "appeal.record": "Record to appeal",
     "appeal.deadline": "Appeal window closes {date}.",
     "appeal.statement": "Why is this record wrong?",
-    "appeal.statementHint": "Consensus Credit keeps your statement; only its fingerprint goes on the ledger with your appeal. An arbiter reads it and decides.",
     "appeal.statementHint": "The city keeps your statement off the ledger; only its fingerprint goes on the ledger with your appeal. An arbiter decides, and you will read their reasoning under “My appeals”.",
     "appeal.submit": "Sign and file appeal",
     "appeal.cancel": "Cancel",
@@ -164,7 +165,6 @@ const STRINGS = {
     "rewards.periodName": "{epoch} (from {start})",
     "rewards.open": "Period still open",
     "rewards.unpaid": "Not paid yet",
-    "footer.rules": "Rule set {label}, hash {hash} · ledger {ledger} on chain {chain}",
     // --- reports
     "nav.report": "Report a concern",
     "report.title": "Report a concern",
@@ -640,7 +640,6 @@ const STRINGS = {
     "appeal.record": "要申诉的记录",
     "appeal.deadline": "申诉期截止于 {date}。",
     "appeal.statement": "这条记录哪里有误？",
-    "appeal.statementHint": "您的陈述由共识信用保存；只有其指纹会随申诉写入账本。仲裁员会阅读并作出决定。",
     "appeal.statementHint": "您的陈述由市里保存在账本之外；只有其指纹会随申诉写入账本。由仲裁员作出决定，您可以在“我的申诉”中看到其理由。",
     "appeal.submit": "签名并提交申诉",
     "appeal.cancel": "取消",
@@ -729,7 +728,6 @@ const STRINGS = {
     "rewards.periodName": "第{epoch}期（{start} 起）",
     "rewards.open": "本期尚未结束",
     "rewards.unpaid": "尚未发放",
-    "footer.rules": "规则集 {label}，哈希 {hash} · 账本 {ledger}，链 {chain}",
     // --- reports
     "nav.report": "举报问题",
     "report.title": "举报问题",
@@ -1151,19 +1149,20 @@ export function setLang(code) {
   }
   document.documentElement.lang = current === "zh" ? "zh-Hans" : "en";
   document.title = t("app.title");
-  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll("[data-i18n-aria-label]")) {
-    el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  for (const el of all("[data-i18n]")) el.textContent = t(el.dataset.i18n || "");
+  for (const el of all("[data-i18n-aria-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel || ""));
   }
 }
 
 /** The stored language, else the browser's, else English. */
 export function initialLang() {
-  let stored = null;
+  /** @type {string | null} */
+  let stored;
   try {
     stored = localStorage.getItem("cc.lang");
   } catch {
-    stored = null;
+    stored = null; // no storage (private mode)
   }
   if (stored && STRINGS[stored]) return stored;
   return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";

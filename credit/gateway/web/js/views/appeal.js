@@ -1,6 +1,8 @@
+// @ts-check
 // Appealing a violation: the statement (and optional evidence text) is stored as evidence, its
 // commitment is signed (EIP-712 Appeal with the account nonce) and the gateway relays it to the
 // ledger. Then the outcome: the arbiter's decision and reasoning next to the resident's statement.
+import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, pageLink } from "../format.js";
@@ -136,7 +138,7 @@ export async function loadOutcomes(app) {
         const view = await app.api.get(`/v1/appeals/${r.record_id}`);
         app.outcomes.set(r.record_id, { seenStatus: r.status, view });
       } catch (err) {
-        if (err.status !== 404) throw err; // 404: the index has not caught up yet
+        if (statusOf(err) !== 404) throw err; // 404: the index has not caught up yet
       }
     }),
   );

@@ -1,3 +1,4 @@
+// @ts-check
 // Arbiters' inbox: each open appeal with its report, rule, confirmations by kind, evidence and the
 // resident's statement. "Uphold" / "Overturn" need a written reasoning: it is stored as evidence,
 // its fingerprint is signed (EIP-712 Decision with the account nonce) and the gateway relays it.

@@ -1,4 +1,6 @@
+// @ts-check
 // Submitting a claim: optional evidence first (its commitment is signed), then the EIP-712 Claim.
+import { ApiProblem } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { ZERO32 } from "../format.js";
@@ -14,12 +16,12 @@ export function claimable(config) {
 
 /** Fill the category list and hints (again after a language switch). */
 export function renderClaimForm(app) {
-  const select = byId("claim-category");
+  const select = byId("claim-category", HTMLSelectElement);
   const current = select.value;
   fill(select, claimable(app.config).map((c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
   if (current) select.value = current;
   const today = new Date().toISOString().slice(0, 10);
-  const date = byId("claim-date");
+  const date = byId("claim-date", HTMLInputElement);
   date.max = today;
   if (!date.value) date.value = today;
   updateHints(app);
@@ -45,10 +47,10 @@ function renderClaimResult(app) {
 }
 
 function updateHints(app) {
-  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category").value);
+  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category", HTMLSelectElement).value);
   if (!c) return;
   const unit = c.unit[lang()] || c.unit.en;
-  byId("claim-units").max = String(c.max_units);
+  byId("claim-units", HTMLInputElement).max = String(c.max_units);
   byId("claim-units-hint").textContent = t("claim.unitsHint", { unit, max: c.max_units });
   const parts = [t("claim.rate", { points: c.points_per_unit, unit })];
   if (c.cap_per_epoch) parts.push(t("claim.cap", { cap: c.cap_per_epoch }));
@@ -62,10 +64,10 @@ function updateHints(app) {
 
 /** Wire the form once. */
 export function mountClaim(app) {
-  byId("claim-category").addEventListener("change", () => updateHints(app));
-  byId("claim-form").addEventListener("submit", async (event) => {
+  byId("claim-category", HTMLSelectElement).addEventListener("change", () => updateHints(app));
+  byId("claim-form", HTMLFormElement).addEventListener("submit", async (event) => {
     event.preventDefault();
-    const button = byId("claim-submit");
+    const button = byId("claim-submit", HTMLButtonElement);
     if (button.disabled) return; // a second press while the first is on its way
     const progress = byId("claim-progress");
     const problem = validate(app);
@@ -79,14 +81,14 @@ export function mountClaim(app) {
       if (status) {
         app.lastClaim = status.record_id;
         app.tracker.add(status);
-        byId("claim-form").reset(); // sent: the form is ready for another activity
-        byId("claim-date").value = "";
+        byId("claim-form", HTMLFormElement).reset(); // sent: the form is ready for another activity
+        byId("claim-date", HTMLInputElement).value = "";
         renderClaimForm(app);
         byId("claim-received").focus();
       }
     } catch (err) {
       progress.textContent = "";
-      if (err.code === "claim_already_waiting") app.say(() => t("mine.alreadyWaiting"), "info");
+      if (err instanceof ApiProblem && err.code === "claim_already_waiting") app.say(() => t("mine.alreadyWaiting"), "info");
       else app.fail(err);
     } finally {
       button.disabled = false;
@@ -95,21 +97,21 @@ export function mountClaim(app) {
 }
 
 function validate(app) {
-  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category").value);
-  const units = Number(byId("claim-units").value);
+  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category", HTMLSelectElement).value);
+  const units = Number(byId("claim-units", HTMLInputElement).value);
   if (!c) return t("claim.pickCategory");
   if (!Number.isInteger(units) || units < 1 || units > c.max_units) {
     return t("claim.badUnits", { max: c.max_units });
   }
-  if (!byId("claim-date").value) return t("claim.pickDate");
+  if (!byId("claim-date", HTMLInputElement).value) return t("claim.pickDate");
   return null;
 }
 
 async function submitClaim(app, progress) {
   const address = app.session.address;
-  const category = Number(byId("claim-category").value);
-  const units = Number(byId("claim-units").value);
-  const text = byId("claim-evidence").value.trim();
+  const category = Number(byId("claim-category", HTMLSelectElement).value);
+  const units = Number(byId("claim-units", HTMLInputElement).value);
+  const text = byId("claim-evidence", HTMLTextAreaElement).value.trim();
   let evidence = ZERO32;
   if (text) {
     progress.textContent = t("claim.uploading");
@@ -123,7 +125,7 @@ async function submitClaim(app, progress) {
   // noon UTC of the chosen day, but never after the chain's clock (then the hour before it,
   // not the minute: the same activity sent twice signs the same time, and the gateway refuses
   // the second one while the first waits)
-  const [y, m, d] = byId("claim-date").value.split("-").map(Number);
+  const [y, m, d] = byId("claim-date", HTMLInputElement).value.split("-").map(Number);
   const latest = Math.floor((nonces.chain_time - 60) / 3600) * 3600;
   const occurredAt = Math.max(0, Math.min(Date.UTC(y, m - 1, d, 12) / 1000, latest));
   const message = {

@@ -1,6 +1,8 @@
+// @ts-check
 // A claim as an evaluator sees it before confirming: activity, amount, date, who asks, evidence.
 // Used by the queue ("Show details") and by a shared link (#/confirm/<record id>), which opens
 // the confirm view with the claim loaded once the visitor has signed in.
+import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, pageLink } from "../format.js";
@@ -33,7 +35,7 @@ export async function showClaimDetail(app, recordId) {
   try {
     app.detail.claim = await app.api.get(`/v1/claims/${recordId}/details`);
   } catch (err) {
-    if (err.status !== 404) throw err;
+    if (statusOf(err) !== 404) throw err;
     app.detail.problem = "notFound";
   }
   renderClaimDetail(app);
@@ -102,8 +104,8 @@ async function loadEvidence(app) {
   try {
     evidence = await app.api.get(`/v1/claims/${d.recordId}/evidence?purpose=confirm`);
   } catch (err) {
-    if (err.status === 410) evidence = "erased";
-    else if (err.status === 404) evidence = "missing";
+    if (statusOf(err) === 410) evidence = "erased";
+    else if (statusOf(err) === 404) evidence = "missing";
     else {
       app.fail(err);
       return;
@@ -117,6 +119,7 @@ async function loadEvidence(app) {
 function actions(app, c, close) {
   const kinds = c.may_confirm_as || [];
   const open = c.status === "waiting";
+  /** @type {HTMLButtonElement | null} */
   let confirmButton = null;
   if (kinds.length && open) {
     confirmButton = h("button", {
@@ -137,7 +140,7 @@ const KIND_NUMBERS = { SUPERIOR: 0, PEER: 1, PUBLIC: 2, EXPERT: 3 };
 
 /** Keep the "Confirm as" choice if this claim accepts it, else take the first kind it accepts. */
 function pickKind(kinds) {
-  const select = byId("confirm-kind");
+  const select = byId("confirm-kind", HTMLSelectElement);
   const accepted = kinds.map((k) => String(KIND_NUMBERS[k]));
   if (accepted.includes(select.value)) return;
   const offered = [...select.options].map((o) => o.value);

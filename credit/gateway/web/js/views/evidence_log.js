@@ -1,5 +1,7 @@
+// @ts-check
 // "Who looked at your evidence": the reads of the resident's evidence (GET /v1/evidence/access-log);
 // for an auditor, every read by anyone. The log holds no content and survives erasure.
+import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t } from "../i18n.js";
 import { pageLink } from "../format.js";
@@ -9,7 +11,7 @@ export async function loadAccessLog(app) {
   try {
     app.accessLog = await app.api.get("/v1/evidence/access-log?limit=50");
   } catch (err) {
-    if (err.status !== 403) throw err;
+    if (statusOf(err) !== 403) throw err;
     app.accessLog = null;
   }
   renderAccessLog(app);

@@ -1,3 +1,4 @@
+// @ts-check
 // A resident's home: credit and its expiry, the chart, notices (with appeals), records.
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
@@ -133,7 +134,7 @@ function noticeCard(app, n, i, redraw) {
     open.addEventListener("click", () => {
       form.hidden = !form.hidden;
       open.setAttribute("aria-expanded", String(!form.hidden));
-      if (!form.hidden) form.querySelector("select, textarea").focus();
+      if (!form.hidden) /** @type {HTMLElement} */ (form.querySelector("select, textarea")).focus();
     });
     actions.append(open);
     card.append(form);

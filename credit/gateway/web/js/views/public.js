@@ -1,9 +1,10 @@
+// @ts-check
 // Public pages, no sign-in: a record, a rule-set version (public_rules.js), an epoch, an address,
 // a transaction.
 // They read /v1/public/... (only what is on chain) and the rule documents, whose bytes are hashed
 // here with keccak-256 and checked against the hash on chain. Routes: #/record/0x…, #/rules/2,
 // #/epoch/24, #/address/0x…, #/tx/0x… (links from format.js pageLink).
-import { h, fill, byId } from "../dom.js";
+import { all, h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { day, dayTime, units, pageLink } from "../format.js";
 import { loadRules, renderRules } from "./public_rules.js";
@@ -66,7 +67,7 @@ export function closePublic(app) {
 function showPublic(on) {
   byId("view-public").hidden = !on;
   if (!on) return;
-  for (const v of document.querySelectorAll("main > .view:not(#view-public)")) v.hidden = true;
+  for (const v of all("main > .view:not(#view-public)")) v.hidden = true;
   for (const b of document.querySelectorAll("#nav button")) b.removeAttribute("aria-current");
 }
 
@@ -110,6 +111,11 @@ function points(r) {
 }
 
 /** A table of record rows, each linked to its page. */
+/**
+ * @param {import("../types.js").App} app
+ * @param {any[]} rows
+ * @param {{resident?: boolean, extra?: {head: string, cell: (row: any) => import("../dom.js").Child} | null}} [options]
+ */
 function recordTable(app, rows, { resident = true, extra = null } = {}) {
   if (!rows.length) return h("p", { class: "muted" }, t("pub.noRecords"));
   const cols = ["pub.col.date", "pub.col.activity", ...(resident ? ["pub.col.resident"] : []), "pub.col.points", "pub.col.status", "pub.col.rules", "pub.col.record", ...(extra ? [extra.head] : [])];

@@ -1,6 +1,8 @@
+// @ts-check
 // The public rule-set page: a published version, its document fetched from the URI on chain (or
 // this service's copy) and hashed here with keccak-256 against the hash on chain, its rules in
 // plain words, and what changed from the previous version.
+import { reason } from "../api.js";
 import { h } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { dayTime, units, pageLink } from "../format.js";
@@ -17,15 +19,17 @@ export async function loadRules(app, version) {
   } catch {
     /* not a URL this page can read: use the copy */
   }
+  /** @type {{source: string, fromUri: boolean, bytes: Uint8Array | null, hash: string | null, rules: any, failed: string | null}} */
   const doc = { source, fromUri: source === meta.uri, bytes: null, hash: null, rules: null, failed: null };
   try {
     const res = await fetch(source, { cache: "no-store" });
     if (!res.ok) throw new Error(`${res.status}`);
-    doc.bytes = new Uint8Array(await res.arrayBuffer());
-    doc.hash = toHex(keccak(doc.bytes));
-    doc.rules = JSON.parse(new TextDecoder().decode(doc.bytes));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    doc.bytes = bytes;
+    doc.hash = toHex(keccak(bytes));
+    doc.rules = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    doc.failed = String(err && err.message ? err.message : err);
+    doc.failed = reason(err);
   }
   return { ...meta, doc };
 }

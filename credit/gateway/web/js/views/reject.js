@@ -1,3 +1,4 @@
+// @ts-check
 // Rejecting a claim with a reason: an EIP-712 Rejection(recordId, kind, reason, note) signed in
 // the wallet, where ``note`` is the keccak-256 of the text the resident will read.
 import { h } from "../dom.js";

@@ -1,8 +1,9 @@
+// @ts-check
 // Officials report a concern (a violation): what happened is uploaded as evidence, its
 // commitment goes into an EIP-712 Report signed in the wallet, POST /v1/reports keeps it until
 // evaluators of the other required kinds confirm it. Also: how a report looks in the confirm
 // queue, and the warning a resident gets once one is booked.
-import { h, fill, byId } from "../dom.js";
+import { all, h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, ZERO32, pageLink, withLinks } from "../format.js";
 import { typedData, OFFICIAL_ROLES } from "../typed.js";
@@ -63,8 +64,8 @@ export function mountReport(app) {
     ),
     h("div", { id: "report-result" }),
   );
-  byId("report-category").addEventListener("change", () => renderHints(app));
-  byId("report-form").addEventListener("submit", (event) => {
+  byId("report-category", HTMLSelectElement).addEventListener("change", () => renderHints(app));
+  byId("report-form", HTMLFormElement).addEventListener("submit", (event) => {
     event.preventDefault();
     submit(app);
   });
@@ -79,15 +80,15 @@ export function renderReport(app) {
   if (!app.config || !document.getElementById("report-form")) return;
   byId("report-title").textContent = t("report.title");
   byId("report-intro").textContent = t("report.intro");
-  for (const label of document.querySelectorAll("#report-form label[data-label]")) label.textContent = t(label.dataset.label);
-  byId("report-submit").textContent = t("report.submit");
+  for (const label of all("#report-form label[data-label]")) label.textContent = t(label.dataset.label || "");
+  byId("report-submit", HTMLButtonElement).textContent = t("report.submit");
   byId("report-resident-hint").textContent = t("report.residentHint");
   byId("report-evidence-hint").textContent = t("report.evidenceHint");
-  const select = byId("report-category");
+  const select = byId("report-category", HTMLSelectElement);
   const current = select.value;
   fill(select, violations(app.config).map((c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
   if (current) select.value = current;
-  const date = byId("report-date");
+  const date = byId("report-date", HTMLInputElement);
   const today = new Date().toISOString().slice(0, 10);
   date.max = today;
   if (!date.value) date.value = today;
@@ -96,11 +97,11 @@ export function renderReport(app) {
 }
 
 function renderHints(app) {
-  const c = category(app.config, byId("report-category").value);
+  const c = category(app.config, byId("report-category", HTMLSelectElement).value);
   if (!c) return;
   const unit = c.unit[lang()] || c.unit.en;
   byId("report-rule").textContent = ruleText(app.config, c.id);
-  byId("report-units").max = String(c.max_units);
+  byId("report-units", HTMLInputElement).max = String(c.max_units);
   byId("report-units-hint").textContent = t("report.unitsHint", {
     unit, max: c.max_units, points: c.points_per_unit, kinds: kinds(c.confirmation.required_kinds.map((k) => k.toUpperCase())),
   });
@@ -112,14 +113,14 @@ export async function loadReport(app) {
 }
 
 function problem(app) {
-  const resident = byId("report-resident").value.trim();
-  const c = category(app.config, byId("report-category").value);
-  const units = Number(byId("report-units").value);
+  const resident = byId("report-resident", HTMLInputElement).value.trim();
+  const c = category(app.config, byId("report-category", HTMLSelectElement).value);
+  const units = Number(byId("report-units", HTMLInputElement).value);
   if (!ADDRESS.test(resident)) return ["report-resident", t("report.badResident")];
   if (resident.toLowerCase() === app.session.address.toLowerCase()) return ["report-resident", t("report.notYourself")];
   if (!c) return ["report-category", t("report.pickCategory")];
   if (!Number.isInteger(units) || units < 1 || units > c.max_units) return ["report-units", t("report.badUnits", { max: c.max_units })];
-  if (!byId("report-date").value) return ["report-date", t("report.pickDate")];
+  if (!byId("report-date", HTMLInputElement).value) return ["report-date", t("report.pickDate")];
   return null;
 }
 
@@ -131,13 +132,13 @@ async function submit(app) {
     byId(wrong[0]).focus();
     return;
   }
-  const button = byId("report-submit");
+  const button = byId("report-submit", HTMLButtonElement);
   button.disabled = true;
   try {
     const status = await send(app, progress);
     if (status) {
       app.lastReport = status;
-      byId("report-form").reset();
+      byId("report-form", HTMLFormElement).reset();
       renderReport(app);
       byId("report-received").focus();
     }
@@ -151,10 +152,10 @@ async function submit(app) {
 
 async function send(app, progress) {
   const reporter = app.session.address;
-  const resident = byId("report-resident").value.trim();
-  const categoryId = Number(byId("report-category").value);
-  const units = Number(byId("report-units").value);
-  const text = byId("report-evidence").value.trim();
+  const resident = byId("report-resident", HTMLInputElement).value.trim();
+  const categoryId = Number(byId("report-category", HTMLSelectElement).value);
+  const units = Number(byId("report-units", HTMLInputElement).value);
+  const text = byId("report-evidence", HTMLTextAreaElement).value.trim();
   let evidence = ZERO32;
   if (text) {
     progress.textContent = t("claim.uploading");
@@ -162,7 +163,7 @@ async function send(app, progress) {
     evidence = stored.commitment;
   }
   const { chain_time: now } = await app.api.get(`/v1/residents/${reporter}/nonces`);
-  const [y, m, d] = byId("report-date").value.split("-").map(Number);
+  const [y, m, d] = byId("report-date", HTMLInputElement).value.split("-").map(Number);
   const occurredAt = Math.max(0, Math.min(Date.UTC(y, m - 1, d, 12) / 1000, now - 60));
   // any number: it only tells apart two otherwise identical reports of one official
   const nonce = crypto.getRandomValues(new Uint32Array(1))[0];

@@ -1,3 +1,4 @@
+// @ts-check
 // Rewards: the reward token balance and past periods (points earned, paid or not, payment tx).
 import { h, fill, byId } from "../dom.js";
 import { t } from "../i18n.js";

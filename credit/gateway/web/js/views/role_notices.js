@@ -1,3 +1,4 @@
+// @ts-check
 // Reminders for officials and arbiters, at the top of the view they work in. A resident reads
 // their notices on "My credit"; an account that is not a resident has no such page, so its
 // reminders (claims waiting for its kind, appeals waiting for a decision) follow it here.
@@ -43,14 +44,14 @@ function panel() {
 export function renderRoleNotices(app, { list = true } = {}) {
   const box = panel();
   const view = app.view && document.getElementById(`view-${app.view}`);
-  if (!wantsRoleNotices(app) || !view || app.roleNotices == null) {
+  if (!wantsRoleNotices(app) || !view || app.roleNotices === null || app.roleNotices === undefined) {
     box.hidden = true;
     return;
   }
   const heading = view.querySelector("h1");
   if (heading && box.previousElementSibling !== heading) heading.after(box);
   box.hidden = false;
-  box.querySelector("h2").textContent = t("roleNotices.title");
+  /** @type {HTMLElement} */ (box.querySelector("h2")).textContent = t("roleNotices.title");
   if (list) {
     const redraw = () => renderRoleNotices(app);
     const items = box.querySelector(".notices");
@@ -62,6 +63,6 @@ export function renderRoleNotices(app, { list = true } = {}) {
 export function clearRoleNotices(app) {
   app.roleNotices = null;
   app.roleNoticesUnavailable = null;
-  fill(panel().querySelector(".notices"));
+  fill(/** @type {HTMLElement} */ (panel().querySelector(".notices")));
   renderRoleNotices(app);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // After a claim is sent: the link peers open to confirm it, a "Copy link" button and the link's
 // QR code. The gateway makes the QR code (GET /v1/claims/{id}/share): nothing leaves for another
 // service, and the image is shown from a data: URL (the page's CSP allows only those).

@@ -1,3 +1,4 @@
+// @ts-check
 // "Verify the ledger": the resident's computer replays the last period's events in a Web Worker
 // (js/verify/worker.js), computes the period's root, and takes part in commit-reveal with its
 // wallet: it signs an EIP-712 Commit of keccak256(abi.encode(root, salt, resident)) that the
@@ -227,6 +228,7 @@ function computeSection(app) {
   const mine = me(app);
   const known = s.computing && s.computing.epoch === e.epoch ? s.computing : null;
   const kept = computedRoot(app);
+  /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.compute"))];
   if (known && known.root === null) {
     const p = s.progress || { phase: "blocks", done: 0, total: 1 };
@@ -260,6 +262,7 @@ function commitSection(app) {
   const e = s.epoch;
   const mine = me(app);
   const known = computedRoot(app);
+  /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.commit")), h("p", { class: "hint" }, t("verify.commitHint"))];
   if (mine && mine.committed) parts.push(h("p", { class: "done" }, t("verify.status.committed")));
   else if (e.phase === "committing") {
@@ -273,6 +276,7 @@ function revealSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
+  /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.reveal")), h("p", { class: "hint" }, t("verify.revealHint"))];
   if (mine && mine.revealed) parts.push(h("p", { class: "done" }, t("verify.status.revealed")));
   else if (!(mine && mine.committed)) parts.push(h("p", { class: "muted" }, t("verify.revealNeedsCommit")));
