@@ -66,8 +66,9 @@ def open_wallet(
 ) -> Iterator[Callable[..., tuple[Page, FakeWallet]]]:
     """``open_wallet(actor, **wallet_options)``: a new browser context with the actor's wallet.
 
-    With ``name``, the actor's wallet also announces itself through EIP-6963 under that name;
-    ``others`` are more wallets, ``(wallet, name)``, that only announce themselves.
+    With ``name``, the actor's wallet also announces itself through EIP-6963 under that name
+    (and with ``inject=False`` only so); ``others`` are more wallets, ``(wallet, name)``, that
+    only announce themselves.
 
     Every page must run without an uncaught error and without a Content-Security-Policy refusal.
     """
@@ -90,6 +91,7 @@ def open_wallet(
         *,
         viewport: dict[str, int] | None = None,
         name: str | None = None,
+        inject: bool = True,
         others: Sequence[tuple[FakeWallet, str]] = (),
         **options: Any,
     ) -> tuple[Page, FakeWallet]:
@@ -99,7 +101,7 @@ def open_wallet(
             actor.key if actor else b"\x01" * 32, **{"chain_id": gateway.chain_id, **options}
         )
         if actor is not None:
-            wallet.install(context, name=name)
+            wallet.install(context, name=name, inject=inject)
         for other, other_name in others:
             other.install(context, name=other_name, colour="#b45309", inject=False)
         page = context.new_page()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.web.conftest import shot, sign_in
 from tests.web.server import LiveGateway
-from tests.web.wallet import FakeWallet
+from tests.web.wallet import FakeWallet, announce_late
 
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 SIGNING = {"eth_requestAccounts", "personal_sign"}
@@ -48,12 +48,21 @@ def test_two_wallets_announce_and_the_resident_picks_one(
     assert not SIGNING & set(alpha.methods())
 
 
-def test_a_single_announced_wallet_needs_no_chooser(
+def test_a_single_announced_wallet_needs_no_chooser_until_a_slow_one_arrives(
     gateway: LiveGateway, open_wallet: OpenWallet
 ) -> None:
-    ana = gateway.world.residents[1]
-    page, wallet = open_wallet(ana, name="Alpha Wallet")
-    expect(page.locator("#wallet-chooser")).to_be_hidden()
+    w = gateway.world
+    ana = w.residents[1]
+    slow = FakeWallet(w.superior.key, chain_id=gateway.chain_id, late=True)
+    page, wallet = open_wallet(ana, name="Alpha Wallet", inject=False, others=[(slow, "Slow")])
+    expect(page.locator("#wallet-chooser")).to_be_hidden()  # Alpha alone: it is used
+    expect(page.get_by_role("button", name="Connect wallet")).to_be_enabled()
+    # the slow extension announces itself later: the chooser appears, Alpha still chosen
+    announce_late(page)
+    chooser = page.get_by_role("group", name="Choose the wallet to use")
+    expect(chooser.get_by_role("radio")).to_have_count(2)
+    expect(chooser.get_by_label("Alpha Wallet")).to_be_checked()
     sign_in(page)
     expect(page.locator("#who")).to_have_attribute("title", ana.address)
     assert wallet.methods().count("personal_sign") == 1
+    assert slow.methods() == []

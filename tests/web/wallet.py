@@ -25,7 +25,7 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from playwright.sync_api import BrowserContext, Page
 
 PROVIDER_JS = """
-((binding, info, inject) => {
+((binding, info, inject, late) => {
   const listeners = {};
   const provider = {
     isConsensusTestWallet: true,
@@ -49,8 +49,12 @@ PROVIDER_JS = """
   const announce = () => window.dispatchEvent(
     new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }),
   );
-  window.addEventListener("eip6963:requestProvider", announce);
-  announce();
+  const start = () => {
+    window.addEventListener("eip6963:requestProvider", announce);
+    announce();
+  };
+  if (late) window.__lateWallets = [...(window.__lateWallets || []), start]; // see announce_late
+  else start();
 })(%s);
 """
 
@@ -86,6 +90,7 @@ class FakeWallet:
     connected: bool = False
     calls: list[tuple[str, Any]] = field(default_factory=list)
     added: dict[int, Any] = field(default_factory=dict)  # wallet_addEthereumChain's parameters
+    late: bool = False  # EIP-6963: a slow extension, silent until announce_late()
 
     def __post_init__(self) -> None:
         self.account = Account.from_key(self.key)
@@ -117,7 +122,8 @@ class FakeWallet:
                 "rdns": f"test.{slug}",
             }
         context.expose_function(binding, self.handle)
-        context.add_init_script(PROVIDER_JS % ", ".join(map(json.dumps, [binding, info, inject])))
+        args = [binding, info, inject, self.late]
+        context.add_init_script(PROVIDER_JS % ", ".join(map(json.dumps, args)))
 
     def handle(self, method: str, params_json: str) -> str:
         """Answer one EIP-1193 request as JSON ``{result, events}`` or ``{error}``."""
@@ -189,6 +195,11 @@ class FakeWallet:
     def methods(self) -> list[str]:
         """The methods the page called, in order."""
         return [m for m, _ in self.calls]
+
+
+def announce_late(page: Page) -> None:
+    """The wallets installed with ``late=True`` announce themselves now (EIP-6963)."""
+    page.evaluate("(window.__lateWallets || []).forEach((start) => start())")
 
 
 def emit(page: Page, event: str, value: Any) -> None:

@@ -493,7 +493,7 @@ async function start() {
   updateWelcome();
   await loadConfig();
   if (app.config && publicRoute()) await openPublic(app);
-  offerWallets(await found);
+  await found; // offerWallets has seen them
   if (app.wallet) {
     try {
       app.account = await app.wallet.current();

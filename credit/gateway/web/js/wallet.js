@@ -68,8 +68,8 @@ function isDetail(detail) {
 /**
  * Find the page's wallets: ask with ``eip6963:requestProvider`` and listen for announcements
  * for ``waitMs``; when none announced, ``window.ethereum`` (as {@link INJECTED}), else nothing.
- * A wallet that announces itself later (a slow extension) is added and ``onChange`` hears the
- * whole list again.
+ * ``onChange`` hears that list, and the whole list again whenever a wallet announces itself
+ * later (a slow extension).
  * @param {{waitMs?: number, onChange?: (wallets: WalletDetail[]) => void}} [options]
  * @returns {Promise<WalletDetail[]>}
  */
@@ -91,7 +91,9 @@ export async function discoverWallets({ waitMs = 100, onChange } = {}) {
   window.dispatchEvent(new Event(REQUEST));
   await new Promise((done) => setTimeout(done, waitMs));
   settled = true;
-  return list();
+  const wallets = list();
+  if (onChange) onChange(wallets);
+  return wallets;
 }
 
 export class Wallet {
