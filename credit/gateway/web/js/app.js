@@ -57,6 +57,7 @@ const app = {
   say,
   fail,
   sign,
+  signData,
   refreshSoon,
 };
 /** @type {any} */ (window).creditApp = app; // for debugging in the browser console
@@ -112,6 +113,17 @@ async function sign(request) {
     }
     throw err;
   }
+}
+
+/**
+ * The wallet's EIP-712 signature of ``typed`` (a full typed-data object); null as ``sign``.
+ * @param {object} typed
+ * @returns {Promise<string | null>}
+ */
+function signData(typed) {
+  const { wallet, account } = app;
+  if (!wallet || !account) throw new Error("connect a wallet first"); // views sign when signed in
+  return sign(() => wallet.signTypedData(account, typed));
 }
 
 // ------------------------------------------------------------------ chain and wallet

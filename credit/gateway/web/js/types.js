@@ -11,6 +11,9 @@
  *   wallet_rpc_urls?: string[],
  *   contracts: Record<string, string>,
  *   rules: {label: string, hash: string, categories: any[], [key: string]: any},
+ *   epoch: {genesis: number, length_seconds: number},
+ *   eip712: {types: Record<string, {name: string, type: string}[]>, domain: object},
+ *   token: {symbol: string, decimals: number},
  *   [key: string]: any,
  * }} Config
  */
@@ -42,6 +45,7 @@
  *   say: (message: Message, kind?: string) => void,
  *   fail: (err: unknown) => void,
  *   sign: <T>(request: () => Promise<T>) => Promise<T | null>,
+ *   signData: (typed: object) => Promise<string | null>,
  *   refreshSoon: (delay?: number) => void,
  *   [key: string]: any,
  * }} App

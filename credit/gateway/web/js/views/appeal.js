@@ -2,6 +2,7 @@
 // Appealing a violation: the statement (and optional evidence text) is stored as evidence, its
 // commitment is signed (EIP-712 Appeal with the account nonce) and the gateway relays it to the
 // ledger. Then the outcome: the arbiter's decision and reasoning next to the resident's statement.
+import { sessionOf, configOf } from "../session.js";
 import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
@@ -10,7 +11,10 @@ import { typedData } from "../typed.js";
 
 const APPEAL_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 
-/** The records of notice ``n`` that can still be appealed (recorded, window open). */
+/**
+ * The records of notice ``n`` that can still be appealed (recorded, window open).
+ * @param {import("../types.js").App} app
+ */
 function appealable(app, n) {
   const byId = new Map((app.summary.records || []).map((r) => [r.record_id, r]));
   return (n.appeal.record_ids || [])
@@ -18,7 +22,10 @@ function appealable(app, n) {
     .filter((r) => r && r.kind === "violation" && r.status === "recorded" && r.appeal_deadline > app.summary.as_of_time);
 }
 
-/** The (hidden) appeal form of notice ``n``. */
+/**
+ * The (hidden) appeal form of notice ``n``.
+ * @param {import("../types.js").App} app
+ */
 export function appealForm(app, n, i) {
   const records = appealable(app, n);
   const selectId = `appeal-record-${i}`;
@@ -90,8 +97,9 @@ export function appealForm(app, n, i) {
   return form;
 }
 
+/** @param {import("../types.js").App} app */
 async function fileAppeal(app, recordId, statement, extraText, progress) {
-  const address = app.session.address;
+  const address = sessionOf(app).address;
   progress.textContent = t("appeal.storing");
   const store = (body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
   const evidence = await store(statement);
@@ -104,7 +112,7 @@ async function fileAppeal(app, recordId, statement, extraText, progress) {
     deadline: nonces.chain_time + APPEAL_DEADLINE_SECONDS,
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Appeal", message)));
+  const signature = await app.signData(typedData(configOf(app), "Appeal", message));
   if (!signature) {
     progress.textContent = "";
     return null;
@@ -125,7 +133,10 @@ async function fileAppeal(app, recordId, statement, extraText, progress) {
 // ------------------------------------------------------------------ outcomes
 const DECIDED = new Set(["appealed", "upheld", "overturned"]);
 
-/** Fetch the appeal of each of the resident's appealed violations (again when its status moved). */
+/**
+ * Fetch the appeal of each of the resident's appealed violations (again when its status moved).
+ * @param {import("../types.js").App} app
+ */
 export async function loadOutcomes(app) {
   app.outcomes = app.outcomes || new Map();
   const records = (app.summary && app.summary.records) || [];
@@ -144,7 +155,10 @@ export async function loadOutcomes(app) {
   );
 }
 
-/** Draw "My appeals": each appeal's outcome, the arbiter's reasoning and the resident's statement. */
+/**
+ * Draw "My appeals": each appeal's outcome, the arbiter's reasoning and the resident's statement.
+ * @param {import("../types.js").App} app
+ */
 export function renderOutcomes(app) {
   const section = byId("outcomes-section");
   const views = [...((app.outcomes && app.outcomes.values()) || [])].map((o) => o.view);
@@ -158,6 +172,7 @@ function quote(item) {
   return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
 }
 
+/** @param {import("../types.js").App} app */
 function outcomeCard(app, v) {
   const d = v.decision;
   const status = v.status === "open" ? "appealed" : v.status;

@@ -2,6 +2,7 @@
 // Arbiters' inbox: each open appeal with its report, rule, confirmations by kind, evidence and the
 // resident's statement. "Uphold" / "Overturn" need a written reasoning: it is stored as evidence,
 // its fingerprint is signed (EIP-712 Decision with the account nonce) and the gateway relays it.
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, pageLink } from "../format.js";
@@ -11,14 +12,20 @@ const DECISION_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 const REASONING_MAX = 4000; // bytes the gateway keeps of a reasoning (UTF-8)
 const KIND_ROLE = { superior: "SUPERIOR", public: "PUBLIC_PANEL", expert: "EXPERT", peer: "RESIDENT" };
 
-/** Fetch the open appeals and draw the inbox (never under a decision being signed). */
+/**
+ * Fetch the open appeals and draw the inbox (never under a decision being signed).
+ * @param {import("../types.js").App} app
+ */
 export async function loadInbox(app) {
   const out = await app.api.get("/v1/appeals?status=open");
   app.inbox = out.appeals.filter((a) => !(app.decided || new Set()).has(a.record_id));
   if (!app.deciding) renderInbox(app);
 }
 
-/** Draw the inbox from the appeals already loaded (also after a language switch). */
+/**
+ * Draw the inbox from the appeals already loaded (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderInbox(app) {
   if (!app.inbox) return;
   app.drafts = app.drafts || new Map();
@@ -35,6 +42,7 @@ function kindName(kind) {
   return t(`role.${KIND_ROLE[kind] || kind}`);
 }
 
+/** @param {import("../types.js").App} app */
 function ruleTitle(app, report) {
   const own = report.rule_title && (report.rule_title[lang()] || report.rule_title.en);
   return own || categoryTitle(app.config, report.category);
@@ -50,6 +58,7 @@ function textBlock(item, missing) {
   return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
 }
 
+/** @param {import("../types.js").App} app */
 function appealCard(app, a, i) {
   const r = a.report;
   const titleId = `appeal-${i}-title`;
@@ -136,7 +145,10 @@ function appealCard(app, a, i) {
   return card;
 }
 
-/** The report's evidence: a button to read it when this gateway holds it, else its fingerprint. */
+/**
+ * The report's evidence: a button to read it when this gateway holds it, else its fingerprint.
+ * @param {import("../types.js").App} app
+ */
 function evidenceRef(app, r) {
   if (!r.evidence || /^0x0*$/.test(r.evidence)) return t("arbiter.noEvidence");
   if (!r.evidence_id) return [t("arbiter.evidenceElsewhere"), " ", h("code", { class: "hash", title: r.evidence }, short(r.evidence, 8))];
@@ -160,8 +172,9 @@ function evidenceRef(app, r) {
   return [open, shown];
 }
 
+/** @param {import("../types.js").App} app */
 async function sendDecision(app, recordId, overturn, reasoning, progress) {
-  const address = app.session.address;
+  const address = sessionOf(app).address;
   progress.textContent = t("arbiter.storing");
   const stored = await app.api.request("POST", "/v1/evidence", {
     body: reasoning,
@@ -176,7 +189,7 @@ async function sendDecision(app, recordId, overturn, reasoning, progress) {
     deadline: nonces.chain_time + DECISION_DEADLINE_SECONDS,
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Decision", message)));
+  const signature = await app.signData(typedData(configOf(app), "Decision", message));
   if (!signature) {
     progress.textContent = "";
     return null;

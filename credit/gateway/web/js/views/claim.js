@@ -1,5 +1,6 @@
 // @ts-check
 // Submitting a claim: optional evidence first (its commitment is signed), then the EIP-712 Claim.
+import { sessionOf, configOf } from "../session.js";
 import { ApiProblem } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
@@ -14,7 +15,10 @@ export function claimable(config) {
   return config.rules.categories.filter((c) => !c.negative && !c.automated);
 }
 
-/** Fill the category list and hints (again after a language switch). */
+/**
+ * Fill the category list and hints (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderClaimForm(app) {
   const select = byId("claim-category", HTMLSelectElement);
   const current = select.value;
@@ -28,7 +32,10 @@ export function renderClaimForm(app) {
   renderClaimResult(app);
 }
 
-/** The "claim received" card of the last claim sent from this page, with its live status. */
+/**
+ * The "claim received" card of the last claim sent from this page, with its live status.
+ * @param {import("../types.js").App} app
+ */
 function renderClaimResult(app) {
   if (!app.lastClaim) return;
   fill(
@@ -43,11 +50,12 @@ function renderClaimResult(app) {
       h("div", { "data-claims": app.lastClaim }),
     ),
   );
-  app.tracker.render();
+  if (app.tracker) app.tracker.render();
 }
 
+/** @param {import("../types.js").App} app */
 function updateHints(app) {
-  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category", HTMLSelectElement).value);
+  const c = configOf(app).rules.categories.find((x) => String(x.id) === byId("claim-category", HTMLSelectElement).value);
   if (!c) return;
   const unit = c.unit[lang()] || c.unit.en;
   byId("claim-units", HTMLInputElement).max = String(c.max_units);
@@ -62,7 +70,10 @@ function updateHints(app) {
   byId("claim-category-hint").textContent = parts.join(lang() === "zh" ? "" : " ");
 }
 
-/** Wire the form once. */
+/**
+ * Wire the form once.
+ * @param {import("../types.js").App} app
+ */
 export function mountClaim(app) {
   byId("claim-category", HTMLSelectElement).addEventListener("change", () => updateHints(app));
   byId("claim-form", HTMLFormElement).addEventListener("submit", async (event) => {
@@ -80,7 +91,7 @@ export function mountClaim(app) {
       const status = await submitClaim(app, progress);
       if (status) {
         app.lastClaim = status.record_id;
-        app.tracker.add(status);
+        if (app.tracker) app.tracker.add(status);
         byId("claim-form", HTMLFormElement).reset(); // sent: the form is ready for another activity
         byId("claim-date", HTMLInputElement).value = "";
         renderClaimForm(app);
@@ -96,8 +107,9 @@ export function mountClaim(app) {
   });
 }
 
+/** @param {import("../types.js").App} app */
 function validate(app) {
-  const c = app.config.rules.categories.find((x) => String(x.id) === byId("claim-category", HTMLSelectElement).value);
+  const c = configOf(app).rules.categories.find((x) => String(x.id) === byId("claim-category", HTMLSelectElement).value);
   const units = Number(byId("claim-units", HTMLInputElement).value);
   if (!c) return t("claim.pickCategory");
   if (!Number.isInteger(units) || units < 1 || units > c.max_units) {
@@ -107,8 +119,9 @@ function validate(app) {
   return null;
 }
 
+/** @param {import("../types.js").App} app */
 async function submitClaim(app, progress) {
-  const address = app.session.address;
+  const address = sessionOf(app).address;
   const category = Number(byId("claim-category", HTMLSelectElement).value);
   const units = Number(byId("claim-units", HTMLInputElement).value);
   const text = byId("claim-evidence", HTMLTextAreaElement).value.trim();
@@ -138,7 +151,7 @@ async function submitClaim(app, progress) {
     deadline: nonces.chain_time + CLAIM_VALID_SECONDS,
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Claim", message)));
+  const signature = await app.signData(typedData(configOf(app), "Claim", message));
   if (!signature) {
     progress.textContent = "";
     return null;

@@ -2,6 +2,7 @@
 // A claim as an evaluator sees it before confirming: activity, amount, date, who asks, evidence.
 // Used by the queue ("Show details") and by a shared link (#/confirm/<record id>), which opens
 // the confirm view with the claim loaded once the visitor has signed in.
+import { configOf } from "../session.js";
 import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
@@ -15,18 +16,25 @@ export function linkedClaim() {
   return m ? m[1].toLowerCase() : null;
 }
 
-/** Show the linked claim, if the address names one (after sign-in, in the confirm view). */
+/**
+ * Show the linked claim, if the address names one (after sign-in, in the confirm view).
+ * @param {import("../types.js").App} app
+ */
 export async function openLinkedClaim(app) {
   const id = linkedClaim();
   if (id) await showClaimDetail(app, id);
 }
 
+/** @param {import("../types.js").App} app */
 function unitOf(app, category) {
-  const c = app.config.rules.categories.find((x) => x.id === Number(category));
+  const c = configOf(app).rules.categories.find((x) => x.id === Number(category));
   return c ? c.unit[lang()] || c.unit.en : "";
 }
 
-/** Load a claim's details and draw the panel at the top of the confirm view. */
+/**
+ * Load a claim's details and draw the panel at the top of the confirm view.
+ * @param {import("../types.js").App} app
+ */
 export async function showClaimDetail(app, recordId) {
   const panel = byId("claim-detail");
   // the same claim again (after confirming it): keep the evidence already read, no second read
@@ -42,7 +50,10 @@ export async function showClaimDetail(app, recordId) {
   panel.focus();
 }
 
-/** Draw the panel from what is loaded (again after a language switch). */
+/**
+ * Draw the panel from what is loaded (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderClaimDetail(app) {
   const panel = byId("claim-detail");
   const d = app.detail;
@@ -75,6 +86,7 @@ export function renderClaimDetail(app) {
   );
 }
 
+/** @param {import("../types.js").App} app */
 function evidenceBlock(app, c) {
   const d = app.detail;
   if (!c.has_evidence) return h("p", { class: "muted", id: "detail-evidence" }, t("detail.noEvidence"));
@@ -98,6 +110,7 @@ function evidenceBlock(app, c) {
   );
 }
 
+/** @param {import("../types.js").App} app */
 async function loadEvidence(app) {
   const d = app.detail;
   let evidence;
@@ -116,6 +129,7 @@ async function loadEvidence(app) {
   renderClaimDetail(app);
 }
 
+/** @param {import("../types.js").App} app */
 function actions(app, c, close) {
   const kinds = c.may_confirm_as || [];
   const open = c.status === "waiting";
@@ -148,6 +162,7 @@ function pickKind(kinds) {
   if (first !== undefined) select.value = first;
 }
 
+/** @param {import("../types.js").App} app */
 function closeDetail(app) {
   app.detail = null;
   if (linkedClaim()) history.replaceState(null, "", window.location.pathname + window.location.search);

@@ -1,6 +1,7 @@
 // @ts-check
 // Evaluators: the officials' queue (GET /v1/confirmations/queue) and confirming by record id.
 // A confirmation is an EIP-712 Confirmation over the sorted record ids, the kind and a deadline.
+import { sessionOf, configOf } from "../session.js";
 import { all, h, fill, byId } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { day, short, ZERO32, withLinks } from "../format.js";
@@ -15,15 +16,19 @@ const rejections = new Map(); // record id -> the reject action of its queue ite
 /** @type {string | null} the language the queue was drawn in */
 let drawnIn = null;
 
+/** @param {import("../types.js").App} app */
 function isOfficial(app) {
-  return app.session.roles.some((r) => OFFICIAL_ROLES.includes(r));
+  return sessionOf(app).roles.some((r) => OFFICIAL_ROLES.includes(r));
 }
 
-/** Fill the "confirm as" choices (again after a language switch). */
+/**
+ * Fill the "confirm as" choices (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderKinds(app) {
   const select = byId("confirm-kind", HTMLSelectElement);
   const current = select.value;
-  const kinds = kindsFor(app.session.roles);
+  const kinds = kindsFor(sessionOf(app).roles);
   fill(select, kinds.map((k) => h("option", { value: k.kind }, t(`kind.${k.name.toLowerCase()}`))));
   if (current && kinds.some((k) => String(k.kind) === current)) select.value = current;
   byId("confirm-submit", HTMLButtonElement).disabled = !kinds.length;
@@ -31,7 +36,10 @@ export function renderKinds(app) {
   byId("queue-section").hidden = !isOfficial(app);
 }
 
-/** Load and draw the queue (officials only). */
+/**
+ * Load and draw the queue (officials only).
+ * @param {import("../types.js").App} app
+ */
 export async function loadQueue(app) {
   renderKinds(app);
   if (!isOfficial(app)) return;
@@ -40,6 +48,7 @@ export async function loadQueue(app) {
   renderQueue(app);
 }
 
+/** @param {import("../types.js").App} app */
 export function renderQueue(app) {
   if (!app.queue) return;
   // never redraw under a half-written rejection (it would take the focus away), unless the
@@ -56,6 +65,7 @@ export function renderQueue(app) {
   for (const [id, saved] of writing) rejections.get(id)?.restore(saved);
 }
 
+/** @param {import("../types.js").App} app */
 function queueItem(app, c) {
   const k = c.confirmations;
   const reject = rejectAction(app, { recordId: () => c.record_id, kind: chosenKind, done: () => afterRejection(app) });
@@ -92,11 +102,15 @@ function chosenKind() {
   return Number(byId("confirm-kind", HTMLSelectElement).value);
 }
 
+/** @param {import("../types.js").App} app */
 async function afterRejection(app) {
   if (isOfficial(app)) await loadQueue(app);
 }
 
-/** Wire the record-id form and the refresh button once. */
+/**
+ * Wire the record-id form and the refresh button once.
+ * @param {import("../types.js").App} app
+ */
 export function mountConfirm(app) {
   app.confirmClaim = (recordId) => confirm(app, recordId); // the claim detail panel's Confirm
   byId("confirm-form", HTMLFormElement).addEventListener("submit", async (event) => {
@@ -132,25 +146,24 @@ export function mountConfirm(app) {
   byId("confirm-form", HTMLFormElement).after(reject.form);
 }
 
+/** @param {import("../types.js").App} app */
 async function confirm(app, recordId) {
   const progress = byId("confirm-progress");
   const kind = chosenKind();
   const buttons = /** @type {HTMLButtonElement[]} */ (all("#view-confirm button"));
   buttons.forEach((b) => (b.disabled = true));
   try {
-    const nonces = await app.api.get(`/v1/residents/${app.session.address}/nonces`);
+    const nonces = await app.api.get(`/v1/residents/${sessionOf(app).address}/nonces`);
     const message = { records: [recordId.toLowerCase()], kind, deadline: nonces.chain_time + CONFIRM_VALID_SECONDS };
     progress.textContent = t("progress.wallet");
-    const signature = await app.sign(() =>
-      app.wallet.signTypedData(app.account, typedData(app.config, "Confirmation", message)),
-    );
+    const signature = await app.signData(typedData(configOf(app), "Confirmation", message));
     if (!signature) {
       progress.textContent = "";
       return false;
     }
     progress.textContent = t("progress.sending");
     const out = await app.api.post("/v1/confirmations", {
-      evaluator: app.session.address,
+      evaluator: sessionOf(app).address,
       records: message.records,
       kind,
       deadline: message.deadline,

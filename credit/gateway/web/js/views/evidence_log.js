@@ -1,12 +1,16 @@
 // @ts-check
 // "Who looked at your evidence": the reads of the resident's evidence (GET /v1/evidence/access-log);
 // for an auditor, every read by anyone. The log holds no content and survives erasure.
+import { sessionOf } from "../session.js";
 import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t } from "../i18n.js";
 import { pageLink } from "../format.js";
 
-/** Fetch the access log the signed-in account may read; hide the section if it may read none. */
+/**
+ * Fetch the access log the signed-in account may read; hide the section if it may read none.
+ * @param {import("../types.js").App} app
+ */
 export async function loadAccessLog(app) {
   try {
     app.accessLog = await app.api.get("/v1/evidence/access-log?limit=50");
@@ -17,7 +21,10 @@ export async function loadAccessLog(app) {
   renderAccessLog(app);
 }
 
-/** Draw the section from what is loaded (again after a language switch). */
+/**
+ * Draw the section from what is loaded (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderAccessLog(app) {
   const section = byId("access-log-section");
   const log = app.accessLog;
@@ -43,8 +50,9 @@ export function renderAccessLog(app) {
   );
 }
 
+/** @param {import("../types.js").App} app */
 function row(app, e, all, head) {
-  const mine = e.reader.toLowerCase() === app.session.address.toLowerCase();
+  const mine = e.reader.toLowerCase() === sessionOf(app).address.toLowerCase();
   const cells = [
     e.at.slice(0, 16).replace("T", " ") + " UTC",
     mine ? t("access.you") : pageLink("address", e.reader),

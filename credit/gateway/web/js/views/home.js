@@ -1,5 +1,6 @@
 // @ts-check
 // A resident's home: credit and its expiry, the chart, notices (with appeals), records.
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, epochStart, pageLink } from "../format.js";
@@ -7,9 +8,12 @@ import { creditSeries, creditChart } from "../chart.js";
 import { warningDetails } from "./report.js";
 import { appealForm, loadOutcomes, renderOutcomes } from "./appeal.js";
 
-/** Fetch the summary and notices, then draw the home view. */
+/**
+ * Fetch the summary and notices, then draw the home view.
+ * @param {import("../types.js").App} app
+ */
 export async function loadHome(app) {
-  const base = `/v1/residents/${app.session.address}`;
+  const base = `/v1/residents/${sessionOf(app).address}`;
   const [summary, notices] = await Promise.all([
     app.api.get(base),
     app.api.get(`${base}/notices`).catch((err) => {
@@ -25,7 +29,10 @@ export async function loadHome(app) {
   renderHome(app, { notices: changed });
 }
 
-/** Draw the home view from the data already loaded (also after a language switch). */
+/**
+ * Draw the home view from the data already loaded (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderHome(app, { notices = true } = {}) {
   const s = app.summary;
   if (!s) return;
@@ -43,16 +50,17 @@ export function renderHome(app, { notices = true } = {}) {
   if (notices && !document.querySelector(".appeal-form:not([hidden])")) renderNotices(app);
   renderRecords(app, s);
   renderOutcomes(app);
-  app.tracker.render();
+  if (app.tracker) app.tracker.render();
 }
 
+/** @param {import("../types.js").App} app */
 function renderCredit(app, s) {
   byId("credit-value").textContent = String(s.credit);
   const expiry = byId("credit-expiry");
   if (s.credit > 0 && s.expires_after_epoch > 0) {
-    const when = epochStart(app.config, s.expires_after_epoch + 1);
+    const when = epochStart(configOf(app), s.expires_after_epoch + 1);
     expiry.textContent = t("home.expires", { points: s.credit, date: day(when) });
-    expiry.className = when - s.as_of_time < 3 * app.config.epoch.length_seconds ? "warn" : "";
+    expiry.className = when - s.as_of_time < 3 * configOf(app).epoch.length_seconds ? "warn" : "";
   } else if (s.lapsed) {
     expiry.textContent = t("home.lapsed", { points: s.raw_balance });
     expiry.className = "warn";
@@ -60,19 +68,23 @@ function renderCredit(app, s) {
     expiry.textContent = s.registered ? t("home.noExpiry") : t("home.notResident");
     expiry.className = "";
   }
-  const start = epochStart(app.config, s.epoch);
+  const start = epochStart(configOf(app), s.epoch);
   byId("credit-period").textContent = t("home.period", {
     epoch: s.epoch,
     start: day(start),
-    end: day(start + app.config.epoch.length_seconds - 1),
+    end: day(start + configOf(app).epoch.length_seconds - 1),
   });
 }
 
+/** @param {import("../types.js").App} app */
 function renderNotices(app) {
   noticeList(app, byId("notices"), app.notices, app.noticesUnavailable, "notice", () => renderNotices(app));
 }
 
-/** Draw ``notices`` (warnings first, newest first) into ``box``; ``redraw`` after an ack. */
+/**
+ * Draw ``notices`` (warnings first, newest first) into ``box``; ``redraw`` after an ack.
+ * @param {import("../types.js").App} app
+ */
 export function noticeList(app, box, notices, unavailable, prefix, redraw) {
   if (unavailable) {
     fill(box, h("p", { class: "notice-box" }, t("notices.unavailable")));
@@ -84,6 +96,7 @@ export function noticeList(app, box, notices, unavailable, prefix, redraw) {
   fill(box, list.length ? list.map((n, i) => noticeCard(app, n, `${prefix}-${i}`, redraw)) : h("p", { class: "muted" }, t("notices.none")));
 }
 
+/** @param {import("../types.js").App} app */
 function noticeCard(app, n, i, redraw) {
   const titleId = `${i}-title`;
   // a rejected claim never reaches the ledger: its notice lists no evidence (a claim still
@@ -146,7 +159,7 @@ function noticeCard(app, n, i, redraw) {
         class: "ghost",
         onclick: async () => {
           try {
-            await app.api.post(`/v1/residents/${app.session.address}/notices/${n.id}/ack`);
+            await app.api.post(`/v1/residents/${sessionOf(app).address}/notices/${n.id}/ack`);
             n.acknowledged = true;
             redraw();
           } catch (err) {
@@ -159,7 +172,10 @@ function noticeCard(app, n, i, redraw) {
   return card;
 }
 
-/** The notice's evidence, folded; stays open across redraws once opened. */
+/**
+ * The notice's evidence, folded; stays open across redraws once opened.
+ * @param {import("../types.js").App} app
+ */
 function evidenceList(app, n, items) {
   app.openEvidence = app.openEvidence || new Set();
   const details = h(
@@ -175,13 +191,18 @@ function evidenceList(app, n, items) {
   return details;
 }
 
-/** A transaction hash, linked to its public page. */
+/**
+ * A transaction hash, linked to its public page.
+ * @param {import("../types.js").App} app
+ */
 export function txRef(app, hash, full = true) {
   return pageLink("tx", hash, { full });
 }
 
 /** The kinds of evaluator who confirmed each booked record, read once per record from its public
- *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells. */
+ *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells.
+  * @param {import("../types.js").App} app
+  */
 export function confirmerKinds(app, recordId) {
   app.recordKinds = app.recordKinds || new Map();
   const known = app.recordKinds.get(recordId);
@@ -210,6 +231,7 @@ function violationPoints(r) {
   return `−${r.deducted}`;
 }
 
+/** @param {import("../types.js").App} app */
 function renderRecords(app, s) {
   const rows = [...(s.records || [])].reverse();
   if (!rows.length) {

@@ -4,6 +4,7 @@
 // They read /v1/public/... (only what is on chain) and the rule documents, whose bytes are hashed
 // here with keccak-256 and checked against the hash on chain. Routes: #/record/0x…, #/rules/2,
 // #/epoch/24, #/address/0x…, #/tx/0x… (links from format.js pageLink).
+import { configOf } from "../session.js";
 import { all, h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { day, dayTime, units, pageLink } from "../format.js";
@@ -25,6 +26,7 @@ const LOADERS = {
   rules: loadRules,
 };
 
+/** @param {import("../types.js").App} app */
 async function loadEpoch(app, n) {
   const [epoch, verification] = await Promise.all([
     app.api.get(`/v1/public/epochs/${n}`),
@@ -34,7 +36,10 @@ async function loadEpoch(app, n) {
   return { ...epoch, verification };
 }
 
-/** Open the page the address bar names (true), or do nothing (false). */
+/**
+ * Open the page the address bar names (true), or do nothing (false).
+ * @param {import("../types.js").App} app
+ */
 export async function openPublic(app) {
   const route = publicRoute();
   if (!route) return false;
@@ -57,7 +62,10 @@ export async function openPublic(app) {
   return true;
 }
 
-/** Hide the public page (the address bar names another view). */
+/**
+ * Hide the public page (the address bar names another view).
+ * @param {import("../types.js").App} app
+ */
 export function closePublic(app) {
   app.publicPage = null;
   delete document.body.dataset.publicPage;
@@ -71,7 +79,10 @@ function showPublic(on) {
   for (const b of document.querySelectorAll("#nav button")) b.removeAttribute("aria-current");
 }
 
-/** Draw the open public page from the data loaded (also after a language switch). */
+/**
+ * Draw the open public page from the data loaded (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderPublic(app) {
   const p = app.publicPage;
   if (!p) return;
@@ -115,6 +126,7 @@ function points(r) {
  * @param {import("../types.js").App} app
  * @param {any[]} rows
  * @param {{resident?: boolean, extra?: {head: string, cell: (row: any) => import("../dom.js").Child} | null}} [options]
+  * @param {import("../types.js").App} app
  */
 function recordTable(app, rows, { resident = true, extra = null } = {}) {
   if (!rows.length) return h("p", { class: "muted" }, t("pub.noRecords"));
@@ -140,6 +152,7 @@ function recordTable(app, rows, { resident = true, extra = null } = {}) {
 // ------------------------------------------------------------------ pages
 const RENDER = { record: renderRecord, tx: renderTx, address: renderAddress, epoch: renderEpoch, rules: renderRules };
 
+/** @param {import("../types.js").App} app */
 function renderRecord(app, r) {
   const epoch = r.epoch;
   const confirmers = r.confirmations.length
@@ -186,6 +199,7 @@ function appealFacts(r) {
   ]));
 }
 
+/** @param {import("../types.js").App} app */
 function renderTx(app, x) {
   return h(
     "section",
@@ -203,6 +217,7 @@ function renderTx(app, x) {
   );
 }
 
+/** @param {import("../types.js").App} app */
 function renderAddress(app, a) {
   return h(
     "section",
@@ -221,20 +236,22 @@ function renderAddress(app, a) {
   );
 }
 
+/** @param {import("../types.js").App} app */
 function rewardTable(app, rewards) {
   const cols = ["pub.col.resident", "pub.col.epoch", "pub.col.points", "pub.col.amount", "pub.col.tx"];
   const head = cols.map((k) => h("th", { scope: "col" }, t(k)));
-  const symbol = app.config.token.symbol;
+  const symbol = configOf(app).token.symbol;
   const rows = rewards.map((r) => h("tr", {}, [
     pageLink("address", r.resident),
     pageLink("epoch", r.epoch),
     String(r.points),
-    `${units(r.amount, app.config.token.decimals)} ${symbol}`,
+    `${units(r.amount, configOf(app).token.decimals)} ${symbol}`,
     pageLink("tx", r.paid.tx_hash),
   ].map((v, k) => h("td", { "data-label": head[k].textContent }, v))));
   return h("table", { class: "records" }, h("thead", {}, h("tr", {}, head)), h("tbody", {}, rows));
 }
 
+/** @param {import("../types.js").App} app */
 function renderEpoch(app, e) {
   const nav = h("p", { class: "small" },
     e.epoch > 0 ? pageLink("epoch", e.epoch - 1, { text: `← ${t("pub.epochN", { epoch: e.epoch - 1 })}` }) : null,
@@ -251,7 +268,7 @@ function renderEpoch(app, e) {
       [t("pub.f.recordsCount"), String(e.records_count)],
       [t("pub.f.credited"), `+${e.points_credited}`],
       [t("pub.f.deducted"), `−${e.points_deducted}`],
-      [t("pub.f.rewardsTotal"), `${units(e.rewards_total, app.config.token.decimals)} ${app.config.token.symbol}`],
+      [t("pub.f.rewardsTotal"), `${units(e.rewards_total, configOf(app).token.decimals)} ${configOf(app).token.symbol}`],
     ]),
     e.truncated ? h("p", { class: "small muted" }, t("pub.truncated")) : null,
     h("h2", {}, t("pub.verification")),

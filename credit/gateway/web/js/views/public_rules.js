@@ -2,6 +2,7 @@
 // The public rule-set page: a published version, its document fetched from the URI on chain (or
 // this service's copy) and hashed here with keccak-256 against the hash on chain, its rules in
 // plain words, and what changed from the previous version.
+import { configOf } from "../session.js";
 import { reason } from "../api.js";
 import { h } from "../dom.js";
 import { t, lang } from "../i18n.js";
@@ -10,7 +11,9 @@ import { keccak, toHex } from "../verify/hash.js";
 import { facts, when, kindName } from "./public.js";
 
 /** The version's facts, then its document: fetched from the URI published on chain when this
- *  page may (same origin), else from this service's copy; its bytes hashed here. */
+ *  page may (same origin), else from this service's copy; its bytes hashed here.
+  * @param {import("../types.js").App} app
+  */
 export async function loadRules(app, version) {
   const meta = await app.api.get(`/v1/public/rule-sets/${version}`);
   let source = meta.document_path;
@@ -34,6 +37,7 @@ export async function loadRules(app, version) {
   return { ...meta, doc };
 }
 
+/** @param {import("../types.js").App} app */
 export function renderRules(app, r) {
   const d = r.doc;
   const matches = d.hash !== null && d.hash === r.content_hash.toLowerCase();
@@ -60,7 +64,7 @@ export function renderRules(app, r) {
       [t("pub.f.fetched"), [h("code", { class: "hash" }, d.source), d.fromUri ? "" : ` (${t("pub.copy")})`]],
       [t("pub.f.expiry"), t("pub.expiryEpochs", { epochs: r.expiry_epochs })],
       [t("pub.f.appealWindow"), t("pub.days", { days: Math.round(r.appeal_window_seconds / 86400) })],
-      [t("pub.f.rewardRate"), `${units(r.reward_per_point, app.config.token.decimals)} ${app.config.token.symbol}`],
+      [t("pub.f.rewardRate"), `${units(r.reward_per_point, configOf(app).token.decimals)} ${configOf(app).token.symbol}`],
     ]),
     h("h2", {}, t("pub.changes")),
     changesPart(r),

@@ -1,6 +1,7 @@
 // @ts-check
 // Rejecting a claim with a reason: an EIP-712 Rejection(recordId, kind, reason, note) signed in
 // the wallet, where ``note`` is the keccak-256 of the text the resident will read.
+import { sessionOf, configOf } from "../session.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { typedData } from "../typed.js";
@@ -13,7 +14,9 @@ let forms = 0;
 
 /** A "Reject" button and its small form (hidden until the button is pressed).
  *  ``recordId()`` gives the claim's id when the form is sent; ``kind()`` the evaluator kind;
- *  ``done()`` runs after the gateway accepted the rejection. */
+ *  ``done()`` runs after the gateway accepted the rejection.
+  * @param {import("../types.js").App} app
+  */
 export function rejectAction(app, { recordId, kind, done }) {
   const n = ++forms;
   const reason = h(
@@ -82,7 +85,10 @@ export function rejectAction(app, { recordId, kind, done }) {
   return { open, form, state, restore };
 }
 
-/** Sign and send a rejection; true once the gateway accepted it. */
+/**
+ * Sign and send a rejection; true once the gateway accepted it.
+ * @param {import("../types.js").App} app
+ */
 async function rejectClaim(app, recordId, kind, reason, note, progress) {
   const id = recordId.toLowerCase();
   const message = {
@@ -92,13 +98,13 @@ async function rejectClaim(app, recordId, kind, reason, note, progress) {
     note: keccakText(note),
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Rejection", message)));
+  const signature = await app.signData(typedData(configOf(app), "Rejection", message));
   if (!signature) {
     progress.textContent = "";
     return false;
   }
   progress.textContent = t("progress.sending");
-  await app.api.post(`/v1/claims/${id}/rejections`, { evaluator: app.session.address, kind, reason, note, signature });
+  await app.api.post(`/v1/claims/${id}/rejections`, { evaluator: sessionOf(app).address, kind, reason, note, signature });
   progress.textContent = "";
   app.say(() => t("reject.done"), "success");
   return true;

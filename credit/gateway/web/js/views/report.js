@@ -3,6 +3,7 @@
 // commitment goes into an EIP-712 Report signed in the wallet, POST /v1/reports keeps it until
 // evaluators of the other required kinds confirm it. Also: how a report looks in the confirm
 // queue, and the warning a resident gets once one is booked.
+import { sessionOf, configOf } from "../session.js";
 import { all, h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, ZERO32, pageLink, withLinks } from "../format.js";
@@ -11,8 +12,9 @@ import { typedData, OFFICIAL_ROLES } from "../typed.js";
 const REPORT_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
+/** @param {import("../types.js").App} app */
 export function isOfficial(app) {
-  return Boolean(app.session) && app.session.roles.some((r) => OFFICIAL_ROLES.includes(r));
+  return app.session !== null && sessionOf(app).roles.some((r) => OFFICIAL_ROLES.includes(r));
 }
 
 /** Violation categories (the only ones a report may name). */
@@ -36,7 +38,10 @@ function kinds(list) {
   return list.map((k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
 }
 
-/** Build the form once (the view is empty in the page), and wire it. */
+/**
+ * Build the form once (the view is empty in the page), and wire it.
+ * @param {import("../types.js").App} app
+ */
 export function mountReport(app) {
   const section = byId("view-report");
   fill(
@@ -75,7 +80,10 @@ function field(id, labelKey, control, ...extra) {
   return h("div", { class: "field" }, h("label", { for: id, dataset: { label: labelKey } }, t(labelKey)), control, extra);
 }
 
-/** Texts, categories and hints (again after a language switch). */
+/**
+ * Texts, categories and hints (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderReport(app) {
   if (!app.config || !document.getElementById("report-form")) return;
   byId("report-title").textContent = t("report.title");
@@ -96,6 +104,7 @@ export function renderReport(app) {
   renderResult(app);
 }
 
+/** @param {import("../types.js").App} app */
 function renderHints(app) {
   const c = category(app.config, byId("report-category", HTMLSelectElement).value);
   if (!c) return;
@@ -107,23 +116,28 @@ function renderHints(app) {
   });
 }
 
-/** Nothing to load: the form works from /v1/config. */
+/**
+ * Nothing to load: the form works from /v1/config.
+ * @param {import("../types.js").App} app
+ */
 export async function loadReport(app) {
   renderReport(app);
 }
 
+/** @param {import("../types.js").App} app */
 function problem(app) {
   const resident = byId("report-resident", HTMLInputElement).value.trim();
   const c = category(app.config, byId("report-category", HTMLSelectElement).value);
   const units = Number(byId("report-units", HTMLInputElement).value);
   if (!ADDRESS.test(resident)) return ["report-resident", t("report.badResident")];
-  if (resident.toLowerCase() === app.session.address.toLowerCase()) return ["report-resident", t("report.notYourself")];
+  if (resident.toLowerCase() === sessionOf(app).address.toLowerCase()) return ["report-resident", t("report.notYourself")];
   if (!c) return ["report-category", t("report.pickCategory")];
   if (!Number.isInteger(units) || units < 1 || units > c.max_units) return ["report-units", t("report.badUnits", { max: c.max_units })];
   if (!byId("report-date", HTMLInputElement).value) return ["report-date", t("report.pickDate")];
   return null;
 }
 
+/** @param {import("../types.js").App} app */
 async function submit(app) {
   const progress = byId("report-progress");
   const wrong = problem(app);
@@ -150,8 +164,9 @@ async function submit(app) {
   }
 }
 
+/** @param {import("../types.js").App} app */
 async function send(app, progress) {
-  const reporter = app.session.address;
+  const reporter = sessionOf(app).address;
   const resident = byId("report-resident", HTMLInputElement).value.trim();
   const categoryId = Number(byId("report-category", HTMLSelectElement).value);
   const units = Number(byId("report-units", HTMLInputElement).value);
@@ -169,7 +184,7 @@ async function send(app, progress) {
   const nonce = crypto.getRandomValues(new Uint32Array(1))[0];
   const message = { reporter, resident, category: categoryId, units, occurredAt, evidence, nonce, deadline: now + REPORT_VALID_SECONDS };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Report", message)));
+  const signature = await app.signData(typedData(configOf(app), "Report", message));
   if (!signature) {
     progress.textContent = "";
     return null;
@@ -182,7 +197,10 @@ async function send(app, progress) {
   return status;
 }
 
-/** "Report received: waiting for confirmation by …" for the last report sent from this page. */
+/**
+ * "Report received: waiting for confirmation by …" for the last report sent from this page.
+ * @param {import("../types.js").App} app
+ */
 function renderResult(app) {
   const s = app.lastReport;
   if (!s) return;
@@ -201,25 +219,36 @@ function renderResult(app) {
   );
 }
 
-/** The heading of a queue item: a report of a concern names its rule, a claim its activity. */
+/**
+ * The heading of a queue item: a report of a concern names its rule, a claim its activity.
+ * @param {import("../types.js").App} app
+ */
 export function queueTitle(app, c) {
   const title = `${categoryTitle(app.config, c.category)} × ${c.units}`;
   return c.reporter ? t("report.queueTitle", { title }) : title;
 }
 
-/** More of a report in the queue: the rule's text. */
+/**
+ * More of a report in the queue: the rule's text.
+ * @param {import("../types.js").App} app
+ */
 export function queueReport(app, c) {
   return c.reporter ? h("blockquote", { class: "rule-text" }, ruleText(app.config, c.category)) : null;
 }
 
-/** Who reported whom, and when it happened (null for a claim: its resident did it). */
+/**
+ * Who reported whom, and when it happened (null for a claim: its resident did it).
+ * @param {import("../types.js").App} app
+ */
 export function queueBy(app, c) {
   if (!c.reporter) return null;
   return t("report.reportedBy", { reporter: short(c.reporter, 8), resident: short(c.resident, 8), date: day(c.occurred_at) });
 }
 
 /** A booked violation's warning, spelled out: the rule's title and text, the version, the
- *  record and its evidence fingerprint, the transaction, the points and the appeal deadline. */
+ *  record and its evidence fingerprint, the transaction, the points and the appeal deadline.
+  * @param {import("../types.js").App} app
+  */
 export function warningDetails(app, n) {
   const d = n.data || {};
   if (!d.rule_text) return null;
@@ -247,7 +276,9 @@ export function warningDetails(app, n) {
 }
 
 /** The fingerprint of the evidence the report was signed with, as the relay received it (the
- *  resident reads their own records); kept per page, since it never changes. */
+ *  resident reads their own records); kept per page, since it never changes.
+  * @param {import("../types.js").App} app
+  */
 function showEvidence(app, recordId, cell) {
   app.reportEvidence = app.reportEvidence || new Map();
   const draw = (value) => {

@@ -5,7 +5,10 @@
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
 
-/** A card for ``recordId``'s share link, filled when the gateway answers. */
+/**
+ * A card for ``recordId``'s share link, filled when the gateway answers.
+ * @param {import("../types.js").App} app
+ */
 export function shareCard(app, recordId) {
   const card = h("div", { class: "share", id: "claim-share" }, h("p", { class: "muted" }, t("share.loading")));
   app.shares = app.shares || {};

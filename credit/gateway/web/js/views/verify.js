@@ -4,6 +4,7 @@
 // wallet: it signs an EIP-712 Commit of keccak256(abi.encode(root, salt, resident)) that the
 // gateway relays (no gas), then reveals root and salt in the reveal window. The salt is kept in
 // localStorage per verifier, period and account, so a reload or another day can still reveal.
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { short } from "../format.js";
@@ -48,6 +49,7 @@ function saveBallot(info, epoch, account, ballot) {
 
 const revealedText = () => t("verify.revealed");
 
+/** @param {import("../types.js").App} app */
 function state(app) {
   if (!app.verify) app.verify = { info: null, epoch: null, computing: null, progress: null, error: null, busy: false };
   return app.verify;
@@ -58,6 +60,7 @@ function targetEpoch(info) {
   return info.current_epoch > 0 ? info.current_epoch - 1 : null;
 }
 
+/** @param {import("../types.js").App} app */
 export async function loadVerify(app) {
   const s = state(app);
   s.info = await app.api.get("/v1/verification");
@@ -83,13 +86,17 @@ function periodStart(info, epoch) {
   return info.genesis + epoch * info.epoch_length;
 }
 
+/** @param {import("../types.js").App} app */
 function me(app) {
   const s = state(app);
-  const address = app.session.address.toLowerCase();
+  const address = sessionOf(app).address.toLowerCase();
   return (s.epoch && s.epoch.verifiers.find((v) => v.address.toLowerCase() === address)) || null;
 }
 
-/** Replay the period in a Web Worker; resolves when the root is known. */
+/**
+ * Replay the period in a Web Worker; resolves when the root is known.
+ * @param {import("../types.js").App} app
+ */
 function compute(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
@@ -106,7 +113,7 @@ function compute(app) {
       worker.terminate();
       if (d.type === "done") {
         s.computing = { epoch, root: d.root, seconds: d.seconds, residents: d.residents, events: d.events };
-        const account = app.session.address;
+        const account = sessionOf(app).address;
         const ballot = loadBallot(s.info, epoch, account) || {};
         if (!ballot.committed) saveBallot(s.info, epoch, account, { ...ballot, root: d.root });
       } else {
@@ -131,10 +138,11 @@ function randomSalt() {
   return toHex(salt);
 }
 
+/** @param {import("../types.js").App} app */
 async function commit(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
-  const account = app.session.address;
+  const account = sessionOf(app).address;
   const root = computedRoot(app);
   const ballot = loadBallot(s.info, epoch, account) || {};
   const salt = ballot.salt && ballot.root === root ? ballot.salt : randomSalt();
@@ -151,7 +159,7 @@ async function commit(app) {
   renderVerify(app);
   try {
     app.say(() => t("verify.signing"), "info");
-    const signature = await app.sign(() => app.wallet.signTypedData(app.account, typed));
+    const signature = await app.signData(typed);
     if (!signature) return;
     const out = await app.api.post("/v1/verification/commits", { epoch, resident: account, commitment, deadline, signature });
     saveBallot(s.info, epoch, account, { root, salt, committed: out.tx_hash });
@@ -165,10 +173,11 @@ async function commit(app) {
   }
 }
 
+/** @param {import("../types.js").App} app */
 async function reveal(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
-  const account = app.session.address;
+  const account = sessionOf(app).address;
   const ballot = loadBallot(s.info, epoch, account);
   if (!ballot || !ballot.salt) {
     app.say(() => t("verify.lostSalt"), "error");
@@ -193,9 +202,10 @@ function row(label, value) {
   return h("div", { class: "kv" }, h("dt", {}, label), h("dd", {}, value));
 }
 
+/** @param {import("../types.js").App} app */
 function explanation(app) {
   const s = state(app);
-  const category = app.config.rules.categories.find((c) => c.id === Number(s.info.category));
+  const category = configOf(app).rules.categories.find((c) => c.id === Number(s.info.category));
   const points = category ? category.points_per_unit : "?";
   return [
     h("p", {}, t("verify.intro")),
@@ -213,15 +223,19 @@ function windows(e) {
   );
 }
 
-/** The root this browser computed for the period (this visit, or kept from an earlier one). */
+/**
+ * The root this browser computed for the period (this visit, or kept from an earlier one).
+ * @param {import("../types.js").App} app
+ */
 function computedRoot(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
   if (s.computing && s.computing.epoch === epoch && s.computing.root) return s.computing.root;
-  const ballot = loadBallot(s.info, epoch, app.session.address);
+  const ballot = loadBallot(s.info, epoch, sessionOf(app).address);
   return (ballot && ballot.root) || null;
 }
 
+/** @param {import("../types.js").App} app */
 function computeSection(app) {
   const s = state(app);
   const e = s.epoch;
@@ -257,6 +271,7 @@ function computeSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 function commitSection(app) {
   const s = state(app);
   const e = s.epoch;
@@ -272,6 +287,7 @@ function commitSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 function revealSection(app) {
   const s = state(app);
   const e = s.epoch;
@@ -287,11 +303,12 @@ function revealSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 function resultSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
-  const category = app.config.rules.categories.find((c) => c.id === Number(s.info.category));
+  const category = configOf(app).rules.categories.find((c) => c.id === Number(s.info.category));
   const points = category ? category.points_per_unit : "?";
   const parts = [h("h2", {}, t("verify.step.result"))];
   if (e.phase === "finalised" && e.root) {
@@ -309,6 +326,7 @@ function resultSection(app) {
   return h("section", { class: "card step outcome-card" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 export function renderVerify(app) {
   const s = app.verify;
   const box = document.getElementById("verify-body");
