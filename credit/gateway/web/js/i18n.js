@@ -3,6 +3,7 @@
 // Notices come from the gateway already rendered in both languages.
 import { all } from "./dom.js";
 
+/** @type {Record<string, Record<string, string>>} language -> key -> text */
 const STRINGS = {
   en: {
     "skip": "Skip to content",
@@ -1139,7 +1140,10 @@ export function lang() {
   return current;
 }
 
-/** Pick a language (stored for the next visit) and translate the page's static texts. */
+/**
+ * Pick a language (stored for the next visit) and translate the page's static texts.
+ * @param {string} code
+ */
 export function setLang(code) {
   current = STRINGS[code] ? code : "en";
   try {
@@ -1168,13 +1172,22 @@ export function initialLang() {
   return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
 }
 
-/** The text of ``key`` with ``{name}`` placeholders filled from ``vars``. */
+/**
+ * The text of ``key`` with ``{name}`` placeholders filled from ``vars``.
+ * @param {string} key
+ * @param {Record<string, unknown>} [vars]
+ * @returns {string}
+ */
 export function t(key, vars = {}) {
   const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, /** @type {string} */ name) => (name in vars ? String(vars[name]) : m));
 }
 
-/** A category's title in the current language, from /v1/config. */
+/**
+ * A category's title in the current language, from /v1/config.
+ * @param {{rules: {categories: {id: number, title: Record<string, string>}[]}} | null} config
+ * @param {number | string} id
+ */
 export function categoryTitle(config, id) {
   const c = config && config.rules.categories.find((x) => x.id === Number(id));
   if (!c) return `#${id}`;

@@ -39,7 +39,7 @@
  *   session: Session | null,
  *   view: string | null,
  *   stream: {close(): void} | null,
- *   tracker?: import("./claims.js").ClaimTracker,
+ *   tracker?: {load(): void, stop(): void, render(): void, add(status: any): void},
  *   message?: {message: Message, kind: string},
  *   publicPage?: any,
  *   say: (message: Message, kind?: string) => void,

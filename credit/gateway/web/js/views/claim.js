@@ -10,7 +10,11 @@ import { shareCard } from "./share.js";
 
 const CLAIM_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
 
-/** Participation categories a resident may claim (not violations, not automated). */
+/**
+ * Participation categories a resident may claim (not violations, not automated).
+ * @param {import("../types.js").Config} config
+ * @returns {any[]}
+ */
 export function claimable(config) {
   return config.rules.categories.filter((c) => !c.negative && !c.automated);
 }
@@ -22,7 +26,7 @@ export function claimable(config) {
 export function renderClaimForm(app) {
   const select = byId("claim-category", HTMLSelectElement);
   const current = select.value;
-  fill(select, claimable(app.config).map((c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
+  fill(select, claimable(configOf(app)).map((c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
   if (current) select.value = current;
   const today = new Date().toISOString().slice(0, 10);
   const date = byId("claim-date", HTMLInputElement);
@@ -65,7 +69,7 @@ function updateHints(app) {
   const needs = c.confirmation;
   parts.push(t("claim.needs", { count: needs.min_confirmations, weight: needs.threshold }));
   if (needs.required_kinds.length) {
-    parts.push(t("claim.requires", { kinds: needs.required_kinds.map((k) => t(`kind.${k}`)).join(t("list.and")) }));
+    parts.push(t("claim.requires", { kinds: needs.required_kinds.map((/** @type {string} */ k) => t(`kind.${k}`)).join(t("list.and")) }));
   }
   byId("claim-category-hint").textContent = parts.join(lang() === "zh" ? "" : " ");
 }
@@ -119,7 +123,10 @@ function validate(app) {
   return null;
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {HTMLElement} progress where the steps are told
+ */
 async function submitClaim(app, progress) {
   const address = sessionOf(app).address;
   const category = Number(byId("claim-category", HTMLSelectElement).value);

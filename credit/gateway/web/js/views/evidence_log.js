@@ -37,6 +37,7 @@ export function renderAccessLog(app) {
     fill(byId("access-log"), h("p", { class: "muted" }, t("access.none")));
     return;
   }
+  /** @type {string[]} */
   const head = [t("access.when"), t("access.who"), t("access.as"), t("access.record"), t("access.why")];
   if (all) head.splice(2, 0, t("access.owner"));
   fill(
@@ -45,12 +46,22 @@ export function renderAccessLog(app) {
       "table",
       { class: "records access-log" },
       h("thead", {}, h("tr", {}, head.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, log.entries.map((e) => row(app, e, all, head))),
+      h("tbody", {}, log.entries.map((/** @type {Entry} */ e) => row(app, e, all, head))),
     ),
   );
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * An access-log entry (GET /v1/evidence/access-log).
+ * @typedef {{at: string, reader: string, owner: string, capacity: string, record_id: string | null, purpose: string, what: string}} Entry
+ */
+
+/**
+ * @param {import("../types.js").App} app
+ * @param {Entry} e
+ * @param {boolean} all whether the log shows every owner's reads
+ * @param {string[]} head the column titles (each cell's label on a phone)
+ */
 function row(app, e, all, head) {
   const mine = e.reader.toLowerCase() === sessionOf(app).address.toLowerCase();
   const cells = [
@@ -64,11 +75,13 @@ function row(app, e, all, head) {
   return h("tr", {}, cells.map((c, i) => h("td", { "data-label": head[i] }, c)));
 }
 
+/** @param {string} name */
 function capacity(name) {
   const key = `access.as.${name}`;
   return t(key) === key ? name : t(key);
 }
 
+/** @param {Entry} e */
 function purpose(e) {
   const key = `access.why.${e.purpose}`;
   const why = t(key) === key ? e.purpose : t(key);
