@@ -175,13 +175,13 @@ async function switchChain() {
   }
 }
 
-function onChain(hex) {
+function onChain(/** @type {string} */ hex) {
   const before = app.chainId;
   app.chainId = Number.parseInt(hex, 16);
   if (checkChain() && before !== null && before !== app.chainId && app.account) say(() => t("chain.switched"), "success");
 }
 
-async function onAccounts(accounts) {
+async function onAccounts(/** @type {string[]} */ accounts) {
   const next = accounts && accounts.length ? String(accounts[0]).toLowerCase() : null;
   if (next === app.account) return;
   app.account = next;
@@ -195,12 +195,12 @@ async function onAccounts(accounts) {
 }
 
 /** Show the wallets found; use the only one, or the one chosen here last time. */
-function offerWallets(wallets) {
+function offerWallets(/** @type {WalletDetail[]} */ wallets) {
   app.wallets = wallets;
   byId("no-wallet").hidden = wallets.length > 0;
   if (!app.wallet) {
     const remembered = rememberedWallet();
-    const pick = wallets.length === 1 ? wallets[0] : wallets.find((w) => w.info.rdns && w.info.rdns === remembered);
+    const pick = wallets.length === 1 ? wallets[0] : wallets.find((/** @type {WalletDetail} */ w) => w.info.rdns && w.info.rdns === remembered);
     if (pick) useWallet(pick);
   }
   renderChooser(wallets, chosenWallet(), chooseWallet);
@@ -212,7 +212,7 @@ function chosenWallet() {
 }
 
 /** The person picked a wallet in the chooser: connect with it from now on. */
-function chooseWallet(detail) {
+function chooseWallet(/** @type {WalletDetail} */ detail) {
   clearMessage();
   useWallet(detail);
   rememberWallet(detail.info.rdns);
@@ -220,7 +220,7 @@ function chooseWallet(detail) {
 }
 
 /** Use ``detail``'s wallet; events of the others are ignored from now on. */
-function useWallet(detail) {
+function useWallet(/** @type {WalletDetail} */ detail) {
   if (app.wallet && app.wallet.provider === detail.provider) return;
   const wallet = new Wallet(detail.provider, detail.info);
   Object.assign(app, { wallet, account: null, chainId: null });
@@ -252,7 +252,7 @@ async function signIn() {
   }
 }
 
-function sessionKey(account) {
+function sessionKey(/** @type {string | null} */ account) {
   return `cc.session.${account}`;
 }
 
@@ -270,7 +270,7 @@ async function resume() {
   }
 }
 
-function startSession(session) {
+function startSession(/** @type {import('./types.js').Session} */ session) {
   app.session = session;
   app.api.token = session.token;
   sessionStorage.setItem(sessionKey(app.account), session.token);
@@ -290,7 +290,7 @@ function startSession(session) {
 }
 
 /** Arbiters decide appeals (and confirm nothing); only those who may confirm see "Confirm". */
-function showNav(roles) {
+function showNav(/** @type {string[]} */ roles) {
   /** @type {Record<string, boolean>} */
   const shown = { arbiter: roles.includes("ARBITER"), confirm: kindsFor(roles).length > 0, verify: roles.includes("RESIDENT") };
   for (const b of all("#nav button")) {
@@ -300,9 +300,9 @@ function showNav(roles) {
 }
 
 /** Where a role lands after sign-in: arbiters on their inbox, other officials on confirming. */
-function landingView(roles) {
+function landingView(/** @type {string[]} */ roles) {
   if (roles.includes("ARBITER")) return "arbiter";
-  const official = roles.some((r) => OFFICIAL_ROLES.includes(r));
+  const official = roles.some((/** @type {string} */ r) => OFFICIAL_ROLES.includes(r));
   return official && !roles.includes("RESIDENT") ? "confirm" : "home";
 }
 
@@ -373,17 +373,17 @@ function signOutLocal() {
 /** @param {string} address the signed-in account */
 function startStream(address) {
   let streamed = 0;
-  const onNotice = (type) => {
+  const onNotice = (/** @type {string} */ type) => {
     if (type !== "notice") return;
     document.body.dataset.noticesStreamed = String(++streamed);
     if (app.view === "home") refreshSoon(100);
   };
-  const onState = (state) => (document.body.dataset.noticeStream = state);
+  const onState = (/** @type {string} */ state) => (document.body.dataset.noticeStream = state);
   app.stream = app.api.stream(`/v1/residents/${address}/notices/stream`, onNotice, { onState });
 }
 
 // ------------------------------------------------------------------ views
-async function showView(name) {
+async function showView(/** @type {string} */ name) {
   clearMessage();
   if (app.publicPage) leavePublic();
   app.view = name;

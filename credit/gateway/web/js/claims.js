@@ -8,6 +8,8 @@ import { ApiProblem } from "./api.js";
 import { day, short, pageLink } from "./format.js";
 import { txRef, confirmerKinds } from "./views/home.js";
 
+/** @typedef {import("./types.js").Json} Json */
+
 const OPEN = new Set(["waiting", "pending", "queued", "sent"]);
 const POLL_MS = 2000; // while a claim is on its way
 const IDLE_POLL_MS = 10000; // otherwise: a claim sent from another device still shows soon
@@ -41,7 +43,7 @@ export class ClaimTracker {
   }
 
   /** A claim just accepted (the answer of POST /v1/claims): shown at once, then refreshed. */
-  add(status) {
+  add(/** @type {Json} */ status) {
     this.claims = [status, ...this.claims.filter((c) => c.record_id !== status.record_id)];
     this.render();
     this.poll(true);
@@ -75,7 +77,7 @@ export class ClaimTracker {
     this.claims = out.claims;
     this.loaded = true;
     if (changed) this.render();
-    const credited = out.claims.some((c) => c.status === "credited" && before.get(c.record_id) && before.get(c.record_id) !== "credited");
+    const credited = out.claims.some((/** @type {Json} */ c) => c.status === "credited" && before.get(c.record_id) && before.get(c.record_id) !== "credited");
     if (credited) this.app.refreshSoon();
   }
 
@@ -97,7 +99,7 @@ export class ClaimTracker {
     }
   }
 
-  _item(c) {
+  _item(/** @type {Json} */ c) {
     const config = this.app.config;
     const head = `${categoryTitle(config, c.category)} × ${c.units} · ${t("mine.did", { date: day(c.occurred_at) })}`;
     return h(
@@ -111,7 +113,7 @@ export class ClaimTracker {
     );
   }
 
-  _detail(c) {
+  _detail(/** @type {Json} */ c) {
     if (c.status === "credited") {
       return h(
         "div",
@@ -127,7 +129,7 @@ export class ClaimTracker {
       const lines = [];
       if (k) {
         lines.push(k.kinds.length ? t("mine.confirmedBy", { kinds: kindList(k.kinds) }) : t("mine.noneYet"));
-        const missing = k.missing_kinds || k.needed.kinds.filter((x) => !k.kinds.includes(x));
+        const missing = k.missing_kinds || k.needed.kinds.filter((/** @type {Json} */ x) => !k.kinds.includes(x));
         if (missing.length) lines.push(t("mine.stillNeeded", { kinds: kindList(missing) }));
         else lines.push(t("mine.moreNeeded", { count: Math.max(1, k.needed.count - k.count) }));
       }
@@ -137,7 +139,7 @@ export class ClaimTracker {
     return h("div", { class: "claim-detail" }, h("p", {}, t(`mine.status.${c.status}Detail`)));
   }
 
-  _rejected(r) {
+  _rejected(/** @type {Json} */ r) {
     const byEvaluator = EVALUATOR_REASONS.includes(r.code);
     if (!byEvaluator) {
       const key = ["expired", "earlier_claim_rejected"].includes(r.code) ? r.code : "other";
@@ -158,6 +160,6 @@ export class ClaimTracker {
 }
 
 /** "Superior (organiser or department) and Fellow resident" in the current language. */
-function kindList(kinds) {
-  return kinds.map((k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
+function kindList(/** @type {string[]} */ kinds) {
+  return kinds.map((/** @type {string} */ k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
 }

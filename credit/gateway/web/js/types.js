@@ -18,6 +18,10 @@
  * }} Config
  */
 
+/** An object of the gateway's JSON answers that this page does not describe field by field.
+ * @typedef {Record<string, any>} Json
+ */
+
 /** A signed-in session: the token, the EIP-55 address and the on-chain roles.
  * @typedef {{token: string, address: string, roles: string[]}} Session
  */
