@@ -25,7 +25,10 @@ export async function openLinkedClaim(app) {
   if (id) await showClaimDetail(app, id);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {number | string} category
+ */
 function unitOf(app, category) {
   const c = configOf(app).rules.categories.find((x) => x.id === Number(category));
   return c ? c.unit[lang()] || c.unit.en : "";
@@ -34,6 +37,7 @@ function unitOf(app, category) {
 /**
  * Load a claim's details and draw the panel at the top of the confirm view.
  * @param {import("../types.js").App} app
+ * @param {string} recordId
  */
 export async function showClaimDetail(app, recordId) {
   const panel = byId("claim-detail");
@@ -86,7 +90,10 @@ export function renderClaimDetail(app) {
   );
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} c the claim's details
+ */
 function evidenceBlock(app, c) {
   const d = app.detail;
   if (!c.has_evidence) return h("p", { class: "muted", id: "detail-evidence" }, t("detail.noEvidence"));
@@ -129,7 +136,11 @@ async function loadEvidence(app) {
   renderClaimDetail(app);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} c the claim's details
+ * @param {HTMLElement} close the panel's close button
+ */
 function actions(app, c, close) {
   const kinds = c.may_confirm_as || [];
   const open = c.status === "waiting";
@@ -150,9 +161,13 @@ function actions(app, c, close) {
   return h("div", { class: "actions" }, confirmButton, close, note);
 }
 
+/** @type {Record<string, number>} */
 const KIND_NUMBERS = { SUPERIOR: 0, PEER: 1, PUBLIC: 2, EXPERT: 3 };
 
-/** Keep the "Confirm as" choice if this claim accepts it, else take the first kind it accepts. */
+/**
+ * Keep the "Confirm as" choice if this claim accepts it, else take the first kind it accepts.
+ * @param {string[]} kinds
+ */
 function pickKind(kinds) {
   const select = byId("confirm-kind", HTMLSelectElement);
   const accepted = kinds.map((k) => String(KIND_NUMBERS[k]));

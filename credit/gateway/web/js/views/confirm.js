@@ -60,12 +60,15 @@ export function renderQueue(app) {
   const items = app.queue;
   fill(
     byId("queue"),
-    items.length ? h("ul", { class: "queue" }, items.map((c) => queueItem(app, c))) : h("p", { class: "muted" }, t("confirm.empty")),
+    items.length ? h("ul", { class: "queue" }, items.map((/** @type {import("../types.js").Json} */ c) => queueItem(app, c))) : h("p", { class: "muted" }, t("confirm.empty")),
   );
   for (const [id, saved] of writing) rejections.get(id)?.restore(saved);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} c a claim of the queue
+ */
 function queueItem(app, c) {
   const k = c.confirmations;
   const reject = rejectAction(app, { recordId: () => c.record_id, kind: chosenKind, done: () => afterRejection(app) });
@@ -112,7 +115,7 @@ async function afterRejection(app) {
  * @param {import("../types.js").App} app
  */
 export function mountConfirm(app) {
-  app.confirmClaim = (recordId) => confirm(app, recordId); // the claim detail panel's Confirm
+  app.confirmClaim = (/** @type {string} */ recordId) => confirm(app, recordId); // the claim detail panel's Confirm
   byId("confirm-form", HTMLFormElement).addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = byId("confirm-record", HTMLInputElement);
@@ -146,7 +149,10 @@ export function mountConfirm(app) {
   byId("confirm-form", HTMLFormElement).after(reject.form);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ */
 async function confirm(app, recordId) {
   const progress = byId("confirm-progress");
   const kind = chosenKind();

@@ -201,8 +201,8 @@ export function txRef(app, hash, full = true) {
 
 /** The kinds of evaluator who confirmed each booked record, read once per record from its public
  *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells.
-  * @param {import("../types.js").App} app
-  */
+ * @param {import("../types.js").App} app
+ */
 export function confirmerKinds(app, recordId) {
   app.recordKinds = app.recordKinds || new Map();
   const known = app.recordKinds.get(recordId);

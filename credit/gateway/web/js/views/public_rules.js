@@ -12,8 +12,9 @@ import { facts, when, kindName } from "./public.js";
 
 /** The version's facts, then its document: fetched from the URI published on chain when this
  *  page may (same origin), else from this service's copy; its bytes hashed here.
-  * @param {import("../types.js").App} app
-  */
+ * @param {import("../types.js").App} app
+ * @param {number | string} version
+ */
 export async function loadRules(app, version) {
   const meta = await app.api.get(`/v1/public/rule-sets/${version}`);
   let source = meta.document_path;
@@ -37,7 +38,10 @@ export async function loadRules(app, version) {
   return { ...meta, doc };
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} r what loadRules gave
+ */
 export function renderRules(app, r) {
   const d = r.doc;
   const matches = d.hash !== null && d.hash === r.content_hash.toLowerCase();
@@ -74,12 +78,17 @@ export function renderRules(app, r) {
   );
 }
 
+/**
+ * A translated text of the rule document (``{en, zh}``), in the page's language.
+ * @param {Record<string, string> | null | undefined} x
+ */
 function text(x) {
   return x ? x[lang()] || x.en : "";
 }
 
+/** @param {import("../types.js").Json} rules the rule-set document */
 function rulesPart(rules) {
-  const cats = (rules.categories || []).map((c) => {
+  const cats = (rules.categories || []).map((/** @type {import("../types.js").Json} */ c) => {
     const conf = c.confirmation || {};
     const weights = Object.entries(conf.weights || {}).filter(([, w]) => w > 0).map(([k, w]) => `${kindName(k)} ${w}`).join(", ");
     const required = (conf.required_kinds || []).map(kindName).join(t("list.and")) || t("pub.none");
@@ -99,25 +108,30 @@ function rulesPart(rules) {
     cats);
 }
 
+/** @param {import("../types.js").Json} r */
 function changesPart(r) {
   if (!r.previous) return h("p", { class: "muted" }, t("pub.firstVersion"));
   if (!r.diff) return h("p", { class: "muted" }, t("pub.noDiff"));
   if (!r.diff.length) return h("p", { class: "muted" }, t("pub.noChanges"));
-  return h("ul", { class: "rule-changes" }, r.diff.map((c) => {
+  return h("ul", { class: "rule-changes" }, r.diff.map((/** @type {import("../types.js").Json} */ c) => {
     const what = c.scope === "category" ? t("pub.diff.category", { id: c.category, key: c.key }) : t(`pub.diff.${c.scope}`);
     const fields = Object.entries(c.fields).map(([name, [was, now]]) => h("li", {}, `${fieldName(name)}: ${show(was)} → ${show(now)}`));
     return h("li", { dataset: { change: c.change, scope: c.scope } }, `${what}: ${t(`pub.diff.${c.change}`)}`, fields.length ? h("ul", {}, fields) : null);
   }));
 }
 
-/** A rule field's name in plain words (the raw name if it is new). */
+/**
+ * A rule field's name in plain words (the raw name if it is new).
+ * @param {string} name
+ */
 function fieldName(name) {
   const key = `pub.field.${name}`;
   return t(key) === key ? name : t(key);
 }
 
+/** @param {unknown} v a rule field's value */
 function show(v) {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "object" && !Array.isArray(v)) return text(v) || JSON.stringify(v);
+  if (typeof v === "object" && !Array.isArray(v)) return text(/** @type {Record<string, string>} */ (v)) || JSON.stringify(v);
   return Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
 }

@@ -15,8 +15,9 @@ let forms = 0;
 /** A "Reject" button and its small form (hidden until the button is pressed).
  *  ``recordId()`` gives the claim's id when the form is sent; ``kind()`` the evaluator kind;
  *  ``done()`` runs after the gateway accepted the rejection.
-  * @param {import("../types.js").App} app
-  */
+ * @param {import("../types.js").App} app
+ * @param {{recordId: () => string | null, kind: () => number, done: (recordId: string) => unknown}} hooks
+ */
 export function rejectAction(app, { recordId, kind, done }) {
   const n = ++forms;
   const reason = h(
@@ -44,6 +45,7 @@ export function rejectAction(app, { recordId, kind, done }) {
     progress,
   );
   const open = h("button", { type: "button", class: "ghost reject-open", "aria-expanded": "false", "data-i18n": "reject.open" }, t("reject.open"));
+  /** @param {HTMLElement["hidden"]} on whether to show the form */
   const show = (on) => {
     form.hidden = !on;
     open.setAttribute("aria-expanded", String(on));
@@ -75,6 +77,7 @@ export function rejectAction(app, { recordId, kind, done }) {
   });
   /** What the evaluator has typed so far, and putting it back (after a redraw). */
   const state = () => (form.hidden || !form.isConnected ? null : { reason: reason.value, note: note.value });
+  /** @param {{reason: string, note: string} | null} saved */
   const restore = (saved) => {
     if (!saved) return;
     reason.value = saved.reason;
@@ -88,6 +91,11 @@ export function rejectAction(app, { recordId, kind, done }) {
 /**
  * Sign and send a rejection; true once the gateway accepted it.
  * @param {import("../types.js").App} app
+ * @param {string} recordId
+ * @param {number} kind the evaluator kind
+ * @param {string} reason one of REASONS
+ * @param {string} note the words the resident will read
+ * @param {HTMLElement} progress
  */
 async function rejectClaim(app, recordId, kind, reason, note, progress) {
   const id = recordId.toLowerCase();

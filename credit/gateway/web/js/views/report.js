@@ -247,8 +247,8 @@ export function queueBy(app, c) {
 
 /** A booked violation's warning, spelled out: the rule's title and text, the version, the
  *  record and its evidence fingerprint, the transaction, the points and the appeal deadline.
-  * @param {import("../types.js").App} app
-  */
+ * @param {import("../types.js").App} app
+ */
 export function warningDetails(app, n) {
   const d = n.data || {};
   if (!d.rule_text) return null;
@@ -277,8 +277,8 @@ export function warningDetails(app, n) {
 
 /** The fingerprint of the evidence the report was signed with, as the relay received it (the
  *  resident reads their own records); kept per page, since it never changes.
-  * @param {import("../types.js").App} app
-  */
+ * @param {import("../types.js").App} app
+ */
 function showEvidence(app, recordId, cell) {
   app.reportEvidence = app.reportEvidence || new Map();
   const draw = (value) => {

@@ -26,8 +26,8 @@ export function renderRewards(app) {
   byId("reward-symbol").textContent = r.symbol;
   const perPoint = configOf(app).rules.terms.reward_per_point;
   byId("reward-rate").textContent = t("rewards.rate", { amount: units(String(perPoint), r.decimals), symbol: r.symbol });
-  const paid = new Map(r.payments.map((p) => [p.epoch, p]));
-  const epochs = new Map((app.summary.earnings || []).map((e) => [e.epoch, e]));
+  const paid = new Map(r.payments.map((/** @type {import("../types.js").Json} */ p) => [p.epoch, p]));
+  const epochs = new Map((app.summary.earnings || []).map((/** @type {import("../types.js").Json} */ e) => [e.epoch, e]));
   for (const p of r.payments) if (!epochs.has(p.epoch)) epochs.set(p.epoch, { epoch: p.epoch, points: p.points });
   const rows = [...epochs.values()].sort((a, b) => b.epoch - a.epoch);
   if (!rows.length) {

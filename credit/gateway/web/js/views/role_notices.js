@@ -11,8 +11,8 @@ const PANEL_ID = "role-notices";
 
 /** Whether this session's reminders go in the panel: signed in, not a registered resident, on
  *  another view than "My credit" (whose own list shows them).
-  * @param {import("../types.js").App} app
-  */
+ * @param {import("../types.js").App} app
+ */
 export function wantsRoleNotices(app) {
   return app.session !== null && !sessionOf(app).roles.includes("RESIDENT") && app.view !== "home";
 }
