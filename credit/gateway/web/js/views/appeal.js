@@ -14,17 +14,22 @@ const APPEAL_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 /**
  * The records of notice ``n`` that can still be appealed (recorded, window open).
  * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} n a notice offering an appeal
+ * @returns {import("../types.js").Json[]}
  */
 function appealable(app, n) {
-  const byId = new Map((app.summary.records || []).map((r) => [r.record_id, r]));
+  /** @type {Map<string, import("../types.js").Json>} */
+  const byId = new Map((app.summary.records || []).map((/** @type {import("../types.js").Json} */ r) => [r.record_id, r]));
   return (n.appeal.record_ids || [])
-    .map((id) => byId.get(id))
-    .filter((r) => r && r.kind === "violation" && r.status === "recorded" && r.appeal_deadline > app.summary.as_of_time);
+    .map((/** @type {string} */ id) => byId.get(id))
+    .filter((/** @type {import("../types.js").Json | undefined} */ r) => r && r.kind === "violation" && r.status === "recorded" && r.appeal_deadline > app.summary.as_of_time);
 }
 
 /**
  * The (hidden) appeal form of notice ``n``.
  * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} n
+ * @param {number} i the notice's place in the list (for unique ids)
  */
 export function appealForm(app, n, i) {
   const records = appealable(app, n);
@@ -97,11 +102,17 @@ export function appealForm(app, n, i) {
   return form;
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ * @param {string} statement
+ * @param {string} extraText evidence text, "" for none
+ * @param {HTMLElement} progress
+ */
 async function fileAppeal(app, recordId, statement, extraText, progress) {
   const address = sessionOf(app).address;
   progress.textContent = t("appeal.storing");
-  const store = (body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
+  const store = (/** @type {string} */ body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
   const evidence = await store(statement);
   const extra = extraText ? await store(extraText) : null;
   const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
@@ -139,6 +150,7 @@ const DECIDED = new Set(["appealed", "upheld", "overturned"]);
  */
 export async function loadOutcomes(app) {
   app.outcomes = app.outcomes || new Map();
+  /** @type {import("../types.js").Json[]} */
   const records = (app.summary && app.summary.records) || [];
   const wanted = records.filter((r) => r.kind === "violation" && DECIDED.has(r.status));
   await Promise.all(
@@ -166,21 +178,25 @@ export function renderOutcomes(app) {
   fill(byId("outcomes"), views.map((v) => outcomeCard(app, v)));
 }
 
+/** @param {{text: string, erased?: boolean} | null} item */
 function quote(item) {
   if (!item) return null;
   if (item.erased) return h("p", { class: "muted" }, t("outcome.erased"));
   return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} v the appeal (GET /v1/appeals/{record id})
+ */
 function outcomeCard(app, v) {
   const d = v.decision;
   const status = v.status === "open" ? "appealed" : v.status;
-  const headline = {
+  const headline = /** @type {Record<string, string>} */ ({
     appealed: t("outcome.waiting"),
     upheld: t("outcome.upheld", { points: v.report.deducted }),
     overturned: t("outcome.overturned", { points: d ? d.restored : v.report.deducted }),
-  }[status];
+  })[status];
   return h(
     "article",
     { class: `card outcome outcome-${status}`, dataset: { record: v.record_id, status } },

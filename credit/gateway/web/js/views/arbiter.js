@@ -10,6 +10,7 @@ import { typedData } from "../typed.js";
 
 const DECISION_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 const REASONING_MAX = 4000; // bytes the gateway keeps of a reasoning (UTF-8)
+/** @type {Record<string, string>} */
 const KIND_ROLE = { superior: "SUPERIOR", public: "PUBLIC_PANEL", expert: "EXPERT", peer: "RESIDENT" };
 
 /**
@@ -18,7 +19,7 @@ const KIND_ROLE = { superior: "SUPERIOR", public: "PUBLIC_PANEL", expert: "EXPER
  */
 export async function loadInbox(app) {
   const out = await app.api.get("/v1/appeals?status=open");
-  app.inbox = out.appeals.filter((a) => !(app.decided || new Set()).has(a.record_id));
+  app.inbox = out.appeals.filter((/** @type {import("../types.js").Json} */ a) => !(app.decided || new Set()).has(a.record_id));
   if (!app.deciding) renderInbox(app);
 }
 
@@ -33,32 +34,48 @@ export function renderInbox(app) {
   fill(
     box,
     app.inbox.length
-      ? app.inbox.map((a, i) => appealCard(app, a, i))
+      ? app.inbox.map((/** @type {import("../types.js").Json} */ a, /** @type {number} */ i) => appealCard(app, a, i))
       : h("p", { class: "muted" }, t("arbiter.none")),
   );
 }
 
+/** @param {string} kind */
 function kindName(kind) {
   return t(`role.${KIND_ROLE[kind] || kind}`);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} report
+ */
 function ruleTitle(app, report) {
   const own = report.rule_title && (report.rule_title[lang()] || report.rule_title.en);
   return own || categoryTitle(app.config, report.category);
 }
 
+/**
+ * @param {string} label
+ * @param {...import("../dom.js").Child} value
+ */
 function fact(label, ...value) {
   return [h("dt", {}, label), h("dd", {}, ...value)];
 }
 
+/**
+ * @param {{text: string, erased?: boolean} | null} item
+ * @param {string} missing what to say when there is none
+ */
 function textBlock(item, missing) {
   if (!item) return h("p", { class: "muted" }, missing);
   if (item.erased) return h("p", { class: "muted" }, t("arbiter.erased"));
   return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} a an open appeal of the inbox
+ * @param {number} i its place (for unique ids)
+ */
 function appealCard(app, a, i) {
   const r = a.report;
   const titleId = `appeal-${i}-title`;
@@ -111,7 +128,7 @@ function appealCard(app, a, i) {
     h("div", { class: "actions" }, overturn, uphold),
     progress,
   );
-  const decide = async (flip) => {
+  const decide = async (/** @type {boolean} */ flip) => {
     const text = reason.value.trim();
     if (!text) {
       progress.textContent = t("arbiter.needReasoning");
@@ -126,7 +143,7 @@ function appealCard(app, a, i) {
         app.decided = app.decided || new Set();
         app.decided.add(a.record_id);
         app.drafts.delete(a.record_id);
-        app.inbox = app.inbox.filter((x) => x.record_id !== a.record_id);
+        app.inbox = app.inbox.filter((/** @type {import("../types.js").Json} */ x) => x.record_id !== a.record_id);
         app.deciding = false;
         renderInbox(app);
         app.say(() => t(flip ? "arbiter.overturned" : "arbiter.upheld", { tx: out.tx_hash }), "success");
@@ -148,6 +165,7 @@ function appealCard(app, a, i) {
 /**
  * The report's evidence: a button to read it when this gateway holds it, else its fingerprint.
  * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} r the report
  */
 function evidenceRef(app, r) {
   if (!r.evidence || /^0x0*$/.test(r.evidence)) return t("arbiter.noEvidence");
@@ -172,7 +190,13 @@ function evidenceRef(app, r) {
   return [open, shown];
 }
 
-/** @param {import("../types.js").App} app */
+/**
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ * @param {boolean} overturn
+ * @param {string} reasoning
+ * @param {HTMLElement} progress
+ */
 async function sendDecision(app, recordId, overturn, reasoning, progress) {
   const address = sessionOf(app).address;
   progress.textContent = t("arbiter.storing");
