@@ -53,13 +53,11 @@ lint: install
 	$(PY) scripts/check_solidity.py
 	$(MAKE) --no-print-directory lint-js
 
-# The web client's ES modules: JSDoc types checked by tsc (credit/gateway/web/jsconfig.json: strict
-# but for implicit any; jsconfig.strict.json: no implicit any either, for the modules typed in full)
+# The web client's ES modules: JSDoc types checked by tsc (jsconfig.json, strict)
 # and eslint's recommended rules (eslint.config.js).
 .PHONY: lint-js
 lint-js: $(NODE_STAMP)
-	node_modules/.bin/tsc -p credit/gateway/web/jsconfig.json
-	node_modules/.bin/tsc -p credit/gateway/web/jsconfig.strict.json
+	node_modules/.bin/tsc -p jsconfig.json
 	node_modules/.bin/eslint credit/gateway/web/js
 
 # Slither on the compiled contracts, held to the reviewed slither.exclusions.toml (the same check

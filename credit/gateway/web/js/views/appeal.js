@@ -29,7 +29,7 @@ function appealable(app, n) {
  * The (hidden) appeal form of notice ``n``.
  * @param {import("../types.js").App} app
  * @param {import("../types.js").Json} n
- * @param {number} i the notice's place in the list (for unique ids)
+ * @param {string} i the notice card's id (for the form's own ids)
  */
 export function appealForm(app, n, i) {
   const records = appealable(app, n);

@@ -8,6 +8,8 @@ import { creditSeries, creditChart } from "../chart.js";
 import { warningDetails } from "./report.js";
 import { appealForm, loadOutcomes, renderOutcomes } from "./appeal.js";
 
+/** @typedef {import("../types.js").Json} Json */
+
 /**
  * Fetch the summary and notices, then draw the home view.
  * @param {import("../types.js").App} app
@@ -54,7 +56,7 @@ export function renderHome(app, { notices = true } = {}) {
 }
 
 /** @param {import("../types.js").App} app */
-function renderCredit(app, s) {
+function renderCredit(app, /** @type {Json} */ s) {
   byId("credit-value").textContent = String(s.credit);
   const expiry = byId("credit-expiry");
   if (s.credit > 0 && s.expires_after_epoch > 0) {
@@ -85,7 +87,7 @@ function renderNotices(app) {
  * Draw ``notices`` (warnings first, newest first) into ``box``; ``redraw`` after an ack.
  * @param {import("../types.js").App} app
  */
-export function noticeList(app, box, notices, unavailable, prefix, redraw) {
+export function noticeList(app, /** @type {HTMLElement} */ box, /** @type {Json[] | null} */ notices, /** @type {string | null} */ unavailable, /** @type {string} */ prefix, /** @type {() => void} */ redraw) {
   if (unavailable) {
     fill(box, h("p", { class: "notice-box" }, t("notices.unavailable")));
     return;
@@ -97,12 +99,12 @@ export function noticeList(app, box, notices, unavailable, prefix, redraw) {
 }
 
 /** @param {import("../types.js").App} app */
-function noticeCard(app, n, i, redraw) {
+function noticeCard(app, /** @type {Json} */ n, /** @type {string} */ i, /** @type {() => void} */ redraw) {
   const titleId = `${i}-title`;
   // a rejected claim never reaches the ledger: its notice lists no evidence (a claim still
   // held, waiting for confirmations, is listed as held)
   const rejected = Boolean(n.data && n.data.rejected_at);
-  const evidence = (n.evidence || []).filter((e) => e.tx_hash || !rejected).map((e) =>
+  const evidence = (n.evidence || []).filter((/** @type {Json} */ e) => e.tx_hash || !rejected).map((/** @type {Json} */ e) =>
     h(
       "li",
       {},
@@ -176,7 +178,7 @@ function noticeCard(app, n, i, redraw) {
  * The notice's evidence, folded; stays open across redraws once opened.
  * @param {import("../types.js").App} app
  */
-function evidenceList(app, n, items) {
+function evidenceList(app, /** @type {Json} */ n, /** @type {HTMLElement[]} */ items) {
   app.openEvidence = app.openEvidence || new Set();
   const details = h(
     "details",
@@ -195,7 +197,7 @@ function evidenceList(app, n, items) {
  * A transaction hash, linked to its public page.
  * @param {import("../types.js").App} app
  */
-export function txRef(app, hash, full = true) {
+export function txRef(app, /** @type {string} */ hash, full = true) {
   return pageLink("tx", hash, { full });
 }
 
@@ -203,14 +205,14 @@ export function txRef(app, hash, full = true) {
  *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells.
  * @param {import("../types.js").App} app
  */
-export function confirmerKinds(app, recordId) {
+export function confirmerKinds(app, /** @type {string} */ recordId) {
   app.recordKinds = app.recordKinds || new Map();
   const known = app.recordKinds.get(recordId);
   const cell = h("span", { class: "confirmer-kinds", dataset: { confirmers: recordId } }, known ? kindsText(known) : "…");
   if (!known && !app.recordKinds.has(`${recordId}:asked`)) {
     app.recordKinds.set(`${recordId}:asked`, true);
     app.api.get(`/v1/public/records/${recordId}`).then((r) => {
-      const kinds = KIND_ORDER.filter((k) => r.confirmations.some((c) => c.kind === k));
+      const kinds = KIND_ORDER.filter((k) => r.confirmations.some((/** @type {Json} */ c) => c.kind === k));
       app.recordKinds.set(recordId, kinds);
       for (const el of document.querySelectorAll(`[data-confirmers="${recordId}"]`)) el.textContent = kindsText(kinds);
     }).catch(() => app.recordKinds.delete(`${recordId}:asked`));
@@ -221,18 +223,18 @@ export function confirmerKinds(app, recordId) {
 const KIND_ORDER = ["superior", "peer", "public", "expert"];
 const KINDS_READ = 30; // records whose confirmers the home view reads (one public read each)
 
-function kindsText(kinds) {
-  return kinds.length ? kinds.map((k) => t(`kind.${k}`)).join(t("list.and")) : "–";
+function kindsText(/** @type {string[]} */ kinds) {
+  return kinds.length ? kinds.map((/** @type {string} */ k) => t(`kind.${k}`)).join(t("list.and")) : "–";
 }
 
 /** What a violation did to the credit: an overturned one is never shown as a deduction. */
-function violationPoints(r) {
+function violationPoints(/** @type {Json} */ r) {
   if (r.status === "overturned") return h("span", { class: "restored" }, t("records.restored", { points: r.deducted }));
   return `−${r.deducted}`;
 }
 
 /** @param {import("../types.js").App} app */
-function renderRecords(app, s) {
+function renderRecords(app, /** @type {Json} */ s) {
   const rows = [...(s.records || [])].reverse();
   if (!rows.length) {
     fill(byId("records"), h("p", { class: "muted" }, t("records.none")));

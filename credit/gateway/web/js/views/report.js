@@ -9,6 +9,8 @@ import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, ZERO32, pageLink, withLinks } from "../format.js";
 import { typedData, OFFICIAL_ROLES } from "../typed.js";
 
+/** @typedef {import("../types.js").Json} Json */
+
 const REPORT_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -18,24 +20,24 @@ export function isOfficial(app) {
 }
 
 /** Violation categories (the only ones a report may name). */
-export function violations(config) {
-  return config.rules.categories.filter((c) => c.negative);
+export function violations(/** @type {import('../types.js').Config} */ config) {
+  return config.rules.categories.filter((/** @type {Json} */ c) => c.negative);
 }
 
-function category(config, id) {
-  return config.rules.categories.find((c) => c.id === Number(id)) || null;
+function category(/** @type {import('../types.js').Config} */ config, /** @type {number | string} */ id) {
+  return config.rules.categories.find((/** @type {Json} */ c) => c.id === Number(id)) || null;
 }
 
 /** A category's readable rule text in the current language (its title if it has none). */
-export function ruleText(config, id) {
+export function ruleText(/** @type {import('../types.js').Config} */ config, /** @type {number | string} */ id) {
   const c = category(config, id);
   if (!c) return "";
   const text = c.description || c.title;
   return text[lang()] || text.en;
 }
 
-function kinds(list) {
-  return list.map((k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
+function kinds(/** @type {string[]} */ list) {
+  return list.map((/** @type {string} */ k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
 }
 
 /**
@@ -76,6 +78,13 @@ export function mountReport(app) {
   });
 }
 
+/**
+ * A labelled form field: the label (translated again on a language switch), the control, hints.
+ * @param {string} id the control's id
+ * @param {string} labelKey
+ * @param {HTMLElement} control
+ * @param {...import("../dom.js").Child} extra
+ */
 function field(id, labelKey, control, ...extra) {
   return h("div", { class: "field" }, h("label", { for: id, dataset: { label: labelKey } }, t(labelKey)), control, extra);
 }
@@ -94,7 +103,7 @@ export function renderReport(app) {
   byId("report-evidence-hint").textContent = t("report.evidenceHint");
   const select = byId("report-category", HTMLSelectElement);
   const current = select.value;
-  fill(select, violations(app.config).map((c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
+  fill(select, violations(app.config).map((/** @type {Json} */ c) => h("option", { value: c.id }, categoryTitle(app.config, c.id))));
   if (current) select.value = current;
   const date = byId("report-date", HTMLInputElement);
   const today = new Date().toISOString().slice(0, 10);
@@ -106,13 +115,13 @@ export function renderReport(app) {
 
 /** @param {import("../types.js").App} app */
 function renderHints(app) {
-  const c = category(app.config, byId("report-category", HTMLSelectElement).value);
+  const c = category(configOf(app), byId("report-category", HTMLSelectElement).value);
   if (!c) return;
   const unit = c.unit[lang()] || c.unit.en;
-  byId("report-rule").textContent = ruleText(app.config, c.id);
+  byId("report-rule").textContent = ruleText(configOf(app), c.id);
   byId("report-units", HTMLInputElement).max = String(c.max_units);
   byId("report-units-hint").textContent = t("report.unitsHint", {
-    unit, max: c.max_units, points: c.points_per_unit, kinds: kinds(c.confirmation.required_kinds.map((k) => k.toUpperCase())),
+    unit, max: c.max_units, points: c.points_per_unit, kinds: kinds(c.confirmation.required_kinds.map((/** @type {string} */ k) => k.toUpperCase())),
   });
 }
 
@@ -127,7 +136,7 @@ export async function loadReport(app) {
 /** @param {import("../types.js").App} app */
 function problem(app) {
   const resident = byId("report-resident", HTMLInputElement).value.trim();
-  const c = category(app.config, byId("report-category", HTMLSelectElement).value);
+  const c = category(configOf(app), byId("report-category", HTMLSelectElement).value);
   const units = Number(byId("report-units", HTMLInputElement).value);
   if (!ADDRESS.test(resident)) return ["report-resident", t("report.badResident")];
   if (resident.toLowerCase() === sessionOf(app).address.toLowerCase()) return ["report-resident", t("report.notYourself")];
@@ -165,7 +174,7 @@ async function submit(app) {
 }
 
 /** @param {import("../types.js").App} app */
-async function send(app, progress) {
+async function send(app, /** @type {HTMLElement} */ progress) {
   const reporter = sessionOf(app).address;
   const resident = byId("report-resident", HTMLInputElement).value.trim();
   const categoryId = Number(byId("report-category", HTMLSelectElement).value);
@@ -205,7 +214,7 @@ function renderResult(app) {
   const s = app.lastReport;
   if (!s) return;
   const k = s.confirmations;
-  const missing = k ? k.needed.kinds.filter((x) => !k.kinds.includes(x)) : [];
+  const missing = k ? k.needed.kinds.filter((/** @type {Json} */ x) => !k.kinds.includes(x)) : [];
   fill(
     byId("report-result"),
     h(
@@ -223,7 +232,7 @@ function renderResult(app) {
  * The heading of a queue item: a report of a concern names its rule, a claim its activity.
  * @param {import("../types.js").App} app
  */
-export function queueTitle(app, c) {
+export function queueTitle(app, /** @type {Json} */ c) {
   const title = `${categoryTitle(app.config, c.category)} × ${c.units}`;
   return c.reporter ? t("report.queueTitle", { title }) : title;
 }
@@ -232,15 +241,15 @@ export function queueTitle(app, c) {
  * More of a report in the queue: the rule's text.
  * @param {import("../types.js").App} app
  */
-export function queueReport(app, c) {
-  return c.reporter ? h("blockquote", { class: "rule-text" }, ruleText(app.config, c.category)) : null;
+export function queueReport(app, /** @type {Json} */ c) {
+  return c.reporter ? h("blockquote", { class: "rule-text" }, ruleText(configOf(app), c.category)) : null;
 }
 
 /**
  * Who reported whom, and when it happened (null for a claim: its resident did it).
  * @param {import("../types.js").App} app
  */
-export function queueBy(app, c) {
+export function queueBy(app, /** @type {Json} */ c) {
   if (!c.reporter) return null;
   return t("report.reportedBy", { reporter: short(c.reporter, 8), resident: short(c.resident, 8), date: day(c.occurred_at) });
 }
@@ -249,11 +258,11 @@ export function queueBy(app, c) {
  *  record and its evidence fingerprint, the transaction, the points and the appeal deadline.
  * @param {import("../types.js").App} app
  */
-export function warningDetails(app, n) {
+export function warningDetails(app, /** @type {Json} */ n) {
   const d = n.data || {};
   if (!d.rule_text) return null;
-  const pick = (x) => x[lang()] || x.en;
-  const row = (key, value) => [h("dt", {}, t(key)), h("dd", {}, value)];
+  const pick = (/** @type {Json} */ x) => x[lang()] || x.en;
+  const row = (/** @type {string} */ key, /** @type {import('../dom.js').Child} */ value) => [h("dt", {}, t(key)), h("dd", {}, value)];
   const evidence = h("dd", { class: "evidence-ref" }, "–");
   showEvidence(app, d.record_id, evidence);
   return h(
@@ -279,9 +288,9 @@ export function warningDetails(app, n) {
  *  resident reads their own records); kept per page, since it never changes.
  * @param {import("../types.js").App} app
  */
-function showEvidence(app, recordId, cell) {
+function showEvidence(app, /** @type {string} */ recordId, /** @type {HTMLElement} */ cell) {
   app.reportEvidence = app.reportEvidence || new Map();
-  const draw = (value) => {
+  const draw = (/** @type {string | null | undefined} */ value) => {
     if (value === undefined) return;
     fill(cell, value && value !== ZERO32 ? h("code", { class: "hash", title: value }, short(value, 10)) : t("warning.noEvidence"));
   };

@@ -63,7 +63,7 @@ export function renderRoleNotices(app, { list = true } = {}) {
   /** @type {HTMLElement} */ (box.querySelector("h2")).textContent = t("roleNotices.title");
   if (list) {
     const redraw = () => renderRoleNotices(app);
-    const items = box.querySelector(".notices");
+    const items = /** @type {HTMLElement} */ (box.querySelector(".notices"));
     noticeList(app, items, app.roleNotices, app.roleNoticesUnavailable, "role-notice", redraw);
   }
 }

@@ -10,6 +10,8 @@ import { t, categoryTitle } from "../i18n.js";
 import { short } from "../format.js";
 import { keccak, fromHex, toHex } from "../verify/hash.js";
 
+/** @typedef {import("../types.js").Json} Json */
+
 const DOMAIN_FIELDS = [
   { name: "name", type: "string" },
   { name: "version", type: "string" },
@@ -23,7 +25,7 @@ const COMMIT_TYPE = [
 ];
 
 /** ``keccak256(abi.encode(bytes32 root, bytes32 salt, address resident))``. */
-export function commitmentOf(root, salt, resident) {
+export function commitmentOf(/** @type {string} */ root, /** @type {string} */ salt, /** @type {string} */ resident) {
   const encoded = new Uint8Array(96);
   encoded.set(fromHex(root), 0);
   encoded.set(fromHex(salt), 32);
@@ -31,11 +33,11 @@ export function commitmentOf(root, salt, resident) {
   return toHex(keccak(encoded));
 }
 
-function ballotKey(info, epoch, account) {
+function ballotKey(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account) {
   return `cc.verify.${String(info.verifier).toLowerCase()}.${epoch}.${account.toLowerCase()}`;
 }
 
-function loadBallot(info, epoch, account) {
+function loadBallot(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account) {
   try {
     return JSON.parse(localStorage.getItem(ballotKey(info, epoch, account)) || "null");
   } catch {
@@ -43,7 +45,7 @@ function loadBallot(info, epoch, account) {
   }
 }
 
-function saveBallot(info, epoch, account, ballot) {
+function saveBallot(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account, /** @type {Json} */ ballot) {
   localStorage.setItem(ballotKey(info, epoch, account), JSON.stringify(ballot));
 }
 
@@ -56,7 +58,7 @@ function state(app) {
 }
 
 /** The period a resident verifies now: the one that ended last (none before the first ends). */
-function targetEpoch(info) {
+function targetEpoch(/** @type {Json} */ info) {
   return info.current_epoch > 0 ? info.current_epoch - 1 : null;
 }
 
@@ -71,18 +73,18 @@ export async function loadVerify(app) {
   renderVerify(app);
 }
 
-function localTime(seconds) {
+function localTime(/** @type {number} */ seconds) {
   return new Date(Number(seconds) * 1000).toLocaleString(document.documentElement.lang || undefined, {
     dateStyle: "medium",
     timeStyle: "short",
   });
 }
 
-function localDay(seconds) {
+function localDay(/** @type {number} */ seconds) {
   return new Date(Number(seconds) * 1000).toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: "medium" });
 }
 
-function periodStart(info, epoch) {
+function periodStart(/** @type {Json} */ info, /** @type {number} */ epoch) {
   return info.genesis + epoch * info.epoch_length;
 }
 
@@ -90,7 +92,7 @@ function periodStart(info, epoch) {
 function me(app) {
   const s = state(app);
   const address = sessionOf(app).address.toLowerCase();
-  return (s.epoch && s.epoch.verifiers.find((v) => v.address.toLowerCase() === address)) || null;
+  return (s.epoch && s.epoch.verifiers.find((/** @type {Json} */ v) => v.address.toLowerCase() === address)) || null;
 }
 
 /**
@@ -198,7 +200,7 @@ async function reveal(app) {
   }
 }
 
-function row(label, value) {
+function row(/** @type {string} */ label, /** @type {import('../dom.js').Child} */ value) {
   return h("div", { class: "kv" }, h("dt", {}, label), h("dd", {}, value));
 }
 
@@ -213,7 +215,7 @@ function explanation(app) {
   ];
 }
 
-function windows(e) {
+function windows(/** @type {Json} */ e) {
   return h(
     "dl",
     { class: "windows" },
@@ -247,6 +249,7 @@ function computeSection(app) {
   if (known && known.root === null) {
     const p = s.progress || { phase: "blocks", done: 0, total: 1 };
     const share = p.total ? Math.min(1, p.done / p.total) : 0;
+    /** @type {Record<string, number[]>} */
     const weights = { blocks: [0, 0.05], logs: [0.05, 0.5], times: [0.55, 0.35], state: [0.9, 0.05], root: [0.95, 0.05] };
     const [base, span] = weights[p.phase] || [0, 1];
     const value = Math.round(100 * (base + span * share));
