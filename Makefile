@@ -22,11 +22,10 @@ install: $(PY_STAMP) $(NODE_STAMP)
 # distributions' python3.11) or uv, a plain venv and pip do the same, slower.
 $(PY):
 	@echo "== install [1/4]: virtual environment $(VENV) from $(PYTHON), with uv (PyPI)"
-	@if $(PYTHON) -m pip --version >/dev/null 2>&1; then \
-	  $(PYTHON) -m venv --without-pip $(VENV) && \
-	  $(PYTHON) -m pip --python $(PY) install --disable-pip-version-check -q uv \
-	  || { echo "uv did not install: pip instead (slower)"; $(PY) -m ensurepip -q; }; \
-	else $(PYTHON) -m venv $(VENV); fi
+	@if $(PYTHON) -m pip --version >/dev/null 2>&1 && $(PYTHON) -m venv --without-pip $(VENV) \
+	  && $(PYTHON) -m pip --python $(PY) install --disable-pip-version-check -q uv \
+	  && $(UV) pip install --python $(PY) -q pip; then :; \
+	else echo "no uv: a plain venv and pip instead (slower)"; $(PYTHON) -m venv $(VENV); fi
 
 # $(call pyinstall,ARGS): install into the venv with uv when it has it, else with pip.
 pyinstall = if [ -x $(UV) ]; then $(UV) pip install --python $(PY) $(1); \
