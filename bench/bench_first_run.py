@@ -130,10 +130,6 @@ class Run:
             self.lines.append((at, line.rstrip("\n")))
             print(f"[{at:6.1f} s] {line.rstrip()}", flush=True)
 
-    def first(self, pattern: re.Pattern[str]) -> float | None:
-        """When the first output line matching ``pattern`` was printed."""
-        return next((at for at, line in list(self.lines) if pattern.search(line)), None)
-
     def stop(self) -> None:
         """Stop the demo: Ctrl-C to its process group, then SIGTERM, then SIGKILL."""
         for sig, wait in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
@@ -152,9 +148,16 @@ class Run:
         self.reader.join(timeout=5)
 
 
-def phases(run: Run, clone_seconds: float, page_at: float) -> dict[str, float | None]:
-    """Seconds per phase from the marker lines; a phase never reached is None."""
-    starts = [(name, run.first(pattern)) for name, pattern in MARKERS]
+def first(lines: Sequence[tuple[float, str]], pattern: re.Pattern[str]) -> float | None:
+    """When the first of the timed output ``lines`` matching ``pattern`` was printed."""
+    return next((at for at, line in lines if pattern.search(line)), None)
+
+
+def phases(
+    lines: Sequence[tuple[float, str]], clone_seconds: float, page_at: float
+) -> dict[str, float | None]:
+    """Seconds per phase from the timed output ``lines``' markers; a phase not seen is None."""
+    starts = [(name, first(lines, pattern)) for name, pattern in MARKERS]
     out: dict[str, float | None] = {"clone": round(clone_seconds, 1)}
     for i, (name, at) in enumerate(starts):
         later = [t for _, t in starts[i + 1 :] if t is not None] + [page_at]
@@ -192,9 +195,9 @@ def measure(repo: str, timeout: float, keep: bool) -> dict[str, Any]:
     return {
         "first_page_seconds": round(page_at, 1),
         "goal_seconds": GOAL_SECONDS,
-        "phases_seconds": phases(run, clone_seconds, page_at),
-        "npm_installed": run.first(NPM) is not None,
-        "compiled": run.first(COMPILING) is not None,
+        "phases_seconds": phases(run.lines, clone_seconds, page_at),
+        "npm_installed": first(run.lines, NPM) is not None,
+        "compiled": first(run.lines, COMPILING) is not None,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
