@@ -1,8 +1,10 @@
 """Compile the Solidity contracts with the pinned solc-js, driven through py-solc-x.
 
 Pipeline: read ``contracts/**/*.sol`` -> hash sources, OpenZeppelin version and settings ->
-reuse ``build/`` when the hash matches -> otherwise run solc (``credit/_solc/solc``, a Node
-wrapper around the npm ``solc`` package) -> write deterministic artifacts, a manifest and a
+reuse ``build/`` when the hash matches -> else the shipped artifacts (``credit/compiled/``,
+credit.shipped) when they were compiled from that hash -> otherwise run solc
+(``credit/_solc/solc``, a Node wrapper around the npm ``solc`` package; several runs at once,
+credit.solc_jobs, reporting per contract) -> write deterministic artifacts, a manifest and a
 Hardhat-style build-info. This is the only module that talks to py-solc-x.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,12 +29,14 @@ from credit.errors import INSTALL_HINT, CompileError, CreditError, ToolchainErro
 from credit.progress import Progress, say_on_stderr, ticking
 from credit.shipped import REFRESH_COMMAND, load_shipped, stale_sources, write_shipped
 from credit.shipped import differences as shipped_differences
+from credit.solc_jobs import compile_in_jobs
 
 SOLC_VERSION = "0.8.28"
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
 OZ_VERSION = "5.7.0"
 EIP170_LIMIT = 24_576  # bytes of deployed code a contract may have on mainnet
+MAX_JOBS = 4  # solc-js processes at once: each takes hundreds of MB for the via-IR ledger
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SOLC_BINARY = Path(__file__).resolve().parent / "_solc" / "solc"
@@ -65,6 +70,7 @@ def compile_contracts(
     node_modules: Path | None = None,
     shipped: bool = True,
     progress: Progress | None = say_on_stderr,
+    jobs: int | None = None,
 ) -> dict[str, Artifact]:
     """Compile every ``.sol`` under ``<root>/contracts`` and return artifacts by contract name.
 
@@ -72,7 +78,8 @@ def compile_contracts(
     (with ``shipped``) the artifacts shipped in ``credit/compiled/`` when they were compiled from
     the same input, else runs solc (``progress`` hears what it is doing: minutes on 2 cores).
     ``force=True`` always recompiles. ``node_modules`` defaults to the one next to this package;
-    only a compile needs it. Raises :class:`ToolchainError` or :class:`CompileError`.
+    only a compile needs it, which runs ``jobs`` solc processes at once (default: one per
+    CPU, at most 4). Raises :class:`ToolchainError` or :class:`CompileError`.
     """
     root = (root or PROJECT_ROOT).resolve()
     node_modules = (node_modules or PROJECT_ROOT / "node_modules").resolve()
@@ -90,8 +97,18 @@ def compile_contracts(
         f"compiling {len(sources)} sources under {root / CONTRACTS_DIR} with solc-js "
         f"{SOLC_VERSION} (via-IR, OpenZeppelin {oz_version}): minutes on a 2-core machine"
     )
-    with ticking(say, "compiling"):
-        output = _run_solc(std_input, root, node_modules) if sources else {}
+    with ticking(say, "compiling", every=60):
+        output = (
+            compile_in_jobs(
+                std_input,
+                lambda selected: _run_solc(selected, root, node_modules),
+                own_prefix=f"{CONTRACTS_DIR}/",
+                jobs=jobs or min(len(os.sched_getaffinity(0)), MAX_JOBS),
+                say=say,
+            )
+            if sources
+            else {}
+        )
     artifacts = _extract_artifacts(output, digest)
     for name, art in sorted(artifacts.items()):
         say(f"  compiled {name} ({art.kind}, {art.deployed_size} bytes deployed)")
