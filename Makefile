@@ -8,8 +8,10 @@ PY_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.stamp
 UV := $(VENV)/bin/uv
 PY_RUNTIME_STAMP := $(VENV)/.runtime-stamp
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# `make demo PORT=8123 HOST=0.0.0.0`: set on the command line; not `?=`, since shells export
+# HOST (the machine's name) and PORT for other purposes
+HOST = 127.0.0.1
+PORT = 8000
 
 .DEFAULT_GOAL := test
 .PHONY: install compile test lint demo bench-gas gas-snapshot bench clean browser

@@ -74,8 +74,8 @@ def _groups(checked: dict[str, Any], own_prefix: str) -> list[tuple[list[str], l
     """(source units, contract names) per run: one per unit with a large concrete contract, the
     largest first (size: the length of source its contracts inherit, a proxy for compile time,
     so the last run to start is a short one), then one for the rest (small contracts,
-    interfaces, libraries, abstract contracts): each run costs a parse and check of every
-    source."""
+    interfaces, libraries, abstract contracts, and the dependencies, whose output a single run
+    makes too): each run costs a parse and check of every source."""
     definitions = {
         node["id"]: node
         for source in checked.get("sources", {}).values()
@@ -87,6 +87,7 @@ def _groups(checked: dict[str, Any], own_prefix: str) -> list[tuple[list[str], l
     light: tuple[list[str], list[str]] = ([], [])
     for unit, source in sorted(checked.get("sources", {}).items()):
         if not unit.startswith(own_prefix):
+            light[0].append(unit)  # dependencies: a single run makes their (small) output too
             continue
         defined = [definitions[n["id"]] for n in source["ast"]["nodes"] if n["id"] in definitions]
         names = [node["name"] for node in defined]

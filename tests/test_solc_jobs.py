@@ -23,7 +23,7 @@ UNITS: dict[str, list[tuple[int, str, str, bool, int, list[int]]]] = {
     "contracts/Common.sol": [],
     "node_modules/Dep.sol": [(6, "Dep", "library", False, 700, [6])],
 }
-SMALL = "contracts/Tiny.sol"
+SMALL, DEP = "contracts/Tiny.sol", "node_modules/Dep.sol"
 WARNING = {"severity": "warning", "formattedMessage": "Warning: unused variable"}
 
 
@@ -79,11 +79,8 @@ def test_large_contracts_run_alone_largest_first_and_the_rest_together() -> None
         {"*": {"": ["ast"]}},  # parse and check everything once
         {"contracts/Big.sol": {"*": OUTPUTS}},  # Big inherits Base: 12000 of source
         {"contracts/Mid.sol": {"*": OUTPUTS}},
-        # under a tenth of the largest, interfaces, abstract contracts: one run
-        {
-            u: {"*": OUTPUTS}
-            for u in ["contracts/Base.sol", "contracts/IThing.sol", "contracts/Tiny.sol"]
-        },
+        # under a tenth of the largest, interfaces, abstract contracts, dependencies: one run
+        {u: {"*": OUTPUTS} for u in ["contracts/Base.sol", "contracts/IThing.sol", SMALL, DEP]},
     ]
     assert said[0].startswith("  sources checked in ")
     assert said[0].endswith("generating code in 3 runs, 1 at a time")
@@ -97,7 +94,8 @@ def test_large_contracts_run_alone_largest_first_and_the_rest_together() -> None
         "contracts/Mid.sol",
         "contracts/Base.sol",
         "contracts/IThing.sol",
-        "contracts/Tiny.sol",
+        SMALL,
+        DEP,
     }
     assert output["sources"]["node_modules/Dep.sol"]["ast"]["nodes"][0]["name"] == "Dep"
     assert output["errors"] == [WARNING]  # each run repeats it: once in the merged output
