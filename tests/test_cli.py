@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -33,6 +34,17 @@ def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[
     # Fang: 4 h volunteering + a civic-feedback submission (5) + verification
     assert rows["Fang"]["credit"] == 40 + 5 + 20
     assert all(r["address"].startswith("0x") and len(r["address"]) == 42 for r in rows.values())
+
+
+def test_demo_table_prints_full_addresses_when_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--no-serve"]) == 0  # capsys: stdout is not a terminal
+    out = capsys.readouterr().out
+    table = out[out.index("Residents' credit") :]
+    addresses = re.findall(r"│ (\w+) +│ (0x[0-9a-fA-F]{40}) │", table)
+    assert [name for name, _ in addresses] == ["Ana", "Bo", "Chen", "Dara", "Eli", "Fang"]
+    assert "…" not in table
 
 
 def test_rules_check_prints_the_published_hash(capsys: pytest.CaptureFixture[str]) -> None:

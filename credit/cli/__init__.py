@@ -93,7 +93,7 @@ def demo(
             table.add_column(col, justify="right" if col in ("credit", "reward (CCR)") else "left")
         for name, address, credit, tokens in rows:
             table.add_row(name, address, str(credit), f"{tokens / 10**18:.2f}")
-        console.print(table)
+        print_table(table)
     if not serve:
         return
     if not json_output:
@@ -107,7 +107,7 @@ def demo(
             wallets.add_column(col, overflow="fold")
         for w in demo_wallets(people, settings):
             wallets.add_row(w.name, w.roles, w.address, w.key)
-        console.print(wallets)
+        print_table(wallets)
         console.print(
             f"Gateway and web client: http://{host}:{port}/  (API under /v1; Ctrl-C stops)"
         )
@@ -119,6 +119,16 @@ def demo(
 
         console.print(open_period_message(system) or "No period is open for verification now")
     run_server(wire(settings, system, ruleset), host, port)
+
+
+def print_table(table: Table) -> None:
+    """Print ``table``; into a pipe or file at its full width, so no address or key is cut
+    (a terminal's width is not there to respect, and rich would assume 80 columns)."""
+    wide = console if console.is_terminal else Console(file=console.file, width=UNCUT_WIDTH)
+    wide.print(table)
+
+
+UNCUT_WIDTH = 1000  # wider than any table: one not expanded takes only what it needs
 
 
 def _bound_to(settings: Any, host: str, port: int) -> Any:
@@ -167,7 +177,7 @@ def compile_cmd(
     """Compile the contracts (cached in build/)."""
     from credit.compile import compile_contracts
 
-    arts = compile_contracts(force=force)
+    arts = compile_contracts(force=force, shipped=False)
     console.print(f"{len(arts)} artifacts in build/contracts")
 
 
