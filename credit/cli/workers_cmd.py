@@ -17,7 +17,7 @@ Network = Annotated[str | None, typer.Option("--network", "-n", help="deployed n
 
 
 def _services(network: str | None) -> Services:
-    from credit.gateway.build import build_services
+    from credit.compose import build_services
     from credit.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

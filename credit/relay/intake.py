@@ -20,8 +20,9 @@ from credit.chain.claim_reads import ClaimContext, claim_contexts, confirmer_con
 from credit.chain.eip712 import CompactSignature, claim_digest, confirmation_digest
 from credit.chain.rawtx import LAST_CLAIM_NONCE
 from credit.chain.recover import SignatureFormatError, recover_address
-from credit.gateway.errors import ApiError, NotFound
+from credit.errors import Conflict, Forbidden, Invalid, OverLimit, Refusal, Unknown
 from credit.relay import records
+from credit.relay.core import RelayCore
 from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
 from credit.relay.plan import PlanEndorsement
 
@@ -29,8 +30,8 @@ KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
 NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
 
 
-def _invalid(code: str, message: str, details: Any = None) -> ApiError:
-    return ApiError(422, code, message, details)
+def _invalid(code: str, message: str, details: Any = None) -> Invalid:
+    return Invalid(code, message, details)
 
 
 def _signature(payload: _Signed) -> CompactSignature:
@@ -61,13 +62,13 @@ class ClaimCheck:
     index: int
     payload: ClaimIn
     row: dict[str, Any] | None = None
-    error: ApiError | None = None
+    error: Refusal | None = None
     record_id: str | None = None  # known once the digest is computed
     chain_nonce: int = 0  # the resident's claimNonce on chain when checked
 
 
 def check_claims(
-    core: Any, payloads: Sequence[ClaimIn], cpu: AbstractContextManager[Any] | None = None
+    core: RelayCore, payloads: Sequence[ClaimIn], cpu: AbstractContextManager[Any] | None = None
 ) -> list[ClaimCheck]:
     """Every check of each claim that needs no database: shape, rules in force and signature
     (local, inside ``cpu``: the caller's bound on how many requests do this CPU work at once),
@@ -83,7 +84,7 @@ def check_claims(
         for check in checks:
             try:
                 _check_locally(core, check)
-            except ApiError as exc:
+            except Refusal as exc:
                 check.error = exc
     live = [c for c in checks if c.error is None]
     if not live:
@@ -92,12 +93,12 @@ def check_claims(
     for check in live:
         try:
             _check_against_chain(core, check, contexts.of(check.payload.resident))
-        except ApiError as exc:
+        except Refusal as exc:
             check.error, check.row = exc, None
     return checks
 
 
-def _check_locally(core: Any, check: ClaimCheck) -> None:
+def _check_locally(core: RelayCore, check: ClaimCheck) -> None:
     """Signature shape, category rules, units, and that the resident signed this very claim."""
     p = check.payload
     sig = _signature(p)
@@ -148,7 +149,7 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
     check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 
-def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) -> None:
+def _check_against_chain(core: RelayCore, check: ClaimCheck, context: ClaimContext) -> None:
     """Time and registration as of the latest block; keeps the chain's nonce for the store."""
     p, now = check.payload, context.chain_time
     if p.occurred_at > now:
@@ -162,13 +163,13 @@ def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) ->
             {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
         )
     if not context.registered:
-        raise ApiError(
-            403, "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"
+        raise Forbidden(
+            "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"
         )
     check.chain_nonce = context.claim_nonce
 
 
-def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
+def store_claims(core: RelayCore, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     """Store every claim that passed :func:`check_claims` and is new with the resident's next
     nonce, in one database transaction (all stored or, on a database error, none); ``checks``
     with the refused ones' ``error`` set (409 duplicate_claim / claim_already_waiting /
@@ -216,7 +217,7 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
                 _check_nonce(c.row, expected[resident])
                 _check_room(c.row, waiting[resident], core.max_waiting)
                 _check_next(c.row, expected[resident])
-            except ApiError as exc:
+            except Refusal as exc:
                 c.error, c.row = exc, None
                 continue
             taken.add(c.row["record_id"])
@@ -234,8 +235,7 @@ def _check_new(row: dict[str, Any], existing: dict[str, Any], taken: set[str]) -
     record_id = row["record_id"]
     if record_id in existing or record_id in taken:
         status = existing[record_id]["status"] if record_id in existing else "waiting"
-        raise ApiError(
-            409,
+        raise Conflict(
             "duplicate_claim",
             "this claim was already received",
             {"record_id": record_id, "status": status},
@@ -247,8 +247,7 @@ def _check_twin(row: dict[str, Any], twins: dict[records.ClaimKey, tuple[str, st
     is already waiting under another signature: a second press of "submit", most likely."""
     twin = twins.get(records.claim_key(row))
     if twin is not None:
-        raise ApiError(
-            409,
+        raise Conflict(
             "claim_already_waiting",
             "the same claim (same activity, amount, date and evidence) is already waiting for "
             "confirmations: nothing new was sent. To get it confirmed, share it with the people "
@@ -260,8 +259,7 @@ def _check_twin(row: dict[str, Any], twins: dict[records.ClaimKey, tuple[str, st
 def _check_nonce(row: dict[str, Any], expected: int) -> None:
     """409 if the claim's nonce is used."""
     if row["nonce"] < expected:
-        raise ApiError(
-            409,
+        raise Conflict(
             "nonce_used",
             f"nonce {row['nonce']} is taken: sign the claim with nonce {expected}",
             {"expected": expected, "given": row["nonce"]},
@@ -273,8 +271,7 @@ def _check_room(row: dict[str, Any], waiting: int, limit: int) -> None:
     before the nonce's sequence: the claims after a refused one are refused for the same
     reason, not as a gap)."""
     if waiting >= limit:
-        raise ApiError(
-            429,
+        raise OverLimit(
             "too_many_waiting_claims",
             f"{to_checksum_address(row['resident'])} has {waiting} claims waiting for "
             "confirmations, the most a resident may have: submit this one once some are "
@@ -293,8 +290,8 @@ def _check_next(row: dict[str, Any], expected: int) -> None:
         )
 
 
-def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], list[str]]:
-    """The endorsement row and its record ids, or an ApiError."""
+def check_confirmation(core: RelayCore, p: ConfirmationIn) -> tuple[dict[str, Any], list[str]]:
+    """The endorsement row and its record ids, or a Refusal."""
     sig = _signature(p)
     ids = [r.lower() for r in p.records]
     if ids != sorted(set(ids)):
@@ -317,8 +314,7 @@ def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], li
             {"recovered": None if signer is None else to_checksum_address(signer)},
         )
     if not allowed:
-        raise ApiError(
-            403,
+        raise Forbidden(
             "lacks_role",
             f"{to_checksum_address(evaluator)} may not confirm as {KIND_NAMES[p.kind]}",
             {"kind": p.kind},
@@ -360,31 +356,33 @@ class StoredConfirmation:
     active: list[PlanEndorsement]
 
 
-def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> StoredConfirmation:
+def store_confirmation(core: RelayCore, row: dict[str, Any], ids: list[str]) -> StoredConfirmation:
     """Insert the endorsement if its records are open and not the evaluator's own or confirmed."""
     with records.write(core) as conn:
         rows = records.claim_rows(conn, ids)
         found = {r: rows.get(r) for r in ids}
         missing = [r for r, v in found.items() if v is None]
         if missing:
-            raise NotFound("no claim with these record ids was received", {"missing": missing})
+            raise Unknown(
+                "not_found",
+                "no claim with these record ids was received",
+                {"missing": missing},
+            )
         closed = {r: v["status"] for r, v in found.items() if v and v["status"] not in records.OPEN}
         if closed:
-            raise ApiError(
-                409,
+            raise Conflict(
                 "record_not_open",
                 "these claims are no longer waiting for confirmations",
                 closed,
             )
         own = [r for r, v in found.items() if v and v["resident"] == row["evaluator"]]
         if own:
-            raise ApiError(
-                403, "self_confirmation", "nobody confirms their own claim", {"records": own}
+            raise Forbidden(
+                "self_confirmation", "nobody confirms their own claim", {"records": own}
             )
         reported = [r for r, v in found.items() if v and v["reporter"] == row["evaluator"]]
         if reported:
-            raise ApiError(
-                403,
+            raise Forbidden(
                 "self_confirmation",
                 "nobody confirms a violation they reported: evaluators of other kinds do",
                 {"records": reported},
@@ -411,8 +409,8 @@ def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> Stored
             {r for e, _ in named if e.evaluator == row["evaluator"] for r in e.records} & wanted
         )
         if again:
-            raise ApiError(
-                409, "already_confirmed", "you already confirmed these claims", {"records": again}
+            raise Conflict(
+                "already_confirmed", "you already confirmed these claims", {"records": again}
             )
         eid = records.insert_endorsement(conn, row, ids)
         active = [e for e, status in named if status == "active"]

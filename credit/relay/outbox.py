@@ -20,15 +20,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from credit.chain import rawtx, report_tx
-from credit.chain.deploy import System
 from credit.relay import records
+from credit.relay.core import RelayCore
 from credit.relay.plan import Batch
 from credit.relay.settle import settle
 from credit.relay.stuck import StuckWatch, earlier_receipt
@@ -39,17 +39,6 @@ log = logging.getLogger(__name__)
 
 FEES_TTL = 1.0  # seconds a base fee read is used for
 MINED_CHECK_AFTER = 0.5  # seconds after its last send before a row's nonce is checked as mined
-
-
-class RelayCore(Protocol):
-    """What the worker needs from the relay service."""
-
-    engine: Engine
-    system: System
-    lock: Any  # the relay's re-entrant lock (a threading.RLock)
-
-    def rules(self) -> Any: ...
-    def wake(self) -> None: ...
 
 
 @dataclass

@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select,
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
+from credit.relay.core import RelayCore
 from credit.relay.plan import PlanClaim, PlanEndorsement, Quorum, Tally, tally_of
 from credit.store.db import writer
 from credit.store.relay_tables import (
@@ -38,7 +39,7 @@ _TAKE_LOCK = update(relay_lock).where(relay_lock.c.id == 1).values(writes=relay_
 
 
 @contextmanager
-def write(core: Any) -> Iterator[Connection]:
+def write(core: RelayCore) -> Iterator[Connection]:
     """A database transaction that changes relay state, one at a time: the relay's lock
     (``core.lock``, a re-entrant lock) orders the threads of this process, and a lock between
     processes orders the API processes and the relay worker (``credit relay run``), so that they

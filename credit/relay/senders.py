@@ -29,7 +29,8 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from credit.relay.outbox import Hooks, Job, RelayCore, SignerWorker
+from credit.relay.core import RelayCore
+from credit.relay.outbox import Hooks, Job, SignerWorker
 from credit.relay.plan import Batch
 from credit.settings import Settings
 

@@ -1,6 +1,6 @@
 """The relay service: accepts signed claims and confirmations, batches them, reports status.
 
-``Relay(services)`` runs two threads once started: the batcher (plans a batch when
+``Relay(parts)`` runs two threads once started: the batcher (plans a batch when
 ``batch_max_size`` claims are ready or ``batch_window_seconds`` after the first one) and the
 signer workers (:class:`credit.relay.senders.SenderPool`: one per relayer key, the only user of
 its nonces). Started in the API process (the embedded shape) or in ``credit relay run``
@@ -16,14 +16,16 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from credit.chain import relay_reads as chain
 from credit.chain.relay_reads import RuleInForce
-from credit.gateway.errors import NotFound
+from credit.errors import Refusal, Unknown
 from credit.relay import intake, records, reject, reports
+from credit.relay.core import RelayParts
 from credit.relay.models import ClaimIn, ConfirmationIn, RejectionIn, ReportIn
 from credit.relay.outbox import Hooks
 from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
@@ -81,16 +83,15 @@ class Relay:
 
     def __init__(
         self,
-        services: Any,
+        parts: RelayParts,
         *,
         hooks: Hooks | None = None,
         deadline_margin: int = DEADLINE_MARGIN_SECONDS,
         idle_seconds: float = 0.5,
     ) -> None:
-        self.services = services
-        self.engine = services.engine
-        self.system = services.system
-        self.settings = services.settings
+        self.engine = parts.engine
+        self.system = parts.system
+        self.settings = parts.settings
         self.max_records = min(self.settings.batch_max_size, 256)
         self.deadline_margin = deadline_margin
         self.max_deadline = self.settings.max_claim_deadline_seconds
@@ -101,7 +102,7 @@ class Relay:
         self.lock = threading.RLock()
         self.checking = threading.BoundedSemaphore(CHECKS_AT_ONCE)
         # one signer worker per relayer key (credit.relay.senders): K = relayer_pool_size
-        self.signer = SenderPool.from_settings(self, services.relayer.account, self.settings, hooks)
+        self.signer = SenderPool.from_settings(self, parts.relayer.account, self.settings, hooks)
         self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}
         self._wake = threading.Event()
         self._next_expiry_check = 0.0  # monotonic time of the next expiry sweep
@@ -158,14 +159,11 @@ class Relay:
         assert check.row is not None
         return self.claim_status(check.row["record_id"])
 
-    def accept_claims(self, payloads: Sequence[ClaimIn]) -> dict[str, Any]:
+    def accept_claims(self, payloads: Sequence[ClaimIn]) -> list[ClaimOutcome]:
         """Check each signed claim as :meth:`accept_claim` does and store the good ones in one
         database transaction; the outcome of each, in request order."""
         checked = intake.check_claims(self, payloads, cpu=self.checking)
-        checks = intake.store_claims(self, checked)
-        results = [_outcome(c) for c in checks]
-        accepted = sum(1 for r in results if r["accepted"])
-        return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
+        return [_outcome(c) for c in intake.store_claims(self, checked)]
 
     def accept_report(self, payload: ReportIn) -> dict[str, Any]:
         """Check and store an official's signed violation report; its status (``waiting`` for
@@ -203,7 +201,7 @@ class Relay:
         credited (tx, block, points) or rejected (with the decoded reason)."""
         found = self.claim_statuses([record_id])
         if not found:
-            raise NotFound(f"no claim {record_id} was received by this gateway")
+            raise Unknown("not_found", f"no claim {record_id} was received by this gateway")
         return found[0]
 
     def claim_statuses(self, record_ids: list[str]) -> list[dict[str, Any]]:
@@ -320,28 +318,26 @@ class Relay:
             records.refresh(conn, [*affected, *named], self.rules())
 
 
-def _outcome(check: intake.ClaimCheck) -> dict[str, Any]:
-    """One claim's line in a bulk answer: accepted with its record id, or the typed error."""
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """One claim of a bulk request: accepted (``waiting`` for confirmations) under its record
+    id, or refused with ``error`` (its record id if the digest was computed)."""
+
+    index: int
+    record_id: str | None
+    error: Refusal | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+def _outcome(check: intake.ClaimCheck) -> ClaimOutcome:
+    """One claim's outcome: accepted with its record id, or the typed refusal."""
     if check.error is None and check.row is not None:
-        return {
-            "index": check.index,
-            "accepted": True,
-            "record_id": check.row["record_id"],
-            "status": "waiting",
-        }
-    err = check.error
-    assert err is not None
-    return {
-        "index": check.index,
-        "accepted": False,
-        "record_id": check.record_id,
-        "error": {
-            "status": err.status,
-            "code": err.code,
-            "message": str(err),
-            "details": err.details,
-        },
-    }
+        return ClaimOutcome(check.index, check.row["record_id"])
+    assert check.error is not None
+    return ClaimOutcome(check.index, check.record_id, check.error)
 
 
 _STATUS_FIELDS = (
@@ -362,7 +358,7 @@ _STATUS_FIELDS = (
 
 
 def _status(
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     rules: Mapping[int, Quorum],
     active: list[PlanEndorsement],
     status: str | None = None,

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.engine import Engine
 from web3 import EthereumTesterProvider
 
-from credit.gateway.build import wire
+from credit.compose import wire
 from credit.settings import Settings
 from credit.store.db import WAL_AUTOCHECKPOINT_PAGES, Checkpointer, make_engine
 from tests.world import World

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from credit.artifacts import Artifact
 from credit.chain import rpc_web3
+from credit.compose import require_api_only_database, wire
 from credit.errors import CreditError
-from credit.gateway.build import require_api_only_database, wire
 from credit.gateway.workers import INDEX_JOB, index_parts, run_job
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.ruleset import RuleSet

@@ -1,4 +1,10 @@
-"""Assembling the gateway: chain, database and every running part, from one Settings."""
+"""The one composition root: every process's parts, from one Settings.
+
+The API (``credit serve``), the relay worker (``credit relay run``), the indexer worker
+(``credit index run``) and the CLI build their parts here and nowhere else, so that no layer
+builds itself through another: the relay gets its :class:`~credit.relay.core.RelayParts`
+from here, not from the gateway.
+"""
 
 from __future__ import annotations
 
