@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from credit.facts import LedgerFacts
-from credit.indexer.fold import (
+from credit.fold import (
     ResidentCredit,
     RuleVersion,
     Schedule,
