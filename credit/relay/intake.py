@@ -25,8 +25,8 @@ from credit.relay import records
 from credit.relay.core import RelayCore
 from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
 from credit.relay.plan import PlanEndorsement
+from credit.vocabulary import KIND_NAMES
 
-KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
 NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
 
 

@@ -32,8 +32,7 @@ from credit.relay import records
 from credit.relay.core import RelayCore
 from credit.relay.models import REJECTION_REASONS, RejectionIn
 from credit.store.relay_tables import relay_rejections
-
-KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
+from credit.vocabulary import KIND_NAMES
 
 
 @dataclass(frozen=True)

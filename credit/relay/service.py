@@ -31,6 +31,7 @@ from credit.relay.outbox import Hooks
 from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
 from credit.relay.senders import SenderPool
 from credit.store.relay_tables import relay_claims
+from credit.vocabulary import kind_names
 
 log = logging.getLogger(__name__)
 
@@ -376,15 +377,11 @@ def _status(
         out["confirmations"] = {
             "weight": tally.weight,
             "count": tally.count,
-            "kinds": _kinds(tally.kinds),
+            "kinds": kind_names(tally.kinds),
             "needed": {
                 "weight": rule.threshold,
                 "count": rule.min_confirmations,
-                "kinds": _kinds(rule.required_kinds),
+                "kinds": kind_names(rule.required_kinds),
             },
         }
     return out
-
-
-def _kinds(mask: int) -> list[str]:
-    return [name for i, name in enumerate(intake.KIND_NAMES) if mask >> i & 1]
