@@ -28,9 +28,11 @@ from credit.chain.claim_reads import confirmer_context
 from credit.chain.eip712 import CompactSignature, rejection_digest
 from credit.chain.recover import SignatureFormatError, recover_address
 from credit.errors import Conflict, Forbidden, Invalid, Unknown
-from credit.relay import records
+from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
 from credit.relay.models import REJECTION_REASONS, RejectionIn
+from credit.relay.rows import ClaimRow
+from credit.store.relay_tables import relay_claims as claims
 from credit.store.relay_tables import relay_rejections
 from credit.vocabulary import KIND_NAMES
 
@@ -93,7 +95,7 @@ def store_rejection(core: RelayCore, checked: CheckedRejection) -> list[str]:
     """Reject the claim if it is still open, not the evaluator's own, of a category that takes
     their kind, and not confirmed by them already; the ids of the claims it closed (it first,
     then the resident's later claims it made unbookable)."""
-    with records.write(core) as conn:
+    with transaction.write(core) as conn:
         row = records.claim_row(conn, checked.record_id)
         if row is None:
             raise Unknown(
@@ -114,7 +116,7 @@ def store_rejection(core: RelayCore, checked: CheckedRejection) -> list[str]:
             },
         )
         affected = records.reject(conn, [checked.record_id], reason)
-        records.refresh(conn, affected, core.rules())
+        pending.refresh(conn, affected, core.rules())
         conn.execute(
             insert(relay_rejections).values(
                 record_id=checked.record_id,
@@ -134,7 +136,9 @@ def store_rejection(core: RelayCore, checked: CheckedRejection) -> list[str]:
     return [checked.record_id, *sorted(before - after - {checked.record_id})]
 
 
-def _check_claim(core: RelayCore, conn: Connection, row: Any, checked: CheckedRejection) -> None:
+def _check_claim(
+    core: RelayCore, conn: Connection, row: ClaimRow, checked: CheckedRejection
+) -> None:
     if row["reporter"] is not None:
         raise Conflict(
             "not_a_claim",
@@ -160,7 +164,7 @@ def _check_claim(core: RelayCore, conn: Connection, row: Any, checked: CheckedRe
             "evaluator, so that kind cannot reject it either",
             {"kind": checked.kind, "category": row["category"]},
         )
-    named = records.naming(conn, [checked.record_id], ("active", "used"))
+    named = confirmations.naming(conn, [checked.record_id], ("active", "used"))
     if any(e.evaluator == checked.evaluator for e, _ in named):
         raise Conflict(
             "already_confirmed",
@@ -169,10 +173,10 @@ def _check_claim(core: RelayCore, conn: Connection, row: Any, checked: CheckedRe
 
 
 def _open_of(conn: Connection, resident: str) -> set[str]:
-    q = select(records.claims.c.record_id).where(
-        records.claims.c.resident == resident,
-        records.claims.c.status.in_(records.OPEN),
-        records.claims.c.reporter.is_(None),  # a report about them is not one of their claims
+    q = select(claims.c.record_id).where(
+        claims.c.resident == resident,
+        claims.c.status.in_(records.OPEN),
+        claims.c.reporter.is_(None),  # a report about them is not one of their claims
     )
     return set(conn.execute(q).scalars())
 
@@ -180,7 +184,7 @@ def _open_of(conn: Connection, resident: str) -> set[str]:
 def rejections_since(conn: Connection, since: int) -> list[Any]:
     """Rejections accepted at chain time ``since`` or later, each with its claim's fields
     (category, units, occurred_at), oldest first."""
-    claims, rej = records.claims, relay_rejections
+    rej = relay_rejections
     q = (
         select(
             rej.c.record_id,
