@@ -25,7 +25,8 @@ from credit.indexer import Indexer
 from credit.relay.service import Relay
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import Checkpointer, create_schema, make_engine
+from credit.store.db import create_schema, make_engine
+from credit.store.wal import Checkpointer
 
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
@@ -34,7 +35,7 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     With ``run_workers`` (the embedded shape) the relay, the indexer, the payers and the
     checkpointer are in ``services.background`` and start with the API. Without it the API
     process only takes requests (the relay's intake writes claims for the relay worker) and
-    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.gateway.workers`),
+    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.workers`),
     which start them themselves."""
     services = _core(settings, system, ruleset)
     engine = services.engine

@@ -50,11 +50,13 @@ LAYER = {
     "gateway": TOP,
     "cli": TOP,
     "compose": TOP,
+    "workers": TOP,
     "serve": TOP,
     "ops": TOP,
     "demo": TOP,
     "demo_steps": TOP,
     "demo_verify": TOP,
+    "demo_relay": TOP,
     "city": TOP,
     "__main__": TOP,
 }
@@ -177,3 +179,15 @@ def test_a_wrong_import_is_caught(
     target.write_text(source)
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
     assert expected in violations()
+
+
+MAX_LINES = 400  # a module past this holds more than one thing: split it along its seams
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(PACKAGE.parent)): n
+        for _, path in _modules()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}

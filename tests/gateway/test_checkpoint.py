@@ -1,5 +1,5 @@
 """SQLite's write-ahead log is copied into the database by the gateway's background
-checkpointer (credit.store.db.Checkpointer), not by the writer whose commit crosses 1,000 pages
+checkpointer (credit.store.wal.Checkpointer), not by the writer whose commit crosses 1,000 pages
 while every other writer waits for it."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from web3 import EthereumTesterProvider
 
 from credit.compose import wire
 from credit.settings import Settings
-from credit.store.db import WAL_AUTOCHECKPOINT_PAGES, Checkpointer, make_engine
+from credit.store.db import WAL_AUTOCHECKPOINT_PAGES, make_engine
+from credit.store.wal import Checkpointer
 from tests.world import World
 
 _meta = MetaData()
