@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 
 from credit.relay import confirmations, pending, records
 from credit.relay.plan import Quorum, plan_batch
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 
 pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
 
