@@ -60,7 +60,7 @@ def prepare_demo(
     say(f"Deployed the ledger on the embedded chain ({settings.data_dir}/chain.sqlite)")
     say(f"The gateway relays with {relayer.address} and pays rewards with {minter.address}")
     write_roster(Path(settings.data_dir) / "roster.json", people[6:])
-    from credit.gateway.build import wire
+    from credit.compose import wire
 
     services = wire(settings, system, ruleset)  # nothing started: its stores and relay intake
     try:

@@ -68,7 +68,7 @@ def demo(
     if not serve:
         rows = run_demo(artifacts, ruleset, settings, say=say).balances()
     else:
-        from credit.gateway.build import wire
+        from credit.compose import wire
         from credit.serve import prepare_demo
         from credit.serve import serve as run_server
 
@@ -148,7 +148,7 @@ def serve_cmd(
 
     With CREDIT_RUN_WORKERS=false (PostgreSQL only) the API alone, as one of N processes,
     beside `credit relay run` and `credit index run`."""
-    from credit.gateway.build import build_services, require_api_only_database
+    from credit.compose import build_services, require_api_only_database
     from credit.serve import serve as run_server
     from credit.settings import get_settings
 

@@ -1,5 +1,5 @@
 """``credit relay run`` and ``credit index run``: the gateway's workers, each a process of its
-own for an operator's service manager (:mod:`credit.gateway.workers`)."""
+own for an operator's service manager (:mod:`credit.workers`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ Network = Annotated[str | None, typer.Option("--network", "-n", help="deployed n
 
 
 def _services(network: str | None) -> Services:
-    from credit.gateway.build import build_services
+    from credit.compose import build_services
     from credit.settings import get_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -29,7 +29,7 @@ def relay_run(network: Network = None) -> int:
     """Relay the claims the API processes accepted: plan batches, sign them with this
     process's relayer key, send them and settle them. One copy per key runs at a time (a
     second one waits for the first's lease); a killed copy's successor resumes its outbox."""
-    from credit.gateway.workers import relay_job, relay_parts, run_job
+    from credit.workers import relay_job, relay_parts, run_job
 
     services = _services(network)
     return run_job(services, relay_job(services), relay_parts(services))
@@ -39,7 +39,7 @@ def relay_run(network: Network = None) -> int:
 def index_run(network: Network = None) -> int:
     """Index the ledger's events, pay the reward runs and settle verification periods. One
     copy runs at a time (a second one waits for the first's lease)."""
-    from credit.gateway.workers import INDEX_JOB, index_parts, run_job
+    from credit.workers import INDEX_JOB, index_parts, run_job
 
     services = _services(network)
     return run_job(services, INDEX_JOB, index_parts(services))

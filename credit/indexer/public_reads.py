@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from credit.indexer.fold import StoredEvent
+from credit.fold import StoredEvent
 from credit.indexer.queries import _COLUMNS, IndexReader, _stored
 from credit.store.index_tables import index_events
 

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from credit.facts import LedgerFacts
-from credit.indexer.fold import (
+from credit.fold import (
     ResidentCredit,
     RuleVersion,
     Schedule,
@@ -31,13 +31,11 @@ from credit.indexer.fold import (
 from credit.store.db import reader
 from credit.store.index_tables import index_blocks, index_cursor, index_events
 from credit.store.relay_tables import relay_claims
+from credit.vocabulary import ARBITER_ROLE, KIND_ROLES
 
 # AccessControl role id -> the EvaluatorKind its holders confirm as (CreditLedger's roles).
-_KIND_OF_ROLE_ID = {
-    "0x" + keccak(text=name).hex(): kind
-    for name, kind in (("SUPERIOR_ROLE", 0), ("PUBLIC_PANEL_ROLE", 2), ("EXPERT_ROLE", 3))
-}
-_ARBITER_ROLE_ID = "0x" + keccak(text="ARBITER_ROLE").hex()
+_KIND_OF_ROLE_ID = {"0x" + keccak(text=name).hex(): kind for kind, name in KIND_ROLES.items()}
+_ARBITER_ROLE_ID = "0x" + keccak(text=ARBITER_ROLE).hex()
 _COLUMNS = (
     index_events.c.name,
     index_events.c.args,

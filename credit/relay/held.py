@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from credit.facts import HeldClaim
-from credit.relay.records import naming
+from credit.relay.confirmations import naming
 from credit.store.relay_tables import relay_claims as claims
 
 _WAITING = select(

@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, text
 
+from credit.compose import wire
 from credit.gateway.auth import SessionStore, open_sessions
-from credit.gateway.build import wire
 from credit.gateway.notices_service import ACKS_CHANNEL
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import create_schema, make_engine, reader
+from credit.store.db import make_engine, reader
 from credit.store.feed import ChangeFeed, announce
 from credit.store.notice_tables import notice_acks
+from credit.store.schema import create_schema
 from tests.world import World
 
 pytestmark = pytest.mark.engines("postgresql")

@@ -27,8 +27,8 @@ from sqlalchemy import event, select, text
 from web3 import EthereumTesterProvider
 
 from credit.chain.signing import Claim
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.evidence import commitment_of
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services

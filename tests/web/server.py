@@ -17,8 +17,8 @@ from eth_account import Account
 
 from credit.artifacts import Artifact
 from credit.chain import embedded_web3, fund, role_id
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings

@@ -1,4 +1,10 @@
-"""Assembling the gateway: chain, database and every running part, from one Settings."""
+"""The one composition root: every process's parts, from one Settings.
+
+The API (``credit serve``), the relay worker (``credit relay run``), the indexer worker
+(``credit index run``) and the CLI build their parts here and nowhere else, so that no layer
+builds itself through another: the relay gets its :class:`~credit.relay.core.RelayParts`
+from here, not from the gateway.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +27,10 @@ from credit.indexer.follower import IndexFollower
 from credit.relay.service import Relay
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import Checkpointer, create_schema, make_engine
+from credit.store.db import make_engine
 from credit.store.feed import ChangeFeed
+from credit.store.schema import create_schema
+from credit.store.wal import Checkpointer
 
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
@@ -31,7 +39,7 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     With ``run_workers`` (the embedded shape) the relay, the indexer, the payers and the
     checkpointer are in ``services.background`` and start with the API. Without it the API
     process only takes requests (the relay's intake writes claims for the relay worker) and
-    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.gateway.workers`),
+    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.workers`),
     which start them themselves."""
     services = _core(settings, system, ruleset)
     engine = services.engine
