@@ -20,7 +20,7 @@ from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS = re.compile(r"^0[xX][0-9a-fA-F]{40}$")  # 0X: a spreadsheet's UPPER()
 BATCH = 200
 
 
@@ -30,7 +30,7 @@ def address_problem(value: str) -> str | None:
     if not _ADDRESS.match(value):
         return "not an address (0x followed by 40 hex digits)"
     digits = value[2:]
-    if digits not in (digits.lower(), digits.upper()) and not is_checksum_address(value):
+    if digits not in (digits.lower(), digits.upper()) and not is_checksum_address("0x" + digits):
         return "mixed case but not a valid EIP-55 checksum (a typo?): check the address"
     return None
 
@@ -41,7 +41,7 @@ def normalise_address(value: str, label: str = "address") -> str:
     problem = address_problem(value)
     if problem:
         raise CreditError(f"{label} {value!r}: {problem}")
-    return str(to_checksum_address(value))
+    return str(to_checksum_address("0x" + value[2:]))
 
 
 def role_name(role: str) -> str:
@@ -96,7 +96,7 @@ def read_resident_csv(path: Path, is_registered: Callable[[str], bool]) -> list[
         if problem:
             problems.append(RowProblem(line, value, problem))
             continue
-        value = str(to_checksum_address(value))  # the node's client refuses other forms
+        value = normalise_address(value)  # the node's client refuses other forms
         key = value.lower()
         if int(key, 16) == 0:
             problems.append(RowProblem(line, value, "the zero address cannot be a resident"))
