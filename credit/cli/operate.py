@@ -28,8 +28,6 @@ from credit.errors import CreditError
 
 console = Console(soft_wrap=True)
 
-__all__ = ["ChainIdOpt", "JsonOpt", "NetworkOpt", "RpcOpt"]  # shared with verify_cmd
-
 
 def _deployment_dir(net: Any, settings: Any) -> Path:
     """Where ``credit deploy`` looks for (and writes) the network's file: beside an existing one

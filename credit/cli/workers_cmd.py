@@ -14,7 +14,6 @@ relay_app = typer.Typer(help="The relay worker (one per relayer key).", no_args_
 index_app = typer.Typer(help="The indexer worker (one per database).", no_args_is_help=True)
 
 
-
 def _services(
     network: str | None, rpc_url: str | None, chain_id: int | None, dev: bool
 ) -> Services:
