@@ -251,8 +251,7 @@ class Settings(BaseSettings):
     @field_validator("auditor_addresses", mode="before")
     @classmethod
     def _auditor_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [a.strip() for a in value.split(",") if a.strip()]
+        value = _comma_list(value)
         if isinstance(value, list):
             bad = [a for a in value if not _ADDRESS.fullmatch(str(a))]
             if bad:
@@ -268,8 +267,7 @@ class Settings(BaseSettings):
     def _network_list(cls, value: object) -> object:
         import ipaddress
 
-        if isinstance(value, str):
-            value = [n.strip() for n in value.split(",") if n.strip()]
+        value = _comma_list(value)
         if isinstance(value, list):
             try:
                 return [str(ipaddress.ip_network(str(n), strict=False)) for n in value]
@@ -410,6 +408,13 @@ def dev_pool_key(index: int) -> bytes:
     from eth_utils import keccak
 
     return bytes(keccak(DEV_POOL_SEED + index.to_bytes(4, "big")))
+
+
+def _comma_list(value: object) -> object:
+    """An environment variable's comma-separated items (a list is kept as it is)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 def _wallet_url_problem(url: str) -> str | None:
