@@ -281,9 +281,8 @@ class Settings(BaseSettings):
     @field_validator("relayer_pool_keystores", mode="before")
     @classmethod
     def _keystore_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [Path(p.strip()) for p in value.split(",") if p.strip()]
-        return value
+        items = _comma_list(value)
+        return [Path(str(p)) for p in items] if isinstance(items, list) else items
 
     @model_validator(mode="after")
     def _pool_keys(self) -> Settings:
