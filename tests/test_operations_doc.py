@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,6 +70,8 @@ def _kill_group(pgid: int) -> None:
 def test_the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     if not ANVIL.exists():
         pytest.fail(f"{ANVIL} is missing: run `npm ci`")
+    if shutil.which("curl") is None:
+        pytest.fail("the walk-through waits for its servers with curl: install curl")
     script = "\n".join(walkthrough_blocks(DOC.read_text(encoding="utf-8")))
     city = tmp_path / "city"
     city.mkdir()

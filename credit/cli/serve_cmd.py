@@ -64,15 +64,24 @@ def key_warnings(services: Any, network: str) -> list[str]:
     from credit.relay.senders import pool_addresses
 
     settings, system = services.settings, services.system
-    minter = Account.from_key(settings.minter_private_key()).address
-    keys = [("relayer", a) for a in pool_addresses(settings)] + [("minter", minter)]
+    keys = [("relayer", a) for a in pool_addresses(settings)]
+    try:
+        minter: str | None = Account.from_key(settings.minter_private_key()).address
+    except ValueError:  # no minter key configured: say so, and check the rest
+        minter = None
+    keys += [("minter", minter)] if minter else []
     poor = [(n, a) for n, a in keys if system.w3.eth.get_balance(a) < LOW_BALANCE_WEI]
     out = [
         f"the {name} key {address} has less than 0.01 ETH for gas: "
         f"`credit fund {address} --network {network}`"
         for name, address in poor
     ]
-    if not system.ledger.functions.hasRole(role_id("MINTER_ROLE"), minter).call():
+    if minter is None:
+        out.append(
+            "no minter key (CREDIT_MINTER_KEYSTORE and _PASSWORD): no reward is paid, and "
+            "appeals and verification ballots cannot be relayed"
+        )
+    elif not system.ledger.functions.hasRole(role_id("MINTER_ROLE"), minter).call():
         out.append(
             f"the minter key {minter} lacks MINTER_ROLE, so no reward is paid: "
             f"`credit roles grant MINTER_ROLE {minter} --network {network}` (admin key)"
