@@ -117,4 +117,5 @@ def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: fl
         batch_max_size=batch,
         batch_window_seconds=window,
         signin_rate_per_minute=100_000,
+        signin_rate_per_address_per_minute=100_000,
     )

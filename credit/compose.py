@@ -88,17 +88,17 @@ def _core(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     return Services(settings, engine, system, ruleset, relayer)
 
 
-def build_services(settings: Settings, network: str | None = None) -> Services:
-    """Connect to the deployed system on ``network`` (default: embedded) and wire everything."""
+def build_services(settings: Settings, network: Any = None) -> Services:
+    """Connect to the deployed system on ``network`` (a name, a resolved
+    :class:`credit.ops.networks.Network`, or None: ``CREDIT_NETWORK``/``CREDIT_CHAIN``, else the
+    embedded chain) and wire everything."""
     from credit.compile import compile_contracts
     from credit.errors import CreditError
     from credit.ops.deploy import find_deployment, load_existing
-    from credit.ops.networks import connect, resolve_network
+    from credit.ops.networks import Network, connect, network_for
     from credit.ruleset import load_ruleset
 
-    net = resolve_network(
-        network, settings.chain if settings.chain.startswith("http") else None, settings.chain_id
-    )
+    net = network if isinstance(network, Network) else network_for(settings, network)
     w3: Any = connect(net, settings)
     path = find_deployment(net, settings)
     system = load_existing(w3, Path(path), compile_contracts())

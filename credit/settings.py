@@ -22,8 +22,15 @@ _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 DEV_RELAYER_KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 DEV_MINTER_KEY = "0x" + "6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c"
 DEV_POOL_SEED = b"consensus-credit dev relayer pool"  # dev keys 1..K-1 of the sender pool
+# keccak("consensus-credit dev operator"): the operator commands' dev key, apart from the gateway's
+DEV_OPERATOR_KEY = "0x" + "1fc9b49cad459be2e8c558a54a565f8999a35b83d48422e572ba0721ecc7242d"
 # Keys by role, with their dev-profile default (none for a resident's verifier key).
-_KEYS = {"relayer": DEV_RELAYER_KEY, "minter": DEV_MINTER_KEY, "verifier": ""}
+_KEYS = {
+    "relayer": DEV_RELAYER_KEY,
+    "minter": DEV_MINTER_KEY,
+    "verifier": "",
+    "operator": DEV_OPERATOR_KEY,
+}
 
 
 class Settings(BaseSettings):
@@ -49,6 +56,17 @@ class Settings(BaseSettings):
     poa: bool = Field(default=False, description="proof-of-authority header middleware (Besu/geth)")
     confirmation_depth: int = Field(default=0, ge=0, le=256)
     deployment_file: Path | None = None
+    network: str | None = Field(
+        default=None,
+        description="the network the operator commands and `credit serve` use when no --network "
+        "is given (a name of config/networks.toml; CREDIT_CHAIN, an http(s) URL, overrides its "
+        "node URL)",
+    )
+    deployments_dir: Path = Field(
+        default=Path("deployments"),
+        description="where `credit deploy` writes <network>.json (relative: to the directory the "
+        "command runs in)",
+    )
 
     # relayer key: a keystore file (with its password) or, in the dev profile only, a raw key
     relayer_keystore: Path | None = None
@@ -85,6 +103,12 @@ class Settings(BaseSettings):
     minter_keystore: Path | None = None
     minter_keystore_password: SecretStr | None = None
     minter_key: SecretStr | None = None
+
+    # the operator's own key (`credit deploy`, `roles`, `residents`, `rules publish`, `fund`):
+    # never the gateway's relayer or minter key
+    operator_keystore: Path | None = None
+    operator_keystore_password: SecretStr | None = None
+    operator_key: SecretStr | None = None
 
     # a resident's verifier worker (`credit verify run`): their own wallet key, from a keystore or,
     # in the dev profile only, a raw key
@@ -156,7 +180,23 @@ class Settings(BaseSettings):
         ge=1024,
         description="evidence all accounts together may keep: the evidence disk's budget",
     )
-    signin_rate_per_minute: int = Field(default=30, ge=1)
+    signin_rate_per_minute: int = Field(
+        default=30, ge=1, description="sign-in requests (nonce and login) one client IP may make"
+    )
+    signin_rate_per_address_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="sign-ins (logins) of one wallet address a minute, from any IP",
+    )
+    signin_shared_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="client networks (comma-separated CIDRs, e.g. a kiosk's IP or a NAT'd "
+        "district network) whose IPs many residents share: they get "
+        "signin_shared_rate_per_minute instead of signin_rate_per_minute",
+    )
+    signin_shared_rate_per_minute: int = Field(
+        default=600, ge=1, description="sign-in requests one shared client IP may make a minute"
+    )
     evidence_dir: Path | None = None
     auditor_addresses: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -211,8 +251,7 @@ class Settings(BaseSettings):
     @field_validator("auditor_addresses", mode="before")
     @classmethod
     def _auditor_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [a.strip() for a in value.split(",") if a.strip()]
+        value = _comma_list(value)
         if isinstance(value, list):
             bad = [a for a in value if not _ADDRESS.fullmatch(str(a))]
             if bad:
@@ -223,12 +262,27 @@ class Settings(BaseSettings):
             return [str(a).lower() for a in value]
         return value
 
+    @field_validator("signin_shared_networks", mode="before")
+    @classmethod
+    def _network_list(cls, value: object) -> object:
+        import ipaddress
+
+        value = _comma_list(value)
+        if isinstance(value, list):
+            try:
+                return [str(ipaddress.ip_network(str(n), strict=False)) for n in value]
+            except ValueError as exc:
+                raise ValueError(
+                    f"CREDIT_SIGNIN_SHARED_NETWORKS: {exc}: give IPs or CIDRs (10.1.0.0/16), "
+                    "separated by commas"
+                ) from exc
+        return value
+
     @field_validator("relayer_pool_keystores", mode="before")
     @classmethod
     def _keystore_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [Path(p.strip()) for p in value.split(",") if p.strip()]
-        return value
+        items = _comma_list(value)
+        return [Path(str(p)) for p in items] if isinstance(items, list) else items
 
     @model_validator(mode="after")
     def _pool_keys(self) -> Settings:
@@ -310,6 +364,10 @@ class Settings(BaseSettings):
         """The minter's key: keystore, env (dev profile), or the well-known dev key (dev)."""
         return self._key("minter")
 
+    def operator_private_key(self) -> bytes:
+        """The operator's key: keystore, env (dev profile), or the dev operator key (dev)."""
+        return self._key("operator")
+
     def verifier_private_key(self) -> bytes:
         """A resident's verifier key: keystore or, in the dev profile, the env. No default."""
         return self._key("verifier")
@@ -349,6 +407,13 @@ def dev_pool_key(index: int) -> bytes:
     from eth_utils import keccak
 
     return bytes(keccak(DEV_POOL_SEED + index.to_bytes(4, "big")))
+
+
+def _comma_list(value: object) -> object:
+    """An environment variable's comma-separated items (a list is kept as it is)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 def _wallet_url_problem(url: str) -> str | None:

@@ -135,17 +135,26 @@ class SessionStore:
         return issued
 
     # -- sign-in -------------------------------------------------------------------------------
-    def login(self, message: str, signature: str, chain_id: int) -> tuple[str, str, datetime]:
+    def login(
+        self,
+        message: str,
+        signature: str,
+        chain_id: int,
+        admit: Callable[[str], None] | None = None,
+    ) -> tuple[str, str, datetime]:
         """Verify a signed SIWE message, consume its nonce, open a session.
 
         Returns (token, checksummed address, session expiry); raises :class:`AuthError`
-        with what to do next otherwise.
+        with what to do next otherwise. ``admit`` sees the verified signer before the nonce is
+        used (a per-address rate limit raises there, so only the key's holder spends its budget).
         """
         now = self.clock()
         _precheck(message, self.settings)
         parsed = _parse(message)
         self._verify(parsed, signature, chain_id, now)
         address = checksum(parsed.address)
+        if admit is not None:
+            admit(address)
         expires = now + self.settings.session_ttl_seconds
         if parsed.expiration_time is not None:
             expires = min(expires, parsed.expiration_time._datetime.timestamp())

@@ -56,6 +56,7 @@ class LiveGateway:
             siwe_uri=self.url,
             batch_window_seconds=0.05,
             signin_rate_per_minute=1000,
+            signin_rate_per_address_per_minute=1000,
         )
         self.services: Services = wire(self.settings, world.system, world.ruleset)
         self._server: uvicorn.Server | None = None
