@@ -22,6 +22,7 @@ from credit.chain.rawtx import LAST_CLAIM_NONCE
 from credit.chain.recover import SignatureFormatError, recover_address
 from credit.gateway.errors import ApiError, NotFound
 from credit.relay import records
+from credit.relay.hints import not_the_signer
 from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
 from credit.relay.plan import PlanEndorsement
 
@@ -140,11 +141,8 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
     check.record_id = "0x" + record_id.hex()
     signer = recover_address(record_id, sig)
     if signer != resident:
-        raise _invalid(
-            "invalid_signature",
-            "the signature does not recover to the resident: sign this claim with its own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("resident", "Claim", core.system.domain, signer)
+        raise _invalid("invalid_signature", message, details)
     check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 
@@ -311,11 +309,8 @@ def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], li
     digest = confirmation_digest(core.system.domain, raw_ids, p.kind, p.deadline)
     signer = recover_address(digest, sig)
     if signer != evaluator:
-        raise _invalid(
-            "invalid_signature",
-            "the signature does not recover to the evaluator: sign with its own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("evaluator", "Confirmation", core.system.domain, signer)
+        raise _invalid("invalid_signature", message, details)
     if not allowed:
         raise ApiError(
             403,

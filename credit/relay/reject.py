@@ -29,6 +29,7 @@ from credit.chain.eip712 import CompactSignature, rejection_digest
 from credit.chain.recover import SignatureFormatError, recover_address
 from credit.relay import records
 from credit.relay.errors import RelayConflict, RelayForbidden, RelayInvalid, RelayMissing
+from credit.relay.hints import not_the_signer
 from credit.relay.models import REJECTION_REASONS, RejectionIn
 from credit.store.relay_tables import relay_rejections
 
@@ -72,12 +73,8 @@ def check_rejection(core: Any, record_id: str, p: RejectionIn) -> CheckedRejecti
     evaluator = p.evaluator.lower()
     signer = recover_address(digest, sig)
     if signer != evaluator:
-        raise RelayInvalid(
-            "invalid_signature",
-            "the signature does not recover to the evaluator over this claim, kind, reason and "
-            "note: sign this rejection with the evaluator's own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("evaluator", "Rejection", core.system.domain, signer)
+        raise RelayInvalid("invalid_signature", message, details)
     now, allowed = confirmer_context(core.system, evaluator, p.kind)
     if not allowed:
         raise RelayForbidden(
