@@ -89,3 +89,39 @@ def test_a_claim_signed_for_another_domain_is_told_the_published_one(
     assert "own key" not in error["message"]
     assert error["details"]["domain"] == config["eip712"]["domain"]
     assert error["details"]["recovered"] != resident.address
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        pytest.param("GET", "/v1/claims/batch", "POST", id="literal-path-before-template"),
+        pytest.param("GET", "/rpc", "POST", id="rpc-not-the-web-app"),
+        pytest.param("OPTIONS", "/v1/appeals", "GET, POST", id="every-method-of-the-path"),
+        pytest.param("PUT", "/v1/evidence/" + "0" * 32, "DELETE, GET", id="template-path"),
+    ],
+)
+def test_an_undocumented_method_is_405_with_the_documented_allow(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    answer = client.request(method, path)
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["Allow"] == allow
+    assert answer.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_body_that_is_not_utf8_json_is_a_documented_422(client: TestClient) -> None:
+    answer = client.post(
+        "/v1/claims", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
+    documented = client.get("/openapi.json").json()["paths"]["/v1/claims"]["post"]["responses"]
+    assert "422" in documented
+
+
+def test_the_signature_rule_is_in_the_schema(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["ClaimIn"]["oneOf"] == [
+        {"required": ["signature"], "not": {"anyOf": [{"required": ["r"]}, {"required": ["vs"]}]}},
+        {"required": ["r", "vs"], "not": {"required": ["signature"]}},
+    ]
