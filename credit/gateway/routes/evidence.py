@@ -51,7 +51,7 @@ class EvidenceOut(BaseModel):
     commitment: str = Field(description="keccak256(salt || content): what goes on chain")
     media_type: str
     size: int
-    created_at: datetime
+    created_at: str = Field(description="ISO 8601, UTC")
     erased: bool
 
 
