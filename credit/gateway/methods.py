@@ -10,6 +10,7 @@ precedence over a template that also matches it, and ``Allow`` lists every docum
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,30 +18,42 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from credit.gateway.errors import envelope
 
 _PARAM = re.compile(r"\{[^}/]+\}")
-Paths = list[tuple[re.Pattern[str], bool, frozenset[str]]]  # regex, literal, methods
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The documented paths: literal ones by path, templates by their number of segments."""
+
+    literal: dict[str, frozenset[str]]
+    templates: dict[int, list[tuple[re.Pattern[str], frozenset[str]]]]
 
 
 def documented_paths(openapi: dict[str, Any]) -> Paths:
-    """Each documented path as (regex, whether it is literal, its methods in upper case)."""
-    out: Paths = []
+    """Each documented path's methods (upper case), ready for :func:`allowed_methods`."""
+    literal: dict[str, frozenset[str]] = {}
+    templates: dict[int, list[tuple[re.Pattern[str], frozenset[str]]]] = {}
     for path, item in openapi.get("paths", {}).items():
+        methods = frozenset(m.upper() for m in item if m != "parameters")
+        if "{" not in path:
+            literal[path] = methods
+            continue
         pattern = "".join(
             "[^/]+" if _PARAM.fullmatch(part) else re.escape(part)
             for part in re.split(r"(\{[^}/]+\})", path)
         )
-        methods = frozenset(m.upper() for m in item if m != "parameters")
-        out.append((re.compile(f"^{pattern}$"), "{" not in path, methods))
-    return out
+        templates.setdefault(path.count("/"), []).append((re.compile(f"^{pattern}$"), methods))
+    return Paths(literal, templates)
 
 
 def allowed_methods(paths: Paths, path: str) -> frozenset[str] | None:
-    """The methods documented for ``path`` (None if no documented path matches it)."""
-    matched = [(literal, methods) for regex, literal, methods in paths if regex.match(path)]
-    if not matched:
-        return None
-    if any(literal for literal, _ in matched):
-        matched = [m for m in matched if m[0]]
-    return frozenset().union(*(methods for _, methods in matched))
+    """The methods documented for ``path`` (None if no documented path matches it); a literal
+    path wins over templates, as the route written for it would."""
+    if path in paths.literal:
+        return paths.literal[path]
+    found = [
+        methods for regex, methods in paths.templates.get(path.count("/"), ()) if regex.match(path)
+    ]
+    return frozenset().union(*found) if found else None
 
 
 class AllowedMethodsMiddleware:
