@@ -51,6 +51,14 @@ lint: install
 	$(VENV)/bin/ruff format --check credit tests bench scripts
 	$(VENV)/bin/mypy credit
 	$(PY) scripts/check_solidity.py
+	$(MAKE) --no-print-directory lint-js
+
+# The web client's ES modules: JSDoc types checked by tsc (jsconfig.json, strict)
+# and eslint's recommended rules (eslint.config.js).
+.PHONY: lint-js
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/tsc -p jsconfig.json
+	node_modules/.bin/eslint credit/gateway/web/js
 
 # Slither on the compiled contracts, held to the reviewed slither.exclusions.toml (the same check
 # as tests/test_slither.py); also lists the Low and Informational findings.

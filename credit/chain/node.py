@@ -90,6 +90,9 @@ def time_travel(w3: Web3, seconds: int) -> int:
         lock = getattr(provider, "_lock", threading.RLock())
         with lock:
             target = int(w3.eth.get_block("latest")["timestamp"]) + seconds
+            # the pending block takes the wall clock when it is made: on a busy machine that may
+            # be past ``target`` already, and eth-tester refuses to travel backwards
+            target = max(target, int(tester.get_block_by_number("pending")["timestamp"]))
             tester.time_travel(target)
             tester.mine_blocks(1)
         return target

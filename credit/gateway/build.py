@@ -10,16 +10,19 @@ from eth_account import Account
 from credit.chain import Transactor
 from credit.chain.claim_reads import cache_chain_id
 from credit.chain.deploy import System
+from credit.gateway.auth import SessionStore
 from credit.gateway.evidence import EvidenceStore
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
 from credit.gateway.verification import VerificationSettler
 from credit.indexer import Indexer
+from credit.indexer.follower import IndexFollower
 from credit.relay.service import Relay
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import Checkpointer, create_schema, make_engine
+from credit.store.feed import ChangeFeed
 
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
@@ -33,6 +36,10 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     services = _core(settings, system, ruleset)
     engine = services.engine
     create_schema(engine)
+    if engine.dialect.name == "postgresql":  # processes share the database: tell each other
+        services.feed = ChangeFeed(engine)
+        services.sessions = SessionStore(engine, settings, feed=services.feed)
+        services.background.append(services.feed)
     services.indexer = Indexer(
         system, engine, confirmation_depth=settings.confirmation_depth, poll_seconds=0.2
     )
@@ -45,6 +52,8 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
         checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)
         services.background.extend([checkpointer, services.indexer, services.relay])
         services.background.extend([services.rewards, services.settler])
+    elif services.feed is not None:  # the indexer runs in `credit index run`: follow it
+        IndexFollower(services.indexer, services.feed)
     return services
 
 

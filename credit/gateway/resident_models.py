@@ -27,7 +27,9 @@ class RecordLine(BaseModel):
     points: int | None = None
     rule_version: int | None = None
     epoch: int | None = None
-    occurred_at: int | None = Field(description="the activity's time, where it is known")
+    occurred_at: int | None = Field(
+        default=None, description="the activity's time, where it is known"
+    )
     tx_hash: str
     block_number: int
     log_index: int

@@ -22,6 +22,8 @@ import fcntl
 import logging
 import os
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.schema import CreateTable
 
 from credit.errors import StoreBusy, StoreError, StoreFull
@@ -280,12 +283,9 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS)
     elif _is_postgresql(url):
         engine = _postgresql_engine(url, busy_timeout)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)  # another server: its own dialect
 
-    @event.listens_for(engine, "handle_error")
-    def _typed(context: ExceptionContext) -> BaseException | None:
-        return store_error(context.original_exception)
-
+    event.listen(engine, "handle_error", _typed_error)
     return engine
 
 
@@ -309,10 +309,7 @@ def _postgresql_engine(url: str, busy_timeout: float) -> Engine:
     lock for ``busy_timeout`` seconds fails (``lock_timeout``: :class:`StoreBusy`), as on
     SQLite; dropped connections (a restarted server) are replaced before use."""
     engine = create_engine(
-        postgresql_url(url),
-        pool_pre_ping=True,
-        pool_size=POSTGRESQL_POOL_SIZE,
-        max_overflow=POSTGRESQL_MAX_OVERFLOW,
+        postgresql_url(url), pool_size=POSTGRESQL_POOL_SIZE, max_overflow=POSTGRESQL_MAX_OVERFLOW
     )
     lock_timeout = max(1, int(busy_timeout * 1000))
 
@@ -322,7 +319,75 @@ def _postgresql_engine(url: str, busy_timeout: float) -> Engine:
             cur.execute(f"SET lock_timeout = {lock_timeout}")
         dbapi_conn.commit()
 
+    _ping_when_idle(engine)
     return engine
+
+
+PING_IDLE_SECONDS = 1.0  # a pooled connection idle this long is pinged before it is used again
+
+
+def _ping_when_idle(engine: Engine, idle: float = PING_IDLE_SECONDS) -> None:
+    """Replace a dropped connection (a restarted server) before use, pinging only connections
+    that sat in the pool for ``idle`` seconds or more. SQLAlchemy's ``pool_pre_ping`` pings at
+    every checkout: one more round trip per request, as much as a whole indexed read. A
+    connection dropped while in use fails its statement, which the caller retries (a 503 for the
+    API, a backoff for the workers)."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_from")
+        if since is None or time.monotonic() - since < idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError(str(exc)) from exc  # the pool connects anew
+            raise
+
+
+READ_POOL_SIZE = 8  # autocommit connections each process keeps for reads (see reader())
+READ_MAX_OVERFLOW = 16
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine to run reads with: on PostgreSQL, a pool of its own of autocommit connections
+    to the same database, so that a read is one round trip (no ``BEGIN``, no ``ROLLBACK`` at
+    checkin; PostgreSQL's default READ COMMITTED takes a snapshot per statement either way, so
+    the answers are the same); elsewhere ``engine`` itself. Writes stay on ``engine``. The
+    reader is disposed with ``engine``."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    with _readers_lock:
+        found = _readers.get(engine)
+        if found is None:
+            found = create_engine(
+                engine.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=READ_POOL_SIZE,
+                max_overflow=READ_MAX_OVERFLOW,
+            )
+            _ping_when_idle(found)
+            event.listen(found, "handle_error", _typed_error)
+            event.listen(engine, "engine_disposed", lambda _conn, r=found: r.dispose())
+            _readers[engine] = found
+    return found
+
+
+def _typed_error(context: ExceptionContext) -> BaseException | None:
+    typed = store_error(context.original_exception)
+    if typed is None and context.is_disconnect:  # the server went away (restarted, or the network)
+        return StoreError(
+            f"{StoreError.default_message} (the connection to the database was lost: "
+            f"{str(context.original_exception).strip() or 'closed'})"
+        )
+    return typed
 
 
 def create_schema(engine: Engine) -> None:

@@ -58,6 +58,16 @@ def test_nonce_carries_what_the_message_must_bind(client: TestClient, services: 
         <= services.settings.siwe_nonce_ttl_seconds
     )
     assert client.post(NONCE).json()["nonce"] != out["nonce"]
+    assert out["address"] is None
+
+
+def test_nonce_hands_out_the_checksummed_address(client: TestClient, gateway_world: World) -> None:
+    """A web client sends the wallet's lower-case account and signs the EIP-55 form it gets."""
+    resident = gateway_world.residents[0]
+    out = client.post(NONCE, json={"address": resident.address.lower()}).json()
+    assert out["address"] == resident.address != resident.address.lower()
+    refused(client.post(NONCE, json={"address": "0x1234"}), 422, "invalid_request", "schema")
+    refused(client.post(NONCE, json={"account": resident.address}), 422, "invalid_request", "")
 
 
 def test_login_me_logout(client: TestClient, gateway_world: World) -> None:

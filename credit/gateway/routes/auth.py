@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from credit.chain.roles import checksum
 from credit.gateway.auth import MAX_MESSAGE_CHARS, STATEMENT, to_datetime
 from credit.gateway.deps import (
     CurrentAccount,
@@ -50,6 +51,14 @@ def signin_rate_limit(request: Request, services: ServicesDep) -> None:
 SignInLimited = Depends(signin_rate_limit)
 
 
+class NonceIn(BaseModel):
+    """The account that will sign in (optional): the answer carries it checksummed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="any capitalisation")
+
+
 class NonceOut(BaseModel):
     """What a wallet needs to build the EIP-4361 message."""
 
@@ -59,6 +68,10 @@ class NonceOut(BaseModel):
     uri: str
     chain_id: int
     statement: str
+    address: str | None = Field(
+        default=None,
+        description="the requested address in EIP-55 form, as the message must carry it",
+    )
 
 
 class LoginIn(BaseModel):
@@ -90,9 +103,14 @@ class MeOut(BaseModel):
     roles: list[str]
 
 
-@router.post("/nonce", dependencies=[SignInLimited], responses=error_responses(429))
-def issue_nonce(services: ServicesDep, sessions: SessionsDep) -> NonceOut:
-    """Issue a single-use sign-in nonce and the fields the message must carry."""
+@router.post("/nonce", dependencies=[SignInLimited], responses=error_responses(422, 429))
+def issue_nonce(
+    services: ServicesDep, sessions: SessionsDep, body: NonceIn | None = None
+) -> NonceOut:
+    """Issue a single-use sign-in nonce and the fields the message must carry.
+
+    Send ``{"address": ...}`` to have it back in EIP-55 form (so a web client needs no keccak).
+    """
     issued = sessions.issue_nonce()
     s = services.settings
     return NonceOut(
@@ -102,6 +120,7 @@ def issue_nonce(services: ServicesDep, sessions: SessionsDep) -> NonceOut:
         uri=s.siwe_uri,
         chain_id=services.system.record.chain_id,
         statement=STATEMENT,
+        address=checksum(body.address) if body else None,
     )
 
 
