@@ -17,6 +17,7 @@ from credit.chain.recover import recover_address
 from credit.errors import Conflict, Forbidden, Unknown
 from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
+from credit.relay.hints import not_the_signer
 from credit.relay.intake import check_deadline, invalid, signature_of
 from credit.relay.models import ConfirmationIn
 from credit.relay.plan import PlanEndorsement
@@ -42,11 +43,8 @@ def check_confirmation(core: RelayCore, p: ConfirmationIn) -> tuple[NewEndorseme
     digest = confirmation_digest(core.system.domain, raw_ids, p.kind, p.deadline)
     signer = recover_address(digest, sig)
     if signer != evaluator:
-        raise invalid(
-            "invalid_signature",
-            "the signature does not recover to the evaluator: sign with its own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("evaluator", "Confirmation", core.system.domain, signer)
+        raise invalid("invalid_signature", message, details)
     if not allowed:
         raise Forbidden(
             "lacks_role",

@@ -87,7 +87,9 @@ def test_mixed_claims_each_get_their_own_outcome_and_the_good_ones_are_credited(
     }
     refused = answer["results"][1]
     assert refused["record_id"] == forged_id  # the digest is known even when the signer is wrong
-    assert refused["error"]["details"] == {"recovered": w.residents[3].address}
+    details = refused["error"]["details"]
+    assert details["recovered"] == w.residents[3].address
+    assert details["domain"] == w.system.domain.as_dict()  # the domain the gateway expects
     assert statuses(services) == {rid0: "waiting", rid1: "waiting"}
     assert rows(services) == [] and relayer_nonce(services) == nonce  # no gas before quorum
 
