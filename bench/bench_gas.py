@@ -3,7 +3,7 @@
 ``python -m bench.bench_gas`` prints a table and writes ``bench/results/gas.json``; it exits 0
 even when a goal is missed (a benchmark reports, it does not fail) but names the missed goals.
 ``--snapshot`` writes the committed ``bench/gas-snapshot.json`` instead (small city only), which
-``tests/test_gas_snapshot.py`` checks.
+``tests/contracts/test_gas_snapshot.py`` checks.
 """
 
 from __future__ import annotations

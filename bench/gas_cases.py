@@ -4,8 +4,9 @@ embedded chain (eth-tester, py-evm), never a typed-in number.
 Each scenario starts from the state :func:`bench._city.build_city` leaves (2 days into epoch 1;
 every cast member has a record in epoch 1, was paid for epoch 0 and holds reward tokens) and
 is rolled back afterwards, so the scenarios are independent and run in any order. Both the
-benchmark (``bench/bench_gas.py``) and the snapshot test (``tests/test_gas_snapshot.py``) call
-:func:`measure`, so they measure exactly the same transactions.
+benchmark (``bench/bench_gas.py``) and the snapshot test
+(``tests/contracts/test_gas_snapshot.py``) call :func:`measure`, so they measure exactly the
+same transactions.
 """
 
 from __future__ import annotations

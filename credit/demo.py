@@ -4,7 +4,7 @@ Like a real city, the demo has personal data: the registry office's roster (name
 numbers, ID numbers) and the residents' evidence (statements naming people and places). All of it
 stays off chain: the roster in the operator's own file, evidence in the gateway's evidence store.
 On chain there are only addresses, numbers and salted commitments to the evidence
-(``tests/test_privacy_scan.py`` scans every transaction, event and storage slot for it).
+(``tests/contracts/test_privacy_scan.py`` scans every transaction, event and storage slot for it).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ from credit.gateway.app import create_app
 from credit.gateway.evidence import EvidenceRecord, EvidenceStore
 from credit.gateway.services import Services
 from credit.store.db import Checkpointer, create_schema, make_engine, scrub
-from tests.gateway.auth_helpers import sign_in
-from tests.world import World, wait_until
+from tests.support.auth_helpers import sign_in
+from tests.support.world import World, wait_until
 
 A = "0x" + "aa" * 20
 

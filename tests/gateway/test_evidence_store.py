@@ -12,7 +12,7 @@ from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.gateway.evidence import EvidenceStore, commitment_of
 from credit.store.db import create_schema, make_engine
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 A = "0x" + "aa" * 20

@@ -20,8 +20,8 @@ from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import create_schema, make_engine
-from tests.anvil import anvil
-from tests.world import World, build_world
+from tests.support.anvil import anvil
+from tests.support.world import World, build_world
 
 HUGE = "0x" + "f" * 40
 
