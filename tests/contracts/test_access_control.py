@@ -26,9 +26,9 @@ from tests.support.authz_sig_quorum_helpers import (
     call,
     event_record_id,
     record_violation,
-    reverts,
     sign_appeal,
 )
+from tests.support.reverts import reverts
 from tests.support.world import PEER, PUBLIC, SUPERIOR, World
 
 CONTRACTS = ("CreditLedger", "RuleBook")

@@ -13,17 +13,16 @@ from tests.support.ledger_flows import (
     ZERO32,
     Status,
     appeal,
-    assert_revert,
     block_time,
     credit,
     relay_violation,
     report_directly,
     resolve,
-    reverts,
     role,
     state,
     view_revert,
 )
+from tests.support.reverts import assert_revert, reverts
 from tests.support.world import EXPERT, PEER, PUBLIC, SUPERIOR, Actor, World
 
 STATEMENT, REASON = b"\x11" * 32, b"\x22" * 32

@@ -5,7 +5,7 @@ from __future__ import annotations
 from eth_utils import keccak
 
 from credit.chain import role_id
-from tests.support.ledger_flows import reverts
+from tests.support.reverts import reverts
 from tests.support.world import PEER, SUPERIOR, World
 
 VERIFICATION = 4  # ledger_verification: automated, 20 points, cap 20 per epoch

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.ledger_flows import credit, relay_violation, reverts, state
+from tests.support.ledger_flows import credit, relay_violation, state
+from tests.support.reverts import reverts
 from tests.support.world import EPOCH, PUBLIC, SUPERIOR, Actor, World
 
 VOLUNTEERING, COMMUNITY, FEEDBACK = 1, 2, 3

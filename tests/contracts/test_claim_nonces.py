@@ -19,7 +19,8 @@ from credit.chain.signing import pack_claim
 from credit.errors import ContractRevert
 from credit.ruleset import RuleSet
 from tests.audit.helpers import audit, described
-from tests.support.authz_sig_quorum_helpers import ZERO32, call, reverts
+from tests.support.authz_sig_quorum_helpers import ZERO32, call
+from tests.support.reverts import reverts
 from tests.support.world import PEER, SUPERIOR, Actor, World
 
 LAST = 2**32 - 1

@@ -24,8 +24,8 @@ from tests.support.ledger_flows import (
     relay_violation,
     report_directly,
     resolve,
-    reverts,
 )
+from tests.support.reverts import reverts
 from tests.support.world import PUBLIC, SUPERIOR, Actor, World
 
 STATEMENT = b"\x11" * 32

@@ -32,8 +32,8 @@ from tests.support.ledger_flows import (
     genesis,
     relay_violation,
     resolve,
-    reverts,
 )
+from tests.support.reverts import reverts
 from tests.support.world import EPOCH, World
 
 EXPIRY = 26

@@ -14,7 +14,7 @@ from credit.audit.digests import Digests, recover
 from credit.chain.signing import CLAIM_BYTES, ENDORSEMENT_BYTES, pack_claim
 from credit.ruleset import RuleSet
 from tests.audit.helpers import audit, described
-from tests.support.authz_sig_quorum_helpers import reverts
+from tests.support.reverts import reverts
 from tests.support.world import PEER, PUBLIC, SUPERIOR, World
 
 

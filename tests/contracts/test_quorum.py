@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.authz_sig_quorum_helpers import ZERO32, reverts
+from tests.support.authz_sig_quorum_helpers import ZERO32
+from tests.support.reverts import reverts
 from tests.support.world import EXPERT, PEER, PUBLIC, SUPERIOR, World
 
 S, P, U, E = SUPERIOR, PEER, PUBLIC, EXPERT

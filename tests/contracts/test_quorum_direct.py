@@ -10,7 +10,8 @@ from eth_account import Account
 
 from credit.chain import Transactor, fund
 from credit.chain.signing import pack_claim
-from tests.support.authz_sig_quorum_helpers import ZERO32, call, event_record_id, reverts
+from tests.support.authz_sig_quorum_helpers import ZERO32, call, event_record_id
+from tests.support.reverts import reverts
 from tests.support.world import PEER, PUBLIC, SUPERIOR, Actor, World
 
 

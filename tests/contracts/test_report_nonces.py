@@ -16,8 +16,9 @@ from eth_account.messages import encode_typed_data
 from eth_keys import keys
 from eth_utils import keccak
 
-from tests.support.authz_sig_quorum_helpers import NO_DEADLINE, reverts
+from tests.support.authz_sig_quorum_helpers import NO_DEADLINE
 from tests.support.ledger_flows import LITTERING, Status, credit, report_directly
+from tests.support.reverts import reverts
 from tests.support.world import PUBLIC, SUPERIOR, Actor, World
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from credit.ruleset import RuleSet
-from tests.support.ledger_flows import CCR, RATE, credit, publish, reverts, role, variant
+from tests.support.ledger_flows import CCR, RATE, credit, publish, role, variant
+from tests.support.reverts import reverts
 from tests.support.world import EPOCH, NOTICE, Actor, World
 
 DEFAULT_CAP = 100_000 * CCR

@@ -11,16 +11,15 @@ from credit.ruleset import RuleSet, parse_ruleset
 from tests.support.ledger_flows import (
     ZERO32,
     advance_to,
-    assert_revert,
     block_time,
     credit,
     publish,
     relay_violation,
-    reverts,
     role,
     variant,
     view_revert,
 )
+from tests.support.reverts import assert_revert, reverts
 from tests.support.world import EPOCH, NOTICE, PUBLIC, SUPERIOR, World
 
 INACTIVE = (0, 0, 0, 0, 0, 0, 0, False, False, False)

@@ -18,9 +18,9 @@ from tests.support.authz_sig_quorum_helpers import (
     high_s,
     record_violation,
     recover,
-    reverts,
     sign_appeal,
 )
+from tests.support.reverts import reverts
 from tests.support.world import EPOCH, PEER, PUBLIC, SUPERIOR, World
 
 STATEMENT = keccak(text="the bin was full")

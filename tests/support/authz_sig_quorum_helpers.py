@@ -1,46 +1,22 @@
 """Helpers of test_access_control, test_signatures and test_quorum (kept apart from world.py).
 
-Exact revert assertions, read-only calls that decode their revert, signature recovery and
-malleation, appeal signatures and a ready-made confirmed violation.
+Read-only calls that decode their revert, signature recovery and malleation, appeal signatures
+and a ready-made confirmed violation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from eth_keys import keys
 
 from credit.chain.eip712 import CompactSignature, digest, sign_digest
-from credit.errors import ContractRevert
 from tests.support.world import PUBLIC, SUPERIOR, Actor, World
 
 ZERO32 = b"\x00" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
 NO_DEADLINE = 2**48 - 1
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
-
-def norm(value: Any) -> Any:
-    """A value as the error decoder reports it: hex strings lower-case, bytes as ``0x`` hex."""
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, str) and value.startswith("0x"):
-        return value.lower()
-    if isinstance(value, tuple | list):
-        return tuple(norm(v) for v in value)
-    return value
-
-
-@contextmanager
-def reverts(name: str, **args: Any) -> Iterator[pytest.ExceptionInfo[ContractRevert]]:
-    """Expect a revert with the custom error ``name`` and exactly the arguments ``args``."""
-    with pytest.raises(ContractRevert) as info:
-        yield info
-    assert info.value.name == name, f"expected {name}, got {info.value}"
-    assert info.value.args == {k: norm(v) for k, v in args.items()}
 
 
 def call(world: World, fn: Any, sender: Actor | None = None) -> Any:

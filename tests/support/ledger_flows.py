@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -29,31 +27,6 @@ class Status:
 
 def role(name: str) -> bytes:
     return Web3.keccak(text=name)
-
-
-def _norm(value: Any) -> Any:
-    """Make decoded revert arguments and expected values comparable (hex strings, lower case)."""
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, str) and value.startswith("0x"):
-        return value.lower()
-    if isinstance(value, tuple | list):
-        return tuple(_norm(v) for v in value)
-    return value
-
-
-def assert_revert(err: ContractRevert, name: str, **args: Any) -> None:
-    """The revert is the custom error ``name`` with exactly these arguments."""
-    assert err.name == name, str(err)
-    assert {k: _norm(v) for k, v in err.args.items()} == {k: _norm(v) for k, v in args.items()}
-
-
-@contextmanager
-def reverts(name: str, **args: Any) -> Iterator[None]:
-    """Expect the block to revert with custom error ``name`` and exactly ``args``."""
-    with pytest.raises(ContractRevert) as excinfo:
-        yield
-    assert_revert(excinfo.value, name, **args)
 
 
 def view_revert(world: World, fn: Any, sender: str | None = None) -> ContractRevert:

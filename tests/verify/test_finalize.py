@@ -10,7 +10,7 @@ import pytest
 from credit.chain import role_id
 from credit.chain.verifier import Outcome, VerifierClient
 from credit.verify.settle import settle_epoch
-from tests.support.ledger_flows import reverts
+from tests.support.reverts import reverts
 from tests.support.world import Actor
 from tests.verify.rig import QUORUM, VERIFICATION, Rig, root_of
 

@@ -8,7 +8,7 @@ from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain.verifier import commit_digest, commitment_of, sign_commit
-from tests.support.ledger_flows import reverts
+from tests.support.reverts import reverts
 from tests.support.world import Actor, World
 from tests.verify.rig import Rig, root_of, salt_of
 
