@@ -14,7 +14,7 @@ from eth_abi import decode
 from web3.contract import Contract
 
 from bench import _eas
-from bench._city import City, build_city
+from bench._city import GasCity, build_city
 from bench.bench_anchors import attestation_data, deploy_artifact, measure_eas, register_schema
 from bench.gas_cases import _expect, relayed_records
 from credit.artifacts import Artifact
@@ -25,12 +25,12 @@ PREFIX = f"{_eas.EAS_PACKAGE}/"
 
 
 @pytest.fixture(scope="module")
-def city(artifacts: dict[str, Artifact], ruleset: RuleSet) -> City:
+def city(artifacts: dict[str, Artifact], ruleset: RuleSet) -> GasCity:
     return build_city(artifacts, ruleset, background=0)
 
 
 @pytest.fixture(scope="module")
-def eas(city: City) -> tuple[Contract, bytes]:
+def eas(city: GasCity) -> tuple[Contract, bytes]:
     anchors = _eas.compile_anchors()
     registry = deploy_artifact(city.operator, anchors["SchemaRegistry"])
     eas = deploy_artifact(city.operator, anchors["EAS"], registry.address)
@@ -52,7 +52,7 @@ def test_eas_sources_differ_from_the_package_only_in_their_pragma() -> None:
 
 
 def test_an_attestation_is_stored_with_the_fields_of_a_claim(
-    city: City, eas: tuple[Contract, bytes]
+    city: GasCity, eas: tuple[Contract, bytes]
 ) -> None:
     contract, schema = eas
     resident = city.cast[0].address
@@ -72,7 +72,7 @@ def test_an_attestation_is_stored_with_the_fields_of_a_claim(
 
 
 def test_our_confirmed_record_costs_less_than_one_attestation(
-    city: City, eas: tuple[Contract, bytes]
+    city: GasCity, eas: tuple[Contract, bytes]
 ) -> None:
     contract, schema = eas
     theirs = measure_eas(city, contract, schema, "eas_")
