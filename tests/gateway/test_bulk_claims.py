@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.relay.models import MAX_CLAIMS_PER_REQUEST
-from tests.gateway.relay_helpers import (
+from tests.support.relay_helpers import (
     claim_body,
     confirm_body,
     credited_events,
@@ -26,9 +26,9 @@ from tests.gateway.relay_helpers import (
     wait_credited,
     wire_relay,
 )
-from tests.world import PEER, SUPERIOR, World
+from tests.support.world import PEER, SUPERIOR, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 BATCH = "/v1/claims/batch"

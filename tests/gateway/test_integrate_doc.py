@@ -20,9 +20,9 @@ from fastapi import FastAPI
 
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
-from tests.gateway.live_server import served
-from tests.gateway.relay_helpers import wire_relay
-from tests.world import World
+from tests.support.live_server import served
+from tests.support.relay_helpers import wire_relay
+from tests.support.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "integrate.md"

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from credit.chain.eip712 import TYPES
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
-from tests.gateway.relay_helpers import claim_body, wire_relay
-from tests.world import World
+from tests.support.relay_helpers import claim_body, wire_relay
+from tests.support.world import World
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.live_server import served
 from tests.gateway.test_schemathesis import Seeded, seeded  # noqa: F401 (the fixture)
+from tests.support.live_server import served
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = 8  # per operation and phase: ~20 s of CLI per run on a quiet 2-core machine
