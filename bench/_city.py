@@ -1,5 +1,5 @@
-"""A deployed city for gas measurement, on :mod:`credit.city`: fixed keys, a fixed clock, a cast
-of keyed residents.
+"""A deployed city for gas measurement, on :mod:`credit.chain.city`: fixed keys, a fixed clock,
+a cast of keyed residents.
 
 Everything that reaches calldata (ledger address, timestamps, nonces, signatures) is the same
 whatever the number of background residents, so the same scenario costs the same at any size
@@ -20,8 +20,8 @@ from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
 from credit.chain import embedded_web3, fund
+from credit.chain.city import EPOCH, Actor, City, Endorsing, deploy_city, keyed_actors
 from credit.chain.signing import pack_claim
-from credit.city import EPOCH, Actor, City, Endorsing, deploy_city, keyed_actors
 from credit.ruleset import EvaluatorKind, RuleSet
 
 SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)

@@ -41,7 +41,7 @@ from bench.gas_cases import BATCH, SMALL, Figures, _expect, _gas, relayed_record
 from bench.report import LABELS
 from credit import compile as solc
 from credit.artifacts import Artifact
-from credit.city import Actor
+from credit.chain.city import Actor
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,8 +22,8 @@ from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain import deploy_system, embedded_web3, fund
+from credit.chain.city import Actor, keyed_actors
 from credit.chain.deploy import System
-from credit.city import Actor, keyed_actors
 from credit.rule_documents import document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
@@ -98,7 +98,7 @@ def write_roster(path: Path, residents: list[Person]) -> None:
 
 @dataclass
 class Person(Actor):
-    """A demo key (:class:`credit.city.Actor`); residents carry their roster entry."""
+    """A demo key (:class:`credit.chain.city.Actor`); residents carry their roster entry."""
 
     profile: Profile | None = None  # residents only
 

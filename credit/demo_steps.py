@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from credit import city as harness
+from credit.chain import city as harness
 from credit.chain import time_travel
 from credit.chain.signing import (
     pack_claim,

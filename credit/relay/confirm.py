@@ -146,6 +146,7 @@ def store_confirmation(core: RelayCore, row: NewEndorsement, ids: list[str]) -> 
                 "already_confirmed", "you already confirmed these claims", {"records": again}
             )
         eid = confirmations.insert_endorsement(conn, row, ids)
+        transaction.new_work(conn)
         active = [e for e, status in named if status == "active"]
         active.append(PlanEndorsement(eid, row["evaluator"], row["kind"], tuple(ids)))
         now, active = pending.refresh(conn, ids, core.rules(), rows=rows.values(), active=active)

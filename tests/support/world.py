@@ -1,4 +1,4 @@
-"""A small deployed city for tests (on :mod:`credit.city`): one actor per role and a few
+"""A small deployed city for tests (on :mod:`credit.chain.city`): one actor per role and a few
 residents, all with keys."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from web3.contract import Contract
 
 from credit.artifacts import Artifact
 from credit.chain import fund, time_travel
-from credit.city import EPOCH as EPOCH  # re-exported: the tests import the city constants from here
-from credit.city import NOTICE as NOTICE
-from credit.city import Actor, City, deploy_city, keyed_actors
+from credit.chain.city import (
+    EPOCH as EPOCH,  # re-exported: the tests import the city constants from here
+)
+from credit.chain.city import NOTICE as NOTICE
+from credit.chain.city import Actor, City, deploy_city, keyed_actors
 from credit.ruleset import EvaluatorKind, RuleSet
 
 SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)

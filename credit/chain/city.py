@@ -203,7 +203,8 @@ class City:
     ) -> TxReceipt:
         """Send ``relayClaims`` (from :meth:`relayer` unless ``by`` is given)."""
         fn = self.ledger.functions.relayClaims(claims, endorsements)
-        return (by or self.relayer()).send(fn, gas=gas or self.relay_gas)
+        receipt: TxReceipt = (by or self.relayer()).send(fn, gas=gas or self.relay_gas)
+        return receipt
 
     def credit(self, who: Actor | str) -> int:
         address = who if isinstance(who, str) else who.address
