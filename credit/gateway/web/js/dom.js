@@ -44,6 +44,19 @@ function append(el, children) {
 }
 
 /**
+ * A form field: the label of ``control`` (which must have an id), the control, and the hint that
+ * describes it when there is one.
+ * @param {string} label
+ * @param {HTMLElement} control
+ * @param {string} [hint]
+ */
+export function field(label, control, hint) {
+  const hintId = `${control.id}-hint`;
+  if (hint) control.setAttribute("aria-describedby", hintId);
+  return h("div", { class: "field" }, h("label", { for: control.id }, label), control, hint ? h("p", { class: "hint", id: hintId }, hint) : null);
+}
+
+/**
  * Replace the children of ``el``.
  * @template {Element} E
  * @param {E} el

@@ -2,12 +2,11 @@
 // Appealing a violation: the statement (and optional evidence text) is stored as evidence, its
 // commitment is signed (EIP-712 Appeal with the account nonce) and the gateway relays it to the
 // ledger. Then the outcome: the arbiter's decision and reasoning next to the resident's statement.
-import { sessionOf, configOf } from "../session.js";
 import { statusOf } from "../api.js";
-import { h, fill, byId } from "../dom.js";
+import { h, fill, byId, field } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, pageLink } from "../format.js";
-import { typedData } from "../typed.js";
+import { storeText, noncesOf, signAndPost, whileBusy } from "../submit.js";
 
 const APPEAL_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 
@@ -34,7 +33,6 @@ function appealable(app, n) {
 export function appealForm(app, n, i) {
   const records = appealable(app, n);
   const selectId = `appeal-record-${i}`;
-  const textId = `appeal-statement-${i}`;
   const progress = h("p", { class: "progress", role: "status", "aria-live": "polite" });
   const form = h("form", { class: "appeal-form form", hidden: true, novalidate: true });
   if (!records.length) {
@@ -48,31 +46,18 @@ export function appealForm(app, n, i) {
       h("option", { value: r.record_id }, `${categoryTitle(app.config, r.category)} · ${day(r.block_time)} · −${r.deducted} · ${short(r.record_id, 8)}`),
     ),
   );
-  const text = h("textarea", { id: textId, rows: 3, required: true, maxlength: 4000, "aria-describedby": `${textId}-hint` });
-  const extraId = `appeal-evidence-${i}`;
-  const extra = h("textarea", { id: extraId, rows: 2, maxlength: 4000, "aria-describedby": `${extraId}-hint` });
+  const text = h("textarea", { id: `appeal-statement-${i}`, rows: 3, required: true, maxlength: 4000 });
+  const extra = h("textarea", { id: `appeal-evidence-${i}`, rows: 2, maxlength: 4000 });
   const submit = h("button", { type: "submit", class: "primary" }, t("appeal.submit"));
   const cancel = h("button", { type: "button", class: "ghost" }, t("appeal.cancel"));
   cancel.addEventListener("click", () => {
     form.hidden = true;
   });
   form.append(
-    h("div", { class: "field" }, h("label", { for: selectId }, t("appeal.record")), select),
+    field(t("appeal.record"), select),
     h("p", { class: "small" }, t("appeal.deadline", { date: dayTime(records[0].appeal_deadline) })),
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: textId }, t("appeal.statement")),
-      text,
-      h("p", { class: "hint", id: `${textId}-hint` }, t("appeal.statementHint")),
-    ),
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: extraId }, t("appeal.evidence")),
-      extra,
-      h("p", { class: "hint", id: `${extraId}-hint` }, t("appeal.evidenceHint")),
-    ),
+    field(t("appeal.statement"), text, t("appeal.statementHint")),
+    field(t("appeal.evidence"), extra, t("appeal.evidenceHint")),
     h("div", { class: "actions" }, submit, cancel),
     progress,
   );
@@ -84,20 +69,14 @@ export function appealForm(app, n, i) {
       text.focus();
       return;
     }
-    submit.disabled = true;
-    try {
+    await whileBusy(app, [submit], progress, async () => {
       const result = await fileAppeal(app, select.value, statement, extra.value.trim(), progress);
       if (result) {
         form.hidden = true;
         app.say(() => t("appeal.filed", { tx: result.tx_hash }), "success");
         app.refreshSoon(0);
       }
-    } catch (err) {
-      progress.textContent = "";
-      app.fail(err);
-    } finally {
-      submit.disabled = false;
-    }
+    });
   });
   return form;
 }
@@ -110,35 +89,24 @@ export function appealForm(app, n, i) {
  * @param {HTMLElement} progress
  */
 async function fileAppeal(app, recordId, statement, extraText, progress) {
-  const address = sessionOf(app).address;
   progress.textContent = t("appeal.storing");
-  const store = (/** @type {string} */ body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
-  const evidence = await store(statement);
-  const extra = extraText ? await store(extraText) : null;
-  const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
+  const evidence = await storeText(app, statement);
+  const extra = extraText ? await storeText(app, extraText) : null;
+  const nonces = await noncesOf(app);
   const message = {
     recordId,
     statement: evidence.commitment,
     nonce: nonces.account_nonce,
     deadline: nonces.chain_time + APPEAL_DEADLINE_SECONDS,
   };
-  progress.textContent = t("progress.wallet");
-  const signature = await app.signData(typedData(configOf(app), "Appeal", message));
-  if (!signature) {
-    progress.textContent = "";
-    return null;
-  }
-  progress.textContent = t("progress.sending");
-  const out = await app.api.post("/v1/appeals", {
+  return signAndPost(app, progress, "Appeal", message, "/v1/appeals", (signature) => ({
     record_id: recordId,
     statement: message.statement,
     evidence_id: extra ? extra.id : null,
     nonce: message.nonce,
     deadline: message.deadline,
     signature,
-  });
-  progress.textContent = "";
-  return out;
+  }));
 }
 
 // ------------------------------------------------------------------ outcomes

@@ -2,11 +2,10 @@
 // Arbiters' inbox: each open appeal with its report, rule, confirmations by kind, evidence and the
 // resident's statement. "Uphold" / "Overturn" need a written reasoning: it is stored as evidence,
 // its fingerprint is signed (EIP-712 Decision with the account nonce) and the gateway relays it.
-import { sessionOf, configOf } from "../session.js";
-import { h, fill, byId } from "../dom.js";
+import { h, fill, byId, field } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, pageLink } from "../format.js";
-import { typedData } from "../typed.js";
+import { storeText, noncesOf, signAndPost, whileBusy } from "../submit.js";
 
 const DECISION_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 const REASONING_MAX = 4000; // bytes the gateway keeps of a reasoning (UTF-8)
@@ -79,17 +78,10 @@ function textBlock(item, missing) {
 function appealCard(app, a, i) {
   const r = a.report;
   const titleId = `appeal-${i}-title`;
-  const reasonId = `appeal-${i}-reason`;
   const kinds = Object.entries(a.confirmations_by_kind || {}).map(([k, n]) => `${kindName(k)} × ${n}`);
   const reporterKinds = (r.reporter_kinds || []).map(kindName).join(", ");
   const progress = h("p", { class: "progress", role: "status", "aria-live": "polite" });
-  const reason = h("textarea", {
-    id: reasonId,
-    rows: 4,
-    required: true,
-    maxlength: REASONING_MAX,
-    "aria-describedby": `${reasonId}-hint`,
-  });
+  const reason = h("textarea", { id: `appeal-${i}-reason`, rows: 4, required: true, maxlength: REASONING_MAX });
   reason.value = app.drafts.get(a.record_id) || "";
   reason.addEventListener("input", () => app.drafts.set(a.record_id, reason.value));
   const uphold = h("button", { type: "button", class: "secondary", dataset: { decision: "uphold" } }, t("arbiter.uphold"));
@@ -118,13 +110,7 @@ function appealCard(app, a, i) {
     h("h3", {}, t("arbiter.statement")),
     textBlock(a.appeal && a.appeal.statement, t("arbiter.noStatement")),
     a.appeal && a.appeal.evidence ? [h("h3", {}, t("arbiter.residentEvidence")), textBlock(a.appeal.evidence, "")] : null,
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: reasonId }, t("arbiter.reasoning")),
-      reason,
-      h("p", { class: "hint", id: `${reasonId}-hint` }, t("arbiter.reasoningHint")),
-    ),
+    field(t("arbiter.reasoning"), reason, t("arbiter.reasoningHint")),
     h("div", { class: "actions" }, overturn, uphold),
     progress,
   );
@@ -135,9 +121,8 @@ function appealCard(app, a, i) {
       reason.focus();
       return;
     }
-    uphold.disabled = overturn.disabled = true;
     app.deciding = true;
-    try {
+    await whileBusy(app, [uphold, overturn], progress, async () => {
       const out = await sendDecision(app, a.record_id, flip, text, progress);
       if (out) {
         app.decided = app.decided || new Set();
@@ -149,13 +134,8 @@ function appealCard(app, a, i) {
         app.say(() => t(flip ? "arbiter.overturned" : "arbiter.upheld", { tx: out.tx_hash }), "success");
         byId("inbox-title").focus();
       }
-    } catch (err) {
-      progress.textContent = "";
-      app.fail(err);
-    } finally {
-      app.deciding = false;
-      uphold.disabled = overturn.disabled = false;
-    }
+    });
+    app.deciding = false;
   };
   uphold.addEventListener("click", () => decide(false));
   overturn.addEventListener("click", () => decide(true));
@@ -198,13 +178,9 @@ function evidenceRef(app, r) {
  * @param {HTMLElement} progress
  */
 async function sendDecision(app, recordId, overturn, reasoning, progress) {
-  const address = sessionOf(app).address;
   progress.textContent = t("arbiter.storing");
-  const stored = await app.api.request("POST", "/v1/evidence", {
-    body: reasoning,
-    contentType: "text/plain; charset=utf-8",
-  });
-  const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
+  const stored = await storeText(app, reasoning);
+  const nonces = await noncesOf(app);
   const message = {
     recordId,
     overturn,
@@ -212,21 +188,12 @@ async function sendDecision(app, recordId, overturn, reasoning, progress) {
     nonce: nonces.account_nonce,
     deadline: nonces.chain_time + DECISION_DEADLINE_SECONDS,
   };
-  progress.textContent = t("progress.wallet");
-  const signature = await app.signData(typedData(configOf(app), "Decision", message));
-  if (!signature) {
-    progress.textContent = "";
-    return null;
-  }
-  progress.textContent = t("progress.sending");
-  const out = await app.api.post(`/v1/appeals/${recordId}/decision`, {
+  return signAndPost(app, progress, "Decision", message, `/v1/appeals/${recordId}/decision`, (signature) => ({
     overturn,
     reason: stored.commitment,
     reasoning_id: stored.id,
     nonce: message.nonce,
     deadline: message.deadline,
     signature,
-  });
-  progress.textContent = "";
-  return out;
+  }));
 }

@@ -4,8 +4,7 @@ import { sessionOf, configOf } from "../session.js";
 import { ApiProblem } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
-import { ZERO32 } from "../format.js";
-import { typedData } from "../typed.js";
+import { evidenceFor, noncesOf, signAndPost, whileBusy } from "../submit.js";
 import { shareCard } from "./share.js";
 
 const CLAIM_VALID_SECONDS = 14 * 86400; // confirmations may take days; the relay needs time
@@ -90,24 +89,27 @@ export function mountClaim(app) {
       progress.textContent = problem;
       return;
     }
-    button.disabled = true;
-    try {
-      const status = await submitClaim(app, progress);
-      if (status) {
-        app.lastClaim = status.record_id;
-        if (app.tracker) app.tracker.add(status);
-        byId("claim-form", HTMLFormElement).reset(); // sent: the form is ready for another activity
-        byId("claim-date", HTMLInputElement).value = "";
-        renderClaimForm(app);
-        byId("claim-received").focus();
-      }
-    } catch (err) {
-      progress.textContent = "";
+    const alreadyWaiting = (/** @type {unknown} */ err) => {
       if (err instanceof ApiProblem && err.code === "claim_already_waiting") app.say(() => t("mine.alreadyWaiting"), "info");
       else app.fail(err);
-    } finally {
-      button.disabled = false;
-    }
+    };
+    await whileBusy(
+      app,
+      [button],
+      progress,
+      async () => {
+        const status = await submitClaim(app, progress);
+        if (status) {
+          app.lastClaim = status.record_id;
+          if (app.tracker) app.tracker.add(status);
+          byId("claim-form", HTMLFormElement).reset(); // sent: the form is ready for another activity
+          byId("claim-date", HTMLInputElement).value = "";
+          renderClaimForm(app);
+          byId("claim-received").focus();
+        }
+      },
+      alreadyWaiting,
+    );
   });
 }
 
@@ -131,17 +133,8 @@ async function submitClaim(app, progress) {
   const address = sessionOf(app).address;
   const category = Number(byId("claim-category", HTMLSelectElement).value);
   const units = Number(byId("claim-units", HTMLInputElement).value);
-  const text = byId("claim-evidence", HTMLTextAreaElement).value.trim();
-  let evidence = ZERO32;
-  if (text) {
-    progress.textContent = t("claim.uploading");
-    const stored = await app.api.request("POST", "/v1/evidence", {
-      body: text,
-      contentType: "text/plain; charset=utf-8",
-    });
-    evidence = stored.commitment;
-  }
-  const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
+  const evidence = await evidenceFor(app, byId("claim-evidence", HTMLTextAreaElement).value.trim(), progress);
+  const nonces = await noncesOf(app);
   // noon UTC of the chosen day, but never after the chain's clock (then the hour before it,
   // not the minute: the same activity sent twice signs the same time, and the gateway refuses
   // the second one while the first waits)
@@ -157,14 +150,7 @@ async function submitClaim(app, progress) {
     nonce: nonces.claim_nonce,
     deadline: nonces.chain_time + CLAIM_VALID_SECONDS,
   };
-  progress.textContent = t("progress.wallet");
-  const signature = await app.signData(typedData(configOf(app), "Claim", message));
-  if (!signature) {
-    progress.textContent = "";
-    return null;
-  }
-  progress.textContent = t("progress.sending");
-  const status = await app.api.post("/v1/claims", {
+  return signAndPost(app, progress, "Claim", message, "/v1/claims", (signature) => ({
     resident: address,
     category,
     units,
@@ -173,7 +159,5 @@ async function submitClaim(app, progress) {
     nonce: message.nonce,
     deadline: message.deadline,
     signature,
-  });
-  progress.textContent = "";
-  return status;
+  }));
 }

@@ -1,11 +1,12 @@
 // @ts-check
 // Evaluators: the officials' queue (GET /v1/confirmations/queue) and confirming by record id.
 // A confirmation is an EIP-712 Confirmation over the sorted record ids, the kind and a deadline.
-import { sessionOf, configOf } from "../session.js";
+import { sessionOf } from "../session.js";
+import { noncesOf, signAndPost, whileBusy } from "../submit.js";
 import { all, h, fill, byId } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { day, short, ZERO32, withLinks } from "../format.js";
-import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
+import { kindsFor, OFFICIAL_ROLES } from "../typed.js";
 import { rejectAction } from "./reject.js";
 import { queueTitle, queueReport, queueBy } from "./report.js";
 import { showClaimDetail } from "./claim_detail.js";
@@ -157,35 +158,22 @@ async function confirm(app, recordId) {
   const progress = byId("confirm-progress");
   const kind = chosenKind();
   const buttons = /** @type {HTMLButtonElement[]} */ (all("#view-confirm button"));
-  buttons.forEach((b) => (b.disabled = true));
-  try {
-    const nonces = await app.api.get(`/v1/residents/${sessionOf(app).address}/nonces`);
+  const sent = await whileBusy(app, buttons, progress, async () => {
+    const nonces = await noncesOf(app);
     const message = { records: [recordId.toLowerCase()], kind, deadline: nonces.chain_time + CONFIRM_VALID_SECONDS };
-    progress.textContent = t("progress.wallet");
-    const signature = await app.signData(typedData(configOf(app), "Confirmation", message));
-    if (!signature) {
-      progress.textContent = "";
-      return false;
-    }
-    progress.textContent = t("progress.sending");
-    const out = await app.api.post("/v1/confirmations", {
+    const out = await signAndPost(app, progress, "Confirmation", message, "/v1/confirmations", (signature) => ({
       evaluator: sessionOf(app).address,
       records: message.records,
       kind,
       deadline: message.deadline,
       signature,
-    });
+    }));
+    if (!out) return false;
     const status = out.claims && out.claims[0] ? out.claims[0].status : "waiting";
-    progress.textContent = "";
     app.say(() => t("confirm.done", { status: t(`claim.status.${status}`) }), "success");
     if (isOfficial(app)) await loadQueue(app);
     return true;
-  } catch (err) {
-    progress.textContent = "";
-    app.fail(err);
-    return false;
-  } finally {
-    buttons.forEach((b) => (b.disabled = false));
-    renderKinds(app);
-  }
+  });
+  renderKinds(app);
+  return sent === true;
 }

@@ -1,10 +1,10 @@
 // @ts-check
 // Rejecting a claim with a reason: an EIP-712 Rejection(recordId, kind, reason, note) signed in
 // the wallet, where ``note`` is the keccak-256 of the text the resident will read.
-import { sessionOf, configOf } from "../session.js";
+import { sessionOf } from "../session.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { typedData } from "../typed.js";
+import { signAndPost, whileBusy } from "../submit.js";
 import { keccakText } from "../verify/hash.js";
 
 // The order is the signed ``reason`` number: keep it as the gateway's REJECTION_REASONS.
@@ -60,20 +60,13 @@ export function rejectAction(app, { recordId, kind, done }) {
     event.preventDefault();
     const id = recordId();
     if (!id) return;
-    send.disabled = true;
-    try {
-      const ok = await rejectClaim(app, id, kind(), reason.value, note.value.trim(), progress);
-      if (ok) {
+    await whileBusy(app, [send], progress, async () => {
+      if (await rejectClaim(app, id, kind(), reason.value, note.value.trim(), progress)) {
         form.reset();
         show(false);
         await done(id);
       }
-    } catch (err) {
-      progress.textContent = "";
-      app.fail(err);
-    } finally {
-      send.disabled = false;
-    }
+    });
   });
   /** What the evaluator has typed so far, and putting it back (after a redraw). */
   const state = () => (form.hidden || !form.isConnected ? null : { reason: reason.value, note: note.value });
@@ -105,15 +98,8 @@ async function rejectClaim(app, recordId, kind, reason, note, progress) {
     reason: REASONS.indexOf(reason),
     note: keccakText(note),
   };
-  progress.textContent = t("progress.wallet");
-  const signature = await app.signData(typedData(configOf(app), "Rejection", message));
-  if (!signature) {
-    progress.textContent = "";
-    return false;
-  }
-  progress.textContent = t("progress.sending");
-  await app.api.post(`/v1/claims/${id}/rejections`, { evaluator: sessionOf(app).address, kind, reason, note, signature });
-  progress.textContent = "";
+  const body = (/** @type {string} */ signature) => ({ evaluator: sessionOf(app).address, kind, reason, note, signature });
+  if (!(await signAndPost(app, progress, "Rejection", message, `/v1/claims/${id}/rejections`, body))) return false;
   app.say(() => t("reject.done"), "success");
   return true;
 }

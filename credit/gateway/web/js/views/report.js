@@ -7,7 +7,8 @@ import { sessionOf, configOf } from "../session.js";
 import { all, h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, ZERO32, pageLink, withLinks } from "../format.js";
-import { typedData, OFFICIAL_ROLES } from "../typed.js";
+import { OFFICIAL_ROLES } from "../typed.js";
+import { evidenceFor, noncesOf, signAndPost, whileBusy } from "../submit.js";
 
 /** @typedef {import("../types.js").Json} Json */
 
@@ -156,8 +157,7 @@ async function submit(app) {
     return;
   }
   const button = byId("report-submit", HTMLButtonElement);
-  button.disabled = true;
-  try {
+  await whileBusy(app, [button], progress, async () => {
     const status = await send(app, progress);
     if (status) {
       app.lastReport = status;
@@ -165,12 +165,7 @@ async function submit(app) {
       renderReport(app);
       byId("report-received").focus();
     }
-  } catch (err) {
-    progress.textContent = "";
-    app.fail(err);
-  } finally {
-    button.disabled = false;
-  }
+  });
 }
 
 /** @param {import("../types.js").App} app */
@@ -179,31 +174,16 @@ async function send(app, /** @type {HTMLElement} */ progress) {
   const resident = byId("report-resident", HTMLInputElement).value.trim();
   const categoryId = Number(byId("report-category", HTMLSelectElement).value);
   const units = Number(byId("report-units", HTMLInputElement).value);
-  const text = byId("report-evidence", HTMLTextAreaElement).value.trim();
-  let evidence = ZERO32;
-  if (text) {
-    progress.textContent = t("claim.uploading");
-    const stored = await app.api.request("POST", "/v1/evidence", { body: text, contentType: "text/plain; charset=utf-8" });
-    evidence = stored.commitment;
-  }
-  const { chain_time: now } = await app.api.get(`/v1/residents/${reporter}/nonces`);
+  const evidence = await evidenceFor(app, byId("report-evidence", HTMLTextAreaElement).value.trim(), progress);
+  const { chain_time: now } = await noncesOf(app);
   const [y, m, d] = byId("report-date", HTMLInputElement).value.split("-").map(Number);
   const occurredAt = Math.max(0, Math.min(Date.UTC(y, m - 1, d, 12) / 1000, now - 60));
   // any number: it only tells apart two otherwise identical reports of one official
   const nonce = crypto.getRandomValues(new Uint32Array(1))[0];
   const message = { reporter, resident, category: categoryId, units, occurredAt, evidence, nonce, deadline: now + REPORT_VALID_SECONDS };
-  progress.textContent = t("progress.wallet");
-  const signature = await app.signData(typedData(configOf(app), "Report", message));
-  if (!signature) {
-    progress.textContent = "";
-    return null;
-  }
-  progress.textContent = t("progress.sending");
-  const status = await app.api.post("/v1/reports", {
+  return signAndPost(app, progress, "Report", message, "/v1/reports", (signature) => ({
     reporter, resident, category: categoryId, units, occurred_at: occurredAt, evidence, nonce, deadline: message.deadline, signature,
-  });
-  progress.textContent = "";
-  return status;
+  }));
 }
 
 /**

@@ -157,9 +157,7 @@ async function commit(app) {
     domain: { name: "EpochVerifier", version: "1", chainId: s.info.chain_id, verifyingContract: s.info.verifier },
     message: { epoch, commitment, deadline: String(deadline) },
   };
-  s.busy = true;
-  renderVerify(app);
-  try {
+  await busyWhile(app, async () => {
     app.say(() => t("verify.signing"), "info");
     const signature = await app.signData(typed);
     if (!signature) return;
@@ -167,12 +165,7 @@ async function commit(app) {
     saveBallot(s.info, epoch, account, { root, salt, committed: out.tx_hash });
     app.say(() => t("verify.committed"), "success");
     await loadVerify(app);
-  } catch (err) {
-    app.fail(err);
-  } finally {
-    s.busy = false;
-    renderVerify(app);
-  }
+  });
 }
 
 /** @param {import("../types.js").App} app */
@@ -185,13 +178,25 @@ async function reveal(app) {
     app.say(() => t("verify.lostSalt"), "error");
     return;
   }
-  s.busy = true;
-  renderVerify(app);
-  try {
+  await busyWhile(app, async () => {
     const out = await app.api.post("/v1/verification/reveals", { epoch, resident: account, root: ballot.root, salt: ballot.salt });
     saveBallot(s.info, epoch, account, { ...ballot, revealed: out.tx_hash });
     app.say(revealedText, "success");
     await loadVerify(app);
+  });
+}
+
+/**
+ * Run ``action`` with the page's buttons off (``busy``), telling a failure in the error banner.
+ * @param {import("../types.js").App} app
+ * @param {() => Promise<void>} action
+ */
+async function busyWhile(app, action) {
+  const s = state(app);
+  s.busy = true;
+  renderVerify(app);
+  try {
+    await action();
   } catch (err) {
     app.fail(err);
   } finally {
