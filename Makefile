@@ -51,6 +51,8 @@ lint: install
 	$(VENV)/bin/ruff format --check credit tests bench scripts
 	$(VENV)/bin/mypy credit
 	$(PY) scripts/check_solidity.py
+	node_modules/.bin/forge fmt --check contracts
+	node_modules/.bin/solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
 
 # Slither on the compiled contracts, held to the reviewed slither.exclusions.toml (the same check
 # as tests/test_slither.py); also lists the Low and Informational findings.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
+pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -9,7 +9,13 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {
-    CategoryRule, ClaimSkip, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus
+    CategoryRule,
+    ClaimSkip,
+    EvaluatorKind,
+    Endorsement,
+    SignedClaim,
+    SignedReport,
+    ViolationStatus
 } from "./Common.sol";
 import {IRuleSink} from "./interfaces/IRuleSink.sol";
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
@@ -152,7 +158,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint16 v = uint16(ruleVersion); // the rule book keeps versions below 2**16
         for (uint256 i = 0; i < categories.length; ++i) {
             uint16 category = categories[i];
-            _rules[category] = _rules[category].stage(RuleWord.pack(rules[i], expiryEpochs, v), effectiveAt, block.timestamp);
+            _rules[category] =
+                _rules[category].stage(RuleWord.pack(rules[i], expiryEpochs, v), effectiveAt, block.timestamp);
             if (rules[i].capPerEpoch != 0) _caps[(uint256(v) << 16) | category] = rules[i].capPerEpoch;
         }
         _appealWindows[v] = appealWindow;
@@ -216,10 +223,13 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             // What the claim's own resident can change after its evaluators signed skips this claim
             // alone: one resident must not undo the confirmations of everyone else in the batch.
             ClaimSkip skip;
-            if (block.timestamp > c.deadline) skip = ClaimSkip.EXPIRED;
-            else if (!r.registered) skip = ClaimSkip.NOT_REGISTERED;
-            else if (c.nonce != r.nonce || c.nonce == type(uint32).max) skip = ClaimSkip.NONCE;
-            else {
+            if (block.timestamp > c.deadline) {
+                skip = ClaimSkip.EXPIRED;
+            } else if (!r.registered) {
+                skip = ClaimSkip.NOT_REGISTERED;
+            } else if (c.nonce != r.nonce || c.nonce == type(uint32).max) {
+                skip = ClaimSkip.NONCE;
+            } else {
                 _checkQuorum(ids[i], rules[i], tallies[i]);
                 unchecked {
                     ++r.nonce; // r.nonce == c.nonce < type(uint32).max: checked just above
@@ -235,8 +245,15 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     function relayClaimPacked(bytes calldata packed) external {
         (uint256 m, bool whole) = packed.endorsementCount();
         if (!whole) revert LedgerInvalidPackedLength(packed.length);
-        (address resident, uint16 category, uint16 units, uint48 occurredAt, uint48 deadline, uint32 nonce, bytes32 evidence)
-        = packed.claim();
+        (
+            address resident,
+            uint16 category,
+            uint16 units,
+            uint48 occurredAt,
+            uint48 deadline,
+            uint32 nonce,
+            bytes32 evidence
+        ) = packed.claim();
         _checkDeadline(deadline);
         bytes32 domain = _domainSeparatorV4();
         bytes32 id = MessageHashUtils.toTypedDataHash(
@@ -372,8 +389,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         _checkDeadline(deadline);
         address resident = _violations[recordId].resident;
         if (resident == address(0)) revert LedgerUnknownViolation(recordId);
-        bytes32 digest =
-            _hashTypedDataV4(keccak256(abi.encode(_APPEAL_TYPEHASH, recordId, statement, nonce, deadline)));
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_APPEAL_TYPEHASH, recordId, statement, nonce, deadline)));
         _checkSigner(ECDSA.recover(digest, r, vs), resident);
         // The account nonce (as for permits), so an appeal never invalidates pending signed claims.
         _useCheckedNonce(resident, nonce);
@@ -396,9 +412,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         bytes32 vs
     ) external {
         _checkDeadline(deadline);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(_DECISION_TYPEHASH, recordId, overturn, reason, nonce, deadline))
-        );
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(_DECISION_TYPEHASH, recordId, overturn, reason, nonce, deadline)));
         // Another record, the opposite decision or another reason recovers another address, which
         // holds no arbiter role: the signature only ever decides what the arbiter signed.
         address arbiter = ECDSA.recover(digest, r, vs);
@@ -490,7 +505,14 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     function pendingRecord(bytes32 recordId)
         external
         view
-        returns (address resident, uint16 category, uint16 units, uint16 weight, uint16 confirmations, uint8 kindsPresent)
+        returns (
+            address resident,
+            uint16 category,
+            uint16 units,
+            uint16 weight,
+            uint16 confirmations,
+            uint8 kindsPresent
+        )
     {
         Pending memory p = _pending[recordId];
         if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
@@ -662,11 +684,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         address[] memory reporters,
         uint256[] memory rules,
         Endorsement[] calldata endorsements
-    )
-        private
-        view
-        returns (uint256[] memory tallies)
-    {
+    ) private view returns (uint256[] memory tallies) {
         uint256 n = ids.length;
         uint256 m = endorsements.length;
         if (m == 0 || m > _MAX_ENDORSEMENTS) revert LedgerInvalidEndorsementCount(m);
@@ -804,8 +822,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     }
 
     function _checkOfficial(address reporter) private view {
-        bool official = hasRole(SUPERIOR_ROLE, reporter) || hasRole(PUBLIC_PANEL_ROLE, reporter)
-            || hasRole(EXPERT_ROLE, reporter);
+        bool official =
+            hasRole(SUPERIOR_ROLE, reporter) || hasRole(PUBLIC_PANEL_ROLE, reporter) || hasRole(EXPERT_ROLE, reporter);
         if (!official) revert LedgerNotOfficialReporter(reporter);
     }
 

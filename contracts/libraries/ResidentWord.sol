@@ -46,10 +46,9 @@ library ResidentWord {
 
     function encode(Resident memory r) internal pure returns (uint256 word) {
         word = (r.registered ? _REGISTERED : 0) | (r.currentPaid ? _CURRENT_PAID : 0)
-            | (r.previousPaid ? _PREVIOUS_PAID : 0) | (r.joined ? _JOINED : 0) | (uint256(r.nonce) << 8) | (uint256(r.balance) << 40)
-            | (uint256(r.lastActiveEpoch) << 88) | (uint256(r.currentEpoch) << 112)
-            | (uint256(r.currentEarned) << 136) | (uint256(r.previousEpoch) << 176)
-            | (uint256(r.previousEarned) << 200);
+            | (r.previousPaid ? _PREVIOUS_PAID : 0) | (r.joined ? _JOINED : 0) | (uint256(r.nonce) << 8)
+            | (uint256(r.balance) << 40) | (uint256(r.lastActiveEpoch) << 88) | (uint256(r.currentEpoch) << 112)
+            | (uint256(r.currentEarned) << 136) | (uint256(r.previousEpoch) << 176) | (uint256(r.previousEarned) << 200);
     }
 
     function isRegistered(uint256 word) internal pure returns (bool) {

@@ -21,9 +21,10 @@ library RuleWord {
     function pack(CategoryRule memory rule, uint16 expiry, uint16 ruleVersion) internal pure returns (uint256) {
         if (!rule.active) return uint256(ruleVersion) << 80; // an inactive category keeps only its version
         return uint256(rule.pointsPerUnit) | (uint256(rule.maxUnits) << 16) | (uint256(rule.minConfirmations) << 24)
-            | (uint256(rule.threshold) << 32) | (uint256(rule.kindWeights) << 40) | (uint256(rule.requiredKinds & 0xF) << 56)
-            | (rule.negative ? _NEGATIVE : 0) | _ACTIVE | (rule.capPerEpoch != 0 ? _CAPPED : 0) | (rule.automated ? _AUTOMATED : 0)
-            | (uint256(expiry) << 64) | (uint256(ruleVersion) << 80);
+            | (uint256(rule.threshold) << 32) | (uint256(rule.kindWeights) << 40)
+            | (uint256(rule.requiredKinds & 0xF) << 56) | (rule.negative ? _NEGATIVE : 0) | _ACTIVE
+            | (rule.capPerEpoch != 0 ? _CAPPED : 0) | (rule.automated ? _AUTOMATED : 0) | (uint256(expiry) << 64)
+            | (uint256(ruleVersion) << 80);
     }
 
     /// @notice The half in force at `timestamp`.

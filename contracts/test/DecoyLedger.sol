@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
+pragma solidity 0.8.28;
 
 /// @title DecoyLedger
 /// @notice Test double: emits events that look exactly like the ledger's, from another address.
@@ -7,7 +7,12 @@ pragma solidity ^0.8.24;
 contract DecoyLedger {
     /// @notice Same signature as {ICreditLedger-RecordCredited}, so the same topic.
     event RecordCredited(
-        bytes32 indexed recordId, address indexed resident, uint16 category, uint16 units, uint48 points, uint16 ruleVersion
+        bytes32 indexed recordId,
+        address indexed resident,
+        uint16 category,
+        uint16 units,
+        uint48 points,
+        uint16 ruleVersion
     );
     /// @notice Same signature as {ICreditLedger-ResidentRegistered}.
     event ResidentRegistered(address indexed resident);
