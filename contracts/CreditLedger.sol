@@ -245,15 +245,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     function relayClaimPacked(bytes calldata packed) external {
         (uint256 m, bool whole) = packed.endorsementCount();
         if (!whole) revert LedgerInvalidPackedLength(packed.length);
-        (
-            address resident,
-            uint16 category,
-            uint16 units,
-            uint48 occurredAt,
-            uint48 deadline,
-            uint32 nonce,
-            bytes32 evidence
-        ) = packed.claim();
+        (address resident, uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence) = packed.record();
+        (uint48 deadline, uint32 nonce) = packed.terms();
         _checkDeadline(deadline);
         bytes32 domain = _domainSeparatorV4();
         bytes32 id = MessageHashUtils.toTypedDataHash(
