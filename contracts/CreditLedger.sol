@@ -749,20 +749,31 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             mstore(0, id)
             listHash := keccak256(0, 32)
         }
+        bytes32 typeHash = _CONFIRMATION_TYPEHASH;
         address previous;
         for (uint256 j = 0; j < m; ++j) {
             (uint8 kind, uint48 deadline, bytes32 r, bytes32 vs) = packed.endorsement(j);
             _checkDeadline(deadline);
-            bytes32 digest = MessageHashUtils.toTypedDataHash(
-                domain, keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline))
-            );
+            bytes32 structHash;
+            // keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline)), hashed in the
+            // free memory it would be encoded in, without claiming it (kind and deadline are clean:
+            // shifted down from calldata).
+            assembly ("memory-safe") {
+                let p := mload(0x40)
+                mstore(p, typeHash)
+                mstore(add(p, 0x20), listHash)
+                mstore(add(p, 0x40), kind)
+                mstore(add(p, 0x60), deadline)
+                structHash := keccak256(p, 0x80)
+            }
+            bytes32 digest = MessageHashUtils.toTypedDataHash(domain, structHash);
             address evaluator = ECDSA.recover(digest, r, vs);
             if (evaluator <= previous) revert LedgerEvaluatorsNotSorted(evaluator, previous);
             previous = evaluator;
             _checkEvaluator(evaluator, kind);
             if (subject == evaluator) revert LedgerSelfConfirmation(id, evaluator);
             uint256 weight = rule.weightOf(kind);
-            if (weight != 0) tally = tally.add(weight, TallyWord.kindFlag(kind));
+            if (weight != 0) tally = tally.addMany(kind, weight, 1);
         }
     }
 
