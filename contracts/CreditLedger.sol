@@ -207,16 +207,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         (Rec[] memory recs, bytes32[] memory ids, Rule[] memory rules) = _newBatch(claims.length);
         for (uint256 i = 0; i < recs.length; ++i) {
             SignedClaim calldata c = claims[i];
-            Rec memory rec = Rec(
-                claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline),
-                c.resident,
-                c.category,
-                c.units,
-                c.occurredAt,
-                c.deadline,
-                c.nonce,
-                address(0)
-            );
+            bytes32 id = claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            Rec memory rec = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.deadline, c.nonce, address(0));
             _checkSigner(ECDSA.recover(rec.id, c.r, c.vs), c.resident);
             (recs[i], ids[i]) = (rec, rec.id);
             rules[i] = i > 0 && c.category == claims[i - 1].category ? rules[i - 1] : _ruleOf(c.category, false);
@@ -252,16 +244,9 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             SignedReport calldata c = reports[i];
             _checkDeadline(c.deadline);
             _checkOfficial(c.reporter);
-            Rec memory rec = Rec(
-                reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline),
-                c.resident,
-                c.category,
-                c.units,
-                c.occurredAt,
-                c.deadline,
-                c.nonce,
-                c.reporter
-            );
+            bytes32 id =
+                reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            Rec memory rec = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.deadline, c.nonce, c.reporter);
             _checkSigner(ECDSA.recover(rec.id, c.r, c.vs), c.reporter);
             (recs[i], ids[i], rules[i]) = (rec, rec.id, _ruleOf(c.category, true));
         }
