@@ -79,6 +79,8 @@ lint: install
 	$(VENV)/bin/ruff format --check credit tests bench scripts
 	$(VENV)/bin/mypy credit
 	$(PY) scripts/check_solidity.py
+	node_modules/.bin/forge fmt --check contracts
+	node_modules/.bin/solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
 	$(MAKE) --no-print-directory lint-js
 
 # The web client's ES modules: JSDoc types checked by tsc (jsconfig.json, strict)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
+pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
@@ -9,15 +9,26 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {
-    CategoryRule, ClaimSkip, EvaluatorKind, Endorsement, SignedClaim, SignedReport, ViolationStatus
+    CategoryRule,
+    ClaimSkip,
+    EvaluatorKind,
+    Endorsement,
+    SignedClaim,
+    SignedReport,
+    ViolationStatus
 } from "./Common.sol";
 import {IRuleSink} from "./interfaces/IRuleSink.sol";
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
 import {IRuleBook} from "./interfaces/IRuleBook.sol";
+import {CapUsage, CapUsageWord} from "./libraries/CapUsage.sol";
+import {ExpiryTerms} from "./libraries/ExpiryTerms.sol";
 import {PackedClaim} from "./libraries/PackedClaim.sol";
-import {Resident, ResidentWord} from "./libraries/ResidentWord.sol";
-import {RuleWord} from "./libraries/RuleWord.sol";
+import {Resident, ResidentSlot} from "./libraries/ResidentWord.sol";
+import {RewardTerms, RewardTermsWord} from "./libraries/RewardTerms.sol";
+import {Rule, RuleSlot, RuleWord} from "./libraries/RuleWord.sol";
+import {SpilledEarnings, SpilledEarningsWord} from "./libraries/SpilledEarnings.sol";
+import {KindCounts, Tally, TallyWord} from "./libraries/Tally.sol";
 
 /// @title CreditLedger
 /// @notice The participation ledger and its reward token. See {ICreditLedger} and {IRewardToken}.
@@ -40,9 +51,6 @@ import {RuleWord} from "./libraries/RuleWord.sol";
 /// The reward token lives in this contract so that paying a reward touches one contract's storage;
 /// it is an ordinary OpenZeppelin ERC-20 with permit. Credit itself has no transfer function.
 contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, AccessControl {
-    using ResidentWord for uint256;
-    using ResidentWord for Resident;
-    using RuleWord for uint256;
     using PackedClaim for bytes;
 
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -68,18 +76,17 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
 
     uint256 private constant _MAX_BATCH = 256;
     uint256 private constant _MAX_ENDORSEMENTS = 64;
-    // Tally of one record: weight in bits 0-15, confirmations in 16-31, kinds present in 32-35.
-    uint256 private constant _ONE_CONFIRMATION = 1 << 16;
-    uint256 private constant _KINDS_SHIFT = 32;
 
-    /// @dev One record on its way to the books, whichever path it came by.
+    /// @dev One record on its way to the books, whichever path it came by. (Its evidence is in its id.)
     struct Rec {
         bytes32 id;
         address resident;
         uint16 category;
         uint16 units;
         uint48 occurredAt;
-        bytes32 evidence;
+        uint48 deadline; // of a relayed claim's signature, checked when booking (else unused)
+        uint32 nonce; // a relayed claim's nonce, checked when booking (else unused)
+        address reporter; // who reported a violation (may not confirm it); zero for claims
     }
 
     struct Violation {
@@ -94,7 +101,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint16 category;
         uint16 units;
         uint48 occurredAt;
-        uint32 kindCounts; // 8 bits of confirmation count per EvaluatorKind
+        KindCounts kindCounts;
         bool violation;
         address reporter; // who reported a violation (may not confirm it); zero for claims
         bytes32 evidence;
@@ -104,24 +111,24 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     uint48 private immutable _epochLength;
     uint48 private immutable _genesis;
 
-    mapping(address resident => uint256 word) private _residents;
-    mapping(address resident => mapping(uint16 category => uint256 usage)) private _usage; // epoch << 64 | points
-    mapping(address resident => mapping(uint24 epoch => uint256 earned)) private _spilled; // bit 255 = paid
+    mapping(address resident => ResidentSlot) private _residents;
+    mapping(address resident => mapping(uint16 category => CapUsage)) private _usage;
+    mapping(address resident => mapping(uint24 epoch => SpilledEarnings)) private _spilled;
     mapping(bytes32 recordId => Violation) private _violations;
     mapping(bytes32 recordId => Pending) private _pending;
     mapping(bytes32 recordId => mapping(address evaluator => bool)) private _confirmedBy;
     /// @custom:security write-protection="onlyRole(bytes32)"
     /// @dev Written only by {mintRewards}, under MINTER_ROLE.
-    mapping(uint24 epoch => uint256 terms) private _epochRewards; // rate 80 | cap 88 | minted 88
+    mapping(uint24 epoch => RewardTerms) private _epochRewards;
     /// @custom:security write-protection="_checkRuleBook()"
     /// @dev Written only by {stageRules}, called by the rule book.
-    mapping(uint16 category => uint256 word) private _rules; // see RuleWord
+    mapping(uint16 category => RuleSlot) private _rules;
     /// @custom:security write-protection="_checkRuleBook()"
-    mapping(uint256 versionCategory => uint32 cap) private _caps; // version << 16 | category
+    mapping(uint256 versionCategory => uint32 cap) private _caps; // see {_capKey}
     /// @custom:security write-protection="_checkRuleBook()"
     mapping(uint16 ruleVersion => uint32 seconds_) private _appealWindows;
     /// @custom:security write-protection="_checkRuleBook()"
-    uint256 private _expiry; // current 16 | next 16 | next effective-at 48
+    ExpiryTerms private _expiry;
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)
     /// @param ruleBook_ the published rules credit is computed under
@@ -152,11 +159,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint16 v = uint16(ruleVersion); // the rule book keeps versions below 2**16
         for (uint256 i = 0; i < categories.length; ++i) {
             uint16 category = categories[i];
-            _rules[category] = _rules[category].stage(RuleWord.pack(rules[i], expiryEpochs, v), effectiveAt, block.timestamp);
-            if (rules[i].capPerEpoch != 0) _caps[(uint256(v) << 16) | category] = rules[i].capPerEpoch;
+            _rules[category] =
+                _rules[category].stage(RuleWord.pack(rules[i], expiryEpochs, v), effectiveAt, block.timestamp);
+            if (rules[i].capPerEpoch != 0) _caps[_capKey(v, category)] = rules[i].capPerEpoch;
         }
         _appealWindows[v] = appealWindow;
-        _expiry = _expiryNow() | (uint256(expiryEpochs) << 16) | (uint256(effectiveAt) << 32);
+        _expiry = _expiry.stage(expiryEpochs, effectiveAt, block.timestamp);
         emit RulesStaged(ruleVersion, effectiveAt, categories.length);
     }
 
@@ -167,7 +175,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         for (uint256 i = 0; i < residents.length; ++i) {
             address account = residents[i];
             if (account == address(0)) revert LedgerInvalidResident(account);
-            uint256 word = _residents[account];
+            ResidentSlot word = _residents[account];
             if (word.isRegistered()) revert LedgerAlreadyRegistered(account);
             _residents[account] = word.register(); // keeps any balance from an earlier registration
             emit ResidentRegistered(account);
@@ -177,7 +185,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @inheritdoc ICreditLedger
     function deregisterResident(address resident) external {
         if (msg.sender != resident) _checkRole(REGISTRAR_ROLE);
-        uint256 word = _residents[resident];
+        ResidentSlot word = _residents[resident];
         if (!word.isRegistered()) revert LedgerNotRegistered(resident);
         _residents[resident] = word.deregister();
         emit ResidentDeregistered(resident);
@@ -196,47 +204,24 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
 
     /// @inheritdoc ICreditLedger
     function relayClaims(SignedClaim[] calldata claims, Endorsement[] calldata endorsements) external {
-        uint256 n = claims.length;
-        if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
-        bytes32[] memory ids = new bytes32[](n);
-        address[] memory subjects = new address[](n);
-        uint256[] memory rules = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) {
+        (Rec[] memory recs, bytes32[] memory ids, Rule[] memory rules) = _newBatch(claims.length);
+        for (uint256 i = 0; i < recs.length; ++i) {
             SignedClaim calldata c = claims[i];
-            bytes32 id = _claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
-            _checkSigner(ECDSA.recover(id, c.r, c.vs), c.resident);
-            (ids[i], subjects[i]) = (id, c.resident);
+            bytes32 id = claimId(c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            Rec memory rec = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.deadline, c.nonce, address(0));
+            _checkSigner(ECDSA.recover(rec.id, c.r, c.vs), c.resident);
+            (recs[i], ids[i]) = (rec, rec.id);
             rules[i] = i > 0 && c.category == claims[i - 1].category ? rules[i - 1] : _ruleOf(c.category, false);
         }
-        uint256[] memory tallies = _tally(ids, subjects, new address[](0), rules, endorsements);
-        uint24 epoch = _epochNow();
-        for (uint256 i = 0; i < n; ++i) {
-            SignedClaim calldata c = claims[i];
-            Resident memory r = _residents[c.resident].decode();
-            // What the claim's own resident can change after its evaluators signed skips this claim
-            // alone: one resident must not undo the confirmations of everyone else in the batch.
-            ClaimSkip skip;
-            if (block.timestamp > c.deadline) skip = ClaimSkip.EXPIRED;
-            else if (!r.registered) skip = ClaimSkip.NOT_REGISTERED;
-            else if (c.nonce != r.nonce || c.nonce == type(uint32).max) skip = ClaimSkip.NONCE;
-            else {
-                _checkQuorum(ids[i], rules[i], tallies[i]);
-                unchecked {
-                    ++r.nonce; // r.nonce == c.nonce < type(uint32).max: checked just above
-                }
-                _book(r, Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence), rules[i], epoch);
-                continue;
-            }
-            emit ClaimSkipped(ids[i], c.resident, skip, r.nonce, c.nonce);
-        }
+        _relay(recs, ids, rules, endorsements, false);
     }
 
     /// @inheritdoc ICreditLedger
     function relayClaimPacked(bytes calldata packed) external {
         (uint256 m, bool whole) = packed.endorsementCount();
         if (!whole) revert LedgerInvalidPackedLength(packed.length);
-        (address resident, uint16 category, uint16 units, uint48 occurredAt, uint48 deadline, uint32 nonce, bytes32 evidence)
-        = packed.claim();
+        (address resident, uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence) = packed.record();
+        (uint48 deadline, uint32 nonce) = packed.terms();
         _checkDeadline(deadline);
         bytes32 domain = _domainSeparatorV4();
         bytes32 id = MessageHashUtils.toTypedDataHash(
@@ -244,43 +229,28 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         );
         (bytes32 r, bytes32 vs) = packed.claimSignature();
         _checkSigner(ECDSA.recover(id, r, vs), resident);
-        uint256 rule = _ruleOf(category, false);
+        Rule rule = _ruleOf(category, false);
         _checkQuorum(id, rule, _tallyPacked(id, resident, rule, domain, packed, m));
         Resident memory word = _registered(resident);
         if (nonce != word.nonce) revert LedgerInvalidNonce(resident, word.nonce, nonce);
         word.nonce = _nextNonce(resident, nonce);
-        _book(word, Rec(id, resident, category, units, occurredAt, evidence), rule, _epochNow());
+        _book(word, Rec(id, resident, category, units, occurredAt, deadline, nonce, address(0)), rule, _epochNow());
     }
 
     /// @inheritdoc ICreditLedger
     function relayReports(SignedReport[] calldata reports, Endorsement[] calldata endorsements) external {
-        uint256 n = reports.length;
-        if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
-        bytes32[] memory ids = new bytes32[](n);
-        address[] memory subjects = new address[](n);
-        address[] memory reporters = new address[](n);
-        uint256[] memory rules = new uint256[](n);
-        for (uint256 i = 0; i < n; ++i) {
+        (Rec[] memory recs, bytes32[] memory ids, Rule[] memory rules) = _newBatch(reports.length);
+        for (uint256 i = 0; i < recs.length; ++i) {
             SignedReport calldata c = reports[i];
             _checkDeadline(c.deadline);
             _checkOfficial(c.reporter);
             bytes32 id =
-                _reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
-            _checkSigner(ECDSA.recover(id, c.r, c.vs), c.reporter);
-            (ids[i], subjects[i], reporters[i], rules[i]) = (id, c.resident, c.reporter, _ruleOf(c.category, true));
+                reportId(c.reporter, c.resident, c.category, c.units, c.occurredAt, c.evidence, c.nonce, c.deadline);
+            Rec memory rec = Rec(id, c.resident, c.category, c.units, c.occurredAt, c.deadline, c.nonce, c.reporter);
+            _checkSigner(ECDSA.recover(rec.id, c.r, c.vs), c.reporter);
+            (recs[i], ids[i], rules[i]) = (rec, rec.id, _ruleOf(c.category, true));
         }
-        uint256[] memory tallies = _tally(ids, subjects, reporters, rules, endorsements);
-        uint24 epoch = _epochNow();
-        for (uint256 i = 0; i < n; ++i) {
-            SignedReport calldata c = reports[i];
-            _checkQuorum(ids[i], rules[i], tallies[i]);
-            // Replay protection is the record id: booking sets the status, so a second copy, in
-            // this batch or a later one, finds it. (The slot is written by {_book} right after.)
-            ViolationStatus status = _violations[ids[i]].status;
-            if (status != ViolationStatus.NONE) revert LedgerInvalidViolationStatus(ids[i], status);
-            Rec memory rec = Rec(ids[i], c.resident, c.category, c.units, c.occurredAt, c.evidence);
-            _book(_reportable(c.resident), rec, rules[i], epoch);
-        }
+        _relay(recs, ids, rules, endorsements, true);
     }
 
     // ================================================================ direct records
@@ -292,10 +262,11 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     {
         Resident memory r = _registered(msg.sender);
         _checkShape(category, units, occurredAt, _ruleOf(category, false));
-        recordId = _claimId(msg.sender, category, units, occurredAt, evidence, r.nonce, 0);
+        recordId = claimId(msg.sender, category, units, occurredAt, evidence, r.nonce, 0);
         r.nonce = _nextNonce(msg.sender, r.nonce);
         _residents[msg.sender] = r.encode();
-        _pending[recordId] = Pending(msg.sender, category, units, occurredAt, 0, false, address(0), evidence);
+        _pending[recordId] =
+            Pending(msg.sender, category, units, occurredAt, KindCounts.wrap(0), false, address(0), evidence);
         emit ClaimSubmitted(recordId, msg.sender, category, units, occurredAt, evidence);
     }
 
@@ -308,8 +279,9 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         _reportable(resident);
         _checkShape(category, units, occurredAt, _ruleOf(category, true));
         uint32 nonce = uint32(_useNonce(msg.sender));
-        recordId = _reportId(msg.sender, resident, category, units, occurredAt, evidence, nonce, 0);
-        _pending[recordId] = Pending(resident, category, units, occurredAt, 0, true, msg.sender, evidence);
+        recordId = reportId(msg.sender, resident, category, units, occurredAt, evidence, nonce, 0);
+        _pending[recordId] =
+            Pending(resident, category, units, occurredAt, KindCounts.wrap(0), true, msg.sender, evidence);
         emit ViolationReported(recordId, resident, msg.sender, category, units, occurredAt, evidence);
     }
 
@@ -323,19 +295,17 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         _confirmedBy[recordId][msg.sender] = true;
         // Counts per kind (8 bits each, refused beyond 255), weighed under the rule in force when
         // the quorum is evaluated.
-        if (uint8(p.kindCounts >> (8 * uint8(kind))) == type(uint8).max) {
-            revert LedgerTooManyConfirmations(recordId, kind);
-        }
-        uint32 kindCounts = p.kindCounts + uint32(1 << (8 * uint8(kind)));
+        if (p.kindCounts.countOf(uint8(kind)) == type(uint8).max) revert LedgerTooManyConfirmations(recordId, kind);
+        KindCounts kindCounts = p.kindCounts.increment(uint8(kind));
         emit ConfirmationRecorded(recordId, msg.sender, kind);
 
-        uint256 rule = _ruleOf(p.category, p.violation);
+        Rule rule = _ruleOf(p.category, p.violation);
         if (!_quorumMet(rule, _tallyFromCounts(kindCounts, rule))) {
             _pending[recordId].kindCounts = kindCounts;
             return false;
         }
         delete _pending[recordId];
-        Rec memory rec = Rec(recordId, p.resident, p.category, p.units, p.occurredAt, p.evidence);
+        Rec memory rec = Rec(recordId, p.resident, p.category, p.units, p.occurredAt, 0, 0, address(0));
         _book(p.violation ? _reportable(p.resident) : _registered(p.resident), rec, rule, _epochNow());
         return true;
     }
@@ -347,14 +317,15 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         external
         onlyRole(VERIFIER_ROLE)
     {
-        uint256 rule = _rules[category].resolve(block.timestamp);
+        Rule rule = _rules[category].resolve(block.timestamp);
         if (!rule.active()) revert LedgerUnknownCategory(category);
         if (!rule.automated()) revert LedgerNotAutomatedCategory(category);
         uint24 epoch = _epochNow();
         for (uint256 i = 0; i < residents.length; ++i) {
             address resident = residents[i];
             bytes32 id = keccak256(abi.encode(ref, resident));
-            _book(_registered(resident), Rec(id, resident, category, 1, uint48(block.timestamp), ref), rule, epoch);
+            Rec memory rec = Rec(id, resident, category, 1, uint48(block.timestamp), 0, 0, address(0));
+            _book(_registered(resident), rec, rule, epoch);
         }
     }
 
@@ -372,8 +343,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         _checkDeadline(deadline);
         address resident = _violations[recordId].resident;
         if (resident == address(0)) revert LedgerUnknownViolation(recordId);
-        bytes32 digest =
-            _hashTypedDataV4(keccak256(abi.encode(_APPEAL_TYPEHASH, recordId, statement, nonce, deadline)));
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_APPEAL_TYPEHASH, recordId, statement, nonce, deadline)));
         _checkSigner(ECDSA.recover(digest, r, vs), resident);
         // The account nonce (as for permits), so an appeal never invalidates pending signed claims.
         _useCheckedNonce(resident, nonce);
@@ -396,9 +366,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         bytes32 vs
     ) external {
         _checkDeadline(deadline);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(_DECISION_TYPEHASH, recordId, overturn, reason, nonce, deadline))
-        );
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(_DECISION_TYPEHASH, recordId, overturn, reason, nonce, deadline)));
         // Another record, the opposite decision or another reason recovers another address, which
         // holds no arbiter role: the signature only ever decides what the arbiter signed.
         address arbiter = ECDSA.recover(digest, r, vs);
@@ -413,11 +382,11 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @inheritdoc IRewardToken
     function mintRewards(uint24 epoch, address[] calldata residents) external onlyRole(MINTER_ROLE) {
         if (epoch >= _epochNow()) revert RewardEpochNotEnded(epoch);
-        uint256 terms = _epochRewards[epoch];
-        if (terms == 0) terms = _fixRewardTerms(epoch);
-        uint256 rate = uint80(terms);
-        uint256 cap = uint88(terms >> 80);
-        uint256 minted = terms >> 168;
+        RewardTerms terms = _epochRewards[epoch];
+        if (!terms.isFixed()) terms = _fixRewardTerms(epoch);
+        uint256 rate = terms.rate();
+        uint256 cap = terms.cap();
+        uint256 minted = terms.minted();
         for (uint256 i = 0; i < residents.length; ++i) {
             address resident = residents[i];
             uint40 points = _takeEarnings(resident, epoch);
@@ -427,7 +396,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             if (amount != 0) _mint(resident, amount);
             emit RewardMinted(resident, epoch, points, amount);
         }
-        _epochRewards[epoch] = (terms & ((1 << 168) - 1)) | (minted << 168);
+        _epochRewards[epoch] = terms.withMinted(minted);
     }
 
     // ================================================================ views
@@ -435,7 +404,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @inheritdoc ICreditLedger
     function creditOf(address resident) external view returns (uint256) {
         Resident memory r = _residents[resident].decode();
-        if (_lapsed(r, uint16(_expiryNow()), _epochNow())) return 0;
+        if (_lapsed(r, _expiryNow(), _epochNow())) return 0;
         return r.balance;
     }
 
@@ -466,14 +435,14 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         Resident memory r = _residents[resident].decode();
         if (r.currentEpoch == epoch) return (r.currentEarned, r.currentPaid);
         if (r.previousEpoch == epoch) return (r.previousEarned, r.previousPaid);
-        uint256 spilled = _spilled[resident][epoch];
-        return (uint40(spilled), spilled >> 255 != 0);
+        SpilledEarnings spilled = _spilled[resident][epoch];
+        return (spilled.points(), spilled.paid());
     }
 
     /// @inheritdoc IRewardToken
     function epochRewards(uint24 epoch) external view returns (uint80 rewardPerPoint, uint88 cap, uint88 minted) {
-        uint256 terms = _epochRewards[epoch];
-        return (uint80(terms), uint88(terms >> 80), uint88(terms >> 168));
+        RewardTerms terms = _epochRewards[epoch];
+        return (terms.rate(), terms.cap(), terms.minted());
     }
 
     /// @inheritdoc ICreditLedger
@@ -490,12 +459,19 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     function pendingRecord(bytes32 recordId)
         external
         view
-        returns (address resident, uint16 category, uint16 units, uint16 weight, uint16 confirmations, uint8 kindsPresent)
+        returns (
+            address resident,
+            uint16 category,
+            uint16 units,
+            uint16 weight,
+            uint16 confirmations,
+            uint8 kindsPresent
+        )
     {
         Pending memory p = _pending[recordId];
         if (p.resident == address(0)) revert LedgerUnknownPendingRecord(recordId);
-        uint256 tally = _tallyFromCounts(p.kindCounts, _ruleOf(p.category, p.violation));
-        return (p.resident, p.category, p.units, uint16(tally), uint16(tally >> 16), uint8(tally >> _KINDS_SHIFT));
+        Tally tally = _tallyFromCounts(p.kindCounts, _ruleOf(p.category, p.violation));
+        return (p.resident, p.category, p.units, tally.weight(), tally.confirmations(), tally.kinds());
     }
 
     /// @inheritdoc ICreditLedger
@@ -507,8 +483,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         bytes32 evidence,
         uint32 nonce,
         uint48 deadline
-    ) external view returns (bytes32) {
-        return _claimId(resident, category, units, occurredAt, evidence, nonce, deadline);
+    ) public view returns (bytes32) {
+        return _hashTypedDataV4(_claimHash(resident, category, units, occurredAt, evidence, nonce, deadline));
     }
 
     /// @inheritdoc ICreditLedger
@@ -521,8 +497,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         bytes32 evidence,
         uint32 nonce,
         uint48 deadline
-    ) external view returns (bytes32) {
-        return _reportId(reporter, resident, category, units, occurredAt, evidence, nonce, deadline);
+    ) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(_REPORT_TYPEHASH, reporter, resident, category, units, occurredAt, evidence, nonce, deadline)
+            )
+        );
     }
 
     /// @inheritdoc ICreditLedger
@@ -548,7 +528,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     // ================================================================ internals: booking
 
     /// @dev Books a record whose quorum was checked: credits a claim or deducts a violation.
-    function _book(Resident memory r, Rec memory rec, uint256 rule, uint24 epoch) private {
+    function _book(Resident memory r, Rec memory rec, Rule rule, uint24 epoch) private {
         _checkShape(rec.category, rec.units, rec.occurredAt, rule);
         uint48 points = uint48(rec.units * rule.pointsPerUnit()); // < 2**32: uint16 * uint16
         uint16 ruleVersion = rule.version();
@@ -579,7 +559,9 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @dev Moves the earnings window forward to `epoch`. Unpaid earnings that fall out of the
     /// two-epoch window are kept in `_spilled` so no reward is ever lost to a late payment run.
     function _rollEarnings(address resident, Resident memory r, uint24 epoch) private {
-        if (r.previousEarned != 0 && !r.previousPaid) _spilled[resident][r.previousEpoch] = r.previousEarned;
+        if (r.previousEarned != 0 && !r.previousPaid) {
+            _spilled[resident][r.previousEpoch] = SpilledEarningsWord.pack(r.previousEarned);
+        }
         r.previousEpoch = r.currentEpoch;
         r.previousEarned = r.currentEarned;
         r.previousPaid = r.currentPaid;
@@ -589,11 +571,10 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     }
 
     function _useCap(address resident, uint16 category, uint16 ruleVersion, uint48 points, uint24 epoch) private {
-        uint256 cap = _caps[(uint256(ruleVersion) << 16) | category];
-        uint256 usage = _usage[resident][category];
-        uint256 used = (usage >> 64 == epoch ? uint64(usage) : 0) + points;
+        uint256 cap = _caps[_capKey(ruleVersion, category)];
+        uint256 used = _usage[resident][category].pointsIn(epoch) + points;
         if (used > cap) revert LedgerCategoryCapExceeded(resident, category, cap, used);
-        _usage[resident][category] = (uint256(epoch) << 64) | used;
+        _usage[resident][category] = CapUsageWord.pack(epoch, used);
     }
 
     function _fileAppeal(address account, bytes32 recordId, bytes32 statement) private {
@@ -635,42 +616,86 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             (points, paid) = (r.previousEarned, r.previousPaid);
             r.previousPaid = true;
         } else {
-            uint256 spilled = _spilled[resident][epoch];
-            (points, paid) = (uint40(spilled), spilled >> 255 != 0);
-            if (points != 0 && !paid) _spilled[resident][epoch] = spilled | (1 << 255);
+            SpilledEarnings spilled = _spilled[resident][epoch];
+            (points, paid) = (spilled.points(), spilled.paid());
+            if (points != 0 && !paid) _spilled[resident][epoch] = spilled.markPaid();
         }
         if (paid) revert RewardAlreadyPaid(resident, epoch);
         if (points == 0) revert RewardNothingEarned(resident, epoch);
         _residents[resident] = r.encode();
     }
 
-    function _fixRewardTerms(uint24 epoch) private returns (uint256 terms) {
+    function _fixRewardTerms(uint24 epoch) private returns (RewardTerms terms) {
         uint48 lastSecond = _genesis + (uint48(epoch) + 1) * _epochLength - 1;
         (uint32 ruleVersion, uint80 rate, uint88 cap) = _ruleBook.rewardTermsAt(lastSecond);
         emit RewardTermsFixed(epoch, ruleVersion, rate, cap);
-        return uint256(rate) | (uint256(cap) << 80);
+        return RewardTermsWord.pack(rate, cap);
     }
 
-    // ================================================================ internals: checks
+    // ================================================================ internals: relaying
+
+    /// @dev The empty arrays of a relayed batch of `n` records, after checking its size.
+    function _newBatch(uint256 n) private pure returns (Rec[] memory recs, bytes32[] memory ids, Rule[] memory rules) {
+        if (n == 0 || n > _MAX_BATCH) revert LedgerInvalidBatchSize(n);
+        (recs, ids, rules) = (new Rec[](n), new bytes32[](n), new Rule[](n));
+    }
+
+    /// @dev Books the records of a relayed batch, whose signers were checked, once `endorsements`
+    /// confirm them. A claim its own resident voided after its evaluators signed (expired, deregistered,
+    /// nonce used or cancelled) is skipped alone; any other failure reverts the batch.
+    function _relay(
+        Rec[] memory recs,
+        bytes32[] memory ids,
+        Rule[] memory rules,
+        Endorsement[] calldata endorsements,
+        bool violations
+    ) private {
+        Tally[] memory tallies = _tally(recs, ids, rules, endorsements);
+        uint24 epoch = _epochNow();
+        for (uint256 i = 0; i < recs.length; ++i) {
+            Rec memory rec = recs[i];
+            if (violations) {
+                _checkQuorum(rec.id, rules[i], tallies[i]);
+                // Replay protection is the record id: booking sets the status, so a second copy, in
+                // this batch or a later one, finds it. (The slot is written by {_book} right after.)
+                ViolationStatus status = _violations[rec.id].status;
+                if (status != ViolationStatus.NONE) revert LedgerInvalidViolationStatus(rec.id, status);
+                _book(_reportable(rec.resident), rec, rules[i], epoch);
+                continue;
+            }
+            Resident memory r = _residents[rec.resident].decode();
+            // What the claim's own resident can change after its evaluators signed skips this claim
+            // alone: one resident must not undo the confirmations of everyone else in the batch.
+            ClaimSkip skip;
+            if (block.timestamp > rec.deadline) {
+                skip = ClaimSkip.EXPIRED;
+            } else if (!r.registered) {
+                skip = ClaimSkip.NOT_REGISTERED;
+            } else if (rec.nonce != r.nonce || rec.nonce == type(uint32).max) {
+                skip = ClaimSkip.NONCE;
+            } else {
+                _checkQuorum(rec.id, rules[i], tallies[i]);
+                unchecked {
+                    ++r.nonce; // r.nonce == rec.nonce < type(uint32).max: checked just above
+                }
+                _book(r, rec, rules[i], epoch);
+                continue;
+            }
+            emit ClaimSkipped(rec.id, rec.resident, skip, r.nonce, rec.nonce);
+        }
+    }
 
     /// @dev Verifies every endorsement and adds its evaluator to the tally of each record it names.
-    /// Nobody confirms a record about themselves, nor a violation they reported (`reporters` is
-    /// empty for claims).
-    function _tally(
-        bytes32[] memory ids,
-        address[] memory subjects,
-        address[] memory reporters,
-        uint256[] memory rules,
-        Endorsement[] calldata endorsements
-    )
+    /// Nobody confirms a record about themselves, nor a violation they reported.
+    function _tally(Rec[] memory recs, bytes32[] memory ids, Rule[] memory rules, Endorsement[] calldata endorsements)
         private
         view
-        returns (uint256[] memory tallies)
+        returns (Tally[] memory tallies)
     {
-        uint256 n = ids.length;
+        uint256 n = recs.length;
         uint256 m = endorsements.length;
         if (m == 0 || m > _MAX_ENDORSEMENTS) revert LedgerInvalidEndorsementCount(m);
-        tallies = new uint256[](n);
+        tallies = new Tally[](n);
         uint256 all = n == _MAX_BATCH ? type(uint256).max : (1 << n) - 1;
         address previous;
         for (uint256 j = 0; j < m; ++j) {
@@ -678,30 +703,30 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             uint256 mask = e.mask;
             if (mask == 0 || mask & ~all != 0) revert LedgerInvalidMask(mask);
             _checkDeadline(e.deadline);
-            address evaluator = ECDSA.recover(_confirmationDigest(ids, mask, e.kind, e.deadline), e.r, e.vs);
+            bytes32 digest = _confirmationDigest(ids, mask, all, e.kind, e.deadline);
+            address evaluator = ECDSA.recover(digest, e.r, e.vs);
             if (evaluator <= previous) revert LedgerEvaluatorsNotSorted(evaluator, previous);
             previous = evaluator;
             uint256 kind = e.kind;
             _checkEvaluator(evaluator, uint8(kind));
-            uint256 kindBit = 1 << (_KINDS_SHIFT + kind);
+            uint256 flag = TallyWord.kindFlag(kind);
             for (uint256 i = 0; i < n; ++i) {
                 if ((mask >> i) & 1 == 0) continue;
-                if (subjects[i] == evaluator || (reporters.length != 0 && reporters[i] == evaluator)) {
-                    revert LedgerSelfConfirmation(ids[i], evaluator);
+                Rec memory rec = recs[i];
+                if (rec.resident == evaluator || rec.reporter == evaluator) {
+                    revert LedgerSelfConfirmation(rec.id, evaluator);
                 }
                 uint256 weight = rules[i].weightOf(kind);
-                // A kind that does not count for this category adds nothing. At most 64 endorsements
-                // of weight <= 15 each: the weight and count fields (16 bits each) cannot overflow.
-                if (weight != 0) tallies[i] = (tallies[i] + weight + _ONE_CONFIRMATION) | kindBit;
+                if (weight != 0) tallies[i] = tallies[i].add(weight, flag); // a kind of no weight adds nothing
             }
         }
     }
 
     /// @dev {_tally} for the one record of {relayClaimPacked}: `m` endorsements, each over its id.
-    function _tallyPacked(bytes32 id, address subject, uint256 rule, bytes32 domain, bytes calldata packed, uint256 m)
+    function _tallyPacked(bytes32 id, address subject, Rule rule, bytes32 domain, bytes calldata packed, uint256 m)
         private
         view
-        returns (uint256 tally)
+        returns (Tally tally)
     {
         if (m == 0 || m > _MAX_ENDORSEMENTS) revert LedgerInvalidEndorsementCount(m);
         bytes32 listHash;
@@ -709,29 +734,54 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             mstore(0, id)
             listHash := keccak256(0, 32)
         }
+        bytes32 typeHash = _CONFIRMATION_TYPEHASH;
         address previous;
         for (uint256 j = 0; j < m; ++j) {
             (uint8 kind, uint48 deadline, bytes32 r, bytes32 vs) = packed.endorsement(j);
             _checkDeadline(deadline);
-            bytes32 digest = MessageHashUtils.toTypedDataHash(
-                domain, keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline))
-            );
+            bytes32 structHash;
+            // keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline)), hashed in the
+            // free memory it would be encoded in, without claiming it (kind and deadline are clean:
+            // shifted down from calldata).
+            assembly ("memory-safe") {
+                let p := mload(0x40)
+                mstore(p, typeHash)
+                mstore(add(p, 0x20), listHash)
+                mstore(add(p, 0x40), kind)
+                mstore(add(p, 0x60), deadline)
+                structHash := keccak256(p, 0x80)
+            }
+            bytes32 digest = MessageHashUtils.toTypedDataHash(domain, structHash);
             address evaluator = ECDSA.recover(digest, r, vs);
             if (evaluator <= previous) revert LedgerEvaluatorsNotSorted(evaluator, previous);
             previous = evaluator;
             _checkEvaluator(evaluator, kind);
             if (subject == evaluator) revert LedgerSelfConfirmation(id, evaluator);
             uint256 weight = rule.weightOf(kind);
-            if (weight != 0) tally = (tally + weight + _ONE_CONFIRMATION) | (1 << (_KINDS_SHIFT + kind));
+            if (weight != 0) tally = tally.addMany(kind, weight, 1);
         }
     }
 
-    /// @dev EIP-712 digest an evaluator signs: the ids of the records selected by `mask`, in order.
-    function _confirmationDigest(bytes32[] memory recordIds, uint256 mask, uint8 kind, uint48 deadline)
+    /// @dev EIP-712 digest an evaluator signs: the ids of the records selected by `mask`, in order
+    /// (`all`: the mask of every record).
+    function _confirmationDigest(bytes32[] memory recordIds, uint256 mask, uint256 all, uint8 kind, uint48 deadline)
         private
         view
         returns (bytes32)
     {
+        bytes32 listHash;
+        if (mask == all) {
+            assembly ("memory-safe") {
+                listHash := keccak256(add(recordIds, 32), mul(mload(recordIds), 32))
+            }
+        } else {
+            listHash = _selectedHash(recordIds, mask);
+        }
+        return _hashTypedDataV4(keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline)));
+    }
+
+    /// @dev keccak256 of the ids selected by `mask`, in order, without padding.
+    function _selectedHash(bytes32[] memory recordIds, uint256 mask) private pure returns (bytes32 listHash) {
         bytes memory ids = new bytes(32 * recordIds.length);
         uint256 count;
         for (uint256 i = 0; i < recordIds.length; ++i) {
@@ -744,36 +794,36 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             }
             ++count;
         }
-        bytes32 listHash;
         assembly ("memory-safe") {
             listHash := keccak256(add(ids, 32), mul(count, 32))
         }
-        return _hashTypedDataV4(keccak256(abi.encode(_CONFIRMATION_TYPEHASH, listHash, kind, deadline)));
     }
 
-    function _tallyFromCounts(uint32 kindCounts, uint256 rule) private pure returns (uint256 tally) {
+    // ================================================================ internals: checks
+
+    function _tallyFromCounts(KindCounts counts, Rule rule) private pure returns (Tally tally) {
         for (uint256 kind = 0; kind < 4; ++kind) {
-            uint256 count = uint8(kindCounts >> (8 * kind));
+            uint256 count = counts.countOf(kind);
             uint256 weight = rule.weightOf(kind);
             if (count == 0 || weight == 0) continue;
-            tally = (tally + count * weight + count * _ONE_CONFIRMATION) | (1 << (_KINDS_SHIFT + kind));
+            tally = tally.addMany(kind, weight, count);
         }
     }
 
-    function _quorumMet(uint256 rule, uint256 tally) private pure returns (bool) {
+    function _quorumMet(Rule rule, Tally tally) private pure returns (bool) {
         uint256 required = rule.requiredKinds();
-        return uint16(tally) >= rule.threshold() && uint16(tally >> 16) >= rule.minConfirmations()
-            && (tally >> _KINDS_SHIFT) & required == required;
+        return tally.weight() >= rule.threshold() && tally.confirmations() >= rule.minConfirmations()
+            && tally.kinds() & required == required;
     }
 
-    function _checkQuorum(bytes32 id, uint256 rule, uint256 tally) private pure {
+    function _checkQuorum(bytes32 id, Rule rule, Tally tally) private pure {
         if (!_quorumMet(rule, tally)) {
-            revert LedgerQuorumNotMet(id, uint16(tally), uint16(tally >> 16), uint8(tally >> _KINDS_SHIFT));
+            revert LedgerQuorumNotMet(id, tally.weight(), tally.confirmations(), tally.kinds());
         }
     }
 
     /// @dev The rule in force for `category`; it must exist and be of the expected polarity.
-    function _ruleOf(uint16 category, bool negative) private view returns (uint256 rule) {
+    function _ruleOf(uint16 category, bool negative) private view returns (Rule rule) {
         rule = _rules[category].resolve(block.timestamp);
         if (!rule.active()) revert LedgerUnknownCategory(category);
         if (rule.negative() != negative) revert LedgerCategoryKindMismatch(category, rule.negative());
@@ -781,9 +831,13 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     }
 
     /// @dev Credit expiry (epochs) of the rule set in force; 0 = never.
-    function _expiryNow() private view returns (uint256) {
-        uint256 word = _expiry;
-        return block.timestamp >= word >> 32 ? uint16(word >> 16) : uint16(word);
+    function _expiryNow() private view returns (uint16) {
+        return _expiry.at(block.timestamp);
+    }
+
+    /// @dev The key of `category`'s cap under rule-set version `ruleVersion` in `_caps`.
+    function _capKey(uint16 ruleVersion, uint16 category) private pure returns (uint256) {
+        return (uint256(ruleVersion) << 16) | category;
     }
 
     /// @dev Only the rule book pushes rules (a function, so Slither can check every write of rule state).
@@ -804,12 +858,12 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     }
 
     function _checkOfficial(address reporter) private view {
-        bool official = hasRole(SUPERIOR_ROLE, reporter) || hasRole(PUBLIC_PANEL_ROLE, reporter)
-            || hasRole(EXPERT_ROLE, reporter);
+        bool official =
+            hasRole(SUPERIOR_ROLE, reporter) || hasRole(PUBLIC_PANEL_ROLE, reporter) || hasRole(EXPERT_ROLE, reporter);
         if (!official) revert LedgerNotOfficialReporter(reporter);
     }
 
-    function _checkShape(uint16 category, uint16 units, uint48 occurredAt, uint256 rule) private view {
+    function _checkShape(uint16 category, uint16 units, uint48 occurredAt, Rule rule) private view {
         uint256 maxUnits = rule.maxUnits();
         if (units == 0 || units > maxUnits) revert LedgerInvalidUnits(category, units, uint16(maxUnits));
         if (occurredAt > block.timestamp) revert LedgerOccurredInFuture(occurredAt);
@@ -851,18 +905,6 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         return uint24((block.timestamp - _genesis) / _epochLength);
     }
 
-    function _claimId(
-        address resident,
-        uint16 category,
-        uint16 units,
-        uint48 occurredAt,
-        bytes32 evidence,
-        uint32 nonce,
-        uint48 deadline
-    ) private view returns (bytes32) {
-        return _hashTypedDataV4(_claimHash(resident, category, units, occurredAt, evidence, nonce, deadline));
-    }
-
     function _claimHash(
         address resident,
         uint16 category,
@@ -873,22 +915,5 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
         uint48 deadline
     ) private pure returns (bytes32) {
         return keccak256(abi.encode(_CLAIM_TYPEHASH, resident, category, units, occurredAt, evidence, nonce, deadline));
-    }
-
-    function _reportId(
-        address reporter,
-        address resident,
-        uint16 category,
-        uint16 units,
-        uint48 occurredAt,
-        bytes32 evidence,
-        uint32 nonce,
-        uint48 deadline
-    ) private view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(_REPORT_TYPEHASH, reporter, resident, category, units, occurredAt, evidence, nonce, deadline)
-            )
-        );
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
+pragma solidity 0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -105,13 +105,9 @@ contract EpochVerifier is IEpochVerifier, EIP712 {
     }
 
     /// @inheritdoc IEpochVerifier
-    function commitBySig(
-        uint24 epoch,
-        address resident,
-        bytes32 commitment,
-        uint256 deadline,
-        bytes calldata signature
-    ) external {
+    function commitBySig(uint24 epoch, address resident, bytes32 commitment, uint256 deadline, bytes calldata signature)
+        external
+    {
         if (block.timestamp > deadline) revert VerifierExpiredSignature(deadline);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_COMMIT_TYPEHASH, epoch, commitment, deadline)));
         if (!SignatureChecker.isValidSignatureNowCalldata(resident, digest, signature)) {

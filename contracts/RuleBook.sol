@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
+pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
@@ -187,11 +187,9 @@ contract RuleBook is IRuleBook, AccessControl {
         return "1.0.0";
     }
 
-    function _defineCategories(
-        uint32 ruleVersion,
-        uint16[] calldata categories,
-        CategoryRule[] calldata rules
-    ) private {
+    function _defineCategories(uint32 ruleVersion, uint16[] calldata categories, CategoryRule[] calldata rules)
+        private
+    {
         for (uint256 i = 0; i < categories.length; ++i) {
             uint16 category = categories[i];
             if (i > 0 && category <= categories[i - 1]) revert RuleBookInvalidCategoryList();
@@ -218,12 +216,16 @@ contract RuleBook is IRuleBook, AccessControl {
         uint256 n;
         uint256 j;
         for (uint256 i = 0; i < categories.length; ++i) {
-            for (; j < old.length && old[j] < categories[i]; ++j) ids[n++] = old[j]; // dropped: inactive
+            for (; j < old.length && old[j] < categories[i]; ++j) {
+                ids[n++] = old[j]; // dropped: inactive
+            }
             if (j < old.length && old[j] == categories[i]) ++j;
             ids[n] = categories[i];
             merged[n++] = _rules[ruleVersion][categories[i]];
         }
-        for (; j < old.length; ++j) ids[n++] = old[j];
+        for (; j < old.length; ++j) {
+            ids[n++] = old[j];
+        }
         assembly ("memory-safe") {
             mstore(ids, n)
             mstore(merged, n)
@@ -251,9 +253,10 @@ contract RuleBook is IRuleBook, AccessControl {
         for (uint256 kind = 0; kind < _KIND_COUNT; ++kind) {
             if ((rule.kindWeights >> (4 * kind)) & 0xF != 0) countingKinds |= 1 << kind;
         }
-        bool invalid = rule.pointsPerUnit == 0 || rule.requiredKinds >> _KIND_COUNT != 0 || rule.maxUnits == 0 || rule.minConfirmations == 0
-            || rule.threshold == 0 || countingKinds == 0 || rule.kindWeights >> (4 * _KIND_COUNT) != 0
-            || rule.requiredKinds & ~countingKinds != 0 || (rule.automated && rule.negative);
+        bool invalid = rule.pointsPerUnit == 0 || rule.requiredKinds >> _KIND_COUNT != 0 || rule.maxUnits == 0
+            || rule.minConfirmations == 0 || rule.threshold == 0 || countingKinds == 0
+            || rule.kindWeights >> (4 * _KIND_COUNT) != 0 || rule.requiredKinds & ~countingKinds != 0
+            || (rule.automated && rule.negative);
         if (invalid) revert RuleBookInvalidCategory(category);
     }
 }

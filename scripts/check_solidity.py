@@ -25,7 +25,8 @@ from credit.errors import CreditError
 HARMLESS_WARNINGS = {
     "2394": "transient storage (EIP-1153) is used deliberately, e.g. for reentrancy guards",
 }
-EXEMPT_DIRS = ("mocks", "test")  # test doubles need no on-chain version()
+# Test doubles, and creation code only ever run by eth_call (reads/), need no on-chain version().
+EXEMPT_DIRS = ("mocks", "test", "reads")
 CUSTOM_ERROR_CALL = re.compile(r"^[A-Z]\w*(\.[A-Z]\w*)?\s*\(")  # `Err(` or `Lib.Err(`
 CALL = re.compile(r"(?<![\w.$])(require|revert)\s*\(")
 

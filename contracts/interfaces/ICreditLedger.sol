@@ -96,7 +96,12 @@ interface ICreditLedger {
     );
     /// @notice A claim was submitted directly and waits for confirmations.
     event ClaimSubmitted(
-        bytes32 indexed recordId, address indexed resident, uint16 category, uint16 units, uint48 occurredAt, bytes32 evidence
+        bytes32 indexed recordId,
+        address indexed resident,
+        uint16 category,
+        uint16 units,
+        uint48 occurredAt,
+        bytes32 evidence
     );
     /// @notice A violation was reported directly and waits for confirmations.
     event ViolationReported(
@@ -114,7 +119,12 @@ interface ICreditLedger {
     /// @dev Relayed records name their evaluators only in the transaction's calldata, where anyone can
     /// recover them from the signatures (see docs/architecture.md); direct ones in ConfirmationRecorded.
     event RecordCredited(
-        bytes32 indexed recordId, address indexed resident, uint16 category, uint16 units, uint48 points, uint16 ruleVersion
+        bytes32 indexed recordId,
+        address indexed resident,
+        uint16 category,
+        uint16 units,
+        uint48 points,
+        uint16 ruleVersion
     );
     /// @notice A violation reached its quorum; `deducted` points (at most the balance) were removed.
     event ViolationRecorded(
@@ -161,7 +171,6 @@ interface ICreditLedger {
     /// that one record, so its evaluator signs the same `Confirmation` as for a batch of one. It
     /// has no other claim to protect, so it reverts where {relayClaims} would skip.
     function relayClaimPacked(bytes calldata packed) external;
-
 
     /// @notice Records a batch of reported violations, confirmed like claims. A report may name a
     /// resident or a former one. It is valid until its deadline and recorded once: a report whose
@@ -238,13 +247,7 @@ interface ICreditLedger {
     function residentState(address resident)
         external
         view
-        returns (
-            bool registered,
-            uint32 nonce,
-            uint48 rawBalance,
-            uint24 lastActiveEpoch,
-            uint24 expiresAfterEpoch
-        );
+        returns (bool registered, uint32 nonce, uint48 rawBalance, uint24 lastActiveEpoch, uint24 expiresAfterEpoch);
 
     /// @notice Points `resident` earned in `epoch` and whether their reward for it was paid.
     function epochEarnings(address resident, uint24 epoch) external view returns (uint40 points, bool paid);
@@ -259,7 +262,14 @@ interface ICreditLedger {
     function pendingRecord(bytes32 recordId)
         external
         view
-        returns (address resident, uint16 category, uint16 units, uint16 weight, uint16 confirmations, uint8 kindsPresent);
+        returns (
+            address resident,
+            uint16 category,
+            uint16 units,
+            uint16 weight,
+            uint16 confirmations,
+            uint8 kindsPresent
+        );
 
     /// @notice The EIP-712 id of a claim (also its record id once credited).
     function claimId(

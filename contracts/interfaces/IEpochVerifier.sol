@@ -112,13 +112,8 @@ interface IEpochVerifier {
     /// @param deadline the last second (block time) the signature is valid
     /// @param signature 65-byte ECDSA signature (r, s, v) of `resident`, or what `resident`'s
     /// ERC-1271 `isValidSignature` accepts
-    function commitBySig(
-        uint24 epoch,
-        address resident,
-        bytes32 commitment,
-        uint256 deadline,
-        bytes calldata signature
-    ) external;
+    function commitBySig(uint24 epoch, address resident, bytes32 commitment, uint256 deadline, bytes calldata signature)
+        external;
 
     /// @notice Reveals the committed `root` and `salt` for `epoch`, during the reveal window.
     function reveal(uint24 epoch, bytes32 root, bytes32 salt) external;

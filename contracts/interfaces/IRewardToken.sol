@@ -27,8 +27,5 @@ interface IRewardToken {
     function mintRewards(uint24 epoch, address[] calldata residents) external;
 
     /// @notice Reward terms of `epoch` and what was minted for it so far.
-    function epochRewards(uint24 epoch)
-        external
-        view
-        returns (uint80 rewardPerPoint, uint88 cap, uint88 minted);
+    function epochRewards(uint24 epoch) external view returns (uint80 rewardPerPoint, uint88 cap, uint88 minted);
 }

@@ -34,9 +34,7 @@ interface IRuleBook {
     error RuleBookInvalidAccount(address account);
 
     /// @notice A rule-set version was published and will take effect at `effectiveAt`.
-    event RuleSetPublished(
-        uint32 indexed ruleVersion, bytes32 indexed contentHash, uint48 effectiveAt, string uri
-    );
+    event RuleSetPublished(uint32 indexed ruleVersion, bytes32 indexed contentHash, uint48 effectiveAt, string uri);
     /// @notice The ledger that receives every published version was bound.
     event LedgerBound(address indexed ledger);
     /// @notice A category of `version` was defined (one event per category of the version).

@@ -20,17 +20,24 @@ struct Resident {
     uint40 previousEarned; // points earned in `previousEpoch`
 }
 
+/// @notice A {Resident} packed in one storage word. Layout (low to high bits): flags 8 (registered,
+/// currentPaid, previousPaid, joined) | nonce 32 | balance 48 | lastActiveEpoch 24 | currentEpoch 24 |
+/// currentEarned 40 | previousEpoch 24 | previousEarned 40 (240 bits used).
+type ResidentSlot is uint256;
+
+using ResidentWord for ResidentSlot global;
+using ResidentWord for Resident global;
+
 /// @title ResidentWord
-/// @notice Packs a {Resident} into one uint256 and back.
-/// Layout (low to high bits): flags 8 (registered, currentPaid, previousPaid, joined) | nonce 32 | balance 48 | lastActiveEpoch 24 |
-/// currentEpoch 24 | currentEarned 40 | previousEpoch 24 | previousEarned 40 (240 bits used).
+/// @notice Packs a {Resident} into a {ResidentSlot} and back.
 library ResidentWord {
     uint256 private constant _REGISTERED = 1;
     uint256 private constant _CURRENT_PAID = 2;
     uint256 private constant _PREVIOUS_PAID = 4;
     uint256 private constant _JOINED = 8;
 
-    function decode(uint256 word) internal pure returns (Resident memory r) {
+    function decode(ResidentSlot slot) internal pure returns (Resident memory r) {
+        uint256 word = ResidentSlot.unwrap(slot);
         r.registered = word & _REGISTERED != 0;
         r.currentPaid = word & _CURRENT_PAID != 0;
         r.previousPaid = word & _PREVIOUS_PAID != 0;
@@ -44,25 +51,27 @@ library ResidentWord {
         r.previousEarned = uint40(word >> 200);
     }
 
-    function encode(Resident memory r) internal pure returns (uint256 word) {
-        word = (r.registered ? _REGISTERED : 0) | (r.currentPaid ? _CURRENT_PAID : 0)
-            | (r.previousPaid ? _PREVIOUS_PAID : 0) | (r.joined ? _JOINED : 0) | (uint256(r.nonce) << 8) | (uint256(r.balance) << 40)
-            | (uint256(r.lastActiveEpoch) << 88) | (uint256(r.currentEpoch) << 112)
-            | (uint256(r.currentEarned) << 136) | (uint256(r.previousEpoch) << 176)
-            | (uint256(r.previousEarned) << 200);
+    function encode(Resident memory r) internal pure returns (ResidentSlot) {
+        return ResidentSlot.wrap(
+            (r.registered ? _REGISTERED : 0) | (r.currentPaid ? _CURRENT_PAID : 0)
+                | (r.previousPaid ? _PREVIOUS_PAID : 0) | (r.joined ? _JOINED : 0) | (uint256(r.nonce) << 8)
+                | (uint256(r.balance) << 40) | (uint256(r.lastActiveEpoch) << 88) | (uint256(r.currentEpoch) << 112)
+                | (uint256(r.currentEarned) << 136) | (uint256(r.previousEpoch) << 176)
+                | (uint256(r.previousEarned) << 200)
+        );
     }
 
-    function isRegistered(uint256 word) internal pure returns (bool) {
-        return word & _REGISTERED != 0;
+    function isRegistered(ResidentSlot slot) internal pure returns (bool) {
+        return ResidentSlot.unwrap(slot) & _REGISTERED != 0;
     }
 
-    /// @dev `word` registered, and marked as having joined (a mark that deregistration keeps).
-    function register(uint256 word) internal pure returns (uint256) {
-        return word | _REGISTERED | _JOINED;
+    /// @dev `slot` registered, and marked as having joined (a mark that deregistration keeps).
+    function register(ResidentSlot slot) internal pure returns (ResidentSlot) {
+        return ResidentSlot.wrap(ResidentSlot.unwrap(slot) | _REGISTERED | _JOINED);
     }
 
-    /// @dev `word` no longer registered; everything else (balance, nonce, joined) stays.
-    function deregister(uint256 word) internal pure returns (uint256) {
-        return word & ~_REGISTERED;
+    /// @dev `slot` no longer registered; everything else (balance, nonce, joined) stays.
+    function deregister(ResidentSlot slot) internal pure returns (ResidentSlot) {
+        return ResidentSlot.wrap(ResidentSlot.unwrap(slot) & ~_REGISTERED);
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
+pragma solidity 0.8.28;
 
 import {CreditLedger} from "../CreditLedger.sol";
 import {IRuleBook} from "../interfaces/IRuleBook.sol";

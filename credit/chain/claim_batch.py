@@ -7,87 +7,47 @@ and returns them: one EVM execution for a whole bulk request instead of two call
 request each). Nothing is deployed and nothing is signed: a read, as trustworthy as the two
 calls it replaces.
 
-``INIT_CODE`` is the source compiled with the project's solc (``python -m
-credit.chain.claim_batch`` prints it); ``tests/chain/test_claim_batch.py`` compiles the source again
-and checks it is byte-equal, so the hex below is exactly the Solidity above it.
+The source is ``contracts/reads/ClaimReads.sol``, compiled with the other contracts by
+``credit.compile``. ``INIT_CODE`` is a copy of its creation code, so that reading needs no
+compiler at run time (``python -m credit.chain.claim_batch`` prints the compiled code);
+``tests/chain/test_claim_batch.py`` checks the copy is byte-equal to the artifact.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 
+CONTRACT_NAME = "ClaimReads"
 # A creation returning more than 24,576 bytes of "code" fails (EIP-170): 64 bytes per resident.
 MAX_RESIDENTS_PER_CALL = 256
 
-SOURCE = """// SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
-
-/// @notice Run by eth_call as creation code, never deployed: returns abi.encode(uint256[]) with
-/// isResident (1/0) and claimNonce of each resident, in order.
-contract ClaimReads {
-    error ClaimReadsFailed(address resident);
-
-    bytes4 private constant IS_RESIDENT = bytes4(keccak256("isResident(address)"));
-    bytes4 private constant CLAIM_NONCE = bytes4(keccak256("claimNonce(address)"));
-
-    constructor(address ledger, address[] memory residents) {
-        uint256[] memory out = new uint256[](2 * residents.length);
-        for (uint256 i = 0; i < residents.length; ++i) {
-            address resident = residents[i];
-            out[2 * i] = _read(ledger, resident, IS_RESIDENT);
-            out[2 * i + 1] = _read(ledger, resident, CLAIM_NONCE);
-        }
-        bytes memory answer = abi.encode(out);
-        assembly ("memory-safe") {
-            return(add(answer, 32), mload(answer))
-        }
-    }
-
-    function _read(address ledger, address resident, bytes4 selector)
-        private
-        view
-        returns (uint256 word)
-    {
-        bytes memory call = abi.encodeWithSelector(selector, resident);
-        (bool ok, bytes memory answer) = ledger.staticcall(call);
-        if (!ok || answer.length != 32) revert ClaimReadsFailed(resident);
-        word = abi.decode(answer, (uint256));
-    }
-}
-"""
-
 INIT_CODE = bytes.fromhex(
-    "608060405234801561000f575f5ffd5b5060405161046038038061046083398101604081905261002e916102"
-    "ba565b5f8151600261003d91906103ac565b6001600160401b03811115610054576100546102a6565b604051"
-    "90808252806020026020018201604052801561007d578160200160208202803683370190505b5090505f5b82"
-    "51811015610166575f83828151811061009e5761009e6103c9565b602002602001015190506100d985827f68"
-    "aca33582d26018c20f19ed56efbdb4245ffab42fc56067e3eb040184fac9f761019260201b60201c565b8361"
-    "00e58460026103ac565b815181106100f5576100f56103c9565b602090810291909101015261012b85827f3e"
-    "e22fcd45cdfd12a5c06a4592f294a3432c896a349e2e30fec46ee91186859e610192565b8361013784600261"
-    "03ac565b6101429060016103dd565b81518110610152576101526103c9565b60209081029190910101525060"
-    "0101610082565b505f8160405160200161017991906103f0565b604051602081830303815290604052905080"
-    "5160208201f35b604080516001600160a01b0384811660248084019190915283518084039091018152604490"
-    "920183526020820180516001600160e01b03166001600160e01b0319861617905291515f9283918291881690"
-    "6101ee908590610432565b5f60405180830381855afa9150503d805f8114610226576040519150601f19603f"
-    "3d011682016040523d82523d5f602084013e61022b565b606091505b509150915081158061023f5750805160"
-    "2014155b1561026c5760405163c87a6ba560e01b81526001600160a01b038716600482015260240160405180"
-    "910390fd5b808060200190518101906102809190610448565b979650505050505050565b80516001600160a0"
-    "1b03811681146102a1575f5ffd5b919050565b634e487b7160e01b5f52604160045260245ffd5b5f5f604083"
-    "850312156102cb575f5ffd5b6102d48361028b565b60208401519092506001600160401b038111156102ef57"
-    "5f5ffd5b8301601f810185136102ff575f5ffd5b80516001600160401b03811115610318576103186102a656"
-    "5b604051600582901b90603f8201601f191681016001600160401b0381118282101715610346576103466102"
-    "a6565b604052918252602081840181019290810188841115610363575f5ffd5b6020850194505b8385101561"
-    "03895761037b8561028b565b81526020948501940161036a565b50809450505050509250929050565b634e48"
-    "7b7160e01b5f52601160045260245ffd5b80820281158282048414176103c3576103c3610398565b92915050"
-    "565b634e487b7160e01b5f52603260045260245ffd5b808201808211156103c3576103c3610398565b602080"
-    "825282518282018190525f918401906040840190835b81811015610427578351835260209384019390920191"
-    "600101610409565b509095945050505050565b5f82518060208501845e5f920191825250919050565b5f6020"
-    "8284031215610458575f5ffd5b505191905056fe"
+    "60808060405234610255576103a3803803809161001c828561032c565b833981016040828203126102555761"
+    "00338261034f565b602083015190926001600160401b03821161025557019080601f83011215610255578151"
+    "61006081610363565b9261006e604051948561032c565b81845260208085019260051b820101928311610255"
+    "57602001905b8282106103145750508151600181901b91506001600160ff1b03811603610241576100cc6100"
+    "b682610363565b916100c4604051938461032c565b808352610363565b602082019290601f19013684375f5b"
+    "81518110156102ba576001600160a01b036100f6828461037a565b5116905f8060405160208101906368aca3"
+    "3560e01b82528560248201526024815261012260448261032c565b5190895afa3d156102b2573d9060016001"
+    "60401b0382116102775760405191610155601f8201601f19166020018461032c565b82523d5f602084013e5b"
+    "1580156102a6575b610293576020818051810103126102555760200151600182901b92906001600160ff1b03"
+    "831683036102415761019d848761037a565b525f806040516020810190633ee22fcd60e01b82528460248201"
+    "52602481526101c760448261032c565b51908a5afa903d1561028b573d916001600160401b03831161027757"
+    "604051926101fb601f8201601f19166020018561032c565b83523d5f602085013e5b15801561026b575b6102"
+    "5957506020818051810103126102555760200151600183018093116102415761023a6001938661037a565b52"
+    "016100db565b634e487b7160e01b5f52601160045260245ffd5b5f80fd5b63c87a6ba560e01b5f5260045260"
+    "245ffd5b5060208251141561020d565b634e487b7160e01b5f52604160045260245ffd5b606091610205565b"
+    "8263c87a6ba560e01b5f5260045260245ffd5b50602081511415610167565b60609061015f565b8383604051"
+    "90816020810193604082019260208652518093526060820190925f5b8181106102fb5750506102f792500360"
+    "1f19810183528261032c565b5190f35b84518352602094850194869450909201916001016102db565b602080"
+    "916103218461034f565b815201910190610089565b601f909101601f19168101906001600160401b03821190"
+    "82101761027757604052565b51906001600160a01b038216820361025557565b6001600160401b0381116102"
+    "775760051b60200190565b805182101561038e5760209160051b010190565b634e487b7160e01b5f52603260"
+    "045260245ffdfe"
 )
 
 
@@ -106,35 +66,15 @@ def decode(answer: bytes, count: int) -> list[tuple[bool, int]]:
     return [(words[2 * i] == 1, int(words[2 * i + 1])) for i in range(count)]
 
 
-def solc_input() -> dict[str, Any]:
-    """The standard-JSON input ``INIT_CODE`` is compiled from (no metadata: reproducible)."""
-    from credit.compile import EVM_VERSION, OPTIMIZER_RUNS
+def compiled_init_code() -> bytes:
+    """``ClaimReads``'s creation code as ``credit.compile`` builds it (compiles if needed)."""
+    from credit.compile import load_artifact
 
-    return {
-        "language": "Solidity",
-        "sources": {"ClaimReads.sol": {"content": SOURCE}},
-        "settings": {
-            "evmVersion": EVM_VERSION,
-            "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
-            "metadata": {"bytecodeHash": "none", "appendCBOR": False},
-            "outputSelection": {"*": {"*": ["evm.bytecode.object"]}},
-        },
-    }
-
-
-def compile_init_code() -> bytes:
-    """``SOURCE`` compiled with the project's solc (needs node; used by the test and ``main``)."""
-    import solcx
-
-    from credit.compile import SOLC_BINARY
-
-    output = solcx.compile_standard(solc_input(), solc_binary=SOLC_BINARY)
-    code = output["contracts"]["ClaimReads.sol"]["ClaimReads"]["evm"]["bytecode"]["object"]
-    return bytes.fromhex(code)
+    return bytes.fromhex(load_artifact(CONTRACT_NAME).bytecode.removeprefix("0x"))
 
 
 def main() -> int:
-    print(compile_init_code().hex())
+    print(compiled_init_code().hex())
     return 0
 
 

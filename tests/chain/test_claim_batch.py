@@ -1,9 +1,9 @@
 """The relay's one-call reads of many residents equal the ledger's own answers, one by one.
 
-:mod:`credit.chain.claim_batch` runs creation code through ``eth_call``; its hex must be the
-Solidity source beside it, compiled again here, and what it reads must be what ``isResident`` and
-``claimNonce`` answer, for registered residents with used nonces, unregistered addresses, and
-more residents than one call takes.
+:mod:`credit.chain.claim_batch` runs creation code through ``eth_call``; its hex must be
+``contracts/reads/ClaimReads.sol`` as compiled with the other contracts, and what it reads must be
+what ``isResident`` and ``claimNonce`` answer, for registered residents with used nonces,
+unregistered addresses, and more residents than one call takes.
 """
 
 from __future__ import annotations
@@ -11,14 +11,18 @@ from __future__ import annotations
 import pytest
 from eth_abi import encode as abi_encode
 
+from credit.artifacts import Artifact
 from credit.chain import claim_batch, relay_reads
 from credit.chain.claim_reads import claim_contexts
 from credit.gateway.services import Services
 from tests.support.world import World
 
 
-def test_init_code_is_the_source_compiled() -> None:
-    assert claim_batch.compile_init_code() == claim_batch.INIT_CODE
+def test_init_code_is_the_compiled_contract(artifacts: dict[str, Artifact]) -> None:
+    compiled = artifacts[claim_batch.CONTRACT_NAME].bytecode
+    assert compiled == "0x" + claim_batch.INIT_CODE.hex(), (
+        "run `python -m credit.chain.claim_batch`"
+    )
 
 
 def test_reads_equal_the_ledgers_answers(services: Services, gateway_world: World) -> None:
