@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from credit.zk.errors import TreeError
 from credit.zk.poseidon import FIELD, poseidon
 
 DEPTH = 20
@@ -31,10 +32,6 @@ def _zeros() -> tuple[int, ...]:
 
 
 ZEROS = _zeros()
-
-
-class TreeError(ValueError):
-    """A tree that cannot be built or a leaf that is not in it."""
 
 
 @dataclass(frozen=True)
