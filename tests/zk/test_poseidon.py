@@ -6,11 +6,19 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credit.zk.identity import (
+    identity_commitment,
+    nullifier_of,
+    scope_of,
+    secret_from_signature,
+    secret_message,
+)
 from credit.zk.poseidon import FIELD, poseidon
 from credit.zk.tree import DEPTH, ZEROS, CreditLeaf, TreeError, build_tree, credit_leaves
 
@@ -35,7 +43,7 @@ TREES = [
 ]
 
 
-def ask_node(question: dict[str, object]) -> dict[str, list[str]]:
+def ask_node(question: dict[str, object]) -> dict[str, Any]:
     assert NODE is not None
     out = subprocess.run(
         [NODE, str(ROOT / "tests/zk/poseidon_node.mjs")],
@@ -46,20 +54,35 @@ def ask_node(question: dict[str, object]) -> dict[str, list[str]]:
         cwd=ROOT,
         timeout=120,
     )
-    answer: dict[str, list[str]] = json.loads(out.stdout)
+    answer: dict[str, Any] = json.loads(out.stdout)
     return answer
 
 
+IDENTITIES = [
+    (bytes(range(65)), 31337, "0x" + "ab" * 20, "city library: credit >= 50"),
+    (bytes([0xFF] * 65), 1, "0x00000000000000000000000000000000000000c0", "library-2027-Q1 ü"),
+]
+
+
 @pytest.fixture(scope="module")
-def node_answers() -> dict[str, list[str]]:
+def node_answers() -> dict[str, Any]:
     # as decimal strings: JSON numbers past 2**53 lose precision in JavaScript
     trees = [[{k: str(v) for k, v in leaf.items()} for leaf in tree] for tree in TREES]
-    return ask_node({"reference": [[str(x) for x in xs] for xs in INPUTS], "trees": trees})
+    return ask_node(
+        {
+            "reference": [[str(x) for x in xs] for xs in INPUTS],
+            "trees": trees,
+            "identities": [
+                {"signature": "0x" + sig.hex(), "chainId": chain, "gate": gate, "label": label}
+                for sig, chain, gate, label in IDENTITIES
+            ],
+        }
+    )
 
 
 @pytest.mark.parametrize("i", range(len(INPUTS)), ids=[str(x)[:30] for x in INPUTS])
 def test_python_poseidon_matches_circomlibjs_and_the_browser(
-    node_answers: dict[str, list[str]], i: int
+    node_answers: dict[str, Any], i: int
 ) -> None:
     expected = int(node_answers["reference"][i])
     assert poseidon(*INPUTS[i]) == expected
@@ -67,9 +90,7 @@ def test_python_poseidon_matches_circomlibjs_and_the_browser(
 
 
 @pytest.mark.parametrize("i", range(len(TREES)), ids=["empty", "one", "seven"])
-def test_browser_and_python_poseidon_roots_are_equal(
-    node_answers: dict[str, list[str]], i: int
-) -> None:
+def test_browser_and_python_poseidon_roots_are_equal(node_answers: dict[str, Any], i: int) -> None:
     tree = build_tree(CreditLeaf(x["commitment"], x["credit"]) for x in TREES[i])
     assert "0x" + tree.root_bytes.hex() == node_answers["roots"][i]
     assert tree.root != 0
@@ -116,3 +137,16 @@ def test_credit_leaves_keep_registered_residents_and_clamp_credit() -> None:
         CreditLeaf(12, 0),
     ]
     assert credit_leaves({"0xcc": 2**70}, {"0xcc": 1}) == [CreditLeaf(1, 2**64 - 1)]
+
+
+@pytest.mark.parametrize("i", range(len(IDENTITIES)))
+def test_browser_and_python_derive_the_same_identity(node_answers: dict[str, Any], i: int) -> None:
+    signature, chain_id, gate, label = IDENTITIES[i]
+    browser = node_answers["identities"][i]
+    secret = secret_from_signature(signature)
+    scope = scope_of(chain_id, gate, label)
+    assert browser["message"] == secret_message(chain_id)
+    assert int(browser["secret"]) == secret
+    assert int(browser["commitment"]) == identity_commitment(secret)
+    assert int(browser["scope"]) == scope
+    assert int(browser["nullifier"]) == nullifier_of(secret, scope)
