@@ -112,3 +112,48 @@ def verify_cmd(
     print(json.dumps(report, indent=2))
     if not report["valid"]:
         raise typer.Exit(1)
+
+
+RegistryOpt = Annotated[str, typer.Option("--registry", help="the IdentityRegistry's address")]
+
+
+def _registry(system: Any, artifacts: Any, address: str) -> Any:
+    from web3 import Web3
+
+    return system.w3.eth.contract(
+        address=Web3.to_checksum_address(address), abi=artifacts["IdentityRegistry"].abi
+    )
+
+
+def _poseidon_replay(system: Any, artifacts: Any, registry: str, epoch: int, depth: int) -> Any:
+    """The epoch's Poseidon tree from the chain: the verifiers' replay plus the commitments
+    registered up to its last block."""
+    from credit.chain.zk import identity_commitments
+    from credit.cli.verify_cmd import _replay
+    from credit.verify.poseidon_root import poseidon_tree
+
+    replay = _replay(system, epoch, depth)
+    contract = _registry(system, artifacts, registry)
+    commitments = identity_commitments(contract, to_block=replay.facts.as_of_block)
+    return poseidon_tree(replay.state, commitments)
+
+
+@zk_app.command("leaves")
+def leaves_cmd(
+    epoch: Annotated[int, typer.Option(help="the epoch")],
+    registry: RegistryOpt,
+    network: Annotated[str | None, typer.Option(help="network name")] = None,
+    rpc_url: Annotated[str | None, typer.Option("--rpc-url", help="JSON-RPC URL")] = None,
+    chain_id: Annotated[int | None, typer.Option("--chain-id", help="chain id")] = None,
+    deployment: Annotated[Path | None, typer.Option(help="deployment file")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the leaves here (for `prove`)")] = None,
+) -> None:
+    """The epoch's Poseidon leaves and root, from chain events alone (public; no key needed)."""
+    from credit.cli.verify_cmd import _connect
+
+    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    tree = _poseidon_replay(system, artifacts, registry, epoch, settings.confirmation_depth)
+    rows = [{"commitment": str(x.commitment), "credit": str(x.credit)} for x in tree.leaves]
+    if out is not None:
+        out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"epoch": epoch, "root": "0x" + tree.root_bytes.hex(), "leaves": len(rows)}))
