@@ -112,3 +112,9 @@ bench-gateway: install
 .PHONY: bench-sender-pool
 bench-sender-pool: install
 	$(PY) -m bench.bench_sender_pool
+
+# Private proofs (issue 20): constraints, proving in headless Chromium (median of 3) and node,
+# CreditGate.pass gas, and what the browser downloads: bench/results/zk.json.
+.PHONY: bench-zk
+bench-zk: install browser
+	$(PY) -m bench.bench_zk
