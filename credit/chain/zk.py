@@ -28,6 +28,7 @@ from web3.types import TxReceipt
 from credit.artifacts import Artifact
 from credit.chain.deploy import System
 from credit.chain.tx import Transactor
+from credit.chain.verifier import COMMIT_TYPES
 
 REGISTRY = "IdentityRegistry"
 ROOTS = "EpochVerifier"
@@ -38,12 +39,7 @@ GATE = "CreditGate"
 GATE_GAS = 400_000
 
 REGISTER_TYPES: dict[str, list[dict[str, str]]] = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
+    "EIP712Domain": COMMIT_TYPES["EIP712Domain"],  # name, version, chainId, verifyingContract
     "RegisterIdentity": [
         {"name": "resident", "type": "address"},
         {"name": "commitment", "type": "uint256"},

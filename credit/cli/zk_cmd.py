@@ -1,6 +1,6 @@
 """``credit zk``: prove "my credit is at least X" without saying who, and check such a proof.
 
-Registered on the main app by importing this module (one line in ``credit/cli/__init__.py``).
+Registered on the main app in ``credit/cli/__init__.py`` (``app.add_typer(zk_app, name="zk")``).
 Both commands work offline on files: the epoch's Poseidon leaves are public (identity commitments
 and credits, as the verifiers and the auditor compute them), and a proof bundle carries what a
 gate needs. The work is in ``credit.zk``.
@@ -14,14 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
-from credit.cli import app
 from credit.errors import CreditError
 
 zk_app = typer.Typer(
     help="Private proofs: prove your credit is at least X without revealing who you are.",
     no_args_is_help=True,
 )
-app.add_typer(zk_app, name="zk")
 BUNDLE_VERSION = 1
 
 

@@ -5,8 +5,11 @@ Shared by tests/zk (``conftest.py``) and ``bench.bench_zk``.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +36,25 @@ needs_prover = pytest.mark.skipif(
     shutil.which("node") is None or not SNARKJS.exists() or not ZKEY.exists(),
     reason="proving needs node, snarkjs (`npm ci`) and the ceremony's zk/credit_at_least/",
 )
+ROOT = Path(__file__).resolve().parents[2]
 WINDOW = 2 * 86400
 LABEL = "city library: credit >= {threshold}"
+
+
+def node_json(script: str, question: object = None, timeout: float = 600) -> dict[str, Any]:
+    """Run ``node <script>`` (a path from the project root) with ``question`` as JSON on stdin,
+    and return the JSON it prints."""
+    out = subprocess.run(
+        ["node", str(ROOT / script)],
+        input=json.dumps(question),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+    answer: dict[str, Any] = json.loads(out.stdout)
+    return answer
 
 
 def wallet_secret(actor: Actor, chain_id: int) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from credit.zk.identity import identity_commitment, scope_of
 from credit.zk.inputs import circuit_input
 from credit.zk.snark import ARTEFACTS, ZKEY, prove, verify
 from credit.zk.tree import CreditLeaf, build_tree
-from tests.zk.rig import needs_prover
+from tests.zk.rig import needs_prover, node_json
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPT = ROOT / "rules" / "ceremony" / "credit_at_least.json"
@@ -31,16 +30,7 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def check() -> dict[str, Any]:
-    out = subprocess.run(
-        ["node", str(ROOT / "scripts/zk_check.mjs")],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    result: dict[str, Any] = json.loads(out.stdout)
-    return result
+    return node_json("scripts/zk_check.mjs")
 
 
 def test_the_circuit_recompiles_to_the_committed_artefacts(check: dict[str, Any]) -> None:

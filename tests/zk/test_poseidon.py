@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from credit.zk.identity import (
 )
 from credit.zk.poseidon import FIELD, poseidon
 from credit.zk.tree import DEPTH, ZEROS, CreditLeaf, TreeError, build_tree, credit_leaves
+from tests.zk.rig import node_json
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
@@ -44,18 +43,7 @@ TREES = [
 
 
 def ask_node(question: dict[str, object]) -> dict[str, Any]:
-    assert NODE is not None
-    out = subprocess.run(
-        [NODE, str(ROOT / "tests/zk/poseidon_node.mjs")],
-        input=json.dumps(question),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    answer: dict[str, Any] = json.loads(out.stdout)
-    return answer
+    return node_json("tests/zk/poseidon_node.mjs", question, timeout=120)
 
 
 IDENTITIES = [
