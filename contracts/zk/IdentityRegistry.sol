@@ -13,9 +13,10 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 /// - No role: a resident registers by their own transaction or by their signature, relayed by
 ///   anyone. A relayer can withhold a signature, never alter it; a registration happens at most
 ///   once per resident, which is also the signature's replay protection.
-/// - A commitment is taken at most once, so one secret names one leaf of the Poseidon tree. A
-///   resident who copies another's commitment before them only blocks that commitment (the victim
-///   derives a new one, e.g. from another wallet message version): they cannot prove with it.
+/// - A commitment is taken at most once, so one secret names one leaf of the Poseidon tree. Someone
+///   who copies a resident's pending commitment and registers it first cannot prove with it (they
+///   lack the secret); they block the resident's registration and hand the resident a leaf with the
+///   copier's own credit. Binding the address into the commitment would stop that (a circuit change).
 /// - No personal data: a commitment is a hash of a secret that never leaves the resident's device.
 contract IdentityRegistry is IIdentityRegistry, EIP712 {
     bytes32 private constant _REGISTER_TYPEHASH =

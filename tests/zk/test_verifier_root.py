@@ -81,3 +81,17 @@ def test_residents_workers_agree_the_poseidon_root(
     assert report.outcome == "FINALIZED"
     assert zk.proofs.roots.functions.finalRoot(epoch).call() == root_of(epoch)
     assert report.credited_by_me == 0
+
+
+def test_the_browser_replay_computes_the_same_poseidon_root(
+    world: World, zk: ZkWorld, tmp_path: Path
+) -> None:
+    """The browser's replay (js/verify/poseidon_replay.js, under node, over the chain as a JSON-RPC
+    node serves it) reaches the finalised Poseidon root, and the keccak root beside it."""
+    from tests.verify.test_browser_replay import _dump, _node_roots
+
+    dump = _dump(world)
+    dump["deployment"]["identityRegistry"] = zk.proofs.registry.address.lower()
+    answer = _node_roots(dump, tmp_path, range(zk.epoch, zk.epoch + 1))[zk.epoch]
+    assert answer["poseidonRoot"] == "0x" + zk.tree.root_bytes.hex()
+    assert answer["root"] == "0x" + replay_epoch(EventSource(world.system), zk.epoch).root.hex()
