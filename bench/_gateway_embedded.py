@@ -26,8 +26,8 @@ from bench._gateway_relayed import relay_through_gateway
 from bench._gateway_server import settings_for, wait_caught_up, wait_healthy
 from credit import compile as solc
 from credit.chain import embedded_web3
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
 from tests.anvil import free_port
 

@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert
 
-from credit.store.auth_tables import auth_sessions
+from credit.gateway.auth import open_sessions
 from credit.store.db import make_engine
 
 WRK_SCRIPT = r"""
@@ -106,20 +105,19 @@ def seed_sessions(
     """A session token for each of ``addresses``, written as the gateway stores them in
     ``database`` (a SQLite file, or a database URL)."""
     now, tokens = time.time(), {a: secrets.token_urlsafe(32) for a in addresses}
-    rows = [
-        {
-            "token_hash": hashlib.sha256(t.encode()).hexdigest(),
-            "address": a,
-            "created_at": now,
-            "expires_at": now + ttl,
-        }
-        for a, t in tokens.items()
-    ]
+    rows = [(hashlib.sha256(t.encode()).hexdigest(), a, now, now + ttl) for a, t in tokens.items()]
     engine = make_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     with engine.begin() as conn:
-        conn.execute(insert(auth_sessions), rows)
+        open_sessions(conn, rows)  # as a sign-in stores and announces them
     engine.dispose()
     return tokens
+
+
+def warm_notices(base: str, address: str, token: str) -> None:
+    """One notices read, waited for: the first after the index moved evaluates everyone's."""
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{base}/v1/residents/{address}/notices"
+    httpx.get(url, headers=headers, timeout=600).raise_for_status()
 
 
 def wait_indexed(base: str, address: str, token: str, block: int, timeout: float = 120) -> None:

@@ -62,6 +62,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MiB (Linux ``/proc``; 0.0 elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
 @contextmanager
 def profiled(directory: Path | None, pid: int, name: str) -> Iterator[None]:
     """With ``--profile DIR``: py-spy samples the gateway during the phase (``DIR/name.txt``)."""
@@ -106,4 +117,5 @@ def settings_for(data_dir: Path, rpc_url: str, port: int, batch: int, window: fl
         batch_max_size=batch,
         batch_window_seconds=window,
         signin_rate_per_minute=100_000,
+        signin_rate_per_address_per_minute=100_000,
     )

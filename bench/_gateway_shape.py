@@ -120,6 +120,7 @@ def production_shape(
         "batch_max_size": str(batch),
         "batch_window_seconds": str(window),
         "signin_rate_per_minute": "100000",
+        "signin_rate_per_address_per_minute": "100000",
     }
     env = shape_env(values)
     with ExitStack() as stack:

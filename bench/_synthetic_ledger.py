@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from credit.indexer.fold import RuleVersion, StoredEvent
+from credit.fold import RuleVersion, StoredEvent
 
 EPOCH = 7 * 86400
 GENESIS = 2_000_000_000

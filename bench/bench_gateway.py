@@ -19,9 +19,10 @@ measuring) and at each size the run measures:
   ``relayClaims`` batches of ``--batch``; ``one_tx_per_record_per_s``: one ``relayClaims``
   transaction per record (:mod:`bench._gateway_raw`);
 - reads: ``GET /v1/residents/{a}`` and ``GET /v1/residents/{a}/notices``, each with resident
-  ``a``'s own token, rotating over every resident of the city, after a warm-up
-  (:mod:`bench._gateway_reads`); then ``floor_rps``: the same wrk processes and connections on
-  ``GET /v1/health`` through the same API processes (the framework's own floor);
+  ``a``'s own token, rotating over every resident of the city, from ``--connections`` (32)
+  connections at once, after a warm-up (:mod:`bench._gateway_reads`); then ``floor_rps``: the
+  same wrk processes and connections on ``GET /v1/health`` through the same API processes (the
+  framework's own floor);
 - the cores each process used in each phase (``cpu_share``), to say where the time goes.
 
 The headline keys come from the largest city: ``read_rps_100k``, ``read_p50_ms_100k``,
@@ -56,11 +57,12 @@ from bench._gateway_reads import (
     run_loads,
     seed_sessions,
     wait_indexed,
+    warm_notices,
     write_health_targets,
     write_targets,
 )
 from bench._gateway_relayed import EVALUATOR_THREADS, relay_through_gateway
-from bench._gateway_server import cpu_seconds, profiled
+from bench._gateway_server import cpu_seconds, profiled, rss_mb
 from bench._gateway_shape import Shape, postgres_database, production_shape, wait_indexed_to
 from bench._gateway_siwe import sign_in
 from bench.bench_gas import git_commit
@@ -183,6 +185,9 @@ def reads(
     block = int(city.w3.eth.block_number)
     for base in shape.bases:
         wait_indexed(base, city.addresses[0], tokens[city.addresses[0]], block)
+        # the first notices read after the index moved evaluates everyone's notices (once per
+        # position and process): what a city pays once per block, not per read
+        warm_notices(base, city.addresses[0], tokens[city.addresses[0]])
     targets, health = workdir / f"targets-{size}.tsv", workdir / "health.tsv"
     write_targets(targets, {a: tokens[a] for a in city.addresses[:size]})
     write_health_targets(health)
@@ -193,6 +198,7 @@ def reads(
         with busy(shape) as cpu, profiled(args.profile, shape.pids["api-1"], f"api-{name}-{size}"):
             measured = run_loads(shape.ports, file, args.read_seconds, args.connections, workdir)
         measured["cpu_share"] = cpu.shares(measured["seconds"])
+        measured["rss_mb"] = {role: rss_mb(pid) for role, pid in shape.pids.items()}
         print(f"  {measured}", flush=True)
         if measured["non_2xx"] or measured["socket_errors"]:
             raise RuntimeError(f"{name} load had failures: {measured}")
@@ -364,7 +370,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--window", type=float, default=0.05, help="batch window (s)")
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP client threads")
-    parser.add_argument("--connections", type=int, default=4, help="read load connections")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=32,
+        help="read load connections over all API ports (many residents at once: with few, the "
+        "processes idle between database round trips and the run measures latency)",
+    )
     parser.add_argument(
         "--saturate", type=int, default=16, help="connections of the second (saturation) read run"
     )

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 
 from credit.chain import fund, rpc_web3
 from credit.compile import compile_contracts
-from credit.gateway.build import wire
+from credit.compose import wire
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.relay.senders import pool_addresses
 from credit.ruleset import load_ruleset

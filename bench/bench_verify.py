@@ -37,7 +37,7 @@ from bench._synthetic_ledger import EPOCH, GENESIS, synthetic_history
 from credit import compile as solc
 from credit.chain import role_id
 from credit.chain.verifier import VerifierClient, commitment_of, deploy_verifier
-from credit.indexer.fold import Schedule, fold_facts
+from credit.fold import Schedule, fold_facts
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
 from credit.verify.merkle import state_tree, verify_credit
 from credit.verify.state import EpochState, epoch_state

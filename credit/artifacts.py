@@ -113,7 +113,11 @@ def write_build(
 
 def write_json(path: Path, data: Any) -> None:
     """Write sorted, indented JSON atomically so parallel test workers never see half a file."""
-    text = json.dumps(data, sort_keys=True, indent=2) + "\n"
+    write_text(path, json.dumps(data, sort_keys=True, indent=2) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file in the same directory, renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.fchmod(fd, 0o644)

@@ -1,8 +1,10 @@
 """Compile the Solidity contracts with the pinned solc-js, driven through py-solc-x.
 
 Pipeline: read ``contracts/**/*.sol`` -> hash sources, OpenZeppelin version and settings ->
-reuse ``build/`` when the hash matches -> otherwise run solc (``credit/_solc/solc``, a Node
-wrapper around the npm ``solc`` package) -> write deterministic artifacts, a manifest and a
+reuse ``build/`` when the hash matches -> else the shipped artifacts (``credit/compiled/``,
+credit.shipped) when they were compiled from that hash -> otherwise run solc
+(``credit/_solc/solc``, a Node wrapper around the npm ``solc`` package; several runs at once,
+credit.solc_jobs, reporting per contract) -> write deterministic artifacts, a manifest and a
 Hardhat-style build-info. This is the only module that talks to py-solc-x.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,12 +26,17 @@ from solcx.exceptions import SolcError
 
 from credit.artifacts import ARTIFACT_FORMAT, MANIFEST, Artifact, load_cached, write_build
 from credit.errors import INSTALL_HINT, CompileError, CreditError, ToolchainError
+from credit.progress import Progress, say_on_stderr, ticking
+from credit.shipped import REFRESH_COMMAND, load_shipped, stale_sources, write_shipped
+from credit.shipped import differences as shipped_differences
+from credit.solc_jobs import compile_in_jobs
 
 SOLC_VERSION = "0.8.28"
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
 OZ_VERSION = "5.7.0"
 EIP170_LIMIT = 24_576  # bytes of deployed code a contract may have on mainnet
+MAX_JOBS = 4  # solc-js processes at once: each takes hundreds of MB for the via-IR ledger
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SOLC_BINARY = Path(__file__).resolve().parent / "_solc" / "solc"
@@ -56,26 +64,96 @@ SETTINGS: dict[str, Any] = {
 
 
 def compile_contracts(
-    *, force: bool = False, root: Path | None = None, node_modules: Path | None = None
+    *,
+    force: bool = False,
+    root: Path | None = None,
+    node_modules: Path | None = None,
+    shipped: bool = True,
+    progress: Progress | None = say_on_stderr,
+    jobs: int | None = None,
 ) -> dict[str, Artifact]:
     """Compile every ``.sol`` under ``<root>/contracts`` and return artifacts by contract name.
 
-    Reuses ``<root>/build`` when sources, OpenZeppelin version and settings are unchanged;
-    ``force=True`` always recompiles. ``node_modules`` defaults to the one next to this
-    package. Raises :class:`ToolchainError` or :class:`CompileError`.
+    Reuses ``<root>/build`` when sources, OpenZeppelin version and settings are unchanged, else
+    (with ``shipped``) the artifacts shipped in ``credit/compiled/`` when they were compiled from
+    the same input, else runs solc (``progress`` hears what it is doing: minutes on 2 cores).
+    ``force=True`` always recompiles. ``node_modules`` defaults to the one next to this package;
+    only a compile needs it, which runs ``jobs`` solc processes at once (default: one per
+    CPU, at most 4). Raises :class:`ToolchainError` or :class:`CompileError`.
     """
     root = (root or PROJECT_ROOT).resolve()
     node_modules = (node_modules or PROJECT_ROOT / "node_modules").resolve()
-    oz_version = _check_packages(node_modules)
     sources = find_sources(root)
     std_input = {"language": "Solidity", "sources": sources, "settings": SETTINGS}
-    digest = _input_hash(std_input, oz_version)
-    if not force and (cached := load_cached(root / "build", digest)) is not None:
-        return cached
-    output = _run_solc(std_input, root, node_modules) if sources else {}
+    digest = _input_hash(std_input, OZ_VERSION)
+    if not force:
+        if (cached := load_cached(root / "build", digest)) is not None:
+            return cached
+        if shipped and (ready := load_shipped(digest)) is not None:
+            return ready
+    oz_version = _check_packages(node_modules)
+    say = progress or (lambda _msg: None)
+    say(
+        f"compiling {len(sources)} sources under {root / CONTRACTS_DIR} with solc-js "
+        f"{SOLC_VERSION} (via-IR, OpenZeppelin {oz_version}): minutes on a 2-core machine"
+    )
+    with ticking(say, "compiling", every=60):
+        output = (
+            compile_in_jobs(
+                std_input,
+                lambda selected: _run_solc(selected, root, node_modules),
+                own_prefix=f"{CONTRACTS_DIR}/",
+                jobs=jobs or min(len(os.sched_getaffinity(0)), MAX_JOBS),
+                say=say,
+            )
+            if sources
+            else {}
+        )
     artifacts = _extract_artifacts(output, digest)
+    for name, art in sorted(artifacts.items()):
+        say(f"  compiled {name} ({art.kind}, {art.deployed_size} bytes deployed)")
     _write_build(root, node_modules, std_input, output, artifacts, digest, oz_version)
     return artifacts
+
+
+def ship_contracts(*, root: Path | None = None, progress: Progress | None = say_on_stderr) -> int:
+    """Compile from source (``build/`` when current) and write ``credit/compiled/``; returns
+    how many artifacts were shipped. ``make artifacts`` runs this after a change to contracts/."""
+    root = (root or PROJECT_ROOT).resolve()
+    artifacts = compile_contracts(root=root, shipped=False, progress=progress)
+    manifest = read_manifest(root)
+    write_shipped(
+        artifacts,
+        input_hash=manifest["input_hash"],
+        sources=find_sources(root),
+        build={
+            "solc_version": manifest["solc_version"],
+            "oz_version": manifest["oz_version"],
+            "settings": SETTINGS,
+        },
+    )
+    return len(artifacts)
+
+
+def check_shipped(
+    *, root: Path | None = None, progress: Progress | None = say_on_stderr
+) -> list[str]:
+    """Compile from source (``build/`` when current) and list how the shipped artifacts differ,
+    one line per contract naming the command that refreshes them; [] when they match."""
+    root = (root or PROJECT_ROOT).resolve()
+    fresh = compile_contracts(root=root, shipped=False, progress=progress)
+    return shipped_differences(fresh, read_manifest(root)["input_hash"])
+
+
+def artifacts_status(root: Path | None = None) -> str:
+    """Which artifacts serve the current sources without compiling: "build", "shipped" or ""."""
+    root = (root or PROJECT_ROOT).resolve()
+    digest = _input_hash(
+        {"language": "Solidity", "sources": find_sources(root), "settings": SETTINGS}, OZ_VERSION
+    )
+    if load_cached(root / "build", digest) is not None:
+        return "build"
+    return "shipped" if load_shipped(digest) is not None else ""
 
 
 def load_artifact(name: str, *, root: Path | None = None) -> Artifact:
@@ -245,15 +323,41 @@ def _write_build(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m credit.compile [--force] [--root DIR]``: compile and print a size table."""
+    """``python -m credit.compile [--force] [--root DIR] [--ship | --check | --status]``:
+    compile from source into build/ (never from the shipped artifacts) and print a size table."""
     parser = argparse.ArgumentParser(prog="python -m credit.compile", description=main.__doc__)
     parser.add_argument("--force", action="store_true", help="recompile even if up to date")
     parser.add_argument("--root", type=Path, help="project root holding contracts/")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--ship",
+        action="store_true",
+        help=f"then write the shipped artifacts, credit/compiled/ (`{REFRESH_COMMAND}`)",
+    )
+    mode.add_argument(
+        "--check", action="store_true", help="fail if the shipped artifacts differ from build/"
+    )
+    mode.add_argument(
+        "--status",
+        action="store_true",
+        help="compile nothing: exit 0 if build/ or the shipped artifacts match the sources, "
+        "3 if a compile (and so Node.js and `npm ci`) is needed",
+    )
     args = parser.parse_args(argv)
+    if args.status:
+        return _print_status(args.root)
     try:
-        artifacts = compile_contracts(force=args.force, root=args.root)
+        artifacts = compile_contracts(force=args.force, root=args.root, shipped=False)
+        if args.ship:
+            count = ship_contracts(root=args.root, progress=None)
+            print(f"shipped {count} artifacts in credit/compiled/: commit them", file=sys.stderr)
+        problems = check_shipped(root=args.root, progress=None) if args.check else []
     except CreditError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
         return 1
     width = max([len("contract"), *(len(n) for n in artifacts)])
     print(f"{'contract':<{width}}  {'kind':<9}  {'initcode':>9}  {'deployed':>9}")
@@ -270,6 +374,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _print_status(root: Path | None) -> int:
+    source = artifacts_status(root)
+    if source:
+        where = "build/ matches" if source == "build" else "the shipped artifacts match"
+        print(f"contracts: {where} the sources; nothing to compile")
+        return 0
+    changed = stale_sources(find_sources((root or PROJECT_ROOT).resolve()))
+    print(
+        "contracts: a compile is needed (Node.js and `npm ci`); changed since the shipped "
+        f"artifacts: {', '.join(changed) or 'compiler settings'} (`{REFRESH_COMMAND}` ships them)"
+    )
+    return 3
 
 
 if __name__ == "__main__":

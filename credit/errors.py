@@ -133,6 +133,42 @@ class AuthError(CreditError):
     )
 
 
+class Refusal(CreditError):
+    """A request refused on its merits: the domain says *what* is refused and why, and the edges
+    alone say how (the gateway's exception handlers pick the HTTP status of each kind, in
+    :mod:`credit.gateway.errors`; no other module names a status).
+
+    ``code`` is stable and machine-readable, the message says what to do next, ``details``
+    carries the values behind it.
+    """
+
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+class Invalid(Refusal):
+    """The request is well formed but wrong (a signature by someone else, a nonce gap)."""
+
+
+class Forbidden(Refusal):
+    """The signer may not do this (their own claim, a role they do not hold)."""
+
+
+class Conflict(Refusal):
+    """The thing is not in a state that allows it (already received, credited or rejected)."""
+
+
+class Unknown(Refusal):
+    """The thing named (a claim, a record id) was never received."""
+
+
+class OverLimit(Refusal):
+    """The caller holds as much as a limit allows (claims waiting for confirmations): the same
+    request succeeds once some of it is done."""
+
+
 class StoreError(CreditError):
     """The database refused a write for a reason of its own, not the request's.
 

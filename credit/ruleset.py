@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,17 +28,9 @@ from pydantic import (
 )
 
 from credit.errors import RuleError
+from credit.vocabulary import EvaluatorKind
 
 SCHEMA_ID = "consensus-credit/ruleset-1"
-
-
-class EvaluatorKind(IntEnum):
-    """Evaluator kinds, numbered as in ``contracts/Common.sol``."""
-
-    SUPERIOR = 0
-    PEER = 1
-    PUBLIC = 2
-    EXPERT = 3
 
 
 class OneKindQuorumError(RuleError):

@@ -13,13 +13,24 @@ from credit.ruleset import RuleSet
 from credit.settings import Settings
 
 
-def serve(services: Any, host: str, port: int) -> None:
-    """Serve the gateway until interrupted; background workers start and stop with it."""
+def serve(services: Any, host: str, port: int, *, forwarded_allow_ips: str | None = None) -> None:
+    """Serve the gateway until interrupted; background workers start and stop with it.
+
+    Behind a reverse proxy, the client address (the key of the per-client rate limits) comes
+    from ``X-Forwarded-For`` of the proxies ``forwarded_allow_ips`` trusts (uvicorn's default:
+    ``FORWARDED_ALLOW_IPS``, else 127.0.0.1)."""
     import uvicorn
 
     from credit.gateway.app import create_app
 
-    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(services),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 def prepare_demo(
@@ -60,7 +71,7 @@ def prepare_demo(
     say(f"Deployed the ledger on the embedded chain ({settings.data_dir}/chain.sqlite)")
     say(f"The gateway relays with {relayer.address} and pays rewards with {minter.address}")
     write_roster(Path(settings.data_dir) / "roster.json", people[6:])
-    from credit.gateway.build import wire
+    from credit.compose import wire
 
     services = wire(settings, system, ruleset)  # nothing started: its stores and relay intake
     try:

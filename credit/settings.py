@@ -15,18 +15,20 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from credit.ruleset import DEFAULT_RULESET
+from credit.settings_keys import (  # noqa: F401 (re-exported: the dev keys' one home)
+    _KEYS,
+    DEV_MINTER_KEY,
+    DEV_OPERATOR_KEY,
+    DEV_POOL_SEED,
+    DEV_RELAYER_KEY,
+    KeyChoice,
+    dev_pool_key,
+)
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
-# Well-known throw-away keys for the dev profile only (they never hold value anywhere).
-DEV_RELAYER_KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
-DEV_MINTER_KEY = "0x" + "6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c"
-DEV_POOL_SEED = b"consensus-credit dev relayer pool"  # dev keys 1..K-1 of the sender pool
-# Keys by role, with their dev-profile default (none for a resident's verifier key).
-_KEYS = {"relayer": DEV_RELAYER_KEY, "minter": DEV_MINTER_KEY, "verifier": ""}
 
-
-class Settings(BaseSettings):
+class Settings(KeyChoice, BaseSettings):
     """Settings of the ledger tools, the demo and the gateway."""
 
     # Errors never repeat a value: settings carry keys, passwords and URLs with credentials.
@@ -49,6 +51,17 @@ class Settings(BaseSettings):
     poa: bool = Field(default=False, description="proof-of-authority header middleware (Besu/geth)")
     confirmation_depth: int = Field(default=0, ge=0, le=256)
     deployment_file: Path | None = None
+    network: str | None = Field(
+        default=None,
+        description="the network the operator commands and `credit serve` use when no --network "
+        "is given (a name of config/networks.toml; CREDIT_CHAIN, an http(s) URL, overrides its "
+        "node URL)",
+    )
+    deployments_dir: Path = Field(
+        default=Path("deployments"),
+        description="where `credit deploy` writes <network>.json (relative: to the directory the "
+        "command runs in)",
+    )
 
     # relayer key: a keystore file (with its password) or, in the dev profile only, a raw key
     relayer_keystore: Path | None = None
@@ -85,6 +98,12 @@ class Settings(BaseSettings):
     minter_keystore: Path | None = None
     minter_keystore_password: SecretStr | None = None
     minter_key: SecretStr | None = None
+
+    # the operator's own key (`credit deploy`, `roles`, `residents`, `rules publish`, `fund`):
+    # never the gateway's relayer or minter key
+    operator_keystore: Path | None = None
+    operator_keystore_password: SecretStr | None = None
+    operator_key: SecretStr | None = None
 
     # a resident's verifier worker (`credit verify run`): their own wallet key, from a keystore or,
     # in the dev profile only, a raw key
@@ -156,7 +175,23 @@ class Settings(BaseSettings):
         ge=1024,
         description="evidence all accounts together may keep: the evidence disk's budget",
     )
-    signin_rate_per_minute: int = Field(default=30, ge=1)
+    signin_rate_per_minute: int = Field(
+        default=30, ge=1, description="sign-in requests (nonce and login) one client IP may make"
+    )
+    signin_rate_per_address_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="sign-ins (logins) of one wallet address a minute, from any IP",
+    )
+    signin_shared_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="client networks (comma-separated CIDRs, e.g. a kiosk's IP or a NAT'd "
+        "district network) whose IPs many residents share: they get "
+        "signin_shared_rate_per_minute instead of signin_rate_per_minute",
+    )
+    signin_shared_rate_per_minute: int = Field(
+        default=600, ge=1, description="sign-in requests one shared client IP may make a minute"
+    )
     evidence_dir: Path | None = None
     auditor_addresses: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -211,8 +246,7 @@ class Settings(BaseSettings):
     @field_validator("auditor_addresses", mode="before")
     @classmethod
     def _auditor_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [a.strip() for a in value.split(",") if a.strip()]
+        value = _comma_list(value)
         if isinstance(value, list):
             bad = [a for a in value if not _ADDRESS.fullmatch(str(a))]
             if bad:
@@ -223,12 +257,27 @@ class Settings(BaseSettings):
             return [str(a).lower() for a in value]
         return value
 
+    @field_validator("signin_shared_networks", mode="before")
+    @classmethod
+    def _network_list(cls, value: object) -> object:
+        import ipaddress
+
+        value = _comma_list(value)
+        if isinstance(value, list):
+            try:
+                return [str(ipaddress.ip_network(str(n), strict=False)) for n in value]
+            except ValueError as exc:
+                raise ValueError(
+                    f"CREDIT_SIGNIN_SHARED_NETWORKS: {exc}: give IPs or CIDRs (10.1.0.0/16), "
+                    "separated by commas"
+                ) from exc
+        return value
+
     @field_validator("relayer_pool_keystores", mode="before")
     @classmethod
     def _keystore_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [Path(p.strip()) for p in value.split(",") if p.strip()]
-        return value
+        items = _comma_list(value)
+        return [Path(str(p)) for p in items] if isinstance(items, list) else items
 
     @model_validator(mode="after")
     def _pool_keys(self) -> Settings:
@@ -287,53 +336,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"CREDIT_{upper}_KEYSTORE needs CREDIT_{upper}_KEYSTORE_PASSWORD")
         return self
 
-    def relayer_private_key(self) -> bytes:
-        """The relayer's key: keystore, env (dev profile), or the well-known dev key (dev)."""
-        return self._key("relayer")
-
-    def relayer_pool_private_keys(self) -> list[bytes]:
-        """Keys 1..K-1 of the sender pool (key 0 is :meth:`relayer_private_key`): from
-        ``relayer_pool_keystores`` or, in the dev profile without them, derived from
-        DEV_POOL_SEED (deterministic throw-away keys, like the dev relayer key)."""
-        if self.relayer_pool_keystores:
-            from eth_account import Account
-
-            assert self.relayer_keystore_password is not None  # checked by _pool_keys
-            password = self.relayer_keystore_password.get_secret_value()
-            return [
-                bytes(Account.decrypt(p.read_text(encoding="utf-8"), password))
-                for p in self.relayer_pool_keystores
-            ]
-        return [dev_pool_key(i) for i in range(1, self.relayer_pool_size)]
-
-    def minter_private_key(self) -> bytes:
-        """The minter's key: keystore, env (dev profile), or the well-known dev key (dev)."""
-        return self._key("minter")
-
-    def verifier_private_key(self) -> bytes:
-        """A resident's verifier key: keystore or, in the dev profile, the env. No default."""
-        return self._key("verifier")
-
-    def _key(self, name: str) -> bytes:
-        from eth_account import Account
-
-        keystore: Path | None = getattr(self, f"{name}_keystore")
-        password: SecretStr | None = getattr(self, f"{name}_keystore_password")
-        raw: SecretStr | None = getattr(self, f"{name}_key")
-        if keystore is not None and password is not None:
-            data = keystore.read_text(encoding="utf-8")
-            return bytes(Account.decrypt(data, password.get_secret_value()))
-        if raw is not None:
-            return bytes.fromhex(raw.get_secret_value().removeprefix("0x"))
-        dev_key = _KEYS[name]
-        if self.profile == "dev" and dev_key:
-            return bytes.fromhex(dev_key[2:])
-        upper = name.upper()
-        raise ValueError(
-            f"no {name} key configured: set CREDIT_{upper}_KEYSTORE and "
-            f"CREDIT_{upper}_KEYSTORE_PASSWORD (or CREDIT_{upper}_KEY in the dev profile)"
-        )
-
     @property
     def database(self) -> str:
         """The database URL in effect."""
@@ -344,11 +346,11 @@ class Settings(BaseSettings):
         return self.evidence_dir or self.data_dir / "evidence"
 
 
-def dev_pool_key(index: int) -> bytes:
-    """Dev-profile relayer key ``index`` (>= 1) of the sender pool: keccak(DEV_POOL_SEED, index)."""
-    from eth_utils import keccak
-
-    return bytes(keccak(DEV_POOL_SEED + index.to_bytes(4, "big")))
+def _comma_list(value: object) -> object:
+    """An environment variable's comma-separated items (a list is kept as it is)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 def _wallet_url_problem(url: str) -> str | None:

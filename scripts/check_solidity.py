@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help="project root holding contracts/")
     args = parser.parse_args(argv)
     try:
-        artifacts = compile_contracts(root=args.root)
+        artifacts = compile_contracts(root=args.root, shipped=False)
         manifest = read_manifest(args.root)
     except CreditError as exc:
         print(f"error: {exc}", file=sys.stderr)

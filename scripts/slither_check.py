@@ -140,7 +140,7 @@ class Report:
 
 def stage_build_info(root: Path, dest: Path) -> Path:
     """Compile if needed and lay out ``dest`` as a Hardhat project holding our build-info."""
-    compile_contracts(root=root)
+    compile_contracts(root=root, shipped=False)  # needs build-info
     manifest = read_manifest(root)
     build_info = json.loads((root / "build" / manifest["build_info"]).read_text())
     for unit in build_info["output"].get("contracts", {}).values():

@@ -84,7 +84,8 @@ def _template(admin: Any) -> str:
     """This process's template database, at the newest schema (made on first use, dropped when
     the session ends): copying it is faster than running the migrations in each test."""
     if not _templates:
-        from credit.store.db import create_schema, make_engine
+        from credit.store.db import make_engine
+        from credit.store.schema import create_schema
 
         name = f"credit_template_{secrets.token_hex(6)}"
         admin.execute(f'CREATE DATABASE "{name}"')

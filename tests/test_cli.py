@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -33,6 +34,17 @@ def test_demo_prints_credit_computed_by_the_rules(capsys: pytest.CaptureFixture[
     # Fang: 4 h volunteering + a civic-feedback submission (5) + verification
     assert rows["Fang"]["credit"] == 40 + 5 + 20
     assert all(r["address"].startswith("0x") and len(r["address"]) == 42 for r in rows.values())
+
+
+def test_demo_table_prints_full_addresses_when_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--no-serve"]) == 0  # capsys: stdout is not a terminal
+    out = capsys.readouterr().out
+    table = out[out.index("Residents' credit") :]
+    addresses = re.findall(r"│ (\w+) +│ (0x[0-9a-fA-F]{40}) │", table)
+    assert [name for name, _ in addresses] == ["Ana", "Bo", "Chen", "Dara", "Eli", "Fang"]
+    assert "…" not in table
 
 
 def test_rules_check_prints_the_published_hash(capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,3 +113,50 @@ def test_the_demo_names_every_wallet_with_its_roles(artifacts) -> None:  # type:
     for p in people:  # throw-away keys: printed so they can be imported into a wallet
         assert Account.from_key(wallets[p.name].key).address == p.address
     assert "CREDIT_MINTER_KEY" in wallets["gateway minter"].key
+
+
+@pytest.fixture
+def fresh_settings(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The CLI's settings read from an environment this test sets (built once per process)."""
+    from credit.settings import get_settings
+
+    for name in [k for k in __import__("os").environ if k.startswith("CREDIT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CREDIT_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def test_operator_errors_say_what_to_do_not_how_it_failed(fresh_settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Refusals an operator meets first: each a message and exit code 1, never a traceback."""
+    from credit.settings import get_settings
+
+    assert main(["serve", "--network", "no-such-city"]) == 1
+    out = capsys.readouterr().out
+    assert "unknown network 'no-such-city'" in out and "not both" not in out
+    assert main(["status"]) == 1  # nothing deployed on the embedded chain of this data dir
+    assert "CREDIT_DEPLOYMENTS_DIR" in capsys.readouterr().out
+    bad = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # EIP-55's example, one letter flipped
+    assert main(["roles", "grant", "superior", bad]) == 1
+    assert "not a valid EIP-55 checksum" in capsys.readouterr().out
+    assert main(["deploy", "--grant", "SUPERIOR_ROLE"]) == 1
+    assert "write ROLE=ADDRESS" in capsys.readouterr().out
+    fresh_settings.setenv("CREDIT_OPERATOR_KEYSTORE", "operator.json")  # and no password
+    get_settings.cache_clear()
+    assert main(["status"]) == 1
+    assert "CREDIT_OPERATOR_KEYSTORE needs CREDIT_OPERATOR_KEYSTORE_PASSWORD" in (
+        capsys.readouterr().out
+    )
+
+
+def test_keys_address_prints_a_keystores_address_for_scripts(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from eth_account import Account
+
+    account = Account.create()
+    path = tmp_path / "k.json"
+    path.write_text(json.dumps(Account.encrypt(account.key, "p" * 12)))
+    assert main(["keys", "address", str(path)]) == 0
+    assert capsys.readouterr().out == f"{account.address}\n"
+    assert main(["keys", "address", str(tmp_path / "none.json")]) == 1

@@ -6,18 +6,31 @@ Fixtures live here rather than in conftest.py so chain fixtures can own that fil
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from credit import compile as compile_mod
+from credit import shipped
 from credit.artifacts import MANIFEST, Artifact
-from credit.compile import SOLC_BINARY, SOLC_VERSION, compile_contracts, load_artifact, main
+from credit.compile import (
+    SOLC_BINARY,
+    SOLC_VERSION,
+    compile_contracts,
+    find_sources,
+    load_artifact,
+    main,
+    ship_contracts,
+)
 from credit.errors import INSTALL_HINT, CompileError, ToolchainError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +38,9 @@ DECLARATION = re.compile(
     r"^\s*(?:abstract\s+)?(?:contract|interface|library)\s+([A-Za-z_$][\w$]*)", re.MULTILINE
 )
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+# A full compile of the repo takes minutes on a busy 2-core machine: the tests that wait for one
+# get this instead of pytest-timeout's 300 s, which they used to run past.
+FULL_COMPILE_TIMEOUT = 1800
 
 HELLO = """// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
@@ -108,6 +124,7 @@ def hello_copy(hello_project: Path, tmp_path: Path) -> Path:
     return tmp_path / "hello"
 
 
+@pytest.mark.timeout(FULL_COMPILE_TIMEOUT)
 def test_every_declared_contract_has_an_artifact(
     repo_project: Path, repo_artifacts: dict[str, Artifact]
 ) -> None:
@@ -122,6 +139,7 @@ def test_every_declared_contract_has_an_artifact(
             assert artifact.deployed_size > 0, name
 
 
+@pytest.mark.timeout(FULL_COMPILE_TIMEOUT)
 def test_repo_build_is_deterministic(
     repo_project: Path, repo_artifacts: dict[str, Artifact], artifacts: dict[str, Artifact]
 ) -> None:
@@ -207,9 +225,16 @@ def test_missing_node_raises_toolchain_error(
     assert "make install" in str(info.value)
 
 
-def test_missing_node_modules_raises_toolchain_error(hello_project: Path, tmp_path: Path) -> None:
+def test_missing_node_modules_raises_toolchain_error_when_a_compile_is_due(
+    hello_project: Path, tmp_path: Path
+) -> None:
     with pytest.raises(ToolchainError, match="run `make install`"):
-        compile_contracts(root=hello_project, node_modules=tmp_path / "node_modules")
+        compile_contracts(root=hello_project, node_modules=tmp_path / "node_modules", force=True)
+
+
+def test_current_build_serves_without_node_modules(hello_project: Path, tmp_path: Path) -> None:
+    artifacts = compile_contracts(root=hello_project, node_modules=tmp_path / "node_modules")
+    assert sorted(artifacts) == ["Hello", "IHello"]
 
 
 def test_launcher_answers_version_like_native_solc() -> None:
@@ -234,3 +259,92 @@ def test_cli_reports_compile_errors_with_exit_code(
     (hello_copy / "contracts" / "Broken.sol").write_text("contract {")
     assert main(["--root", str(hello_copy)]) == 1
     assert "contracts/Broken.sol" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(FULL_COMPILE_TIMEOUT)
+def test_shipped_artifacts_match_a_fresh_compile(
+    repo_project: Path, repo_artifacts: dict[str, Artifact]
+) -> None:
+    """credit/compiled/ is what solc makes of contracts/ now, contract by contract."""
+    digest = json.loads((repo_project / "build" / "contracts" / MANIFEST).read_text())
+    problems = shipped.differences(repo_artifacts, digest["input_hash"])
+    assert not problems, "\n".join(problems)
+
+
+def test_shipped_artifacts_serve_the_sources_without_a_compiler(tmp_path: Path) -> None:
+    """A fresh clone (no build/, no node_modules) gets the contracts without compiling."""
+    shutil.copytree(REPO / "contracts", tmp_path / "contracts")
+    changed = shipped.stale_sources(find_sources(tmp_path))
+    assert not changed, f"changed since credit/compiled/ was made: {changed}; run `make artifacts`"
+    artifacts = compile_contracts(root=tmp_path, node_modules=tmp_path / "node_modules")
+    assert set(artifacts) == set(declared_contracts(tmp_path))
+    assert not (tmp_path / "build").exists()
+
+
+def test_ship_writes_compact_artifacts_that_serve_without_a_compiler(
+    hello_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = tmp_path / "compiled"
+    monkeypatch.setattr(compile_mod, "write_shipped", _to(shipped.write_shipped, where))
+    monkeypatch.setattr(compile_mod, "load_shipped", _to(shipped.load_shipped, where))
+    assert ship_contracts(root=hello_copy, progress=None) == 2
+    made = compile_contracts(root=hello_copy)
+    text = (where / "Hello.json").read_text()
+    assert "\n" not in text.rstrip("\n") and ": " not in text[:200]
+    manifest = json.loads((where / MANIFEST).read_text())
+    assert manifest["settings"] == compile_mod.SETTINGS
+    assert set(manifest["sources"]) == {"contracts/Hello.sol", "contracts/interfaces/IHello.sol"}
+    shutil.rmtree(hello_copy / "build")
+    served = compile_contracts(root=hello_copy, node_modules=tmp_path / "none")
+    assert served == made
+    assert not (hello_copy / "build").exists()
+    (where / "Hello.json").write_text(text.replace('"kind":"contract"', '"kind":"library"'))
+    with pytest.raises(ToolchainError):  # a tampered file is not trusted: a compile is due
+        compile_contracts(root=hello_copy, node_modules=tmp_path / "none")
+
+
+def test_differences_name_the_contract_and_the_refresh_command(
+    hello_project: Path, tmp_path: Path
+) -> None:
+    fresh = compile_contracts(root=hello_project)
+    digest = next(iter(fresh.values())).source_hash
+    where = tmp_path / "compiled"
+    assert shipped.differences(fresh, digest, where) == [
+        f"no shipped artifacts in {where}/: run `make artifacts` and commit {where}/"
+    ]
+    sources = find_sources(hello_project)
+    shipped.write_shipped(fresh, input_hash=digest, sources=sources, build={}, directory=where)
+    assert shipped.differences(fresh, digest, where) == []
+    changed = {**fresh, "Hello": dataclasses.replace(fresh["Hello"], bytecode="0x00")}
+    del changed["IHello"]
+    assert shipped.differences(changed, "f" * 64, where) == [
+        "the shipped artifacts were compiled from other sources or settings (input hash "
+        f"{digest[:12]}…, now ffffffffffff…): run `make artifacts` and commit {where}/",
+        f"Hello: shipped bytecode differ from a fresh compile: run `make artifacts` and commit "
+        f"{where}/",
+        f"IHello: shipped but no longer compiled from source: run `make artifacts` and commit "
+        f"{where}/",
+    ]
+
+
+def test_status_says_whether_a_compile_is_due(
+    hello_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--status", "--root", str(hello_copy)]) == 0
+    assert "build/ matches the sources" in capsys.readouterr().out
+    (hello_copy / "contracts" / "Hello.sol").write_text(HELLO + "// changed\n")
+    assert main(["--status", "--root", str(hello_copy)]) == 3
+    assert "a compile is needed" in capsys.readouterr().out
+
+
+def test_compiling_reports_progress(hello_copy: Path) -> None:
+    said: list[str] = []
+    compile_contracts(root=hello_copy, force=True, progress=said.append)
+    assert said[0].startswith("compiling 2 sources under ")
+    assert any(line.startswith("  compiled Hello (contract, ") for line in said)
+    assert said[-1].startswith("  compiled IHello (interface, 0 bytes deployed)")
+
+
+def _to(function: Callable[..., Any], directory: Path) -> Callable[..., Any]:
+    """``function`` with its ``directory`` argument fixed: shipped artifacts under tmp_path."""
+    return functools.partial(function, directory=directory)

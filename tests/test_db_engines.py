@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import inspect
 
 from credit.store import migrate
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 from tests import db_engines
 
 NOWHERE = "host=127.0.0.1 port=1 user=postgres dbname=postgres connect_timeout=3"

@@ -251,7 +251,7 @@ def test_the_gateway_refuses_a_key_that_administers_the_system(
 ) -> None:
     """A shared (non-dev) network: the relayer key deployed the system; unless it handed the
     admin and governor roles over, the gateway will not start with it."""
-    from credit.gateway.build import build_services
+    from credit.compose import build_services
 
     w3 = rpc_web3(anvil_url)
     relayer = Account.create()

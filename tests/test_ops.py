@@ -136,3 +136,55 @@ def test_csv_with_a_bad_line_changes_nothing(
     assert summary["counts"]["residents"] == 3
     assert summary["rules"]["in_force"] == 1
     assert account.address in summary["roles"]["CreditLedger.REGISTRAR_ROLE"]
+
+
+def test_csv_accepts_any_unambiguous_case_and_refuses_a_bad_checksum(tmp_path: Path) -> None:
+    """Spreadsheets export addresses in lowercase: accepted, checksummed before any node call;
+    a mixed-case address whose EIP-55 checksum is wrong is a typo, refused with its line."""
+    good = [Account.create().address for _ in range(3)]
+    asked: list[str] = []
+    rows = [good[0], good[1].lower(), "0X" + good[2][2:].upper()]
+    ok = tmp_path / "ok.csv"
+    ok.write_text("address\n" + "\n".join(rows) + "\n")
+    assert read_resident_csv(ok, lambda a: asked.append(a) or False) == good
+    assert asked == good  # the node only ever sees checksummed addresses
+    typo = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # EIP-55's example, last letter flipped
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"address\n{good[1].lower()}\n{good[1]}\n{typo}\n")
+    with pytest.raises(CreditError) as exc:
+        read_resident_csv(bad, lambda a: False)
+    assert "line 3" in str(exc.value) and "duplicate of line 2" in str(exc.value)
+    assert f"line 4: '{typo}': mixed case but not a valid EIP-55 checksum" in str(exc.value)
+
+
+def test_a_named_network_moves_to_another_node_and_urls_alone_are_production() -> None:
+    from credit.ops.networks import network_for, resolve_network
+
+    moved = resolve_network("anvil", "http://127.0.0.1:9999", None)
+    assert (moved.name, moved.rpc_url, moved.chain_id, moved.dev) == (
+        "anvil",
+        "http://127.0.0.1:9999",
+        31337,
+        True,
+    )
+    assert not resolve_network(None, "http://node:8545", 5).dev
+    assert resolve_network(None, "http://node:8545", 5, dev=True).dev
+    from_env = network_for(Settings(network="anvil", chain="http://127.0.0.1:7777"))
+    assert (from_env.name, from_env.rpc_url) == ("anvil", "http://127.0.0.1:7777")
+    with pytest.raises(CreditError, match="embedded chain"):
+        resolve_network("embedded", "http://node:8545", None)
+
+
+def test_operator_commands_never_sign_with_the_gateways_key_on_production(
+    anvil_url: str, tmp_path: Path
+) -> None:
+    from credit.settings import DEV_OPERATOR_KEY, DEV_RELAYER_KEY
+
+    prod = Network("rpc-31337", rpc_url=anvil_url, chain_id=31337)
+    settings = Settings(data_dir=tmp_path, relayer_key=DEV_RELAYER_KEY)
+    with pytest.raises(CreditError, match="counts as production unless --dev"):
+        operator_account(rpc_web3(anvil_url), prod, settings)
+    dev = operator_account(
+        rpc_web3(anvil_url), Network("anvil", anvil_url, 31337, dev=True), settings
+    )
+    assert dev.address == Account.from_key(DEV_OPERATOR_KEY).address

@@ -32,9 +32,9 @@ from credit.chain import fund
 from credit.chain.dump import ChainDump, dump_chain
 from credit.chain.eip712 import sign_digest
 from credit.chain.signing import Claim, endorsement_digest
+from credit.compose import wire
 from credit.demo import DemoResult, EvidenceItem, demo_people, run_demo
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.evidence import commitment_of
 from credit.ruleset import EvaluatorKind, RuleSet
 from credit.serve import prepare_demo

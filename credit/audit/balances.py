@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from credit.audit.model import ChainData, ChainEvent, Findings, utc
 from credit.audit.rules import RuleHistory
 from credit.facts import Evidence
-from credit.indexer.fold import Schedule
+from credit.fold import Schedule
 
 
 @dataclass

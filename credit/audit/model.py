@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from credit.facts import Evidence
-from credit.indexer.fold import StoredEvent
+from credit.fold import StoredEvent
 
 Position = tuple[int, int]  # (block number, log index)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from credit.audit.model import ChainEvent, Findings
 from credit.errors import CreditError
-from credit.indexer.fold import Schedule, fold_facts
+from credit.fold import Schedule, fold_facts
 from credit.notices import Notice, evaluate
 from credit.ruleset import RuleSet, canonical_json
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from credit.audit.digests import Digests, recover, selected
 from credit.audit.model import ChainData, ChainEvent, Findings, Position, RelayedBatch
-from credit.audit.roles import KIND_NAMES, KIND_ROLES, LEDGER, RoleTimeline
+from credit.audit.roles import LEDGER, RoleTimeline
 from credit.audit.rules import CategoryRule, RuleHistory
 from credit.facts import Evidence
+from credit.vocabulary import KIND_NAMES, KIND_ROLES
 
 RECORD_EVENTS = ("RecordCredited", "ViolationRecorded")
 
@@ -218,7 +219,7 @@ class QuorumChecker:
     ) -> None:
         if self.roles.can_confirm(evaluator, kind, pos):
             return
-        name = KIND_NAMES.get(kind, str(kind))
+        name = KIND_NAMES[kind] if 0 <= kind < len(KIND_NAMES) else str(kind)
         role = KIND_ROLES.get(kind, "RESIDENT")
         change = self.roles.last_change(LEDGER, role, evaluator, pos)
         self.found.add(

@@ -16,22 +16,8 @@ from eth_utils import keccak
 
 from credit.audit.model import ChainEvent, Position
 from credit.facts import Evidence
+from credit.vocabulary import ALL_ROLES, KIND_ROLES, OFFICIAL_ROLES, EvaluatorKind
 
-ROLE_NAMES = (
-    "DEFAULT_ADMIN_ROLE",
-    "GOVERNOR_ROLE",
-    "REGISTRAR_ROLE",
-    "SUPERIOR_ROLE",
-    "PUBLIC_PANEL_ROLE",
-    "EXPERT_ROLE",
-    "ARBITER_ROLE",
-    "MINTER_ROLE",
-    "VERIFIER_ROLE",
-)
-SUPERIOR, PEER, PUBLIC, EXPERT = range(4)
-KIND_NAMES = {SUPERIOR: "SUPERIOR", PEER: "PEER", PUBLIC: "PUBLIC", EXPERT: "EXPERT"}
-KIND_ROLES = {SUPERIOR: "SUPERIOR_ROLE", PUBLIC: "PUBLIC_PANEL_ROLE", EXPERT: "EXPERT_ROLE"}
-OFFICIAL_ROLES = tuple(KIND_ROLES.values())
 LEDGER, RULE_BOOK = "CreditLedger", "RuleBook"
 
 
@@ -40,7 +26,7 @@ def _role_id(name: str) -> str:
     return "0x" + raw.hex()
 
 
-ROLE_BY_ID = {_role_id(n): n for n in ROLE_NAMES}
+ROLE_BY_ID = {_role_id(n): n for n in ALL_ROLES}
 
 
 @dataclass(frozen=True)
@@ -120,7 +106,7 @@ class RoleTimeline:
 
     def can_confirm(self, account: str, kind: int, pos: Position) -> bool:
         """Whether ``account`` could confirm as ``kind`` at ``pos`` (PEER: registered resident)."""
-        if kind == PEER:
+        if kind == EvaluatorKind.PEER:
             return self.registered(account, pos)
         role = KIND_ROLES.get(kind)
         return role is not None and self.holds(LEDGER, role, account, pos)

@@ -27,7 +27,7 @@ from credit.audit.rules import (
     match_rule_files,
 )
 from credit.errors import RuleError
-from credit.indexer.fold import Schedule
+from credit.fold import Schedule
 from credit.ruleset import RuleSet
 
 

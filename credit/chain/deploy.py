@@ -19,16 +19,9 @@ from credit.chain.reverts import ErrorDecoder
 from credit.chain.tx import Transactor
 from credit.errors import ChainError, CreditError
 from credit.ruleset import RuleSet
+from credit.vocabulary import GRANTABLE_ROLES
 
-ROLE_NAMES = (
-    "REGISTRAR_ROLE",
-    "SUPERIOR_ROLE",
-    "PUBLIC_PANEL_ROLE",
-    "EXPERT_ROLE",
-    "ARBITER_ROLE",
-    "MINTER_ROLE",
-    "VERIFIER_ROLE",
-)
+ROLE_NAMES = GRANTABLE_ROLES  # the ledger's roles an operator may grant (credit.vocabulary)
 
 
 def role_id(name: str) -> bytes:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit.chain.deploy import ROLE_NAMES, System, role_id
+from credit.chain.deploy import System, role_id
+from credit.vocabulary import ALL_ROLES
 
-_ROLE_BY_ID = {role_id(n): n for n in ("DEFAULT_ADMIN_ROLE", *ROLE_NAMES, "GOVERNOR_ROLE")}
+_ROLE_BY_ID = {role_id(n): n for n in ALL_ROLES}
 
 
 def role_events(system: System) -> list[dict[str, Any]]:

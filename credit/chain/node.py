@@ -90,6 +90,9 @@ def time_travel(w3: Web3, seconds: int) -> int:
         lock = getattr(provider, "_lock", threading.RLock())
         with lock:
             target = int(w3.eth.get_block("latest")["timestamp"]) + seconds
+            # the pending block takes the wall clock when it is made: on a busy machine that may
+            # be past ``target`` already, and eth-tester refuses to travel backwards
+            target = max(target, int(tester.get_block_by_number("pending")["timestamp"]))
             tester.time_travel(target)
             tester.mine_blocks(1)
         return target
@@ -104,3 +107,33 @@ def fund(w3: Web3, addresses: list[str], wei: int) -> None:
     for address in addresses:
         tx_hash = w3.eth.send_transaction({"from": source, "to": address, "value": Wei(wei)})
         w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.01)
+
+
+def transfer(w3: Web3, account: Any, addresses: list[str], wei: int) -> list[str]:
+    """Send ``wei`` to each address from ``account`` (a local key: any network); returns the
+    transaction hashes. Checks the balance first, so a short key sends nothing."""
+    fees = w3.eth.gas_price
+    need = len(addresses) * (wei + 21_000 * 2 * fees)
+    have = w3.eth.get_balance(account.address)
+    if have < need:
+        raise ChainError(
+            f"{account.address} holds {have / 10**18:.6f} ETH, {need / 10**18:.6f} needed "
+            f"for {len(addresses)} transfer(s) and their gas: fund it first"
+        )
+    nonce = w3.eth.get_transaction_count(account.address, "pending")
+    hashes = []
+    for i, address in enumerate(addresses):
+        tx = {
+            "to": Web3.to_checksum_address(address),
+            "value": Wei(wei),
+            "gas": 21_000,
+            "maxFeePerGas": Wei(2 * fees),
+            "maxPriorityFeePerGas": Wei(min(fees, 10**9)),
+            "nonce": nonce + i,
+            "chainId": w3.eth.chain_id,
+        }
+        signed = account.sign_transaction(tx)
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+        w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.01)
+        hashes.append(tx_hash.to_0x_hex())
+    return hashes

@@ -7,12 +7,14 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
+from credit import vocabulary
 from credit.chain.deploy import System, role_id
 from credit.errors import ChainError
+from credit.vocabulary import EvaluatorKind
 
 # EvaluatorKind -> the AccessControl role it needs (PEER needs registration instead).
-KIND_ROLES = {0: "SUPERIOR_ROLE", 2: "PUBLIC_PANEL_ROLE", 3: "EXPERT_ROLE"}
-PEER = 1
+KIND_ROLES = vocabulary.KIND_ROLES
+PEER = EvaluatorKind.PEER
 
 
 @dataclass(frozen=True)

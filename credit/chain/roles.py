@@ -15,8 +15,10 @@ from collections.abc import Callable
 
 from web3 import Web3
 
+from credit import vocabulary
 from credit.chain.deploy import System, abi_role_names, role_id
 from credit.errors import ChainError, CreditError
+from credit.vocabulary import short_role
 
 RESIDENT = "RESIDENT"
 REGISTRAR = "REGISTRAR"
@@ -28,15 +30,18 @@ MINTER = "MINTER"
 DEFAULT_ADMIN = "DEFAULT_ADMIN"
 GOVERNOR = "GOVERNOR"
 
-# name -> the ledger's AccessControl role it stands for
+# name -> the ledger's AccessControl role it stands for (credit.vocabulary)
 LEDGER_ROLES: dict[str, str] = {
-    REGISTRAR: "REGISTRAR_ROLE",
-    SUPERIOR: "SUPERIOR_ROLE",
-    PUBLIC_PANEL: "PUBLIC_PANEL_ROLE",
-    EXPERT: "EXPERT_ROLE",
-    ARBITER: "ARBITER_ROLE",
-    MINTER: "MINTER_ROLE",
-    DEFAULT_ADMIN: "DEFAULT_ADMIN_ROLE",
+    short_role(r): r
+    for r in (
+        vocabulary.REGISTRAR_ROLE,
+        vocabulary.SUPERIOR_ROLE,
+        vocabulary.PUBLIC_PANEL_ROLE,
+        vocabulary.EXPERT_ROLE,
+        vocabulary.ARBITER_ROLE,
+        vocabulary.MINTER_ROLE,
+        vocabulary.DEFAULT_ADMIN_ROLE,
+    )
 }
 ALL_ROLES: frozenset[str] = frozenset({RESIDENT, GOVERNOR, *LEDGER_ROLES})
 DEFAULT_TTL_SECONDS = 5.0

@@ -32,7 +32,7 @@ from eth_tester.backends.pyevm.serializers import (
 from eth_tester.exceptions import TransactionNotFound
 
 
-class IndexedPyEVMBackend(PyEVMBackend):
+class IndexedPyEVMBackend(PyEVMBackend):  # type: ignore[misc]  # eth-tester ships no types
     """:class:`PyEVMBackend` with transaction lookups by py-evm's index (see the module)."""
 
     def _find(self, transaction_hash: bytes) -> tuple[Any, Any, int]:
@@ -53,7 +53,10 @@ class IndexedPyEVMBackend(PyEVMBackend):
             ):
                 return block, block.transactions[index], index
         # a stale entry (its block was reverted away): eth-tester's walk decides
-        return pyevm_main._get_transaction_by_hash(self.chain, transaction_hash)
+        found: tuple[Any, Any, int] = pyevm_main._get_transaction_by_hash(
+            self.chain, transaction_hash
+        )
+        return found
 
     def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
         block, transaction, index = self._find(transaction_hash)

@@ -124,7 +124,8 @@ def sign_commit(
     """A resident's 65-byte ``r || s || v`` signature of a commitment (as a wallet returns it)."""
     digest = commit_digest(chain_id, verifier, epoch, commitment, deadline)
     sig = keys.PrivateKey(private_key).sign_msg_hash(digest)
-    return sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((27 + sig.v,))
+    signature: bytes = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((27 + sig.v,))
+    return signature
 
 
 def deploy_verifier(

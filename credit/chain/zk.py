@@ -149,7 +149,8 @@ def sign_register(
     signable = encode_typed_data(full_message=payload)
     digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
     sig = keys.PrivateKey(private_key).sign_msg_hash(digest)
-    return sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((27 + sig.v,))
+    r, s, v = int(sig.r), int(sig.s), int(sig.v)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((27 + v,))
 
 
 def register_by_sig(
@@ -165,6 +166,12 @@ def register_by_sig(
         to_checksum_address(resident), commitment, deadline, signature
     )
     return relayer.send(fn, gas=200_000)
+
+
+def attach_registry(system: System, artifacts: dict[str, Artifact], address: str) -> Contract:
+    """The IdentityRegistry at ``address`` on ``system``'s chain."""
+    abi = artifacts[REGISTRY].abi
+    return system.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
 
 def identity_commitments(registry: Contract, *, to_block: int | str = "latest") -> dict[str, int]:

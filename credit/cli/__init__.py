@@ -6,9 +6,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -29,7 +30,13 @@ app.command("deploy")(operate.deploy)
 app.command("status")(operate.status)
 app.add_typer(operate.roles_app, name="roles")
 app.add_typer(operate.residents_app, name="residents")
-app.add_typer(operate.keys_app, name="keys")
+from credit.cli import keys_cmd  # noqa: E402
+
+app.add_typer(keys_cmd.keys_app, name="keys")
+app.command("fund")(keys_cmd.fund)
+from credit.cli.serve_cmd import bound_to, serve_cmd  # noqa: E402
+
+app.command("serve")(serve_cmd)
 rules_app.command("publish")(operate.rules_publish)
 app.command("audit")(audit_cmd.audit)
 from credit.cli import verify_cmd  # noqa: E402, F401  (registers `credit verify`)
@@ -64,14 +71,14 @@ def demo(
     from credit.ruleset import load_ruleset
     from credit.settings import get_settings
 
-    settings = _bound_to(get_settings(), host, port)
+    settings = bound_to(get_settings(), host, port)
     ruleset = load_ruleset(settings.ruleset_file)
     say = (lambda _msg: None) if json_output else console.print
     artifacts = compile_contracts()
     if not serve:
         rows = run_demo(artifacts, ruleset, settings, say=say).balances()
     else:
-        from credit.gateway.build import wire
+        from credit.compose import wire
         from credit.serve import prepare_demo
         from credit.serve import serve as run_server
 
@@ -96,7 +103,7 @@ def demo(
             table.add_column(col, justify="right" if col in ("credit", "reward (CCR)") else "left")
         for name, address, credit, tokens in rows:
             table.add_row(name, address, str(credit), f"{tokens / 10**18:.2f}")
-        console.print(table)
+        print_table(table)
     if not serve:
         return
     if not json_output:
@@ -110,7 +117,7 @@ def demo(
             wallets.add_column(col, overflow="fold")
         for w in demo_wallets(people, settings):
             wallets.add_row(w.name, w.roles, w.address, w.key)
-        console.print(wallets)
+        print_table(wallets)
         console.print(
             f"Gateway and web client: http://{host}:{port}/  (API under /v1; Ctrl-C stops)"
         )
@@ -124,32 +131,14 @@ def demo(
     run_server(wire(settings, system, ruleset), host, port)
 
 
-def _bound_to(settings: Any, host: str, port: int) -> Any:
-    """Sign-In with Ethereum binds the domain and URI: default them to where we serve."""
-    unset = {"siwe_domain", "siwe_uri"} - settings.model_fields_set
-    values = {"siwe_domain": f"{host}:{port}", "siwe_uri": f"http://{host}:{port}"}
-    return settings.model_copy(update={k: v for k, v in values.items() if k in unset})
+def print_table(table: Table) -> None:
+    """Print ``table``; into a pipe or file at its full width, so no address or key is cut
+    (a terminal's width is not there to respect, and rich would assume 80 columns)."""
+    wide = console if console.is_terminal else Console(file=console.file, width=UNCUT_WIDTH)
+    wide.print(table)
 
 
-@app.command("serve")
-def serve_cmd(
-    network: Annotated[str | None, typer.Option("--network", "-n", help="deployed network")] = None,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-) -> None:
-    """Serve the gateway and the resident web client for a deployed network.
-
-    With CREDIT_RUN_WORKERS=false (PostgreSQL only) the API alone, as one of N processes,
-    beside `credit relay run` and `credit index run`."""
-    from credit.gateway.build import build_services, require_api_only_database
-    from credit.serve import serve as run_server
-    from credit.settings import get_settings
-
-    services = build_services(_bound_to(get_settings(), host, port), network)
-    if not services.settings.run_workers:
-        require_api_only_database(services)
-    console.print(f"Serving {services.system.record.network} on http://{host}:{port}/")
-    run_server(services, host, port)
+UNCUT_WIDTH = 1000  # wider than any table: one not expanded takes only what it needs
 
 
 @rules_app.command("check")
@@ -170,7 +159,7 @@ def compile_cmd(
     """Compile the contracts (cached in build/)."""
     from credit.compile import compile_contracts
 
-    arts = compile_contracts(force=force)
+    arts = compile_contracts(force=force, shipped=False)
     console.print(f"{len(arts)} artifacts in build/contracts")
 
 
@@ -181,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except CreditError as exc:
         console.print(f"[red]error:[/red] {exc}")
+        return 1
+    except ValidationError as exc:  # the CREDIT_* settings, read on first use
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        console.print(f"[red]error in the CREDIT_* settings:[/red] {problems}")
         return 1
     except typer.Exit as exc:
         return int(exc.exit_code)

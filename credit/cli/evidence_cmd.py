@@ -29,7 +29,8 @@ def access_log(
     first. It holds who read which evidence, as what, for which record and why; no content."""
     from credit.gateway.evidence_access import access_rows
     from credit.settings import get_settings
-    from credit.store.db import create_schema, make_engine
+    from credit.store.db import make_engine
+    from credit.store.schema import create_schema
 
     engine = make_engine(get_settings().database)
     try:

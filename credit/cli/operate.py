@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,70 +10,55 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from credit.cli.netopts import (
+    ChainIdOpt,
+    DevOpt,
+    JsonOpt,
+    KeystoreOpt,
+    NetworkOpt,
+    RpcOpt,
+    context,
+    deployed,
+    emit,
+    settings_for,
+    system,
+)
+from credit.cli.netopts import network as network_of
 from credit.errors import CreditError
 
 console = Console(soft_wrap=True)
-
-NetworkOpt = Annotated[
-    str | None, typer.Option("--network", "-n", help="network name (config/networks.toml)")
-]
-RpcOpt = Annotated[
-    str | None, typer.Option("--rpc-url", help="JSON-RPC URL instead of a named network")
-]
-ChainIdOpt = Annotated[
-    int | None, typer.Option("--chain-id", help="expected chain id (refuses others)")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
-
-
-def _context(network: str | None, rpc_url: str | None, chain_id: int | None) -> tuple[Any, ...]:
-    """Settings, network, web3, operator account, artifacts."""
-    from credit.compile import compile_contracts
-    from credit.ops.networks import connect, operator_account, resolve_network
-    from credit.settings import get_settings
-
-    settings = get_settings()
-    net = resolve_network(network, rpc_url, chain_id)
-    w3 = connect(net, settings)
-    return settings, net, w3, operator_account(w3, net, settings), compile_contracts()
-
-
-def _system(network: str | None, rpc_url: str | None, chain_id: int | None) -> tuple[Any, Any]:
-    """The deployed system on the network, and a transactor of the operator's key."""
-    from credit.chain import Transactor
-    from credit.ops.deploy import deployment_candidates, find_deployment, load_existing
-
-    settings, net, w3, account, artifacts = _context(network, rpc_url, chain_id)
-    system = load_existing(w3, find_deployment(net, settings), artifacts)
-    if system is None:
-        looked = " or ".join(str(p) for p in deployment_candidates(net, settings))
-        raise CreditError(
-            f"nothing is deployed on {net.name!r} (no {looked}): run "
-            f"`credit deploy --network {net.name}`"
-        )
-    return system, Transactor(w3, account, system.decoder, gas=None if not net.dev else 3_000_000)
 
 
 def _deployment_dir(net: Any, settings: Any) -> Path:
     """Where ``credit deploy`` looks for (and writes) the network's file: beside an existing one
     (the demo's, in the data directory), so that a deployed city is never deployed twice."""
-    from credit.ops.deploy import DEPLOYMENTS_DIR, find_deployment
+    from credit.ops.deploy import find_deployment
 
     found = find_deployment(net, settings)
-    return found.parent if found.exists() and found.name == f"{net.name}.json" else DEPLOYMENTS_DIR
+    if found.exists() and found.name == f"{net.name}.json":
+        return found.parent
+    return Path(settings.deployments_dir)
 
 
-def _emit(data: Any, as_json: bool, render: Any = None) -> None:
-    if as_json or render is None:
-        print(json.dumps(data, indent=2, default=str))
-    else:
-        render(data)
+def _grants(pairs: list[str] | None) -> dict[str, list[str]]:
+    """``ROLE=ADDRESS`` pairs (``SUPERIOR=0x..``) as role -> checksummed holders."""
+    from credit.ops.admin import normalise_address, role_name
+
+    out: dict[str, list[str]] = {}
+    for pair in pairs or []:
+        role, sep, address = pair.partition("=")
+        if not sep:
+            raise CreditError(f"--grant {pair!r}: write ROLE=ADDRESS, e.g. SUPERIOR_ROLE=0x...")
+        out.setdefault(role_name(role), []).append(normalise_address(address, f"--grant {role}"))
+    return out
 
 
 def deploy(
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
+    keystore: KeystoreOpt = None,
     rules: Annotated[Path | None, typer.Option(help="rule-set file (default: settings)")] = None,
     admin: Annotated[
         str | None,
@@ -92,6 +76,13 @@ def deploy(
     relayer: Annotated[
         str | None, typer.Option(help="the gateway's relayer address: refused as admin/governor")
     ] = None,
+    grants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grant",
+            help="ROLE=ADDRESS, any ledger role (SUPERIOR_ROLE=0x.., EXPERT=0x..; repeatable)",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the plan and gas, send nothing")
     ] = False,
@@ -101,18 +92,23 @@ def deploy(
 
     Without --admin the deploying key stays admin and governor and also gets REGISTRAR_ROLE and
     MINTER_ROLE (a dev deployment). With --admin it hands over and keeps no role: name the
-    registrar and minter keys with --registrar and --minter.
+    registrar and minter keys with --registrar and --minter, the officials with --grant.
     """
+    from credit.ops.admin import normalise_address
     from credit.ops.deploy import deploy as do_deploy
     from credit.ruleset import load_ruleset
 
-    settings, net, w3, account, artifacts = _context(network, rpc_url, chain_id)
+    settings, net, w3, account, artifacts = context(network, rpc_url, chain_id, dev, keystore)
     ruleset = load_ruleset(rules or settings.ruleset_file)
     own = [] if admin else [account.address]
-    roles = {
-        "REGISTRAR_ROLE": [*own, *(registrar or [])],
-        "MINTER_ROLE": [*own, *(minter or [])],
-    }
+    roles = _grants(grants)
+    for role, named in (("REGISTRAR_ROLE", registrar), ("MINTER_ROLE", minter)):
+        holders = [*own, *(normalise_address(a, f"--{role[:-5].lower()}") for a in named or [])]
+        roles[role] = [*holders, *roles.get(role, [])]
+    admin, governor, relayer = (
+        normalise_address(a, label) if a else None
+        for a, label in ((admin, "--admin"), (governor, "--governor"), (relayer, "--relayer"))
+    )
     outcome = do_deploy(
         w3,
         account,
@@ -148,41 +144,62 @@ def deploy(
             )
         for name, address in d["contracts"].items():
             console.print(f"{name}: {address}")
+        if d["status"] != "planned":
+            console.print(f"Deployment file: {d['deployment_file']}", highlight=False)
+        if d["status"] == "deployed":
+            keys = " ".join(a for a in (relayer, *(minter or [])) if a) or "RELAYER MINTER"
+            console.print(
+                "Next: fund the gateway's keys (`credit fund "
+                f"{keys} --network {net.name}`) and start it (`credit serve --network "
+                f"{net.name}`).",
+                markup=False,
+                highlight=False,
+            )
 
-    _emit(outcome.as_dict(), json_output, render)
+    emit(outcome.as_dict(), json_output, render)
 
 
 roles_app = typer.Typer(help="Grant, revoke and list roles.", no_args_is_help=True)
 
 
+def _change_roles(role: str, accounts: list[str], revoke: bool, net_args: tuple[Any, ...]) -> None:
+    from credit.ops.admin import grant, normalise_address, role_name
+
+    role = role_name(role)  # every argument is checked before anything is sent
+    checked = [normalise_address(a) for a in accounts]
+    found, tx = system(*net_args)
+    for account in checked:
+        done = grant(found, tx, role, account, revoke=revoke)
+        what = f"revoked {role} from" if revoke else f"granted {role} to"
+        console.print(f"{what} {account}: {done}", highlight=False)
+
+
 @roles_app.command("grant")
 def roles_grant(
     role: str,
-    account: str,
+    accounts: list[str],
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
+    keystore: KeystoreOpt = None,
 ) -> None:
-    """Grant ROLE (e.g. SUPERIOR_ROLE) to ACCOUNT on the ledger."""
-    from credit.ops.admin import grant
-
-    system, tx = _system(network, rpc_url, chain_id)
-    console.print(f"granted {role} to {account}: {grant(system, tx, role, account)}")
+    """Grant ROLE (SUPERIOR_ROLE, or SUPERIOR) to each ACCOUNT on the ledger (admin key)."""
+    _change_roles(role, accounts, False, (network, rpc_url, chain_id, dev, keystore))
 
 
 @roles_app.command("revoke")
 def roles_revoke(
     role: str,
-    account: str,
+    accounts: list[str],
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
+    keystore: KeystoreOpt = None,
 ) -> None:
-    """Revoke ROLE from ACCOUNT on the ledger."""
-    from credit.ops.admin import grant
-
-    system, tx = _system(network, rpc_url, chain_id)
-    console.print(f"revoked {role} from {account}: {grant(system, tx, role, account, revoke=True)}")
+    """Revoke ROLE from each ACCOUNT on the ledger (admin key)."""
+    _change_roles(role, accounts, True, (network, rpc_url, chain_id, dev, keystore))
 
 
 @roles_app.command("list")
@@ -190,19 +207,20 @@ def roles_list(
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Current role holders, from the contracts' event history."""
     from credit.chain.history import role_holders
 
-    system, _ = _system(network, rpc_url, chain_id)
-    holders = role_holders(system)
+    found, _ = system(network, rpc_url, chain_id, dev, signing=False)
+    holders = role_holders(found)
 
     def render(d: dict[str, list[str]]) -> None:
         for role, accounts in d.items():
             console.print(f"{role}: {', '.join(accounts)}")
 
-    _emit(holders, json_output, render)
+    emit(holders, json_output, render)
 
 
 residents_app = typer.Typer(help="The resident register (addresses only).", no_args_is_help=True)
@@ -210,16 +228,22 @@ residents_app = typer.Typer(help="The resident register (addresses only).", no_a
 
 @residents_app.command("register")
 def residents_register(
-    csv_file: Path, network: NetworkOpt = None, rpc_url: RpcOpt = None, chain_id: ChainIdOpt = None
+    csv_file: Path,
+    network: NetworkOpt = None,
+    rpc_url: RpcOpt = None,
+    chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
+    keystore: KeystoreOpt = None,
 ) -> None:
-    """Register the addresses of CSV_FILE (one 'address' column); all rows are checked first."""
+    """Register the addresses of CSV_FILE (one 'address' column; any case, or a valid EIP-55
+    checksum); every row is checked first, and one bad row means nothing is registered."""
     from credit.ops.admin import read_resident_csv, register_residents
 
-    system, tx = _system(network, rpc_url, chain_id)
-    addresses = read_resident_csv(csv_file, lambda a: system.ledger.functions.isResident(a).call())
+    found, tx = system(network, rpc_url, chain_id, dev, keystore)
+    addresses = read_resident_csv(csv_file, lambda a: found.ledger.functions.isResident(a).call())
     with Progress(console=console) as bar:
         task = bar.add_task("registering", total=len(addresses))
-        register_residents(system, tx, addresses, lambda n: bar.advance(task, n))
+        register_residents(found, tx, addresses, lambda n: bar.advance(task, n))
     console.print(f"registered {len(addresses)} residents")
 
 
@@ -231,6 +255,8 @@ def rules_publish(
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
+    keystore: KeystoreOpt = None,
     uri: Annotated[
         str,
         typer.Option(
@@ -247,8 +273,8 @@ def rules_publish(
     from credit.settings import get_settings
 
     ruleset = load_ruleset(path)
-    system, tx = _system(network, rpc_url, chain_id)
-    diff = rules_diff(system, ruleset)
+    found, tx = system(network, rpc_url, chain_id, dev, keystore)
+    diff = rules_diff(found, ruleset)
     if not json_output:
         console.print(
             f"Version in force: {diff['in_force']}; notice period {diff['notice_seconds']} s"
@@ -260,9 +286,9 @@ def rules_publish(
     if not yes and not json_output and not typer.confirm("Publish this rule set?"):
         raise typer.Exit(1)
     # by default the gateway serves the document, kept by hash: keep it there first
-    uri = uri or document_uri_for_next(system, ruleset, get_settings())
-    result = publish(system, tx, ruleset, uri)
-    _emit(
+    uri = uri or document_uri_for_next(found, ruleset, get_settings())
+    result = publish(found, tx, ruleset, uri)
+    emit(
         {**diff, "published": result},
         json_output,
         lambda d: console.print(
@@ -276,42 +302,39 @@ def status(
     network: NetworkOpt = None,
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
+    dev: DevOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
-    """Chain, contracts, versions, roles and counts."""
+    """Chain, contracts, versions, roles and counts (JSON with --json)."""
     from credit.ops.admin import status as get_status
+    from credit.ops.networks import connect
 
-    system, _ = _system(network, rpc_url, chain_id)
-    _emit(get_status(system), json_output, lambda d: console.print_json(json.dumps(d, default=str)))
+    settings = settings_for()
+    net = network_of(settings, network, rpc_url, chain_id, dev)
+    found, path = deployed(connect(net, settings), net, settings)
+    data = {
+        **get_status(found),
+        "deployment_file": str(path.resolve()),
+        "data_dir": str(Path(settings.data_dir).resolve()),
+    }
+    emit(data, json_output, _render_status)
 
 
-keys_app = typer.Typer(
-    help="Operator and gateway keys (encrypted keystores).", no_args_is_help=True
-)
-
-
-@keys_app.command("new")
-def keys_new(
-    path: Path,
-    password_env: Annotated[
-        str | None, typer.Option(help="read the password from this environment variable")
-    ] = None,
-) -> None:
-    """Create a new key in an encrypted keystore file (scrypt); prints its address only."""
-    import os
-
-    from eth_account import Account
-
-    if path.exists():
-        raise CreditError(f"{path} exists: refusing to overwrite a key")
-    password = (
-        os.environ.get(password_env, "")
-        if password_env
-        else typer.prompt("Keystore password", hide_input=True, confirmation_prompt=True)
+def _render_status(d: dict[str, Any]) -> None:
+    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
+    say(f"Network {d['network']} (chain {d['chain_id']}), block {d['block']:,}")
+    say(f"Deployment file: {d['deployment_file']}")
+    say(f"Data directory:  {d['data_dir']}")
+    for name, c in d["contracts"].items():
+        say(f"{name + ':':<14}{c['address']}  (version {c['version']})")
+    r = d["rules"]
+    pending = (
+        f"; version {r['pending']} takes effect at {r['pending_effective_at']} (unix time)"
+        if r["pending"]
+        else ""
     )
-    if len(password) < 12:
-        raise CreditError("use a password of at least 12 characters")
-    account = Account.create()
-    path.write_text(json.dumps(Account.encrypt(account.key, password)), encoding="utf-8")
-    path.chmod(0o600)
-    console.print(f"new key {account.address} saved to {path} (mode 600)")
+    say(f"Rule set: version {r['in_force']} in force{pending}; epoch {d['epoch']}")
+    say("Roles:")
+    for role, holders in d["roles"].items():
+        say(f"  {role}: {', '.join(holders) if holders else '(none)'}")
+    say("Counts: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in d["counts"].items()))

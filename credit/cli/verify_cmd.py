@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from credit.cli import app
-from credit.cli.operate import ChainIdOpt, NetworkOpt, RpcOpt
+from credit.cli.netopts import ChainIdOpt, JsonOpt, NetworkOpt, RpcOpt
 from credit.errors import CreditError
 
 verify_app = typer.Typer(
@@ -78,8 +78,15 @@ def _replay(system: Any, epoch: int, depth: int) -> Any:
     return replay_epoch(EventSource(system), epoch, confirmation_depth=depth)
 
 
-def _print(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
+def _print(data: Any, as_json: bool = True) -> None:
+    """JSON with ``--json`` (and for ``prove``, whose output is a document); else one
+    ``name: value`` line per field."""
+    if as_json:
+        print(json.dumps(data, indent=2, default=str))
+        return
+    for name, value in data.items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        print(f"{name.replace('_', ' ')}: {shown}")
 
 
 @verify_app.command("run")
@@ -95,11 +102,12 @@ def run(
     ] = False,
     poll: Annotated[float, typer.Option(help="seconds between looks at the chain")] = 1.0,
     timeout: Annotated[float | None, typer.Option(help="give up a wait after N s")] = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Verify one epoch with your wallet key: replay it, commit its root, reveal, settle.
 
     The key comes from CREDIT_VERIFIER_KEYSTORE (+ _PASSWORD), or CREDIT_VERIFIER_KEY in dev.
-    Prints what happened as JSON.
+    Prints what happened (JSON with --json).
     """
     from credit.verify.worker import BallotStore, Worker
 
@@ -120,7 +128,7 @@ def run(
         if epoch is not None
         else worker.next_epoch(system.ledger.functions.currentEpoch().call())
     )
-    _print(asdict(worker.run(target)))
+    _print(asdict(worker.run(target)), json_output)
 
 
 @verify_app.command("settle")
@@ -130,11 +138,12 @@ def settle(
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
     deployment: DeploymentOpt = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Finalise an epoch whose reveal window closed and push its crediting pages (anyone may).
 
     Pays the gas from CREDIT_VERIFIER_KEYSTORE (+ _PASSWORD), or CREDIT_VERIFIER_KEY in dev; the
-    key needs no role and need not have verified. Prints what happened as JSON.
+    key needs no role and need not have verified. Prints what happened (JSON with --json).
     """
     from credit.verify.settle import settle_epoch
 
@@ -144,7 +153,7 @@ def settle(
     if client.now() < closes:
         raise CreditError(f"epoch {epoch}'s reveal window closes at {closes}: settle it after that")
     done = settle_epoch(client, epoch, say=lambda msg: err.print(f"[{client.resident}] {msg}"))
-    _print(asdict(done))
+    _print(asdict(done), json_output)
 
 
 @verify_app.command("root")
@@ -155,6 +164,7 @@ def root(
     chain_id: ChainIdOpt = None,
     deployment: DeploymentOpt = None,
     states: Annotated[bool, typer.Option("--states", help="also print every leaf")] = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Compute an epoch's state root from chain events alone (anyone can; no key needed)."""
     settings, _net, system, _artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
@@ -167,7 +177,7 @@ def root(
     }
     if states:
         out["states"] = [asdict(r) for r in replay.state.residents]
-    _print(out)
+    _print(out, json_output)
 
 
 @verify_app.command("prove")
@@ -212,6 +222,7 @@ def check(
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
     deployment: DeploymentOpt = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Check a proof (from `prove`) against the finalised root, in Python and on chain."""
     from credit.verify.merkle import proves_at_least
@@ -232,7 +243,8 @@ def check(
             "threshold": threshold,
             "python": python_ok,
             "chain": chain_ok,
-        }
+        },
+        json_output,
     )
     if not (python_ok and chain_ok):
         # an error, not typer.Exit: `credit.cli.main` drops the code of an Exit (standalone off)
@@ -248,6 +260,7 @@ def deploy(
     rpc_url: RpcOpt = None,
     chain_id: ChainIdOpt = None,
     deployment: DeploymentOpt = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Deploy the EpochVerifier (operator key, ledger admin) and grant it VERIFIER_ROLE."""
     from credit.chain import Transactor
@@ -269,7 +282,7 @@ def deploy(
         reveal_window=reveal_window or epoch * 2 // 5,
     )
     record.save(path)
-    _print({"EpochVerifier": contract.address, "deployment": str(path)})
+    _print({"EpochVerifier": contract.address, "deployment": str(path)}, json_output)
 
 
 app.add_typer(verify_app, name="verify")

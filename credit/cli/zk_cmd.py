@@ -115,23 +115,15 @@ def verify_cmd(
 RegistryOpt = Annotated[str, typer.Option("--registry", help="the IdentityRegistry's address")]
 
 
-def _registry(system: Any, artifacts: Any, address: str) -> Any:
-    from web3 import Web3
-
-    return system.w3.eth.contract(
-        address=Web3.to_checksum_address(address), abi=artifacts["IdentityRegistry"].abi
-    )
-
-
 def _poseidon_replay(system: Any, artifacts: Any, registry: str, epoch: int, depth: int) -> Any:
     """The epoch's Poseidon tree from the chain: the verifiers' replay plus the commitments
     registered up to its last block."""
-    from credit.chain.zk import identity_commitments
+    from credit.chain.zk import attach_registry, identity_commitments
     from credit.cli.verify_cmd import _replay
     from credit.verify.poseidon_root import poseidon_tree
 
     replay = _replay(system, epoch, depth)
-    contract = _registry(system, artifacts, registry)
+    contract = attach_registry(system, artifacts, registry)
     commitments = identity_commitments(contract, to_block=replay.facts.as_of_block)
     return poseidon_tree(replay.state, commitments)
 

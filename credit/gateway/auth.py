@@ -16,6 +16,12 @@ Decisions:
 - A found session is remembered in memory for ``SESSION_CACHE_SECONDS`` (never past its expiry),
   so a busy reader costs no database read per request. A logout through this process forgets it
   at once; through another gateway process sharing the database, within that many seconds.
+- On PostgreSQL, where N API processes share the database, every sign-in and sign-out is also
+  announced on the ``credit_sessions`` channel (:mod:`credit.store.feed`): each process keeps a copy
+  of every live session, loaded when its feed starts listening and kept by the announcements, so
+  no signed-in request reads the database, and a logout through any process is forgotten by all
+  at its commit. While a process's feed is not listening, its copy is dropped and it falls back
+  to the reads above.
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ from datetime import UTC, datetime
 
 import siwe
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from credit.chain.roles import checksum
 from credit.errors import AuthError
 from credit.settings import Settings
 from credit.store.auth_tables import auth_nonces, auth_sessions
+from credit.store.db import reader
+from credit.store.feed import ChangeFeed, announce
 
 STATEMENT = "Sign in to the Consensus Credit gateway."
 MAX_CLOCK_SKEW_SECONDS = 30.0
@@ -45,7 +53,12 @@ MAX_LINE_CHARS = 200
 _HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 PURGE_EVERY_SECONDS = 60.0
 SESSION_CACHE_SECONDS = 5.0
-_SESSION_CACHE_MAX = 100_000
+_SESSION_CACHE_MAX = 100_000  # sessions remembered from reads (bounded against token spraying)
+SESSION_COPY_MAX = 2_000_000  # live sessions a process copies from its feed (~200 bytes each)
+SESSIONS_CHANNEL = "credit_sessions"
+_LIVE_SESSIONS = select(
+    auth_sessions.c.token_hash, auth_sessions.c.address, auth_sessions.c.expires_at
+).where(auth_sessions.c.expires_at > bindparam("now"))
 # the session lookup of every signed-in request, built once
 _LIVE_SESSION = select(auth_sessions.c.address, auth_sessions.c.expires_at).where(
     auth_sessions.c.token_hash == bindparam("key"), auth_sessions.c.expires_at > bindparam("now")
@@ -70,19 +83,42 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def open_sessions(conn: Connection, sessions: list[tuple[str, str, float, float]]) -> None:
+    """Store sessions ``(token hash, address, created at, expires at)`` in ``conn``'s
+    transaction and announce them to every gateway process (at commit)."""
+    conn.execute(
+        insert(auth_sessions),
+        [
+            {"token_hash": k, "address": a, "created_at": created, "expires_at": expires}
+            for k, a, created, expires in sessions
+        ],
+    )
+    announce(conn, SESSIONS_CHANNEL, *(f"+{k} {a} {expires!r}" for k, a, _, expires in sessions))
+
+
 class SessionStore:
     """Nonces and sessions in the gateway database; ``clock`` (Unix seconds) is injectable."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, *, clock: Callable[[], float] = time.time
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        feed: ChangeFeed | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
+        self.feed = feed
         self._purge_lock = threading.Lock()
         self._last_purge = float("-inf")
-        # token hash -> (remembered at, address, session expiry)
+        # token hash -> (remembered at, address, session expiry); from reads, for a few seconds
         self._recent: dict[str, tuple[float, str, float]] = {}
+        # token hash -> (address, session expiry): every live session, while the feed listens
+        self._copy: dict[str, tuple[str, float]] = {}
+        if feed is not None:
+            feed.follow(SESSIONS_CHANNEL, self)
 
     # -- nonces --------------------------------------------------------------------------------
     def issue_nonce(self) -> IssuedNonce:
@@ -99,17 +135,26 @@ class SessionStore:
         return issued
 
     # -- sign-in -------------------------------------------------------------------------------
-    def login(self, message: str, signature: str, chain_id: int) -> tuple[str, str, datetime]:
+    def login(
+        self,
+        message: str,
+        signature: str,
+        chain_id: int,
+        admit: Callable[[str], None] | None = None,
+    ) -> tuple[str, str, datetime]:
         """Verify a signed SIWE message, consume its nonce, open a session.
 
         Returns (token, checksummed address, session expiry); raises :class:`AuthError`
-        with what to do next otherwise.
+        with what to do next otherwise. ``admit`` sees the verified signer before the nonce is
+        used (a per-address rate limit raises there, so only the key's holder spends its budget).
         """
         now = self.clock()
         _precheck(message, self.settings)
         parsed = _parse(message)
         self._verify(parsed, signature, chain_id, now)
         address = checksum(parsed.address)
+        if admit is not None:
+            admit(address)
         expires = now + self.settings.session_ttl_seconds
         if parsed.expiration_time is not None:
             expires = min(expires, parsed.expiration_time._datetime.timestamp())
@@ -129,14 +174,7 @@ class SessionStore:
                     select(auth_nonces.c.used_at).where(auth_nonces.c.nonce == parsed.nonce)
                 ).first()
                 raise AuthError(_nonce_problem(row))
-            conn.execute(
-                insert(auth_sessions).values(
-                    token_hash=_token_hash(token),
-                    address=address,
-                    created_at=now,
-                    expires_at=expires,
-                )
-            )
+            open_sessions(conn, [(_token_hash(token), address, now, expires)])
         return token, address, to_datetime(expires)
 
     def _verify(self, msg: siwe.SiweMessage, signature: str, chain_id: int, now: float) -> None:
@@ -168,15 +206,30 @@ class SessionStore:
             raise AuthError(_verification_problem(exc, msg, s, chain_id)) from exc
 
     # -- sessions ------------------------------------------------------------------------------
+    def remembered(self, token: str) -> str | None:
+        """The address of ``token``'s session if this process remembers it (no database read),
+        else None: then :meth:`lookup` decides."""
+        if not token or len(token) > 256:
+            return None
+        key, now = _token_hash(token), self.clock()
+        if self.feed is not None and self.feed.live:
+            copied = self._copy.get(key)
+            if copied is not None and copied[1] > now:
+                return copied[0]
+        hit = self._recent.get(key)
+        if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS and hit[2] > now:
+            return hit[1]
+        return None
+
     def lookup(self, token: str) -> str | None:
         """The address signed in with ``token``, or None if unknown or expired."""
         if not token or len(token) > 256:
             return None
+        found = self.remembered(token)
+        if found is not None:
+            return found
         key, now = _token_hash(token), self.clock()
-        hit = self._recent.get(key)
-        if hit is not None and now - hit[0] < SESSION_CACHE_SECONDS and hit[2] > now:
-            return hit[1]
-        with self.engine.connect() as conn:
+        with reader(self.engine).connect() as conn:
             row = conn.execute(_LIVE_SESSION, {"key": key, "now": now}).first()
         if row is None:
             self._recent.pop(key, None)
@@ -190,9 +243,38 @@ class SessionStore:
         """End the session of ``token``; True if there was one."""
         key = _token_hash(token)
         self._recent.pop(key, None)
+        self._copy.pop(key, None)
         with self.engine.begin() as conn:
             gone = conn.execute(delete(auth_sessions).where(auth_sessions.c.token_hash == key))
+            announce(conn, SESSIONS_CHANNEL, f"-{key}")
         return gone.rowcount > 0
+
+    # -- the copy of every live session, kept by the feed (credit.store.feed.Follower) -----------
+    def changed(self, payload: str) -> None:
+        """A sign-in (``+hash address expiry``) or sign-out (``-hash``) in some process."""
+        if payload.startswith("-"):
+            self._copy.pop(payload[1:], None)
+            self._recent.pop(payload[1:], None)
+        elif payload.startswith("+") and len(self._copy) < SESSION_COPY_MAX:
+            key, address, expires = payload[1:].split(" ")
+            self._copy[key] = (address, float(expires))
+
+    def lost(self) -> None:
+        """The feed stopped listening: sign-outs elsewhere may be missed, so forget the copy."""
+        self._copy = {}
+        self._recent = {}
+
+    def resync(self) -> None:
+        """The feed listens: copy every live session (the newest ones, past the bound)."""
+        copy: dict[str, tuple[str, float]] = {}
+        with reader(self.engine).connect() as conn:
+            rows = conn.execute(
+                _LIVE_SESSIONS.order_by(auth_sessions.c.created_at.desc()).limit(SESSION_COPY_MAX),
+                {"now": self.clock()},
+            )
+            for key, address, expires in rows:
+                copy[key] = (str(address), float(expires))
+        self._copy = copy
 
     def _purge(self, now: float) -> None:
         """Delete expired nonces and sessions (at most once per ``PURGE_EVERY_SECONDS``)."""

@@ -6,9 +6,10 @@ comes from the caller's on-chain roles (:mod:`credit.chain.roles`), read through
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +22,7 @@ from credit.gateway.metrics import Metrics
 from credit.gateway.ratelimit import SlidingWindowLimiter
 from credit.gateway.services import Services
 
+T = TypeVar("T")
 _LAZY_LOCK = threading.Lock()
 _bearer = HTTPBearer(auto_error=False, description="the session token from POST /v1/auth/login")
 
@@ -161,12 +163,24 @@ async def _current_account_dep(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
-    # On the event loop: the session lookup is an in-memory hit or one indexed SQLite read, and
-    # the chain is not touched here (roles are read lazily, in the handler's thread). Services
-    # and sessions are taken here, not as sub-dependencies: every signed-in request solves this
-    # one, and each dependency costs about as much as the lookup itself.
+    # On the event loop when the session is remembered or the database is a local SQLite file
+    # (see off_loop); the chain is not touched here (roles are read lazily, in the handler's
+    # thread). Services and sessions are taken here, not as sub-dependencies: every signed-in
+    # request solves this one, and each dependency costs about as much as the lookup itself.
     services = get_services(request)
-    return current_account(request, services, get_sessions(services), credentials)
+    sessions = get_sessions(services)
+    if credentials is None or sessions.remembered(credentials.credentials) is not None:
+        return current_account(request, services, sessions, credentials)
+    return await off_loop(services, current_account, request, services, sessions, credentials)
+
+
+async def off_loop(services: Services, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, a read of the gateway database: inline on a local SQLite file, where a
+    read costs less than a hop to the thread pool; in a thread on a database server, where each
+    read waits a network round trip and the event loop must serve other requests meanwhile."""
+    if services.engine.dialect.name == "sqlite":
+        return fn(*args)
+    return await asyncio.to_thread(fn, *args)
 
 
 CurrentAccount = Annotated[Account, Depends(_current_account_dep)]

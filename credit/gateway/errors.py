@@ -14,28 +14,44 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from credit import errors as domain
 from credit.errors import (
     AuthError,
     ChainError,
     ContractRevert,
     CreditError,
     NodeUnavailable,
+    Refusal,
     RuleError,
     StoreBusy,
     StoreError,
     StoreFull,
 )
-from credit.relay.errors import (
-    RelayConflict,
-    RelayForbidden,
-    RelayInvalid,
-    RelayMissing,
-    RelayRefusal,
-)
 from credit.store.db import store_error
 
-# The relay's refusals by kind (the relay names no HTTP status).
-_RELAY_STATUS = {RelayInvalid: 422, RelayForbidden: 403, RelayConflict: 409, RelayMissing: 404}
+# The domain's refusals by kind (credit.errors: no layer below the gateway names a status).
+_REFUSAL_STATUS: dict[type[Refusal], int] = {
+    domain.Invalid: 422,
+    domain.Forbidden: 403,
+    domain.Conflict: 409,
+    domain.Unknown: 404,
+    domain.OverLimit: 429,
+}
+
+
+def refusal_status(exc: Refusal) -> int:
+    """The HTTP status of a domain refusal (400 for a kind with none of its own)."""
+    return next((s for k, s in _REFUSAL_STATUS.items() if isinstance(exc, k)), 400)
+
+
+def refusal_body(exc: Refusal) -> dict[str, Any]:
+    """A refusal as one line of a bulk answer: what the single endpoint would answer."""
+    return {
+        "status": refusal_status(exc),
+        "code": exc.code,
+        "message": str(exc),
+        "details": exc.details,
+    }
 
 
 class ApiError(CreditError):
@@ -85,10 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return envelope(exc.status, exc.code, str(exc), exc.details, headers=exc.headers)
 
-    @app.exception_handler(RelayRefusal)
-    async def _relay(_: Request, exc: RelayRefusal) -> JSONResponse:
-        status = next((s for k, s in _RELAY_STATUS.items() if isinstance(exc, k)), 400)
-        return envelope(status, exc.code, str(exc), exc.details)
+    @app.exception_handler(Refusal)
+    async def _refusal(_: Request, exc: Refusal) -> JSONResponse:
+        return envelope(refusal_status(exc), exc.code, str(exc), exc.details)
 
     @app.exception_handler(AuthError)
     async def _auth(_: Request, exc: AuthError) -> JSONResponse:

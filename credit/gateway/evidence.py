@@ -4,7 +4,7 @@ On chain there is only ``keccak256(salt || content)``: without the salt nobody c
 commitment to any content. Erasing removes the content and the salt, so after erasure the
 commitment can no longer be linked to anything, by anyone, including the gateway: the content
 file is overwritten with zeros before it is unlinked (another name or an open handle of it reads
-zeros), and the database's files are scrubbed of the old row (:func:`credit.store.db.scrub`).
+zeros), and the database's files are scrubbed of the old row (:func:`credit.store.wal.scrub`).
 
 Uploads are bounded: each account keeps at most ``quota_items`` items and ``quota_bytes`` bytes
 of evidence not erased, everyone together ``budget_bytes`` (erasure frees room). The check and
@@ -31,8 +31,9 @@ from credit.chain.roles import ARBITER, EXPERT, PUBLIC_PANEL, RESIDENT, SUPERIOR
 from credit.errors import StoreError, StoreFull
 from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.settings import Settings
-from credit.store.db import scrub, writer
+from credit.store.db import writer
 from credit.store.evidence_tables import evidence, evidence_usage
+from credit.store.wal import scrub
 
 # Roles whose holders may read evidence to decide on a confirmation or an appeal. Peers may not:
 # evidence can be personal, and a peer confirms what they saw, not what was uploaded.

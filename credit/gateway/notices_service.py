@@ -21,10 +21,13 @@ from credit.notices import Notice, canonical_notices_json, evaluate, parse_notic
 from credit.relay.held import held_claims
 from credit.relay.reject import rejections_since
 from credit.ruleset import EvaluatorKind
+from credit.store.db import reader
+from credit.store.feed import announce
 from credit.store.notice_tables import notice_acks
 
 # On-chain role names (credit.chain.roles) -> the evaluator kinds they confirm as.
 _ACKED = select(notice_acks.c.notice_id).where(notice_acks.c.resident == bindparam("resident"))
+ACKS_CHANNEL = "credit_acks"  # "resident notice-id": an acknowledgement (credit.store.feed)
 REJECTIONS_TTL_SECONDS = 1.0  # how long the rejections read for notices are reused
 _KIND_OF_ROLE = {
     "SUPERIOR": EvaluatorKind.SUPERIOR,
@@ -77,6 +80,10 @@ class NoticeService:
         self._everyone: (
             tuple[tuple[int, object, object, object, object], dict[str, list[Notice]]] | None
         ) = None
+        # every acknowledgement, by resident, while the feed listens (PostgreSQL; else read)
+        self._acks: dict[str, set[str]] | None = None
+        if services.feed is not None and not services.feed.running:  # else: read them
+            services.feed.follow(ACKS_CHANNEL, self)
 
     def version_in_force(self) -> int:
         """The on-chain version in force; it must be this gateway's rule-set file."""
@@ -96,13 +103,23 @@ class NoticeService:
         facts: LedgerFacts = self.services.indexer.facts()
         return facts
 
+    def _fresh_rejections(self, facts: LedgerFacts) -> tuple[ClaimRejection, ...] | None:
+        """:meth:`rejections` if that needs no read, else None."""
+        if self._rejection_window is None:
+            return ()
+        since = facts.as_of_time - self._rejection_window
+        cached = self._rejections
+        if cached is not None and cached[1] == since and time.monotonic() < cached[0]:
+            return cached[2]
+        return None
+
     def held(self) -> tuple[HeldClaim, ...]:
         """Claims the relay holds, re-read at most every ``held_ttl`` seconds; the same object
         while they do not change (the cache of everyone's notices keys on its identity)."""
         cached = self._held
         if cached is not None and time.monotonic() - cached[0] < self._held_ttl:
             return cached[1]
-        with self.services.engine.connect() as conn:
+        with reader(self.services.engine).connect() as conn:
             now = held_claims(conn)
         with self._lock:
             if self._held is not None and self._held[1] == now:
@@ -115,13 +132,13 @@ class NoticeService:
         time (what the gateway adds to the chain's facts; never in :meth:`export`). Read at
         most every ``REJECTIONS_TTL_SECONDS`` (every notices read asks): a rejection is told
         that much later at most."""
-        if self._rejection_window is None:
-            return ()
+        fresh = self._fresh_rejections(facts)
+        if fresh is not None:
+            return fresh
+        assert self._rejection_window is not None
         since = facts.as_of_time - self._rejection_window
         cached = self._rejections
-        if cached is not None and cached[1] == since and time.monotonic() < cached[0]:
-            return cached[2]
-        with self.services.engine.connect() as conn:
+        with reader(self.services.engine).connect() as conn:
             rows = rejections_since(conn, since)
         found = tuple(
             ClaimRejection(
@@ -179,7 +196,10 @@ class NoticeService:
         facts, kinds = indexer.cached_facts(), indexer.cached_evaluator_kinds()
         if facts is None or kinds is None:
             return None
-        key = (version[1], facts, kinds, held[1], self.rejections(facts))
+        rejections = self._fresh_rejections(facts)
+        if rejections is None:
+            return None
+        key = (version[1], facts, kinds, held[1], rejections)
         if not all(a is b for a, b in zip(everyone[0], key, strict=True)):
             return None
         resident = address.lower()
@@ -242,6 +262,7 @@ class NoticeService:
                         resident=address.lower(), notice_id=notice_id, acked_at=datetime.now(UTC)
                     )
                 )
+                announce(conn, ACKS_CHANNEL, f"{address.lower()} {notice_id}")
         except IntegrityError:
             pass  # already acknowledged: idempotent
 
@@ -258,6 +279,34 @@ class NoticeService:
             ) from exc
 
     def _acked(self, resident: str) -> set[str]:
-        with self.services.engine.connect() as conn:
+        acks, feed = self._acks, self.services.feed
+        if acks is not None and feed is not None and feed.live:
+            return acks.get(resident, set())
+        with reader(self.services.engine).connect() as conn:
             rows = conn.execute(_ACKED, {"resident": resident}).scalars()
             return set(rows)
+
+    def reads_memory_only(self) -> bool:
+        """Whether :meth:`cached_notices_for` answers without any database read now."""
+        feed = self.services.feed
+        return self._acks is not None and feed is not None and feed.live
+
+    # -- the copy of every acknowledgement, kept by the feed (credit.store.feed.Follower) -------
+    def changed(self, payload: str) -> None:
+        """An acknowledgement stored by some process: ``resident notice-id``."""
+        acks = self._acks
+        if acks is not None:
+            resident, notice_id = payload.split(" ", 1)
+            acks.setdefault(resident, set()).add(notice_id)
+
+    def lost(self) -> None:
+        self._acks = None
+
+    def resync(self) -> None:
+        copy: dict[str, set[str]] = {}
+        with reader(self.services.engine).connect() as conn:
+            for resident, notice_id in conn.execute(
+                select(notice_acks.c.resident, notice_acks.c.notice_id)
+            ):
+                copy.setdefault(resident, set()).add(notice_id)
+        self._acks = copy

@@ -20,6 +20,7 @@ from typing import Any
 
 from credit.chain.record_origin import RecordOrigin, relayed_records
 from credit.chain.roles import checksum
+from credit.fold import StoredEvent
 from credit.gateway.errors import ApiError
 from credit.gateway.public_models import (
     ChainRef,
@@ -36,7 +37,6 @@ from credit.gateway.public_models import (
 )
 from credit.gateway.services import Services
 from credit.indexer import public_reads
-from credit.indexer.fold import StoredEvent
 from credit.ruleset import EvaluatorKind
 
 LIST_LIMIT = 500

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
+from credit.fold import StoredEvent
 from credit.gateway.errors import ApiError
 from credit.gateway.public_models import PublicRuleSet, RuleChange
 from credit.gateway.public_pages import chain_ref, reader
 from credit.gateway.services import Services
 from credit.indexer import public_reads
-from credit.indexer.fold import StoredEvent
 from credit.rule_documents import DOCUMENT_PATH, find_document, known_files
 from credit.ruleset import parse_ruleset
 from credit.ruleset_diff import ruleset_diff

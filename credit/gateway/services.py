@@ -23,6 +23,7 @@ class Services:
     ruleset: RuleSet
     relayer: Transactor
     sessions: Any = None  # credit.gateway.auth.SessionStore
+    feed: Any = None  # credit.store.feed.ChangeFeed: on PostgreSQL, other processes' changes
     indexer: Any = None  # credit.indexer.Indexer
     relay: Any = None  # credit.relay.Relay
     notices: Any = None  # credit.gateway.notices_service.NoticeService

@@ -33,6 +33,7 @@ from credit.chain.rpc_reads import event_source_for
 from credit.errors import ChainError
 from credit.indexer.queries import IndexReader
 from credit.store.db import writer
+from credit.store.feed import announce
 from credit.store.index_tables import index_blocks, index_cursor, index_events
 from credit.store.retry import Backoff, log_retry
 
@@ -42,6 +43,9 @@ _MAX_RETRIES = 5
 
 class _ChainMoved(Exception):
     """The chain changed while a page was read; read it again."""
+
+
+INDEX_CHANNEL = "credit_index"  # the cursor moved (credit.indexer.follower)
 
 
 class Indexer(IndexReader):
@@ -94,13 +98,18 @@ class Indexer(IndexReader):
                         ) from None
             self.pin_position()  # this instance is the index's one writer: reads skip the query
         if stored:
-            for listener in list(self._listeners):
-                listener(stored)
+            self.notify(stored)
         return stored
 
     def subscribe(self, listener: Callable[[int], None]) -> None:
-        """Call ``listener(events_stored)`` after every sync that stored events."""
+        """Call ``listener(events_stored)`` after every sync that stored events (in a process
+        following an indexer that runs elsewhere: after every move of the index, with 0)."""
         self._listeners.append(listener)
+
+    def notify(self, stored: int) -> None:
+        """Tell the subscribers that the index moved (``stored`` events, 0 if not known)."""
+        for listener in list(self._listeners):
+            listener(stored)
 
     def unsubscribe(self, listener: Callable[[int], None]) -> None:
         """Stop calling ``listener`` (a no-op if it is not subscribed)."""
@@ -252,6 +261,7 @@ class Indexer(IndexReader):
         done = conn.execute(update(index_cursor).where(index_cursor.c.id == 1).values(**values))
         if done.rowcount == 0:
             conn.execute(insert(index_cursor).values(id=1, **values))
+        announce(conn, INDEX_CHANNEL, str(number))  # processes reading the index follow it
 
     # ------------------------------------------------------------------ background runner
     def start(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from credit.indexer.fold import StoredEvent
+from credit.fold import StoredEvent
 from credit.indexer.queries import _COLUMNS, IndexReader, _stored
 from credit.store.index_tables import index_events
 
@@ -21,7 +21,7 @@ APPEAL_EVENTS = ("AppealFiled", "AppealResolved")
 
 def record_events(reader: IndexReader, record_id: str) -> list[StoredEvent]:
     """Every indexed event about ``record_id`` (0x hex), in chain order."""
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
             select(*_COLUMNS)
@@ -36,7 +36,7 @@ def record_events(reader: IndexReader, record_id: str) -> list[StoredEvent]:
 
 def tx_events(reader: IndexReader, tx_hash: str) -> list[StoredEvent]:
     """The indexed events of transaction ``tx_hash``, in log order."""
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
             select(*_COLUMNS)
@@ -48,7 +48,7 @@ def tx_events(reader: IndexReader, tx_hash: str) -> list[StoredEvent]:
 
 def epoch_events(reader: IndexReader, start: int, end: int) -> list[StoredEvent]:
     """Records booked in ``[start, end)`` (block time) and every reward payment, chain order."""
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
             select(*_COLUMNS)
@@ -69,7 +69,7 @@ def epoch_events(reader: IndexReader, start: int, end: int) -> list[StoredEvent]
 def address_events(reader: IndexReader, address: str) -> list[StoredEvent]:
     """Events about resident ``address`` and the direct confirmations and reports it made."""
     who = address.lower()
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         about = conn.execute(
             select(*_COLUMNS)
@@ -101,7 +101,7 @@ def records_by_id(
     """The events named ``names`` (by default: those that book a record) of ``record_ids``."""
     if not record_ids:
         return []
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
             select(*_COLUMNS)
@@ -117,7 +117,7 @@ def records_by_id(
 
 def rule_set_events(reader: IndexReader) -> list[StoredEvent]:
     """``RuleSetPublished`` events (with their terms), oldest first."""
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
             select(*_COLUMNS)
@@ -133,7 +133,7 @@ def relay_transactions(reader: IndexReader) -> list[str]:
     direct = select(index_events.c.record_id).where(
         index_events.c.name.in_(("ClaimSubmitted", "ViolationReported"))
     )
-    with reader.engine.connect() as conn:
+    with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
             select(index_events.c.tx_hash, func.min(index_events.c.block_number))

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from credit.facts import LedgerFacts
-from credit.indexer.fold import (
+from credit.fold import (
     ResidentCredit,
     RuleVersion,
     Schedule,
@@ -28,14 +28,14 @@ from credit.indexer.fold import (
     occurred_dates,
     records_view,
 )
+from credit.store.db import reader
 from credit.store.index_tables import index_blocks, index_cursor, index_events
+from credit.store.relay_tables import relay_claims
+from credit.vocabulary import ARBITER_ROLE, KIND_ROLES
 
 # AccessControl role id -> the EvaluatorKind its holders confirm as (CreditLedger's roles).
-_KIND_OF_ROLE_ID = {
-    "0x" + keccak(text=name).hex(): kind
-    for name, kind in (("SUPERIOR_ROLE", 0), ("PUBLIC_PANEL_ROLE", 2), ("EXPERT_ROLE", 3))
-}
-_ARBITER_ROLE_ID = "0x" + keccak(text="ARBITER_ROLE").hex()
+_KIND_OF_ROLE_ID = {"0x" + keccak(text=name).hex(): kind for kind, name in KIND_ROLES.items()}
+_ARBITER_ROLE_ID = "0x" + keccak(text=ARBITER_ROLE).hex()
 _COLUMNS = (
     index_events.c.name,
     index_events.c.args,
@@ -49,6 +49,19 @@ _COLUMNS = (
 # cost more than running it)
 _RESIDENT_EVENTS = (
     select(*_COLUMNS)
+    .where(
+        index_events.c.resident == bindparam("resident"),
+        index_events.c.block_number <= bindparam("to"),
+    )
+    .order_by(index_events.c.block_number, index_events.c.log_index)
+)
+# The same, with the activity date of each record the relay received (its signed ``occurredAt``,
+# which relayed records carry only in calldata): a resident's summary in one round trip.
+_RESIDENT_EVENTS_DATED = (
+    select(*_COLUMNS, index_events.c.record_id, relay_claims.c.occurred_at)
+    .select_from(
+        index_events.outerjoin(relay_claims, relay_claims.c.record_id == index_events.c.record_id)
+    )
     .where(
         index_events.c.resident == bindparam("resident"),
         index_events.c.block_number <= bindparam("to"),
@@ -76,6 +89,7 @@ class IndexReader:
 
     def __init__(self, engine: Engine, ledger: str, epoch_length: int, genesis: int) -> None:
         self.engine = engine
+        self.reads = reader(engine)  # one round trip a read on PostgreSQL (autocommit)
         self.ledger = ledger.lower()
         self.schedule = Schedule(epoch_length, genesis)
         self._cache_lock = threading.Lock()
@@ -99,8 +113,20 @@ class IndexReader:
     def pin_position(self) -> None:
         """Remember the cursor in memory: only the one writer of the index (the indexer, after it
         committed) may call this; reads then skip the cursor query until the next write."""
+        self._pinned = self._stored_position()
+
+    def refresh(self) -> bool:
+        """Take the cursor as the indexer (in another process) last committed it, as
+        :meth:`pin_position` does for the writer; True if the index moved since the last call.
+        What a process serving reads beside the indexer runs when the indexer announces a move
+        (:class:`~credit.indexer.follower.IndexFollower`): its reads then skip the cursor query,
+        and whole-ledger reads stay cached until the index moves."""
+        before, self._pinned = self._pinned, self._stored_position()
+        return self._pinned != before
+
+    def unpin(self) -> None:
+        """Forget the pinned position: every read asks the database where the index stands."""
         self._pinned = None
-        self._pinned = self.position()
 
     # ------------------------------------------------------------------ position
     def position(self, conn: Connection | None = None) -> tuple[int, str | None, int]:
@@ -108,9 +134,12 @@ class IndexReader:
         pinned = self._pinned
         if pinned is not None:
             return pinned
+        return self._stored_position(conn)
+
+    def _stored_position(self, conn: Connection | None = None) -> tuple[int, str | None, int]:
         if conn is None:
-            with self.engine.connect() as c:
-                return self.position(c)
+            with self.reads.connect() as c:
+                return self._stored_position(c)
         row = conn.execute(
             select(index_cursor.c.block_number, index_cursor.c.block_hash, index_blocks.c.timestamp)
             .select_from(
@@ -141,7 +170,7 @@ class IndexReader:
             cached, key = self._facts, self._pinned
             if cached is not None and cached[0] == key:
                 return cached[1]
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             number, block_hash, at = self.position(conn)
             if as_of_block is not None and as_of_block < number:
                 number = as_of_block
@@ -197,7 +226,7 @@ class IndexReader:
         pinned, cached = self._pinned, self._kinds
         if pinned is not None and cached is not None and cached[0] == pinned[:2]:
             return cached[1]
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             number, block_hash, _ = self.position(conn)
             cached = self._kinds
             if cached is not None and cached[0] == (number, block_hash):
@@ -241,7 +270,7 @@ class IndexReader:
     def rule_versions(self, conn: Connection | None = None) -> list[RuleVersion]:
         """Published rule versions (with the terms credit expiry needs), oldest first."""
         if conn is None:
-            with self.engine.connect() as c:
+            with self.reads.connect() as c:
                 return self.rule_versions(c)
         number, block_hash, _ = self.position(conn)
         cached = self._versions
@@ -274,7 +303,7 @@ class IndexReader:
 
     def resident_credit(self, address: str, *, at_time: int | None = None) -> ResidentCredit:
         """The resident's credit as ``creditOf`` computes it, at ``at_time`` (default: cursor)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             number, _, at = self.position(conn)
             events = self._resident_events(conn, address, number)
             versions = self.rule_versions(conn)
@@ -284,7 +313,7 @@ class IndexReader:
 
     def records_of(self, address: str) -> list[dict[str, Any]]:
         """The resident's credited, violation and pending records (JSON-safe), in chain order."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             number, _, at = self.position(conn)
             events = self._resident_events(conn, address, number)
         return records_view(
@@ -293,11 +322,16 @@ class IndexReader:
         )
 
     def resident_summary(self, address: str, *, at_time: int | None = None) -> dict[str, Any]:
-        """Credit (with expiry as on chain), earnings per epoch and records of ``address``."""
-        with self.engine.connect() as conn:
+        """Credit (with expiry as on chain), earnings per epoch and records of ``address``; a
+        record's ``occurred_at`` is the activity's date where the chain or the relay knows it."""
+        with self.reads.connect() as conn:
             number, _, at = self.position(conn)
-            events = self._resident_events(conn, address, number)
+            rows = conn.execute(
+                _RESIDENT_EVENTS_DATED, {"resident": address.lower(), "to": number}
+            ).all()
             versions = self.rule_versions(conn)
+        events = _stored(rows)
+        relayed = {r.record_id: int(r.occurred_at) for r in rows if r.occurred_at is not None}
         when = at if at_time is None else at_time
         credit = fold_credit(address.lower(), events, versions, self.schedule, when)
         facts = fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule)
@@ -316,5 +350,5 @@ class IndexReader:
             "earnings": [
                 {"epoch": e, "points": p, "paid": paid} for e, (p, paid) in credit.earnings.items()
             ],
-            "records": records_view(facts, occurred_dates(events)),
+            "records": records_view(facts, {**relayed, **occurred_dates(events)}),
         }

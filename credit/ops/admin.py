@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils import is_checksum_address
+from eth_utils import is_checksum_address, to_checksum_address
 
 from credit.chain import role_id
 from credit.chain.deploy import ROLE_NAMES, System
@@ -20,18 +20,45 @@ from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS = re.compile(r"^0[xX][0-9a-fA-F]{40}$")  # 0X: a spreadsheet's UPPER()
 BATCH = 200
+
+
+def address_problem(value: str) -> str | None:
+    """Why ``value`` is not an address to accept, or None. Any case is accepted where it is
+    unambiguous: all lowercase, all uppercase, or mixed case that is a valid EIP-55 checksum."""
+    if not _ADDRESS.match(value):
+        return "not an address (0x followed by 40 hex digits)"
+    digits = value[2:]
+    if digits not in (digits.lower(), digits.upper()) and not is_checksum_address("0x" + digits):
+        return "mixed case but not a valid EIP-55 checksum (a typo?): check the address"
+    return None
+
+
+def normalise_address(value: str, label: str = "address") -> str:
+    """``value`` in its checksummed form; a clear error naming ``label`` otherwise."""
+    value = value.strip()
+    problem = address_problem(value)
+    if problem:
+        raise CreditError(f"{label} {value!r}: {problem}")
+    return str(to_checksum_address("0x" + value[2:]))
+
+
+def role_name(role: str) -> str:
+    """A ledger role by name, with or without ``_ROLE`` and in any case (``superior``)."""
+    name = role.strip().upper()
+    name = name if name.endswith("_ROLE") else f"{name}_ROLE"
+    if name not in ROLE_NAMES:
+        raise CreditError(f"unknown role {role!r}: use one of {', '.join(ROLE_NAMES)}")
+    return name
 
 
 def grant(system: System, tx: Transactor, role: str, account: str, *, revoke: bool = False) -> str:
     """Grant (or revoke) a ledger role; returns the transaction hash."""
-    if role not in ROLE_NAMES:
-        raise CreditError(f"unknown role {role!r}: use one of {', '.join(ROLE_NAMES)}")
-    if not _ADDRESS.match(account):
-        raise CreditError(f"{account!r} is not an address (0x followed by 40 hex digits)")
+    role = role_name(role)
+    account = normalise_address(account)
     fn = system.ledger.functions.revokeRole if revoke else system.ledger.functions.grantRole
-    receipt = tx.send(fn(role_id(role), system.w3.to_checksum_address(account)), gas=150_000)
+    receipt = tx.send(fn(role_id(role), account), gas=150_000)
     return str(receipt["transactionHash"].to_0x_hex())
 
 
@@ -65,15 +92,11 @@ def read_resident_csv(path: Path, is_registered: Callable[[str], bool]) -> list[
     addresses: list[str] = []
     for line, row in enumerate(reader, start=2):
         value = (row.get("address") or "").strip()
-        if not _ADDRESS.match(value):
-            problems.append(
-                RowProblem(line, value, "not an address (0x followed by 40 hex digits)")
-            )
+        problem = address_problem(value)
+        if problem:
+            problems.append(RowProblem(line, value, problem))
             continue
-        digits = value[2:]
-        if digits not in (digits.lower(), digits.upper()) and not is_checksum_address(value):
-            problems.append(RowProblem(line, value, "mixed case but not a valid checksum"))
-            continue
+        value = normalise_address(value)  # the node's client refuses other forms
         key = value.lower()
         if int(key, 16) == 0:
             problems.append(RowProblem(line, value, "the zero address cannot be a resident"))

@@ -18,7 +18,8 @@ from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 
-DEPLOYMENTS_DIR = Path("deployments")
+DEPLOYMENTS_DIR = Path("deployments")  # the default of CREDIT_DEPLOYMENTS_DIR
+SOURCE_DIR = Path(__file__).resolve().parents[1]  # the package: its checkout names the commit
 
 
 @dataclass
@@ -30,6 +31,7 @@ class DeployOutcome:
     record: DeploymentRecord | None = None
     steps: list[tuple[str, int]] = field(default_factory=list)  # (step, gas)
     gas_price_wei: int | None = None
+    path: Path | None = None  # the deployment file (written, found, or where it would be)
 
     @property
     def total_gas(self) -> int:
@@ -46,6 +48,7 @@ class DeployOutcome:
             "steps": [{"step": s, "gas": g} for s, g in self.steps],
             "total_gas": self.total_gas,
             "gas_price_wei": self.gas_price_wei,
+            "deployment_file": str(self.path.resolve()) if self.path else None,
         }
 
 
@@ -59,7 +62,7 @@ def deployment_candidates(network: Network, settings: Settings) -> list[Path]:
     ``deployments/<network>.json``."""
     if settings.deployment_file is not None:
         return [Path(settings.deployment_file)]
-    found = [deployment_file(network)]
+    found = [deployment_file(network, Path(settings.deployments_dir))]
     if network.rpc_url is None:  # the embedded chain lives in the data directory, and its file
         found.insert(0, deployment_file(network, Path(settings.data_dir) / "deployments"))
     return found
@@ -72,14 +75,26 @@ def find_deployment(network: Network, settings: Settings) -> Path:
     return next((p for p in candidates if p.exists()), candidates[-1])
 
 
-def git_commit() -> str:
+def git_commit(source: Path = SOURCE_DIR) -> str:
+    """The commit of the checkout the running code comes from (whatever the working directory),
+    or, for an installed package outside a checkout, ``consensus-credit==<version>``."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"consensus-credit=={version('consensus-credit')}"
+    except PackageNotFoundError:
         return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
 
 
 def load_existing(w3: Any, path: Path, artifacts: dict[str, Artifact]) -> System | None:
@@ -110,17 +125,19 @@ def deploy(
     governor: str | None = None,
     relayer: str | None = None,
     dry_run: bool = False,
-    directory: Path = DEPLOYMENTS_DIR,
+    directory: Path | None = None,
 ) -> DeployOutcome:
     """Deploy everything to ``network`` unless ``deployments/<network>.json`` has it already.
 
     ``admin``, ``governor`` and ``relayer`` are as for :func:`credit.chain.deploy_system`, which
     refuses a key plan that leaves the deployer or the gateway's key in charge.
     """
-    path = deployment_file(network, directory)
+    path = deployment_file(
+        network, Path(settings.deployments_dir) if directory is None else directory
+    )
     existing = load_existing(w3, path, artifacts)
     if existing is not None:
-        return DeployOutcome("exists", network.name, existing.record)
+        return DeployOutcome("exists", network.name, existing.record, path=path)
     steps: list[tuple[str, int]] = []
     kwargs: dict[str, Any] = {
         "network": network.name,
@@ -142,11 +159,11 @@ def deploy(
             rehearsal, Account.from_key(operator.key), decoder_for(artifacts), gas=3_000_000
         )
         deploy_system(tx, artifacts, ruleset, **kwargs)
-        return DeployOutcome("planned", network.name, None, steps, int(w3.eth.gas_price))
+        return DeployOutcome("planned", network.name, None, steps, int(w3.eth.gas_price), path)
     tx = Transactor(w3, operator, decoder_for(artifacts), gas=3_000_000 if network.dev else None)
     archive(
         ruleset, settings.rule_documents()
     )  # the bytes its URI serves, before they are on chain
     system = deploy_system(tx, artifacts, ruleset, **kwargs)
     system.record.save(path)
-    return DeployOutcome("deployed", network.name, system.record, steps)
+    return DeployOutcome("deployed", network.name, system.record, steps, path=path)

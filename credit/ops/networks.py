@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +45,48 @@ def load_networks(path: Path = NETWORKS_FILE) -> dict[str, Network]:
     return networks
 
 
-def resolve_network(name: str | None, rpc_url: str | None, chain_id: int | None) -> Network:
-    """The network named ``name``, or an ad-hoc one for ``rpc_url`` (named by its chain id)."""
-    if rpc_url:
-        if name:
-            raise CreditError("give either --network or --rpc-url, not both")
-        return Network(f"rpc-{chain_id}" if chain_id else "rpc", rpc_url=rpc_url, chain_id=chain_id)
+def resolve_network(
+    name: str | None, rpc_url: str | None, chain_id: int | None, *, dev: bool = False
+) -> Network:
+    """The network named ``name`` (at ``rpc_url`` when given: a node on another port), or an
+    ad-hoc one for ``rpc_url`` alone (named by its chain id). A node given by URL alone counts as
+    production (keystore keys, nothing funded) unless ``dev`` says it is a dev node."""
+    if name is None and rpc_url:
+        return Network(
+            f"rpc-{chain_id}" if chain_id else "rpc", rpc_url=rpc_url, chain_id=chain_id, dev=dev
+        )
     networks = load_networks()
     key = name or "embedded"
     if key not in networks:
         raise CreditError(
             f"unknown network {key!r}: use one of {', '.join(sorted(networks))} or --rpc-url"
         )
-    return networks[key]
+    net = networks[key]
+    if rpc_url:
+        if net.rpc_url is None:
+            raise CreditError(f"network {key!r} is the embedded chain: it has no node URL")
+        net = replace(net, rpc_url=rpc_url, chain_id=chain_id or net.chain_id)
+    return replace(net, dev=True) if dev else net
+
+
+def network_for(
+    settings: Settings,
+    name: str | None = None,
+    rpc_url: str | None = None,
+    chain_id: int | None = None,
+    *,
+    dev: bool = False,
+) -> Network:
+    """:func:`resolve_network` with the settings' defaults: ``CREDIT_NETWORK`` for the name,
+    ``CREDIT_CHAIN`` (when it is a URL) for the node and ``CREDIT_CHAIN_ID`` for the chain id,
+    so that an operator's environment names the network once for every command."""
+    chain = settings.chain if settings.chain.startswith(("http://", "https://")) else None
+    return resolve_network(
+        name or settings.network,
+        rpc_url or chain,
+        chain_id if chain_id is not None else settings.chain_id,
+        dev=dev,
+    )
 
 
 def connect(network: Network, settings: Settings) -> Any:
@@ -76,17 +105,23 @@ def connect(network: Network, settings: Settings) -> Any:
 
 
 def operator_account(w3: Any, network: Network, settings: Settings) -> LocalAccount:
-    """The operator's key (keystore, or the dev key on dev chains); funded on dev chains."""
-    if not network.dev and settings.relayer_keystore is None:
+    """The operator's own key (``CREDIT_OPERATOR_KEYSTORE``; the dev operator key on dev chains
+    in the dev profile), never the gateway's. In the dev profile on a dev chain the operator's
+    and the gateway's keys are funded; elsewhere nothing is (``credit fund``)."""
+    if not network.dev and settings.operator_keystore is None:
+        where = f"the node at {network.rpc_url}" if network.rpc_url else repr(network.name)
         raise CreditError(
-            f"network {network.name!r} is not a dev chain: set CREDIT_RELAYER_KEYSTORE and "
-            "CREDIT_RELAYER_KEYSTORE_PASSWORD (a raw key is never used there)"
+            f"{where} is not a dev chain (network {network.name!r}; a node given by --rpc-url "
+            "counts as production unless --dev is given): operator commands sign with your own "
+            "key there: set CREDIT_OPERATOR_KEYSTORE and CREDIT_OPERATOR_KEYSTORE_PASSWORD (or "
+            "--keystore FILE); `credit keys new FILE` makes one, `credit fund ADDRESS` funds it"
         )
-    account: LocalAccount = Account.from_key(settings.relayer_private_key())
-    if network.dev:  # the relayer key and the sender pool's other keys pay gas
+    account: LocalAccount = Account.from_key(settings.operator_private_key())
+    if network.dev and settings.profile == "dev":
         from credit.relay.senders import pool_addresses
 
-        poor = [a for a in pool_addresses(settings) if w3.eth.get_balance(a) < 10**18]
+        keys = [account.address, Account.from_key(settings.minter_private_key()).address]
+        poor = [a for a in [*keys, *pool_addresses(settings)] if w3.eth.get_balance(a) < 10**18]
         if poor:
             fund(w3, poor, 10**21)
     return account

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from credit.facts import HeldClaim
-from credit.relay.records import naming
+from credit.relay.confirmations import naming
 from credit.store.relay_tables import relay_claims as claims
 
 _WAITING = select(
@@ -52,16 +52,3 @@ def held_claims(conn: Connection) -> tuple[HeldClaim, ...]:
         )
         for r in rows
     )
-
-
-def occurred_at_of(conn: Connection, record_ids: list[str]) -> dict[str, int]:
-    """When the activity of each claim the relay received happened (its signed ``occurredAt``),
-    by record id: the date residents know their records by, which relayed records carry only
-    in calldata on chain."""
-    out: dict[str, int] = {}
-    for start in range(0, len(record_ids), _CHUNK):
-        q = select(claims.c.record_id, claims.c.occurred_at).where(
-            claims.c.record_id.in_(record_ids[start : start + _CHUNK])
-        )
-        out.update({r.record_id: int(r.occurred_at) for r in conn.execute(q)})
-    return out

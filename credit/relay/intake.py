@@ -1,4 +1,5 @@
-"""Accepting signed claims and confirmations: every check the ledger would make, before any gas.
+"""Accepting signed claims: every check the ledger would make, before any gas (confirmations:
+:mod:`credit.relay.confirm`).
 
 Order of checks: shape, rules in force and signature (cheap, local), then the chain (time,
 registration, roles, nonces: one round trip for all the claims of a request), then the database
@@ -16,37 +17,37 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from credit.chain.claim_reads import ClaimContext, claim_contexts, confirmer_context
-from credit.chain.eip712 import CompactSignature, claim_digest, confirmation_digest
+from credit.chain.claim_reads import ClaimContext, claim_contexts
+from credit.chain.eip712 import CompactSignature, claim_digest
 from credit.chain.rawtx import LAST_CLAIM_NONCE
 from credit.chain.recover import SignatureFormatError, recover_address
-from credit.gateway.errors import ApiError, NotFound
-from credit.relay import records
-from credit.relay.models import ClaimIn, ConfirmationIn, _Signed
-from credit.relay.plan import PlanEndorsement
+from credit.errors import Conflict, Forbidden, Invalid, OverLimit, Refusal
+from credit.relay import records, transaction
+from credit.relay.core import RelayCore
+from credit.relay.models import ClaimIn, _Signed
+from credit.relay.rows import ClaimRow, NewClaim
 
-KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
 NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
 
 
-def _invalid(code: str, message: str, details: Any = None) -> ApiError:
-    return ApiError(422, code, message, details)
+def invalid(code: str, message: str, details: Any = None) -> Invalid:
+    return Invalid(code, message, details)
 
 
-def _signature(payload: _Signed) -> CompactSignature:
+def signature_of(payload: _Signed) -> CompactSignature:
     try:
         return payload.compact()
     except SignatureFormatError as exc:
-        raise _invalid("invalid_signature", f"{exc}: sign the message again") from exc
+        raise invalid("invalid_signature", f"{exc}: sign the message again") from exc
 
 
-def _check_deadline(deadline: int, now: int, margin: int) -> None:
+def check_deadline(deadline: int, now: int, margin: int) -> None:
     if deadline < now:
-        raise _invalid(
+        raise invalid(
             "expired", f"the signature expired at {deadline} (chain time {now}): sign again"
         )
     if deadline < now + margin:
-        raise _invalid(
+        raise invalid(
             "deadline_too_close",
             f"the deadline leaves less than {margin} s to relay it: sign with a later deadline",
             {"deadline": deadline, "now": now, "margin": margin},
@@ -60,14 +61,14 @@ class ClaimCheck:
 
     index: int
     payload: ClaimIn
-    row: dict[str, Any] | None = None
-    error: ApiError | None = None
+    row: NewClaim | None = None
+    error: Refusal | None = None
     record_id: str | None = None  # known once the digest is computed
     chain_nonce: int = 0  # the resident's claimNonce on chain when checked
 
 
 def check_claims(
-    core: Any, payloads: Sequence[ClaimIn], cpu: AbstractContextManager[Any] | None = None
+    core: RelayCore, payloads: Sequence[ClaimIn], cpu: AbstractContextManager[Any] | None = None
 ) -> list[ClaimCheck]:
     """Every check of each claim that needs no database: shape, rules in force and signature
     (local, inside ``cpu``: the caller's bound on how many requests do this CPU work at once),
@@ -83,7 +84,7 @@ def check_claims(
         for check in checks:
             try:
                 _check_locally(core, check)
-            except ApiError as exc:
+            except Refusal as exc:
                 check.error = exc
     live = [c for c in checks if c.error is None]
     if not live:
@@ -92,34 +93,34 @@ def check_claims(
     for check in live:
         try:
             _check_against_chain(core, check, contexts.of(check.payload.resident))
-        except ApiError as exc:
+        except Refusal as exc:
             check.error, check.row = exc, None
     return checks
 
 
-def _check_locally(core: Any, check: ClaimCheck) -> None:
+def _check_locally(core: RelayCore, check: ClaimCheck) -> None:
     """Signature shape, category rules, units, and that the resident signed this very claim."""
     p = check.payload
-    sig = _signature(p)
+    sig = signature_of(p)
     rule = core.rule_in_force(p.category)
     if rule is None or rule.negative:
-        raise _invalid(
+        raise invalid(
             "unknown_category",
             f"category {p.category} is not a participation category in the rules in force",
         )
     if rule.automated:
-        raise _invalid(
+        raise invalid(
             "automated_category",
             f"category {p.category} is credited by the verifier contract only, never by claims",
         )
     if p.units > rule.max_units:
-        raise _invalid(
+        raise invalid(
             "invalid_units",
             f"category {p.category} takes 1 to {rule.max_units} units per claim, not {p.units}",
             {"max_units": rule.max_units},
         )
     if p.nonce == LAST_CLAIM_NONCE:
-        raise _invalid(
+        raise invalid(
             "claim_nonces_exhausted",
             f"claim nonce {p.nonce} is never used by the ledger (a nonce never wraps): this "
             "resident's claims were closed by moving their nonce to its last value",
@@ -140,7 +141,7 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
     check.record_id = "0x" + record_id.hex()
     signer = recover_address(record_id, sig)
     if signer != resident:
-        raise _invalid(
+        raise invalid(
             "invalid_signature",
             "the signature does not recover to the resident: sign this claim with its own key",
             {"recovered": None if signer is None else to_checksum_address(signer)},
@@ -148,27 +149,27 @@ def _check_locally(core: Any, check: ClaimCheck) -> None:
     check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 
-def _check_against_chain(core: Any, check: ClaimCheck, context: ClaimContext) -> None:
+def _check_against_chain(core: RelayCore, check: ClaimCheck, context: ClaimContext) -> None:
     """Time and registration as of the latest block; keeps the chain's nonce for the store."""
     p, now = check.payload, context.chain_time
     if p.occurred_at > now:
-        raise _invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
-    _check_deadline(p.deadline, now, core.deadline_margin)
+        raise invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
+    check_deadline(p.deadline, now, core.deadline_margin)
     if p.deadline > now + core.max_deadline:
-        raise _invalid(
+        raise invalid(
             "deadline_too_far",
             f"the deadline is more than {core.max_deadline} s after chain time {now}: sign with "
             "an earlier deadline (a claim nobody confirms by then is rejected as expired)",
             {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
         )
     if not context.registered:
-        raise ApiError(
-            403, "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"
+        raise Forbidden(
+            "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"
         )
     check.chain_nonce = context.claim_nonce
 
 
-def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
+def store_claims(core: RelayCore, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     """Store every claim that passed :func:`check_claims` and is new with the resident's next
     nonce, in one database transaction (all stored or, on a database error, none); ``checks``
     with the refused ones' ``error`` set (409 duplicate_claim / claim_already_waiting /
@@ -191,7 +192,7 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     ready = [c for c in checks if c.error is None and c.row is not None]
     if not ready:
         return list(checks)
-    with records.write(core) as conn:
+    with transaction.write(core) as conn:
         existing = records.claim_rows(conn, [c.row["record_id"] for c in ready if c.row])
         residents = sorted({c.row["resident"] for c in ready if c.row})
         live = records.live_claims(conn, residents)
@@ -216,7 +217,7 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
                 _check_nonce(c.row, expected[resident])
                 _check_room(c.row, waiting[resident], core.max_waiting)
                 _check_next(c.row, expected[resident])
-            except ApiError as exc:
+            except Refusal as exc:
                 c.error, c.row = exc, None
                 continue
             taken.add(c.row["record_id"])
@@ -229,26 +230,24 @@ def store_claims(core: Any, checks: Sequence[ClaimCheck]) -> list[ClaimCheck]:
     return list(checks)
 
 
-def _check_new(row: dict[str, Any], existing: dict[str, Any], taken: set[str]) -> None:
+def _check_new(row: NewClaim, existing: dict[str, ClaimRow], taken: set[str]) -> None:
     """409 if the claim is known (stored, or earlier in this request)."""
     record_id = row["record_id"]
     if record_id in existing or record_id in taken:
         status = existing[record_id]["status"] if record_id in existing else "waiting"
-        raise ApiError(
-            409,
+        raise Conflict(
             "duplicate_claim",
             "this claim was already received",
             {"record_id": record_id, "status": status},
         )
 
 
-def _check_twin(row: dict[str, Any], twins: dict[records.ClaimKey, tuple[str, str]]) -> None:
+def _check_twin(row: NewClaim, twins: dict[records.ClaimKey, tuple[str, str]]) -> None:
     """409 if the same activity (same category, amount, time and evidence) of this resident
     is already waiting under another signature: a second press of "submit", most likely."""
     twin = twins.get(records.claim_key(row))
     if twin is not None:
-        raise ApiError(
-            409,
+        raise Conflict(
             "claim_already_waiting",
             "the same claim (same activity, amount, date and evidence) is already waiting for "
             "confirmations: nothing new was sent. To get it confirmed, share it with the people "
@@ -257,24 +256,22 @@ def _check_twin(row: dict[str, Any], twins: dict[records.ClaimKey, tuple[str, st
         )
 
 
-def _check_nonce(row: dict[str, Any], expected: int) -> None:
+def _check_nonce(row: NewClaim, expected: int) -> None:
     """409 if the claim's nonce is used."""
     if row["nonce"] < expected:
-        raise ApiError(
-            409,
+        raise Conflict(
             "nonce_used",
             f"nonce {row['nonce']} is taken: sign the claim with nonce {expected}",
             {"expected": expected, "given": row["nonce"]},
         )
 
 
-def _check_room(row: dict[str, Any], waiting: int, limit: int) -> None:
+def _check_room(row: NewClaim, waiting: int, limit: int) -> None:
     """429 if the resident already has ``limit`` claims waiting for confirmations (checked
     before the nonce's sequence: the claims after a refused one are refused for the same
     reason, not as a gap)."""
     if waiting >= limit:
-        raise ApiError(
-            429,
+        raise OverLimit(
             "too_many_waiting_claims",
             f"{to_checksum_address(row['resident'])} has {waiting} claims waiting for "
             "confirmations, the most a resident may have: submit this one once some are "
@@ -283,139 +280,11 @@ def _check_room(row: dict[str, Any], waiting: int, limit: int) -> None:
         )
 
 
-def _check_next(row: dict[str, Any], expected: int) -> None:
+def _check_next(row: NewClaim, expected: int) -> None:
     """422 if the claim's nonce skips the resident's next one."""
     if row["nonce"] > expected:
-        raise _invalid(
+        raise invalid(
             "nonce_gap",
             f"nonce {row['nonce']} skips {expected}: sign the claim with nonce {expected}",
             {"expected": expected, "given": row["nonce"]},
         )
-
-
-def check_confirmation(core: Any, p: ConfirmationIn) -> tuple[dict[str, Any], list[str]]:
-    """The endorsement row and its record ids, or an ApiError."""
-    sig = _signature(p)
-    ids = [r.lower() for r in p.records]
-    if ids != sorted(set(ids)):
-        raise _invalid(
-            "records_not_sorted",
-            "list the record ids once each, sorted ascending, and sign that list",
-        )
-    if len(ids) > core.max_records:
-        raise _invalid("too_many_records", f"confirm at most {core.max_records} records at once")
-    evaluator = p.evaluator.lower()
-    now, allowed = confirmer_context(core.system, evaluator, p.kind)
-    _check_deadline(p.deadline, now, core.deadline_margin)
-    raw_ids = [bytes.fromhex(r[2:]) for r in ids]
-    digest = confirmation_digest(core.system.domain, raw_ids, p.kind, p.deadline)
-    signer = recover_address(digest, sig)
-    if signer != evaluator:
-        raise _invalid(
-            "invalid_signature",
-            "the signature does not recover to the evaluator: sign with its own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
-    if not allowed:
-        raise ApiError(
-            403,
-            "lacks_role",
-            f"{to_checksum_address(evaluator)} may not confirm as {KIND_NAMES[p.kind]}",
-            {"kind": p.kind},
-        )
-    row = {
-        "digest": "0x" + digest.hex(),
-        "evaluator": evaluator,
-        "kind": p.kind,
-        "deadline": p.deadline,
-        "r": "0x" + sig.r.hex(),
-        "vs": "0x" + sig.vs.hex(),
-    }
-    return row, ids
-
-
-def _nonces_against_ids(found: dict[str, Any], ids: list[str]) -> list[str]:
-    """Records (ids ascending) of one resident whose nonces do not ascend with their ids."""
-    last: dict[str, tuple[int, str]] = {}
-    crossed: list[str] = []
-    for record_id in ids:
-        claim = found[record_id]
-        if claim["reporter"] is not None:
-            continue  # a report holds no nonce
-        before = last.get(claim["resident"])
-        if before is not None and claim["nonce"] < before[0]:
-            crossed += [before[1], record_id]
-        last[claim["resident"]] = (claim["nonce"], record_id)
-    return sorted(set(crossed))
-
-
-@dataclass(frozen=True)
-class StoredConfirmation:
-    """A stored endorsement, and its claims as they are now (their rows as read before it, the
-    open ones' statuses after it, and the active endorsements naming them), for the answer."""
-
-    endorsement_id: int
-    claims: list[Any]
-    statuses: dict[str, str]
-    active: list[PlanEndorsement]
-
-
-def store_confirmation(core: Any, row: dict[str, Any], ids: list[str]) -> StoredConfirmation:
-    """Insert the endorsement if its records are open and not the evaluator's own or confirmed."""
-    with records.write(core) as conn:
-        rows = records.claim_rows(conn, ids)
-        found = {r: rows.get(r) for r in ids}
-        missing = [r for r, v in found.items() if v is None]
-        if missing:
-            raise NotFound("no claim with these record ids was received", {"missing": missing})
-        closed = {r: v["status"] for r, v in found.items() if v and v["status"] not in records.OPEN}
-        if closed:
-            raise ApiError(
-                409,
-                "record_not_open",
-                "these claims are no longer waiting for confirmations",
-                closed,
-            )
-        own = [r for r, v in found.items() if v and v["resident"] == row["evaluator"]]
-        if own:
-            raise ApiError(
-                403, "self_confirmation", "nobody confirms their own claim", {"records": own}
-            )
-        reported = [r for r, v in found.items() if v and v["reporter"] == row["evaluator"]]
-        if reported:
-            raise ApiError(
-                403,
-                "self_confirmation",
-                "nobody confirms a violation they reported: evaluators of other kinds do",
-                {"records": reported},
-            )
-        if len({v["reporter"] is None for v in found.values() if v}) > 1:
-            raise _invalid(
-                "mixed_records",
-                "claims and violation reports are booked by different transactions, so one "
-                "confirmation cannot name both: confirm them in separate confirmations",
-                {"reports": [r for r, v in found.items() if v and v["reporter"] is not None]},
-            )
-        crossed = _nonces_against_ids(found, ids)
-        if crossed:
-            raise _invalid(
-                "unrelayable_records",
-                "a resident's claims run in nonce order in a batch, and batches run in record id "
-                "order, so these claims of one resident can never be relayed together: confirm "
-                "them in separate confirmations",
-                {"records": crossed},
-            )
-        named = records.naming(conn, ids, ("active", "used"))
-        wanted = set(ids)
-        again = sorted(
-            {r for e, _ in named if e.evaluator == row["evaluator"] for r in e.records} & wanted
-        )
-        if again:
-            raise ApiError(
-                409, "already_confirmed", "you already confirmed these claims", {"records": again}
-            )
-        eid = records.insert_endorsement(conn, row, ids)
-        active = [e for e, status in named if status == "active"]
-        active.append(PlanEndorsement(eid, row["evaluator"], row["kind"], tuple(ids)))
-        now, active = records.refresh(conn, ids, core.rules(), rows=rows.values(), active=active)
-    return StoredConfirmation(eid, [rows[r] for r in ids], now, active)

@@ -20,15 +20,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from credit.chain import rawtx, report_tx
-from credit.chain.deploy import System
-from credit.relay import records
+from credit.chain import rawtx
+from credit.relay import confirmations, records, transaction
+from credit.relay.batch_tx import sign_batch
+from credit.relay.core import RelayCore
 from credit.relay.plan import Batch
 from credit.relay.settle import settle
 from credit.relay.stuck import StuckWatch, earlier_receipt
@@ -39,17 +40,6 @@ log = logging.getLogger(__name__)
 
 FEES_TTL = 1.0  # seconds a base fee read is used for
 MINED_CHECK_AFTER = 0.5  # seconds after its last send before a row's nonce is checked as mined
-
-
-class RelayCore(Protocol):
-    """What the worker needs from the relay service."""
-
-    engine: Engine
-    system: System
-    lock: Any  # the relay's re-entrant lock (a threading.RLock)
-
-    def rules(self) -> Any: ...
-    def wake(self) -> None: ...
 
 
 @dataclass
@@ -225,54 +215,21 @@ class SignerWorker:
                 log_retry(log, "relay sender", exc, self.resend_after)
 
     def _store(self, batch: Batch) -> tuple[int, bytes]:
-        core, ids = self.core, [c.record_id for c in batch.claims]
+        ids = [c.record_id for c in batch.claims]
         eids = [p.endorsement.id for p in batch.endorsements]
-        with core.engine.connect() as conn:
+        with self.core.engine.connect() as conn:
             rows = records.claim_rows(conn, ids)
-            ends = records.endorsement_rows(conn, eids)
-        endorsements = [
-            records.endorsement_tuple(ends[p.endorsement.id], p.mask) for p in batch.endorsements
-        ]
+            ends = confirmations.endorsement_rows(conn, eids)
         nonce = self._next_nonce()
         fees = self._fees()
-        if batch.claims[0].reporter is not None:  # violation reports: a batch holds no claim
-            gas = report_tx.relay_reports_gas(
-                len(ids),
-                len(endorsements),
-                sum(bin(p.mask).count("1") for p in batch.endorsements),
-            )
-            raw, tx_hash = report_tx.build_relay_reports_tx(
-                core.system,
-                self.account,
-                [records.report_tuple(rows[i]) for i in ids],
-                endorsements,
-                nonce,
-                gas,
-                fees,
-            )
-            return self._keep(ids, eids, nonce, raw, tx_hash), raw
-        claims = [records.claim_tuple(rows[i]) for i in ids]
-        if len(claims) == 1:  # a lone claim: relayClaimPacked, the same booking for less gas
-            gas = rawtx.packed_relay_gas(len(endorsements))
-            raw, tx_hash = rawtx.build_relay_claim_packed_tx(
-                core.system, self.account, claims[0], endorsements, nonce, gas, fees
-            )
-        else:
-            gas = rawtx.relay_gas(
-                len(claims),
-                len(endorsements),
-                sum(bin(p.mask).count("1") for p in batch.endorsements),
-            )
-            raw, tx_hash = rawtx.build_relay_claims_tx(
-                core.system, self.account, claims, endorsements, nonce, gas, fees
-            )
+        raw, tx_hash = sign_batch(self.core.system, self.account, batch, rows, ends, nonce, fees)
         return self._keep(ids, eids, nonce, raw, tx_hash), raw
 
     def _keep(self, ids: list[str], eids: list[int], nonce: int, raw: bytes, tx_hash: str) -> int:
         """Store the signed transaction and queue its records in it, in one database
         transaction; the outbox row's id."""
         now = time.time()
-        with records.write(self.core) as conn:
+        with transaction.write(self.core) as conn:
             oid = int(
                 conn.execute(
                     insert(relay_outbox).values(
@@ -303,7 +260,7 @@ class SignerWorker:
         except Exception as exc:  # connection refused, timeout
             error, sent = f"{type(exc).__name__}: {exc}", False
         now = time.time()
-        with records.write(self.core) as conn:
+        with transaction.write(self.core) as conn:
             attempts, status = conn.execute(_ROW_STATE, {"oid": oid}).one()
             first_send = sent and status == "stored"
             if first_send:

@@ -27,12 +27,14 @@ from sqlalchemy.engine import Connection
 from credit.chain.claim_reads import confirmer_context
 from credit.chain.eip712 import CompactSignature, rejection_digest
 from credit.chain.recover import SignatureFormatError, recover_address
-from credit.relay import records
-from credit.relay.errors import RelayConflict, RelayForbidden, RelayInvalid, RelayMissing
+from credit.errors import Conflict, Forbidden, Invalid, Unknown
+from credit.relay import confirmations, pending, records, transaction
+from credit.relay.core import RelayCore
 from credit.relay.models import REJECTION_REASONS, RejectionIn
+from credit.relay.rows import ClaimRow
+from credit.store.relay_tables import relay_claims as claims
 from credit.store.relay_tables import relay_rejections
-
-KIND_NAMES = ("SUPERIOR", "PEER", "PUBLIC", "EXPERT")
+from credit.vocabulary import KIND_NAMES
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,12 @@ def _signature(p: RejectionIn) -> CompactSignature:
     try:
         return p.compact()
     except SignatureFormatError as exc:
-        raise RelayInvalid("invalid_signature", f"{exc}: sign the rejection again") from exc
+        raise Invalid("invalid_signature", f"{exc}: sign the rejection again") from exc
 
 
-def check_rejection(core: Any, record_id: str, p: RejectionIn) -> CheckedRejection:
+def check_rejection(core: RelayCore, record_id: str, p: RejectionIn) -> CheckedRejection:
     """The signature (it must recover to ``p.evaluator`` over this very record) and the role:
-    RelayInvalid ``invalid_signature``, RelayForbidden ``not_entitled``."""
+    Invalid ``invalid_signature``, Forbidden ``not_entitled``."""
     sig = _signature(p)
     rid = record_id.lower()
     reason = REJECTION_REASONS.index(p.reason)
@@ -72,7 +74,7 @@ def check_rejection(core: Any, record_id: str, p: RejectionIn) -> CheckedRejecti
     evaluator = p.evaluator.lower()
     signer = recover_address(digest, sig)
     if signer != evaluator:
-        raise RelayInvalid(
+        raise Invalid(
             "invalid_signature",
             "the signature does not recover to the evaluator over this claim, kind, reason and "
             "note: sign this rejection with the evaluator's own key",
@@ -80,7 +82,7 @@ def check_rejection(core: Any, record_id: str, p: RejectionIn) -> CheckedRejecti
         )
     now, allowed = confirmer_context(core.system, evaluator, p.kind)
     if not allowed:
-        raise RelayForbidden(
+        raise Forbidden(
             "not_entitled",
             f"{to_checksum_address(evaluator)} may not evaluate claims as "
             f"{KIND_NAMES[p.kind]}: only an evaluator who may confirm a claim may reject it",
@@ -89,14 +91,14 @@ def check_rejection(core: Any, record_id: str, p: RejectionIn) -> CheckedRejecti
     return CheckedRejection(rid, evaluator, p.kind, p.reason, p.note, "0x" + hashed.hex(), sig, now)
 
 
-def store_rejection(core: Any, checked: CheckedRejection) -> list[str]:
+def store_rejection(core: RelayCore, checked: CheckedRejection) -> list[str]:
     """Reject the claim if it is still open, not the evaluator's own, of a category that takes
     their kind, and not confirmed by them already; the ids of the claims it closed (it first,
     then the resident's later claims it made unbookable)."""
-    with records.write(core) as conn:
+    with transaction.write(core) as conn:
         row = records.claim_row(conn, checked.record_id)
         if row is None:
-            raise RelayMissing(
+            raise Unknown(
                 "not_found",
                 f"no claim {checked.record_id} was received here: check the record id",
             )
@@ -114,7 +116,7 @@ def store_rejection(core: Any, checked: CheckedRejection) -> list[str]:
             },
         )
         affected = records.reject(conn, [checked.record_id], reason)
-        records.refresh(conn, affected, core.rules())
+        pending.refresh(conn, affected, core.rules())
         conn.execute(
             insert(relay_rejections).values(
                 record_id=checked.record_id,
@@ -134,45 +136,47 @@ def store_rejection(core: Any, checked: CheckedRejection) -> list[str]:
     return [checked.record_id, *sorted(before - after - {checked.record_id})]
 
 
-def _check_claim(core: Any, conn: Connection, row: Any, checked: CheckedRejection) -> None:
+def _check_claim(
+    core: RelayCore, conn: Connection, row: ClaimRow, checked: CheckedRejection
+) -> None:
     if row["reporter"] is not None:
-        raise RelayConflict(
+        raise Conflict(
             "not_a_claim",
             "this record is a violation report, not a claim: an evaluator who doubts it does not "
             "confirm it, and it lapses at its deadline without its quorum",
         )
     if row["status"] not in records.OPEN:
-        raise RelayConflict(
+        raise Conflict(
             "not_waiting",
             f"this claim is {row['status']}, no longer waiting for evaluators: only a claim "
             "still waiting for confirmations can be rejected",
             {"status": row["status"]},
         )
     if row["resident"] == checked.evaluator:
-        raise RelayForbidden(
+        raise Forbidden(
             "own_claim", "nobody evaluates their own claim: ask an evaluator to look at it"
         )
     quorum = core.rules().get(row["category"])
     if quorum is None or quorum.weights[checked.kind] == 0:
-        raise RelayForbidden(
+        raise Forbidden(
             "not_entitled",
             f"this activity takes no confirmation from a {KIND_NAMES[checked.kind]} "
             "evaluator, so that kind cannot reject it either",
             {"kind": checked.kind, "category": row["category"]},
         )
-    named = records.naming(conn, [checked.record_id], ("active", "used"))
+    named = confirmations.naming(conn, [checked.record_id], ("active", "used"))
     if any(e.evaluator == checked.evaluator for e, _ in named):
-        raise RelayConflict(
+        raise Conflict(
             "already_confirmed",
             "you already confirmed this claim: a confirmation cannot be taken back by a rejection",
         )
 
 
 def _open_of(conn: Connection, resident: str) -> set[str]:
-    q = select(records.claims.c.record_id).where(
-        records.claims.c.resident == resident,
-        records.claims.c.status.in_(records.OPEN),
-        records.claims.c.reporter.is_(None),  # a report about them is not one of their claims
+    q = select(claims.c.record_id).where(
+        claims.c.resident == resident,
+        claims.c.status.in_(records.OPEN),
+        claims.c.reporter.is_(None),  # a report about them is not one of their claims
     )
     return set(conn.execute(q).scalars())
 
@@ -180,7 +184,7 @@ def _open_of(conn: Connection, resident: str) -> set[str]:
 def rejections_since(conn: Connection, since: int) -> list[Any]:
     """Rejections accepted at chain time ``since`` or later, each with its claim's fields
     (category, units, occurred_at), oldest first."""
-    claims, rej = records.claims, relay_rejections
+    rej = relay_rejections
     q = (
         select(
             rej.c.record_id,

@@ -29,8 +29,10 @@ from credit.chain.recover import (
     recover_address,
 )
 from credit.errors import CreditError
-from credit.relay import records
+from credit.relay import records, transaction
+from credit.relay.core import RelayCore
 from credit.relay.models import ReportIn
+from credit.relay.rows import NewClaim
 
 
 class ReportRefused(CreditError):
@@ -57,7 +59,7 @@ _LEDGER_CODES = {
 }
 
 
-def check_report(core: Any, p: ReportIn) -> dict[str, Any]:
+def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
     """The report's row, ready to store, or :class:`ReportRefused`."""
     try:
         sig = (
@@ -112,7 +114,7 @@ def check_report(core: Any, p: ReportIn) -> dict[str, Any]:
     return {**row, "reporter": reporter}
 
 
-def _check_time(core: Any, p: ReportIn, now: int) -> None:
+def _check_time(core: RelayCore, p: ReportIn, now: int) -> None:
     if p.occurred_at > now:
         raise ReportRefused(
             "occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})"
@@ -152,10 +154,10 @@ def _refused(name: str, args: dict[str, Any], p: ReportIn) -> ReportRefused:
     return ReportRefused(code, message, {"error": name, "args": args})
 
 
-def store_report(core: Any, row: dict[str, Any]) -> None:
+def store_report(core: RelayCore, row: NewClaim) -> None:
     """Store a checked report as ``waiting``; :class:`ReportRefused` ``duplicate_report`` if
     this very report (same record id) was received already."""
-    with records.write(core) as conn:
+    with transaction.write(core) as conn:
         existing = records.claim_rows(conn, [row["record_id"]])
         if existing:
             raise ReportRefused(

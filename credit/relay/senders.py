@@ -24,12 +24,12 @@ Design decisions:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from credit.relay.outbox import Hooks, Job, RelayCore, SignerWorker
+from credit.relay.core import RelayCore
+from credit.relay.outbox import Hooks, Job, SignerWorker
 from credit.relay.plan import Batch
 from credit.settings import Settings
 
@@ -123,5 +123,5 @@ class SenderPool:
         return worker
 
 
-def _load(worker: Any) -> int:
-    return int(worker.in_flight) + worker._jobs.qsize()
+def _load(worker: SignerWorker) -> int:
+    return worker.in_flight + worker._jobs.qsize()

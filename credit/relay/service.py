@@ -1,33 +1,45 @@
 """The relay service: accepts signed claims and confirmations, batches them, reports status.
 
-``Relay(services)`` runs two threads once started: the batcher (plans a batch when
+``Relay(parts)`` runs two threads once started: the batcher (plans a batch when
 ``batch_max_size`` claims are ready or ``batch_window_seconds`` after the first one) and the
 signer workers (:class:`credit.relay.senders.SenderPool`: one per relayer key, the only user of
 its nonces). Started in the API process (the embedded shape) or in ``credit relay run``
-(:mod:`credit.gateway.workers`), which holds the relay's lease: one relay per pool. API processes
+(:mod:`credit.workers`), which holds the relay's lease: one relay per pool. API processes
 that do not start it use its intake only. Status changes run one at a time in
-:func:`credit.relay.records.write` transactions, across threads and processes.
+:func:`credit.relay.transaction.write` transactions, across threads and processes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from credit.chain import relay_reads as chain
 from credit.chain.relay_reads import RuleInForce
-from credit.gateway.errors import NotFound
-from credit.relay import intake, records, reject, reports
+from credit.errors import Refusal, Unknown
+from credit.relay import (
+    confirm,
+    confirmations,
+    intake,
+    pending,
+    records,
+    reject,
+    reports,
+    transaction,
+)
+from credit.relay.core import RelayParts
 from credit.relay.models import ClaimIn, ConfirmationIn, RejectionIn, ReportIn
 from credit.relay.outbox import Hooks
-from credit.relay.plan import MAX_BATCH, PlanEndorsement, Quorum, plan_batch, tally_of
+from credit.relay.plan import MAX_BATCH, Quorum, plan_batch
+from credit.relay.rows import claim_row_of
 from credit.relay.senders import SenderPool
+from credit.relay.status import claim_status_of
 from credit.store.relay_tables import relay_claims
 
 log = logging.getLogger(__name__)
@@ -81,16 +93,15 @@ class Relay:
 
     def __init__(
         self,
-        services: Any,
+        parts: RelayParts,
         *,
         hooks: Hooks | None = None,
         deadline_margin: int = DEADLINE_MARGIN_SECONDS,
         idle_seconds: float = 0.5,
     ) -> None:
-        self.services = services
-        self.engine = services.engine
-        self.system = services.system
-        self.settings = services.settings
+        self.engine = parts.engine
+        self.system = parts.system
+        self.settings = parts.settings
         self.max_records = min(self.settings.batch_max_size, 256)
         self.deadline_margin = deadline_margin
         self.max_deadline = self.settings.max_claim_deadline_seconds
@@ -101,7 +112,7 @@ class Relay:
         self.lock = threading.RLock()
         self.checking = threading.BoundedSemaphore(CHECKS_AT_ONCE)
         # one signer worker per relayer key (credit.relay.senders): K = relayer_pool_size
-        self.signer = SenderPool.from_settings(self, services.relayer.account, self.settings, hooks)
+        self.signer = SenderPool.from_settings(self, parts.relayer.account, self.settings, hooks)
         self._rule_cache: dict[int, tuple[float, RuleInForce | None]] = {}
         self._wake = threading.Event()
         self._next_expiry_check = 0.0  # monotonic time of the next expiry sweep
@@ -158,14 +169,11 @@ class Relay:
         assert check.row is not None
         return self.claim_status(check.row["record_id"])
 
-    def accept_claims(self, payloads: Sequence[ClaimIn]) -> dict[str, Any]:
+    def accept_claims(self, payloads: Sequence[ClaimIn]) -> list[ClaimOutcome]:
         """Check each signed claim as :meth:`accept_claim` does and store the good ones in one
         database transaction; the outcome of each, in request order."""
         checked = intake.check_claims(self, payloads, cpu=self.checking)
-        checks = intake.store_claims(self, checked)
-        results = [_outcome(c) for c in checks]
-        accepted = sum(1 for r in results if r["accepted"])
-        return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
+        return [_outcome(c) for c in intake.store_claims(self, checked)]
 
     def accept_report(self, payload: ReportIn) -> dict[str, Any]:
         """Check and store an official's signed violation report; its status (``waiting`` for
@@ -178,14 +186,14 @@ class Relay:
 
     def accept_confirmation(self, payload: ConfirmationIn) -> dict[str, Any]:
         """Check and store a signed confirmation; the status of each claim it confirms."""
-        row, ids = intake.check_confirmation(self, payload)
-        stored = intake.store_confirmation(self, row, ids)
+        row, ids = confirm.check_confirmation(self, payload)
+        stored = confirm.store_confirmation(self, row, ids)
         self.wake()
         rules = self.rules()
         return {
             "endorsement_id": stored.endorsement_id,
             "claims": [
-                _status(c, rules, stored.active, stored.statuses.get(c["record_id"]))
+                claim_status_of(c, rules, stored.active, stored.statuses.get(c["record_id"]))
                 for c in stored.claims
             ],
         }
@@ -203,7 +211,7 @@ class Relay:
         credited (tx, block, points) or rejected (with the decoded reason)."""
         found = self.claim_statuses([record_id])
         if not found:
-            raise NotFound(f"no claim {record_id} was received by this gateway")
+            raise Unknown("not_found", f"no claim {record_id} was received by this gateway")
         return found[0]
 
     def claim_statuses(self, record_ids: list[str]) -> list[dict[str, Any]]:
@@ -212,15 +220,15 @@ class Relay:
         ids = [r.lower() for r in record_ids]
         with self.engine.connect() as conn:
             rows = {
-                r["record_id"]: r
+                r["record_id"]: claim_row_of(r)
                 for r in conn.execute(
                     select(relay_claims).where(relay_claims.c.record_id.in_(ids))
                 ).mappings()
             }
             open_ids = [i for i in ids if i in rows and rows[i]["status"] in records.OPEN]
-            active = records.endorsements_of(conn, open_ids) if open_ids else []
+            active = confirmations.endorsements_of(conn, open_ids) if open_ids else []
         rules = self.rules()
-        return [_status(rows[i], rules, active) for i in ids if i in rows]
+        return [claim_status_of(rows[i], rules, active) for i in ids if i in rows]
 
     def resident_claims(
         self, resident: str, limit: int, before: int | None = None
@@ -267,18 +275,18 @@ class Relay:
         """How many claims are pending (an upper bound of what a plan can take: one count, not
         a plan, on every wake-up)."""
         with self.engine.connect() as conn:
-            return records.count_pending(conn)
+            return pending.count_pending(conn)
 
     def _dispatch(self) -> bool:
         """Plan one batch and hand it to the signer; True if there may be more to do."""
         size, rules = self.settings.batch_max_size, self.rules()
         with self.engine.connect() as conn:
-            claims, endorsements, partial = records.plan_input(conn, PLAN_WINDOW * size)
+            claims, endorsements, partial = pending.plan_input(conn, PLAN_WINDOW * size)
             if not claims:
                 return False
             batch = plan_batch(claims, endorsements, rules, size)
             if partial and len(batch) < min(size, MAX_BATCH):  # what fills it may lie beyond
-                claims, endorsements, _ = records.plan_input(conn)
+                claims, endorsements, _ = pending.plan_input(conn)
                 batch = plan_batch(claims, endorsements, rules, size)
         if not batch.claims:
             return False
@@ -305,7 +313,7 @@ class Relay:
     def _expire(self) -> None:
         """Reject open claims and drop endorsements that would expire before being mined."""
         limit = chain.chain_time(self.system) + EXPIRY_SLACK_SECONDS
-        with records.write(self) as conn:
+        with transaction.write(self) as conn:
             stale_claims, stale_ends = records.expired(conn, limit)
             if not stale_claims and not stale_ends:
                 return
@@ -314,81 +322,32 @@ class Relay:
             )
             affected = records.reject(conn, stale_claims, reason)
             named = [
-                r for e in records.endorsements_of(conn) if e.id in stale_ends for r in e.records
+                r
+                for e in confirmations.endorsements_of(conn)
+                if e.id in stale_ends
+                for r in e.records
             ]
-            records.set_endorsements(conn, stale_ends, "expired")
-            records.refresh(conn, [*affected, *named], self.rules())
+            confirmations.set_endorsements(conn, stale_ends, "expired")
+            pending.refresh(conn, [*affected, *named], self.rules())
 
 
-def _outcome(check: intake.ClaimCheck) -> dict[str, Any]:
-    """One claim's line in a bulk answer: accepted with its record id, or the typed error."""
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """One claim of a bulk request: accepted (``waiting`` for confirmations) under its record
+    id, or refused with ``error`` (its record id if the digest was computed)."""
+
+    index: int
+    record_id: str | None
+    error: Refusal | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+def _outcome(check: intake.ClaimCheck) -> ClaimOutcome:
+    """One claim's outcome: accepted with its record id, or the typed refusal."""
     if check.error is None and check.row is not None:
-        return {
-            "index": check.index,
-            "accepted": True,
-            "record_id": check.row["record_id"],
-            "status": "waiting",
-        }
-    err = check.error
-    assert err is not None
-    return {
-        "index": check.index,
-        "accepted": False,
-        "record_id": check.record_id,
-        "error": {
-            "status": err.status,
-            "code": err.code,
-            "message": str(err),
-            "details": err.details,
-        },
-    }
-
-
-_STATUS_FIELDS = (
-    "record_id",
-    "resident",
-    "category",
-    "units",
-    "occurred_at",
-    "evidence",
-    "nonce",
-    "deadline",
-    "status",
-    "tx_hash",
-    "block",
-    "points",
-    "reporter",
-)
-
-
-def _status(
-    row: Mapping[str, Any],
-    rules: Mapping[int, Quorum],
-    active: list[PlanEndorsement],
-    status: str | None = None,
-) -> dict[str, Any]:
-    """A claim's public status (``status``: its status now, if it changed since ``row`` was
-    read); for an open claim, its tally from ``active`` endorsements."""
-    out: dict[str, Any] = {k: row[k] for k in _STATUS_FIELDS}
-    if status is not None:
-        out["status"] = status
-    out["reason"] = json.loads(row["reason"]) if row["reason"] else None
-    out["seq"], out["submitted_at"] = row["seq"], row["created_at"]
-    rule = rules.get(row["category"])
-    if out["status"] in records.OPEN and rule is not None:
-        tally = tally_of(records.plan_claim(row), active, rule)
-        out["confirmations"] = {
-            "weight": tally.weight,
-            "count": tally.count,
-            "kinds": _kinds(tally.kinds),
-            "needed": {
-                "weight": rule.threshold,
-                "count": rule.min_confirmations,
-                "kinds": _kinds(rule.required_kinds),
-            },
-        }
-    return out
-
-
-def _kinds(mask: int) -> list[str]:
-    return [name for i, name in enumerate(intake.KIND_NAMES) if mask >> i & 1]
+        return ClaimOutcome(check.index, check.row["record_id"])
+    assert check.error is not None
+    return ClaimOutcome(check.index, check.record_id, check.error)

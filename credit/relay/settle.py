@@ -15,17 +15,19 @@ import time
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 
 from credit.chain import rawtx, report_tx
 from credit.errors import ContractRevert
-from credit.relay import records
+from credit.relay import confirmations, pending, records, transaction
+from credit.relay.core import RelayCore
 from credit.relay.outcome import SentClaim, SentEndorsement, judge
 from credit.store.relay_tables import relay_claims, relay_endorsements, relay_outbox
 
 IN_FLIGHT = ("queued", "sent")
 
 
-def settle(core: Any, oid: int, receipt: rawtx.Receipt | None) -> None:
+def settle(core: RelayCore, oid: int, receipt: rawtx.Receipt | None) -> None:
     """Apply the outcome of outbox row ``oid`` (``receipt`` None: its nonce went to another tx)."""
     if receipt is not None and receipt.status == 1:
         _credited(core, oid, receipt)
@@ -36,7 +38,9 @@ def settle(core: Any, oid: int, receipt: rawtx.Receipt | None) -> None:
     core.wake()
 
 
-def _finish_row(conn: Any, oid: int, status: str, block: int | None, error: str | None) -> None:
+def _finish_row(
+    conn: Connection, oid: int, status: str, block: int | None, error: str | None
+) -> None:
     conn.execute(
         update(relay_outbox)
         .where(relay_outbox.c.id == oid)
@@ -44,7 +48,7 @@ def _finish_row(conn: Any, oid: int, status: str, block: int | None, error: str 
     )
 
 
-def _carried(conn: Any, oid: int, *columns: Any) -> list[Any]:
+def _carried(conn: Connection, oid: int, *columns: Any) -> list[Any]:
     """The claims still in flight in ``oid`` (their ``columns``, or whole rows)."""
     q = select(*(columns or (relay_claims,))).where(
         relay_claims.c.outbox_id == oid, relay_claims.c.status.in_(IN_FLIGHT)
@@ -52,11 +56,11 @@ def _carried(conn: Any, oid: int, *columns: Any) -> list[Any]:
     return list(conn.execute(q).mappings())
 
 
-def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
+def _credited(core: RelayCore, oid: int, receipt: rawtx.Receipt) -> None:
     events = {e.record_id: e for e in rawtx.credited_events(core.system, receipt)}
     events.update((e.record_id, e) for e in report_tx.recorded_events(core.system, receipt))
     skips = {s.record_id: s for s in rawtx.skipped_events(core.system, receipt)}
-    with records.write(core) as conn:
+    with transaction.write(core) as conn:
         carried = _carried(conn, oid, relay_claims.c.record_id)
         done = [c["record_id"] for c in carried if c["record_id"] in events]
         records.set_credited(
@@ -80,8 +84,8 @@ def _credited(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
             missing,
             records.reason_json("NotCredited", "the transaction was mined without crediting it"),
         )
-        affected += records.stale_endorsements_of(conn, done)
-        records.refresh(conn, affected, core.rules())
+        affected += confirmations.stale_endorsements_of(conn, done)
+        pending.refresh(conn, affected, core.rules())
         _finish_row(conn, oid, "mined", receipt.block, None)
 
 
@@ -93,7 +97,7 @@ _SKIPPED = {
 }
 
 
-def _skipped(conn: Any, oid: int, skips: list[rawtx.Skipped]) -> list[str]:
+def _skipped(conn: Connection, oid: int, skips: list[rawtx.Skipped]) -> list[str]:
     """Settle the claims the ledger skipped in a mined batch, each for its own resident only.
 
     A claim skipped because an earlier claim of its resident, still on its way in another
@@ -124,7 +128,7 @@ def _skipped(conn: Any, oid: int, skips: list[rawtx.Skipped]) -> list[str]:
     return affected
 
 
-def _live_nonces(conn: Any, oid: int) -> set[tuple[str, int]]:
+def _live_nonces(conn: Connection, oid: int) -> set[tuple[str, int]]:
     """(resident, nonce) of the claims still live outside outbox row ``oid``."""
     q = select(relay_claims.c.resident, relay_claims.c.nonce).where(
         relay_claims.c.status.in_(records.LIVE),
@@ -134,11 +138,11 @@ def _live_nonces(conn: Any, oid: int) -> set[tuple[str, int]]:
     return {(r.resident, int(r.nonce)) for r in conn.execute(q)}
 
 
-def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
+def _reverted(core: RelayCore, oid: int, receipt: rawtx.Receipt) -> None:
     err = rawtx.revert_of(core.system, receipt.tx_hash, receipt.block)
     name = err.name if isinstance(err, ContractRevert) else "Unreproducible"
     args = dict(err.args) if isinstance(err, ContractRevert) else {}
-    with records.write(core) as conn:
+    with transaction.write(core) as conn:
         carried = _carried(conn, oid)
         ends = list(
             conn.execute(
@@ -167,21 +171,23 @@ def _reverted(core: Any, oid: int, receipt: rawtx.Receipt) -> None:
             reproducible=isinstance(err, ContractRevert),
         )
         reason = records.reason_json(name, str(err), args)
-        records.set_endorsements(conn, verdict.drop_endorsements, "invalid", reason=reason)
+        confirmations.set_endorsements(conn, verdict.drop_endorsements, "invalid", reason=reason)
         affected = records.reject(conn, verdict.reject, reason, verdict.moved)
         _requeue(conn, oid, [c["record_id"] for c in carried], affected, core.rules())
         _finish_row(conn, oid, "failed", receipt.block, reason)
 
 
-def _replaced(core: Any, oid: int) -> None:
-    with records.write(core) as conn:
+def _replaced(core: RelayCore, oid: int) -> None:
+    with transaction.write(core) as conn:
         carried = [c["record_id"] for c in _carried(conn, oid)]
         _requeue(conn, oid, carried, [], core.rules())
         message = "another transaction of the relayer key took this nonce; the claims were requeued"
         _finish_row(conn, oid, "failed", None, records.reason_json("NonceTaken", message))
 
 
-def _requeue(conn: Any, oid: int, carried: list[str], affected: list[str], rules: Any) -> None:
+def _requeue(
+    conn: Connection, oid: int, carried: list[str], affected: list[str], rules: Any
+) -> None:
     """Claims still in flight in ``oid`` go back to planning; their statuses are recomputed."""
     conn.execute(
         update(relay_endorsements)
@@ -189,4 +195,4 @@ def _requeue(conn: Any, oid: int, carried: list[str], affected: list[str], rules
         .values(outbox_id=None, updated_at=time.time())
     )
     records.set_status(conn, carried, "pending", only=IN_FLIGHT, outbox_id=None, tx_hash=None)
-    records.refresh(conn, [*carried, *affected], rules)
+    pending.refresh(conn, [*carried, *affected], rules)

@@ -23,7 +23,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import insert, select, update
 
 from credit.chain import rawtx, replace
-from credit.relay import records
+from credit.relay import transaction
 from credit.store.relay_tables import relay_claims, relay_outbox, relay_outbox_replaced
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class StuckWatch:
         new = replace.bumped(bytes(row.raw_tx), account, replace.next_block_fees(core.system.w3))
         _, old_fee, _ = replace.fees_of(bytes(row.raw_tx))
         now = time.time()
-        with records.write(core) as conn:
+        with transaction.write(core) as conn:
             moved = conn.execute(
                 update(relay_outbox)
                 .where(relay_outbox.c.id == oid, relay_outbox.c.tx_hash == row.tx_hash)

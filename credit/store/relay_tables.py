@@ -132,7 +132,7 @@ Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)
 # its lock until commit: the API processes and the relay worker (`credit relay run`) then
 # change claims one transaction at a time, as threads of one process do under the relay's
 # in-process lock. SQLite uses a lock file beside the database instead (its own lock waits by
-# sleeping). See credit.relay.records.write.
+# sleeping). See credit.relay.transaction.write.
 relay_lock = Table(
     "relay_lock",
     metadata,

@@ -24,7 +24,7 @@ class Backoff:
     def failed(self) -> float:
         """Count a failure; the delay to wait before the next attempt."""
         self.failures += 1
-        return min(self.cap, max(self.base, 0.01) * 2 ** min(self.failures - 1, 30))
+        return float(min(self.cap, max(self.base, 0.01) * 2 ** min(self.failures - 1, 30)))
 
     def reset(self) -> None:
         """A success: the next failure starts again from ``base``."""

@@ -3,7 +3,7 @@
 Every verifier must see the same blocks: exactly those with a timestamp before the end of the
 epoch, which are settled once the chain's head is past that time (by ``confirmation_depth``
 blocks). Reads go through :class:`credit.chain.events.EventSource` (the ledger's and rule book's
-logs only); the folding is :func:`credit.indexer.fold.fold_facts`, the indexer's own.
+logs only); the folding is :func:`credit.fold.fold_facts`, the indexer's own.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from credit.chain.events import BlockHeader, EventSource
 from credit.facts import LedgerFacts
-from credit.indexer.fold import RuleVersion, Schedule, StoredEvent, fold_facts
+from credit.fold import RuleVersion, Schedule, StoredEvent, fold_facts
 from credit.verify.errors import VerifyError
 from credit.verify.merkle import state_root
 from credit.verify.state import EpochState, epoch_state

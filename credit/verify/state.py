@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from credit.facts import LedgerFacts, ViolationStatus
-from credit.indexer.fold import RuleVersion, expiry_in_force
+from credit.fold import RuleVersion, expiry_in_force
 from credit.verify.errors import VerifyError
 
 

@@ -43,7 +43,7 @@ def raised_codes() -> set[str]:
 def test_every_check_code_has_a_human_label() -> None:
     raised = raised_codes()
     assert len(raised) >= 60  # the scan sees the checks (it cannot silently find none)
-    assert raised - set(CHECKS) == set(), "add a label to credit/audit/checks.py CHECKS"
+    assert raised - set(CHECKS) == set(), "add a label to credit/audit/check_table.py CHECKS"
     assert set(CHECKS) - raised == set(), "a label for a code no check raises"
     for code, c in CHECKS.items():
         assert c.group in GROUPS, code

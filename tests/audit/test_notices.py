@@ -27,7 +27,8 @@ from credit.indexer import Indexer
 from credit.notices import canonical_notices_json, evaluate
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 from tests.audit.helpers import audit, codes, described
 from tests.ledger_flows import ZERO32, credit, relay_violation
 from tests.world import PEER, World

@@ -17,7 +17,7 @@ from eth_account import Account
 from credit.chain import rpc_web3
 from credit.chain.deploy import DeploymentRecord, attach
 from credit.compile import compile_contracts
-from credit.gateway.build import wire
+from credit.compose import wire
 from credit.gateway.rewards import RewardService
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.ruleset import DEFAULT_RULESET, load_ruleset

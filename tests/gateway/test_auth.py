@@ -58,6 +58,16 @@ def test_nonce_carries_what_the_message_must_bind(client: TestClient, services: 
         <= services.settings.siwe_nonce_ttl_seconds
     )
     assert client.post(NONCE).json()["nonce"] != out["nonce"]
+    assert out["address"] is None
+
+
+def test_nonce_hands_out_the_checksummed_address(client: TestClient, gateway_world: World) -> None:
+    """A web client sends the wallet's lower-case account and signs the EIP-55 form it gets."""
+    resident = gateway_world.residents[0]
+    out = client.post(NONCE, json={"address": resident.address.lower()}).json()
+    assert out["address"] == resident.address != resident.address.lower()
+    refused(client.post(NONCE, json={"address": "0x1234"}), 422, "invalid_request", "schema")
+    refused(client.post(NONCE, json={"account": resident.address}), 422, "invalid_request", "")
 
 
 def test_login_me_logout(client: TestClient, gateway_world: World) -> None:
@@ -264,3 +274,38 @@ def test_concurrent_replays_sign_in_once(client: TestClient, gateway_world: Worl
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda _: client.post(LOGIN, json=body).status_code, range(8)))
     assert sorted(statuses) == [200] + [401] * 7
+
+
+def test_a_wallet_has_its_own_sign_in_budget_from_any_ip(
+    client: TestClient, gateway_world: World
+) -> None:
+    """Per wallet address, counted only once its signature verified: a kiosk's residents do not
+    share one budget, and nobody can spend another wallet's by naming its address."""
+    state: Any = client.app.state
+    state.signin_limiter = SlidingWindowLimiter(1000, 60.0)
+    state.signin_address_limiter = SlidingWindowLimiter(2, 60.0)
+    first, second = gateway_world.residents[0], gateway_world.residents[1]
+    forged = signed_login(client, gateway_world.outsider.key, address=first.address)
+    assert client.post(LOGIN, json=forged).status_code == 401  # spends nothing of first's
+    for _ in range(2):
+        assert client.post(LOGIN, json=signed_login(client, first.key)).status_code == 200
+    response = client.post(LOGIN, json=signed_login(client, first.key))
+    refused(response, 429, "rate_limited", "of this wallet")
+    assert client.post(LOGIN, json=signed_login(client, second.key)).status_code == 200
+
+
+def test_shared_networks_are_recognised_and_validated() -> None:
+    from types import SimpleNamespace
+
+    from pydantic import ValidationError
+
+    from credit.gateway.routes.auth import _shared
+    from credit.settings import Settings
+
+    nets = Settings(signin_shared_networks="10.1.0.0/16, 192.0.2.7").signin_shared_networks
+    assert nets == ["10.1.0.0/16", "192.0.2.7/32"]
+    at = lambda host: SimpleNamespace(client=SimpleNamespace(host=host))  # noqa: E731
+    assert _shared(at("10.1.200.3"), nets) and _shared(at("192.0.2.7"), nets)  # type: ignore[arg-type]
+    assert not _shared(at("10.2.0.1"), nets) and not _shared(at("testclient"), nets)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="CREDIT_SIGNIN_SHARED_NETWORKS"):
+        Settings(signin_shared_networks="10.1.0.0/33")

@@ -1,5 +1,5 @@
 """SQLite's write-ahead log is copied into the database by the gateway's background
-checkpointer (credit.store.db.Checkpointer), not by the writer whose commit crosses 1,000 pages
+checkpointer (credit.store.wal.Checkpointer), not by the writer whose commit crosses 1,000 pages
 while every other writer waits for it."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.engine import Engine
 from web3 import EthereumTesterProvider
 
-from credit.gateway.build import wire
+from credit.compose import wire
 from credit.settings import Settings
-from credit.store.db import WAL_AUTOCHECKPOINT_PAGES, Checkpointer, make_engine
+from credit.store.db import WAL_AUTOCHECKPOINT_PAGES, make_engine
+from credit.store.wal import Checkpointer
 from tests.world import World
 
 _meta = MetaData()

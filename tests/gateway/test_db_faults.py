@@ -27,8 +27,8 @@ from sqlalchemy import event, select, text
 from web3 import EthereumTesterProvider
 
 from credit.chain.signing import Claim
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.evidence import commitment_of
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
@@ -114,6 +114,7 @@ def fault_settings(tmp_path: Path) -> Settings:
         siwe_uri="http://testserver",
         batch_window_seconds=0.05,
         signin_rate_per_minute=100_000,
+        signin_rate_per_address_per_minute=100_000,
         max_waiting_claims_per_resident=1_000,  # one resident's claims fill the disk here
     )
 

@@ -24,7 +24,9 @@ from sqlalchemy.engine import Engine
 from credit.gateway.app import create_app
 from credit.gateway.evidence import EvidenceRecord, EvidenceStore
 from credit.gateway.services import Services
-from credit.store.db import Checkpointer, create_schema, make_engine, scrub
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
+from credit.store.wal import Checkpointer, scrub
 from tests.gateway.auth_helpers import sign_in
 from tests.world import World, wait_until
 

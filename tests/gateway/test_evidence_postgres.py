@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 
 from credit.gateway.errors import ApiError
 from credit.gateway.evidence import EvidenceStore
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 
 A, B = "0x" + "aa" * 20, "0x" + "bb" * 20
 

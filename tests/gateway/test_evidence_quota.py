@@ -25,8 +25,9 @@ from credit.gateway.errors import ApiError
 from credit.gateway.evidence import EvidenceStore
 from credit.gateway.services import Services
 from credit.settings import Settings
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
 from credit.store.evidence_tables import evidence, evidence_usage
+from credit.store.schema import create_schema
 from tests.gateway.auth_helpers import sign_in
 from tests.world import World
 

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.gateway.evidence import EvidenceStore, commitment_of
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 
 pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
 

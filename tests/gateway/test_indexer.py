@@ -16,9 +16,9 @@ from credit.artifacts import Artifact
 from credit.chain.events import EventSource
 from credit.errors import ChainError
 from credit.facts import ViolationStatus
+from credit.fold import expiry_in_force
 from credit.gateway.services import Services
 from credit.indexer import Indexer, RuleVersion
-from credit.indexer.fold import expiry_in_force
 from credit.store.index_tables import index_blocks, index_cursor, index_events
 from tests.ledger_flows import ZERO32, appeal, credit, publish, relay_violation, resolve, variant
 from tests.world import EPOCH, NOTICE, PEER, SUPERIOR, World

@@ -23,8 +23,8 @@ from starlette.routing import Mount, Route
 from credit.artifacts import Artifact
 from credit.chain import role_id, rpc_web3
 from credit.chain.roles import RoleCache
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.routes import residents
 from credit.gateway.services import Services

@@ -9,7 +9,8 @@ import pytest
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from credit.store.db import create_schema, make_engine, metadata
+from credit.store.db import make_engine, metadata
+from credit.store.schema import create_schema
 from tests.world import PUBLIC, SUPERIOR, World
 
 pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)

@@ -1,4 +1,4 @@
-"""What the batcher reads to plan a batch (``records.plan_input``) on a real SQLite file: the
+"""What the batcher reads to plan a batch (``pending.plan_input``) on a real SQLite file: the
 window of the oldest pending claims keeps each resident's nonce chain whole and plans the batch
 that reading every pending claim plans."""
 
@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from credit.relay import records
+from credit.relay import confirmations, pending, records
 from credit.relay.plan import Quorum, plan_batch
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 
 pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
 
@@ -45,8 +46,8 @@ def _claim(n: int, resident: int, nonce: int) -> dict[str, Any]:
 def _confirm(engine: Engine, evaluator: str, kind: int, ids: list[str], n: int) -> None:
     row = {"digest": f"0x{n:064x}", "evaluator": evaluator, "kind": kind, "deadline": 10**10}
     with engine.begin() as conn:
-        records.insert_endorsement(conn, {**row, "r": SIG, "vs": SIG}, sorted(ids))
-        records.refresh(conn, ids, RULES)
+        confirmations.insert_endorsement(conn, {**row, "r": SIG, "vs": SIG}, sorted(ids))
+        pending.refresh(conn, ids, RULES)
 
 
 @pytest.fixture
@@ -67,9 +68,9 @@ def test_the_window_plans_what_everything_plans(engine: Engine) -> None:
         _confirm(engine, BOSS, SUPERIOR, pair, 2 * n)
         _confirm(engine, SAGE, EXPERT, pair, 2 * n + 1)
     with engine.connect() as conn:
-        everything = records.plan_input(conn)
-        window = records.plan_input(conn, 2)
-        wide = records.plan_input(conn, 100)
+        everything = pending.plan_input(conn)
+        window = pending.plan_input(conn, 2)
+        wide = pending.plan_input(conn, 100)
     assert everything[2] is False and window[2] is True and wide[2] is False
     assert wide[:2] == everything[:2]
     # the window: residents 0 and 1, with resident 0's nonce 1 (the newest claim) too
@@ -90,8 +91,8 @@ def test_a_waiting_claim_holds_back_the_window_as_it_holds_back_everything(
     _confirm(engine, BOSS, SUPERIOR, [rows[0]["record_id"], rows[2]["record_id"]], 1)
     _confirm(engine, SAGE, EXPERT, [rows[0]["record_id"], rows[2]["record_id"]], 2)
     with engine.connect() as conn:
-        everything = records.plan_input(conn)
-        window = records.plan_input(conn, 1)
+        everything = pending.plan_input(conn)
+        window = pending.plan_input(conn, 1)
     # resident 1's nonce 1 is pending but its nonce 0 waits: neither plans it
     assert [c.record_id for c in everything[0]] == [rows[0]["record_id"]]
     assert window[:2] == everything[:2] and window[2] is True

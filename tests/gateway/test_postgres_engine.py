@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import update
 
 from credit.errors import StoreBusy
-from credit.store.db import create_schema, make_engine, postgresql_url
+from credit.store.db import make_engine, postgresql_url
 from credit.store.evidence_tables import evidence_usage
+from credit.store.schema import create_schema
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

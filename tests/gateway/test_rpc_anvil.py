@@ -19,7 +19,8 @@ from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.schema import create_schema
 from tests.anvil import anvil
 from tests.world import World, build_world
 

@@ -27,8 +27,8 @@ from schemathesis import GenerationMode
 from web3 import EthereumTesterProvider
 
 from credit.chain import role_id
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.services import Services
 from credit.settings import Settings
 from tests.gateway.auth_helpers import sign_in

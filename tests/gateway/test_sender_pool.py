@@ -21,7 +21,7 @@ from sqlalchemy import select
 from credit.artifacts import Artifact
 from credit.chain import fund, rpc_web3
 from credit.chain.replace import fees_of
-from credit.gateway.build import wire
+from credit.compose import wire
 from credit.gateway.services import Services
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.relay.senders import SenderPool, pool_addresses
@@ -329,8 +329,8 @@ def _hashes(p: Pool, ids: list[str]) -> set[str]:
 
 def test_the_gateway_refuses_a_pool_key_that_administers_the_ledger(pool: Pool) -> None:
     from credit.chain import role_id
+    from credit.compose import refuse_governing_keys
     from credit.errors import CreditError
-    from credit.gateway.build import refuse_governing_keys
 
     p, settings = pool, pool.services.settings
     refuse_governing_keys(settings, p.world.system)  # no key of the pool governs: it starts

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 import credit.store.tables
 from credit.relay import records
 from credit.store import migrate
-from credit.store.db import OBSOLETE_NONCE_INDEXES, create_schema, make_engine, metadata
+from credit.store.db import make_engine, metadata
 from credit.store.evidence_tables import evidence_usage
 from credit.store.relay_tables import relay_claims, relay_endorsements, relay_outbox
+from credit.store.schema import OBSOLETE_NONCE_INDEXES, create_schema
 
 BASELINE = "0001"  # the schema release d9148b8 made, before versioned migrations
 

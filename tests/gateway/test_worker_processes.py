@@ -21,15 +21,15 @@ from sqlalchemy import func, select
 
 from credit.artifacts import Artifact
 from credit.chain import rpc_web3
+from credit.compose import require_api_only_database, wire
 from credit.errors import CreditError
-from credit.gateway.build import require_api_only_database, wire
-from credit.gateway.workers import INDEX_JOB, index_parts, run_job
 from credit.relay.models import ClaimIn, ConfirmationIn
 from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import make_engine
 from credit.store.lease import Lease, exclusive
 from credit.store.relay_tables import relay_outbox
+from credit.workers import INDEX_JOB, index_parts, run_job
 from tests.anvil import anvil
 from tests.gateway.relay_helpers import fund_gateway_keys, signed_inbox
 from tests.world import World, build_world

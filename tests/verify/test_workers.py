@@ -75,6 +75,7 @@ def _spawn(city: City, tmp: Path, name: str, key: bytes, argv: list[str]) -> sub
         "CREDIT_PROFILE": "dev",
         "CREDIT_DATA_DIR": str(tmp / name),
         "CREDIT_VERIFIER_KEY": "0x" + key.hex(),
+        "PYTHONPATH": str(ROOT),  # the doubles in tests/verify/ import this checkout's credit
     }
     return subprocess.Popen(
         [sys.executable, *argv],
@@ -90,7 +91,7 @@ def _worker_argv(city: City, deployment: Path, tmp: Path, name: str) -> list[str
     return [
         *["verify", "run", "--rpc-url", city.url, "--deployment", str(deployment)],
         *["--epoch", "0", "--state-dir", str(tmp / name / "ballots")],
-        *["--poll", "0.05", "--timeout", "60"],
+        *["--poll", "0.05", "--timeout", "60", "--json"],
     ]
 
 
@@ -204,10 +205,10 @@ def _prove_and_check_with_the_cli(
     assert proof["root"] == proof["finalized_root"] and proof["credit"] == 30
     path = tmp_path / "proof.json"
     path.write_text(json.dumps(proof))
-    assert cli_main(["verify", "check", str(path), "--at-least", "25", *common]) == 0
+    assert cli_main(["verify", "check", str(path), "--at-least", "25", *common, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["chain"] is True
     path.write_text(json.dumps({**proof, "credit": 31}))
-    assert cli_main(["verify", "check", str(path), "--at-least", "25", *common]) == 1
+    assert cli_main(["verify", "check", str(path), "--at-least", "25", *common, "--json"]) == 1
     out = capsys.readouterr().out
     assert "the proof does not hold" in out
     assert json.JSONDecoder().raw_decode(out)[0] == {
@@ -253,6 +254,7 @@ def test_anyone_settles_an_epoch_with_the_cli(
         city.url,
         "--deployment",
         str(deployment),
+        "--json",
     ]
     capsys.readouterr()
     assert cli_main(argv) == 1

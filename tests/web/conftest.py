@@ -6,7 +6,7 @@ Playwright's own browser downloads are never used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,10 @@ def open_wallet(
 ) -> Iterator[Callable[..., tuple[Page, FakeWallet]]]:
     """``open_wallet(actor, **wallet_options)``: a new browser context with the actor's wallet.
 
+    With ``name``, the actor's wallet also announces itself through EIP-6963 under that name
+    (and with ``inject=False`` only so); ``others`` are more wallets, ``(wallet, name)``, that
+    only announce themselves.
+
     Every page must run without an uncaught error and without a Content-Security-Policy refusal.
     """
     contexts: list[BrowserContext] = []
@@ -83,7 +87,13 @@ def open_wallet(
         )
 
     def open_(
-        actor: Actor | None, *, viewport: dict[str, int] | None = None, **options: Any
+        actor: Actor | None,
+        *,
+        viewport: dict[str, int] | None = None,
+        name: str | None = None,
+        inject: bool = True,
+        others: Sequence[tuple[FakeWallet, str]] = (),
+        **options: Any,
     ) -> tuple[Page, FakeWallet]:
         context = browser.new_context(viewport=viewport or DESKTOP, locale="en-GB")
         contexts.append(context)
@@ -91,7 +101,9 @@ def open_wallet(
             actor.key if actor else b"\x01" * 32, **{"chain_id": gateway.chain_id, **options}
         )
         if actor is not None:
-            wallet.install(context)
+            wallet.install(context, name=name, inject=inject)
+        for other, other_name in others:
+            other.install(context, name=other_name, colour="#b45309", inject=False)
         page = context.new_page()
         watch(page)
         page.goto(gateway.url)

@@ -17,8 +17,8 @@ from eth_account import Account
 
 from credit.artifacts import Artifact
 from credit.chain import embedded_web3, fund, role_id
+from credit.compose import wire
 from credit.gateway.app import create_app
-from credit.gateway.build import wire
 from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
@@ -56,6 +56,7 @@ class LiveGateway:
             siwe_uri=self.url,
             batch_window_seconds=0.05,
             signin_rate_per_minute=1000,
+            signin_rate_per_address_per_minute=1000,
         )
         self.services: Services = wire(self.settings, world.system, world.ruleset)
         self._server: uvicorn.Server | None = None

@@ -1,11 +1,14 @@
 """A wallet injected into the page: an EIP-1193 provider backed by a real eth-account key.
 
-The page sees ``window.ethereum`` (added by an init script); each ``request`` goes to
-:meth:`FakeWallet.handle` in Python through an exposed function, which signs with the key exactly
-as a wallet would (``personal_sign``: EIP-191; ``eth_signTypedData_v4``: EIP-712 over the JSON the
-page sends). Events the wallet would emit (``chainChanged``) come back with the answer and are
-dispatched after it resolves; tests emit others (``accountsChanged``) with :func:`emit`. Adding a
-network first checks, as MetaMask does, that its first RPC URL answers with that chain's id.
+The page sees ``window.ethereum`` (added by an init script) and, for a wallet installed with a
+name, an EIP-6963 announcement (``eip6963:announceProvider``, again on each
+``eip6963:requestProvider``), as wallet extensions do. Each ``request`` goes to
+:meth:`FakeWallet.handle` in Python through an exposed function (one per wallet), which signs
+with the key exactly as a wallet would (``personal_sign``: EIP-191; ``eth_signTypedData_v4``:
+EIP-712 over the JSON the page sends). Events the wallet would emit (``chainChanged``) come back
+with the answer and are dispatched after it resolves; tests emit others (``accountsChanged``)
+with :func:`emit`. Adding a network first checks, as MetaMask does, that its first RPC URL
+answers with that chain's id.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
+from uuid import uuid4
 
 import httpx
 from eth_account import Account
@@ -20,12 +25,12 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from playwright.sync_api import BrowserContext, Page
 
 PROVIDER_JS = """
-(() => {
+((binding, info, inject, late) => {
   const listeners = {};
   const provider = {
     isConsensusTestWallet: true,
     async request({ method, params }) {
-      const out = JSON.parse(await window.__walletRequest(method, JSON.stringify(params ?? [])));
+      const out = JSON.parse(await window[binding](method, JSON.stringify(params ?? [])));
       const emitAll = () => (out.events || []).forEach(([name, v]) => provider._emit(name, v));
       setTimeout(emitAll, 0);
       if (out.error) {
@@ -39,9 +44,27 @@ PROVIDER_JS = """
     removeListener(name, fn) { listeners[name] = (listeners[name] || []).filter((f) => f !== fn); },
     _emit(name, value) { (listeners[name] || []).forEach((fn) => fn(value)); },
   };
-  window.ethereum = provider;
-})();
+  if (inject) window.ethereum = provider;
+  if (!info) return;
+  const announce = () => window.dispatchEvent(
+    new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }),
+  );
+  const start = () => {
+    window.addEventListener("eip6963:requestProvider", announce);
+    announce();
+  };
+  if (late) window.__lateWallets = [...(window.__lateWallets || []), start]; // see announce_late
+  else start();
+})(%s);
 """
+
+
+def icon(colour: str) -> str:
+    """A wallet's EIP-6963 icon: a data URI of a coloured disc."""
+    disc = f"<circle cx='4' cy='4' r='4' fill='{colour}'/>"
+    svg = f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 8 8'>{disc}</svg>"
+    return "data:image/svg+xml," + quote(svg)
+
 
 REJECTED = 4001
 UNRECOGNIZED_CHAIN = 4902
@@ -67,6 +90,7 @@ class FakeWallet:
     connected: bool = False
     calls: list[tuple[str, Any]] = field(default_factory=list)
     added: dict[int, Any] = field(default_factory=dict)  # wallet_addEthereumChain's parameters
+    late: bool = False  # EIP-6963: a slow extension, silent until announce_late()
 
     def __post_init__(self) -> None:
         self.account = Account.from_key(self.key)
@@ -77,10 +101,29 @@ class FakeWallet:
         """Lower case, as wallets report accounts."""
         return str(self.account.address).lower()
 
-    def install(self, context: BrowserContext) -> None:
-        """Give every page of ``context`` this wallet as ``window.ethereum``."""
-        context.expose_function("__walletRequest", self.handle)
-        context.add_init_script(PROVIDER_JS)
+    def install(
+        self,
+        context: BrowserContext,
+        *,
+        name: str | None = None,
+        colour: str = "#1d4ed8",
+        inject: bool = True,
+    ) -> None:
+        """Give every page of ``context`` this wallet: as ``window.ethereum`` (``inject``) and,
+        given a ``name``, announced through EIP-6963 with that name and an icon of ``colour``."""
+        binding = f"__walletRequest_{self.address}"
+        info = None
+        if name is not None:
+            slug = name.lower().replace(" ", "-")
+            info = {
+                "uuid": str(uuid4()),
+                "name": name,
+                "icon": icon(colour),
+                "rdns": f"test.{slug}",
+            }
+        context.expose_function(binding, self.handle)
+        args = [binding, info, inject, self.late]
+        context.add_init_script(PROVIDER_JS % ", ".join(map(json.dumps, args)))
 
     def handle(self, method: str, params_json: str) -> str:
         """Answer one EIP-1193 request as JSON ``{result, events}`` or ``{error}``."""
@@ -152,6 +195,11 @@ class FakeWallet:
     def methods(self) -> list[str]:
         """The methods the page called, in order."""
         return [m for m, _ in self.calls]
+
+
+def announce_late(page: Page) -> None:
+    """The wallets installed with ``late=True`` announce themselves now (EIP-6963)."""
+    page.evaluate("(window.__lateWallets || []).forEach((start) => start())")
 
 
 def emit(page: Page, event: str, value: Any) -> None:

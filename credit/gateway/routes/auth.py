@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from credit.chain.roles import checksum
 from credit.gateway.auth import MAX_MESSAGE_CHARS, STATEMENT, to_datetime
 from credit.gateway.deps import (
     CurrentAccount,
     ServicesDep,
     SessionsDep,
+    app_singleton,
     client_wait,
     get_role_cache,
 )
 from credit.gateway.errors import ApiError
-from credit.gateway.ratelimit import retry_after_header
+from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
 from credit.gateway.responses import error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -25,12 +29,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 class RateLimited(ApiError):
     """Too many sign-in attempts from one client."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, whose: str = "from this address") -> None:
         wait = retry_after_header(retry_after)
         super().__init__(
             429,
             "rate_limited",
-            f"too many sign-in attempts from this address: wait {wait} s and try again",
+            f"too many sign-in attempts {whose}: wait {wait} s and try again",
             {"retry_after_seconds": int(wait)},
             headers={"Retry-After": wait},
         )
@@ -41,13 +45,54 @@ def signin_rate_limit(request: Request, services: ServicesDep) -> None:
 
     The key is the peer address of the connection; behind a proxy run uvicorn with
     ``--proxy-headers`` and trusted ``--forwarded-allow-ips`` so that it is the real client.
+    An IP of ``signin_shared_networks`` (a kiosk, a NAT'd district network: many residents
+    behind one address) has ``signin_shared_rate_per_minute`` instead; each wallet address
+    still has its own budget (:func:`address_admission`).
     """
-    wait = client_wait(request, "signin_limiter", services.settings.signin_rate_per_minute)
+    s = services.settings
+    if _shared(request, s.signin_shared_networks):
+        wait = client_wait(request, "signin_shared_limiter", s.signin_shared_rate_per_minute)
+    else:
+        wait = client_wait(request, "signin_limiter", s.signin_rate_per_minute)
     if wait is not None:
         raise RateLimited(wait)
 
 
+def _shared(request: Request, networks: list[str]) -> bool:
+    if not networks or request.client is None:
+        return False
+    try:
+        ip = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+def address_admission(request: Request, services: ServicesDep) -> Callable[[str], None]:
+    """Count a verified sign-in of a wallet address, from any IP: over
+    ``signin_rate_per_address_per_minute`` it is a 429 (only the key's holder can spend it)."""
+    per_minute = services.settings.signin_rate_per_address_per_minute
+    limiter: SlidingWindowLimiter = app_singleton(
+        request, "signin_address_limiter", lambda: SlidingWindowLimiter(per_minute, 60.0)
+    )
+
+    def admit(address: str) -> None:
+        wait = limiter.hit(address.lower())
+        if wait is not None:
+            raise RateLimited(wait, "of this wallet")
+
+    return admit
+
+
 SignInLimited = Depends(signin_rate_limit)
+
+
+class NonceIn(BaseModel):
+    """The account that will sign in (optional): the answer carries it checksummed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="any capitalisation")
 
 
 class NonceOut(BaseModel):
@@ -59,6 +104,10 @@ class NonceOut(BaseModel):
     uri: str
     chain_id: int
     statement: str
+    address: str | None = Field(
+        default=None,
+        description="the requested address in EIP-55 form, as the message must carry it",
+    )
 
 
 class LoginIn(BaseModel):
@@ -90,9 +139,14 @@ class MeOut(BaseModel):
     roles: list[str]
 
 
-@router.post("/nonce", dependencies=[SignInLimited], responses=error_responses(429))
-def issue_nonce(services: ServicesDep, sessions: SessionsDep) -> NonceOut:
-    """Issue a single-use sign-in nonce and the fields the message must carry."""
+@router.post("/nonce", dependencies=[SignInLimited], responses=error_responses(422, 429))
+def issue_nonce(
+    services: ServicesDep, sessions: SessionsDep, body: NonceIn | None = None
+) -> NonceOut:
+    """Issue a single-use sign-in nonce and the fields the message must carry.
+
+    Send ``{"address": ...}`` to have it back in EIP-55 form (so a web client needs no keccak).
+    """
     issued = sessions.issue_nonce()
     s = services.settings
     return NonceOut(
@@ -102,6 +156,7 @@ def issue_nonce(services: ServicesDep, sessions: SessionsDep) -> NonceOut:
         uri=s.siwe_uri,
         chain_id=services.system.record.chain_id,
         statement=STATEMENT,
+        address=checksum(body.address) if body else None,
     )
 
 
@@ -111,7 +166,10 @@ def login(
 ) -> LoginOut:
     """Sign in with a signed EIP-4361 message; returns a session token and the on-chain roles."""
     token, address, expires_at = sessions.login(
-        body.message, body.signature, services.system.record.chain_id
+        body.message,
+        body.signature,
+        services.system.record.chain_id,
+        admit=address_admission(request, services),
     )
     roles = get_role_cache(request).roles_of(services.system, address)
     return LoginOut(token=token, address=address, expires_at=expires_at, roles=sorted(roles))

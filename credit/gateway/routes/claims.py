@@ -18,7 +18,7 @@ from credit.gateway.deps import (
     is_self_or_role,
     require_role,
 )
-from credit.gateway.errors import ApiError, NotFound
+from credit.gateway.errors import ApiError, NotFound, refusal_body
 from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
 from credit.relay.models import HEX32, MAX_CLAIMS_PER_REQUEST, ClaimIn, ClaimsIn, ConfirmationIn
@@ -68,7 +68,16 @@ unknown field, too many claims) is refused whole with 422, a body over the size 
 )
 def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
     """Check each claim as ``POST /v1/claims`` does; store the good ones together."""
-    return _relay(services).accept_claims(body.claims)
+    results: list[dict[str, Any]] = []
+    for o in _relay(services).accept_claims(body.claims):
+        line: dict[str, Any] = {"index": o.index, "accepted": o.accepted}
+        if o.error is None:
+            line.update(record_id=o.record_id, status="waiting")
+        else:
+            line.update(record_id=o.record_id, error=refusal_body(o.error))
+        results.append(line)
+    accepted = sum(1 for r in results if r["accepted"])
+    return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
 
 
 @router.get(

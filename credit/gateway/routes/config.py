@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from credit.chain.eip712 import DOMAIN_NAME, DOMAIN_VERSION, TYPES
 from credit.gateway.deps import ServicesDep
 from credit.settings import Settings
+from credit.vocabulary import CATEGORY_KINDS, KIND_NAMES, KIND_ROLES
 
 router = APIRouter(tags=["config"])
 
@@ -54,6 +55,11 @@ def client_config(services: ServicesDep) -> dict[str, Any]:
                 for c in ruleset.categories
             ],
             "terms": ruleset.terms.model_dump(mode="json"),
+        },
+        "vocabulary": {
+            "evaluator_kinds": list(KIND_NAMES),
+            "kind_roles": {KIND_NAMES[k]: role for k, role in KIND_ROLES.items()},
+            "category_kinds": list(CATEGORY_KINDS),
         },
         "token": {"symbol": "CCR", "decimals": 18},
         "siwe": {"domain": services.settings.siwe_domain, "uri": services.settings.siwe_uri},

@@ -17,6 +17,7 @@ from credit.gateway.deps import (
     CurrentAccount,
     ServicesDep,
     ensure_self_or_role,
+    off_loop,
     require_role,
 )
 from credit.gateway.errors import ApiError, error_response
@@ -59,24 +60,12 @@ async def resident_summary(
 ) -> dict[str, Any]:
     """Credit with expiry, epoch earnings and records, served from the index."""
     await _allow(account, address, *OFFICIALS)
+    return await off_loop(services, _summary, services, address)
+
+
+def _summary(services: Services, address: str) -> dict[str, Any]:
     summary: dict[str, Any] = _indexer(services).resident_summary(address)
-    _activity_dates(services, summary["records"])
     return summary
-
-
-def _activity_dates(services: Services, records: list[dict[str, Any]]) -> None:
-    """Fill each record's ``occurred_at`` (the activity's date) from the claims this gateway
-    relayed, where the chain's events do not carry it (one indexed read)."""
-    from credit.relay.held import occurred_at_of
-
-    unknown = [r["record_id"] for r in records if r.get("occurred_at") is None]
-    if not unknown:
-        return
-    with services.engine.connect() as conn:
-        known = occurred_at_of(conn, unknown)
-    for r in records:
-        if r.get("occurred_at") is None:
-            r["occurred_at"] = known.get(r["record_id"])
 
 
 @router.get("/residents/{address}/nonces", responses=error_responses(401, 403))
@@ -109,13 +98,18 @@ async def resident_notices(
 ) -> dict[str, Any]:
     """The resident's reminders and warnings: each names its rule, version, hash and evidence."""
     await _allow(account, address)  # a resident sees only their own notices
-    notices = await _current_notices(_notices(services), address)
+    notices = await _current_notices(services, address)
     return {"resident": address.lower(), "notices": notices}
 
 
-async def _current_notices(service: NoticeService, address: str) -> list[dict[str, Any]]:
-    """``address``'s notices: inline if cached at the index's position, else in a thread."""
-    notices = service.cached_notices_for(address)
+async def _current_notices(services: Services, address: str) -> list[dict[str, Any]]:
+    """``address``'s notices: where they are cached at the index's position a lookup and one read
+    (:func:`off_loop`), else evaluated in a thread."""
+    service = _notices(services)
+    if service.reads_memory_only():
+        notices = service.cached_notices_for(address)
+    else:
+        notices = await off_loop(services, service.cached_notices_for, address)
     if notices is None:
         notices = await asyncio.to_thread(service.notices_for, address)
     return notices
@@ -160,11 +154,10 @@ async def notice_stream(
 ) -> StreamingResponse:
     """Server-sent events: the current notices, then each new one as the ledger moves."""
     await _allow(account, address)  # a resident streams only their own notices
-    service = _notices(services)
     # read before the response starts, so that a node or an index that is away is a 503 answer
-    first = await _current_notices(service, address)
+    first = await _current_notices(services, address)
     events = _notice_events(
-        request, service, services.indexer, address, first, limit, time.monotonic() + max_seconds
+        request, services, address, first, limit, time.monotonic() + max_seconds
     )
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
@@ -173,8 +166,7 @@ async def notice_stream(
 
 async def _notice_events(
     request: Request,
-    service: NoticeService,
-    indexer: Any,
+    services: Services,
     address: str,
     notices: list[dict[str, Any]],
     limit: int,
@@ -186,7 +178,7 @@ async def _notice_events(
     open stream holds no thread: thousands of residents may keep one open while every other route
     keeps the thread pools to itself.
     """
-    loop = asyncio.get_running_loop()
+    loop, indexer = asyncio.get_running_loop(), services.indexer
     changed = asyncio.Event()
 
     def wake(_stored: int) -> None:  # in the indexer's thread, after a sync that stored events
@@ -211,7 +203,7 @@ async def _notice_events(
             except TimeoutError:
                 yield b": keep-alive\n\n"
             changed.clear()  # before reading: a sync during the read wakes the next wait at once
-            notices = await _current_notices(service, address)
+            notices = await _current_notices(services, address)
     except CreditError as exc:  # the response has started: no exception handler can answer now
         answer = await error_response(request, exc)
         yield b"event: error\ndata: " + bytes(answer.body) + b"\n\n"

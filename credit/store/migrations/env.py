@@ -1,6 +1,7 @@
-"""Alembic's environment for the gateway's database (run by :func:`credit.store.db.create_schema`,
-which passes its connection in ``config.attributes["connection"]``; or by the ``alembic`` command
-with ``-x url=<database URL>``)."""
+"""Alembic's environment for the gateway's database (run by
+:func:`credit.store.schema.create_schema`, which passes its connection in
+``config.attributes["connection"]``; or by the ``alembic`` command with ``-x url=<database URL>``).
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,35 @@
+// @ts-check
 // The gateway's HTTP API: JSON in and out, its error envelope, and outage detection.
 // A request that cannot reach the gateway at all (network error, proxy 502/504) marks it
 // unreachable; a probe of /v1/health every few seconds notices when it is back.
 
+/**
+ * The text of an error (``err.message``, else the value itself).
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function reason(err) {
+  const message = err && /** @type {{message?: unknown}} */ (err).message;
+  return String(message || err);
+}
+
+/**
+ * The HTTP status of a failed API call (0: unreachable); null for any other error.
+ * @param {unknown} err
+ * @returns {number | null}
+ */
+export function statusOf(err) {
+  return err instanceof ApiProblem ? err.status : null;
+}
+
 export class ApiProblem extends Error {
-  /** An error answer: ``status`` 0 means the gateway could not be reached. */
+  /**
+   * An error answer: ``status`` 0 means the gateway could not be reached.
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   * @param {unknown} [details]
+   */
   constructor(status, code, message, details = null) {
     super(message);
     this.status = status;
@@ -15,7 +41,11 @@ export class ApiProblem extends Error {
 const PROBE_MS = 2000;
 const STREAM_PAUSE_MS = 3000;
 
-/** Call ``onEvent(type, data)`` for each server-sent event of ``body`` until it ends. */
+/**
+ * Call ``onEvent(type, data)`` for each server-sent event of ``body`` until it ends.
+ * @param {ReadableStream<any>} body a fetch answer's body
+ * @param {(type: string, data: string) => void} onEvent
+ */
 export async function readEvents(body, onEvent) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
@@ -39,25 +69,46 @@ export async function readEvents(body, onEvent) {
 }
 
 export class Api {
+  /**
+   * @param {{onOffline?: () => void, onOnline?: () => void, base?: string}} [options]
+   */
   constructor({ onOffline = () => {}, onOnline = () => {}, base = "" } = {}) {
     this.base = base;
+    /** @type {string | null} the session, sent as a bearer token */
     this.token = null;
     this.offline = false;
     this.onOffline = onOffline;
     this.onOnline = onOnline;
+    /** @type {ReturnType<typeof setInterval> | null} */
     this._probe = null;
   }
 
+  /**
+   * @param {string} path
+   * @returns {Promise<any>}
+   */
   get(path) {
     return this.request("GET", path);
   }
 
+  /**
+   * @param {string} path
+   * @param {unknown} [json]
+   * @returns {Promise<any>}
+   */
   post(path, json) {
     return this.request("POST", path, { json });
   }
 
-  /** Send a request; resolves to the JSON answer (null for 204), rejects with ApiProblem. */
+  /**
+   * Send a request; resolves to the JSON answer (null for 204), rejects with ApiProblem.
+   * @param {string} method
+   * @param {string} path
+   * @param {{json?: unknown, body?: BodyInit, contentType?: string}} [options]
+   * @returns {Promise<any>}
+   */
   async request(method, path, { json, body, contentType } = {}) {
+    /** @type {Record<string, string>} */
     const headers = { Accept: "application/json" };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (json !== undefined) {
@@ -71,7 +122,7 @@ export class Api {
       res = await fetch(this.base + path, { method, headers, body, cache: "no-store" });
     } catch (err) {
       this._down();
-      throw new ApiProblem(0, "unreachable", String(err && err.message ? err.message : err));
+      throw new ApiProblem(0, "unreachable", reason(err));
     }
     if (res.status === 502 || res.status === 504) {
       this._down();
@@ -93,6 +144,10 @@ export class Api {
    * logs). ``onEvent(type, data)`` is called for each event. When the stream ends or breaks it is
    * opened again after a pause (the answer's Retry-After, if any); a 401 or 403 ends it for good.
    * ``onState`` hears "open", "paused" (reopening soon) and "closed". Returns ``{ close() }``.
+   * @param {string} path
+   * @param {(type: string, data: string) => void} onEvent
+   * @param {{onState?: (state: string) => void, pauseMs?: number}} [options]
+   * @returns {{close(): void}}
    */
   stream(path, onEvent, { onState = () => {}, pauseMs = STREAM_PAUSE_MS } = {}) {
     const stop = new AbortController();
@@ -100,6 +155,7 @@ export class Api {
       while (!stop.signal.aborted) {
         let pause = pauseMs;
         try {
+          /** @type {Record<string, string>} */
           const headers = { Accept: "text/event-stream" };
           if (this.token) headers.Authorization = `Bearer ${this.token}`;
           const res = await fetch(this.base + path, { headers, cache: "no-store", signal: stop.signal });
@@ -113,10 +169,10 @@ export class Api {
         }
         if (stop.signal.aborted) break;
         onState("paused");
-        await new Promise((done) => {
+        await /** @type {Promise<void>} */ (new Promise((done) => {
           const timer = setTimeout(done, pause);
           stop.signal.addEventListener("abort", () => (clearTimeout(timer), done()), { once: true });
-        });
+        }));
       }
       onState("closed");
     };
@@ -141,7 +197,7 @@ export class Api {
   _up() {
     if (!this.offline) return;
     this.offline = false;
-    clearInterval(this._probe);
+    if (this._probe !== null) clearInterval(this._probe);
     this._probe = null;
     this.onOnline();
   }

@@ -1,8 +1,9 @@
+// @ts-check
 // The resident web client: wallet, sign-in, and the four views. No framework, no build step.
 import { Api } from "./api.js";
-import { Wallet, isRejection } from "./wallet.js";
+import { Wallet, discoverWallets, isRejection } from "./wallet.js";
 import { siweMessage } from "./siwe.js";
-import { byId } from "./dom.js";
+import { all, byId } from "./dom.js";
 import { t, setLang, initialLang } from "./i18n.js";
 import { short, utf8Hex } from "./format.js";
 import { ClaimTracker } from "./claims.js";
@@ -18,13 +19,19 @@ import { loadInbox, renderInbox } from "./views/arbiter.js";
 import { loadVerify, renderVerify } from "./views/verify.js";
 import { loadRoleNotices, renderRoleNotices, clearRoleNotices, wantsRoleNotices } from "./views/role_notices.js";
 import { publicRoute, openPublic, closePublic, renderPublic } from "./views/public.js";
+import { rememberedWallet, rememberWallet, renderChooser } from "./views/wallets.js";
 
 const REFRESH_MS = 5000;
 const VIEWS = ["home", "claim", "confirm", "report", "rewards", "arbiter", "verify"];
 const VERIFY_ROUTE = "#/verify";
+/** @typedef {import("./types.js").App} App */
+/** @typedef {import("./types.js").Message} Message */
+/** @typedef {import("./wallet.js").WalletDetail} WalletDetail */
+
+/** @type {Record<string, (app: App) => Promise<unknown>>} */
 const LOADERS = {
   home: (a) => Promise.all([loadHome(a), loadAccessLog(a)]),
-  claim: async (a) => a.tracker.render(),
+  claim: async (a) => a.tracker && a.tracker.render(),
   confirm: loadQueue,
   report: loadReport,
   rewards: loadRewards,
@@ -32,10 +39,12 @@ const LOADERS = {
   verify: loadVerify,
 };
 
+/** @type {App} */
 const app = {
   config: null,
-  api: null,
-  wallet: null,
+  api: new Api({ onOffline: () => (byId("offline").hidden = false), onOnline: () => recover() }),
+  wallets: [], // every wallet found (EIP-6963 announcements, else window.ethereum)
+  wallet: null, // the one in use
   account: null, // lower case, as the wallet reports it
   chainId: null,
   session: null, // {token, address (EIP-55), roles}
@@ -48,12 +57,17 @@ const app = {
   say,
   fail,
   sign,
+  signData,
   refreshSoon,
 };
-window.creditApp = app; // for debugging in the browser console
+/** @type {any} */ (window).creditApp = app; // for debugging in the browser console
 
 // ------------------------------------------------------------------ messages
-/** Show a message; pass a function (() => t(...)) so that it follows a language switch. */
+/**
+ * Show a message; pass a function (() => t(...)) so that it follows a language switch.
+ * @param {Message} message
+ * @param {string} [kind] info, success, error
+ */
 function say(message, kind = "info") {
   app.message = { message, kind };
   const box = byId("message");
@@ -66,7 +80,10 @@ function clearMessage() {
   byId("message").hidden = true;
 }
 
-/** Show what went wrong, calmly: a declined signature is a choice, not an error. */
+/**
+ * Show what went wrong, calmly: a declined signature is a choice, not an error.
+ * @param {any} err
+ */
 function fail(err) {
   if (isRejection(err)) say(() => t("msg.rejected"), "info");
   else if (err && err.status === 0) say(() => t("msg.unreachable"), "error");
@@ -76,7 +93,12 @@ function fail(err) {
   } else say(() => t("msg.failed", { reason: (err && err.message) || String(err) }), "error");
 }
 
-/** Run a wallet signature request; null (with a calm message) if declined or on the wrong chain. */
+/**
+ * Run a wallet signature request; null (with a calm message) if declined or on the wrong chain.
+ * @template T
+ * @param {() => Promise<T>} request
+ * @returns {Promise<T | null>}
+ */
 async function sign(request) {
   if (!checkChain()) {
     say(wrongChainText, "info");
@@ -93,9 +115,21 @@ async function sign(request) {
   }
 }
 
+/**
+ * The wallet's EIP-712 signature of ``typed`` (a full typed-data object); null as ``sign``.
+ * @param {object} typed
+ * @returns {Promise<string | null>}
+ */
+function signData(typed) {
+  const { wallet, account } = app;
+  if (!wallet || !account) throw new Error("connect a wallet first"); // views sign when signed in
+  return sign(() => wallet.signTypedData(account, typed));
+}
+
 // ------------------------------------------------------------------ chain and wallet
 function wrongChainText() {
-  return t("chain.wrong", { have: app.chainId, want: app.config.chain_id, name: app.config.network });
+  const config = /** @type {import("./types.js").Config} */ (app.config); // set before a chain can be wrong
+  return t("chain.wrong", { have: app.chainId, want: config.chain_id, name: config.network });
 }
 
 /** Whether the wallet is on the ledger's chain; shows or hides the switch banner. */
@@ -112,17 +146,19 @@ function updateWelcome() {
   connected.hidden = !app.account;
   if (app.account) connected.textContent = t("wallet.connectedAs", { address: short(app.account, 8) });
   const chainOk = app.config && app.chainId === app.config.chain_id;
-  byId("signin").disabled = !(app.account && chainOk);
-  byId("connect").disabled = !app.wallet;
+  byId("signin", HTMLButtonElement).disabled = !(app.account && chainOk);
+  byId("connect", HTMLButtonElement).disabled = !app.wallet;
 }
 
 async function connect() {
   clearMessage();
+  const wallet = app.wallet;
+  if (!wallet) return; // the button is disabled until there is one
   try {
-    app.account = await app.wallet.connect();
-    app.chainId = await app.wallet.chainId();
-    if (checkChain()) byId("signin").focus();
-    else byId("switch-chain").focus();
+    app.account = await wallet.connect();
+    app.chainId = await wallet.chainId();
+    if (checkChain()) byId("signin", HTMLButtonElement).focus();
+    else byId("switch-chain", HTMLButtonElement).focus();
   } catch (err) {
     fail(err);
   }
@@ -130,20 +166,22 @@ async function connect() {
 
 async function switchChain() {
   try {
-    await app.wallet.switchTo(app.config);
-    onChain("0x" + (await app.wallet.chainId()).toString(16));
+    const wallet = app.wallet;
+    if (!wallet || !app.config) return; // no banner without both
+    await wallet.switchTo(app.config);
+    onChain("0x" + (await wallet.chainId()).toString(16));
   } catch (err) {
     fail(err);
   }
 }
 
-function onChain(hex) {
+function onChain(/** @type {string} */ hex) {
   const before = app.chainId;
   app.chainId = Number.parseInt(hex, 16);
   if (checkChain() && before !== null && before !== app.chainId && app.account) say(() => t("chain.switched"), "success");
 }
 
-async function onAccounts(accounts) {
+async function onAccounts(/** @type {string[]} */ accounts) {
   const next = accounts && accounts.length ? String(accounts[0]).toLowerCase() : null;
   if (next === app.account) return;
   app.account = next;
@@ -156,17 +194,52 @@ async function onAccounts(accounts) {
   if (next && !app.session) await resume();
 }
 
+/** Show the wallets found; use the only one, or the one chosen here last time. */
+function offerWallets(/** @type {WalletDetail[]} */ wallets) {
+  app.wallets = wallets;
+  byId("no-wallet").hidden = wallets.length > 0;
+  if (!app.wallet) {
+    const remembered = rememberedWallet();
+    const pick = wallets.length === 1 ? wallets[0] : wallets.find((/** @type {WalletDetail} */ w) => w.info.rdns && w.info.rdns === remembered);
+    if (pick) useWallet(pick);
+  }
+  renderChooser(wallets, chosenWallet(), chooseWallet);
+  updateWelcome();
+}
+
+function chosenWallet() {
+  return app.wallets.find((w) => app.wallet && w.provider === app.wallet.provider) || null;
+}
+
+/** The person picked a wallet in the chooser: connect with it from now on. */
+function chooseWallet(/** @type {WalletDetail} */ detail) {
+  clearMessage();
+  useWallet(detail);
+  rememberWallet(detail.info.rdns);
+  checkChain();
+}
+
+/** Use ``detail``'s wallet; events of the others are ignored from now on. */
+function useWallet(/** @type {WalletDetail} */ detail) {
+  if (app.wallet && app.wallet.provider === detail.provider) return;
+  const wallet = new Wallet(detail.provider, detail.info);
+  Object.assign(app, { wallet, account: null, chainId: null });
+  wallet.on("accountsChanged", (accounts) => app.wallet === wallet && onAccounts(accounts));
+  wallet.on("chainChanged", (hex) => app.wallet === wallet && onChain(hex));
+}
+
 // ------------------------------------------------------------------ sign-in
 async function signIn() {
   clearMessage();
-  if (!checkChain()) return;
-  const button = byId("signin");
+  const { wallet, account } = app;
+  if (!checkChain() || !wallet || !account) return;
+  const button = byId("signin", HTMLButtonElement);
   button.disabled = true;
   try {
-    const nonce = await app.api.post("/v1/auth/nonce");
-    const message = siweMessage(nonce, app.account);
+    const nonce = await app.api.post("/v1/auth/nonce", { address: app.account });
+    const message = siweMessage(nonce, account);
     say(() => t("auth.signingIn"), "info");
-    const signature = await sign(() => app.wallet.personalSign(app.account, utf8Hex(message)));
+    const signature = await sign(() => wallet.personalSign(account, utf8Hex(message)));
     if (!signature) return;
     const out = await app.api.post("/v1/auth/login", { message, signature });
     startSession({ token: out.token, address: out.address, roles: out.roles });
@@ -179,7 +252,7 @@ async function signIn() {
   }
 }
 
-function sessionKey(account) {
+function sessionKey(/** @type {string | null} */ account) {
   return `cc.session.${account}`;
 }
 
@@ -197,18 +270,18 @@ async function resume() {
   }
 }
 
-function startSession(session) {
+function startSession(/** @type {import('./types.js').Session} */ session) {
   app.session = session;
   app.api.token = session.token;
   sessionStorage.setItem(sessionKey(app.account), session.token);
   byId("view-welcome").hidden = true;
   byId("nav").hidden = false;
-  byId("signout").hidden = false;
+  byId("signout", HTMLButtonElement).hidden = false;
   renderWho();
-  document.querySelector('#nav [data-view="report"]').hidden = !isOfficial(app); // officials report
+  byId("nav-report", HTMLButtonElement).hidden = !isOfficial(app); // officials report
   app.tracker = new ClaimTracker(app);
   app.tracker.load();
-  startStream();
+  startStream(session.address);
   showNav(session.roles);
   const linked = linkedClaim(); // a shared link opened before signing in: show its claim now
   if (linked) showView("confirm").then(() => openLinkedClaim(app)).catch((err) => fail(err));
@@ -217,17 +290,19 @@ function startSession(session) {
 }
 
 /** Arbiters decide appeals (and confirm nothing); only those who may confirm see "Confirm". */
-function showNav(roles) {
+function showNav(/** @type {string[]} */ roles) {
+  /** @type {Record<string, boolean>} */
   const shown = { arbiter: roles.includes("ARBITER"), confirm: kindsFor(roles).length > 0, verify: roles.includes("RESIDENT") };
-  for (const b of document.querySelectorAll("#nav button")) {
-    if (b.dataset.view in shown) b.hidden = !shown[b.dataset.view];
+  for (const b of all("#nav button")) {
+    const view = b.dataset.view || "";
+    if (view in shown) b.hidden = !shown[view];
   }
 }
 
 /** Where a role lands after sign-in: arbiters on their inbox, other officials on confirming. */
-function landingView(roles) {
+function landingView(/** @type {string[]} */ roles) {
   if (roles.includes("ARBITER")) return "arbiter";
-  const official = roles.some((r) => OFFICIAL_ROLES.includes(r));
+  const official = roles.some((/** @type {string} */ r) => OFFICIAL_ROLES.includes(r));
   return official && !roles.includes("RESIDENT") ? "confirm" : "home";
 }
 
@@ -288,26 +363,27 @@ function signOutLocal() {
   for (const v of VIEWS) byId(`view-${v}`).hidden = true;
   byId("view-welcome").hidden = Boolean(app.publicPage);
   byId("nav").hidden = true;
-  byId("signout").hidden = true;
+  byId("signout", HTMLButtonElement).hidden = true;
   renderWho();
   updateWelcome();
 }
 
 /** Follow the resident's notice stream; ``body[data-notice-stream]`` says how it is doing and
  *  ``body[data-notices-streamed]`` counts the notices it brought. */
-function startStream() {
+/** @param {string} address the signed-in account */
+function startStream(address) {
   let streamed = 0;
-  const onNotice = (type) => {
+  const onNotice = (/** @type {string} */ type) => {
     if (type !== "notice") return;
     document.body.dataset.noticesStreamed = String(++streamed);
     if (app.view === "home") refreshSoon(100);
   };
-  const onState = (state) => (document.body.dataset.noticeStream = state);
-  app.stream = app.api.stream(`/v1/residents/${app.session.address}/notices/stream`, onNotice, { onState });
+  const onState = (/** @type {string} */ state) => (document.body.dataset.noticeStream = state);
+  app.stream = app.api.stream(`/v1/residents/${address}/notices/stream`, onNotice, { onState });
 }
 
 // ------------------------------------------------------------------ views
-async function showView(name) {
+async function showView(/** @type {string} */ name) {
   clearMessage();
   if (app.publicPage) leavePublic();
   app.view = name;
@@ -315,7 +391,7 @@ async function showView(name) {
     history.replaceState(null, "", name === "verify" ? VERIFY_ROUTE : window.location.pathname + window.location.search);
   }
   for (const v of VIEWS) byId(`view-${v}`).hidden = v !== name;
-  for (const b of document.querySelectorAll("#nav button")) {
+  for (const b of all("#nav button")) {
     if (b.dataset.view === name) b.setAttribute("aria-current", "page");
     else b.removeAttribute("aria-current");
   }
@@ -375,6 +451,7 @@ function rerender() {
 
 function renderFooter() {
   const c = app.config;
+  if (!c) return;
   byId("footer-rules").textContent = t("footer.rules", {
     label: c.rules.label,
     hash: short(c.rules.hash, 8),
@@ -404,20 +481,18 @@ async function recover() {
 
 async function start() {
   setLang(initialLang());
-  const langSelect = byId("lang");
+  const langSelect = byId("lang", HTMLSelectElement);
   langSelect.value = initialLang();
   langSelect.addEventListener("change", () => {
     setLang(langSelect.value);
     rerender();
   });
-  app.api = new Api({ onOffline: () => (byId("offline").hidden = false), onOnline: () => recover() });
-  app.wallet = Wallet.detect();
-  byId("no-wallet").hidden = Boolean(app.wallet);
-  byId("connect").addEventListener("click", connect);
-  byId("signin").addEventListener("click", signIn);
-  byId("signout").addEventListener("click", signOut);
-  byId("switch-chain").addEventListener("click", switchChain);
-  for (const b of document.querySelectorAll("#nav button")) b.addEventListener("click", () => showView(b.dataset.view));
+  const found = discoverWallets({ onChange: offerWallets });
+  byId("connect", HTMLButtonElement).addEventListener("click", connect);
+  byId("signin", HTMLButtonElement).addEventListener("click", signIn);
+  byId("signout", HTMLButtonElement).addEventListener("click", signOut);
+  byId("switch-chain", HTMLButtonElement).addEventListener("click", switchChain);
+  for (const b of all("#nav button")) b.addEventListener("click", () => showView(b.dataset.view || "home"));
   mountClaim(app);
   mountConfirm(app);
   mountReport(app);
@@ -430,9 +505,8 @@ async function start() {
   updateWelcome();
   await loadConfig();
   if (app.config && publicRoute()) await openPublic(app);
+  await found; // offerWallets has seen them
   if (app.wallet) {
-    app.wallet.on("accountsChanged", onAccounts);
-    app.wallet.on("chainChanged", onChain);
     try {
       app.account = await app.wallet.current();
       if (app.account) app.chainId = await app.wallet.chainId();
@@ -442,7 +516,8 @@ async function start() {
     checkChain();
     if (app.account && app.config) await resume();
   }
-  let resized = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let resized;
   window.addEventListener("resize", () => {
     clearTimeout(resized);
     resized = setTimeout(() => app.view === "home" && renderHome(app, { notices: false }), 150);

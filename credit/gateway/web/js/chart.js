@@ -1,17 +1,23 @@
+// @ts-check
 // The credit-over-time chart: a step line drawn as inline SVG from the resident's records.
 import { h } from "./dom.js";
 import { day } from "./format.js";
+
+/** @typedef {{t: number, v: number, delta: number, record: any}} Point */
 
 /**
  * Points ``{t, v, delta, record}`` of the balance after each record, in chain order.
  * Credits add their points, violations subtract what was deducted (an overturned violation
  * was restored, so it nets to zero); a lapsed balance drops to zero at the summary's time.
+ * @param {{records?: any[], lapsed?: boolean, as_of_time: number}} summary the resident's summary
+ * @returns {Point[]}
  */
 export function creditSeries(summary) {
+  /** @type {Point[]} */
   const points = [];
   let value = 0;
   for (const r of summary.records || []) {
-    let delta = 0;
+    let delta;
     if (r.kind === "credit") delta = r.points;
     else if (r.kind === "violation" && r.status !== "overturned") delta = -r.deducted;
     else continue;
@@ -30,6 +36,10 @@ const M = { left: 48, right: 16, top: 16, bottom: 32 };
 /**
  * The chart for ``series`` (see creditSeries); ``labels`` gives the translated texts. ``width``
  * is the box's width in CSS pixels, so that the labels keep their size on a phone.
+ * @param {Point[]} series
+ * @param {number} now unix seconds
+ * @param {{title: string, empty: string, describe: (count: number, value: number, date: string) => string}} labels
+ * @param {number} [width]
  */
 export function creditChart(series, now, labels, width = 640) {
   const W = Math.max(280, Math.round(width));
@@ -42,7 +52,9 @@ export function creditChart(series, now, labels, width = 640) {
   const values = series.map((p) => p.v);
   const vMax = Math.max(10, ...values);
   const vMin = Math.min(0, ...values);
+  /** @param {number} t */
   const x = (t) => M.left + ((t - t0) / (t1 - t0)) * (W - M.left - M.right);
+  /** @param {number} v */
   const y = (v) => M.top + ((vMax - v) / (vMax - vMin)) * (H - M.top - M.bottom);
   let d = `M ${x(t0).toFixed(1)} ${y(0).toFixed(1)}`;
   for (const p of series) d += ` H ${x(p.t).toFixed(1)} V ${y(p.v).toFixed(1)}`;

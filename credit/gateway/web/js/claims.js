@@ -1,10 +1,14 @@
+// @ts-check
 // "My claims": the signed-in resident's claims as the gateway holds them (GET
 // /v1/residents/{address}/claims), so a claim sent from a phone shows on a PC too. Polled while
 // the resident is signed in; each status in plain words, with what to do next.
-import { h, fill } from "./dom.js";
+import { all, h, fill } from "./dom.js";
 import { t, categoryTitle } from "./i18n.js";
+import { ApiProblem } from "./api.js";
 import { day, short, pageLink } from "./format.js";
 import { txRef, confirmerKinds } from "./views/home.js";
+
+/** @typedef {import("./types.js").Json} Json */
 
 const OPEN = new Set(["waiting", "pending", "queued", "sent"]);
 const POLL_MS = 2000; // while a claim is on its way
@@ -13,16 +17,20 @@ const PAGE = 20;
 const EVALUATOR_REASONS = ["did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"];
 
 export class ClaimTracker {
+  /** @param {import("./types.js").App} app */
   constructor(app) {
     this.app = app;
-    this.claims = []; // newest first, as the gateway lists them
+    /** @type {any[]} newest first, as the gateway lists them */
+    this.claims = [];
     this.loaded = false;
+    /** @type {ReturnType<typeof setInterval> | null} */
     this._timer = null;
     this._last = 0;
   }
 
   _url() {
-    return `/v1/residents/${this.app.session.address}/claims?limit=${PAGE}`;
+    const session = /** @type {import("./types.js").Session} */ (this.app.session); // polled while signed in
+    return `/v1/residents/${session.address}/claims?limit=${PAGE}`;
   }
 
   /** Load the signed-in account's claims from the gateway and keep them fresh. */
@@ -35,7 +43,7 @@ export class ClaimTracker {
   }
 
   /** A claim just accepted (the answer of POST /v1/claims): shown at once, then refreshed. */
-  add(status) {
+  add(/** @type {Json} */ status) {
     this.claims = [status, ...this.claims.filter((c) => c.record_id !== status.record_id)];
     this.render();
     this.poll(true);
@@ -46,7 +54,7 @@ export class ClaimTracker {
   }
 
   stop() {
-    clearInterval(this._timer);
+    if (this._timer !== null) clearInterval(this._timer);
     this._timer = null;
   }
 
@@ -60,7 +68,8 @@ export class ClaimTracker {
     try {
       out = await this.app.api.get(this._url());
     } catch (err) {
-      if (err.status === 401 || err.status === 403) this.stop();
+      const status = err instanceof ApiProblem ? err.status : 0;
+      if (status === 401 || status === 403) this.stop();
       return;
     }
     if (!this.app.session) return;
@@ -68,13 +77,13 @@ export class ClaimTracker {
     this.claims = out.claims;
     this.loaded = true;
     if (changed) this.render();
-    const credited = out.claims.some((c) => c.status === "credited" && before.get(c.record_id) && before.get(c.record_id) !== "credited");
+    const credited = out.claims.some((/** @type {Json} */ c) => c.status === "credited" && before.get(c.record_id) && before.get(c.record_id) !== "credited");
     if (credited) this.app.refreshSoon();
   }
 
   /** Draw the claims into every list that shows them (only the last one where asked). */
   render() {
-    for (const el of document.querySelectorAll("[data-claims]")) {
+    for (const el of all("[data-claims]")) {
       const only = el.dataset.claims;
       const items = only ? this.claims.filter((c) => c.record_id === only) : this.claims;
       if (!items.length && !this.loaded) {
@@ -90,7 +99,7 @@ export class ClaimTracker {
     }
   }
 
-  _item(c) {
+  _item(/** @type {Json} */ c) {
     const config = this.app.config;
     const head = `${categoryTitle(config, c.category)} × ${c.units} · ${t("mine.did", { date: day(c.occurred_at) })}`;
     return h(
@@ -104,7 +113,7 @@ export class ClaimTracker {
     );
   }
 
-  _detail(c) {
+  _detail(/** @type {Json} */ c) {
     if (c.status === "credited") {
       return h(
         "div",
@@ -120,7 +129,7 @@ export class ClaimTracker {
       const lines = [];
       if (k) {
         lines.push(k.kinds.length ? t("mine.confirmedBy", { kinds: kindList(k.kinds) }) : t("mine.noneYet"));
-        const missing = k.missing_kinds || k.needed.kinds.filter((x) => !k.kinds.includes(x));
+        const missing = k.missing_kinds || k.needed.kinds.filter((/** @type {Json} */ x) => !k.kinds.includes(x));
         if (missing.length) lines.push(t("mine.stillNeeded", { kinds: kindList(missing) }));
         else lines.push(t("mine.moreNeeded", { count: Math.max(1, k.needed.count - k.count) }));
       }
@@ -130,7 +139,7 @@ export class ClaimTracker {
     return h("div", { class: "claim-detail" }, h("p", {}, t(`mine.status.${c.status}Detail`)));
   }
 
-  _rejected(r) {
+  _rejected(/** @type {Json} */ r) {
     const byEvaluator = EVALUATOR_REASONS.includes(r.code);
     if (!byEvaluator) {
       const key = ["expired", "earlier_claim_rejected"].includes(r.code) ? r.code : "other";
@@ -151,6 +160,6 @@ export class ClaimTracker {
 }
 
 /** "Superior (organiser or department) and Fellow resident" in the current language. */
-function kindList(kinds) {
-  return kinds.map((k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
+function kindList(/** @type {string[]} */ kinds) {
+  return kinds.map((/** @type {string} */ k) => t(`kind.${k.toLowerCase()}`)).join(t("list.and"));
 }

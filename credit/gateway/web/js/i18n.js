@@ -1,6 +1,9 @@
+// @ts-check
 // English and Simplified Chinese. Static texts carry data-i18n="key" in the page; code calls t().
 // Notices come from the gateway already rendered in both languages.
+import { all } from "./dom.js";
 
+/** @type {Record<string, Record<string, string>>} language -> key -> text */
 const STRINGS = {
   en: {
     "skip": "Skip to content",
@@ -22,6 +25,7 @@ const STRINGS = {
     "welcome.step2": "Sign in by signing a short message. It costs nothing and sends no transaction.",
     "wallet.none": "No Ethereum wallet was found in this browser. Install a wallet extension or open this page in a wallet's browser, then reload.",
     "wallet.connectedAs": "Connected as {address}.",
+    "wallet.choose": "Choose the wallet to use",
     "auth.connect": "Connect wallet",
     "auth.signin": "Sign in",
     "auth.signout": "Sign out",
@@ -74,7 +78,6 @@ const STRINGS = {
     "appeal.record": "Record to appeal",
     "appeal.deadline": "Appeal window closes {date}.",
     "appeal.statement": "Why is this record wrong?",
-    "appeal.statementHint": "Consensus Credit keeps your statement; only its fingerprint goes on the ledger with your appeal. An arbiter reads it and decides.",
     "appeal.statementHint": "The city keeps your statement off the ledger; only its fingerprint goes on the ledger with your appeal. An arbiter decides, and you will read their reasoning under “My appeals”.",
     "appeal.submit": "Sign and file appeal",
     "appeal.cancel": "Cancel",
@@ -163,7 +166,6 @@ const STRINGS = {
     "rewards.periodName": "{epoch} (from {start})",
     "rewards.open": "Period still open",
     "rewards.unpaid": "Not paid yet",
-    "footer.rules": "Rule set {label}, hash {hash} · ledger {ledger} on chain {chain}",
     // --- reports
     "nav.report": "Report a concern",
     "report.title": "Report a concern",
@@ -586,6 +588,7 @@ const STRINGS = {
     "welcome.step2": "签署一条简短消息即可登录。不收费，也不发送任何交易。",
     "wallet.none": "此浏览器中未找到以太坊钱包。请安装钱包扩展，或在钱包内置浏览器中打开本页，然后刷新。",
     "wallet.connectedAs": "已连接：{address}。",
+    "wallet.choose": "选择要使用的钱包",
     "auth.connect": "连接钱包",
     "auth.signin": "登录",
     "auth.signout": "退出登录",
@@ -638,7 +641,6 @@ const STRINGS = {
     "appeal.record": "要申诉的记录",
     "appeal.deadline": "申诉期截止于 {date}。",
     "appeal.statement": "这条记录哪里有误？",
-    "appeal.statementHint": "您的陈述由共识信用保存；只有其指纹会随申诉写入账本。仲裁员会阅读并作出决定。",
     "appeal.statementHint": "您的陈述由市里保存在账本之外；只有其指纹会随申诉写入账本。由仲裁员作出决定，您可以在“我的申诉”中看到其理由。",
     "appeal.submit": "签名并提交申诉",
     "appeal.cancel": "取消",
@@ -727,7 +729,6 @@ const STRINGS = {
     "rewards.periodName": "第{epoch}期（{start} 起）",
     "rewards.open": "本期尚未结束",
     "rewards.unpaid": "尚未发放",
-    "footer.rules": "规则集 {label}，哈希 {hash} · 账本 {ledger}，链 {chain}",
     // --- reports
     "nav.report": "举报问题",
     "report.title": "举报问题",
@@ -1139,7 +1140,10 @@ export function lang() {
   return current;
 }
 
-/** Pick a language (stored for the next visit) and translate the page's static texts. */
+/**
+ * Pick a language (stored for the next visit) and translate the page's static texts.
+ * @param {string} code
+ */
 export function setLang(code) {
   current = STRINGS[code] ? code : "en";
   try {
@@ -1149,31 +1153,41 @@ export function setLang(code) {
   }
   document.documentElement.lang = current === "zh" ? "zh-Hans" : "en";
   document.title = t("app.title");
-  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  for (const el of document.querySelectorAll("[data-i18n-aria-label]")) {
-    el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  for (const el of all("[data-i18n]")) el.textContent = t(el.dataset.i18n || "");
+  for (const el of all("[data-i18n-aria-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel || ""));
   }
 }
 
 /** The stored language, else the browser's, else English. */
 export function initialLang() {
-  let stored = null;
+  /** @type {string | null} */
+  let stored;
   try {
     stored = localStorage.getItem("cc.lang");
   } catch {
-    stored = null;
+    stored = null; // no storage (private mode)
   }
   if (stored && STRINGS[stored]) return stored;
   return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
 }
 
-/** The text of ``key`` with ``{name}`` placeholders filled from ``vars``. */
+/**
+ * The text of ``key`` with ``{name}`` placeholders filled from ``vars``.
+ * @param {string} key
+ * @param {Record<string, unknown>} [vars]
+ * @returns {string}
+ */
 export function t(key, vars = {}) {
   const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, /** @type {string} */ name) => (name in vars ? String(vars[name]) : m));
 }
 
-/** A category's title in the current language, from /v1/config. */
+/**
+ * A category's title in the current language, from /v1/config.
+ * @param {{rules: {categories: {id: number, title: Record<string, string>}[]}} | null} config
+ * @param {number | string} id
+ */
 export function categoryTitle(config, id) {
   const c = config && config.rules.categories.find((x) => x.id === Number(id));
   if (!c) return `#${id}`;

@@ -1,3 +1,4 @@
+// @ts-check
 // EIP-712 payloads for ``eth_signTypedData_v4``, from the domain and types in /v1/config.
 
 const DOMAIN_FIELDS = [
@@ -7,7 +8,12 @@ const DOMAIN_FIELDS = [
   { name: "verifyingContract", type: "address" },
 ];
 
-/** The full typed-data object for ``primaryType`` (Claim, Report, Confirmation, Appeal or Decision). */
+/**
+ * The full typed-data object for ``primaryType`` (Claim, Report, Confirmation, Appeal or Decision).
+ * @param {{eip712: {types: Record<string, {name: string, type: string}[]>, domain: object}}} config /v1/config
+ * @param {string} primaryType
+ * @param {Record<string, unknown>} message
+ */
 export function typedData(config, primaryType, message) {
   const types = config.eip712.types;
   if (!types[primaryType]) throw new Error(`the gateway does not define ${primaryType}`);
@@ -28,8 +34,11 @@ export const KINDS = [
 ];
 export const OFFICIAL_ROLES = ["SUPERIOR", "PUBLIC_PANEL", "EXPERT"];
 
-/** The evaluator kinds an account with ``roles`` may confirm as (officials first). */
+/**
+ * The evaluator kinds an account with ``roles`` may confirm as (officials first).
+ * @param {string[] | null | undefined} roles
+ */
 export function kindsFor(roles) {
   const held = new Set(roles || []);
-  return KINDS.filter((k) => held.has(k.role)).sort((a, b) => (a.kind === 1) - (b.kind === 1));
+  return KINDS.filter((k) => held.has(k.role)).sort((a, b) => Number(a.kind === 1) - Number(b.kind === 1));
 }

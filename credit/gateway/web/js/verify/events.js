@@ -1,3 +1,4 @@
+// @ts-check
 // The ledger's and rule book's events the replay folds, decoded from standard JSON-RPC logs as
 // credit/chain/events.py decodes them: topic0 is the keccak of the event's signature; logs of
 // another address, an unknown topic or a different indexing are dropped; addresses come out in
@@ -6,9 +7,29 @@
 
 import { fromHex, keccakText } from "./hash.js";
 
+/** @typedef {{name: string, type: string, indexed: boolean}} Input */
+/** @typedef {{name: string, inputs: Input[]}} EventAbi */
+
+/**
+ * A decoded log: ``args`` by input name (addresses and bytes as 0x hex, integers as BigInt);
+ * the replay adds ``blockTime``.
+ * @typedef {object} DecodedEvent
+ * @property {string} name
+ * @property {string} address
+ * @property {number} blockNumber
+ * @property {number} logIndex
+ * @property {string} txHash
+ * @property {Record<string, any>} args
+ * @property {number} [blockTime]
+ */
+
+/** @type {(name: string, type: string, indexed?: boolean) => Input} */
 const p = (name, type, indexed = false) => ({ name, type, indexed });
 
-/** Events of CreditLedger the replay needs (the others cannot change an epoch's state). */
+/**
+ * Events of CreditLedger the replay needs (the others cannot change an epoch's state).
+ * @type {EventAbi[]}
+ */
 export const LEDGER_EVENTS = [
   { name: "ResidentRegistered", inputs: [p("resident", "address", true)] },
   { name: "ResidentDeregistered", inputs: [p("resident", "address", true)] },
@@ -44,7 +65,10 @@ export const LEDGER_EVENTS = [
   },
 ];
 
-/** Events of RuleBook the replay needs. */
+/**
+ * Events of RuleBook the replay needs.
+ * @type {EventAbi[]}
+ */
 export const RULE_BOOK_EVENTS = [
   {
     name: "RuleSetPublished",
@@ -55,18 +79,30 @@ export const RULE_BOOK_EVENTS = [
   },
 ];
 
-/** ``Name(type,type,...)``: what topic0 hashes. */
+/**
+ * ``Name(type,type,...)``: what topic0 hashes.
+ * @param {EventAbi} event
+ */
 export function signature(event) {
   return `${event.name}(${event.inputs.map((i) => i.type).join(",")})`;
 }
 
 const DYNAMIC = new Set(["string", "bytes"]);
 
+/**
+ * @param {string} data 0x hex
+ * @param {number} index
+ */
 function word(data, index) {
   return data.slice(2 + 64 * index, 2 + 64 * (index + 1));
 }
 
-/** One static ABI value from its 64-hex-digit word. */
+/**
+ * One static ABI value from its 64-hex-digit word.
+ * @param {string} type
+ * @param {string} hex
+ * @returns {string | bigint | boolean}
+ */
 function decodeWord(type, hex) {
   if (hex.length !== 64) throw new Error("a log's data is shorter than its event");
   if (type === "address") return "0x" + hex.slice(24).toLowerCase();
@@ -76,6 +112,11 @@ function decodeWord(type, hex) {
   throw new Error(`the replay cannot decode ${type}`);
 }
 
+/**
+ * @param {string} type ``string`` or ``bytes``
+ * @param {string} data 0x hex
+ * @param {number} headIndex
+ */
 function decodeDynamic(type, data, headIndex) {
   const offset = Number(BigInt("0x" + word(data, headIndex)));
   const start = 2 + 2 * offset;
@@ -87,8 +128,10 @@ function decodeDynamic(type, data, headIndex) {
 
 /** Decodes the logs of ``{address: events}`` (addresses in any case). */
 export class EventCodec {
+  /** @param {Record<string, EventAbi[]>} abis */
   constructor(abis) {
     this.addresses = Object.keys(abis).map((a) => a.toLowerCase()).sort();
+    /** @type {Map<string, {event: EventAbi, indexed: Input[], plain: Input[]}>} */
     this._events = new Map();
     for (const [address, events] of Object.entries(abis)) {
       for (const event of events) {
@@ -99,15 +142,20 @@ export class EventCodec {
     }
   }
 
-  /** ``{name, address, blockNumber, logIndex, txHash, args}`` or null if not one of ours. */
+  /**
+   * ``{name, address, blockNumber, logIndex, txHash, args}`` or null if not one of ours.
+   * @param {any} log a JSON-RPC log
+   * @returns {DecodedEvent | null}
+   */
   decode(log) {
     const address = String(log.address).toLowerCase();
-    const topics = (log.topics || []).map((t) => String(t).toLowerCase());
+    const topics = (log.topics || []).map((/** @type {unknown} */ t) => String(t).toLowerCase());
     if (!topics.length || !this.addresses.includes(address)) return null;
     const known = this._events.get(`${address} ${topics[0]}`);
     if (!known) return null;
     const { event, indexed, plain } = known;
     if (topics.length !== 1 + indexed.length) return null; // same topic, different indexing
+    /** @type {Record<string, any>} */
     const args = {};
     indexed.forEach((input, k) => {
       const topic = topics[k + 1];
@@ -129,8 +177,12 @@ export class EventCodec {
     };
   }
 
-  /** Our decoded events among ``logs``, in chain order. */
+  /**
+   * Our decoded events among ``logs``, in chain order.
+   * @param {any[]} logs
+   */
   decodeAll(logs) {
+    /** @type {DecodedEvent[]} */
     const found = [];
     for (const log of logs) {
       const e = this.decode(log);

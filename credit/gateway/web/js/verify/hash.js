@@ -1,5 +1,6 @@
-// Keccak-256 over 32-bit halves of each lane: the replay hashes tens of thousands of Merkle
-// nodes, for which ../keccak.js (BigInt lanes, made for a few bytes per sign-in) is too slow.
+// @ts-check
+// Keccak-256 over 32-bit halves of each lane (no BigInts): the replay hashes tens of thousands
+// of Merkle nodes; the pages use it too (rule-set documents, rejection notes).
 // Held to Python's keccak by the bit-for-bit replay test (tests/verify/test_browser_replay.py).
 
 const RC_HEX = [
@@ -70,7 +71,11 @@ function permute() {
   }
 }
 
-/** Keccak-256 of ``bytes`` (a Uint8Array): 32 bytes. */
+/**
+ * Keccak-256 of ``bytes``: 32 bytes.
+ * @param {Uint8Array} bytes
+ * @returns {Uint8Array}
+ */
 export function keccak(bytes) {
   s.fill(0);
   const blocks = Math.floor(bytes.length / RATE) + 1;
@@ -98,14 +103,20 @@ export function keccak(bytes) {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-/** ``0x`` and lower-case hex of ``bytes``. */
+/**
+ * ``0x`` and lower-case hex of ``bytes``.
+ * @param {Uint8Array} bytes
+ */
 export function toHex(bytes) {
   let out = "0x";
   for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
   return out;
 }
 
-/** The bytes of a ``0x`` hex string (an odd digit count or a stray character is an error). */
+/**
+ * The bytes of a ``0x`` hex string (an odd digit count or a stray character is an error).
+ * @param {string} hex
+ */
 export function fromHex(hex) {
   const h = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
   if (h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new Error(`not hex: ${hex.slice(0, 20)}`);
@@ -114,7 +125,10 @@ export function fromHex(hex) {
   return out;
 }
 
-/** Keccak-256 of a text (UTF-8), as ``0x`` hex: event topics and function selectors. */
+/**
+ * Keccak-256 of a text (UTF-8), as ``0x`` hex: event topics and function selectors.
+ * @param {string} text
+ */
 export function keccakText(text) {
   return toHex(keccak(new TextEncoder().encode(text)));
 }

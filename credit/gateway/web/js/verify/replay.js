@@ -1,3 +1,4 @@
+// @ts-check
 // Replaying an epoch from the chain in the browser (or node), as credit/verify/replay.py does:
 // the ledger's and rule book's logs from the deployment's start block up to the epoch's last
 // block (the newest block with a timestamp before the epoch's end, found by binary search),
@@ -15,21 +16,54 @@ const LIMIT_EXCEEDED = -32005; // EIP-1474: e.g. more logs than the node returns
 const EPOCH_SCHEDULE = keccakText("epochSchedule()").slice(0, 10);
 const RULE_SET = keccakText("ruleSet(uint32)").slice(0, 10);
 
+/** @typedef {import("./rpc.js").Chain} Chain */
+/** @typedef {import("./rpc.js").Header} Header */
+/** @typedef {import("./events.js").DecodedEvent} DecodedEvent */
+/** @typedef {import("./state.js").Version} Version */
+
+/**
+ * Where a deployment starts: its two contracts and the block of the first.
+ * @typedef {{ledger: string, ruleBook: string, startBlock: number | string}} Deployment
+ */
+
+/** @typedef {{phase: string, done: number, total: number}} Progress */
+
+/**
+ * @typedef {object} Replayed
+ * @property {number} epoch
+ * @property {string} root 0x hex
+ * @property {number} residents
+ * @property {number | null} cutoff the epoch's last block
+ * @property {number} events
+ * @property {import("./state.js").Row[]} state
+ */
+
 export class ReplayError extends Error {}
 
+/** @param {string} data 0x hex: its 32-byte words */
 const words = (data) => {
   const h = String(data).replace(/^0x/, "");
   return Array.from({ length: Math.floor(h.length / 64) }, (_, i) => BigInt("0x" + h.slice(64 * i, 64 * i + 64)));
 };
 
-/** The ledger's ``(length, genesis)`` in seconds. */
+/**
+ * The ledger's ``(length, genesis)`` in seconds.
+ * @param {Chain} chain
+ * @param {string} ledger
+ * @returns {Promise<import("./state.js").Schedule>}
+ */
 export async function epochSchedule(chain, ledger) {
   const [length, genesis] = words(await chain.call(ledger, EPOCH_SCHEDULE));
   if (length === undefined || genesis === undefined) throw new ReplayError("the ledger did not answer epochSchedule()");
   return { length: Number(length), genesis: Number(genesis) };
 }
 
-/** ``expiryEpochs`` of a published rule version (the second word of ruleSet's terms). */
+/**
+ * ``expiryEpochs`` of a published rule version (the second word of ruleSet's terms).
+ * @param {Chain} chain
+ * @param {string} ruleBook
+ * @param {number} version
+ */
 export async function expiryEpochs(chain, ruleBook, version) {
   const data = RULE_SET + version.toString(16).padStart(64, "0");
   const answer = words(await chain.call(ruleBook, data));
@@ -37,7 +71,14 @@ export async function expiryEpochs(chain, ruleBook, version) {
   return Number(answer[1]);
 }
 
-/** Logs of ``addresses`` in ``first..last``, halving the range while the node says "too many". */
+/**
+ * Logs of ``addresses`` in ``first..last``, halving the range while the node says "too many".
+ * @param {Chain} chain
+ * @param {string[]} addresses
+ * @param {number} first
+ * @param {number} last
+ * @returns {Promise<any[]>}
+ */
 export async function logsIn(chain, addresses, first, last) {
   try {
     return await chain.logs(addresses, first, last);
@@ -48,8 +89,16 @@ export async function logsIn(chain, addresses, first, last) {
   }
 }
 
-/** The newest header in ``low..high`` with a time before ``timestamp``, or null. */
+/**
+ * The newest header in ``low..high`` with a time before ``timestamp``, or null.
+ * @param {Chain} chain
+ * @param {number} timestamp
+ * @param {number} low
+ * @param {number} high
+ * @returns {Promise<Header | null>}
+ */
 export async function lastBlockBefore(chain, timestamp, low, high) {
+  /** @type {Header | null} */
   let found = null;
   while (low <= high) {
     const mid = Math.floor((low + high) / 2);
@@ -67,6 +116,11 @@ export async function lastBlockBefore(chain, timestamp, low, high) {
  * Replay ``epoch`` of the deployment ``{ledger, ruleBook, startBlock}`` over ``chain``.
  * ``onProgress({phase, done, total})`` hears "blocks", "logs", "times", "state" and "root".
  * Resolves to ``{epoch, root, residents, cutoff, events, state}``.
+ * @param {Chain} chain
+ * @param {Deployment} deployment
+ * @param {number} epoch
+ * @param {{onProgress?: (progress: Progress) => void, pageBlocks?: number}} [options]
+ * @returns {Promise<Replayed>}
  */
 export async function replayEpoch(chain, deployment, epoch, { onProgress = () => {}, pageBlocks = PAGE_BLOCKS } = {}) {
   const ledger = deployment.ledger.toLowerCase();
@@ -82,10 +136,12 @@ export async function replayEpoch(chain, deployment, epoch, { onProgress = () =>
   const cutoff = await lastBlockBefore(chain, end, start, head.number);
   onProgress({ phase: "blocks", done: 1, total: 1 });
   const codec = new EventCodec({ [ledger]: LEDGER_EVENTS, [ruleBook]: RULE_BOOK_EVENTS });
+  /** @type {DecodedEvent[]} */
   const events = [];
   if (cutoff !== null) {
     const span = cutoff.number - start + 1;
-    const stamped = new Map(); // block -> the timestamp its logs carry (blockTimestamp), if given
+    /** @type {Map<number, number>} block -> the timestamp its logs carry (blockTimestamp), if given */
+    const stamped = new Map();
     for (let first = start; first <= cutoff.number; first += pageBlocks) {
       const last = Math.min(first + pageBlocks - 1, cutoff.number);
       for (const log of await logsIn(chain, [ledger, ruleBook], first, last)) {
@@ -100,9 +156,11 @@ export async function replayEpoch(chain, deployment, epoch, { onProgress = () =>
     const times = new Map([...stamped, [cutoff.number, cutoff.timestamp]]);
     const wanted = [...new Set(events.map((e) => e.blockNumber))].filter((n) => !times.has(n));
     const step = 1000;
+    /** @type {number[][]} */
     const chunks = [];
     for (let k = 0; k < wanted.length; k += step) chunks.push(wanted.slice(k, k + step));
     let fetched = 0;
+    /** @param {number[]} numbers */
     const fetchChunk = async (numbers) => {
       const headers = await chain.headers(numbers);
       headers.forEach((h, i) => {
@@ -117,6 +175,7 @@ export async function replayEpoch(chain, deployment, epoch, { onProgress = () =>
   }
   onProgress({ phase: "state", done: 0, total: 1 });
   const facts = foldFacts(events, schedule);
+  /** @type {Version[]} */
   const versions = [];
   for (const v of facts.published) {
     versions.push({ ...v, expiryEpochs: await expiryEpochs(chain, ruleBook, v.version) });

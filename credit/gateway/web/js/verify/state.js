@@ -1,3 +1,4 @@
+// @ts-check
 // An epoch's state from the ledger's events: the fold of credit/indexer/fold.py (fold_facts) and
 // the state of credit/verify/state.py (epoch_state), restricted to what the state reads. Pure.
 //
@@ -7,7 +8,35 @@
 //   under the expiry of the rule version in force at the epoch's last second;
 // - earned: the points credited to them in the epoch.
 
-/** The epoch ``timestamp`` falls in (0 before genesis), as Schedule.epoch_at. */
+/** @typedef {import("./events.js").DecodedEvent} DecodedEvent */
+
+/**
+ * The ledger's epochs: ``length`` and ``genesis`` in seconds.
+ * @typedef {{length: number, genesis: number}} Schedule
+ */
+
+/**
+ * A published rule version; ``expiryEpochs`` once read from the rule book.
+ * @typedef {{version: number, contentHash: string, effectiveAt: number, expiryEpochs?: number}} Version
+ */
+
+/**
+ * What the state reads from the events (see {@link foldFacts}).
+ * @typedef {object} Facts
+ * @property {Set<string>} residents registered at the end
+ * @property {{resident: string, points: bigint, epoch: number}[]} credits
+ * @property {{resident: string, deducted: bigint, status: string}[]} violations
+ * @property {{resident: string, amount: bigint}[]} expiries
+ * @property {Version[]} published
+ */
+
+/** @typedef {{resident: string, credit: bigint, earned: bigint}} Row */
+
+/**
+ * The epoch ``timestamp`` falls in (0 before genesis), as Schedule.epoch_at.
+ * @param {Schedule} schedule
+ * @param {number} timestamp
+ */
 export function epochAt(schedule, timestamp) {
   return Math.max(0, Math.floor((timestamp - schedule.genesis) / schedule.length));
 }
@@ -16,12 +45,20 @@ export function epochAt(schedule, timestamp) {
  * The facts the state needs from ``events`` (decoded, in chain order, each with ``blockTime``).
  * Mirrors fold_facts: a deregistration removes a resident until they register again; a violation
  * is keyed by its record id, an appeal filed or resolved only touches a violation already seen.
+ * @param {DecodedEvent[]} events
+ * @param {Schedule} schedule
+ * @returns {Facts}
  */
 export function foldFacts(events, schedule) {
+  /** @type {Facts["residents"]} */
   const residents = new Set();
+  /** @type {Facts["credits"]} */
   const credits = [];
-  const violations = new Map(); // record id -> {resident, deducted, status}
+  /** @type {Map<string, Facts["violations"][number]>} record id -> violation */
+  const violations = new Map();
+  /** @type {Facts["expiries"]} */
   const expiries = [];
+  /** @type {Version[]} */
   const published = [];
   for (const e of events) {
     const a = e.args;
@@ -34,17 +71,21 @@ export function foldFacts(events, schedule) {
         residents.delete(a.resident);
         break;
       case "RecordCredited":
-        credits.push({ resident: a.resident, points: a.points, epoch: epochAt(schedule, e.blockTime) });
+        credits.push({ resident: a.resident, points: a.points, epoch: epochAt(schedule, Number(e.blockTime)) });
         break;
       case "ViolationRecorded":
         violations.set(rid, { resident: a.resident, deducted: a.deducted, status: "recorded" });
         break;
-      case "AppealFiled":
-        if (violations.has(rid)) violations.get(rid).status = "appealed";
+      case "AppealFiled": {
+        const v = violations.get(rid);
+        if (v) v.status = "appealed";
         break;
-      case "AppealResolved":
-        if (violations.has(rid)) violations.get(rid).status = a.overturned ? "overturned" : "upheld";
+      }
+      case "AppealResolved": {
+        const v = violations.get(rid);
+        if (v) v.status = a.overturned ? "overturned" : "upheld";
         break;
+      }
       case "CreditExpired":
         expiries.push({ resident: a.resident, amount: a.amount });
         break;
@@ -58,24 +99,39 @@ export function foldFacts(events, schedule) {
   return { residents, credits, violations: [...violations.values()], expiries, published };
 }
 
-/** Credit expiry (epochs) of the latest version effective at ``atTime``; 0 if none. */
+/**
+ * Credit expiry (epochs) of the latest version effective at ``atTime``; 0 if none.
+ * @param {Version[]} versions
+ * @param {number} atTime
+ * @returns {number}
+ */
 export function expiryInForce(versions, atTime) {
+  /** @type {Version | null} */
   let best = null;
   for (const v of versions) {
     if (v.effectiveAt <= atTime && (best === null || v.version > best.version)) best = v;
   }
-  return best ? best.expiryEpochs : 0;
+  return best ? best.expiryEpochs || 0 : 0;
 }
 
 /**
  * The state of ``epoch``: ``[{resident, credit, earned}]`` (BigInt amounts), ascending address.
  * ``versions`` are ``{version, effectiveAt, expiryEpochs}``; without them nothing lapses.
+ * @param {Facts} facts
+ * @param {Schedule} schedule
+ * @param {number} epoch
+ * @param {Version[]} [versions]
+ * @returns {Row[]}
  */
 export function epochState(facts, schedule, epoch, versions = []) {
   const end = schedule.genesis + (epoch + 1) * schedule.length;
+  /** @type {Map<string, bigint>} */
   const balance = new Map();
+  /** @type {Map<string, number>} */
   const lastActive = new Map();
+  /** @type {Map<string, bigint>} */
   const earned = new Map();
+  /** @type {(map: Map<string, bigint>, who: string, amount: bigint) => void} */
   const add = (map, who, amount) => map.set(who, (map.get(who) || 0n) + amount);
   for (const c of facts.credits) {
     add(balance, c.resident, c.points);
@@ -87,6 +143,7 @@ export function epochState(facts, schedule, epoch, versions = []) {
   }
   for (const x of facts.expiries) add(balance, x.resident, -x.amount);
   const expiry = expiryInForce(versions, end - 1);
+  /** @type {Row[]} */
   const rows = [];
   for (const resident of [...facts.residents].sort(byAddress)) {
     const raw = balance.get(resident) || 0n;
@@ -96,6 +153,10 @@ export function epochState(facts, schedule, epoch, versions = []) {
   return rows;
 }
 
+/**
+ * @param {string} a
+ * @param {string} b
+ */
 function byAddress(a, b) {
   const x = BigInt(a);
   const y = BigInt(b);

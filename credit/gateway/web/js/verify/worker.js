@@ -1,12 +1,14 @@
+// @ts-check
 // The Web Worker of the "Verify the ledger" page: replays one epoch off the page's thread.
 // In: {rpcUrl, deployment: {ledger, ruleBook, startBlock}, epoch, batchSize?} (batchSize: calls
 // per JSON-RPC batch; the gateway's /rpc takes 10, the default).
 // Out: {type: "progress", phase, done, total}, then {type: "done", root, residents, events,
 // cutoff, seconds} or {type: "error", message}.
 
-import { Chain, HttpRpc } from "./rpc.js";
+import { Chain, HttpRpc, errorText } from "./rpc.js";
 import { replayEpoch } from "./replay.js";
 
+/** @param {MessageEvent} message */
 self.onmessage = async (message) => {
   const { rpcUrl, deployment, epoch, batchSize } = message.data;
   const started = performance.now();
@@ -24,6 +26,6 @@ self.onmessage = async (message) => {
       seconds: (performance.now() - started) / 1000,
     });
   } catch (err) {
-    self.postMessage({ type: "error", message: String(err && err.message ? err.message : err) });
+    self.postMessage({ type: "error", message: errorText(err) });
   }
 };

@@ -1,6 +1,9 @@
+// @ts-check
 // Appealing a violation: the statement (and optional evidence text) is stored as evidence, its
 // commitment is signed (EIP-712 Appeal with the account nonce) and the gateway relays it to the
 // ledger. Then the outcome: the arbiter's decision and reasoning next to the resident's statement.
+import { sessionOf, configOf } from "../session.js";
+import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, pageLink } from "../format.js";
@@ -8,15 +11,26 @@ import { typedData } from "../typed.js";
 
 const APPEAL_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 
-/** The records of notice ``n`` that can still be appealed (recorded, window open). */
+/**
+ * The records of notice ``n`` that can still be appealed (recorded, window open).
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} n a notice offering an appeal
+ * @returns {import("../types.js").Json[]}
+ */
 function appealable(app, n) {
-  const byId = new Map((app.summary.records || []).map((r) => [r.record_id, r]));
+  /** @type {Map<string, import("../types.js").Json>} */
+  const byId = new Map((app.summary.records || []).map((/** @type {import("../types.js").Json} */ r) => [r.record_id, r]));
   return (n.appeal.record_ids || [])
-    .map((id) => byId.get(id))
-    .filter((r) => r && r.kind === "violation" && r.status === "recorded" && r.appeal_deadline > app.summary.as_of_time);
+    .map((/** @type {string} */ id) => byId.get(id))
+    .filter((/** @type {import("../types.js").Json | undefined} */ r) => r && r.kind === "violation" && r.status === "recorded" && r.appeal_deadline > app.summary.as_of_time);
 }
 
-/** The (hidden) appeal form of notice ``n``. */
+/**
+ * The (hidden) appeal form of notice ``n``.
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} n
+ * @param {string} i the notice card's id (for the form's own ids)
+ */
 export function appealForm(app, n, i) {
   const records = appealable(app, n);
   const selectId = `appeal-record-${i}`;
@@ -88,10 +102,17 @@ export function appealForm(app, n, i) {
   return form;
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ * @param {string} statement
+ * @param {string} extraText evidence text, "" for none
+ * @param {HTMLElement} progress
+ */
 async function fileAppeal(app, recordId, statement, extraText, progress) {
-  const address = app.session.address;
+  const address = sessionOf(app).address;
   progress.textContent = t("appeal.storing");
-  const store = (body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
+  const store = (/** @type {string} */ body) => app.api.request("POST", "/v1/evidence", { body, contentType: "text/plain; charset=utf-8" });
   const evidence = await store(statement);
   const extra = extraText ? await store(extraText) : null;
   const nonces = await app.api.get(`/v1/residents/${address}/nonces`);
@@ -102,7 +123,7 @@ async function fileAppeal(app, recordId, statement, extraText, progress) {
     deadline: nonces.chain_time + APPEAL_DEADLINE_SECONDS,
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Appeal", message)));
+  const signature = await app.signData(typedData(configOf(app), "Appeal", message));
   if (!signature) {
     progress.textContent = "";
     return null;
@@ -123,9 +144,13 @@ async function fileAppeal(app, recordId, statement, extraText, progress) {
 // ------------------------------------------------------------------ outcomes
 const DECIDED = new Set(["appealed", "upheld", "overturned"]);
 
-/** Fetch the appeal of each of the resident's appealed violations (again when its status moved). */
+/**
+ * Fetch the appeal of each of the resident's appealed violations (again when its status moved).
+ * @param {import("../types.js").App} app
+ */
 export async function loadOutcomes(app) {
   app.outcomes = app.outcomes || new Map();
+  /** @type {import("../types.js").Json[]} */
   const records = (app.summary && app.summary.records) || [];
   const wanted = records.filter((r) => r.kind === "violation" && DECIDED.has(r.status));
   await Promise.all(
@@ -136,13 +161,16 @@ export async function loadOutcomes(app) {
         const view = await app.api.get(`/v1/appeals/${r.record_id}`);
         app.outcomes.set(r.record_id, { seenStatus: r.status, view });
       } catch (err) {
-        if (err.status !== 404) throw err; // 404: the index has not caught up yet
+        if (statusOf(err) !== 404) throw err; // 404: the index has not caught up yet
       }
     }),
   );
 }
 
-/** Draw "My appeals": each appeal's outcome, the arbiter's reasoning and the resident's statement. */
+/**
+ * Draw "My appeals": each appeal's outcome, the arbiter's reasoning and the resident's statement.
+ * @param {import("../types.js").App} app
+ */
 export function renderOutcomes(app) {
   const section = byId("outcomes-section");
   const views = [...((app.outcomes && app.outcomes.values()) || [])].map((o) => o.view);
@@ -150,20 +178,25 @@ export function renderOutcomes(app) {
   fill(byId("outcomes"), views.map((v) => outcomeCard(app, v)));
 }
 
+/** @param {{text: string, erased?: boolean} | null} item */
 function quote(item) {
   if (!item) return null;
   if (item.erased) return h("p", { class: "muted" }, t("outcome.erased"));
   return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} v the appeal (GET /v1/appeals/{record id})
+ */
 function outcomeCard(app, v) {
   const d = v.decision;
   const status = v.status === "open" ? "appealed" : v.status;
-  const headline = {
+  const headline = /** @type {Record<string, string>} */ ({
     appealed: t("outcome.waiting"),
     upheld: t("outcome.upheld", { points: v.report.deducted }),
     overturned: t("outcome.overturned", { points: d ? d.restored : v.report.deducted }),
-  }[status];
+  })[status];
   return h(
     "article",
     { class: `card outcome outcome-${status}`, dataset: { record: v.record_id, status } },

@@ -1,6 +1,8 @@
+// @ts-check
 // Arbiters' inbox: each open appeal with its report, rule, confirmations by kind, evidence and the
 // resident's statement. "Uphold" / "Overturn" need a written reasoning: it is stored as evidence,
 // its fingerprint is signed (EIP-712 Decision with the account nonce) and the gateway relays it.
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, pageLink } from "../format.js";
@@ -8,16 +10,23 @@ import { typedData } from "../typed.js";
 
 const DECISION_DEADLINE_SECONDS = 3600; // how long the signature stays valid
 const REASONING_MAX = 4000; // bytes the gateway keeps of a reasoning (UTF-8)
+/** @type {Record<string, string>} */
 const KIND_ROLE = { superior: "SUPERIOR", public: "PUBLIC_PANEL", expert: "EXPERT", peer: "RESIDENT" };
 
-/** Fetch the open appeals and draw the inbox (never under a decision being signed). */
+/**
+ * Fetch the open appeals and draw the inbox (never under a decision being signed).
+ * @param {import("../types.js").App} app
+ */
 export async function loadInbox(app) {
   const out = await app.api.get("/v1/appeals?status=open");
-  app.inbox = out.appeals.filter((a) => !(app.decided || new Set()).has(a.record_id));
+  app.inbox = out.appeals.filter((/** @type {import("../types.js").Json} */ a) => !(app.decided || new Set()).has(a.record_id));
   if (!app.deciding) renderInbox(app);
 }
 
-/** Draw the inbox from the appeals already loaded (also after a language switch). */
+/**
+ * Draw the inbox from the appeals already loaded (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderInbox(app) {
   if (!app.inbox) return;
   app.drafts = app.drafts || new Map();
@@ -25,30 +34,48 @@ export function renderInbox(app) {
   fill(
     box,
     app.inbox.length
-      ? app.inbox.map((a, i) => appealCard(app, a, i))
+      ? app.inbox.map((/** @type {import("../types.js").Json} */ a, /** @type {number} */ i) => appealCard(app, a, i))
       : h("p", { class: "muted" }, t("arbiter.none")),
   );
 }
 
+/** @param {string} kind */
 function kindName(kind) {
   return t(`role.${KIND_ROLE[kind] || kind}`);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} report
+ */
 function ruleTitle(app, report) {
   const own = report.rule_title && (report.rule_title[lang()] || report.rule_title.en);
   return own || categoryTitle(app.config, report.category);
 }
 
+/**
+ * @param {string} label
+ * @param {...import("../dom.js").Child} value
+ */
 function fact(label, ...value) {
   return [h("dt", {}, label), h("dd", {}, ...value)];
 }
 
+/**
+ * @param {{text: string, erased?: boolean} | null} item
+ * @param {string} missing what to say when there is none
+ */
 function textBlock(item, missing) {
   if (!item) return h("p", { class: "muted" }, missing);
   if (item.erased) return h("p", { class: "muted" }, t("arbiter.erased"));
   return h("blockquote", { class: "statement", lang: lang() === "zh" ? "zh-Hans" : "en" }, item.text);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} a an open appeal of the inbox
+ * @param {number} i its place (for unique ids)
+ */
 function appealCard(app, a, i) {
   const r = a.report;
   const titleId = `appeal-${i}-title`;
@@ -101,7 +128,7 @@ function appealCard(app, a, i) {
     h("div", { class: "actions" }, overturn, uphold),
     progress,
   );
-  const decide = async (flip) => {
+  const decide = async (/** @type {boolean} */ flip) => {
     const text = reason.value.trim();
     if (!text) {
       progress.textContent = t("arbiter.needReasoning");
@@ -116,7 +143,7 @@ function appealCard(app, a, i) {
         app.decided = app.decided || new Set();
         app.decided.add(a.record_id);
         app.drafts.delete(a.record_id);
-        app.inbox = app.inbox.filter((x) => x.record_id !== a.record_id);
+        app.inbox = app.inbox.filter((/** @type {import("../types.js").Json} */ x) => x.record_id !== a.record_id);
         app.deciding = false;
         renderInbox(app);
         app.say(() => t(flip ? "arbiter.overturned" : "arbiter.upheld", { tx: out.tx_hash }), "success");
@@ -135,7 +162,11 @@ function appealCard(app, a, i) {
   return card;
 }
 
-/** The report's evidence: a button to read it when this gateway holds it, else its fingerprint. */
+/**
+ * The report's evidence: a button to read it when this gateway holds it, else its fingerprint.
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} r the report
+ */
 function evidenceRef(app, r) {
   if (!r.evidence || /^0x0*$/.test(r.evidence)) return t("arbiter.noEvidence");
   if (!r.evidence_id) return [t("arbiter.evidenceElsewhere"), " ", h("code", { class: "hash", title: r.evidence }, short(r.evidence, 8))];
@@ -159,8 +190,15 @@ function evidenceRef(app, r) {
   return [open, shown];
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ * @param {boolean} overturn
+ * @param {string} reasoning
+ * @param {HTMLElement} progress
+ */
 async function sendDecision(app, recordId, overturn, reasoning, progress) {
-  const address = app.session.address;
+  const address = sessionOf(app).address;
   progress.textContent = t("arbiter.storing");
   const stored = await app.api.request("POST", "/v1/evidence", {
     body: reasoning,
@@ -175,7 +213,7 @@ async function sendDecision(app, recordId, overturn, reasoning, progress) {
     deadline: nonces.chain_time + DECISION_DEADLINE_SECONDS,
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Decision", message)));
+  const signature = await app.signData(typedData(configOf(app), "Decision", message));
   if (!signature) {
     progress.textContent = "";
     return null;

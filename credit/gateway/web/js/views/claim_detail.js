@@ -1,6 +1,9 @@
+// @ts-check
 // A claim as an evaluator sees it before confirming: activity, amount, date, who asks, evidence.
 // Used by the queue ("Show details") and by a shared link (#/confirm/<record id>), which opens
 // the confirm view with the claim loaded once the visitor has signed in.
+import { configOf } from "../session.js";
+import { statusOf } from "../api.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, pageLink } from "../format.js";
@@ -13,18 +16,29 @@ export function linkedClaim() {
   return m ? m[1].toLowerCase() : null;
 }
 
-/** Show the linked claim, if the address names one (after sign-in, in the confirm view). */
+/**
+ * Show the linked claim, if the address names one (after sign-in, in the confirm view).
+ * @param {import("../types.js").App} app
+ */
 export async function openLinkedClaim(app) {
   const id = linkedClaim();
   if (id) await showClaimDetail(app, id);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {number | string} category
+ */
 function unitOf(app, category) {
-  const c = app.config.rules.categories.find((x) => x.id === Number(category));
+  const c = configOf(app).rules.categories.find((x) => x.id === Number(category));
   return c ? c.unit[lang()] || c.unit.en : "";
 }
 
-/** Load a claim's details and draw the panel at the top of the confirm view. */
+/**
+ * Load a claim's details and draw the panel at the top of the confirm view.
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ */
 export async function showClaimDetail(app, recordId) {
   const panel = byId("claim-detail");
   // the same claim again (after confirming it): keep the evidence already read, no second read
@@ -33,14 +47,17 @@ export async function showClaimDetail(app, recordId) {
   try {
     app.detail.claim = await app.api.get(`/v1/claims/${recordId}/details`);
   } catch (err) {
-    if (err.status !== 404) throw err;
+    if (statusOf(err) !== 404) throw err;
     app.detail.problem = "notFound";
   }
   renderClaimDetail(app);
   panel.focus();
 }
 
-/** Draw the panel from what is loaded (again after a language switch). */
+/**
+ * Draw the panel from what is loaded (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderClaimDetail(app) {
   const panel = byId("claim-detail");
   const d = app.detail;
@@ -73,6 +90,10 @@ export function renderClaimDetail(app) {
   );
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} c the claim's details
+ */
 function evidenceBlock(app, c) {
   const d = app.detail;
   if (!c.has_evidence) return h("p", { class: "muted", id: "detail-evidence" }, t("detail.noEvidence"));
@@ -96,14 +117,15 @@ function evidenceBlock(app, c) {
   );
 }
 
+/** @param {import("../types.js").App} app */
 async function loadEvidence(app) {
   const d = app.detail;
   let evidence;
   try {
     evidence = await app.api.get(`/v1/claims/${d.recordId}/evidence?purpose=confirm`);
   } catch (err) {
-    if (err.status === 410) evidence = "erased";
-    else if (err.status === 404) evidence = "missing";
+    if (statusOf(err) === 410) evidence = "erased";
+    else if (statusOf(err) === 404) evidence = "missing";
     else {
       app.fail(err);
       return;
@@ -114,9 +136,15 @@ async function loadEvidence(app) {
   renderClaimDetail(app);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} c the claim's details
+ * @param {HTMLElement} close the panel's close button
+ */
 function actions(app, c, close) {
   const kinds = c.may_confirm_as || [];
   const open = c.status === "waiting";
+  /** @type {HTMLButtonElement | null} */
   let confirmButton = null;
   if (kinds.length && open) {
     confirmButton = h("button", {
@@ -133,11 +161,15 @@ function actions(app, c, close) {
   return h("div", { class: "actions" }, confirmButton, close, note);
 }
 
+/** @type {Record<string, number>} */
 const KIND_NUMBERS = { SUPERIOR: 0, PEER: 1, PUBLIC: 2, EXPERT: 3 };
 
-/** Keep the "Confirm as" choice if this claim accepts it, else take the first kind it accepts. */
+/**
+ * Keep the "Confirm as" choice if this claim accepts it, else take the first kind it accepts.
+ * @param {string[]} kinds
+ */
 function pickKind(kinds) {
-  const select = byId("confirm-kind");
+  const select = byId("confirm-kind", HTMLSelectElement);
   const accepted = kinds.map((k) => String(KIND_NUMBERS[k]));
   if (accepted.includes(select.value)) return;
   const offered = [...select.options].map((o) => o.value);
@@ -145,6 +177,7 @@ function pickKind(kinds) {
   if (first !== undefined) select.value = first;
 }
 
+/** @param {import("../types.js").App} app */
 function closeDetail(app) {
   app.detail = null;
   if (linkedClaim()) history.replaceState(null, "", window.location.pathname + window.location.search);

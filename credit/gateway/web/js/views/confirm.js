@@ -1,7 +1,9 @@
+// @ts-check
 // Evaluators: the officials' queue (GET /v1/confirmations/queue) and confirming by record id.
 // A confirmation is an EIP-712 Confirmation over the sorted record ids, the kind and a deadline.
-import { h, fill, byId } from "../dom.js";
-import { t, lang, categoryTitle } from "../i18n.js";
+import { sessionOf, configOf } from "../session.js";
+import { all, h, fill, byId } from "../dom.js";
+import { t, lang } from "../i18n.js";
 import { day, short, ZERO32, withLinks } from "../format.js";
 import { typedData, kindsFor, OFFICIAL_ROLES } from "../typed.js";
 import { rejectAction } from "./reject.js";
@@ -11,25 +13,33 @@ import { showClaimDetail } from "./claim_detail.js";
 const CONFIRM_VALID_SECONDS = 7 * 86400;
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
 const rejections = new Map(); // record id -> the reject action of its queue item
-let drawnIn = null; // the language the queue was drawn in
+/** @type {string | null} the language the queue was drawn in */
+let drawnIn = null;
 
+/** @param {import("../types.js").App} app */
 function isOfficial(app) {
-  return app.session.roles.some((r) => OFFICIAL_ROLES.includes(r));
+  return sessionOf(app).roles.some((r) => OFFICIAL_ROLES.includes(r));
 }
 
-/** Fill the "confirm as" choices (again after a language switch). */
+/**
+ * Fill the "confirm as" choices (again after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderKinds(app) {
-  const select = byId("confirm-kind");
+  const select = byId("confirm-kind", HTMLSelectElement);
   const current = select.value;
-  const kinds = kindsFor(app.session.roles);
+  const kinds = kindsFor(sessionOf(app).roles);
   fill(select, kinds.map((k) => h("option", { value: k.kind }, t(`kind.${k.name.toLowerCase()}`))));
   if (current && kinds.some((k) => String(k.kind) === current)) select.value = current;
-  byId("confirm-submit").disabled = !kinds.length;
-  byId("reject-by-id").disabled = !kinds.length;
+  byId("confirm-submit", HTMLButtonElement).disabled = !kinds.length;
+  byId("reject-by-id", HTMLButtonElement).disabled = !kinds.length;
   byId("queue-section").hidden = !isOfficial(app);
 }
 
-/** Load and draw the queue (officials only). */
+/**
+ * Load and draw the queue (officials only).
+ * @param {import("../types.js").App} app
+ */
 export async function loadQueue(app) {
   renderKinds(app);
   if (!isOfficial(app)) return;
@@ -38,6 +48,7 @@ export async function loadQueue(app) {
   renderQueue(app);
 }
 
+/** @param {import("../types.js").App} app */
 export function renderQueue(app) {
   if (!app.queue) return;
   // never redraw under a half-written rejection (it would take the focus away), unless the
@@ -49,11 +60,15 @@ export function renderQueue(app) {
   const items = app.queue;
   fill(
     byId("queue"),
-    items.length ? h("ul", { class: "queue" }, items.map((c) => queueItem(app, c))) : h("p", { class: "muted" }, t("confirm.empty")),
+    items.length ? h("ul", { class: "queue" }, items.map((/** @type {import("../types.js").Json} */ c) => queueItem(app, c))) : h("p", { class: "muted" }, t("confirm.empty")),
   );
   for (const [id, saved] of writing) rejections.get(id)?.restore(saved);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} c a claim of the queue
+ */
 function queueItem(app, c) {
   const k = c.confirmations;
   const reject = rejectAction(app, { recordId: () => c.record_id, kind: chosenKind, done: () => afterRejection(app) });
@@ -67,7 +82,7 @@ function queueItem(app, c) {
     h(
       "p",
       {},
-      withLinks(queueBy(app, c) || t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }), [["address", c.resident], ...(c.reporter ? [["address", c.reporter]] : [])]),
+      withLinks(queueBy(app, c) || t("confirm.by", { resident: short(c.resident, 8), date: day(c.occurred_at) }), [["address", c.resident], ...(c.reporter ? [/** @type {[string, string]} */ (["address", c.reporter])] : [])]),
       k ? [" · ", t("claim.waitingDetail", { count: k.count, needed: k.needed.count, weight: k.weight, threshold: k.needed.weight })] : null,
     ),
     c.evidence && c.evidence !== ZERO32
@@ -87,19 +102,23 @@ function queueItem(app, c) {
 
 /** The evaluator kind chosen under "Confirm as" (also the kind a rejection is signed as). */
 function chosenKind() {
-  return Number(byId("confirm-kind").value);
+  return Number(byId("confirm-kind", HTMLSelectElement).value);
 }
 
+/** @param {import("../types.js").App} app */
 async function afterRejection(app) {
   if (isOfficial(app)) await loadQueue(app);
 }
 
-/** Wire the record-id form and the refresh button once. */
+/**
+ * Wire the record-id form and the refresh button once.
+ * @param {import("../types.js").App} app
+ */
 export function mountConfirm(app) {
-  app.confirmClaim = (recordId) => confirm(app, recordId); // the claim detail panel's Confirm
-  byId("confirm-form").addEventListener("submit", async (event) => {
+  app.confirmClaim = (/** @type {string} */ recordId) => confirm(app, recordId); // the claim detail panel's Confirm
+  byId("confirm-form", HTMLFormElement).addEventListener("submit", async (event) => {
     event.preventDefault();
-    const input = byId("confirm-record");
+    const input = byId("confirm-record", HTMLInputElement);
     const id = input.value.trim();
     if (!RECORD_ID.test(id)) {
       byId("confirm-progress").textContent = t("confirm.badId");
@@ -108,9 +127,9 @@ export function mountConfirm(app) {
     }
     if (await confirm(app, id)) input.value = "";
   });
-  byId("queue-refresh").addEventListener("click", () => loadQueue(app).catch((err) => app.fail(err)));
+  byId("queue-refresh", HTMLButtonElement).addEventListener("click", () => loadQueue(app).catch((err) => app.fail(err)));
   // the claim whose id is typed above can be rejected instead of confirmed
-  const input = byId("confirm-record");
+  const input = byId("confirm-record", HTMLInputElement);
   const reject = rejectAction(app, {
     recordId: () => {
       const id = input.value.trim();
@@ -126,29 +145,31 @@ export function mountConfirm(app) {
     },
   });
   reject.open.id = "reject-by-id";
-  byId("confirm-submit").after(" ", reject.open);
-  byId("confirm-form").after(reject.form);
+  byId("confirm-submit", HTMLButtonElement).after(" ", reject.open);
+  byId("confirm-form", HTMLFormElement).after(reject.form);
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ */
 async function confirm(app, recordId) {
   const progress = byId("confirm-progress");
   const kind = chosenKind();
-  const buttons = document.querySelectorAll("#view-confirm button");
+  const buttons = /** @type {HTMLButtonElement[]} */ (all("#view-confirm button"));
   buttons.forEach((b) => (b.disabled = true));
   try {
-    const nonces = await app.api.get(`/v1/residents/${app.session.address}/nonces`);
+    const nonces = await app.api.get(`/v1/residents/${sessionOf(app).address}/nonces`);
     const message = { records: [recordId.toLowerCase()], kind, deadline: nonces.chain_time + CONFIRM_VALID_SECONDS };
     progress.textContent = t("progress.wallet");
-    const signature = await app.sign(() =>
-      app.wallet.signTypedData(app.account, typedData(app.config, "Confirmation", message)),
-    );
+    const signature = await app.signData(typedData(configOf(app), "Confirmation", message));
     if (!signature) {
       progress.textContent = "";
       return false;
     }
     progress.textContent = t("progress.sending");
     const out = await app.api.post("/v1/confirmations", {
-      evaluator: app.session.address,
+      evaluator: sessionOf(app).address,
       records: message.records,
       kind,
       deadline: message.deadline,

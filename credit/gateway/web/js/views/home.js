@@ -1,4 +1,6 @@
+// @ts-check
 // A resident's home: credit and its expiry, the chart, notices (with appeals), records.
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, lang, categoryTitle } from "../i18n.js";
 import { day, dayTime, short, epochStart, pageLink } from "../format.js";
@@ -6,9 +8,14 @@ import { creditSeries, creditChart } from "../chart.js";
 import { warningDetails } from "./report.js";
 import { appealForm, loadOutcomes, renderOutcomes } from "./appeal.js";
 
-/** Fetch the summary and notices, then draw the home view. */
+/** @typedef {import("../types.js").Json} Json */
+
+/**
+ * Fetch the summary and notices, then draw the home view.
+ * @param {import("../types.js").App} app
+ */
 export async function loadHome(app) {
-  const base = `/v1/residents/${app.session.address}`;
+  const base = `/v1/residents/${sessionOf(app).address}`;
   const [summary, notices] = await Promise.all([
     app.api.get(base),
     app.api.get(`${base}/notices`).catch((err) => {
@@ -24,7 +31,10 @@ export async function loadHome(app) {
   renderHome(app, { notices: changed });
 }
 
-/** Draw the home view from the data already loaded (also after a language switch). */
+/**
+ * Draw the home view from the data already loaded (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderHome(app, { notices = true } = {}) {
   const s = app.summary;
   if (!s) return;
@@ -42,16 +52,17 @@ export function renderHome(app, { notices = true } = {}) {
   if (notices && !document.querySelector(".appeal-form:not([hidden])")) renderNotices(app);
   renderRecords(app, s);
   renderOutcomes(app);
-  app.tracker.render();
+  if (app.tracker) app.tracker.render();
 }
 
-function renderCredit(app, s) {
+/** @param {import("../types.js").App} app */
+function renderCredit(app, /** @type {Json} */ s) {
   byId("credit-value").textContent = String(s.credit);
   const expiry = byId("credit-expiry");
   if (s.credit > 0 && s.expires_after_epoch > 0) {
-    const when = epochStart(app.config, s.expires_after_epoch + 1);
+    const when = epochStart(configOf(app), s.expires_after_epoch + 1);
     expiry.textContent = t("home.expires", { points: s.credit, date: day(when) });
-    expiry.className = when - s.as_of_time < 3 * app.config.epoch.length_seconds ? "warn" : "";
+    expiry.className = when - s.as_of_time < 3 * configOf(app).epoch.length_seconds ? "warn" : "";
   } else if (s.lapsed) {
     expiry.textContent = t("home.lapsed", { points: s.raw_balance });
     expiry.className = "warn";
@@ -59,20 +70,24 @@ function renderCredit(app, s) {
     expiry.textContent = s.registered ? t("home.noExpiry") : t("home.notResident");
     expiry.className = "";
   }
-  const start = epochStart(app.config, s.epoch);
+  const start = epochStart(configOf(app), s.epoch);
   byId("credit-period").textContent = t("home.period", {
     epoch: s.epoch,
     start: day(start),
-    end: day(start + app.config.epoch.length_seconds - 1),
+    end: day(start + configOf(app).epoch.length_seconds - 1),
   });
 }
 
+/** @param {import("../types.js").App} app */
 function renderNotices(app) {
   noticeList(app, byId("notices"), app.notices, app.noticesUnavailable, "notice", () => renderNotices(app));
 }
 
-/** Draw ``notices`` (warnings first, newest first) into ``box``; ``redraw`` after an ack. */
-export function noticeList(app, box, notices, unavailable, prefix, redraw) {
+/**
+ * Draw ``notices`` (warnings first, newest first) into ``box``; ``redraw`` after an ack.
+ * @param {import("../types.js").App} app
+ */
+export function noticeList(app, /** @type {HTMLElement} */ box, /** @type {Json[] | null} */ notices, /** @type {string | null} */ unavailable, /** @type {string} */ prefix, /** @type {() => void} */ redraw) {
   if (unavailable) {
     fill(box, h("p", { class: "notice-box" }, t("notices.unavailable")));
     return;
@@ -83,12 +98,13 @@ export function noticeList(app, box, notices, unavailable, prefix, redraw) {
   fill(box, list.length ? list.map((n, i) => noticeCard(app, n, `${prefix}-${i}`, redraw)) : h("p", { class: "muted" }, t("notices.none")));
 }
 
-function noticeCard(app, n, i, redraw) {
+/** @param {import("../types.js").App} app */
+function noticeCard(app, /** @type {Json} */ n, /** @type {string} */ i, /** @type {() => void} */ redraw) {
   const titleId = `${i}-title`;
   // a rejected claim never reaches the ledger: its notice lists no evidence (a claim still
   // held, waiting for confirmations, is listed as held)
   const rejected = Boolean(n.data && n.data.rejected_at);
-  const evidence = (n.evidence || []).filter((e) => e.tx_hash || !rejected).map((e) =>
+  const evidence = (n.evidence || []).filter((/** @type {Json} */ e) => e.tx_hash || !rejected).map((/** @type {Json} */ e) =>
     h(
       "li",
       {},
@@ -133,7 +149,7 @@ function noticeCard(app, n, i, redraw) {
     open.addEventListener("click", () => {
       form.hidden = !form.hidden;
       open.setAttribute("aria-expanded", String(!form.hidden));
-      if (!form.hidden) form.querySelector("select, textarea").focus();
+      if (!form.hidden) /** @type {HTMLElement} */ (form.querySelector("select, textarea")).focus();
     });
     actions.append(open);
     card.append(form);
@@ -145,7 +161,7 @@ function noticeCard(app, n, i, redraw) {
         class: "ghost",
         onclick: async () => {
           try {
-            await app.api.post(`/v1/residents/${app.session.address}/notices/${n.id}/ack`);
+            await app.api.post(`/v1/residents/${sessionOf(app).address}/notices/${n.id}/ack`);
             n.acknowledged = true;
             redraw();
           } catch (err) {
@@ -158,8 +174,11 @@ function noticeCard(app, n, i, redraw) {
   return card;
 }
 
-/** The notice's evidence, folded; stays open across redraws once opened. */
-function evidenceList(app, n, items) {
+/**
+ * The notice's evidence, folded; stays open across redraws once opened.
+ * @param {import("../types.js").App} app
+ */
+function evidenceList(app, /** @type {Json} */ n, /** @type {HTMLElement[]} */ items) {
   app.openEvidence = app.openEvidence || new Set();
   const details = h(
     "details",
@@ -174,21 +193,26 @@ function evidenceList(app, n, items) {
   return details;
 }
 
-/** A transaction hash, linked to its public page. */
-export function txRef(app, hash, full = true) {
+/**
+ * A transaction hash, linked to its public page.
+ * @param {import("../types.js").App} app
+ */
+export function txRef(app, /** @type {string} */ hash, full = true) {
   return pageLink("tx", hash, { full });
 }
 
 /** The kinds of evaluator who confirmed each booked record, read once per record from its public
- *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells. */
-export function confirmerKinds(app, recordId) {
+ *  page (a booked record never changes) and drawn into ``[data-confirmers="<id>"]`` cells.
+ * @param {import("../types.js").App} app
+ */
+export function confirmerKinds(app, /** @type {string} */ recordId) {
   app.recordKinds = app.recordKinds || new Map();
   const known = app.recordKinds.get(recordId);
   const cell = h("span", { class: "confirmer-kinds", dataset: { confirmers: recordId } }, known ? kindsText(known) : "…");
   if (!known && !app.recordKinds.has(`${recordId}:asked`)) {
     app.recordKinds.set(`${recordId}:asked`, true);
     app.api.get(`/v1/public/records/${recordId}`).then((r) => {
-      const kinds = KIND_ORDER.filter((k) => r.confirmations.some((c) => c.kind === k));
+      const kinds = KIND_ORDER.filter((k) => r.confirmations.some((/** @type {Json} */ c) => c.kind === k));
       app.recordKinds.set(recordId, kinds);
       for (const el of document.querySelectorAll(`[data-confirmers="${recordId}"]`)) el.textContent = kindsText(kinds);
     }).catch(() => app.recordKinds.delete(`${recordId}:asked`));
@@ -199,17 +223,18 @@ export function confirmerKinds(app, recordId) {
 const KIND_ORDER = ["superior", "peer", "public", "expert"];
 const KINDS_READ = 30; // records whose confirmers the home view reads (one public read each)
 
-function kindsText(kinds) {
-  return kinds.length ? kinds.map((k) => t(`kind.${k}`)).join(t("list.and")) : "–";
+function kindsText(/** @type {string[]} */ kinds) {
+  return kinds.length ? kinds.map((/** @type {string} */ k) => t(`kind.${k}`)).join(t("list.and")) : "–";
 }
 
 /** What a violation did to the credit: an overturned one is never shown as a deduction. */
-function violationPoints(r) {
+function violationPoints(/** @type {Json} */ r) {
   if (r.status === "overturned") return h("span", { class: "restored" }, t("records.restored", { points: r.deducted }));
   return `−${r.deducted}`;
 }
 
-function renderRecords(app, s) {
+/** @param {import("../types.js").App} app */
+function renderRecords(app, /** @type {Json} */ s) {
   const rows = [...(s.records || [])].reverse();
   if (!rows.length) {
     fill(byId("records"), h("p", { class: "muted" }, t("records.none")));

@@ -1,9 +1,11 @@
+// @ts-check
 // Public pages, no sign-in: a record, a rule-set version (public_rules.js), an epoch, an address,
 // a transaction.
 // They read /v1/public/... (only what is on chain) and the rule documents, whose bytes are hashed
 // here with keccak-256 and checked against the hash on chain. Routes: #/record/0x…, #/rules/2,
 // #/epoch/24, #/address/0x…, #/tx/0x… (links from format.js pageLink).
-import { h, fill, byId } from "../dom.js";
+import { configOf } from "../session.js";
+import { all, h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { day, dayTime, units, pageLink } from "../format.js";
 import { loadRules, renderRules } from "./public_rules.js";
@@ -16,6 +18,10 @@ export function publicRoute() {
   return m ? { kind: m[1], value: m[2] } : null;
 }
 
+/** @typedef {import("../types.js").App} App */
+/** @typedef {import("../types.js").Json} Json */
+
+/** @type {Record<string, (app: App, value: string) => Promise<any>>} what each page loads */
 const LOADERS = {
   record: (app, id) => app.api.get(`/v1/public/records/${id}`),
   tx: (app, hash) => app.api.get(`/v1/public/transactions/${hash}`),
@@ -24,7 +30,8 @@ const LOADERS = {
   rules: loadRules,
 };
 
-async function loadEpoch(app, n) {
+/** @param {import("../types.js").App} app */
+async function loadEpoch(app, /** @type {string} */ n) {
   const [epoch, verification] = await Promise.all([
     app.api.get(`/v1/public/epochs/${n}`),
     // another part of the service answers this; 404 (no_verifier, or no such route): none yet
@@ -33,7 +40,10 @@ async function loadEpoch(app, n) {
   return { ...epoch, verification };
 }
 
-/** Open the page the address bar names (true), or do nothing (false). */
+/**
+ * Open the page the address bar names (true), or do nothing (false).
+ * @param {import("../types.js").App} app
+ */
 export async function openPublic(app) {
   const route = publicRoute();
   if (!route) return false;
@@ -56,21 +66,27 @@ export async function openPublic(app) {
   return true;
 }
 
-/** Hide the public page (the address bar names another view). */
+/**
+ * Hide the public page (the address bar names another view).
+ * @param {import("../types.js").App} app
+ */
 export function closePublic(app) {
   app.publicPage = null;
   delete document.body.dataset.publicPage;
   showPublic(false);
 }
 
-function showPublic(on) {
+function showPublic(/** @type {boolean} */ on) {
   byId("view-public").hidden = !on;
   if (!on) return;
-  for (const v of document.querySelectorAll("main > .view:not(#view-public)")) v.hidden = true;
+  for (const v of all("main > .view:not(#view-public)")) v.hidden = true;
   for (const b of document.querySelectorAll("#nav button")) b.removeAttribute("aria-current");
 }
 
-/** Draw the open public page from the data loaded (also after a language switch). */
+/**
+ * Draw the open public page from the data loaded (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderPublic(app) {
   const p = app.publicPage;
   if (!p) return;
@@ -89,27 +105,37 @@ function homeLink() {
 }
 
 // ------------------------------------------------------------------ helpers
+/**
+ * A definition list of ``[label, value]`` rows (a falsy row is skipped).
+ * @param {([string, import("../dom.js").Child] | null | false)[]} rows
+ */
 export function facts(rows) {
-  return h("dl", { class: "facts" }, rows.filter(Boolean).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  return h("dl", { class: "facts" }, /** @type {[string, import("../dom.js").Child][]} */ (rows.filter(Boolean)).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
-export function when(ref) {
+export function when(/** @type {Json} */ ref) {
   return [dayTime(ref.block_time), " · ", pageLink("tx", ref.tx_hash)];
 }
 
-export function kindName(kind) {
+export function kindName(/** @type {string} */ kind) {
   return t(`kind.${kind}`);
 }
 
-function recordStatus(r) {
+function recordStatus(/** @type {Json} */ r) {
   return t(`pub.status.${r.status}`);
 }
 
-function points(r) {
+function points(/** @type {Json} */ r) {
   return r.points > 0 ? `+${r.points}` : String(r.points);
 }
 
 /** A table of record rows, each linked to its page. */
+/**
+ * @param {import("../types.js").App} app
+ * @param {any[]} rows
+ * @param {{resident?: boolean, extra?: {head: string, cell: (row: any) => import("../dom.js").Child} | null}} [options]
+  * @param {import("../types.js").App} app
+ */
 function recordTable(app, rows, { resident = true, extra = null } = {}) {
   if (!rows.length) return h("p", { class: "muted" }, t("pub.noRecords"));
   const cols = ["pub.col.date", "pub.col.activity", ...(resident ? ["pub.col.resident"] : []), "pub.col.points", "pub.col.status", "pub.col.rules", "pub.col.record", ...(extra ? [extra.head] : [])];
@@ -132,14 +158,16 @@ function recordTable(app, rows, { resident = true, extra = null } = {}) {
 }
 
 // ------------------------------------------------------------------ pages
+/** @type {Record<string, (app: App, data: any) => HTMLElement>} how each page is drawn */
 const RENDER = { record: renderRecord, tx: renderTx, address: renderAddress, epoch: renderEpoch, rules: renderRules };
 
-function renderRecord(app, r) {
+/** @param {import("../types.js").App} app */
+function renderRecord(app, /** @type {Json} */ r) {
   const epoch = r.epoch;
   const confirmers = r.confirmations.length
-    ? h("ul", { class: "confirmers" }, r.confirmations.map((c) => h("li", { dataset: { kind: c.kind } }, h("span", { class: "pill" }, kindName(c.kind)), " ", pageLink("address", c.address, { full: true }))))
+    ? h("ul", { class: "confirmers" }, r.confirmations.map((/** @type {Json} */ c) => h("li", { dataset: { kind: c.kind } }, h("span", { class: "pill" }, kindName(c.kind)), " ", pageLink("address", c.address, { full: true }))))
     : h("p", { class: "muted" }, t("pub.noConfirmers"));
-  const kinds = [...new Set(r.confirmations.map((c) => kindName(c.kind)))];
+  const kinds = [...new Set(r.confirmations.map((/** @type {Json} */ c) => kindName(c.kind)))];
   return h(
     "section",
     { class: "public-page", dataset: { record: r.record_id } },
@@ -168,7 +196,7 @@ function renderRecord(app, r) {
   );
 }
 
-function appealFacts(r) {
+function appealFacts(/** @type {Json} */ r) {
   const a = r.appeal;
   if (!a) return h("p", { class: "muted" }, t("pub.noAppeal"));
   return h("div", { class: "appeal-facts", dataset: { status: a.status } }, facts([
@@ -180,7 +208,8 @@ function appealFacts(r) {
   ]));
 }
 
-function renderTx(app, x) {
+/** @param {import("../types.js").App} app */
+function renderTx(app, /** @type {Json} */ x) {
   return h(
     "section",
     { class: "public-page" },
@@ -189,7 +218,7 @@ function renderTx(app, x) {
       [t("pub.f.tx"), h("code", { class: "hash" }, x.tx_hash)],
       [t("pub.f.block"), String(x.block_number)],
       [t("pub.f.time"), dayTime(x.block_time)],
-      x.rule_versions.length ? [t("pub.f.published"), x.rule_versions.map((v) => pageLink("rules", v, { text: t("pub.versionN", { version: v }) }))] : null,
+      x.rule_versions.length ? [t("pub.f.published"), x.rule_versions.map((/** @type {number} */ v) => pageLink("rules", v, { text: t("pub.versionN", { version: v }) }))] : null,
     ]),
     h("h2", {}, t("pub.records")),
     recordTable(app, x.records),
@@ -197,7 +226,8 @@ function renderTx(app, x) {
   );
 }
 
-function renderAddress(app, a) {
+/** @param {import("../types.js").App} app */
+function renderAddress(app, /** @type {Json} */ a) {
   return h(
     "section",
     { class: "public-page", dataset: { address: a.address } },
@@ -215,21 +245,23 @@ function renderAddress(app, a) {
   );
 }
 
-function rewardTable(app, rewards) {
+/** @param {import("../types.js").App} app */
+function rewardTable(app, /** @type {Json[]} */ rewards) {
   const cols = ["pub.col.resident", "pub.col.epoch", "pub.col.points", "pub.col.amount", "pub.col.tx"];
   const head = cols.map((k) => h("th", { scope: "col" }, t(k)));
-  const symbol = app.config.token.symbol;
-  const rows = rewards.map((r) => h("tr", {}, [
+  const symbol = configOf(app).token.symbol;
+  const rows = rewards.map((/** @type {Json} */ r) => h("tr", {}, [
     pageLink("address", r.resident),
     pageLink("epoch", r.epoch),
     String(r.points),
-    `${units(r.amount, app.config.token.decimals)} ${symbol}`,
+    `${units(r.amount, configOf(app).token.decimals)} ${symbol}`,
     pageLink("tx", r.paid.tx_hash),
   ].map((v, k) => h("td", { "data-label": head[k].textContent }, v))));
   return h("table", { class: "records" }, h("thead", {}, h("tr", {}, head)), h("tbody", {}, rows));
 }
 
-function renderEpoch(app, e) {
+/** @param {import("../types.js").App} app */
+function renderEpoch(app, /** @type {Json} */ e) {
   const nav = h("p", { class: "small" },
     e.epoch > 0 ? pageLink("epoch", e.epoch - 1, { text: `← ${t("pub.epochN", { epoch: e.epoch - 1 })}` }) : null,
     e.epoch > 0 && !e.current ? " · " : null,
@@ -245,7 +277,7 @@ function renderEpoch(app, e) {
       [t("pub.f.recordsCount"), String(e.records_count)],
       [t("pub.f.credited"), `+${e.points_credited}`],
       [t("pub.f.deducted"), `−${e.points_deducted}`],
-      [t("pub.f.rewardsTotal"), `${units(e.rewards_total, app.config.token.decimals)} ${app.config.token.symbol}`],
+      [t("pub.f.rewardsTotal"), `${units(e.rewards_total, configOf(app).token.decimals)} ${configOf(app).token.symbol}`],
     ]),
     e.truncated ? h("p", { class: "small muted" }, t("pub.truncated")) : null,
     h("h2", {}, t("pub.verification")),
@@ -258,14 +290,14 @@ function renderEpoch(app, e) {
 }
 
 /** The verifiers' part: state root, who committed and revealed, who agreed (from the verifier). */
-function verificationPart(v) {
+function verificationPart(/** @type {Json | null} */ v) {
   if (v === null) return h("p", { class: "notice-box", id: "no-verification" }, t("pub.noVerification"));
   if (v.failed) return h("p", { class: "notice-box" }, t("msg.failed", { reason: v.failed }));
-  const agreed = v.verifiers.filter((x) => x.agreed).length;
+  const agreed = v.verifiers.filter((/** @type {Json} */ x) => x.agreed).length;
   const cols = ["pub.col.verifier", "pub.col.committed", "pub.col.revealed", "pub.col.agreed", "pub.col.credited"];
   const head = cols.map((k) => h("th", { scope: "col" }, t(k)));
-  const yes = (b) => (b === null || b === undefined ? "–" : t(b ? "pub.yes" : "pub.no"));
-  const rows = v.verifiers.map((x) => h("tr", {}, [pageLink("address", x.address), yes(x.committed), yes(x.revealed), yes(x.agreed), yes(x.credited)].map((c, k) => h("td", { "data-label": head[k].textContent }, c))));
+  const yes = (/** @type {boolean | null | undefined} */ b) => (b === null || b === undefined ? "–" : t(b ? "pub.yes" : "pub.no"));
+  const rows = v.verifiers.map((/** @type {Json} */ x) => h("tr", {}, [pageLink("address", x.address), yes(x.committed), yes(x.revealed), yes(x.agreed), yes(x.credited)].map((c, k) => h("td", { "data-label": head[k].textContent }, c))));
   return h("div", { class: "verification", dataset: { phase: v.phase } },
     facts([
       [t("pub.f.phase"), t(`pub.phase.${v.phase}`)],

@@ -1,14 +1,20 @@
+// @ts-check
 // The public rule-set page: a published version, its document fetched from the URI on chain (or
 // this service's copy) and hashed here with keccak-256 against the hash on chain, its rules in
 // plain words, and what changed from the previous version.
+import { configOf } from "../session.js";
+import { reason } from "../api.js";
 import { h } from "../dom.js";
 import { t, lang } from "../i18n.js";
 import { dayTime, units, pageLink } from "../format.js";
-import { keccak256 } from "../keccak.js";
+import { keccak, toHex } from "../verify/hash.js";
 import { facts, when, kindName } from "./public.js";
 
 /** The version's facts, then its document: fetched from the URI published on chain when this
- *  page may (same origin), else from this service's copy; its bytes hashed here. */
+ *  page may (same origin), else from this service's copy; its bytes hashed here.
+ * @param {import("../types.js").App} app
+ * @param {number | string} version
+ */
 export async function loadRules(app, version) {
   const meta = await app.api.get(`/v1/public/rule-sets/${version}`);
   let source = meta.document_path;
@@ -17,19 +23,25 @@ export async function loadRules(app, version) {
   } catch {
     /* not a URL this page can read: use the copy */
   }
+  /** @type {{source: string, fromUri: boolean, bytes: Uint8Array | null, hash: string | null, rules: any, failed: string | null}} */
   const doc = { source, fromUri: source === meta.uri, bytes: null, hash: null, rules: null, failed: null };
   try {
     const res = await fetch(source, { cache: "no-store" });
     if (!res.ok) throw new Error(`${res.status}`);
-    doc.bytes = new Uint8Array(await res.arrayBuffer());
-    doc.hash = "0x" + keccak256(doc.bytes);
-    doc.rules = JSON.parse(new TextDecoder().decode(doc.bytes));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    doc.bytes = bytes;
+    doc.hash = toHex(keccak(bytes));
+    doc.rules = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    doc.failed = String(err && err.message ? err.message : err);
+    doc.failed = reason(err);
   }
   return { ...meta, doc };
 }
 
+/**
+ * @param {import("../types.js").App} app
+ * @param {import("../types.js").Json} r what loadRules gave
+ */
 export function renderRules(app, r) {
   const d = r.doc;
   const matches = d.hash !== null && d.hash === r.content_hash.toLowerCase();
@@ -56,7 +68,7 @@ export function renderRules(app, r) {
       [t("pub.f.fetched"), [h("code", { class: "hash" }, d.source), d.fromUri ? "" : ` (${t("pub.copy")})`]],
       [t("pub.f.expiry"), t("pub.expiryEpochs", { epochs: r.expiry_epochs })],
       [t("pub.f.appealWindow"), t("pub.days", { days: Math.round(r.appeal_window_seconds / 86400) })],
-      [t("pub.f.rewardRate"), `${units(r.reward_per_point, app.config.token.decimals)} ${app.config.token.symbol}`],
+      [t("pub.f.rewardRate"), `${units(r.reward_per_point, configOf(app).token.decimals)} ${configOf(app).token.symbol}`],
     ]),
     h("h2", {}, t("pub.changes")),
     changesPart(r),
@@ -66,12 +78,17 @@ export function renderRules(app, r) {
   );
 }
 
+/**
+ * A translated text of the rule document (``{en, zh}``), in the page's language.
+ * @param {Record<string, string> | null | undefined} x
+ */
 function text(x) {
   return x ? x[lang()] || x.en : "";
 }
 
+/** @param {import("../types.js").Json} rules the rule-set document */
 function rulesPart(rules) {
-  const cats = (rules.categories || []).map((c) => {
+  const cats = (rules.categories || []).map((/** @type {import("../types.js").Json} */ c) => {
     const conf = c.confirmation || {};
     const weights = Object.entries(conf.weights || {}).filter(([, w]) => w > 0).map(([k, w]) => `${kindName(k)} ${w}`).join(", ");
     const required = (conf.required_kinds || []).map(kindName).join(t("list.and")) || t("pub.none");
@@ -91,25 +108,30 @@ function rulesPart(rules) {
     cats);
 }
 
+/** @param {import("../types.js").Json} r */
 function changesPart(r) {
   if (!r.previous) return h("p", { class: "muted" }, t("pub.firstVersion"));
   if (!r.diff) return h("p", { class: "muted" }, t("pub.noDiff"));
   if (!r.diff.length) return h("p", { class: "muted" }, t("pub.noChanges"));
-  return h("ul", { class: "rule-changes" }, r.diff.map((c) => {
+  return h("ul", { class: "rule-changes" }, r.diff.map((/** @type {import("../types.js").Json} */ c) => {
     const what = c.scope === "category" ? t("pub.diff.category", { id: c.category, key: c.key }) : t(`pub.diff.${c.scope}`);
     const fields = Object.entries(c.fields).map(([name, [was, now]]) => h("li", {}, `${fieldName(name)}: ${show(was)} → ${show(now)}`));
     return h("li", { dataset: { change: c.change, scope: c.scope } }, `${what}: ${t(`pub.diff.${c.change}`)}`, fields.length ? h("ul", {}, fields) : null);
   }));
 }
 
-/** A rule field's name in plain words (the raw name if it is new). */
+/**
+ * A rule field's name in plain words (the raw name if it is new).
+ * @param {string} name
+ */
 function fieldName(name) {
   const key = `pub.field.${name}`;
   return t(key) === key ? name : t(key);
 }
 
+/** @param {unknown} v a rule field's value */
 function show(v) {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "object" && !Array.isArray(v)) return text(v) || JSON.stringify(v);
+  if (typeof v === "object" && !Array.isArray(v)) return text(/** @type {Record<string, string>} */ (v)) || JSON.stringify(v);
   return Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
 }

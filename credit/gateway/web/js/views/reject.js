@@ -1,9 +1,11 @@
+// @ts-check
 // Rejecting a claim with a reason: an EIP-712 Rejection(recordId, kind, reason, note) signed in
 // the wallet, where ``note`` is the keccak-256 of the text the resident will read.
+import { sessionOf, configOf } from "../session.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { typedData } from "../typed.js";
-import { keccak256 } from "../keccak.js";
+import { keccakText } from "../verify/hash.js";
 
 // The order is the signed ``reason`` number: keep it as the gateway's REJECTION_REASONS.
 export const REASONS = ["did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other"];
@@ -12,7 +14,10 @@ let forms = 0;
 
 /** A "Reject" button and its small form (hidden until the button is pressed).
  *  ``recordId()`` gives the claim's id when the form is sent; ``kind()`` the evaluator kind;
- *  ``done()`` runs after the gateway accepted the rejection. */
+ *  ``done()`` runs after the gateway accepted the rejection.
+ * @param {import("../types.js").App} app
+ * @param {{recordId: () => string | null, kind: () => number, done: (recordId: string) => unknown}} hooks
+ */
 export function rejectAction(app, { recordId, kind, done }) {
   const n = ++forms;
   const reason = h(
@@ -40,6 +45,7 @@ export function rejectAction(app, { recordId, kind, done }) {
     progress,
   );
   const open = h("button", { type: "button", class: "ghost reject-open", "aria-expanded": "false", "data-i18n": "reject.open" }, t("reject.open"));
+  /** @param {HTMLElement["hidden"]} on whether to show the form */
   const show = (on) => {
     form.hidden = !on;
     open.setAttribute("aria-expanded", String(on));
@@ -71,6 +77,7 @@ export function rejectAction(app, { recordId, kind, done }) {
   });
   /** What the evaluator has typed so far, and putting it back (after a redraw). */
   const state = () => (form.hidden || !form.isConnected ? null : { reason: reason.value, note: note.value });
+  /** @param {{reason: string, note: string} | null} saved */
   const restore = (saved) => {
     if (!saved) return;
     reason.value = saved.reason;
@@ -81,23 +88,31 @@ export function rejectAction(app, { recordId, kind, done }) {
   return { open, form, state, restore };
 }
 
-/** Sign and send a rejection; true once the gateway accepted it. */
+/**
+ * Sign and send a rejection; true once the gateway accepted it.
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ * @param {number} kind the evaluator kind
+ * @param {string} reason one of REASONS
+ * @param {string} note the words the resident will read
+ * @param {HTMLElement} progress
+ */
 async function rejectClaim(app, recordId, kind, reason, note, progress) {
   const id = recordId.toLowerCase();
   const message = {
     recordId: id,
     kind,
     reason: REASONS.indexOf(reason),
-    note: "0x" + keccak256(new TextEncoder().encode(note)),
+    note: keccakText(note),
   };
   progress.textContent = t("progress.wallet");
-  const signature = await app.sign(() => app.wallet.signTypedData(app.account, typedData(app.config, "Rejection", message)));
+  const signature = await app.signData(typedData(configOf(app), "Rejection", message));
   if (!signature) {
     progress.textContent = "";
     return false;
   }
   progress.textContent = t("progress.sending");
-  await app.api.post(`/v1/claims/${id}/rejections`, { evaluator: app.session.address, kind, reason, note, signature });
+  await app.api.post(`/v1/claims/${id}/rejections`, { evaluator: sessionOf(app).address, kind, reason, note, signature });
   progress.textContent = "";
   app.say(() => t("reject.done"), "success");
   return true;

@@ -1,11 +1,14 @@
+// @ts-check
 // Rewards: the reward token balance and past periods (points earned, paid or not, payment tx).
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t } from "../i18n.js";
 import { day, units, epochStart, pageLink } from "../format.js";
 import { txRef } from "./home.js";
 
+/** @param {import("../types.js").App} app */
 export async function loadRewards(app) {
-  const address = app.session.address;
+  const address = sessionOf(app).address;
   const [rewards, summary] = await Promise.all([
     app.api.get(`/v1/residents/${address}/rewards`),
     app.summary ? Promise.resolve(app.summary) : app.api.get(`/v1/residents/${address}`),
@@ -15,15 +18,16 @@ export async function loadRewards(app) {
   renderRewards(app);
 }
 
+/** @param {import("../types.js").App} app */
 export function renderRewards(app) {
   const r = app.rewards;
   if (!r) return;
   byId("reward-balance").textContent = units(r.balance, r.decimals);
   byId("reward-symbol").textContent = r.symbol;
-  const perPoint = app.config.rules.terms.reward_per_point;
+  const perPoint = configOf(app).rules.terms.reward_per_point;
   byId("reward-rate").textContent = t("rewards.rate", { amount: units(String(perPoint), r.decimals), symbol: r.symbol });
-  const paid = new Map(r.payments.map((p) => [p.epoch, p]));
-  const epochs = new Map((app.summary.earnings || []).map((e) => [e.epoch, e]));
+  const paid = new Map(r.payments.map((/** @type {import("../types.js").Json} */ p) => [p.epoch, p]));
+  const epochs = new Map((app.summary.earnings || []).map((/** @type {import("../types.js").Json} */ e) => [e.epoch, e]));
   for (const p of r.payments) if (!epochs.has(p.epoch)) epochs.set(p.epoch, { epoch: p.epoch, points: p.points });
   const rows = [...epochs.values()].sort((a, b) => b.epoch - a.epoch);
   if (!rows.length) {
@@ -34,7 +38,7 @@ export function renderRewards(app) {
   const current = app.summary.epoch;
   const body = rows.map((e) => {
     const p = paid.get(e.epoch);
-    const start = epochStart(app.config, e.epoch);
+    const start = epochStart(configOf(app), e.epoch);
     const state = p
       ? `${units(p.amount, r.decimals)} ${r.symbol}`
       : e.epoch >= current

@@ -1,6 +1,8 @@
+// @ts-check
 // Reminders for officials and arbiters, at the top of the view they work in. A resident reads
 // their notices on "My credit"; an account that is not a resident has no such page, so its
 // reminders (claims waiting for its kind, appeals waiting for a decision) follow it here.
+import { sessionOf } from "../session.js";
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
 import { noticeList } from "./home.js";
@@ -8,15 +10,20 @@ import { noticeList } from "./home.js";
 const PANEL_ID = "role-notices";
 
 /** Whether this session's reminders go in the panel: signed in, not a registered resident, on
- *  another view than "My credit" (whose own list shows them). */
+ *  another view than "My credit" (whose own list shows them).
+ * @param {import("../types.js").App} app
+ */
 export function wantsRoleNotices(app) {
-  return Boolean(app.session) && !app.session.roles.includes("RESIDENT") && app.view !== "home";
+  return app.session !== null && !sessionOf(app).roles.includes("RESIDENT") && app.view !== "home";
 }
 
-/** Fetch the signed-in account's notices; redraw only when they changed. */
+/**
+ * Fetch the signed-in account's notices; redraw only when they changed.
+ * @param {import("../types.js").App} app
+ */
 export async function loadRoleNotices(app) {
   if (!wantsRoleNotices(app)) return renderRoleNotices(app);
-  const body = await app.api.get(`/v1/residents/${app.session.address}/notices`).catch((err) => {
+  const body = await app.api.get(`/v1/residents/${sessionOf(app).address}/notices`).catch((err) => {
     if (err.status === 503) return { notices: [], unavailable: err.message };
     throw err;
   });
@@ -39,29 +46,35 @@ function panel() {
   return box;
 }
 
-/** Put the panel under the current view's heading and draw it (also after a language switch). */
+/**
+ * Put the panel under the current view's heading and draw it (also after a language switch).
+ * @param {import("../types.js").App} app
+ */
 export function renderRoleNotices(app, { list = true } = {}) {
   const box = panel();
   const view = app.view && document.getElementById(`view-${app.view}`);
-  if (!wantsRoleNotices(app) || !view || app.roleNotices == null) {
+  if (!wantsRoleNotices(app) || !view || app.roleNotices === null || app.roleNotices === undefined) {
     box.hidden = true;
     return;
   }
   const heading = view.querySelector("h1");
   if (heading && box.previousElementSibling !== heading) heading.after(box);
   box.hidden = false;
-  box.querySelector("h2").textContent = t("roleNotices.title");
+  /** @type {HTMLElement} */ (box.querySelector("h2")).textContent = t("roleNotices.title");
   if (list) {
     const redraw = () => renderRoleNotices(app);
-    const items = box.querySelector(".notices");
+    const items = /** @type {HTMLElement} */ (box.querySelector(".notices"));
     noticeList(app, items, app.roleNotices, app.roleNoticesUnavailable, "role-notice", redraw);
   }
 }
 
-/** Forget the notices of a session that ended. */
+/**
+ * Forget the notices of a session that ended.
+ * @param {import("../types.js").App} app
+ */
 export function clearRoleNotices(app) {
   app.roleNotices = null;
   app.roleNoticesUnavailable = null;
-  fill(panel().querySelector(".notices"));
+  fill(/** @type {HTMLElement} */ (panel().querySelector(".notices")));
   renderRoleNotices(app);
 }

@@ -1,28 +1,41 @@
+// @ts-check
 // After a claim is sent: the link peers open to confirm it, a "Copy link" button and the link's
 // QR code. The gateway makes the QR code (GET /v1/claims/{id}/share): nothing leaves for another
 // service, and the image is shown from a data: URL (the page's CSP allows only those).
+import { reason } from "../api.js";
 import { h, fill } from "../dom.js";
 import { t } from "../i18n.js";
 
-/** A card for ``recordId``'s share link, filled when the gateway answers. */
+/** @typedef {{link: string, qr_svg: string}} Share the answer of GET /v1/claims/{id}/share */
+
+/**
+ * A card for ``recordId``'s share link, filled when the gateway answers.
+ * @param {import("../types.js").App} app
+ * @param {string} recordId
+ */
 export function shareCard(app, recordId) {
   const card = h("div", { class: "share", id: "claim-share" }, h("p", { class: "muted" }, t("share.loading")));
   app.shares = app.shares || {};
   const known = app.shares[recordId];
+  /** @param {Share} share */
   const draw = (share) => drawShare(card, share);
   if (known) draw(known);
   else {
     app.api
       .get(`/v1/claims/${recordId}/share`)
-      .then((share) => {
+      .then((/** @type {Share} */ share) => {
         app.shares[recordId] = share;
         draw(share);
       })
-      .catch((err) => fill(card, h("p", { class: "muted" }, t("share.unavailable", { reason: err.message }))));
+      .catch((err) => fill(card, h("p", { class: "muted" }, t("share.unavailable", { reason: reason(err) }))));
   }
   return card;
 }
 
+/**
+ * @param {HTMLElement} card
+ * @param {Share} share
+ */
 function drawShare(card, share) {
   const input = h("input", { type: "text", id: "share-link", readonly: true, value: share.link, "aria-label": t("share.linkLabel") });
   const copied = h("span", { class: "small", id: "share-copied", role: "status", "aria-live": "polite" });
@@ -51,6 +64,7 @@ function drawShare(card, share) {
   );
 }
 
+/** @param {HTMLInputElement} input */
 async function copyText(input) {
   try {
     await navigator.clipboard.writeText(input.value);

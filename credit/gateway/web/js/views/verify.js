@@ -1,12 +1,16 @@
+// @ts-check
 // "Verify the ledger": the resident's computer replays the last period's events in a Web Worker
 // (js/verify/worker.js), computes the period's root, and takes part in commit-reveal with its
 // wallet: it signs an EIP-712 Commit of keccak256(abi.encode(root, salt, resident)) that the
 // gateway relays (no gas), then reveals root and salt in the reveal window. The salt is kept in
 // localStorage per verifier, period and account, so a reload or another day can still reveal.
+import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
 import { short } from "../format.js";
 import { keccak, fromHex, toHex } from "../verify/hash.js";
+
+/** @typedef {import("../types.js").Json} Json */
 
 const DOMAIN_FIELDS = [
   { name: "name", type: "string" },
@@ -21,7 +25,7 @@ const COMMIT_TYPE = [
 ];
 
 /** ``keccak256(abi.encode(bytes32 root, bytes32 salt, address resident))``. */
-export function commitmentOf(root, salt, resident) {
+export function commitmentOf(/** @type {string} */ root, /** @type {string} */ salt, /** @type {string} */ resident) {
   const encoded = new Uint8Array(96);
   encoded.set(fromHex(root), 0);
   encoded.set(fromHex(salt), 32);
@@ -29,11 +33,11 @@ export function commitmentOf(root, salt, resident) {
   return toHex(keccak(encoded));
 }
 
-function ballotKey(info, epoch, account) {
+function ballotKey(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account) {
   return `cc.verify.${String(info.verifier).toLowerCase()}.${epoch}.${account.toLowerCase()}`;
 }
 
-function loadBallot(info, epoch, account) {
+function loadBallot(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account) {
   try {
     return JSON.parse(localStorage.getItem(ballotKey(info, epoch, account)) || "null");
   } catch {
@@ -41,22 +45,24 @@ function loadBallot(info, epoch, account) {
   }
 }
 
-function saveBallot(info, epoch, account, ballot) {
+function saveBallot(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account, /** @type {Json} */ ballot) {
   localStorage.setItem(ballotKey(info, epoch, account), JSON.stringify(ballot));
 }
 
 const revealedText = () => t("verify.revealed");
 
+/** @param {import("../types.js").App} app */
 function state(app) {
   if (!app.verify) app.verify = { info: null, epoch: null, computing: null, progress: null, error: null, busy: false };
   return app.verify;
 }
 
 /** The period a resident verifies now: the one that ended last (none before the first ends). */
-function targetEpoch(info) {
+function targetEpoch(/** @type {Json} */ info) {
   return info.current_epoch > 0 ? info.current_epoch - 1 : null;
 }
 
+/** @param {import("../types.js").App} app */
 export async function loadVerify(app) {
   const s = state(app);
   s.info = await app.api.get("/v1/verification");
@@ -67,28 +73,32 @@ export async function loadVerify(app) {
   renderVerify(app);
 }
 
-function localTime(seconds) {
+function localTime(/** @type {number} */ seconds) {
   return new Date(Number(seconds) * 1000).toLocaleString(document.documentElement.lang || undefined, {
     dateStyle: "medium",
     timeStyle: "short",
   });
 }
 
-function localDay(seconds) {
+function localDay(/** @type {number} */ seconds) {
   return new Date(Number(seconds) * 1000).toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: "medium" });
 }
 
-function periodStart(info, epoch) {
+function periodStart(/** @type {Json} */ info, /** @type {number} */ epoch) {
   return info.genesis + epoch * info.epoch_length;
 }
 
+/** @param {import("../types.js").App} app */
 function me(app) {
   const s = state(app);
-  const address = app.session.address.toLowerCase();
-  return (s.epoch && s.epoch.verifiers.find((v) => v.address.toLowerCase() === address)) || null;
+  const address = sessionOf(app).address.toLowerCase();
+  return (s.epoch && s.epoch.verifiers.find((/** @type {Json} */ v) => v.address.toLowerCase() === address)) || null;
 }
 
-/** Replay the period in a Web Worker; resolves when the root is known. */
+/**
+ * Replay the period in a Web Worker; resolves when the root is known.
+ * @param {import("../types.js").App} app
+ */
 function compute(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
@@ -105,7 +115,7 @@ function compute(app) {
       worker.terminate();
       if (d.type === "done") {
         s.computing = { epoch, root: d.root, seconds: d.seconds, residents: d.residents, events: d.events };
-        const account = app.session.address;
+        const account = sessionOf(app).address;
         const ballot = loadBallot(s.info, epoch, account) || {};
         if (!ballot.committed) saveBallot(s.info, epoch, account, { ...ballot, root: d.root });
       } else {
@@ -130,10 +140,11 @@ function randomSalt() {
   return toHex(salt);
 }
 
+/** @param {import("../types.js").App} app */
 async function commit(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
-  const account = app.session.address;
+  const account = sessionOf(app).address;
   const root = computedRoot(app);
   const ballot = loadBallot(s.info, epoch, account) || {};
   const salt = ballot.salt && ballot.root === root ? ballot.salt : randomSalt();
@@ -150,7 +161,7 @@ async function commit(app) {
   renderVerify(app);
   try {
     app.say(() => t("verify.signing"), "info");
-    const signature = await app.sign(() => app.wallet.signTypedData(app.account, typed));
+    const signature = await app.signData(typed);
     if (!signature) return;
     const out = await app.api.post("/v1/verification/commits", { epoch, resident: account, commitment, deadline, signature });
     saveBallot(s.info, epoch, account, { root, salt, committed: out.tx_hash });
@@ -164,10 +175,11 @@ async function commit(app) {
   }
 }
 
+/** @param {import("../types.js").App} app */
 async function reveal(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
-  const account = app.session.address;
+  const account = sessionOf(app).address;
   const ballot = loadBallot(s.info, epoch, account);
   if (!ballot || !ballot.salt) {
     app.say(() => t("verify.lostSalt"), "error");
@@ -188,13 +200,14 @@ async function reveal(app) {
   }
 }
 
-function row(label, value) {
+function row(/** @type {string} */ label, /** @type {import('../dom.js').Child} */ value) {
   return h("div", { class: "kv" }, h("dt", {}, label), h("dd", {}, value));
 }
 
+/** @param {import("../types.js").App} app */
 function explanation(app) {
   const s = state(app);
-  const category = app.config.rules.categories.find((c) => c.id === Number(s.info.category));
+  const category = configOf(app).rules.categories.find((c) => c.id === Number(s.info.category));
   const points = category ? category.points_per_unit : "?";
   return [
     h("p", {}, t("verify.intro")),
@@ -202,7 +215,7 @@ function explanation(app) {
   ];
 }
 
-function windows(e) {
+function windows(/** @type {Json} */ e) {
   return h(
     "dl",
     { class: "windows" },
@@ -212,25 +225,31 @@ function windows(e) {
   );
 }
 
-/** The root this browser computed for the period (this visit, or kept from an earlier one). */
+/**
+ * The root this browser computed for the period (this visit, or kept from an earlier one).
+ * @param {import("../types.js").App} app
+ */
 function computedRoot(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
   if (s.computing && s.computing.epoch === epoch && s.computing.root) return s.computing.root;
-  const ballot = loadBallot(s.info, epoch, app.session.address);
+  const ballot = loadBallot(s.info, epoch, sessionOf(app).address);
   return (ballot && ballot.root) || null;
 }
 
+/** @param {import("../types.js").App} app */
 function computeSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
   const known = s.computing && s.computing.epoch === e.epoch ? s.computing : null;
   const kept = computedRoot(app);
+  /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.compute"))];
   if (known && known.root === null) {
     const p = s.progress || { phase: "blocks", done: 0, total: 1 };
     const share = p.total ? Math.min(1, p.done / p.total) : 0;
+    /** @type {Record<string, number[]>} */
     const weights = { blocks: [0, 0.05], logs: [0.05, 0.5], times: [0.55, 0.35], state: [0.9, 0.05], root: [0.95, 0.05] };
     const [base, span] = weights[p.phase] || [0, 1];
     const value = Math.round(100 * (base + span * share));
@@ -255,11 +274,13 @@ function computeSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 function commitSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
   const known = computedRoot(app);
+  /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.commit")), h("p", { class: "hint" }, t("verify.commitHint"))];
   if (mine && mine.committed) parts.push(h("p", { class: "done" }, t("verify.status.committed")));
   else if (e.phase === "committing") {
@@ -269,10 +290,12 @@ function commitSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 function revealSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
+  /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.reveal")), h("p", { class: "hint" }, t("verify.revealHint"))];
   if (mine && mine.revealed) parts.push(h("p", { class: "done" }, t("verify.status.revealed")));
   else if (!(mine && mine.committed)) parts.push(h("p", { class: "muted" }, t("verify.revealNeedsCommit")));
@@ -283,11 +306,12 @@ function revealSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 function resultSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
-  const category = app.config.rules.categories.find((c) => c.id === Number(s.info.category));
+  const category = configOf(app).rules.categories.find((c) => c.id === Number(s.info.category));
   const points = category ? category.points_per_unit : "?";
   const parts = [h("h2", {}, t("verify.step.result"))];
   if (e.phase === "finalised" && e.root) {
@@ -305,6 +329,7 @@ function resultSection(app) {
   return h("section", { class: "card step outcome-card" }, parts);
 }
 
+/** @param {import("../types.js").App} app */
 export function renderVerify(app) {
   const s = app.verify;
   const box = document.getElementById("verify-body");

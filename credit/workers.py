@@ -1,4 +1,4 @@
-"""The gateway's workers as processes of their own, one job each, for an operator's service
+"""The workers as processes of their own, one job each, for an operator's service
 manager: ``credit relay run`` (the relay's batcher, signer and outbox for one relayer key) and
 ``credit index run`` (the indexer, the reward payer and the verification settler).
 

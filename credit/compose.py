@@ -1,4 +1,10 @@
-"""Assembling the gateway: chain, database and every running part, from one Settings."""
+"""The one composition root: every process's parts, from one Settings.
+
+The API (``credit serve``), the relay worker (``credit relay run``), the indexer worker
+(``credit index run``) and the CLI build their parts here and nowhere else, so that no layer
+builds itself through another: the relay gets its :class:`~credit.relay.core.RelayParts`
+from here, not from the gateway.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,21 @@ from eth_account import Account
 from credit.chain import Transactor
 from credit.chain.claim_reads import cache_chain_id
 from credit.chain.deploy import System
+from credit.gateway.auth import SessionStore
 from credit.gateway.evidence import EvidenceStore
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
 from credit.gateway.verification import VerificationSettler
 from credit.indexer import Indexer
+from credit.indexer.follower import IndexFollower
 from credit.relay.service import Relay
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from credit.store.db import Checkpointer, create_schema, make_engine
+from credit.store.db import make_engine
+from credit.store.feed import ChangeFeed
+from credit.store.schema import create_schema
+from credit.store.wal import Checkpointer
 
 
 def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
@@ -28,11 +39,15 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     With ``run_workers`` (the embedded shape) the relay, the indexer, the payers and the
     checkpointer are in ``services.background`` and start with the API. Without it the API
     process only takes requests (the relay's intake writes claims for the relay worker) and
-    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.gateway.workers`),
+    the parts run in ``credit relay run`` and ``credit index run`` (:mod:`credit.workers`),
     which start them themselves."""
     services = _core(settings, system, ruleset)
     engine = services.engine
     create_schema(engine)
+    if engine.dialect.name == "postgresql":  # processes share the database: tell each other
+        services.feed = ChangeFeed(engine)
+        services.sessions = SessionStore(engine, settings, feed=services.feed)
+        services.background.append(services.feed)
     services.indexer = Indexer(
         system, engine, confirmation_depth=settings.confirmation_depth, poll_seconds=0.2
     )
@@ -45,6 +60,8 @@ def wire(settings: Settings, system: System, ruleset: RuleSet) -> Services:
         checkpointer = Checkpointer(engine, every=settings.database_checkpoint_seconds)
         services.background.extend([checkpointer, services.indexer, services.relay])
         services.background.extend([services.rewards, services.settler])
+    elif services.feed is not None:  # the indexer runs in `credit index run`: follow it
+        IndexFollower(services.indexer, services.feed)
     return services
 
 
@@ -71,17 +88,17 @@ def _core(settings: Settings, system: System, ruleset: RuleSet) -> Services:
     return Services(settings, engine, system, ruleset, relayer)
 
 
-def build_services(settings: Settings, network: str | None = None) -> Services:
-    """Connect to the deployed system on ``network`` (default: embedded) and wire everything."""
+def build_services(settings: Settings, network: Any = None) -> Services:
+    """Connect to the deployed system on ``network`` (a name, a resolved
+    :class:`credit.ops.networks.Network`, or None: ``CREDIT_NETWORK``/``CREDIT_CHAIN``, else the
+    embedded chain) and wire everything."""
     from credit.compile import compile_contracts
     from credit.errors import CreditError
     from credit.ops.deploy import find_deployment, load_existing
-    from credit.ops.networks import connect, resolve_network
+    from credit.ops.networks import Network, connect, network_for
     from credit.ruleset import load_ruleset
 
-    net = resolve_network(
-        network, settings.chain if settings.chain.startswith("http") else None, settings.chain_id
-    )
+    net = network if isinstance(network, Network) else network_for(settings, network)
     w3: Any = connect(net, settings)
     path = find_deployment(net, settings)
     system = load_existing(w3, Path(path), compile_contracts())
