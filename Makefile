@@ -89,7 +89,7 @@ lint-js: $(NODE_STAMP)
 	node_modules/.bin/eslint credit/gateway/web/js
 
 # Slither on the compiled contracts, held to the reviewed slither.exclusions.toml (the same check
-# as tests/test_slither.py); also lists the Low and Informational findings.
+# as tests/contracts/test_slither.py); also lists the Low and Informational findings.
 .PHONY: slither
 slither: install
 	$(PY) scripts/slither_check.py --all
@@ -118,7 +118,7 @@ bench-anchors: install
 bench-report: install
 	$(PY) -m bench.report
 
-# Rewrite the committed gas snapshot (tests/test_gas_snapshot.py compares against it).
+# Rewrite the committed gas snapshot (tests/contracts/test_gas_snapshot.py compares against it).
 gas-snapshot: install
 	$(PY) -m bench.bench_gas --snapshot
 

@@ -1,4 +1,5 @@
-"""A deployed city for gas measurement: fixed keys, a fixed clock, a cast of keyed residents.
+"""A deployed city for gas measurement, on :mod:`credit.chain.city`: fixed keys, a fixed clock,
+a cast of keyed residents.
 
 Everything that reaches calldata (ledger address, timestamps, nonces, signatures) is the same
 whatever the number of background residents, so the same scenario costs the same at any size
@@ -15,27 +16,15 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 from web3 import EthereumTesterProvider, Web3
-from web3.contract import Contract
 from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
-from credit.chain import Transactor, deploy_system, embedded_web3, fund
-from credit.chain.deploy import System, decoder_for
-from credit.chain.eip712 import Domain
-from credit.chain.signing import (
-    Claim,
-    Endorser,
-    Report,
-    endorse,
-    pack_claim,
-    sign_claim,
-    sign_report,
-)
+from credit.chain import embedded_web3, fund
+from credit.chain.city import EPOCH, Actor, City, Endorsing, deploy_city, keyed_actors
+from credit.chain.signing import pack_claim
 from credit.ruleset import EvaluatorKind, RuleSet
 
 SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)
-EPOCH = 7 * 86400
-NOTICE = 3 * 86400
 DAY = 86400
 T0 = 2_000_000_000  # the chain clock starts here (in the future), so block times are exact
 CAST = 50  # keyed residents the scenarios act as
@@ -54,21 +43,6 @@ ROLES = {
     "MINTER_ROLE": ["minter"],
 }
 
-Endorsing = tuple["Actor", int]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A key with its own transaction sender."""
-
-    name: str
-    key: bytes
-    address: str
-    tx: Transactor
-
-    def send(self, fn: Any, *, gas: int = 3_000_000) -> TxReceipt:
-        return self.tx.send(fn, gas=gas)
-
 
 def account_address(label: bytes, i: int) -> str:
     """A deterministic address nobody holds a key for (background residents, newcomers)."""
@@ -76,34 +50,24 @@ def account_address(label: bytes, i: int) -> str:
 
 
 @dataclass
-class City:
+class GasCity(City):
     """A deployed system with officials, a cast of residents and ``background`` other residents."""
 
-    w3: Web3
-    system: System
-    ruleset: RuleSet
     officials: dict[str, Actor]
     neighbour: Actor
     cast: list[Actor]
     background: int
 
-    @property
-    def ledger(self) -> Contract:
-        return self.system.ledger
-
-    @property
-    def rule_book(self) -> Contract:
-        return self.system.rule_book
-
-    @property
-    def domain(self) -> Domain:
-        return self.system.domain
+    relay_gas = 15_000_000
 
     def __getattr__(self, name: str) -> Actor:  # city.superior, city.minter, ...
         officials: dict[str, Actor] = self.__dict__.get("officials", {})
         if name in officials:
             return officials[name]
         raise AttributeError(name)
+
+    def relayer(self) -> Actor:
+        return self.operator
 
     @property
     def population(self) -> int:
@@ -116,11 +80,8 @@ class City:
         genesis = int(self.ledger.functions.epochSchedule().call()[1])
         _tester(self.w3).time_travel(genesis + epoch * EPOCH + seconds)
 
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
     @contextmanager
-    def scenario(self) -> Iterator[City]:
+    def scenario(self) -> Iterator[GasCity]:
         """Run a scenario, then roll the chain back to where it started."""
         tester = _tester(self.w3)
         snapshot = tester.take_snapshot()
@@ -132,30 +93,6 @@ class City:
                 actor.tx.reset_nonce()
 
     # -- records -------------------------------------------------------------------------------
-    def claim(
-        self, resident: Actor, category: int = 1, units: int = 1, *, nonce: int | None = None
-    ) -> tuple[tuple[Any, ...], bytes]:
-        """A signed claim tuple and its record id (nonce defaults to the resident's next one)."""
-        if nonce is None:
-            nonce = int(self.ledger.functions.claimNonce(resident.address).call())
-        c = Claim(resident.address, category, units, self.now() - 60, nonce)
-        return sign_claim(resident.key, c, self.domain), c.record_id(self.domain)
-
-    def report(
-        self, reporter: Actor, resident: Actor, category: int = 100, units: int = 1
-    ) -> tuple[tuple[Any, ...], bytes]:
-        nonce = int(self.ledger.functions.nonces(reporter.address).call())
-        r = Report(reporter.address, resident.address, category, units, self.now() - 60, nonce)
-        return sign_report(reporter.key, r, self.domain), r.record_id(self.domain)
-
-    def endorse(self, ids: Sequence[bytes], endorsers: Sequence[Endorsing]) -> list[Any]:
-        """One endorsement per evaluator, each over every record of the batch."""
-        return endorse(self.domain, list(ids), [Endorser(a.key, kind) for a, kind in endorsers])
-
-    def relay(self, claims: list[Any], endorsements: list[Any]) -> TxReceipt:
-        fn = self.ledger.functions.relayClaims(claims, endorsements)
-        return self.operator.send(fn, gas=15_000_000)
-
     def credit_batch(
         self, residents: Sequence[Actor], category: int, endorsers: Sequence[Endorsing]
     ) -> TxReceipt:
@@ -191,7 +128,7 @@ def _tester(w3: Web3) -> Any:
 
 def build_city(
     artifacts: dict[str, Artifact], ruleset: RuleSet, *, background: int, seed: int = 7
-) -> City:
+) -> GasCity:
     """Deploy on a fresh embedded chain, register the cast and ``background`` residents, and
     give the cast a history: a record in epoch 0, its reward paid in epoch 1, and in epoch 1 a
     volunteering record each (plus a capped community-service record for cast[0]).
@@ -200,28 +137,16 @@ def build_city(
     """
     w3 = embedded_web3()
     _tester(w3).time_travel(T0)
-    decoder = decoder_for(artifacts)
     names = [*OFFICIALS, NEIGHBOUR, *(f"resident{i}" for i in range(CAST))]
     accounts = [Account.from_key(keccak(seed.to_bytes(4, "big") + n.encode())) for n in names]
-    actors = [
-        Actor(n, bytes(a.key), a.address, Transactor(w3, a, decoder, gas=3_000_000))
-        for n, a in zip(names, accounts, strict=True)
-    ]
+    actors = keyed_actors(w3, artifacts, zip(names, accounts, strict=True))
     officials = {a.name: a for a in actors[: len(OFFICIALS)]}
     neighbour, cast = actors[len(OFFICIALS)], actors[len(OFFICIALS) + 1 :]
     # Deploying first, from a fresh key, gives the ledger the same address at every size.
-    roles = {role: [officials[n].address for n in holders] for role, holders in ROLES.items()}
     fund(w3, [officials["operator"].address], 10**21)
-    system = deploy_system(
-        officials["operator"].tx,
-        artifacts,
-        ruleset,
-        roles=roles,
-        notice_period=NOTICE,
-        epoch_length=EPOCH,
-    )
+    system = deploy_city(officials, artifacts, ruleset, ROLES)
     fund(w3, [a.address for a in actors[1:]], 10**21)
-    city = City(w3, system, ruleset, officials, neighbour, cast, background)
+    city = GasCity(w3, system, ruleset, officials, neighbour, cast, background)
     city.register([r.address for r in cast] + [neighbour.address])
     others = [account_address(b"background", i) for i in range(background)]
     for start in range(0, background, REGISTER_BATCH):
@@ -232,7 +157,7 @@ def build_city(
     return city
 
 
-def _give_history(city: City) -> None:
+def _give_history(city: GasCity) -> None:
     cast = city.cast
     city.at(0, DAY)
     city.credit_batch(cast, 1, [(city.superior, SUPERIOR), (city.neighbour, PEER)])

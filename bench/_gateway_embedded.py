@@ -29,7 +29,7 @@ from credit.chain import embedded_web3
 from credit.compose import wire
 from credit.gateway.app import create_app
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
-from tests.anvil import free_port
+from tests.support.anvil import free_port
 
 
 @contextmanager

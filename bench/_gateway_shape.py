@@ -28,8 +28,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bench._gateway_server import wait_healthy
 from credit.store.db import make_engine
-from tests.anvil import free_port
-from tests.db_engines import ADMIN_DSN, SERVER_URL
+from tests.support.anvil import free_port
+from tests.support.db_engines import ADMIN_DSN, SERVER_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 

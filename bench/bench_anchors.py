@@ -35,12 +35,13 @@ from rich.table import Table
 from web3.contract import Contract
 
 from bench import _eas
-from bench._city import Actor, City, build_city
+from bench._city import GasCity, build_city
 from bench.bench_gas import chain_rules, git_commit
 from bench.gas_cases import BATCH, SMALL, Figures, _expect, _gas, relayed_records, rewards
 from bench.report import LABELS
 from credit import compile as solc
 from credit.artifacts import Artifact
+from credit.chain.city import Actor
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,20 +86,20 @@ def deploy_artifact(actor: Actor, artifact: Artifact, *args: Any) -> Contract:
     return deploy(actor, artifact.abi, artifact.bytecode, *args)
 
 
-def register_schema(city: City, registry: Contract) -> bytes:
+def register_schema(city: GasCity, registry: Contract) -> bytes:
     """Register :data:`SCHEMA` (no resolver, revocable) and return its uid."""
     receipt = city.operator.send(registry.functions.register(SCHEMA, ZERO_ADDRESS, True))
     (event,) = _expect(receipt, registry, "Registered", 1)
     return bytes(event["args"]["uid"])
 
 
-def attestation_data(city: City, recipient: str) -> tuple[Any, ...]:
+def attestation_data(city: GasCity, recipient: str) -> tuple[Any, ...]:
     """An ``AttestationRequestData`` holding what our claim holds (category 1, 1 unit)."""
     data = encode(["uint16", "uint32", "uint64", "bytes32"], [1, 1, city.now() - 60, ZERO32])
     return (recipient, 0, True, ZERO32, data, 0)  # no expiry, revocable, no refUID, no value
 
 
-def measure_eas(city: City, eas: Contract, schema: bytes, prefix: str) -> Figures:
+def measure_eas(city: GasCity, eas: Contract, schema: bytes, prefix: str) -> Figures:
     """``attest`` once and ``multiAttest`` 50, from an official to residents; rolled back."""
     attester, cast = city.superior, city.cast
     out: Figures = {}
@@ -115,7 +116,7 @@ def measure_eas(city: City, eas: Contract, schema: bytes, prefix: str) -> Figure
     return out
 
 
-def measure_oz_mint(city: City, token: Contract) -> Figures:
+def measure_oz_mint(city: GasCity, token: Contract) -> Figures:
     """Mint to a holder: the second mint to ``cast[0]`` (balance and supply already non-zero)."""
     minter, holder = city.minter, city.cast[0].address
     with city.scenario():
@@ -127,7 +128,7 @@ def measure_oz_mint(city: City, token: Contract) -> Figures:
         return {"oz_mint_existing_gas": _gas(receipt)}
 
 
-def measure_ours(city: City) -> Figures:
+def measure_ours(city: GasCity) -> Figures:
     """Our figures, from the scenarios of ``make bench-gas``."""
     records, minted = relayed_records(city), rewards(city)
     return {
@@ -146,7 +147,7 @@ def ratios(figures: Figures) -> dict[str, float]:
     }
 
 
-def measure(city: City, anchors: dict[str, Artifact]) -> dict[str, Any]:
+def measure(city: GasCity, anchors: dict[str, Artifact]) -> dict[str, Any]:
     """Every figure on ``city``'s chain: ours, EAS (our build and the published one), the mint."""
     figures: Figures = measure_ours(city)
     with city.scenario():
@@ -168,7 +169,7 @@ def measure(city: City, anchors: dict[str, Artifact]) -> dict[str, Any]:
     return results
 
 
-def metadata(city: City, seconds: float) -> dict[str, Any]:
+def metadata(city: GasCity, seconds: float) -> dict[str, Any]:
     return {
         "chain": f"eth-tester py-evm ({chain_rules(city)}), one chain for every figure",
         "gas": "gasUsed of real transaction receipts (whole transaction, intrinsic gas included)",

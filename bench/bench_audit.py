@@ -31,7 +31,7 @@ from credit.audit.run import run_checks
 from credit.chain import rpc_web3
 from credit.chain.deploy import attach
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
-from tests.anvil import anvil
+from tests.support.anvil import anvil
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "audit.json"

@@ -3,7 +3,7 @@
 ``python -m bench.bench_gas`` prints a table and writes ``bench/results/gas.json``; it exits 0
 even when a goal is missed (a benchmark reports, it does not fail) but names the missed goals.
 ``--snapshot`` writes the committed ``bench/gas-snapshot.json`` instead (small city only), which
-``tests/test_gas_snapshot.py`` checks.
+``tests/contracts/test_gas_snapshot.py`` checks.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench._city import CAST, City, build_city
+from bench._city import CAST, GasCity, build_city
 from bench.gas_cases import (
     GOALS,
     GROWTH_KEY,
@@ -68,7 +68,7 @@ def _git(*args: str) -> str:
     return out.stdout.strip()
 
 
-def chain_rules(city: City) -> str:
+def chain_rules(city: GasCity) -> str:
     """The py-evm fork the embedded chain executes with (it sets the gas schedule)."""
     tester: Any = getattr(city.w3.provider, "ethereum_tester", None)
     backend = getattr(tester, "backend", None)
@@ -76,7 +76,7 @@ def chain_rules(city: City) -> str:
     return type(chain.get_vm()).__name__ if chain is not None else "unknown"
 
 
-def metadata(city: City, small: int, large: int, seconds: float) -> dict[str, Any]:
+def metadata(city: GasCity, small: int, large: int, seconds: float) -> dict[str, Any]:
     return {
         "solc_version": solc.SOLC_VERSION,
         "evm_version": solc.EVM_VERSION,

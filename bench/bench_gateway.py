@@ -71,7 +71,7 @@ from credit.chain import fund, rpc_web3
 from credit.relay.senders import pool_addresses
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
 from credit.settings import Settings
-from tests.anvil import anvil
+from tests.support.anvil import anvil
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "gateway.json"

@@ -41,9 +41,9 @@ from credit.relay.senders import pool_addresses
 from credit.ruleset import load_ruleset
 from credit.settings import Settings
 from credit.store.relay_tables import relay_claims, relay_outbox
-from tests.anvil import anvil
-from tests.gateway.relay_helpers import claim_body, confirm_body
-from tests.world import PEER, SUPERIOR, build_world
+from tests.support.anvil import anvil
+from tests.support.relay_helpers import claim_body, confirm_body
+from tests.support.world import PEER, SUPERIOR, build_world
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sender_pool.json"
 BATCH = 25

@@ -4,8 +4,9 @@ embedded chain (eth-tester, py-evm), never a typed-in number.
 Each scenario starts from the state :func:`bench._city.build_city` leaves (2 days into epoch 1;
 every cast member has a record in epoch 1, was paid for epoch 0 and holds reward tokens) and
 is rolled back afterwards, so the scenarios are independent and run in any order. Both the
-benchmark (``bench/bench_gas.py``) and the snapshot test (``tests/test_gas_snapshot.py``) call
-:func:`measure`, so they measure exactly the same transactions.
+benchmark (``bench/bench_gas.py``) and the snapshot test
+(``tests/contracts/test_gas_snapshot.py``) call :func:`measure`, so they measure exactly the
+same transactions.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from bench._city import DAY, PEER, PUBLIC, SUPERIOR, City, account_address, build_city
+from bench._city import DAY, PEER, PUBLIC, SUPERIOR, GasCity, account_address, build_city
 from credit.artifacts import Artifact
 from credit.chain.eip712 import digest, sign_digest
 from credit.ruleset import RuleSet
 
 Figures = dict[str, int]
-Scenario = Callable[[City], Figures]
+Scenario = Callable[[GasCity], Figures]
 
 SMALL = 10  # background residents of the small city (the snapshot's size)
 LARGE = 10_000
@@ -58,7 +59,7 @@ def _expect(receipt: TxReceipt, contract: Contract, event: str, count: int) -> l
     return logs
 
 
-def relayed_records(city: City) -> Figures:
+def relayed_records(city: GasCity) -> Figures:
     """relayClaimPacked and relayClaims: one record (packed, and as a batch of one), one capped
     record, 50 residents, 50 records of one resident, 50 residents of whom one voided their claim
     (per record booked)."""
@@ -108,7 +109,7 @@ def relayed_records(city: City) -> Figures:
     return out
 
 
-def rewards(city: City) -> Figures:
+def rewards(city: GasCity) -> Figures:
     """mintRewards for epoch 1, in epoch 2, to residents already holding tokens from epoch 0."""
     cast, out = city.cast, {}
     with city.scenario():
@@ -128,7 +129,7 @@ def rewards(city: City) -> Figures:
     return out
 
 
-def direct_records(city: City) -> Figures:
+def direct_records(city: GasCity) -> Figures:
     """submitClaim, then confirm by a superior (not final) and by a peer (final)."""
     cast, ledger, out = city.cast, city.ledger, {}
     with city.scenario():
@@ -147,7 +148,7 @@ def direct_records(city: City) -> Figures:
     return out
 
 
-def violations(city: City) -> Figures:
+def violations(city: GasCity) -> Figures:
     """relayReports of one violation, its appeal, and an arbiter overturning it."""
     cast, ledger, out = city.cast, city.ledger, {}
     with city.scenario():
@@ -191,7 +192,7 @@ def violations(city: City) -> Figures:
     return out
 
 
-def residents(city: City) -> Figures:
+def residents(city: GasCity) -> Figures:
     """registerResidents (1 and 100 new addresses) and cancelClaimNonces."""
     cast, ledger, out = city.cast, city.ledger, {}
     newcomers = [account_address(b"newcomer", i) for i in range(NEWCOMERS + 1)]
@@ -210,7 +211,7 @@ def residents(city: City) -> Figures:
     return out
 
 
-def rules(city: City) -> Figures:
+def rules(city: GasCity) -> Figures:
     """RuleBook.publish of a second version of the rule set (pushed into the ledger)."""
     with city.scenario():
         city.at(1, 3 * DAY)
@@ -222,7 +223,7 @@ def rules(city: City) -> Figures:
         return {"publish_rule_set": _gas(receipt)}
 
 
-def verification(city: City) -> Figures:
+def verification(city: GasCity) -> Figures:
     """EpochVerifier ballots, each sent by the resident and relayed for them: ``commit`` beside
     ``commitBySig`` (EIP-712 signature checked), and ``reveal`` beside ``revealFor``, each reveal
     joining a root already revealed in the epoch (so both write the same slots)."""
@@ -287,7 +288,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
-def measure(city: City) -> Figures:
+def measure(city: GasCity) -> Figures:
     """Every figure of every scenario on ``city``, by name."""
     out: Figures = {}
     for scenario in SCENARIOS:

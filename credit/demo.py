@@ -4,7 +4,7 @@ Like a real city, the demo has personal data: the registry office's roster (name
 numbers, ID numbers) and the residents' evidence (statements naming people and places). All of it
 stays off chain: the roster in the operator's own file, evidence in the gateway's evidence store.
 On chain there are only addresses, numbers and salted commitments to the evidence
-(``tests/test_privacy_scan.py`` scans every transaction, event and storage slot for it).
+(``tests/contracts/test_privacy_scan.py`` scans every transaction, event and storage slot for it).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from eth_account import Account
 from eth_utils import keccak
 
 from credit.artifacts import Artifact
-from credit.chain import Transactor, deploy_system, embedded_web3, fund
-from credit.chain.deploy import System, decoder_for
+from credit.chain import deploy_system, embedded_web3, fund
+from credit.chain.city import Actor, keyed_actors
+from credit.chain.deploy import System
 from credit.rule_documents import document_uri
 from credit.ruleset import RuleSet
 from credit.settings import Settings
@@ -96,19 +97,10 @@ def write_roster(path: Path, residents: list[Person]) -> None:
 
 
 @dataclass
-class Person:
-    name: str
-    account: object
-    tx: Transactor
+class Person(Actor):
+    """A demo key (:class:`credit.chain.city.Actor`); residents carry their roster entry."""
+
     profile: Profile | None = None  # residents only
-
-    @property
-    def address(self) -> str:
-        return str(self.account.address)  # type: ignore[attr-defined]
-
-    @property
-    def key(self) -> bytes:
-        return bytes(self.account.key)  # type: ignore[attr-defined]
 
     @property
     def who(self) -> Profile:
@@ -141,15 +133,15 @@ class DemoResult:
 
 def demo_people(w3: Any, artifacts: dict[str, Artifact]) -> list[Person]:
     """The demo's officials and residents: fixed, throw-away keys, funded on the dev chain."""
-    decoder = decoder_for(artifacts)
     accounts = [Account.from_key(keccak(text=f"consensus-credit demo {i}")) for i in range(12)]
     unfunded = [a.address for a in accounts if w3.eth.get_balance(a.address) < 10**18]
     if unfunded:
         fund(w3, unfunded, 10**20)
+    actors = keyed_actors(w3, artifacts, zip(STAFF + RESIDENTS, accounts, strict=True))
     profiles: list[Profile | None] = [None] * len(STAFF) + list(PROFILES)
     return [
-        Person(n, a, Transactor(w3, a, decoder, gas=3_000_000), profile)
-        for n, a, profile in zip(STAFF + RESIDENTS, accounts, profiles, strict=True)
+        Person(a.name, a.key, a.address, a.tx, profile)
+        for a, profile in zip(actors, profiles, strict=True)
     ]
 
 
@@ -206,7 +198,8 @@ def seed_city(
     from credit.demo_steps import DEMO_STEPS, City
 
     result = DemoResult(system, people[6:])
-    city = City(system, people, ruleset, settings, say, keeper or MemoryEvidence(), result, intake)
+    keeper = keeper or MemoryEvidence()
+    city = City(system.w3, system, ruleset, people, settings, say, keeper, result, intake)
     for step in DEMO_STEPS if steps is None else steps:
         step(city)
     return result

@@ -23,26 +23,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from credit.chain import city as harness
 from credit.chain import time_travel
 from credit.chain.signing import (
-    Claim,
-    Endorser,
-    Report,
-    endorse,
     pack_claim,
-    sign_claim,
-    sign_report,
 )
 from credit.relay.models import (
     ClaimIn,
     ConfirmationIn,
     RejectionIn,
 )
-from credit.ruleset import EvaluatorKind, RuleSet
+from credit.ruleset import EvaluatorKind
 from credit.settings import Settings
 
 if TYPE_CHECKING:
-    from credit.chain.deploy import System
     from credit.demo import DemoResult, EvidenceKeeper, Person
 
 SUPERIOR, PEER, PUBLIC, EXPERT = (int(k) for k in EvaluatorKind)
@@ -65,17 +59,18 @@ class Intake(Protocol):
 
 
 @dataclass
-class City:
+class City(harness.City):
     """What the seed steps share: the deployed system, the people and where evidence goes."""
 
-    system: System
     people: list[Person]
-    ruleset: RuleSet
     settings: Settings
     say: Callable[[str], None]
     keeper: EvidenceKeeper
     result: DemoResult
     intake: Intake | None = None
+
+    def relayer(self) -> Person:
+        return self.staff[0]
 
     @property
     def staff(self) -> list[Person]:
@@ -86,13 +81,6 @@ class City:
     def residents(self) -> list[Person]:
         """Ana, Bo, Chen, Dara, Eli, Fang."""
         return self.people[6:]
-
-    @property
-    def ledger(self) -> Any:
-        return self.system.ledger
-
-    def now(self) -> int:
-        return int(self.system.w3.eth.get_block("latest")["timestamp"])
 
     def epoch(self) -> int:
         return int(self.ledger.functions.currentEpoch().call())
@@ -106,17 +94,15 @@ class City:
         self.result.evidence.append(item)
         return item.commitment
 
-    def credit(
+    def book(
         self, p: Person, category: str, units: int, what: str, confirmers: list[tuple[Any, int]]
     ) -> None:
         """A claim confirmed by ``confirmers``, relayed at once (one packed transaction)."""
         cat = self.ruleset.category(category)
-        nonce = self.ledger.functions.claimNonce(p.address).call()
-        c = Claim(p.address, cat.id, units, self.now() - 3600, nonce, self.evidence(p, what))
-        rid = c.record_id(self.system.domain)
-        ends = endorse(self.system.domain, [rid], [Endorser(e.key, kind) for e, kind in confirmers])
-        packed = pack_claim(sign_claim(p.key, c, self.system.domain), ends)
-        self.staff[0].tx.send(self.ledger.functions.relayClaimPacked(packed), gas=600_000)
+        evidence = self.evidence(p, what)
+        signed, rid = self.claim(p, cat.id, units, occurred_at=self.now() - 3600, evidence=evidence)
+        packed = pack_claim(signed, self.endorse([rid], confirmers))
+        self.relayer().send(self.ledger.functions.relayClaimPacked(packed), gas=600_000)
         who = ", ".join(e.name for e, _ in confirmers)
         self.say(f"  {p.name}: {units} {cat.unit.en}(s) of {cat.title.en}, confirmed by {who}")
 
@@ -125,23 +111,12 @@ class City:
         panel member: recorded at once; returns its record id."""
         _, centre, sanitation, panel, _, _ = self.staff
         lit = self.ruleset.category("littering")
-        report = Report(
-            sanitation.address,
-            resident.address,
-            lit.id,
-            1,
-            self.now() - 600,
-            self.ledger.functions.nonces(sanitation.address).call(),
-            self.evidence(sanitation, what),
+        evidence = self.evidence(sanitation, what)
+        signed, rid = self.report(
+            sanitation, resident, lit.id, 1, occurred_at=self.now() - 600, evidence=evidence
         )
-        rid = report.record_id(self.system.domain)
-        ends = endorse(
-            self.system.domain,
-            [rid],
-            [Endorser(centre.key, SUPERIOR), Endorser(panel.key, PUBLIC)],
-        )
-        signed = sign_report(sanitation.key, report, self.system.domain)
-        self.staff[0].tx.send(self.ledger.functions.relayReports([signed], ends), gas=600_000)
+        ends = self.endorse([rid], [(centre, SUPERIOR), (panel, PUBLIC)])
+        self.relayer().send(self.ledger.functions.relayReports([signed], ends), gas=600_000)
         return rid
 
     def mint(self, epoch: int, residents: list[Person]) -> None:
@@ -169,7 +144,7 @@ def two_weeks(city: City) -> None:
     _, centre, sanitation, panel, expert, arbiter = city.staff
     ana, bo, chen, dara, eli, fang = city.residents
     city.say("Week 1")
-    city.credit(
+    city.book(
         ana,
         "volunteering",
         3,
@@ -177,7 +152,7 @@ def two_weeks(city: City) -> None:
         "Riverside food bank, 9:00-12:00; shift lead can confirm on +1 212 555 0187.",
         [(centre, SUPERIOR), (bo, PEER)],
     )
-    city.credit(
+    city.book(
         bo,
         "volunteering",
         2,
@@ -185,7 +160,7 @@ def two_weeks(city: City) -> None:
         f"collected 6 bags. Call me on {bo.who.phone} for the photos.",
         [(centre, SUPERIOR), (chen, PEER)],
     )
-    city.credit(
+    city.book(
         chen,
         "civic_feedback",
         2,
@@ -193,7 +168,7 @@ def two_weeks(city: City) -> None:
         "the shelter roof leaks and the timetable is unreadable at night.",
         [(panel, PUBLIC), (dara, PEER)],
     )
-    city.credit(
+    city.book(
         dara,
         "community_service",
         1,
@@ -201,7 +176,7 @@ def two_weeks(city: City) -> None:
         "lives alone, to help with shopping.",
         [(centre, SUPERIOR), (eli, PEER)],
     )
-    city.credit(
+    city.book(
         fang,
         "volunteering",
         4,
@@ -212,7 +187,7 @@ def two_weeks(city: City) -> None:
 
     city.say("Week 2")
     city.advance(city.settings.epoch_seconds)
-    city.credit(
+    city.book(
         ana,
         "community_service",
         2,
@@ -220,7 +195,7 @@ def two_weeks(city: City) -> None:
         f"{ana.who.full_name} on {ana.who.phone}.",
         [(centre, SUPERIOR), (fang, PEER)],
     )
-    city.credit(
+    city.book(
         eli,
         "volunteering",
         2,
@@ -264,21 +239,21 @@ def months_later(city: City) -> None:
     ana, bo, chen, dara, eli, fang = city.residents
     city.advance((MONTHS_LATER_EPOCH - city.epoch()) * city.settings.epoch_seconds)
     city.say(f"Months later (period {city.epoch()})")
-    city.credit(
+    city.book(
         bo,
         "community_service",
         1,
         f"{bo.who.full_name} helped set up the polling station at the school gym.",
         [(centre, SUPERIOR), (eli, PEER)],
     )
-    city.credit(
+    city.book(
         chen,
         "volunteering",
         2,
         f"{chen.who.full_name} read to children at the library on Saturday morning.",
         [(centre, SUPERIOR), (ana, PEER)],
     )
-    city.credit(
+    city.book(
         fang,
         "civic_feedback",
         1,

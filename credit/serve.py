@@ -58,7 +58,7 @@ def prepare_demo(
         fund(w3, [minter.address], 10**21)
     outcome = deploy(
         w3,
-        people[0].account,
+        people[0].tx.account,
         artifacts,
         ruleset,
         net,

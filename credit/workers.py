@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import select
 
 from credit.gateway.services import Services
+from credit.relay.transaction import WORK_CHANNEL
+from credit.store.feed import ChangeFeed
 from credit.store.lease import Lease
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,30 @@ INDEX_JOB = "indexer"
 
 
 def relay_parts(services: Services) -> list[Any]:
-    """What ``credit relay run`` runs: the relay (its batcher, signer and outbox)."""
-    return [services.relay]
+    """What ``credit relay run`` runs: the relay (its batcher, signer and outbox), and on
+    PostgreSQL a change feed on which the API processes wake it when they store a
+    confirmation (else it looks every ``idle_seconds``)."""
+    if services.engine.dialect.name != "postgresql":
+        return [services.relay]
+    feed = ChangeFeed(services.engine)  # its own: the API's copies have no use here
+    feed.follow(WORK_CHANNEL, RelayWaker(services.relay))
+    return [feed, services.relay]
+
+
+class RelayWaker:
+    """Wakes the relay's batcher on each announcement of new work (a feed follower)."""
+
+    def __init__(self, relay: Any) -> None:
+        self.relay = relay
+
+    def changed(self, payload: str) -> None:
+        self.relay.wake()
+
+    def lost(self) -> None:
+        """Nothing to drop: the batcher still looks every ``idle_seconds``."""
+
+    def resync(self) -> None:
+        self.relay.wake()  # whatever was announced while the feed was not listening
 
 
 def index_parts(services: Services) -> list[Any]:

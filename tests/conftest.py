@@ -12,9 +12,12 @@ from credit.chain import embedded_web3
 from credit.compile import compile_contracts
 from credit.errors import CreditError, ToolchainError
 from credit.ruleset import DEFAULT_RULESET, RuleSet, load_ruleset
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
-pytest_plugins = ["tests.db_engines"]  # database_url: SQLite, and PostgreSQL where marked
+pytest_plugins = [
+    "tests.support.db_engines",  # database_url: SQLite, and PostgreSQL where marked
+    "tests.support.gateway_fixtures",  # gateway_world, gw_settings, services, client
+]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from credit.rule_documents import archive, document_uri, find_document
 from credit.ruleset import DEFAULT_RULESET, RuleSet
-from tests.ledger_flows import variant
+from tests.support.ledger_flows import variant
 
 
 def test_a_kept_document_is_found_by_its_hash_and_a_changed_one_is_not(

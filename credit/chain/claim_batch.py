@@ -8,7 +8,7 @@ request each). Nothing is deployed and nothing is signed: a read, as trustworthy
 calls it replaces.
 
 ``INIT_CODE`` is the source compiled with the project's solc (``python -m
-credit.chain.claim_batch`` prints it); ``tests/test_claim_batch.py`` compiles the source again
+credit.chain.claim_batch`` prints it); ``tests/chain/test_claim_batch.py`` compiles the source again
 and checks it is byte-equal, so the hex below is exactly the Solidity above it.
 """
 

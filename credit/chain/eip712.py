@@ -31,6 +31,7 @@ _DOMAIN_FIELDS = [
     {"name": "chainId", "type": "uint256"},
     {"name": "verifyingContract", "type": "address"},
 ]
+DOMAIN_FIELDS = _DOMAIN_FIELDS  # the EIP712Domain struct, as clients are told it
 
 TYPES: dict[str, list[dict[str, str]]] = {
     "Claim": [

@@ -37,7 +37,7 @@ GAS_PER_ENDORSEMENT = 10_000
 GAS_PER_MASK_BIT = 1_000
 GAS_CEILING = 29_000_000
 # Gas of relayClaimPacked (one claim, its endorsements unpadded), measured on the embedded chain
-# (tests/gateway/test_packed_relay.py): 58.4k with two endorsements, 66.4k with three, so about
+# (tests/relay/test_packed_relay.py): 58.4k with two endorsements, 66.4k with three, so about
 # 42k for the transaction and the claim and 8k per endorsement; the same margin as above.
 GAS_PACKED_BASE = 80_000
 GAS_PACKED_PER_ENDORSEMENT = 12_000

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from credit.gateway.access_log import redact_access_log
 from credit.gateway.errors import install_error_handlers
+from credit.gateway.methods import AllowedMethodsMiddleware
 from credit.gateway.metrics import Metrics
 from credit.gateway.middleware import (
     BodyLimitMiddleware,
@@ -53,7 +54,8 @@ def create_app(
     app.state.metrics = metrics or Metrics()
     install_error_handlers(app)
     redact_access_log()  # however the app is served: no secret from a URL in uvicorn's log
-    # added last = outermost: request id, then timing, then the body limit, then JSON depth
+    # added last = outermost: request id, timing, body limit, JSON depth, then 405s
+    app.add_middleware(AllowedMethodsMiddleware)
     app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda p: body_limit(services.settings, p))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -123,3 +123,107 @@ def claim_out(status: dict[str, Any]) -> ClaimOut:
         confirmations=confirmations,
         rejection=refusal(status.get("reason")) if rejected else None,
     )
+
+
+# ------------------------------------------------------------- POST /v1/claims and friends
+class Tally(BaseModel):
+    """An open claim's confirmations so far (``kinds``) against what it ``needed``."""
+
+    weight: int
+    count: int
+    kinds: list[KindName]
+    needed: Needed
+
+
+class ClaimStatusOut(BaseModel):
+    """A claim (or report) as the relay holds it. ``record_id`` is the EIP-712 digest of the
+    signed struct: what evaluators confirm and the ledger books."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "record_id": "0x" + "ab" * 32,
+                    "resident": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+                    "category": 1,
+                    "units": 2,
+                    "occurred_at": 1_765_000_000,
+                    "evidence": "0x" + "00" * 32,
+                    "nonce": 0,
+                    "deadline": 1_765_003_600,
+                    "status": "waiting",
+                    "tx_hash": None,
+                    "block": None,
+                    "points": None,
+                    "reporter": None,
+                    "reason": None,
+                    "seq": 1,
+                    "submitted_at": 1_765_000_010.5,
+                    "confirmations": {
+                        "weight": 0,
+                        "count": 0,
+                        "kinds": [],
+                        "needed": {"weight": 2, "count": 2, "kinds": []},
+                    },
+                }
+            ]
+        }
+    }
+
+    record_id: str
+    resident: str
+    category: int
+    units: int
+    occurred_at: int = Field(description="the activity's time as signed (struct `occurredAt`)")
+    evidence: str
+    nonce: int
+    deadline: int
+    status: ClaimStatus
+    tx_hash: str | None = None
+    block: int | None = None
+    points: int | None = None
+    reporter: str | None = Field(default=None, description="the official, for a report")
+    reason: dict[str, Any] | None = Field(
+        default=None, description="why it was not credited (a rejected claim)"
+    )
+    seq: int
+    submitted_at: float
+    confirmations: Tally | None = Field(
+        default=None, description="while waiting for confirmations: the tally so far"
+    )
+
+
+class BulkError(BaseModel):
+    """A refused claim's error, as ``POST /v1/claims`` would have answered it."""
+
+    status: int
+    code: str
+    message: str
+    details: Any = None
+
+
+class BulkResult(BaseModel):
+    """One claim's outcome: accepted (``record_id``, ``status``) or refused (``error``)."""
+
+    index: int = Field(description="the claim's position in the request")
+    accepted: bool
+    record_id: str | None = None
+    status: Literal["waiting"] | None = None
+    error: BulkError | None = None
+
+
+class BulkOut(BaseModel):
+    accepted: int
+    refused: int
+    results: list[BulkResult]
+
+
+class ConfirmationOut(BaseModel):
+    """The stored confirmation's id and the status of each claim it confirms."""
+
+    endorsement_id: int
+    claims: list[ClaimStatusOut]
+
+
+class QueueOut(BaseModel):
+    claims: list[ClaimStatusOut]

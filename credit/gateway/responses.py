@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel
+
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+AddressPath = Annotated[
+    str, Path(pattern=ADDRESS, description="an account's address (0x + 40 hex, any case)")
+]
 
 
 class ErrorDetail(BaseModel):
@@ -23,18 +29,34 @@ class ErrorEnvelope(BaseModel):
 
 _WHY = {
     400: "bad request",
-    401: "not signed in, or the session is unknown or expired",
-    403: "the caller's on-chain roles do not allow this",
-    404: "not found",
-    409: "conflict",
-    410: "gone: the resident erased this evidence",
-    413: "request body too large",
-    422: "the request does not match the schema or breaks a rule",
-    429: "too many requests: see Retry-After",
-    503: "a dependency (database or chain) is not available",
+    401: "`unauthorized`: not signed in, or the session is unknown or expired "
+    "(`Authorization: Bearer <token>` from POST /v1/auth/login)",
+    403: "the caller's on-chain roles do not allow this (`forbidden`, or a specific code)",
+    404: "`not_found`: nothing the caller may read has this id",
+    405: "`method_not_allowed`: see the Allow header",
+    409: "`conflict`: the state does not allow this now",
+    410: "`gone`: the resident erased this evidence",
+    413: "`payload_too_large`: the body is over the size limit",
+    415: "`unsupported_media_type`",
+    422: "`invalid_request`: the request does not match the schema (its `details` list each "
+    "problem, bad JSON included), or a specific code when it breaks a rule",
+    429: "too many requests: wait as Retry-After says",
+    503: "a dependency is away; nothing was stored, retry after Retry-After "
+    "(`node_unavailable`, `chain_unavailable`, `database_busy`, `database_unavailable`, "
+    "`relay_unavailable`, `index_unavailable`)",
+    507: "`database_full`: nothing was stored",
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries documenting the envelope for ``statuses``."""
-    return {s: {"model": ErrorEnvelope, "description": _WHY.get(s, "error")} for s in statuses}
+def error_responses(
+    *statuses: int, codes: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting the envelope for ``statuses``; ``codes`` adds the
+    route's own error codes to a status's description."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for s in sorted({*statuses, *(codes or {})}):
+        why = _WHY.get(s, "error")
+        if codes and s in codes:
+            why += f". Codes: {codes[s]}"
+        out[s] = {"model": ErrorEnvelope, "description": why}
+    return out

@@ -17,6 +17,7 @@ from credit.chain.recover import recover_address
 from credit.errors import Conflict, Forbidden, Unknown
 from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
+from credit.relay.hints import not_the_signer
 from credit.relay.intake import check_deadline, invalid, signature_of
 from credit.relay.models import ConfirmationIn
 from credit.relay.plan import PlanEndorsement
@@ -42,11 +43,8 @@ def check_confirmation(core: RelayCore, p: ConfirmationIn) -> tuple[NewEndorseme
     digest = confirmation_digest(core.system.domain, raw_ids, p.kind, p.deadline)
     signer = recover_address(digest, sig)
     if signer != evaluator:
-        raise invalid(
-            "invalid_signature",
-            "the signature does not recover to the evaluator: sign with its own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("evaluator", "Confirmation", core.system.domain, signer)
+        raise invalid("invalid_signature", message, details)
     if not allowed:
         raise Forbidden(
             "lacks_role",
@@ -148,6 +146,7 @@ def store_confirmation(core: RelayCore, row: NewEndorsement, ids: list[str]) -> 
                 "already_confirmed", "you already confirmed these claims", {"records": again}
             )
         eid = confirmations.insert_endorsement(conn, row, ids)
+        transaction.new_work(conn)
         active = [e for e, status in named if status == "active"]
         active.append(PlanEndorsement(eid, row["evaluator"], row["kind"], tuple(ids)))
         now, active = pending.refresh(conn, ids, core.rules(), rows=rows.values(), active=active)

@@ -24,6 +24,7 @@ from credit.chain.recover import SignatureFormatError, recover_address
 from credit.errors import Conflict, Forbidden, Invalid, OverLimit, Refusal
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
+from credit.relay.hints import not_the_signer
 from credit.relay.models import ClaimIn, _Signed
 from credit.relay.rows import ClaimRow, NewClaim
 
@@ -141,11 +142,8 @@ def _check_locally(core: RelayCore, check: ClaimCheck) -> None:
     check.record_id = "0x" + record_id.hex()
     signer = recover_address(record_id, sig)
     if signer != resident:
-        raise invalid(
-            "invalid_signature",
-            "the signature does not recover to the resident: sign this claim with its own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("resident", "Claim", core.system.domain, signer)
+        raise invalid("invalid_signature", message, details)
     check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 

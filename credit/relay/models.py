@@ -6,9 +6,10 @@ wallets return it) or the EIP-2098 pair ``r`` / ``vs``, never both.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from credit.chain.eip712 import CompactSignature
 from credit.chain.recover import compact_from_hex, compact_from_parts
@@ -21,16 +22,38 @@ UINT48 = 2**48 - 1
 RecordId = Annotated[str, Field(pattern=HEX32)]
 
 
-class _Signed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# "`signature`, or both `r` and `vs`", as JSON Schema (what _Signed._one_signature checks)
+ONE_SIGNATURE: dict[str, Any] = {
+    "oneOf": [
+        {"required": ["signature"], "not": {"anyOf": [{"required": ["r"]}, {"required": ["vs"]}]}},
+        {"required": ["r", "vs"], "not": {"required": ["signature"]}},
+    ]
+}
 
-    signature: str | None = Field(default=None, pattern=HEX65, description="65-byte r||s||v")
-    r: str | None = Field(default=None, pattern=HEX32, description="EIP-2098 r")
-    vs: str | None = Field(default=None, pattern=HEX32, description="EIP-2098 vs")
+
+class _Signed(BaseModel):
+    # strict: JSON `false` is not the number 0, nor "1" the number 1
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, json_schema_extra=ONE_SIGNATURE
+    )
+
+    # absent, never null: the schema's types say string (SkipJsonSchema hides the None)
+    signature: Annotated[str, Field(pattern=HEX65)] | SkipJsonSchema[None] = Field(
+        default=None, description="65-byte r||s||v (or give `r` and `vs`)"
+    )
+    r: Annotated[str, Field(pattern=HEX32)] | SkipJsonSchema[None] = Field(
+        default=None, description="EIP-2098 r"
+    )
+    vs: Annotated[str, Field(pattern=HEX32)] | SkipJsonSchema[None] = Field(
+        default=None, description="EIP-2098 vs"
+    )
 
     @model_validator(mode="after")
     def _one_signature(self) -> _Signed:
         compact = self.r is not None and self.vs is not None
+        given_null = {"signature", "r", "vs"} & self.model_fields_set
+        if any(getattr(self, name) is None for name in given_null):
+            raise ValueError("leave out `signature`, `r` or `vs` rather than sending null")
         if (self.signature is None) == (not compact) or (self.r is None) != (self.vs is None):
             raise ValueError("give either `signature` (65 bytes) or both `r` and `vs`")
         return self

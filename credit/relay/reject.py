@@ -30,6 +30,7 @@ from credit.chain.recover import SignatureFormatError, recover_address
 from credit.errors import Conflict, Forbidden, Invalid, Unknown
 from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
+from credit.relay.hints import not_the_signer
 from credit.relay.models import REJECTION_REASONS, RejectionIn
 from credit.relay.rows import ClaimRow
 from credit.store.relay_tables import relay_claims as claims
@@ -74,12 +75,8 @@ def check_rejection(core: RelayCore, record_id: str, p: RejectionIn) -> CheckedR
     evaluator = p.evaluator.lower()
     signer = recover_address(digest, sig)
     if signer != evaluator:
-        raise Invalid(
-            "invalid_signature",
-            "the signature does not recover to the evaluator over this claim, kind, reason and "
-            "note: sign this rejection with the evaluator's own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("evaluator", "Rejection", core.system.domain, signer)
+        raise Invalid("invalid_signature", message, details)
     now, allowed = confirmer_context(core.system, evaluator, p.kind)
     if not allowed:
         raise Forbidden(

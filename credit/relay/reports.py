@@ -31,6 +31,7 @@ from credit.chain.recover import (
 from credit.errors import CreditError
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
+from credit.relay.hints import not_the_signer
 from credit.relay.models import ReportIn
 from credit.relay.rows import NewClaim
 
@@ -98,12 +99,8 @@ def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
     )
     signer = recover_address(digest, sig)
     if signer != reporter:
-        raise ReportRefused(
-            "invalid_signature",
-            "the signature does not recover to the reporter: the official who reports signs "
-            "the report with their own key",
-            {"recovered": None if signer is None else to_checksum_address(signer)},
-        )
+        message, details = not_the_signer("reporter", "Report", core.system.domain, signer)
+        raise ReportRefused("invalid_signature", message, details)
     _check_time(core, p, relay_reads.chain_time(core.system))
     refusal = report_tx.report_refusal(
         core.system, reporter, resident, p.category, p.units, p.occurred_at, evidence

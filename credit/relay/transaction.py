@@ -11,8 +11,10 @@ from sqlalchemy.engine import Connection
 
 from credit.relay.core import RelayCore
 from credit.store.db import writer
+from credit.store.feed import announce
 from credit.store.relay_tables import relay_lock
 
+WORK_CHANNEL = "credit_relay"  # new work for the relay worker (credit.store.feed)
 _TAKE_LOCK = update(relay_lock).where(relay_lock.c.id == 1).values(writes=relay_lock.c.writes + 1)
 
 
@@ -33,3 +35,10 @@ def write(core: RelayCore) -> Iterator[Connection]:
         if engine.dialect.name != "sqlite":
             conn.execute(_TAKE_LOCK)
         yield conn
+
+
+def new_work(conn: Connection) -> None:
+    """Wake the relay worker, in whatever process it runs, when ``conn``'s transaction commits:
+    it stored something that may make a batch (a confirmation). Without it the worker finds
+    the work on its next idle look (``Relay.idle_seconds``)."""
+    announce(conn, WORK_CHANNEL, "")

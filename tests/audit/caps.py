@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.world import PUBLIC, SUPERIOR, Actor, World
+from tests.support.world import PUBLIC, SUPERIOR, Actor, World
 
 
 def relay_batch(world: World, resident: Actor, category: int, units: list[int]) -> Any:

@@ -10,7 +10,7 @@ from credit.chain import embedded_web3
 from credit.ruleset import RuleSet
 from tests.audit.helpers import replay
 from tests.audit.scenario import Played, play
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from credit.audit.replay import read_chain
 from credit.audit.run import AuditResult, NoticesInput, run_checks
 from credit.chain.deploy import attach
 from credit.ruleset import DEFAULT_RULESET, RuleSet
-from tests.world import World, build_world
+from tests.support.world import World, build_world
 
 
 def variant_world(

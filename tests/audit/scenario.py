@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from credit.ruleset import RuleSet
 from tests.audit.caps import relay_batch
-from tests.ledger_flows import (
+from tests.support.ledger_flows import (
     ZERO32,
     appeal,
     credit,
@@ -22,7 +22,7 @@ from tests.ledger_flows import (
     role,
     variant,
 )
-from tests.world import EPOCH, NOTICE, PEER, SUPERIOR, World
+from tests.support.world import EPOCH, NOTICE, PEER, SUPERIOR, World
 
 COMMUNITY = 2
 EXPIRY = 26

@@ -11,7 +11,7 @@ from credit.audit.run import run_checks
 from credit.ruleset import DEFAULT_RULESET, RuleSet
 from tests.audit.helpers import described
 from tests.audit.scenario import Played
-from tests.world import World
+from tests.support.world import World
 
 
 def test_the_played_city_audits_clean(

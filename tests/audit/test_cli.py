@@ -12,10 +12,10 @@ from credit.artifacts import Artifact
 from credit.chain import rpc_web3
 from credit.cli import main
 from credit.ruleset import DEFAULT_RULESET, RuleSet
-from tests.anvil import anvil
 from tests.audit.test_notices import gateway_export
-from tests.ledger_flows import credit, relay_violation
-from tests.world import World, build_world
+from tests.support.anvil import anvil
+from tests.support.ledger_flows import credit, relay_violation
+from tests.support.world import World, build_world
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from credit.audit.model import RelayedRecord
 from credit.chain.calldata import CalldataDecoder
 from credit.chain.eip712 import Domain, sign_digest
 from credit.chain.signing import Claim, Report, endorsement_digest
-from tests.world import PEER, SUPERIOR, World
+from tests.support.world import PEER, SUPERIOR, World
 
 KEY = (0xC0FFEE).to_bytes(32, "big")
 LEDGER = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

@@ -30,10 +30,10 @@ from credit.settings import Settings
 from credit.store.db import make_engine
 from credit.store.schema import create_schema
 from tests.audit.helpers import audit, codes, described
-from tests.ledger_flows import ZERO32, credit, relay_violation
-from tests.world import PEER, World
+from tests.support.ledger_flows import ZERO32, credit, relay_violation
+from tests.support.world import PEER, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 KINDS = {"SUPERIOR_ROLE": 0, "PUBLIC_PANEL_ROLE": 2, "EXPERT_ROLE": 3}

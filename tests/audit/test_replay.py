@@ -20,7 +20,7 @@ from credit.chain.events import EventSource
 from credit.errors import ChainError
 from tests.audit.helpers import described
 from tests.audit.scenario import Played
-from tests.world import World
+from tests.support.world import World
 
 
 def _key(events: list[ChainEvent]) -> list[tuple[Any, ...]]:

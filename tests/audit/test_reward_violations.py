@@ -10,7 +10,7 @@ from credit.audit.model import ChainData
 from credit.audit.run import run_checks
 from tests.audit.helpers import codes, described
 from tests.audit.scenario import Played
-from tests.world import World
+from tests.support.world import World
 
 RATE = 10**17  # reward per point of the default rules
 

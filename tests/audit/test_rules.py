@@ -8,8 +8,8 @@ from credit.audit.run import run_checks
 from credit.chain import embedded_web3
 from credit.ruleset import parse_ruleset
 from tests.audit.helpers import codes, described, replay
+from tests.support.world import PEER, build_world
 from tests.test_ruleset import rules_2026_1
-from tests.world import PEER, build_world
 
 
 def test_a_version_three_peers_can_credit_is_reported(

@@ -16,8 +16,8 @@ from credit.chain import embedded_web3
 from credit.chain.signing import pack_claim
 from credit.ruleset import RuleSet
 from tests.audit.helpers import audit, codes, described, replay, variant_world
-from tests.ledger_flows import ZERO32, credit, publish, role, variant
-from tests.world import PEER, SUPERIOR, World, build_world
+from tests.support.ledger_flows import ZERO32, credit, publish, role, variant
+from tests.support.world import PEER, SUPERIOR, World, build_world
 
 
 def _tx(receipt: object) -> str:

@@ -19,7 +19,7 @@ from credit.audit.model import ChainData, ChainEvent, RelayedBatch
 from credit.audit.run import run_checks
 from credit.ruleset import DEFAULT_RULESET, RuleSet
 from tests.audit.helpers import codes, described
-from tests.ledger_flows import variant
+from tests.support.ledger_flows import variant
 
 
 def _events(data: ChainData, name: str) -> list[int]:

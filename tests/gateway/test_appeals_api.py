@@ -16,11 +16,11 @@ from credit.chain.eip712 import digest
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.store.evidence_tables import evidence_access
-from tests.gateway.auth_helpers import sign_in
-from tests.ledger_flows import credit, relay_violation, report_directly
-from tests.world import PUBLIC, SUPERIOR, Actor, World
+from tests.support.auth_helpers import sign_in
+from tests.support.ledger_flows import credit, relay_violation, report_directly
+from tests.support.world import PUBLIC, SUPERIOR, Actor, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 NO_DEADLINE = 2**48 - 1

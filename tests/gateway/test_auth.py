@@ -15,10 +15,10 @@ from credit.errors import AuthError
 from credit.gateway.auth import MAX_MESSAGE_CHARS, STATEMENT, SessionStore
 from credit.gateway.ratelimit import SlidingWindowLimiter
 from credit.gateway.services import Services
-from tests.gateway.auth_helpers import build_message, iso, now_utc, sign, signed_login
-from tests.world import World
+from tests.support.auth_helpers import build_message, iso, now_utc, sign, signed_login
+from tests.support.world import World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 NONCE, LOGIN, ME, LOGOUT = "/v1/auth/nonce", "/v1/auth/login", "/v1/auth/me", "/v1/auth/logout"

@@ -12,8 +12,8 @@ from credit.chain import role_id
 from credit.chain.roles import RoleCache, read_roles, roles_of
 from credit.gateway.deps import Account, CurrentAccount, ensure_self_or_role, require_role
 from credit.gateway.services import Services
-from tests.gateway.auth_helpers import sign_in
-from tests.world import World
+from tests.support.auth_helpers import sign_in
+from tests.support.world import World
 
 ME = "/v1/auth/me"
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.relay.models import MAX_CLAIMS_PER_REQUEST
-from tests.gateway.relay_helpers import (
+from tests.support.relay_helpers import (
     claim_body,
     confirm_body,
     credited_events,
@@ -26,9 +26,9 @@ from tests.gateway.relay_helpers import (
     wait_credited,
     wire_relay,
 )
-from tests.world import PEER, SUPERIOR, World
+from tests.support.world import PEER, SUPERIOR, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 BATCH = "/v1/claims/batch"
@@ -87,7 +87,9 @@ def test_mixed_claims_each_get_their_own_outcome_and_the_good_ones_are_credited(
     }
     refused = answer["results"][1]
     assert refused["record_id"] == forged_id  # the digest is known even when the signer is wrong
-    assert refused["error"]["details"] == {"recovered": w.residents[3].address}
+    details = refused["error"]["details"]
+    assert details["recovered"] == w.residents[3].address
+    assert details["domain"] == w.system.domain.as_dict()  # the domain the gateway expects
     assert statuses(services) == {rid0: "waiting", rid1: "waiting"}
     assert rows(services) == [] and relayer_nonce(services) == nonce  # no gas before quorum
 

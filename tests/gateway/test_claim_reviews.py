@@ -22,8 +22,8 @@ from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.store.relay_tables import relay_endorsements, relay_rejections
-from tests.gateway.auth_helpers import sign_in
-from tests.gateway.relay_helpers import (
+from tests.support.auth_helpers import sign_in
+from tests.support.relay_helpers import (
     claim_body,
     confirm_body,
     rejection_body,
@@ -31,9 +31,9 @@ from tests.gateway.relay_helpers import (
     wait_credited,
     wire_relay,
 )
-from tests.world import PEER, PUBLIC, SUPERIOR, World
+from tests.support.world import PEER, PUBLIC, SUPERIOR, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 EXPERT = 3

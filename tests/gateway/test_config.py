@@ -63,7 +63,7 @@ def test_the_node_url_and_its_credentials_are_never_published(client_with: Any) 
 
 
 def test_the_public_rpc_url_is_advertised_and_the_proxy_is_then_off(client_with: Any) -> None:
-    public = "https://rpc.credit.city.example/"
+    public = "https://rpc.credit.chain.city.example/"
     client = client_with(chain=NODE, public_rpc_url=public)
     config = client.get("/v1/config")
     assert config.json()["wallet_rpc_urls"] == [public] and _leaks(config.text) == []
@@ -95,7 +95,7 @@ def test_a_public_rpc_url_wallets_must_not_see_is_refused_at_start(
 def test_the_gateway_url_is_advertised_without_userinfo_query_or_fragment(
     client_with: Any,
 ) -> None:
-    client = client_with(siwe_uri="https://ops:pw@credit.city.example/app/?utm=mail#top")
+    client = client_with(siwe_uri="https://ops:pw@credit.chain.city.example/app/?utm=mail#top")
     assert client.get("/v1/config").json()["wallet_rpc_urls"] == [
-        "https://credit.city.example/app/rpc"
+        "https://credit.chain.city.example/app/rpc"
     ]

@@ -18,11 +18,11 @@ import pytest
 from credit.artifacts import Artifact
 from credit.chain import role_id, rpc_web3
 from credit.ruleset import RuleSet
-from tests.anvil import anvil
-from tests.gateway.relay_helpers import fund_gateway_keys, signed_inbox
-from tests.world import EPOCH, build_world
+from tests.support.anvil import anvil
+from tests.support.relay_helpers import fund_gateway_keys, signed_inbox
+from tests.support.world import EPOCH, build_world
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -38,9 +38,9 @@ from credit.settings import Settings
 from credit.store.evidence_tables import evidence
 from credit.store.relay_tables import relay_claims, relay_outbox
 from credit.store.reward_tables import reward_runs
-from tests.gateway.auth_helpers import sign_in, signed_login
-from tests.gateway.relay_helpers import confirm_body, credited_events, statuses, wait_credited
-from tests.world import EPOCH, PEER, SUPERIOR, World, wait_until
+from tests.support.auth_helpers import sign_in, signed_login
+from tests.support.relay_helpers import confirm_body, credited_events, statuses, wait_credited
+from tests.support.world import EPOCH, PEER, SUPERIOR, World, wait_until
 
 BUSY = 2.0  # the gateway's busy timeout in these tests: long enough to wait out a short lock
 UNLIMITED_PAGES = 1_073_741_823  # SQLite's default max_page_count

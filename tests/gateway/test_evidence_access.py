@@ -26,17 +26,17 @@ from credit.gateway.evidence_access import (
 from credit.gateway.services import Services
 from credit.settings import Settings
 from credit.store.evidence_tables import evidence_access
-from tests.gateway.evidence_helpers import (
+from tests.support.evidence_helpers import (
     claim_with_evidence,
     decode_qr,
     headers_by_role,
     svg_modules,
     upload,
 )
-from tests.gateway.relay_helpers import wire_relay
-from tests.world import World
+from tests.support.relay_helpers import wire_relay
+from tests.support.world import World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 TEXT = "Helped at the Saturday park clean-up, 9:00-12:00, with 14 neighbours."
@@ -180,7 +180,7 @@ def test_claim_evidence_by_role_logs_each_read_once(city: dict[str, Any], role: 
 def test_claim_without_evidence_answers_404_to_an_evaluator(
     city: dict[str, Any], gateway_world: World
 ) -> None:
-    from tests.gateway.relay_helpers import claim_body
+    from tests.support.relay_helpers import claim_body
 
     client = city["client"]
     body, record_id = claim_body(gateway_world, gateway_world.residents[2])

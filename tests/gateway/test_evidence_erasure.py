@@ -27,8 +27,8 @@ from credit.gateway.services import Services
 from credit.store.db import make_engine
 from credit.store.schema import create_schema
 from credit.store.wal import Checkpointer, scrub
-from tests.gateway.auth_helpers import sign_in
-from tests.world import World, wait_until
+from tests.support.auth_helpers import sign_in
+from tests.support.world import World, wait_until
 
 A = "0x" + "aa" * 20
 

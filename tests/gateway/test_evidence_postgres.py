@@ -25,7 +25,7 @@ from credit.store.schema import create_schema
 
 A, B = "0x" + "aa" * 20, "0x" + "bb" * 20
 
-# PostgreSQL only: a database of its own per test (tests/db_engines.py)
+# PostgreSQL only: a database of its own per test (tests/support/db_engines.py)
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 

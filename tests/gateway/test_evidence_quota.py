@@ -28,10 +28,10 @@ from credit.settings import Settings
 from credit.store.db import make_engine
 from credit.store.evidence_tables import evidence, evidence_usage
 from credit.store.schema import create_schema
-from tests.gateway.auth_helpers import sign_in
-from tests.world import World
+from tests.support.auth_helpers import sign_in
+from tests.support.world import World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 ITEM = 2048  # max_evidence_bytes
@@ -40,7 +40,8 @@ QUOTA_ITEMS, QUOTA_BYTES, BUDGET = 3, 2 * ITEM, 3 * ITEM
 
 @pytest.fixture
 def gw_settings(tmp_path: Path, database_url: str) -> Settings:
-    """The gateway fixtures' settings with small limits (overrides tests/gateway/conftest.py)."""
+    """The gateway fixtures' settings with small limits (overrides
+    tests/support/gateway_fixtures.py)."""
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,

@@ -13,7 +13,7 @@ from credit.gateway.evidence import EvidenceStore, commitment_of
 from credit.store.db import make_engine
 from credit.store.schema import create_schema
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 A = "0x" + "aa" * 20

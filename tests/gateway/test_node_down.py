@@ -30,17 +30,17 @@ from credit.gateway.routes import residents
 from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from tests.anvil import anvil_process
-from tests.authz_sig_quorum_helpers import record_violation, sign_appeal
-from tests.gateway.auth_helpers import sign_in, signed_login
-from tests.gateway.live_server import open_stream, served
-from tests.gateway.relay_helpers import (
+from tests.support.anvil import anvil_process
+from tests.support.auth_helpers import sign_in, signed_login
+from tests.support.authz_sig_quorum_helpers import record_violation, sign_appeal
+from tests.support.live_server import open_stream, served
+from tests.support.relay_helpers import (
     claim_body,
     confirm_body,
     fund_gateway_keys,
     rejection_body,
 )
-from tests.world import SUPERIOR, World, build_world
+from tests.support.world import SUPERIOR, World, build_world
 
 NODE_DOWN = "node_unavailable"
 # What answers as before with the node gone: (method, path template) -> status. Everything else

@@ -11,9 +11,9 @@ from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.store.db import make_engine, metadata
 from credit.store.schema import create_schema
-from tests.world import PUBLIC, SUPERIOR, World
+from tests.support.world import PUBLIC, SUPERIOR, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 def test_two_gateways_over_one_chain_export_identical_notices(

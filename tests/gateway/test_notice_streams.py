@@ -15,11 +15,11 @@ from credit.gateway.access_log import redact_url
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from tests.gateway.auth_helpers import sign_in
-from tests.gateway.live_server import open_stream, served
-from tests.world import PUBLIC, SUPERIOR, World
+from tests.support.auth_helpers import sign_in
+from tests.support.live_server import open_stream, served
+from tests.support.world import PUBLIC, SUPERIOR, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 # More streams than asyncio's default executor has threads on any machine (min(32, cpus + 4)).

@@ -17,8 +17,8 @@ from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.ops.admin import document_uri_for_next
-from tests.ledger_flows import appeal, publish, relay_violation, resolve, variant
-from tests.world import EPOCH, PEER, SUPERIOR, World
+from tests.support.ledger_flows import appeal, publish, relay_violation, resolve, variant
+from tests.support.world import EPOCH, PEER, SUPERIOR, World
 
 STATEMENT, REASON, EVIDENCE = b"\x11" * 32, b"\x22" * 32, b"\x33" * 32
 

@@ -18,12 +18,12 @@ from credit.gateway.notices_service import NoticeService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.ruleset import RuleSet
-from tests.anvil import anvil
-from tests.gateway.auth_helpers import sign_in
-from tests.ledger_flows import ZERO32, credit, relay_violation
-from tests.world import PEER, World, build_world
+from tests.support.anvil import anvil
+from tests.support.auth_helpers import sign_in
+from tests.support.ledger_flows import ZERO32, credit, relay_violation
+from tests.support.world import PEER, World, build_world
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 @pytest.fixture

@@ -43,11 +43,11 @@ from credit.chain import fund, role_id, rpc_web3
 from credit.relay.senders import pool_addresses
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from tests.anvil import ANVIL, free_port
-from tests.db_engines import REQUIRED_ENV
-from tests.gateway.auth_helpers import signed_login
-from tests.gateway.relay_helpers import signed_inbox
-from tests.world import EPOCH, build_world
+from tests.support.anvil import ANVIL, free_port
+from tests.support.auth_helpers import signed_login
+from tests.support.db_engines import REQUIRED_ENV
+from tests.support.relay_helpers import signed_inbox
+from tests.support.world import EPOCH, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -17,8 +17,8 @@ from credit.gateway.notices_service import NoticeService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.store.relay_tables import relay_claims
-from tests.gateway.auth_helpers import sign_in
-from tests.gateway.relay_helpers import (
+from tests.support.auth_helpers import sign_in
+from tests.support.relay_helpers import (
     HOUR,
     claim_body,
     confirm_body,
@@ -27,9 +27,9 @@ from tests.gateway.relay_helpers import (
     statuses,
     wire_relay,
 )
-from tests.world import EXPERT, PEER, PUBLIC, SUPERIOR, World, wait_until
+from tests.support.world import EXPERT, PEER, PUBLIC, SUPERIOR, World, wait_until
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 LITTERING = 100
@@ -253,7 +253,7 @@ def test_a_confirmed_report_is_booked_once_and_warns_its_resident(
 def test_a_confirmation_cannot_name_a_claim_and_a_report(
     api: TestClient, gateway_world: World
 ) -> None:
-    from tests.gateway.relay_helpers import claim_body
+    from tests.support.relay_helpers import claim_body
 
     w = gateway_world
     claim, claim_id = claim_body(w, w.residents[1])

@@ -12,8 +12,8 @@ from credit.chain import role_id
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from tests.gateway.auth_helpers import sign_in
-from tests.world import PUBLIC, SUPERIOR, World
+from tests.support.auth_helpers import sign_in
+from tests.support.world import PUBLIC, SUPERIOR, World
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
 from credit.store.reward_tables import reward_txs
-from tests.gateway.auth_helpers import sign_in
-from tests.world import EPOCH, World
+from tests.support.auth_helpers import sign_in
+from tests.support.world import EPOCH, World
 
-pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/db_engines.py)
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 
 RATE = 10**17

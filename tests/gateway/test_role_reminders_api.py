@@ -17,9 +17,9 @@ from credit.gateway.app import create_app
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.services import Services
 from credit.indexer import Indexer
-from tests.gateway.auth_helpers import sign_in
-from tests.gateway.relay_helpers import claim_body, statuses, wire_relay
-from tests.world import PUBLIC, SUPERIOR, World
+from tests.support.auth_helpers import sign_in
+from tests.support.relay_helpers import claim_body, statuses, wire_relay
+from tests.support.world import PUBLIC, SUPERIOR, World
 
 DAY = 24 * 3600
 STATEMENT = b"\x11" * 32

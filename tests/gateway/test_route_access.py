@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.gateway.auth_helpers import sign_in
-from tests.world import World
+from tests.support.auth_helpers import sign_in
+from tests.support.world import World
 
 ANONYMOUS = "anonymous"
 ACTORS = (
@@ -103,15 +103,15 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/auth/login"): signed_body("tests/gateway/test_auth.py"),
     ("GET", "/v1/auth/me"): SIGNED,
     ("POST", "/v1/auth/logout"): SIGNED,
-    ("POST", "/v1/claims"): signed_body("tests/gateway/test_relay.py"),
+    ("POST", "/v1/claims"): signed_body("tests/relay/test_relay.py"),
     ("POST", "/v1/claims/batch"): signed_body("tests/gateway/test_bulk_claims.py"),
     ("GET", "/v1/claims/{record_id}"): Policy(
-        signed_in=True, detail="tests/gateway/test_relay_status.py"
+        signed_in=True, detail="tests/relay/test_relay_status.py"
     ),
     ("POST", "/v1/claims/{record_id}/rejections"): signed_body(
         "tests/gateway/test_claim_reviews.py"
     ),
-    ("POST", "/v1/confirmations"): signed_body("tests/gateway/test_relay.py"),
+    ("POST", "/v1/confirmations"): signed_body("tests/relay/test_relay.py"),
     ("GET", "/v1/confirmations/queue"): only(*EVALUATORS, detail="test_claim_queue.py"),
     ("GET", "/v1/residents/{address}"): self_or(*OFFICIALS),
     ("GET", "/v1/residents/{address}/nonces"): self_or(),

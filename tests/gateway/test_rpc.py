@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from credit.gateway.ratelimit import SlidingWindowLimiter
-from tests.world import World
+from tests.support.world import World
 
 ADDRESS = "0x" + "ab" * 20
 HASH = "0x" + "cd" * 32

@@ -21,8 +21,8 @@ from credit.ruleset import RuleSet
 from credit.settings import Settings
 from credit.store.db import make_engine
 from credit.store.schema import create_schema
-from tests.anvil import anvil
-from tests.world import World, build_world
+from tests.support.anvil import anvil
+from tests.support.world import World, build_world
 
 HUGE = "0x" + "f" * 40
 

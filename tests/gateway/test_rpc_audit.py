@@ -18,8 +18,8 @@ from credit.chain.rpc_params import MAX_LOG_BLOCKS
 from credit.chain.rpc_proxy import LOCKED_BLOCKS, RpcRefused, WalletRpc
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
-from tests.gateway.live_server import served
-from tests.world import World
+from tests.support.live_server import served
+from tests.support.world import World
 
 CAST = Path(__file__).resolve().parents[2] / "node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
 RECEIPT_FIELDS = {

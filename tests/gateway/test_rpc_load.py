@@ -29,7 +29,7 @@ import uvicorn
 from credit.gateway.app import create_app
 from credit.gateway.ratelimit import SlidingWindowLimiter
 from credit.gateway.services import Services
-from tests.anvil import free_port
+from tests.support.anvil import free_port
 
 SAMPLES = 15
 # A blocked loop or chain costs whole seconds per probe; a healthy one, a few milliseconds. The

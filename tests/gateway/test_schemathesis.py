@@ -31,9 +31,9 @@ from credit.compose import wire
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.settings import Settings
-from tests.gateway.auth_helpers import sign_in
-from tests.gateway.relay_helpers import claim_body
-from tests.world import EPOCH, PUBLIC, SUPERIOR, World
+from tests.support.auth_helpers import sign_in
+from tests.support.relay_helpers import claim_body
+from tests.support.world import EPOCH, PUBLIC, SUPERIOR, World
 
 EXAMPLES_PER_VARIANT = 12
 MIN_REQUESTS = 1_000

@@ -16,8 +16,8 @@ from credit.gateway.services import Services
 from credit.gateway.verification import VerificationSettler
 from credit.ruleset import RuleSet
 from credit.settings import Settings
+from tests.support.world import EPOCH, VERIFY_WINDOW, Actor, World
 from tests.web.server import gateway_world as live_world
-from tests.world import EPOCH, VERIFY_WINDOW, Actor, World
 
 HOUR = 3600
 A = "0x" + "aa" * 32

@@ -30,9 +30,9 @@ from credit.store.db import make_engine
 from credit.store.lease import Lease, exclusive
 from credit.store.relay_tables import relay_outbox
 from credit.workers import INDEX_JOB, index_parts, run_job
-from tests.anvil import anvil
-from tests.gateway.relay_helpers import fund_gateway_keys, signed_inbox
-from tests.world import World, build_world
+from tests.support.anvil import anvil
+from tests.support.relay_helpers import fund_gateway_keys, signed_inbox
+from tests.support.world import World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

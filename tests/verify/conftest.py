@@ -6,8 +6,8 @@ import pytest
 from web3.contract import Contract
 
 from credit.artifacts import Artifact
+from tests.support.world import World
 from tests.verify.rig import Rig, deploy
-from tests.world import World
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from web3.contract import Contract
 
 from credit.artifacts import Artifact
 from credit.chain.verifier import VerifierClient, Windows, commitment_of, deploy_verifier
-from tests.world import EPOCH, Actor, World
+from tests.support.world import EPOCH, Actor, World
 
 DAY = 86400
 QUORUM = 3

@@ -16,8 +16,8 @@ from eth_utils import keccak
 from credit.chain.events import EventSource
 from credit.ruleset import RuleSet
 from credit.verify.replay import replay_epoch
-from tests.ledger_flows import appeal, credit, publish, relay_violation, resolve, variant
-from tests.world import World
+from tests.support.ledger_flows import appeal, credit, publish, relay_violation, resolve, variant
+from tests.support.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "tests" / "verify" / "replay_node.mjs"

@@ -9,9 +9,9 @@ from eth_utils import keccak
 from credit.artifacts import Artifact
 from credit.chain.verifier import commitment_of
 from credit.errors import ContractRevert
-from tests.ledger_flows import assert_revert, reverts
+from tests.support.reverts import assert_revert, reverts
+from tests.support.world import EPOCH, World
 from tests.verify.rig import COMMIT_WINDOW, DAY, MARGIN, QUORUM, REVEAL_WINDOW, Rig, root_of
-from tests.world import EPOCH, World
 
 A = root_of("A")
 

@@ -20,8 +20,8 @@ from credit.verify.merkle import (
     verify_credit,
 )
 from credit.verify.state import EpochState, ResidentState
+from tests.support.world import World
 from tests.verify.rig import Rig
-from tests.world import World
 
 # @openzeppelin/merkle-tree test/dumps/standard-v1.sorted.1_0_6.json: StandardMerkleTree.of(
 # [["a"], ..., ["f"]], ["string"]): its root and where each value sits in the tree array.

@@ -10,9 +10,9 @@ import pytest
 from credit.chain import role_id
 from credit.chain.verifier import Outcome, VerifierClient
 from credit.verify.settle import settle_epoch
-from tests.ledger_flows import reverts
+from tests.support.reverts import reverts
+from tests.support.world import Actor
 from tests.verify.rig import QUORUM, VERIFICATION, Rig, root_of
-from tests.world import Actor
 
 HONEST, WRONG = root_of("honest"), root_of("faulty")
 PAGE = 200  # IEpochVerifier.creditPageLimit()

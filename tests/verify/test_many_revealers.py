@@ -21,8 +21,8 @@ from credit.chain.verifier import Outcome, VerifierClient
 from credit.verify.merkle import state_tree
 from credit.verify.settle import settle_epoch
 from credit.verify.state import EpochState, ResidentState
+from tests.support.world import World
 from tests.verify.rig import COMMIT_WINDOW, QUORUM, REVEAL_WINDOW, VERIFICATION, Rig, root_of
-from tests.world import World
 
 REVEALERS = 2_000
 DISSENTERS = 5

@@ -8,9 +8,9 @@ from eth_utils import keccak
 
 from credit.artifacts import Artifact
 from credit.chain.verifier import commit_digest, commitment_of, sign_commit
-from tests.ledger_flows import reverts
+from tests.support.reverts import reverts
+from tests.support.world import Actor, World
 from tests.verify.rig import Rig, root_of, salt_of
-from tests.world import Actor, World
 
 A = root_of("A")
 

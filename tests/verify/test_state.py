@@ -11,8 +11,8 @@ from credit.verify.errors import VerifyError
 from credit.verify.merkle import state_root
 from credit.verify.replay import replay_epoch
 from credit.verify.state import epoch_end, epoch_state
-from tests.ledger_flows import appeal, credit, relay_violation, resolve
-from tests.world import EPOCH, World
+from tests.support.ledger_flows import appeal, credit, relay_violation, resolve
+from tests.support.world import EPOCH, World
 
 
 def _next_epoch(world: World) -> None:

@@ -31,10 +31,10 @@ from credit.ruleset import RuleSet
 from credit.settings import get_settings
 from credit.verify.merkle import state_tree, verify_credit
 from credit.verify.replay import replay_epoch
-from tests.anvil import anvil
-from tests.ledger_flows import credit, relay_violation
+from tests.support.anvil import anvil
+from tests.support.ledger_flows import credit, relay_violation
+from tests.support.world import World, build_world, wait_until
 from tests.verify.rig import COMMIT_WINDOW, MARGIN, QUORUM, REVEAL_WINDOW, VERIFICATION
-from tests.world import World, build_world, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from credit.artifacts import Artifact
 from credit.ruleset import RuleSet
+from tests.support.world import Actor
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.wallet import FakeWallet
-from tests.world import Actor
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).with_name("artifacts")

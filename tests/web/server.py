@@ -22,16 +22,16 @@ from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.ruleset import RuleSet
 from credit.settings import Settings
-from tests.anvil import free_port
-from tests.world import World, add_verifier, build_world
+from tests.support.anvil import free_port
+from tests.support.world import World, add_verifier, build_world
 
 
 def gateway_world(
     artifacts: dict[str, Artifact], ruleset: RuleSet, *, verifier: bool = False
 ) -> World:
     """A deployed city whose gateway relayer is funded and whose minter key holds MINTER_ROLE;
-    with ``verifier``, an EpochVerifier too (:func:`tests.world.add_verifier`: quorum 2, commit
-    and reveal windows of two days each, from the start of the next epoch)."""
+    with ``verifier``, an EpochVerifier too (:func:`tests.support.world.add_verifier`: quorum 2,
+    commit and reveal windows of two days each, from the start of the next epoch)."""
     world = build_world(embedded_web3(), artifacts, ruleset)
     relayer = Account.from_key(Settings().relayer_private_key())
     minter = Account.from_key(Settings().minter_private_key())

@@ -8,10 +8,10 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.support.world import EPOCH, PUBLIC, SUPERIOR, World
 from tests.web.conftest import PHONE, shot, sign_in
 from tests.web.server import LiveGateway
 from tests.web.wallet import FakeWallet
-from tests.world import EPOCH, PUBLIC, SUPERIOR, World
 
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 DAY = 86400

@@ -15,12 +15,12 @@ from playwright.sync_api import Page, Route, expect
 from credit.artifacts import Artifact
 from credit.rule_documents import archive, document_uri
 from credit.ruleset import RuleSet
-from tests.ledger_flows import appeal, publish, relay_violation, resolve, variant
+from tests.support.ledger_flows import appeal, publish, relay_violation, resolve, variant
+from tests.support.world import EPOCH, NOTICE, World, wait_until
 from tests.web.conftest import PHONE, shot
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.test_accessibility import LOW_CONTRAST_JS, UNLABELLED_JS
 from tests.web.wallet import FakeWallet
-from tests.world import EPOCH, NOTICE, World, wait_until
 
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 

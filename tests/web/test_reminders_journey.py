@@ -17,11 +17,11 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.gateway.relay_helpers import claim_body, confirm_body, statuses
+from tests.support.relay_helpers import claim_body, confirm_body, statuses
+from tests.support.world import PEER, PUBLIC, SUPERIOR, World, wait_until
 from tests.web.conftest import shot, sign_in
 from tests.web.server import LiveGateway
 from tests.web.wallet import FakeWallet
-from tests.world import PEER, PUBLIC, SUPERIOR, World, wait_until
 
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 DAY = 86400

@@ -11,12 +11,12 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from credit.gateway.webapp import WEB_DIR
-from tests.gateway.auth_helpers import sign_in
+from tests.support.auth_helpers import sign_in
+from tests.support.world import PUBLIC, SUPERIOR
 from tests.web.conftest import shot
 from tests.web.conftest import sign_in as browser_sign_in
 from tests.web.server import LiveGateway
 from tests.web.wallet import FakeWallet
-from tests.world import PUBLIC, SUPERIOR
 
 SVG_NS = "http://www.w3.org/2000/svg"
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]

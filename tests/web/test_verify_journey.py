@@ -17,11 +17,11 @@ from credit.chain.events import EventSource
 from credit.chain.verifier import commitment_of, sign_commit
 from credit.ruleset import RuleSet
 from credit.verify.replay import replay_epoch
-from tests.ledger_flows import credit, relay_violation
+from tests.support.ledger_flows import credit, relay_violation
+from tests.support.world import Actor, World
 from tests.web.conftest import shot, sign_in
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.wallet import FakeWallet
-from tests.world import Actor, World
 
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 HOUR = 3600

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from credit.artifacts import Artifact
-from tests.world import World
+from tests.support.world import World
 from tests.zk.rig import ZkWorld, build_zk_world
 
 

@@ -30,7 +30,7 @@ from credit.chain.zk import (
 from credit.zk.identity import identity_commitment, scope_of, secret_from_signature, secret_message
 from credit.zk.snark import SNARKJS, ZKEY
 from credit.zk.tree import PoseidonTree, build_tree, credit_leaves
-from tests.world import Actor, World
+from tests.support.world import Actor, World
 
 needs_prover = pytest.mark.skipif(
     shutil.which("node") is None or not SNARKJS.exists() or not ZKEY.exists(),

@@ -14,8 +14,8 @@ from credit.zk.identity import identity_commitment, nullifier_of
 from credit.zk.inputs import Statement, circuit_input, gate_proof_args
 from credit.zk.snark import prove, verify
 from credit.zk.tree import CreditLeaf, build_tree
-from tests.ledger_flows import reverts
-from tests.world import Actor, World
+from tests.support.reverts import reverts
+from tests.support.world import Actor, World
 from tests.zk.rig import ZkWorld, needs_prover
 
 pytestmark = needs_prover

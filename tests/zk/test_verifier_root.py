@@ -11,7 +11,7 @@ from credit.verify.errors import VerifyError
 from credit.verify.poseidon_root import poseidon_root, poseidon_tree
 from credit.verify.replay import replay_epoch
 from credit.verify.worker import BallotStore, Worker
-from tests.world import World
+from tests.support.world import World
 from tests.zk.rig import ZkWorld, needs_prover
 
 pytestmark = needs_prover

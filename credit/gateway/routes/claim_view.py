@@ -134,7 +134,7 @@ def claim_details(
     "/claims/{record_id}/evidence",
     response_model=ClaimEvidence,
     summary="A claim's evidence, logged",
-    responses=error_responses(401, 404, 410, 503),
+    responses=error_responses(401, 403, 404, 410, 422, 503),
 )
 def claim_evidence(
     record_id: RecordIdPath,

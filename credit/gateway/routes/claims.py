@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from credit.gateway.claim_models import BulkOut, ClaimStatusOut, ConfirmationOut, QueueOut
 from credit.gateway.deps import (
     Account,
     CurrentAccount,
@@ -38,11 +39,38 @@ def _relay(services: Services) -> Relay:
     return relay
 
 
+CLAIM_DESCRIPTION = """No session: the EIP-712 signature is the authority. The resident signs
+`Claim(address resident,uint16 category,uint16 units,uint48 occurredAt,bytes32 evidence,
+uint32 nonce,uint48 deadline)` under `eip712.domain` of `GET /v1/config` (ethers:
+`signer.signTypedData(config.eip712.domain, config.eip712.messages.Claim.types, value)`), and this
+body carries the same values with `occurredAt` sent as **`occurred_at`**, plus the signature:
+either `signature` (65 bytes, as wallets return it) or the EIP-2098 pair `r` and `vs`, never
+both. `nonce` is the resident's next claim nonce: `claim_nonce` of
+`GET /v1/residents/{address}/nonces`, which needs a session of that resident
+(`POST /v1/auth/login`); `deadline` is a unix time after the chain's clock (`chain_time` there).
+The answer's `record_id` (the struct's EIP-712 digest) is what evaluators confirm; the claim
+waits for confirmations, then is relayed to the ledger. Walk-through: `docs/integrate.md`."""
+
+
 @router.post(
     "/claims",
     status_code=202,
     summary="Submit a signed claim for relaying",
-    responses=error_responses(403, 409, 422, 429, 503),
+    description=CLAIM_DESCRIPTION,
+    response_model=ClaimStatusOut,
+    responses=error_responses(
+        413,
+        503,
+        codes={
+            403: "`not_registered`",
+            409: "`duplicate_claim`, `claim_already_waiting`, `nonce_used`",
+            422: "`invalid_request`, `invalid_signature` (its details name the published "
+            "domain), `expired`, `deadline_too_close`, `deadline_too_far`, `occurred_in_future`, "
+            "`unknown_category`, `automated_category`, `invalid_units`, `nonce_gap`, "
+            "`claim_nonces_exhausted`",
+            429: "`too_many_waiting_claims`",
+        },
+    ),
 )
 def submit_claim(body: ClaimIn, services: ServicesDep) -> dict[str, Any]:
     """Check a resident's signed claim (signature, registration, rules, nonce, deadline)."""
@@ -65,6 +93,9 @@ unknown field, too many claims) is refused whole with 422, a body over the size 
     "/claims/batch",
     summary="Submit many signed claims in one request",
     description=BULK_DESCRIPTION,
+    response_model=BulkOut,
+    response_model_exclude_unset=True,  # an accepted claim has no `error`, a refused no `status`
+    responses=error_responses(413, 422, 503),
 )
 def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
     """Check each claim as ``POST /v1/claims`` does; store the good ones together."""
@@ -83,7 +114,8 @@ def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
 @router.get(
     "/claims/{record_id}",
     summary="Status of a claim",
-    responses=error_responses(401, 404, 503),
+    response_model=ClaimStatusOut,
+    responses=error_responses(401, 404, 422, 503),
 )
 def claim_status(
     record_id: RecordIdPath, services: ServicesDep, account: CurrentAccount
@@ -105,13 +137,39 @@ def claim_status(
     )
 
 
-@router.post("/confirmations", status_code=202, summary="Submit a signed confirmation")
+@router.post(
+    "/confirmations",
+    status_code=202,
+    summary="Submit a signed confirmation",
+    description="No session: the evaluator signs `Confirmation(bytes32[] records,uint8 kind,"
+    "uint48 deadline)` under `eip712.domain` of `GET /v1/config` (ethers: "
+    "`config.eip712.messages.Confirmation.types`); the body carries the same values and the "
+    "signature (`signature`, or `r` and `vs`). `records` are record ids as `POST /v1/claims` "
+    "answered them, each once, sorted ascending; `kind` 0 SUPERIOR, 1 PEER, 2 PUBLIC, 3 EXPERT.",
+    response_model=ConfirmationOut,
+    responses=error_responses(
+        404,
+        413,
+        503,
+        codes={
+            403: "`lacks_role`, `self_confirmation`",
+            409: "`record_not_open`, `already_confirmed`",
+            422: "`invalid_request`, `invalid_signature`, `expired`, `deadline_too_close`, "
+            "`records_not_sorted`, `too_many_records`, `mixed_records`, `unrelayable_records`",
+        },
+    ),
+)
 def submit_confirmation(body: ConfirmationIn, services: ServicesDep) -> dict[str, Any]:
     """Check an evaluator's signed confirmation (signature, role, records, deadline); store it."""
     return _relay(services).accept_confirmation(body)
 
 
-@router.get("/confirmations/queue", summary="Claims waiting for confirmations")
+@router.get(
+    "/confirmations/queue",
+    summary="Claims waiting for confirmations",
+    response_model=QueueOut,
+    responses=error_responses(401, 403, 422, 503),
+)
 def confirmation_queue(
     services: ServicesDep, account: Evaluator, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:

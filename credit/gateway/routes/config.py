@@ -7,17 +7,34 @@ from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter
 
-from credit.chain.eip712 import DOMAIN_NAME, DOMAIN_VERSION, TYPES
+from credit.chain.eip712 import DOMAIN_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, TYPES
+from credit.gateway.config_models import ConfigOut, messages
 from credit.gateway.deps import ServicesDep
+from credit.gateway.responses import error_responses
 from credit.settings import Settings
 from credit.vocabulary import CATEGORY_KINDS, KIND_NAMES, KIND_ROLES
 
 router = APIRouter(tags=["config"])
 
 
-@router.get("/config")
+CONFIG_DESCRIPTION = """No session needed. `eip712.domain` is the domain every signed message
+of this ledger uses; `eip712.messages` gives, per primary type (Claim, Report, Confirmation,
+Rejection, Appeal, Decision), the `types` object to pass to ethers'
+`signer.signTypedData(domain, types, value)`, the endpoint that takes the signed message, and how
+the JSON body's fields map to the struct's (the struct's `occurredAt` is the body's
+`occurred_at`). A signature made under another domain (another chain id or contract) or over
+other values never verifies: the gateway answers 422 `invalid_signature`. A walk-through with
+ethers.js and siwe is in `docs/integrate.md`."""
+
+
+@router.get(
+    "/config",
+    response_model=ConfigOut,
+    description=CONFIG_DESCRIPTION,
+    responses=error_responses(503),
+)
 def client_config(services: ServicesDep) -> dict[str, Any]:
-    """Chain id, contract addresses, the EIP-712 domain and types, and the rule set's categories."""
+    """Chain id, contracts, the EIP-712 domain and messages, and the rule set's categories."""
     system, ruleset = services.system, services.ruleset
     length, genesis = system.ledger.functions.epochSchedule().call()
     return {
@@ -31,30 +48,17 @@ def client_config(services: ServicesDep) -> dict[str, Any]:
                 "chainId": system.record.chain_id,
                 "verifyingContract": system.ledger.address,
             },
+            "domain_type": DOMAIN_FIELDS,
+            "messages": messages(),
             "types": TYPES,
         },
         "epoch": {"length_seconds": int(length), "genesis": int(genesis)},
         "rules": {
             "label": ruleset.label,
             "hash": "0x" + ruleset.content_hash().hex(),
-            "description": ruleset.description.model_dump(),
-            "categories": [
-                {
-                    "id": c.id,
-                    "key": c.key,
-                    "title": c.title.model_dump(),
-                    "unit": c.unit.model_dump(),
-                    "description": c.description.model_dump() if c.description else None,
-                    "points_per_unit": c.points_per_unit,
-                    "max_units": c.max_units,
-                    "cap_per_epoch": c.cap_per_epoch,
-                    "negative": c.negative,
-                    "automated": c.automated,
-                    "confirmation": c.confirmation.model_dump(),
-                }
-                for c in ruleset.categories
-            ],
-            "terms": ruleset.terms.model_dump(mode="json"),
+            "description": ruleset.description,
+            "categories": list(ruleset.categories),
+            "terms": ruleset.terms,
         },
         "vocabulary": {
             "evaluator_kinds": list(KIND_NAMES),

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from credit.chain.roles import checksum
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep, require_role
 from credit.gateway.errors import Forbidden
-from credit.gateway.evidence import UPLOADER_ROLES, EvidenceStore
+from credit.gateway.evidence import ALLOWED_TYPES, UPLOADER_ROLES, EvidenceStore
 from credit.gateway.evidence_access import MAX_PAGE, EvidenceAccess, access_rows, is_auditor
 from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
@@ -43,7 +43,49 @@ Uploader = Annotated[
 ]
 
 
-@router.post("/evidence", status_code=201, responses=error_responses(401, 403, 413, 415, 422))
+class EvidenceOut(BaseModel):
+    """An evidence item's metadata; put ``commitment`` in a claim's ``evidence`` field."""
+
+    id: str
+    owner: str
+    commitment: str = Field(description="keccak256(salt || content): what goes on chain")
+    media_type: str
+    size: int
+    created_at: str = Field(description="ISO 8601, UTC")
+    erased: bool
+
+
+BINARY_BODY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "the evidence itself, as raw bytes of its media type",
+        "content": {
+            "text/plain": {"schema": {"type": "string", "minLength": 1}},
+            "image/png": BINARY_BODY,
+            "image/jpeg": BINARY_BODY,
+            "application/pdf": BINARY_BODY,
+            "application/octet-stream": BINARY_BODY,
+        },
+    }
+}
+
+
+@router.post(
+    "/evidence",
+    status_code=201,
+    response_model=EvidenceOut,
+    openapi_extra=UPLOAD_BODY,
+    responses=error_responses(
+        401,
+        413,
+        415,
+        422,
+        503,
+        507,
+        codes={403: "`forbidden` (not a registered resident or an official)"},
+    ),
+)
 async def upload(request: Request, account: Uploader, services: ServicesDep) -> dict[str, Any]:
     """Upload evidence as the raw body (text/plain, image/png, image/jpeg or application/pdf).
 
@@ -131,7 +173,11 @@ def access_log(
     )
 
 
-@router.get("/evidence/{evidence_id}", responses=error_responses(401, 403, 404, 410))
+@router.get(
+    "/evidence/{evidence_id}",
+    response_model=EvidenceOut,
+    responses=error_responses(401, 403, 404, 410, 503),
+)
 def metadata(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
     """Metadata of an evidence item: its owner, an evaluator entitled to a claim that carries
     it, or an arbiter. Each read is logged (``GET /v1/evidence/access-log``)."""
@@ -139,7 +185,17 @@ def metadata(evidence_id: str, account: CurrentAccount, services: ServicesDep) -
     return record.public()
 
 
-@router.get("/evidence/{evidence_id}/content", responses=error_responses(401, 403, 404, 410))
+@router.get(
+    "/evidence/{evidence_id}/content",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the content, in its media type; its salt in X-Evidence-Salt",
+            "content": {t: BINARY_BODY for t in sorted(ALLOWED_TYPES)},
+        },
+        **error_responses(401, 403, 404, 410, 503),
+    },
+)
 def content(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> Response:
     """The content, with its salt in ``X-Evidence-Salt`` so the reader can check the commitment.
     Who may read it as for the metadata; each read is logged."""
@@ -149,7 +205,11 @@ def content(evidence_id: str, account: CurrentAccount, services: ServicesDep) ->
     )
 
 
-@router.delete("/evidence/{evidence_id}", responses=error_responses(401, 403, 404))
+@router.delete(
+    "/evidence/{evidence_id}",
+    response_model=EvidenceOut,
+    responses=error_responses(401, 403, 404, 503),
+)
 def erase(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
     """Erase your evidence: content and salt are deleted from every file, the commitment can no
     longer be linked; the space counts no more against your quota."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
 
+from credit.gateway.claim_models import ClaimStatusOut
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep
 from credit.gateway.errors import ApiError
 from credit.gateway.responses import error_responses
@@ -36,43 +36,10 @@ class ReportError(ApiError):
         super().__init__(status, code, message, details)
 
 
-class Needed(BaseModel):
-    """What the category's quorum needs."""
+class ReportStatus(ClaimStatusOut):
+    """The report as the relay holds it: a claim's fields, and the official who reported it."""
 
-    weight: int
-    count: int
-    kinds: list[str] = Field(description="evaluator kinds that must be among the confirmations")
-
-
-class Tally(BaseModel):
-    """Confirmations so far, against what is needed."""
-
-    weight: int
-    count: int
-    kinds: list[str]
-    needed: Needed
-
-
-class ReportStatus(BaseModel):
-    """Where a report is: ``waiting`` for confirmations (with its tally), ``pending`` (quorum
-    met), ``queued`` / ``sent`` (in a transaction), ``credited`` (booked: ``tx_hash``, ``block``,
-    ``points``) or ``rejected`` (with ``reason``)."""
-
-    record_id: str
     reporter: str
-    resident: str
-    category: int
-    units: int
-    occurred_at: int
-    evidence: str
-    nonce: int
-    deadline: int
-    status: str
-    tx_hash: str | None = None
-    block: int | None = None
-    points: int | None = None
-    reason: dict[str, Any] | None = None
-    confirmations: Tally | None = None
 
 
 def _official(account: CurrentAccount) -> Account:

@@ -22,7 +22,8 @@ from credit.gateway.deps import (
 )
 from credit.gateway.errors import ApiError, error_response
 from credit.gateway.notices_service import NoticeService
-from credit.gateway.responses import error_responses
+from credit.gateway.resident_models import NoncesOut, NoticesOut, SummaryOut
+from credit.gateway.responses import AddressPath, error_responses
 from credit.gateway.services import Services
 
 router = APIRouter(tags=["residents"])
@@ -54,9 +55,13 @@ async def _allow(account: Any, address: str, *roles: str) -> None:
 # The two hottest reads are ``async``: their usual work is a few indexed SQLite reads and cached
 # values, cheaper on the event loop than a hop to the thread pool; anything slower (a chain read,
 # evaluating everyone's notices after the index moved) is sent to a thread.
-@router.get("/residents/{address}", responses=error_responses(401, 403, 503))
+@router.get(
+    "/residents/{address}",
+    response_model=SummaryOut,
+    responses=error_responses(401, 403, 422, 503),
+)
 async def resident_summary(
-    address: str, account: CurrentAccount, services: ServicesDep
+    address: AddressPath, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
     """Credit with expiry, epoch earnings and records, served from the index."""
     await _allow(account, address, *OFFICIALS)
@@ -68,8 +73,25 @@ def _summary(services: Services, address: str) -> dict[str, Any]:
     return summary
 
 
-@router.get("/residents/{address}/nonces", responses=error_responses(401, 403))
-def resident_nonces(address: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
+NONCES_DESCRIPTION = """Needs a session (`Authorization: Bearer <token>` from
+`POST /v1/auth/login`) of the resident themself (or an official). `claim_nonce` is the `nonce` to
+sign in the resident's next `Claim`: the ledger's claim nonce, moved past the claims this gateway
+already holds for them, so a wallet that signs several claims before they are booked uses
+consecutive nonces. `account_nonce` is the ledger's `nonces(address)`, signed in an `Appeal`
+(never in a claim). `chain_time` is the latest block's timestamp, the clock every `deadline` is
+checked against (on test chains it may differ from the wall clock): sign a `deadline` a few
+minutes after it."""
+
+
+@router.get(
+    "/residents/{address}/nonces",
+    response_model=NoncesOut,
+    description=NONCES_DESCRIPTION,
+    responses=error_responses(401, 403, 422, 503),
+)
+def resident_nonces(
+    address: AddressPath, account: CurrentAccount, services: ServicesDep
+) -> dict[str, Any]:
     """What to sign with next: the claim nonce, the account nonce (appeals) and the chain time.
 
     ``claim_nonce`` counts the claims this gateway already holds for the resident (what
@@ -92,9 +114,13 @@ def resident_nonces(address: str, account: CurrentAccount, services: ServicesDep
     }
 
 
-@router.get("/residents/{address}/notices", responses=error_responses(401, 403, 503))
+@router.get(
+    "/residents/{address}/notices",
+    response_model=NoticesOut,
+    responses=error_responses(401, 403, 422, 503),
+)
 async def resident_notices(
-    address: str, account: CurrentAccount, services: ServicesDep
+    address: AddressPath, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
     """The resident's reminders and warnings: each names its rule, version, hash and evidence."""
     await _allow(account, address)  # a resident sees only their own notices
@@ -121,7 +147,7 @@ async def _current_notices(services: Services, address: str) -> list[dict[str, A
     responses=error_responses(401, 403, 404, 503),
 )
 def acknowledge(
-    address: str, notice_id: str, account: CurrentAccount, services: ServicesDep
+    address: AddressPath, notice_id: str, account: CurrentAccount, services: ServicesDep
 ) -> Response:
     """Acknowledge one of your notices (idempotent)."""
     ensure_self_or_role(account, address)
@@ -145,7 +171,7 @@ the last event is `event: error` carrying that envelope, and the stream ends."""
     description=STREAM_DESCRIPTION,
 )
 async def notice_stream(
-    address: str,
+    address: AddressPath,
     request: Request,
     services: ServicesDep,
     account: CurrentAccount,

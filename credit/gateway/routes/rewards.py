@@ -15,7 +15,7 @@ from credit.gateway.deps import (
     require_role,
 )
 from credit.gateway.errors import ApiError
-from credit.gateway.responses import error_responses
+from credit.gateway.responses import AddressPath, error_responses
 from credit.gateway.rewards import RewardService
 from credit.gateway.services import Services
 
@@ -43,7 +43,63 @@ def _service(services: Services) -> RewardService:
     return service
 
 
-@router.post("/rewards/mint", status_code=202, responses=error_responses(400, 401, 403, 422))
+class RunTx(BaseModel):
+    hash: str
+    status: str
+
+
+class Progress(BaseModel):
+    paid: int = Field(description="residents paid so far")
+    total: int = Field(description="residents to pay in this run")
+
+
+class RunOut(BaseModel):
+    """A mint run: its epoch, status and progress, with the transactions it sent."""
+
+    id: int
+    epoch: int
+    status: str = Field(description="accepted, running, done or failed")
+    progress: Progress
+    error: str | None
+    transactions: list[RunTx]
+
+
+class Payment(BaseModel):
+    epoch: int
+    points: int
+    amount: str = Field(description="token units (18 decimals), as a decimal string")
+    tx_hash: str
+    block_number: int
+
+
+class RewardsOut(BaseModel):
+    """A resident's reward-token balance (a decimal string of token units) and payments."""
+
+    resident: str
+    balance: str
+    symbol: str
+    decimals: int
+    payments: list[Payment]
+
+
+@router.post(
+    "/rewards/mint",
+    status_code=202,
+    response_model=RunOut,
+    responses={
+        200: {"model": RunOut, "description": "the stored run of this Idempotency-Key"},
+        **error_responses(
+            401,
+            403,
+            503,
+            codes={
+                400: "`idempotency_key_required`",
+                422: "`invalid_request`, `epoch_not_ended`, the Idempotency-Key reused with "
+                "another body",
+            },
+        ),
+    },
+)
 def mint(
     body: MintIn,
     response: Response,
@@ -79,15 +135,23 @@ def mint(
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
 
 
-@router.get("/rewards/runs/{run_id}", responses=error_responses(401, 403, 404, 422))
+@router.get(
+    "/rewards/runs/{run_id}",
+    response_model=RunOut,
+    responses=error_responses(401, 403, 404, 422, 503),
+)
 def run_status(run_id: RunId, services: ServicesDep, _: Minter) -> dict[str, Any]:
     """A mint run's status and progress (paid / total residents), with its transactions."""
     return _service(services).run(run_id)
 
 
-@router.get("/residents/{address}/rewards", responses=error_responses(401, 403, 503))
+@router.get(
+    "/residents/{address}/rewards",
+    response_model=RewardsOut,
+    responses=error_responses(401, 403, 422, 503),
+)
 def resident_rewards(
-    address: str, account: CurrentAccount, services: ServicesDep
+    address: AddressPath, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
     """The resident's reward-token balance and past payments by epoch."""
     ensure_self_or_role(account, address, "ARBITER")

@@ -27,6 +27,7 @@ from credit.chain.rpc_proxy import UNAVAILABLE, RpcRefused, WalletRpc
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
 from credit.gateway.ratelimit import retry_after_header
+from credit.gateway.responses import error_responses
 from credit.gateway.services import Services
 
 router = APIRouter(tags=["system"])
@@ -36,10 +37,31 @@ NODE_THREADS = 4  # concurrent calls to a node; the embedded chain gets one
 LIMIT_EXCEEDED = -32005  # EIP-1474
 
 
+JSONRPC_ANSWER = {
+    "description": "a JSON-RPC 2.0 answer (or a list of them, for a batch): `result`, or "
+    "`error` with an EIP-1474 code (-32700 bad JSON, -32600 bad request or batch, -32601 a "
+    "method not served, -32602 bad params, -32002 out of time)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]
+            }
+        }
+    },
+}
+
+
 @router.post(
     "/rpc",
     summary="Read-only JSON-RPC for wallets and auditors (blocks, balances, fees, the "
     "deployment's logs, transactions, receipts and views)",
+    description="The body is a JSON-RPC 2.0 call or a batch of up to ten (a JSON-RPC "
+    "error answers anything else, with status 200 as JSON-RPC over HTTP does).",
+    responses={
+        200: JSONRPC_ANSWER,
+        429: {**JSONRPC_ANSWER, "description": "too many calls (-32005): see Retry-After"},
+        **error_responses(413, codes={404: "`rpc_off`: wallets use the public RPC URL"}),
+    },
 )
 async def rpc(request: Request, services: ServicesDep) -> JSONResponse:
     """JSON-RPC 2.0, single calls or batches of up to ten; only what wallets and auditors need is

@@ -1,0 +1,33 @@
+"""What to tell a client whose signature does not recover to the account it names.
+
+The usual causes are a wrong domain (another chain id or contract than the ledger's), a field
+signed under another value or name (``occurredAt`` is sent as ``occurred_at``), or another key.
+The answer names the published domain, so that the client can compare it with what it signed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from credit.chain.eip712 import Domain
+
+
+def not_the_signer(
+    who: str, primary_type: str, domain: Domain, recovered: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The message and details of an ``invalid_signature`` refusal of a ``primary_type``."""
+    published = domain.as_dict()
+    message = (
+        f"the signature does not recover to the {who}: sign the {primary_type} with the {who}'s "
+        f"key under the domain GET /v1/config publishes (eip712.domain: chainId "
+        f"{published['chainId']}, verifyingContract {published['verifyingContract']}) with "
+        f"eip712.messages.{primary_type}.types, over exactly the values sent in this body"
+    )
+    details = {
+        "recovered": None if recovered is None else to_checksum_address(recovered),
+        "domain": published,
+        "primaryType": primary_type,
+    }
+    return message, details
