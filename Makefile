@@ -166,3 +166,9 @@ artifacts: install
 .PHONY: bench-first-run
 bench-first-run:
 	$(PYTHON) bench/bench_first_run.py
+
+# Private proofs (issue 20): constraints, proving in headless Chromium (median of 3) and node,
+# CreditGate.pass gas, and what the browser downloads: bench/results/zk.json.
+.PHONY: bench-zk
+bench-zk: install browser
+	$(PY) -m bench.bench_zk

@@ -44,6 +44,7 @@ LAYER = {
     "shipped": BASE,
     "solc_jobs": BASE,
     "settings_keys": BASE,
+    "zk": BASE,  # Poseidon, the credit tree, circuit inputs, snarkjs runs: no chain, no web
     "chain": BOTTOM,
     "store": BOTTOM,
     "relay": MIDDLE,

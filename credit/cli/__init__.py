@@ -47,6 +47,9 @@ from credit.cli.workers_cmd import index_app, relay_app  # noqa: E402
 
 app.add_typer(relay_app, name="relay")
 app.add_typer(index_app, name="index")
+from credit.cli.zk_cmd import zk_app  # noqa: E402
+
+app.add_typer(zk_app, name="zk")
 
 
 @app.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -30,13 +30,35 @@ SECURITY_HEADERS = {
 }
 
 
+#: The private-proof pages (``zk/``) run snarkjs's WebAssembly on worker threads it starts from
+#: blob: URLs: their policy adds only 'wasm-unsafe-eval' (compiling wasm, never 'unsafe-eval') and
+#: blob: workers (made by the page's own scripts).
+ZK_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:"
+)
+#: What the proving and checking pages fetch, served at ``/zk/assets/<name>``: snarkjs's browser
+#: build and the ceremony's circuit artefacts.
+_PROJECT = Path(__file__).resolve().parents[2]
+ZK_ASSETS = {
+    "snarkjs.min.js": _PROJECT / "node_modules" / "snarkjs" / "build" / "snarkjs.min.js",
+    "credit_at_least.wasm": _PROJECT / "zk" / "credit_at_least" / "credit_at_least.wasm",
+    "credit_at_least.zkey": _PROJECT / "zk" / "credit_at_least" / "credit_at_least.zkey",
+    "verification_key.json": _PROJECT / "zk" / "credit_at_least" / "verification_key.json",
+}
+
+
 class WebFiles(StaticFiles):
     """Static files with the security headers above (revalidated on each load: no stale app)."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        """The file's response, with :data:`SECURITY_HEADERS`."""
-        response = await super().get_response(path, scope)
+        """The file's response, with :data:`SECURITY_HEADERS` (:data:`ZK_CSP` under ``zk/``)."""
+        if path.startswith("zk/assets/") and (asset := ZK_ASSETS.get(path[10:])) is not None:
+            response: Response = FileResponse(asset)
+        else:
+            response = await super().get_response(path, scope)
         response.headers.update(SECURITY_HEADERS)
+        if path.startswith("zk/"):
+            response.headers["Content-Security-Policy"] = ZK_CSP
         return response
 
 

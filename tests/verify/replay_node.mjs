@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { Chain } from "../../credit/gateway/web/js/verify/rpc.js";
 import { replayEpoch } from "../../credit/gateway/web/js/verify/replay.js";
+import { replayPoseidonEpoch } from "../../credit/gateway/web/js/verify/poseidon_replay.js";
 
 class DumpRpc {
   constructor(dump) {
@@ -48,7 +49,10 @@ const chain = new Chain(new DumpRpc(dump));
 const roots = {};
 for (const epoch of epochs) {
   try {
-    roots[epoch] = (await replayEpoch(chain, dump.deployment, Number(epoch))).root;
+    // with an identity registry in the deployment: the Poseidon root too (tests/zk)
+    roots[epoch] = dump.deployment.identityRegistry
+      ? await replayPoseidonEpoch(chain, dump.deployment, Number(epoch)).then((r) => ({ root: r.root, poseidonRoot: r.poseidonRoot }))
+      : (await replayEpoch(chain, dump.deployment, Number(epoch))).root;
   } catch (err) {
     roots[epoch] = { error: String(err.message || err) };
   }

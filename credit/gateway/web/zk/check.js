@@ -1,0 +1,63 @@
+// "Check a proof": verifies a proof bundle in the page with snarkjs and the ceremony's verification
+// key, and recomputes the gate's scope from its chain id, address and label. No wallet needed.
+/* global snarkjs */
+import { scopeOf } from "../js/verify/zk_identity.js";
+
+const $ = (id) => document.getElementById(id);
+
+export async function checkBundle(bundle) {
+  const vkey = await (await fetch("assets/verification_key.json")).json();
+  const [root, threshold, scope, nullifier, recipient] = bundle.public.map(BigInt);
+  const proofHolds = await snarkjs.groth16.verify(vkey, bundle.public, bundle.proof);
+  const scopeMatches = scopeOf(bundle.chain_id, bundle.gate, bundle.label) === scope;
+  return {
+    valid: proofHolds && scopeMatches,
+    proofHolds,
+    scopeMatches,
+    gate: bundle.gate,
+    label: bundle.label,
+    epoch: bundle.epoch,
+    threshold: threshold.toString(),
+    root: "0x" + root.toString(16).padStart(64, "0"),
+    nullifier: nullifier.toString(),
+    recipient: "0x" + recipient.toString(16).padStart(40, "0"),
+  };
+}
+
+function show(report) {
+  $("result").hidden = false;
+  $("verdict").textContent = report.valid
+    ? `Valid: someone has credit of at least ${report.threshold} in epoch ${report.epoch}`
+    : report.error
+      ? `Not a proof bundle: ${report.error}`
+      : `Not valid: ${report.proofHolds ? "it was made for another gate" : "the proof does not hold"}`;
+  $("verdict").dataset.valid = String(Boolean(report.valid));
+  const facts = $("facts");
+  facts.replaceChildren();
+  for (const key of ["gate", "label", "epoch", "threshold", "root", "nullifier", "recipient"]) {
+    if (report[key] === undefined) continue;
+    const dt = document.createElement("dt");
+    dt.textContent = key;
+    const dd = document.createElement("dd");
+    dd.textContent = String(report[key]);
+    dd.dataset.key = key;
+    facts.append(dt, dd);
+  }
+}
+
+async function run() {
+  let report;
+  try {
+    report = await checkBundle(JSON.parse($("bundle").value));
+  } catch (err) {
+    report = { valid: false, error: String(err.message || err) };
+  }
+  show(report);
+}
+
+$("check").addEventListener("click", run);
+// A link from the prover carries the bundle in the fragment (never sent to any server).
+if (location.hash.startsWith("#bundle=")) {
+  $("bundle").value = decodeURIComponent(atob(location.hash.slice(8)));
+  run();
+}
