@@ -56,20 +56,47 @@ def allowed_methods(paths: Paths, path: str) -> frozenset[str] | None:
     return frozenset().union(*found) if found else None
 
 
+def may_refuse(paths: Paths, method: str, path: str, lacking: list[re.Pattern[str]]) -> bool:
+    """Whether ``method`` on ``path`` could be a 405: the path is literal, or a template that
+    does not document ``method`` (``lacking``, for the path's depth) matches it. Checked first
+    on every request, so that the usual one (a method its path documents) costs a few regex
+    matches at most, not a match against every template."""
+    return path in paths.literal or any(regex.match(path) for regex in lacking)
+
+
 class AllowedMethodsMiddleware:
     """Answer 405 (envelope, ``Allow``) to a method a documented path does not document."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._paths: Paths | None = None
+        # (depth, method) -> the templates of that depth that do not document the method
+        self._lacking: dict[tuple[int, str], list[re.Pattern[str]]] = {}
+
+    def _templates_lacking(self, paths: Paths, depth: int, method: str) -> list[re.Pattern[str]]:
+        key = (depth, method)
+        found = self._lacking.get(key)
+        if found is None:
+            found = [
+                regex
+                for regex, methods in paths.templates.get(depth, ())
+                if method not in methods | _implied(methods)
+            ]
+            self._lacking[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self._paths is None:
                 self._paths = documented_paths(scope["app"].openapi())
             path = str(scope["path"]).removeprefix(scope.get("root_path", ""))
-            allowed = allowed_methods(self._paths, path)
             method = scope["method"]
+            lacking = self._templates_lacking(self._paths, path.count("/"), method)
+            allowed = (
+                allowed_methods(self._paths, path)
+                if may_refuse(self._paths, method, path, lacking)
+                else None
+            )
             if allowed is not None and method not in allowed | _implied(allowed):
                 allow = ", ".join(sorted(allowed))
                 response = envelope(
