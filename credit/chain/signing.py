@@ -23,20 +23,20 @@ NO_DEADLINE = 2**48 - 1
 ZERO32 = b"\x00" * 32
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A resident's claim of participation, as signed (see ``Claim`` in CreditLedger)."""
+class _ClaimFields:
+    """The fields a claim and a report share, in the orders the digest and the ledger take."""
 
     resident: str
     category: int
     units: int
     occurred_at: int
     nonce: int
-    evidence: bytes = ZERO32
-    deadline: int = NO_DEADLINE
+    evidence: bytes
+    deadline: int
 
-    def message(self) -> dict[str, object]:
-        return claim_message(
+    def _digested(self) -> tuple[str, int, int, int, bytes, int, int]:
+        """The shared fields in the order of the EIP-712 struct."""
+        return (
             self.resident,
             self.category,
             self.units,
@@ -46,21 +46,8 @@ class Claim:
             self.deadline,
         )
 
-    def record_id(self, domain: Domain) -> bytes:
-        """The claim's EIP-712 digest, which is also its record id on chain."""
-        return claim_digest(
-            domain,
-            self.resident,
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.evidence,
-            self.nonce,
-            self.deadline,
-        )
-
-    def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
-        """The ``SignedClaim`` tuple for ``relayClaims``."""
+    def _signed(self, sig: CompactSignature) -> tuple[object, ...]:
+        """The shared fields and ``sig`` in the order of the ledger's signed tuples."""
         return (
             to_checksum_address(self.resident),
             self.category,
@@ -75,7 +62,31 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Report:
+class Claim(_ClaimFields):
+    """A resident's claim of participation, as signed (see ``Claim`` in CreditLedger)."""
+
+    resident: str
+    category: int
+    units: int
+    occurred_at: int
+    nonce: int
+    evidence: bytes = ZERO32
+    deadline: int = NO_DEADLINE
+
+    def message(self) -> dict[str, object]:
+        return claim_message(*self._digested())
+
+    def record_id(self, domain: Domain) -> bytes:
+        """The claim's EIP-712 digest, which is also its record id on chain."""
+        return claim_digest(domain, *self._digested())
+
+    def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
+        """The ``SignedClaim`` tuple for ``relayClaims``."""
+        return self._signed(sig)
+
+
+@dataclass(frozen=True)
+class Report(_ClaimFields):
     """An official's report of a violation (see ``Report`` in CreditLedger)."""
 
     reporter: str
@@ -88,44 +99,15 @@ class Report:
     deadline: int = NO_DEADLINE
 
     def message(self) -> dict[str, object]:
-        return {
-            "reporter": to_checksum_address(self.reporter),
-            "resident": to_checksum_address(self.resident),
-            "category": self.category,
-            "units": self.units,
-            "occurredAt": self.occurred_at,
-            "evidence": self.evidence,
-            "nonce": self.nonce,
-            "deadline": self.deadline,
-        }
+        return {"reporter": to_checksum_address(self.reporter), **claim_message(*self._digested())}
 
     def record_id(self, domain: Domain) -> bytes:
         """The report's EIP-712 digest, which is also the violation's record id on chain."""
-        return report_digest(
-            domain,
-            self.reporter,
-            self.resident,
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.evidence,
-            self.nonce,
-            self.deadline,
-        )
+        return report_digest(domain, self.reporter, *self._digested())
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
-        return (
-            to_checksum_address(self.reporter),
-            to_checksum_address(self.resident),
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.deadline,
-            self.nonce,
-            self.evidence,
-            sig.r,
-            sig.vs,
-        )
+        """The ``SignedReport`` tuple for ``relayReports``."""
+        return (to_checksum_address(self.reporter), *self._signed(sig))
 
 
 def address_of(private_key: bytes) -> str:
