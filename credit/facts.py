@@ -19,6 +19,18 @@ class ViolationStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Transaction:
+    """A transaction: its sender, recipient, block and input (the auditor's quorum checks read
+    the calldata of those that booked records)."""
+
+    hash: str
+    sender: str
+    to: str | None
+    block_number: int
+    input: bytes
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Where on chain a fact comes from."""
 

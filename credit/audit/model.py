@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from credit.facts import Evidence
+from credit.facts import Evidence, Transaction
 from credit.fold import StoredEvent
 
 Position = tuple[int, int]  # (block number, log index)
@@ -27,17 +27,6 @@ class ChainEvent(StoredEvent):
     @property
     def pos(self) -> Position:
         return (self.block_number, self.log_index)
-
-
-@dataclass(frozen=True)
-class Transaction:
-    """A transaction that booked records, as far as the quorum checks need it."""
-
-    hash: str
-    sender: str
-    to: str | None
-    block_number: int
-    input: bytes
 
 
 @dataclass(frozen=True)
