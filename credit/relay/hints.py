@@ -7,11 +7,45 @@ The answer names the published domain, so that the client can compare it with wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eth_utils import to_checksum_address
 
-from credit.chain.eip712 import Domain
+from credit.chain.eip712 import CompactSignature, Domain
+from credit.chain.recover import SignatureFormatError, recover_address
+from credit.errors import Invalid
+from credit.relay.models import _Signed
+
+Refuse = Callable[[str, str, Any], Exception]  # (code, message, details) -> the error to raise
+
+
+def signature_of(
+    payload: _Signed, what: str = "the message", refuse: Refuse = Invalid
+) -> CompactSignature:
+    """The payload's signature in EIP-2098 form, or ``refuse("invalid_signature", …)`` if the
+    contract would refuse it whatever it signs."""
+    try:
+        return payload.compact()
+    except SignatureFormatError as exc:
+        raise refuse("invalid_signature", f"{exc}: sign {what} again", None) from exc
+
+
+def require_signer(
+    domain: Domain,
+    digest: bytes,
+    sig: CompactSignature,
+    expected: str,
+    who: str,
+    primary_type: str,
+    refuse: Refuse = Invalid,
+) -> None:
+    """Refuse (``invalid_signature``, with :func:`not_the_signer`'s hint) unless ``sig`` over
+    ``digest`` recovers to ``expected`` (lower-case)."""
+    signer = recover_address(digest, sig)
+    if signer != expected:
+        message, details = not_the_signer(who, primary_type, domain, signer)
+        raise refuse("invalid_signature", message, details)
 
 
 def not_the_signer(

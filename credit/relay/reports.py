@@ -22,17 +22,11 @@ from eth_utils import to_checksum_address
 
 from credit.chain import relay_reads, report_tx
 from credit.chain.eip712 import report_digest
-from credit.chain.recover import (
-    SignatureFormatError,
-    compact_from_hex,
-    compact_from_parts,
-    recover_address,
-)
 from credit.errors import CreditError
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import not_the_signer
-from credit.relay.models import ReportIn
+from credit.relay.hints import require_signer, signature_of
+from credit.relay.models import ReportIn, claim_fields
 from credit.relay.rows import NewClaim
 
 
@@ -62,14 +56,7 @@ _LEDGER_CODES = {
 
 def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
     """The report's row, ready to store, or :class:`ReportRefused`."""
-    try:
-        sig = (
-            compact_from_hex(p.signature)
-            if p.signature is not None
-            else compact_from_parts(p.r or "", p.vs or "")
-        )
-    except SignatureFormatError as exc:
-        raise ReportRefused("invalid_signature", f"{exc}: sign the report again") from exc
+    sig = signature_of(p, "the report", ReportRefused)
     rule = core.rule_in_force(p.category)
     if rule is None or not rule.negative:
         raise ReportRefused(
@@ -84,23 +71,11 @@ def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
             f"category {p.category} takes 1 to {rule.max_units} units per report, not {p.units}",
             {"max_units": rule.max_units},
         )
-    reporter, resident = p.reporter.lower(), p.resident.lower()
-    evidence = bytes.fromhex(p.evidence[2:])
-    digest = report_digest(
-        core.system.domain,
-        reporter,
-        resident,
-        p.category,
-        p.units,
-        p.occurred_at,
-        evidence,
-        p.nonce,
-        p.deadline,
-    )
-    signer = recover_address(digest, sig)
-    if signer != reporter:
-        message, details = not_the_signer("reporter", "Report", core.system.domain, signer)
-        raise ReportRefused("invalid_signature", message, details)
+    reporter, fields = p.reporter.lower(), claim_fields(p)
+    resident, evidence = fields[0], fields[4]
+    digest = report_digest(core.system.domain, reporter, *fields)
+    domain = core.system.domain
+    require_signer(domain, digest, sig, reporter, "reporter", "Report", ReportRefused)
     _check_time(core, p, relay_reads.chain_time(core.system))
     refusal = report_tx.report_refusal(
         core.system, reporter, resident, p.category, p.units, p.occurred_at, evidence
