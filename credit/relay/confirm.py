@@ -16,8 +16,8 @@ from credit.chain.eip712 import confirmation_digest
 from credit.errors import Conflict, Forbidden, Unknown
 from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import require_signer, signature_of
-from credit.relay.intake import check_deadline, invalid
+from credit.relay.hints import check_deadline, require_signer, signature_of
+from credit.relay.intake import invalid
 from credit.relay.models import ConfirmationIn
 from credit.relay.plan import PlanEndorsement
 from credit.relay.rows import ClaimRow, NewEndorsement

@@ -23,7 +23,12 @@ from credit.chain.rawtx import LAST_CLAIM_NONCE
 from credit.errors import Conflict, Forbidden, Invalid, OverLimit, Refusal
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import require_signer, signature_of
+from credit.relay.hints import (
+    check_deadline,
+    check_deadline_within,
+    require_signer,
+    signature_of,
+)
 from credit.relay.models import ClaimIn, claim_fields
 from credit.relay.rows import ClaimRow, NewClaim
 
@@ -32,19 +37,6 @@ NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no li
 
 def invalid(code: str, message: str, details: Any = None) -> Invalid:
     return Invalid(code, message, details)
-
-
-def check_deadline(deadline: int, now: int, margin: int) -> None:
-    if deadline < now:
-        raise invalid(
-            "expired", f"the signature expired at {deadline} (chain time {now}): sign again"
-        )
-    if deadline < now + margin:
-        raise invalid(
-            "deadline_too_close",
-            f"the deadline leaves less than {margin} s to relay it: sign with a later deadline",
-            {"deadline": deadline, "now": now, "margin": margin},
-        )
 
 
 @dataclass
@@ -134,13 +126,7 @@ def _check_against_chain(core: RelayCore, check: ClaimCheck, context: ClaimConte
     if p.occurred_at > now:
         raise invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
     check_deadline(p.deadline, now, core.deadline_margin)
-    if p.deadline > now + core.max_deadline:
-        raise invalid(
-            "deadline_too_far",
-            f"the deadline is more than {core.max_deadline} s after chain time {now}: sign with "
-            "an earlier deadline (a claim nobody confirms by then is rejected as expired)",
-            {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
-        )
+    check_deadline_within(p.deadline, now, core.max_deadline, "claim")
     if not context.registered:
         raise Forbidden(
             "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"

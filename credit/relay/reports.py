@@ -25,7 +25,12 @@ from credit.chain.eip712 import report_digest
 from credit.errors import CreditError
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import require_signer, signature_of
+from credit.relay.hints import (
+    check_deadline,
+    check_deadline_within,
+    require_signer,
+    signature_of,
+)
 from credit.relay.models import ReportIn, claim_fields
 from credit.relay.rows import NewClaim
 
@@ -91,24 +96,9 @@ def _check_time(core: RelayCore, p: ReportIn, now: int) -> None:
         raise ReportRefused(
             "occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})"
         )
-    if p.deadline < now:
-        raise ReportRefused(
-            "expired", f"the signature expired at {p.deadline} (chain time {now}): sign again"
-        )
-    if p.deadline < now + core.deadline_margin:
-        raise ReportRefused(
-            "deadline_too_close",
-            f"the deadline leaves less than {core.deadline_margin} s to gather confirmations "
-            "and relay it: sign with a later deadline",
-            {"deadline": p.deadline, "now": now, "margin": core.deadline_margin},
-        )
-    if p.deadline > now + core.max_deadline:
-        raise ReportRefused(
-            "deadline_too_far",
-            f"the deadline is more than {core.max_deadline} s after chain time {now}: sign with "
-            "an earlier deadline (a report nobody confirms by then is rejected as expired)",
-            {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
-        )
+    margin, then = core.deadline_margin, "gather confirmations and relay it"
+    check_deadline(p.deadline, now, margin, ReportRefused, then)
+    check_deadline_within(p.deadline, now, core.max_deadline, "report", ReportRefused)
 
 
 def _refused(name: str, args: dict[str, Any], p: ReportIn) -> ReportRefused:
