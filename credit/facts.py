@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ViolationStatus(StrEnum):
@@ -38,6 +39,15 @@ class Evidence:
     block_number: int
     log_index: int
     block_time: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The four fields by name (JSON-ready)."""
+        return {
+            "tx_hash": self.tx_hash,
+            "block_number": self.block_number,
+            "log_index": self.log_index,
+            "block_time": self.block_time,
+        }
 
 
 @dataclass(frozen=True)

@@ -131,18 +131,9 @@ class Discrepancy:
         return {
             "code": self.code,
             "message": self.message,
-            "evidence": [evidence_dict(e) for e in self.evidence],
+            "evidence": [e.as_dict() for e in self.evidence],
             "data": self.data,
         }
-
-
-def evidence_dict(e: Evidence) -> dict[str, Any]:
-    return {
-        "tx_hash": e.tx_hash,
-        "block_number": e.block_number,
-        "log_index": e.log_index,
-        "block_time": e.block_time,
-    }
 
 
 def first(evidence: list[Evidence], limit: int = 20) -> tuple[Evidence, ...]:
