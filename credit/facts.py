@@ -7,7 +7,7 @@ ids and hashes ``0x``-prefixed hex, times unix seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -42,12 +42,7 @@ class Evidence:
 
     def as_dict(self) -> dict[str, Any]:
         """The four fields by name (JSON-ready)."""
-        return {
-            "tx_hash": self.tx_hash,
-            "block_number": self.block_number,
-            "log_index": self.log_index,
-            "block_time": self.block_time,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
