@@ -23,46 +23,8 @@ NO_DEADLINE = 2**48 - 1
 ZERO32 = b"\x00" * 32
 
 
-class _ClaimFields:
-    """The fields a claim and a report share, in the orders the digest and the ledger take."""
-
-    resident: str
-    category: int
-    units: int
-    occurred_at: int
-    nonce: int
-    evidence: bytes
-    deadline: int
-
-    def _digested(self) -> tuple[str, int, int, int, bytes, int, int]:
-        """The shared fields in the order of the EIP-712 struct."""
-        return (
-            self.resident,
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.evidence,
-            self.nonce,
-            self.deadline,
-        )
-
-    def _signed(self, sig: CompactSignature) -> tuple[object, ...]:
-        """The shared fields and ``sig`` in the order of the ledger's signed tuples."""
-        return (
-            to_checksum_address(self.resident),
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.deadline,
-            self.nonce,
-            self.evidence,
-            sig.r,
-            sig.vs,
-        )
-
-
 @dataclass(frozen=True)
-class Claim(_ClaimFields):
+class Claim:
     """A resident's claim of participation, as signed (see ``Claim`` in CreditLedger)."""
 
     resident: str
@@ -74,19 +36,19 @@ class Claim(_ClaimFields):
     deadline: int = NO_DEADLINE
 
     def message(self) -> dict[str, object]:
-        return claim_message(*self._digested())
+        return claim_message(*_digested(self))
 
     def record_id(self, domain: Domain) -> bytes:
         """The claim's EIP-712 digest, which is also its record id on chain."""
-        return claim_digest(domain, *self._digested())
+        return claim_digest(domain, *_digested(self))
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         """The ``SignedClaim`` tuple for ``relayClaims``."""
-        return self._signed(sig)
+        return _signed(self, sig)
 
 
 @dataclass(frozen=True)
-class Report(_ClaimFields):
+class Report:
     """An official's report of a violation (see ``Report`` in CreditLedger)."""
 
     reporter: str
@@ -99,15 +61,27 @@ class Report(_ClaimFields):
     deadline: int = NO_DEADLINE
 
     def message(self) -> dict[str, object]:
-        return {"reporter": to_checksum_address(self.reporter), **claim_message(*self._digested())}
+        return {"reporter": to_checksum_address(self.reporter), **claim_message(*_digested(self))}
 
     def record_id(self, domain: Domain) -> bytes:
         """The report's EIP-712 digest, which is also the violation's record id on chain."""
-        return report_digest(domain, self.reporter, *self._digested())
+        return report_digest(domain, self.reporter, *_digested(self))
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         """The ``SignedReport`` tuple for ``relayReports``."""
-        return (to_checksum_address(self.reporter), *self._signed(sig))
+        return (to_checksum_address(self.reporter), *_signed(self, sig))
+
+
+def _digested(c: Claim | Report) -> tuple[str, int, int, int, bytes, int, int]:
+    """The fields a claim and a report share, in the order of the EIP-712 struct."""
+    return (c.resident, c.category, c.units, c.occurred_at, c.evidence, c.nonce, c.deadline)
+
+
+def _signed(c: Claim | Report, sig: CompactSignature) -> tuple[object, ...]:
+    """The fields a claim and a report share, and ``sig``, in the order of the ledger's signed
+    tuples."""
+    fields = (c.category, c.units, c.occurred_at, c.deadline, c.nonce, c.evidence)
+    return (to_checksum_address(c.resident), *fields, sig.r, sig.vs)
 
 
 def address_of(private_key: bytes) -> str:
