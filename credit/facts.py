@@ -7,8 +7,9 @@ ids and hashes ``0x``-prefixed hex, times unix seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ViolationStatus(StrEnum):
@@ -19,6 +20,18 @@ class ViolationStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Transaction:
+    """A transaction: its sender, recipient, block and input (the auditor's quorum checks read
+    the calldata of those that booked records)."""
+
+    hash: str
+    sender: str
+    to: str | None
+    block_number: int
+    input: bytes
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Where on chain a fact comes from."""
 
@@ -26,6 +39,10 @@ class Evidence:
     block_number: int
     log_index: int
     block_time: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The four fields by name (JSON-ready)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def records_view(
                 "points": c.points,
                 "rule_version": c.rule_version,
                 "epoch": c.epoch,
-                **_at(c.at),
+                **c.at.as_dict(),
             }
         )
     for v in facts.violations:
@@ -271,7 +271,7 @@ def records_view(
                 "appeal_deadline": v.appeal_deadline,
                 "status": v.status.value,
                 "resolved_tx_hash": resolved,
-                **_at(v.at),
+                **v.at.as_dict(),
             }
         )
     for p in facts.pending:
@@ -282,19 +282,10 @@ def records_view(
                 "category": p.category,
                 "units": p.units,
                 "confirmations": [list(c) for c in p.confirmations],
-                **_at(p.at),
+                **p.at.as_dict(),
             }
         )
     known = occurred or {}
     for row in rows:
         row["occurred_at"] = known.get(row["record_id"])
     return sorted(rows, key=lambda r: (r["block_number"], r["log_index"]))
-
-
-def _at(at: Evidence) -> dict[str, Any]:
-    return {
-        "tx_hash": at.tx_hash,
-        "block_number": at.block_number,
-        "log_index": at.log_index,
-        "block_time": at.block_time,
-    }

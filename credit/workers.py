@@ -28,6 +28,7 @@ from credit.gateway.services import Services
 from credit.relay.transaction import WORK_CHANNEL
 from credit.store.feed import ChangeFeed
 from credit.store.lease import Lease
+from credit.store.retry import Background
 
 log = logging.getLogger(__name__)
 
@@ -76,27 +77,20 @@ def index_parts(services: Services) -> list[Any]:
     return [services.indexer, services.rewards, RewardRuns(services), services.settler]
 
 
-class RewardRuns:
+class RewardRuns(Background):
     """Hands the reward payer the runs that API processes stored since it started (the payer
     takes those stored before at its own start)."""
 
+    thread_name, join_seconds = "reward-runs", 5.0
+
     def __init__(self, services: Services, every: float = 1.0) -> None:
+        super().__init__()
         self.services, self.every = services, every
         self._seen: set[int] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._seen = set(self._open())  # the payer queued these itself
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="reward-runs", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._thread = None
+        super().start()
 
     def _open(self) -> list[int]:
         from credit.store.reward_tables import reward_runs
@@ -109,7 +103,7 @@ class RewardRuns:
                 ).scalars()
             ]
 
-    def _loop(self) -> None:
+    def _run(self) -> None:
         while not self._stop.wait(self.every):
             try:
                 for run_id in self._open():

@@ -54,6 +54,19 @@ def _address(address: str) -> bytes:
     return bytes(12) + bytes.fromhex(address.removeprefix("0x"))
 
 
+def _claim_words(c: RelayedRecord) -> bytes:
+    """The words a claim and a report share, from the resident to the deadline."""
+    return (
+        _address(c.resident)
+        + _word(c.category)
+        + _word(c.units)
+        + _word(c.occurred_at)
+        + c.evidence
+        + _word(c.nonce)
+        + _word(c.deadline)
+    )
+
+
 class Digests:
     """The ledger's EIP-712 digests under one domain (chain id and ledger address)."""
 
@@ -72,30 +85,12 @@ class Digests:
 
     def claim(self, c: RelayedRecord) -> bytes:
         """A claim's digest, which is also its record id."""
-        return self._typed(
-            CLAIM_TYPEHASH
-            + _address(c.resident)
-            + _word(c.category)
-            + _word(c.units)
-            + _word(c.occurred_at)
-            + c.evidence
-            + _word(c.nonce)
-            + _word(c.deadline)
-        )
+        return self._typed(CLAIM_TYPEHASH + _claim_words(c))
 
     def report(self, c: RelayedRecord) -> bytes:
         """A violation report's digest, which is also its record id."""
-        return self._typed(
-            REPORT_TYPEHASH
-            + _address(c.reporter or "0x" + "00" * 20)
-            + _address(c.resident)
-            + _word(c.category)
-            + _word(c.units)
-            + _word(c.occurred_at)
-            + c.evidence
-            + _word(c.nonce)
-            + _word(c.deadline)
-        )
+        reporter = _address(c.reporter or "0x" + "00" * 20)
+        return self._typed(REPORT_TYPEHASH + reporter + _claim_words(c))
 
     def confirmation(self, record_ids: Sequence[bytes], kind: int, deadline: int) -> bytes:
         """What an evaluator signs to confirm ``record_ids`` (in batch order) as ``kind``."""

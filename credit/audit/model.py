@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from credit.facts import Evidence
+from credit.facts import Evidence, Transaction
 from credit.fold import StoredEvent
 
 Position = tuple[int, int]  # (block number, log index)
@@ -27,17 +27,6 @@ class ChainEvent(StoredEvent):
     @property
     def pos(self) -> Position:
         return (self.block_number, self.log_index)
-
-
-@dataclass(frozen=True)
-class Transaction:
-    """A transaction that booked records, as far as the quorum checks need it."""
-
-    hash: str
-    sender: str
-    to: str | None
-    block_number: int
-    input: bytes
 
 
 @dataclass(frozen=True)
@@ -142,18 +131,9 @@ class Discrepancy:
         return {
             "code": self.code,
             "message": self.message,
-            "evidence": [evidence_dict(e) for e in self.evidence],
+            "evidence": [e.as_dict() for e in self.evidence],
             "data": self.data,
         }
-
-
-def evidence_dict(e: Evidence) -> dict[str, Any]:
-    return {
-        "tx_hash": e.tx_hash,
-        "block_number": e.block_number,
-        "log_index": e.log_index,
-        "block_time": e.block_time,
-    }
 
 
 def first(evidence: list[Evidence], limit: int = 20) -> tuple[Evidence, ...]:

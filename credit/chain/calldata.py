@@ -17,17 +17,9 @@ from eth_utils import function_abi_to_4byte_selector
 from web3 import Web3
 
 from credit.chain.events import _type_string, json_safe
+from credit.facts import Transaction
 
-
-@dataclass(frozen=True)
-class TxInfo:
-    """A transaction's sender, recipient, block and input."""
-
-    hash: str
-    sender: str
-    to: str | None
-    block_number: int
-    input: bytes
+TxInfo = Transaction  # a transaction's sender, recipient, block and input
 
 
 @dataclass(frozen=True)

@@ -33,26 +33,20 @@ _DOMAIN_FIELDS = [
 ]
 DOMAIN_FIELDS = _DOMAIN_FIELDS  # the EIP712Domain struct, as clients are told it
 
+_CLAIM_FIELDS = [
+    {"name": "resident", "type": "address"},
+    {"name": "category", "type": "uint16"},
+    {"name": "units", "type": "uint16"},
+    {"name": "occurredAt", "type": "uint48"},
+    {"name": "evidence", "type": "bytes32"},
+    {"name": "nonce", "type": "uint32"},
+    {"name": "deadline", "type": "uint48"},
+]
+
 TYPES: dict[str, list[dict[str, str]]] = {
-    "Claim": [
-        {"name": "resident", "type": "address"},
-        {"name": "category", "type": "uint16"},
-        {"name": "units", "type": "uint16"},
-        {"name": "occurredAt", "type": "uint48"},
-        {"name": "evidence", "type": "bytes32"},
-        {"name": "nonce", "type": "uint32"},
-        {"name": "deadline", "type": "uint48"},
-    ],
-    "Report": [
-        {"name": "reporter", "type": "address"},
-        {"name": "resident", "type": "address"},
-        {"name": "category", "type": "uint16"},
-        {"name": "units", "type": "uint16"},
-        {"name": "occurredAt", "type": "uint48"},
-        {"name": "evidence", "type": "bytes32"},
-        {"name": "nonce", "type": "uint32"},
-        {"name": "deadline", "type": "uint48"},
-    ],
+    "Claim": _CLAIM_FIELDS,
+    # a report is a claim about ``resident`` that ``reporter`` signs
+    "Report": [{"name": "reporter", "type": "address"}, *_CLAIM_FIELDS],
     "Confirmation": [
         {"name": "records", "type": "bytes32[]"},
         {"name": "kind", "type": "uint8"},
@@ -187,6 +181,26 @@ def domain_separator(domain: Domain) -> bytes:
     return _prefix(domain)[2:]
 
 
+def _typed_hash(domain: Domain, struct: bytes) -> bytes:
+    """``keccak(0x1901 || domainSeparator || keccak(struct))``: the digest of an encoded struct."""
+    return _keccak(_prefix(domain) + _keccak(struct))
+
+
+def _claim_words(fields: tuple[str, int, int, int, bytes, int, int]) -> bytes:
+    """The fields a ``Claim`` and a ``Report`` share (resident, category, units, occurredAt,
+    evidence, nonce, deadline), ABI-encoded one word each."""
+    resident, category, units, occurred_at, evidence, nonce, deadline = fields
+    return (
+        _address_word(resident)
+        + _word(category)
+        + _word(units)
+        + _word(occurred_at)
+        + _bytes32(evidence)
+        + _word(nonce)
+        + _word(deadline)
+    )
+
+
 def claim_digest(
     domain: Domain,
     resident: str,
@@ -198,17 +212,8 @@ def claim_digest(
     deadline: int,
 ) -> bytes:
     """The ``Claim`` digest (the record id), hashed directly; equal to :func:`digest`."""
-    struct = (
-        _CLAIM_TYPEHASH
-        + _address_word(resident)
-        + _word(category)
-        + _word(units)
-        + _word(occurred_at)
-        + _bytes32(evidence)
-        + _word(nonce)
-        + _word(deadline)
-    )
-    return _keccak(_prefix(domain) + _keccak(struct))
+    fields = _claim_words((resident, category, units, occurred_at, evidence, nonce, deadline))
+    return _typed_hash(domain, _CLAIM_TYPEHASH + fields)
 
 
 def report_digest(
@@ -223,18 +228,8 @@ def report_digest(
     deadline: int,
 ) -> bytes:
     """The ``Report`` digest (the violation's record id), hashed directly."""
-    struct = (
-        _REPORT_TYPEHASH
-        + _address_word(reporter)
-        + _address_word(resident)
-        + _word(category)
-        + _word(units)
-        + _word(occurred_at)
-        + _bytes32(evidence)
-        + _word(nonce)
-        + _word(deadline)
-    )
-    return _keccak(_prefix(domain) + _keccak(struct))
+    fields = _claim_words((resident, category, units, occurred_at, evidence, nonce, deadline))
+    return _typed_hash(domain, _REPORT_TYPEHASH + _address_word(reporter) + fields)
 
 
 def confirmation_digest(
@@ -242,8 +237,7 @@ def confirmation_digest(
 ) -> bytes:
     """The ``Confirmation`` digest over ``records`` in the given order, hashed directly."""
     listed = _keccak(b"".join(_bytes32(r) for r in records))
-    struct = _CONFIRMATION_TYPEHASH + listed + _word(kind) + _word(deadline)
-    return _keccak(_prefix(domain) + _keccak(struct))
+    return _typed_hash(domain, _CONFIRMATION_TYPEHASH + listed + _word(kind) + _word(deadline))
 
 
 def rejection_digest(
@@ -253,7 +247,7 @@ def rejection_digest(
     struct = (
         _REJECTION_TYPEHASH + _bytes32(record_id) + _word(kind) + _word(reason) + _bytes32(note)
     )
-    return _keccak(_prefix(domain) + _keccak(struct))
+    return _typed_hash(domain, struct)
 
 
 def sign_digest(private_key: bytes, message_hash: bytes) -> CompactSignature:

@@ -36,42 +36,15 @@ class Claim:
     deadline: int = NO_DEADLINE
 
     def message(self) -> dict[str, object]:
-        return claim_message(
-            self.resident,
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.evidence,
-            self.nonce,
-            self.deadline,
-        )
+        return claim_message(*_digested(self))
 
     def record_id(self, domain: Domain) -> bytes:
         """The claim's EIP-712 digest, which is also its record id on chain."""
-        return claim_digest(
-            domain,
-            self.resident,
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.evidence,
-            self.nonce,
-            self.deadline,
-        )
+        return claim_digest(domain, *_digested(self))
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         """The ``SignedClaim`` tuple for ``relayClaims``."""
-        return (
-            to_checksum_address(self.resident),
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.deadline,
-            self.nonce,
-            self.evidence,
-            sig.r,
-            sig.vs,
-        )
+        return _signed(self, sig)
 
 
 @dataclass(frozen=True)
@@ -88,44 +61,27 @@ class Report:
     deadline: int = NO_DEADLINE
 
     def message(self) -> dict[str, object]:
-        return {
-            "reporter": to_checksum_address(self.reporter),
-            "resident": to_checksum_address(self.resident),
-            "category": self.category,
-            "units": self.units,
-            "occurredAt": self.occurred_at,
-            "evidence": self.evidence,
-            "nonce": self.nonce,
-            "deadline": self.deadline,
-        }
+        return {"reporter": to_checksum_address(self.reporter), **claim_message(*_digested(self))}
 
     def record_id(self, domain: Domain) -> bytes:
         """The report's EIP-712 digest, which is also the violation's record id on chain."""
-        return report_digest(
-            domain,
-            self.reporter,
-            self.resident,
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.evidence,
-            self.nonce,
-            self.deadline,
-        )
+        return report_digest(domain, self.reporter, *_digested(self))
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
-        return (
-            to_checksum_address(self.reporter),
-            to_checksum_address(self.resident),
-            self.category,
-            self.units,
-            self.occurred_at,
-            self.deadline,
-            self.nonce,
-            self.evidence,
-            sig.r,
-            sig.vs,
-        )
+        """The ``SignedReport`` tuple for ``relayReports``."""
+        return (to_checksum_address(self.reporter), *_signed(self, sig))
+
+
+def _digested(c: Claim | Report) -> tuple[str, int, int, int, bytes, int, int]:
+    """The fields a claim and a report share, in the order of the EIP-712 struct."""
+    return (c.resident, c.category, c.units, c.occurred_at, c.evidence, c.nonce, c.deadline)
+
+
+def _signed(c: Claim | Report, sig: CompactSignature) -> tuple[object, ...]:
+    """The fields a claim and a report share, and ``sig``, in the order of the ledger's signed
+    tuples."""
+    fields = (c.category, c.units, c.occurred_at, c.deadline, c.nonce, c.evidence)
+    return (to_checksum_address(c.resident), *fields, sig.r, sig.vs)
 
 
 def address_of(private_key: bytes) -> str:

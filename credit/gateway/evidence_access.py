@@ -216,8 +216,17 @@ class EvidenceAccess:
         record_id: str | None,
         purpose: str,
         what: str,
+        *,
+        once_within: int | None = None,
     ) -> None:
-        """Write one access-log row (no content)."""
+        """Write one access-log row (no content).
+
+        ``once_within`` seconds, for a read shown on a page that refreshes itself (an arbiter's
+        inbox re-reads every few seconds): no row if this reader read this item for this record
+        and purpose within that time, so the log says who saw what and when without a row per
+        refresh."""
+        if once_within is not None and self._seen(record, reader, record_id, purpose, once_within):
+            return
         row = {
             "evidence_id": record.id,
             "owner": record.owner,
@@ -231,21 +240,11 @@ class EvidenceAccess:
         with writer(self.engine), self.engine.begin() as conn:
             conn.execute(insert(evidence_access).values(**row))
 
-    def log_view(
-        self,
-        record: EvidenceRecord,
-        reader: str,
-        capacity: str,
-        record_id: str | None,
-        purpose: str,
-        *,
-        within_seconds: int = 3600,
-    ) -> None:
-        """Log a read shown on a page that refreshes itself (an arbiter's inbox re-reads every
-        few seconds): one row per reader, item, record and purpose within ``within_seconds``,
-        so the log says who saw what and when without a row per refresh."""
+    def _seen(
+        self, record: EvidenceRecord, reader: str, record_id: str | None, purpose: str, within: int
+    ) -> bool:
         c = evidence_access.c
-        since = datetime.now(UTC) - timedelta(seconds=within_seconds)
+        since = datetime.now(UTC) - timedelta(seconds=within)
         with self.engine.connect() as conn:
             seen = conn.execute(
                 select(c.id)
@@ -258,8 +257,7 @@ class EvidenceAccess:
                 )
                 .limit(1)
             ).first()
-        if seen is None:
-            self.log(record, reader, capacity, record_id, purpose, "content")
+        return seen is not None
 
     def page(
         self,

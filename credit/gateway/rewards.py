@@ -29,7 +29,7 @@ from credit.errors import StoreError
 from credit.gateway.errors import ApiError, NotFound
 from credit.gateway.services import Services
 from credit.store.lease import exclusive
-from credit.store.retry import Backoff, log_retry
+from credit.store.retry import Background, Backoff, log_retry
 from credit.store.reward_tables import reward_runs, reward_txs
 
 log = logging.getLogger(__name__)
@@ -52,20 +52,21 @@ def body_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-class RewardService:
+class RewardService(Background):
     """Accepts reward runs and executes them on one worker thread (the minter key's signer)."""
+
+    thread_name, join_seconds = "reward-minter", 10.0
 
     def __init__(
         self, services: Services, account: LocalAccount, *, poll: float = 0.02, chunk: int = CHUNK
     ) -> None:
+        super().__init__()
         self.services = services
         self.chunk = chunk
         self.account = account
         self.signer = str(account.address).lower()
         self.poll = poll
         self._queue: queue.Queue[int] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ requests
     def request(self, key: str, epoch: int) -> tuple[int, dict[str, Any]]:
@@ -121,9 +122,8 @@ class RewardService:
         self._queue.put(run_id)
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
-        self._stop.clear()
         with self.services.engine.connect() as conn:
             unfinished = (
                 conn.execute(
@@ -136,16 +136,9 @@ class RewardService:
             )
         for run_id in unfinished:  # resume what a previous process left
             self._queue.put(int(run_id))
-        self._thread = threading.Thread(target=self._loop, name="reward-minter", daemon=True)
-        self._thread.start()
+        super().start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-        self._thread = None
-
-    def _loop(self) -> None:
+    def _run(self) -> None:
         backoff = Backoff(0.5, cap=10.0)
         while not self._stop.is_set():
             try:

@@ -37,6 +37,7 @@ from credit.errors import ChainError, ContractRevert, StoreError
 from credit.gateway.errors import ApiError
 from credit.gateway.rewards import minter_signing
 from credit.gateway.services import Services
+from credit.store.retry import Background
 from credit.verify.settle import settle_epoch
 
 log = logging.getLogger(__name__)
@@ -233,32 +234,20 @@ class Verification:
         return VerifierClient(contract, tx, from_block=entry.block, decoder=system.decoder)
 
 
-class VerificationSettler:
+class VerificationSettler(Background):
     """A background part: every ``interval`` seconds, settles the epochs whose reveal window
     closed (finalise, then credit the winners) so that browser verifiers are paid with nobody
     running a CLI. Idle when no verifier is deployed; errors are logged and retried next time."""
 
+    thread_name, join_seconds = "verification-settler", 10.0
+
     def __init__(self, services: Services, *, interval: float = 5.0) -> None:
+        super().__init__()
         self.services = services
         self.interval = interval
         self.verification = Verification(services)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="verification-settler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-        self._thread = None
-
-    def _loop(self) -> None:
+    def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
                 self.tick()

@@ -35,7 +35,7 @@ from credit.indexer.queries import IndexReader
 from credit.store.db import writer
 from credit.store.feed import announce
 from credit.store.index_tables import index_blocks, index_cursor, index_events
-from credit.store.retry import Backoff, log_retry
+from credit.store.retry import Background, Backoff, log_retry
 
 log = logging.getLogger(__name__)
 _MAX_RETRIES = 5
@@ -48,8 +48,10 @@ class _ChainMoved(Exception):
 INDEX_CHANNEL = "credit_index"  # the cursor moved (credit.indexer.follower)
 
 
-class Indexer(IndexReader):
+class Indexer(IndexReader, Background):
     """Keeps the database in step with the chain; reads come from :class:`IndexReader`."""
+
+    thread_name = "credit-indexer"
 
     def __init__(
         self,
@@ -66,10 +68,9 @@ class Indexer(IndexReader):
         self.page_size = max(1, page_size)
         self.poll_seconds = poll_seconds
         length, genesis = self.source.epoch_schedule()
-        super().__init__(engine, self.source.ledger_address, length, genesis)
+        IndexReader.__init__(self, engine, self.source.ledger_address, length, genesis)
+        Background.__init__(self)
         self._sync_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self._listeners: list[Callable[[int], None]] = []
         self.reorgs = 0  # reorgs seen by this instance (for metrics and tests)
 
@@ -264,26 +265,7 @@ class Indexer(IndexReader):
         announce(conn, INDEX_CHANNEL, str(number))  # processes reading the index follow it
 
     # ------------------------------------------------------------------ background runner
-    def start(self) -> None:
-        """Sync in a background thread every ``poll_seconds`` (idempotent)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="credit-indexer", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the background thread and wait for it (idempotent)."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-
-    @property
-    def running(self) -> bool:
-        """Whether the background thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
+    # start() syncs in a background thread every ``poll_seconds`` (idempotent).
     def _run(self) -> None:
         backoff = Backoff(self.poll_seconds, cap=max(self.poll_seconds, 10.0))
         while not self._stop.is_set():

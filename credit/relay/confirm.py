@@ -13,12 +13,11 @@ from eth_utils import to_checksum_address
 
 from credit.chain.claim_reads import confirmer_context
 from credit.chain.eip712 import confirmation_digest
-from credit.chain.recover import recover_address
 from credit.errors import Conflict, Forbidden, Unknown
 from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import not_the_signer
-from credit.relay.intake import check_deadline, invalid, signature_of
+from credit.relay.hints import check_deadline, require_signer, signature_of
+from credit.relay.intake import invalid
 from credit.relay.models import ConfirmationIn
 from credit.relay.plan import PlanEndorsement
 from credit.relay.rows import ClaimRow, NewEndorsement
@@ -41,10 +40,7 @@ def check_confirmation(core: RelayCore, p: ConfirmationIn) -> tuple[NewEndorseme
     check_deadline(p.deadline, now, core.deadline_margin)
     raw_ids = [bytes.fromhex(r[2:]) for r in ids]
     digest = confirmation_digest(core.system.domain, raw_ids, p.kind, p.deadline)
-    signer = recover_address(digest, sig)
-    if signer != evaluator:
-        message, details = not_the_signer("evaluator", "Confirmation", core.system.domain, signer)
-        raise invalid("invalid_signature", message, details)
+    require_signer(core.system.domain, digest, sig, evaluator, "evaluator", "Confirmation")
     if not allowed:
         raise Forbidden(
             "lacks_role",

@@ -18,14 +18,18 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from credit.chain.claim_reads import ClaimContext, claim_contexts
-from credit.chain.eip712 import CompactSignature, claim_digest
+from credit.chain.eip712 import claim_digest
 from credit.chain.rawtx import LAST_CLAIM_NONCE
-from credit.chain.recover import SignatureFormatError, recover_address
 from credit.errors import Conflict, Forbidden, Invalid, OverLimit, Refusal
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import not_the_signer
-from credit.relay.models import ClaimIn, _Signed
+from credit.relay.hints import (
+    check_deadline,
+    check_deadline_within,
+    require_signer,
+    signature_of,
+)
+from credit.relay.models import ClaimIn, claim_fields
 from credit.relay.rows import ClaimRow, NewClaim
 
 NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no live claim
@@ -33,26 +37,6 @@ NO_CLAIMS = records.LiveClaims(next_nonce=0, waiting=0)  # a resident with no li
 
 def invalid(code: str, message: str, details: Any = None) -> Invalid:
     return Invalid(code, message, details)
-
-
-def signature_of(payload: _Signed) -> CompactSignature:
-    try:
-        return payload.compact()
-    except SignatureFormatError as exc:
-        raise invalid("invalid_signature", f"{exc}: sign the message again") from exc
-
-
-def check_deadline(deadline: int, now: int, margin: int) -> None:
-    if deadline < now:
-        raise invalid(
-            "expired", f"the signature expired at {deadline} (chain time {now}): sign again"
-        )
-    if deadline < now + margin:
-        raise invalid(
-            "deadline_too_close",
-            f"the deadline leaves less than {margin} s to relay it: sign with a later deadline",
-            {"deadline": deadline, "now": now, "margin": margin},
-        )
 
 
 @dataclass
@@ -127,23 +111,12 @@ def _check_locally(core: RelayCore, check: ClaimCheck) -> None:
             "resident's claims were closed by moving their nonce to its last value",
             {"nonce": p.nonce},
         )
-    evidence = bytes.fromhex(p.evidence[2:])
-    resident = p.resident.lower()
-    record_id = claim_digest(  # the EIP-712 digest is the record id: computed once
-        core.system.domain,
-        resident,
-        p.category,
-        p.units,
-        p.occurred_at,
-        evidence,
-        p.nonce,
-        p.deadline,
-    )
+    fields = claim_fields(p)
+    resident = fields[0]
+    # the EIP-712 digest is the record id: computed once
+    record_id = claim_digest(core.system.domain, *fields)
     check.record_id = "0x" + record_id.hex()
-    signer = recover_address(record_id, sig)
-    if signer != resident:
-        message, details = not_the_signer("resident", "Claim", core.system.domain, signer)
-        raise invalid("invalid_signature", message, details)
+    require_signer(core.system.domain, record_id, sig, resident, "resident", "Claim")
     check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)
 
 
@@ -153,13 +126,7 @@ def _check_against_chain(core: RelayCore, check: ClaimCheck, context: ClaimConte
     if p.occurred_at > now:
         raise invalid("occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})")
     check_deadline(p.deadline, now, core.deadline_margin)
-    if p.deadline > now + core.max_deadline:
-        raise invalid(
-            "deadline_too_far",
-            f"the deadline is more than {core.max_deadline} s after chain time {now}: sign with "
-            "an earlier deadline (a claim nobody confirms by then is rejected as expired)",
-            {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
-        )
+    check_deadline_within(p.deadline, now, core.max_deadline, "claim")
     if not context.registered:
         raise Forbidden(
             "not_registered", f"{to_checksum_address(p.resident)} is not a registered resident"

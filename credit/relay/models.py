@@ -122,6 +122,13 @@ class ReportIn(_Signed):
     deadline: int = Field(ge=0, le=UINT48)
 
 
+def claim_fields(p: ClaimIn | ReportIn) -> tuple[str, int, int, int, bytes, int, int]:
+    """The fields a claim and a report share, as the EIP-712 digests take them: resident
+    (lower-case), category, units, occurred_at, evidence (bytes), nonce, deadline."""
+    evidence = bytes.fromhex(p.evidence[2:])
+    return (p.resident.lower(), p.category, p.units, p.occurred_at, evidence, p.nonce, p.deadline)
+
+
 # Why an evaluator rejects a claim: the index is the ``reason`` the evaluator signs (uint8).
 REJECTION_REASONS = ("did_not_happen", "wrong_amount", "wrong_date", "not_enough_evidence", "other")
 RejectionReason = Literal[

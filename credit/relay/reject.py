@@ -26,11 +26,10 @@ from sqlalchemy.engine import Connection
 
 from credit.chain.claim_reads import confirmer_context
 from credit.chain.eip712 import CompactSignature, rejection_digest
-from credit.chain.recover import SignatureFormatError, recover_address
-from credit.errors import Conflict, Forbidden, Invalid, Unknown
+from credit.errors import Conflict, Forbidden, Unknown
 from credit.relay import confirmations, pending, records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import not_the_signer
+from credit.relay.hints import require_signer, signature_of
 from credit.relay.models import REJECTION_REASONS, RejectionIn
 from credit.relay.rows import ClaimRow
 from credit.store.relay_tables import relay_claims as claims
@@ -57,26 +56,16 @@ def note_hash(note: str) -> bytes:
     return bytes(keccak(note.encode("utf-8")))
 
 
-def _signature(p: RejectionIn) -> CompactSignature:
-    try:
-        return p.compact()
-    except SignatureFormatError as exc:
-        raise Invalid("invalid_signature", f"{exc}: sign the rejection again") from exc
-
-
 def check_rejection(core: RelayCore, record_id: str, p: RejectionIn) -> CheckedRejection:
     """The signature (it must recover to ``p.evaluator`` over this very record) and the role:
     Invalid ``invalid_signature``, Forbidden ``not_entitled``."""
-    sig = _signature(p)
+    sig = signature_of(p, "the rejection")
     rid = record_id.lower()
     reason = REJECTION_REASONS.index(p.reason)
     hashed = note_hash(p.note)
     digest = rejection_digest(core.system.domain, bytes.fromhex(rid[2:]), p.kind, reason, hashed)
     evaluator = p.evaluator.lower()
-    signer = recover_address(digest, sig)
-    if signer != evaluator:
-        message, details = not_the_signer("evaluator", "Rejection", core.system.domain, signer)
-        raise Invalid("invalid_signature", message, details)
+    require_signer(core.system.domain, digest, sig, evaluator, "evaluator", "Rejection")
     now, allowed = confirmer_context(core.system, evaluator, p.kind)
     if not allowed:
         raise Forbidden(

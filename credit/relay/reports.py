@@ -22,17 +22,16 @@ from eth_utils import to_checksum_address
 
 from credit.chain import relay_reads, report_tx
 from credit.chain.eip712 import report_digest
-from credit.chain.recover import (
-    SignatureFormatError,
-    compact_from_hex,
-    compact_from_parts,
-    recover_address,
-)
 from credit.errors import CreditError
 from credit.relay import records, transaction
 from credit.relay.core import RelayCore
-from credit.relay.hints import not_the_signer
-from credit.relay.models import ReportIn
+from credit.relay.hints import (
+    check_deadline,
+    check_deadline_within,
+    require_signer,
+    signature_of,
+)
+from credit.relay.models import ReportIn, claim_fields
 from credit.relay.rows import NewClaim
 
 
@@ -62,14 +61,7 @@ _LEDGER_CODES = {
 
 def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
     """The report's row, ready to store, or :class:`ReportRefused`."""
-    try:
-        sig = (
-            compact_from_hex(p.signature)
-            if p.signature is not None
-            else compact_from_parts(p.r or "", p.vs or "")
-        )
-    except SignatureFormatError as exc:
-        raise ReportRefused("invalid_signature", f"{exc}: sign the report again") from exc
+    sig = signature_of(p, "the report", ReportRefused)
     rule = core.rule_in_force(p.category)
     if rule is None or not rule.negative:
         raise ReportRefused(
@@ -84,23 +76,11 @@ def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
             f"category {p.category} takes 1 to {rule.max_units} units per report, not {p.units}",
             {"max_units": rule.max_units},
         )
-    reporter, resident = p.reporter.lower(), p.resident.lower()
-    evidence = bytes.fromhex(p.evidence[2:])
-    digest = report_digest(
-        core.system.domain,
-        reporter,
-        resident,
-        p.category,
-        p.units,
-        p.occurred_at,
-        evidence,
-        p.nonce,
-        p.deadline,
-    )
-    signer = recover_address(digest, sig)
-    if signer != reporter:
-        message, details = not_the_signer("reporter", "Report", core.system.domain, signer)
-        raise ReportRefused("invalid_signature", message, details)
+    reporter, fields = p.reporter.lower(), claim_fields(p)
+    resident, evidence = fields[0], fields[4]
+    digest = report_digest(core.system.domain, reporter, *fields)
+    domain = core.system.domain
+    require_signer(domain, digest, sig, reporter, "reporter", "Report", ReportRefused)
     _check_time(core, p, relay_reads.chain_time(core.system))
     refusal = report_tx.report_refusal(
         core.system, reporter, resident, p.category, p.units, p.occurred_at, evidence
@@ -116,24 +96,9 @@ def _check_time(core: RelayCore, p: ReportIn, now: int) -> None:
         raise ReportRefused(
             "occurred_in_future", f"occurred_at {p.occurred_at} is after now ({now})"
         )
-    if p.deadline < now:
-        raise ReportRefused(
-            "expired", f"the signature expired at {p.deadline} (chain time {now}): sign again"
-        )
-    if p.deadline < now + core.deadline_margin:
-        raise ReportRefused(
-            "deadline_too_close",
-            f"the deadline leaves less than {core.deadline_margin} s to gather confirmations "
-            "and relay it: sign with a later deadline",
-            {"deadline": p.deadline, "now": now, "margin": core.deadline_margin},
-        )
-    if p.deadline > now + core.max_deadline:
-        raise ReportRefused(
-            "deadline_too_far",
-            f"the deadline is more than {core.max_deadline} s after chain time {now}: sign with "
-            "an earlier deadline (a report nobody confirms by then is rejected as expired)",
-            {"deadline": p.deadline, "now": now, "max_seconds": core.max_deadline},
-        )
+    margin, then = core.deadline_margin, "gather confirmations and relay it"
+    check_deadline(p.deadline, now, margin, ReportRefused, then)
+    check_deadline_within(p.deadline, now, core.max_deadline, "report", ReportRefused)
 
 
 def _refused(name: str, args: dict[str, Any], p: ReportIn) -> ReportRefused:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from credit.store.retry import Backoff, log_retry
+from credit.store.retry import Background, Backoff, log_retry
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,19 @@ def announce(conn: Connection, channel: str, *payloads: str) -> None:
         conn.execute(_NOTIFY, {"channel": channel, "payloads": list(payloads)})
 
 
-class ChangeFeed:
+class ChangeFeed(Background):
     """Listens on PostgreSQL channels for this process and hands the payloads to followers."""
+
+    thread_name = "change-feed"
 
     def __init__(self, engine: Engine) -> None:
         if engine.dialect.name != "postgresql":
             raise ValueError("a change feed needs PostgreSQL (SQLite serves one process)")
+        super().__init__()
         self.engine = engine
         self._followers: dict[str, list[Follower]] = {}
         self._lock = threading.Lock()
         self._live = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._connected = threading.Event()
 
     @property
@@ -86,30 +87,14 @@ class ChangeFeed:
         with self._lock:
             self._followers.setdefault(channel, []).append(follower)
 
-    def start(self) -> None:
-        """Listen in a background thread (idempotent)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="change-feed", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
         """Stop listening and wait for the thread (idempotent)."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        super().stop()
         self._gone()
 
     def wait_live(self, timeout: float) -> bool:
         """Wait until the feed listens and its followers have resynced; True if it does."""
         return self._connected.wait(timeout)
-
-    @property
-    def running(self) -> bool:
-        """Whether the background thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
 
     def _all(self) -> list[Follower]:
         with self._lock:

@@ -8,6 +8,7 @@ first success. Its work stays in the database, so retrying is always safe.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from credit.errors import StoreError
@@ -37,3 +38,40 @@ def log_retry(log: logging.Logger, worker: str, exc: BaseException, delay: float
         log.warning("%s: %s; retrying in %.1f s", worker, exc, delay)
     else:
         log.error("%s: retrying in %.1f s after an error", worker, delay, exc_info=exc)
+
+
+class Background:
+    """A part that works in one daemon thread: :meth:`_run` until ``_stop`` is set.
+
+    :meth:`start` and :meth:`stop` are idempotent; :meth:`stop` waits for the thread (at most
+    ``join_seconds``, forever if None), except from the thread itself."""
+
+    thread_name = "background"
+    join_seconds: float | None = None
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Run in a background thread (idempotent)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread and wait for it (idempotent)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self.join_seconds)
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        raise NotImplementedError

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from credit.errors import StoreBusy, StoreError
 from credit.store.db import sqlite_file, writer
-from credit.store.retry import Backoff, log_retry
+from credit.store.retry import Background, Backoff, log_retry
 
 _log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def scrub(engine: Engine, table: str) -> bool:
     return True
 
 
-class Checkpointer:
+class Checkpointer(Background):
     """Copies a SQLite file's write-ahead log into the database in the background.
 
     By default SQLite checkpoints inside the commit that grows the log past 1,000 pages: that
@@ -93,10 +93,11 @@ class Checkpointer:
     stopped before it did: the first run after :meth:`start` assumes so), a run is a TRUNCATE
     checkpoint that waits for no reader instead, until one empties the log."""
 
+    thread_name = "sqlite-checkpoint"
+
     def __init__(self, engine: Engine, every: float = 0.5) -> None:
+        super().__init__()
         self.engine, self.every = engine, every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.runs = 0
 
     def start(self) -> None:
@@ -104,15 +105,7 @@ class Checkpointer:
         if database is None or self._thread is not None:
             return
         _mark_unscrubbed(database, True)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        super().start()
 
     def checkpoint(self) -> tuple[int, int]:
         """One PASSIVE checkpoint now: the frames in the log, and how many of them are now in

@@ -226,7 +226,7 @@ def _view(request: Request, services: Services, record_id: str, reader: Account)
 
     def logged(record: EvidenceRecord, rid: str) -> None:
         if record.owner != reader.address.lower():
-            access.log_view(record, reader.address, capacity, rid, purpose)
+            access.log(record, reader.address, capacity, rid, purpose, "content", once_within=3600)
 
     view = texts.appeal_view(
         services, store, record_id, lambda a: cache.roles_of(services.system, a), logged
