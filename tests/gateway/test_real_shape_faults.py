@@ -54,6 +54,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 K = 3
 KILLS = 20
 NODE_DOWN_SECONDS = 30
+RUNNING = "running (ChangeFeed, Relay)"  # a relay worker, woken by the API processes
 WAVES = {"postgres": 8, "kills": KILLS, "two_workers": 6, "node": 8}
 
 
@@ -444,7 +445,7 @@ def test_faults_on_the_real_shape(
 
         for base in apis:
             _wait(lambda b=base: up(b), 120, f"{base} serves")
-        _wait(lambda: relay.said("running (Relay)"), 120, "the relay worker runs\n" + relay.log())
+        _wait(lambda: relay.said(RUNNING), 120, "the relay worker runs\n" + relay.log())
 
         load = Load(apis, bytes(minter.key))
 
@@ -514,7 +515,7 @@ def test_faults_on_the_real_shape(
         for i in range(KILLS):
             life = relay.starts
             _wait(
-                lambda lf=life: relay.said("running (Relay)", lf),
+                lambda lf=life: relay.said(RUNNING, lf),
                 120,
                 lambda: "the relay worker restarts\n" + relay.log(),
             )
@@ -529,15 +530,15 @@ def test_faults_on_the_real_shape(
 
         # 3. two relay workers for one key: the second waits, and takes over from the first
         claims, confirmations, _ = waves["two_workers"]
-        _wait(lambda: relay.said("running (Relay)", relay.starts), 120, relay.log())
+        _wait(lambda: relay.said(RUNNING, relay.starts), 120, relay.log())
         second = Supervised("relay2", [*cli, "relay", "run"], env)
         procs.append(second)
         _wait(lambda: second.said("waiting for it"), 120, "the second waits\n" + second.log())
         load.claims(claims, confirmations)
-        assert not second.said("running (Relay)"), "two relay workers ran for one key"
+        assert not second.said(RUNNING), "two relay workers ran for one key"
         relay.close(signal.SIGKILL)  # the first is gone for good: the second takes over
         relay = second
-        _wait(lambda: second.said("running (Relay)"), 120, "the second took over\n" + second.log())
+        _wait(lambda: second.said(RUNNING), 120, "the second took over\n" + second.log())
         check("two_workers")
 
         # 4. the node down for 30 s, then back on the same state
