@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from credit.fold import StoredEvent
-from credit.indexer.queries import _COLUMNS, IndexReader, _stored
+from credit.indexer.queries import IndexReader
+from credit.indexer.statements import COLUMNS, stored_events
 from credit.store.index_tables import index_events
 
 _ORDER = (index_events.c.block_number, index_events.c.log_index)
@@ -24,14 +25,14 @@ def record_events(reader: IndexReader, record_id: str) -> list[StoredEvent]:
     with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(
                 index_events.c.record_id == record_id.lower(),
                 index_events.c.block_number <= number,
             )
             .order_by(*_ORDER)
         )
-        return _stored(rows)
+        return stored_events(rows)
 
 
 def tx_events(reader: IndexReader, tx_hash: str) -> list[StoredEvent]:
@@ -39,11 +40,11 @@ def tx_events(reader: IndexReader, tx_hash: str) -> list[StoredEvent]:
     with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(index_events.c.tx_hash == tx_hash.lower(), index_events.c.block_number <= number)
             .order_by(*_ORDER)
         )
-        return _stored(rows)
+        return stored_events(rows)
 
 
 def epoch_events(reader: IndexReader, start: int, end: int) -> list[StoredEvent]:
@@ -51,7 +52,7 @@ def epoch_events(reader: IndexReader, start: int, end: int) -> list[StoredEvent]
     with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(
                 index_events.c.block_number <= number,
                 or_(
@@ -63,7 +64,7 @@ def epoch_events(reader: IndexReader, start: int, end: int) -> list[StoredEvent]
             )
             .order_by(*_ORDER)
         )
-        return _stored(rows)
+        return stored_events(rows)
 
 
 def address_events(reader: IndexReader, address: str) -> list[StoredEvent]:
@@ -72,14 +73,14 @@ def address_events(reader: IndexReader, address: str) -> list[StoredEvent]:
     with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         about = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(index_events.c.resident == who, index_events.c.block_number <= number)
             .order_by(*_ORDER)
         )
-        events = _stored(about)
+        events = stored_events(about)
         # confirmations and reports name the evaluator only inside ``args``
         by = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(
                 index_events.c.name.in_(("ConfirmationRecorded", "ViolationReported")),
                 index_events.c.block_number <= number,
@@ -88,7 +89,7 @@ def address_events(reader: IndexReader, address: str) -> list[StoredEvent]:
             .order_by(*_ORDER)
         )
         seen = {(e.block_number, e.log_index) for e in events}
-        for e in _stored(by):
+        for e in stored_events(by):
             actor = str(e.args.get("evaluator") or e.args.get("reporter") or "").lower()
             if actor == who and (e.block_number, e.log_index) not in seen:
                 events.append(e)
@@ -104,7 +105,7 @@ def records_by_id(
     with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(
                 index_events.c.record_id.in_([r.lower() for r in record_ids]),
                 index_events.c.name.in_(names),
@@ -112,7 +113,7 @@ def records_by_id(
             )
             .order_by(*_ORDER)
         )
-        return _stored(rows)
+        return stored_events(rows)
 
 
 def rule_set_events(reader: IndexReader) -> list[StoredEvent]:
@@ -120,11 +121,11 @@ def rule_set_events(reader: IndexReader) -> list[StoredEvent]:
     with reader.reads.connect() as conn:
         number = reader.position(conn)[0]
         rows = conn.execute(
-            select(*_COLUMNS)
+            select(*COLUMNS)
             .where(index_events.c.name == "RuleSetPublished", index_events.c.block_number <= number)
             .order_by(*_ORDER)
         )
-        return _stored(rows)
+        return stored_events(rows)
 
 
 def relay_transactions(reader: IndexReader) -> list[str]:

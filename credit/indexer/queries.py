@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from eth_utils import keccak
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from credit.facts import LedgerFacts
@@ -28,60 +27,21 @@ from credit.fold import (
     occurred_dates,
     records_view,
 )
+from credit.indexer.statements import (
+    ALL_EVENTS_DATED,
+    RESIDENT_EVENTS,
+    RESIDENT_EVENTS_DATED,
+    ResidentEvents,
+    by_resident,
+    stored_events,
+)
 from credit.store.db import reader
 from credit.store.index_tables import index_blocks, index_cursor, index_events
-from credit.store.relay_tables import relay_claims
 from credit.vocabulary import ARBITER_ROLE, KIND_ROLES
 
 # AccessControl role id -> the EvaluatorKind its holders confirm as (CreditLedger's roles).
 _KIND_OF_ROLE_ID = {"0x" + keccak(text=name).hex(): kind for kind, name in KIND_ROLES.items()}
 _ARBITER_ROLE_ID = "0x" + keccak(text=ARBITER_ROLE).hex()
-_COLUMNS = (
-    index_events.c.name,
-    index_events.c.args,
-    index_events.c.block_number,
-    index_events.c.log_index,
-    index_events.c.tx_hash,
-    index_events.c.block_time,
-)
-
-# Statements of every resident read, built once (building and caching a statement per call
-# cost more than running it)
-_RESIDENT_EVENTS = (
-    select(*_COLUMNS)
-    .where(
-        index_events.c.resident == bindparam("resident"),
-        index_events.c.block_number <= bindparam("to"),
-    )
-    .order_by(index_events.c.block_number, index_events.c.log_index)
-)
-# The same, with the activity date of each record the relay received (its signed ``occurredAt``,
-# which relayed records carry only in calldata): a resident's summary in one round trip.
-_RESIDENT_EVENTS_DATED = (
-    select(*_COLUMNS, index_events.c.record_id, relay_claims.c.occurred_at)
-    .select_from(
-        index_events.outerjoin(relay_claims, relay_claims.c.record_id == index_events.c.record_id)
-    )
-    .where(
-        index_events.c.resident == bindparam("resident"),
-        index_events.c.block_number <= bindparam("to"),
-    )
-    .order_by(index_events.c.block_number, index_events.c.log_index)
-)
-
-
-def _stored(rows: Iterable[Any]) -> list[StoredEvent]:
-    return [
-        StoredEvent(
-            r.name,
-            json.loads(r.args),
-            int(r.block_number),
-            int(r.log_index),
-            r.tx_hash,
-            int(r.block_time),
-        )
-        for r in rows
-    ]
 
 
 class IndexReader:
@@ -96,6 +56,7 @@ class IndexReader:
         self._facts_lock = threading.Lock()  # one thread folds the facts; the others wait for it
         self._versions: tuple[tuple[int, str | None], list[RuleVersion]] | None = None
         self._facts: tuple[tuple[int, str | None, int], LedgerFacts] | None = None
+        self._residents: tuple[tuple[int, str | None, int], ResidentEvents] | None = None
         self._kinds: tuple[tuple[int, str | None], dict[str, frozenset[int]]] | None = None
         self._arbiters: tuple[tuple[int, str | None], frozenset[str]] | None = None
         # The cursor as the writer last committed it (see ``pin_position``); None: read the table.
@@ -107,6 +68,7 @@ class IndexReader:
             self._pinned = None
             self._versions = None
             self._facts = None
+            self._residents = None
             self._kinds = None
             self._arbiters = None
 
@@ -194,16 +156,29 @@ class IndexReader:
                 if cached is not None and cached[0] == key:
                     return cached[1]
                 rows = conn.execute(
-                    select(*_COLUMNS)
-                    .where(index_events.c.block_number <= number)
-                    .order_by(index_events.c.block_number, index_events.c.log_index)
-                )
+                    ALL_EVENTS_DATED.where(index_events.c.block_number <= number)
+                ).all()
+                events = stored_events(rows)
                 facts = fold_facts(
-                    _stored(rows), as_of_block=number, as_of_time=int(at), schedule=self.schedule
+                    events, as_of_block=number, as_of_time=int(at), schedule=self.schedule
                 )
+                residents = by_resident(rows, events)
                 with self._cache_lock:
                     self._facts = (key, facts)
+                    self._residents = (key, residents)
         return facts
+
+    def cached_resident_summary(self, address: str) -> dict[str, Any] | None:
+        """:meth:`resident_summary` if everything it needs is in memory at the cursor (each
+        resident's events are kept with the whole-ledger facts they were folded into, which a
+        process serving notices holds anyway), else None: what an event loop may run inline."""
+        pinned, residents, versions = self._pinned, self._residents, self._versions
+        if pinned is None or residents is None or residents[0] != pinned:
+            return None
+        if versions is None or versions[0] != pinned[:2]:
+            return None
+        events, relayed = residents[1].get(address.lower(), ((), {}))
+        return self._summary(address, list(events), relayed, versions[1], pinned, None)
 
     def cached_facts(self) -> LedgerFacts | None:
         """:meth:`facts` at the cursor if that needs no query at all (the writer's own reads)."""
@@ -299,7 +274,9 @@ class IndexReader:
 
     # ------------------------------------------------------------------ one resident
     def _resident_events(self, conn: Connection, address: str, number: int) -> list[StoredEvent]:
-        return _stored(conn.execute(_RESIDENT_EVENTS, {"resident": address.lower(), "to": number}))
+        return stored_events(
+            conn.execute(RESIDENT_EVENTS, {"resident": address.lower(), "to": number})
+        )
 
     def resident_credit(self, address: str, *, at_time: int | None = None) -> ResidentCredit:
         """The resident's credit as ``creditOf`` computes it, at ``at_time`` (default: cursor)."""
@@ -327,11 +304,23 @@ class IndexReader:
         with self.reads.connect() as conn:
             number, _, at = self.position(conn)
             rows = conn.execute(
-                _RESIDENT_EVENTS_DATED, {"resident": address.lower(), "to": number}
+                RESIDENT_EVENTS_DATED, {"resident": address.lower(), "to": number}
             ).all()
             versions = self.rule_versions(conn)
-        events = _stored(rows)
+        events = stored_events(rows)
         relayed = {r.record_id: int(r.occurred_at) for r in rows if r.occurred_at is not None}
+        return self._summary(address, events, relayed, versions, (number, None, at), at_time)
+
+    def _summary(
+        self,
+        address: str,
+        events: list[StoredEvent],
+        relayed: dict[str, int],
+        versions: list[RuleVersion],
+        position: tuple[int, str | None, int],
+        at_time: int | None,
+    ) -> dict[str, Any]:
+        number, _, at = position
         when = at if at_time is None else at_time
         credit = fold_credit(address.lower(), events, versions, self.schedule, when)
         facts = fold_facts(events, as_of_block=number, as_of_time=at, schedule=self.schedule)

@@ -106,7 +106,11 @@ def test_facts_and_credit_match_the_chain(w: World, services: Services) -> None:
     ix = indexer(services)
     assert ix.sync() > 0
     assert_matches_chain(w, ix)
+    assert ix.cached_resident_summary(r[0].address) is None  # nothing folded yet: the database
     facts = ix.facts()
+    # once the whole ledger is folded at the cursor, a summary is served from memory, the same
+    for address in [a.address for a in r] + ["0x" + "00" * 20]:
+        assert ix.cached_resident_summary(address) == ix.resident_summary(address), address
     assert facts.residents == tuple(a.address.lower() for a in r)
     assert facts.rule_versions == {1: hexid(w.ruleset.content_hash())}
     assert [(c.resident, c.points, c.epoch) for c in facts.credits] == [

@@ -65,7 +65,10 @@ async def resident_summary(
 ) -> dict[str, Any]:
     """Credit with expiry, epoch earnings and records, served from the index."""
     await _allow(account, address, *OFFICIALS)
-    return await off_loop(services, _summary, services, address)
+    summary = _indexer(services).cached_resident_summary(address)  # from memory, inline
+    if summary is None:
+        summary = await off_loop(services, _summary, services, address)
+    return summary
 
 
 def _summary(services: Services, address: str) -> dict[str, Any]:
