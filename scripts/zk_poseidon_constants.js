@@ -5,11 +5,14 @@ const c = require("../node_modules/circomlibjs/src/poseidon_constants.json");
 if (process.argv.includes("--js")) {
   const big = (x) => BigInt(x).toString() + "n";
   const lines = [
+    "// @ts-check",
     "// Poseidon round constants and MDS matrices for 1 and 2 inputs (t = 2, 3), from circomlibjs 0.1.7",
     "// src/poseidon_constants.json, written by scripts/zk_poseidon_constants.js --js: do not edit.",
+    "/** @type {bigint[][]} round constants, C[t - 2] */",
     "export const C = [",
     ...[0, 1].map((t) => "  [" + c.C[t].map(big).join(", ") + "],"),
     "];",
+    "/** @type {bigint[][][]} MDS matrices, M[t - 2] */",
     "export const M = [",
     ...[0, 1].map((t) => "  [" + c.M[t].map((row) => "[" + row.map(big).join(", ") + "]").join(", ") + "],"),
     "];",

@@ -12,8 +12,8 @@ library RewardTermsWord {
     uint256 private constant _CAP_SHIFT = 80;
     uint256 private constant _MINTED_SHIFT = 168;
 
-    function pack(uint80 rate, uint88 cap) internal pure returns (RewardTerms) {
-        return RewardTerms.wrap(uint256(rate) | (uint256(cap) << _CAP_SHIFT));
+    function pack(uint80 ratePerPoint, uint88 mintCap) internal pure returns (RewardTerms) {
+        return RewardTerms.wrap(uint256(ratePerPoint) | (uint256(mintCap) << _CAP_SHIFT));
     }
 
     function isFixed(RewardTerms terms) internal pure returns (bool) {

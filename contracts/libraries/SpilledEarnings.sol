@@ -11,8 +11,8 @@ using SpilledEarningsWord for SpilledEarnings global;
 library SpilledEarningsWord {
     uint256 private constant _PAID = 1 << 255;
 
-    function pack(uint40 points) internal pure returns (SpilledEarnings) {
-        return SpilledEarnings.wrap(points);
+    function pack(uint40 earnedPoints) internal pure returns (SpilledEarnings) {
+        return SpilledEarnings.wrap(earnedPoints);
     }
 
     function points(SpilledEarnings spilled) internal pure returns (uint40) {

@@ -60,9 +60,7 @@ contract CreditGate is ICreditGate {
     }
 
     /// @inheritdoc ICreditGate
-    function pass(uint24 epoch, uint256 root, uint256 nullifier, address recipient, Proof calldata proof)
-        external
-    {
+    function pass(uint24 epoch, uint256 root, uint256 nullifier, address recipient, Proof calldata proof) external {
         if (root == 0 || bytes32(root) != _roots.finalRoot(epoch)) revert GateUnknownRoot(epoch, root);
         if (_used[nullifier]) revert GateNullifierUsed(nullifier);
         uint256[5] memory signals = [root, _threshold, _scope, nullifier, uint256(uint160(recipient))];

@@ -26,8 +26,7 @@ interface ICreditGate {
 
     /// @notice Passes the gate for `recipient` with `proof` over public signals (`root`, `threshold()`,
     /// `scope()`, `nullifier`, `recipient`), where `root` must be `epoch`'s finalised Poseidon root.
-    function pass(uint24 epoch, uint256 root, uint256 nullifier, address recipient, Proof calldata proof)
-        external;
+    function pass(uint24 epoch, uint256 root, uint256 nullifier, address recipient, Proof calldata proof) external;
 
     /// @notice Whether `nullifier` has passed.
     function isNullifierUsed(uint256 nullifier) external view returns (bool);

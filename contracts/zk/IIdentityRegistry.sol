@@ -28,8 +28,7 @@ interface IIdentityRegistry {
     /// @notice Registers `resident`'s `commitment` with their EIP-712
     /// `RegisterIdentity(address resident,uint256 commitment,uint256 deadline)` signature; anyone may
     /// relay it (the resident pays no gas). A contract account signs by ERC-1271.
-    function registerBySig(address resident, uint256 commitment, uint256 deadline, bytes calldata signature)
-        external;
+    function registerBySig(address resident, uint256 commitment, uint256 deadline, bytes calldata signature) external;
 
     /// @notice `resident`'s commitment, 0 if none.
     function commitmentOf(address resident) external view returns (uint256);

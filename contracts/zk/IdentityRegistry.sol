@@ -39,9 +39,7 @@ contract IdentityRegistry is IIdentityRegistry, EIP712 {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function registerBySig(address resident, uint256 commitment, uint256 deadline, bytes calldata signature)
-        external
-    {
+    function registerBySig(address resident, uint256 commitment, uint256 deadline, bytes calldata signature) external {
         if (block.timestamp > deadline) revert IdentityExpiredSignature(deadline);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(_REGISTER_TYPEHASH, resident, commitment, deadline)));
         if (!SignatureChecker.isValidSignatureNowCalldata(resident, digest, signature)) {

@@ -1,8 +1,15 @@
+// @ts-check
 // Poseidon over BN254's scalar field for one or two inputs, as circomlib and credit/zk/poseidon.py
 // compute it (a port of circomlibjs's poseidon_reference.js on BigInt), and the Poseidon credit tree
 // of credit/zk/tree.py: leaves Poseidon(commitment, credit) by ascending commitment, depth 20,
 // empty subtrees ZEROS[h]. Pure; shared by the browser's workers and node.
 import { C, M } from "./poseidon_constants.js";
+
+/** @typedef {{commitment: bigint, credit: bigint}} Leaf */
+/**
+ * A leaf as given: the two numbers as BigInt or anything BigInt() takes.
+ * @typedef {{commitment: bigint | number | string, credit: bigint | number | string}} LeafInput
+ */
 
 export const FIELD = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
 export const DEPTH = 20;
@@ -10,13 +17,19 @@ export const MAX_CREDIT = 2n ** 64n - 1n;
 const ROUNDS_F = 8;
 const ROUNDS_P = [56, 57];
 
+/** @param {bigint} a */
 const mod = (a) => ((a % FIELD) + FIELD) % FIELD;
+/** @param {bigint} a */
 const pow5 = (a) => {
   const a2 = (a * a) % FIELD;
   return (((a2 * a2) % FIELD) * a) % FIELD;
 };
 
-/** Poseidon of one or two field elements (BigInt or anything BigInt() takes). */
+/**
+ * Poseidon of one or two field elements (BigInt or anything BigInt() takes).
+ * @param {(bigint | number | string)[]} inputs
+ * @returns {bigint}
+ */
 export function poseidon(inputs) {
   if (inputs.length < 1 || inputs.length > 2) throw new Error(`poseidon takes 1 or 2 inputs, got ${inputs.length}`);
   const t = inputs.length + 1;
@@ -40,8 +53,13 @@ export const ZEROS = (() => {
   return z;
 })();
 
-/** The levels of the tree of `leaves` ([{commitment, credit}], any order); levels[DEPTH] = [root]. */
+/**
+ * The levels of the tree of `leaves` ([{commitment, credit}], any order); levels[DEPTH] = [root].
+ * @param {LeafInput[]} leaves
+ * @returns {{ordered: Leaf[], levels: bigint[][]}}
+ */
 export function poseidonLevels(leaves) {
+  /** @type {Leaf[]} */
   const ordered = leaves
     .map((l) => ({ commitment: BigInt(l.commitment), credit: BigInt(l.credit) }))
     .sort((a, b) => (a.commitment < b.commitment ? -1 : a.commitment > b.commitment ? 1 : 0));
@@ -55,6 +73,7 @@ export function poseidonLevels(leaves) {
   const levels = [level];
   for (let h = 0; h < DEPTH; h++) {
     const padded = level.length % 2 ? [...level, ZEROS[h]] : level;
+    /** @type {bigint[]} */
     const next = [];
     for (let i = 0; i < padded.length; i += 2) next.push(poseidon([padded[i], padded[i + 1]]));
     levels.push(next);
@@ -63,19 +82,30 @@ export function poseidonLevels(leaves) {
   return { ordered, levels };
 }
 
-/** The Poseidon credit root of `leaves`, as a 0x-prefixed 32-byte hex string. */
+/**
+ * The Poseidon credit root of `leaves`, as a 0x-prefixed 32-byte hex string.
+ * @param {LeafInput[]} leaves
+ * @returns {string}
+ */
 export function poseidonRoot(leaves) {
   const { levels } = poseidonLevels(leaves);
   const root = levels[DEPTH].length ? levels[DEPTH][0] : ZEROS[DEPTH];
   return "0x" + root.toString(16).padStart(64, "0");
 }
 
-/** The Merkle path of the leaf with `commitment`: {index, pathElements, pathIndices} (decimal strings). */
+/**
+ * The Merkle path of the leaf with `commitment`: {index, pathElements, pathIndices} (decimal strings).
+ * @param {LeafInput[]} leaves
+ * @param {bigint | number | string} commitment
+ * @returns {{index: number, credit: string, pathElements: string[], pathIndices: string[]}}
+ */
 export function poseidonPath(leaves, commitment) {
   const { ordered, levels } = poseidonLevels(leaves);
   const index = ordered.findIndex((l) => l.commitment === BigInt(commitment));
   if (index < 0) throw new Error("that identity commitment is not in this epoch's tree: was it registered?");
+  /** @type {string[]} */
   const pathElements = [];
+  /** @type {string[]} */
   const pathIndices = [];
   let at = index;
   for (let h = 0; h < DEPTH; h++) {

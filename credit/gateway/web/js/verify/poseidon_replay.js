@@ -1,9 +1,17 @@
+// @ts-check
 // The Poseidon credit root of an epoch from the chain, as credit/verify/poseidon_root.py computes
 // it: the ledger replay's epoch state (replay.js) plus the identity commitments registered on the
 // IdentityRegistry up to the replay's last block; leaves and tree as in poseidon.js.
 import { EventCodec } from "./events.js";
 import { MAX_CREDIT, poseidonRoot } from "./poseidon.js";
 import { PAGE_BLOCKS, logsIn, replayEpoch } from "./replay.js";
+
+/** @typedef {import("./rpc.js").Chain} Chain */
+/** @typedef {import("./poseidon.js").Leaf} Leaf */
+/**
+ * A deployment with its identity registry.
+ * @typedef {import("./replay.js").Deployment & {identityRegistry: string}} PoseidonDeployment
+ */
 
 export const REGISTRY_EVENTS = [
   {
@@ -15,9 +23,18 @@ export const REGISTRY_EVENTS = [
   },
 ];
 
-/** Commitments registered on `registry` in `start..last`, by lower-case resident address. */
+/**
+ * Commitments registered on `registry` in `start..last`, by lower-case resident address.
+ * @param {Chain} chain
+ * @param {string} registry
+ * @param {number} start
+ * @param {number} last
+ * @param {number} [pageBlocks]
+ * @returns {Promise<Map<string, bigint>>}
+ */
 export async function commitmentsUpTo(chain, registry, start, last, pageBlocks = PAGE_BLOCKS) {
   const codec = new EventCodec({ [registry.toLowerCase()]: REGISTRY_EVENTS });
+  /** @type {Map<string, bigint>} */
   const found = new Map();
   for (let first = start; first <= last; first += pageBlocks) {
     const logs = await logsIn(chain, [registry.toLowerCase()], first, Math.min(first + pageBlocks - 1, last));
@@ -26,8 +43,14 @@ export async function commitmentsUpTo(chain, registry, start, last, pageBlocks =
   return found;
 }
 
-/** The leaves of the residents of `state` with a commitment: credit floored at 0, capped at 2^64-1. */
+/**
+ * The leaves of the residents of `state` with a commitment: credit floored at 0, capped at 2^64-1.
+ * @param {import("./state.js").Row[]} state
+ * @param {Map<string, bigint>} commitments
+ * @returns {Leaf[]}
+ */
 export function poseidonLeaves(state, commitments) {
+  /** @type {Leaf[]} */
   const leaves = [];
   for (const row of state) {
     const commitment = commitments.get(row.resident);
@@ -38,7 +61,14 @@ export function poseidonLeaves(state, commitments) {
   return leaves;
 }
 
-/** Replay `epoch` of `{ledger, ruleBook, identityRegistry, startBlock}`: `{epoch, root, poseidonRoot, leaves}`. */
+/**
+ * Replay `epoch` of `{ledger, ruleBook, identityRegistry, startBlock}`: `{epoch, root, poseidonRoot, leaves}`.
+ * @param {Chain} chain
+ * @param {PoseidonDeployment} deployment
+ * @param {number} epoch
+ * @param {Parameters<typeof replayEpoch>[3]} [options]
+ * @returns {Promise<{epoch: number, root: string, poseidonRoot: string, leaves: Leaf[]}>}
+ */
 export async function replayPoseidonEpoch(chain, deployment, epoch, options = {}) {
   const replay = await replayEpoch(chain, deployment, epoch, options);
   const start = Number(deployment.startBlock);
