@@ -255,9 +255,17 @@ class SessionStore:
         if payload.startswith("-"):
             self._copy.pop(payload[1:], None)
             self._recent.pop(payload[1:], None)
-        elif payload.startswith("+") and len(self._copy) < SESSION_COPY_MAX:
-            key, address, expires = payload[1:].split(" ")
-            self._copy[key] = (address, float(expires))
+        elif payload.startswith("+"):
+            if len(self._copy) >= SESSION_COPY_MAX:
+                self._forget_expired()
+            if len(self._copy) < SESSION_COPY_MAX:
+                key, address, expires = payload[1:].split(" ")
+                self._copy[key] = (address, float(expires))
+
+    def _forget_expired(self) -> None:
+        """Drop expired sessions from the copy (they are refused anyway; this bounds it)."""
+        now = self.clock()
+        self._copy = {k: v for k, v in self._copy.items() if v[1] > now}
 
     def lost(self) -> None:
         """The feed stopped listening: sign-outs elsewhere may be missed, so forget the copy."""

@@ -242,3 +242,20 @@ def test_an_api_process_follows_the_indexer_of_another_process(
         api.stop()
         api.engine.dispose()
         worker.engine.dispose()
+
+
+def test_the_copy_forgets_expired_sessions_when_it_is_full(
+    processes: list[Process], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy is bounded: at its limit, expired sessions make room for new ones."""
+    from credit.gateway import auth
+
+    a, b = processes
+    monkeypatch.setattr(auth, "SESSION_COPY_MAX", 2)
+    _sign_in(a, "old-1", "0x" + "81" * 20, ttl=0.2)
+    _sign_in(a, "old-2", "0x" + "82" * 20, ttl=0.2)
+    assert _until(lambda: len(b.sessions._copy) == 2)
+    time.sleep(0.3)
+    _sign_in(a, "new-1", "0x" + "83" * 20)
+    assert _until(lambda: b.sessions.remembered("new-1") is not None)
+    assert len(b.sessions._copy) == 1
