@@ -208,10 +208,12 @@ class SessionStore:
     # -- sessions ------------------------------------------------------------------------------
     def remembered(self, token: str) -> str | None:
         """The address of ``token``'s session if this process remembers it (no database read),
-        else None: then :meth:`lookup` decides."""
+        else None: then :meth:`stored` decides."""
         if not token or len(token) > 256:
             return None
-        key, now = _token_hash(token), self.clock()
+        return self._remembered(_token_hash(token), self.clock())
+
+    def _remembered(self, key: str, now: float) -> str | None:
         if self.feed is not None and self.feed.live:
             copied = self._copy.get(key)
             if copied is not None and copied[1] > now:
@@ -223,11 +225,12 @@ class SessionStore:
 
     def lookup(self, token: str) -> str | None:
         """The address signed in with ``token``, or None if unknown or expired."""
+        return self.remembered(token) or self.stored(token)
+
+    def stored(self, token: str) -> str | None:
+        """:meth:`lookup` from the database (remembered for ``SESSION_CACHE_SECONDS``)."""
         if not token or len(token) > 256:
             return None
-        found = self.remembered(token)
-        if found is not None:
-            return found
         key, now = _token_hash(token), self.clock()
         with reader(self.engine).connect() as conn:
             row = conn.execute(_LIVE_SESSION, {"key": key, "now": now}).first()

@@ -139,39 +139,29 @@ class Account:
         return f"Account(address={self.address!r})"
 
 
-def current_account(
+async def _current_account_dep(
     request: Request,
-    services: ServicesDep,
-    sessions: SessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
-    """The caller of a request carrying ``Authorization: Bearer <token>`` (else 401)."""
+    """The caller of a request carrying ``Authorization: Bearer <token>`` (else 401).
+
+    The session is looked up in memory on the event loop, else in the database (see off_loop);
+    the chain is not touched here (roles are read lazily, in the handler's thread). Services
+    and sessions are taken here, not as sub-dependencies: every signed-in request solves this
+    one, and each dependency costs about as much as the lookup itself."""
     if credentials is None:
         raise AuthError(
             "sign in first: POST /v1/auth/nonce, sign the message, POST /v1/auth/login, then send "
             "the token as 'Authorization: Bearer <token>'"
         )
-    address = sessions.lookup(credentials.credentials)
+    services = get_services(request)
+    sessions = get_sessions(services)
+    token = credentials.credentials
+    address = sessions.remembered(token) or await off_loop(services, sessions.stored, token)
     if address is None:
         raise AuthError("the session token is unknown, expired or signed out: sign in again")
     cache = get_role_cache(request)  # roles are read only if the handler asks for them
-    token = credentials.credentials
     return Account(address, lambda: cache.roles_of(services.system, address), token)
-
-
-async def _current_account_dep(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Account:
-    # On the event loop when the session is remembered or the database is a local SQLite file
-    # (see off_loop); the chain is not touched here (roles are read lazily, in the handler's
-    # thread). Services and sessions are taken here, not as sub-dependencies: every signed-in
-    # request solves this one, and each dependency costs about as much as the lookup itself.
-    services = get_services(request)
-    sessions = get_sessions(services)
-    if credentials is None or sessions.remembered(credentials.credentials) is not None:
-        return current_account(request, services, sessions, credentials)
-    return await off_loop(services, current_account, request, services, sessions, credentials)
 
 
 async def off_loop(services: Services, fn: Callable[..., T], *args: Any) -> T:

@@ -307,9 +307,8 @@ class IndexReader:
                 RESIDENT_EVENTS_DATED, {"resident": address.lower(), "to": number}
             ).all()
             versions = self.rule_versions(conn)
-        events = stored_events(rows)
-        relayed = {r.record_id: int(r.occurred_at) for r in rows if r.occurred_at is not None}
-        return self._summary(address, events, relayed, versions, (number, None, at), at_time)
+        events, relayed = by_resident(rows, stored_events(rows)).get(address.lower(), ((), {}))
+        return self._summary(address, list(events), relayed, versions, (number, None, at), at_time)
 
     def _summary(
         self,

@@ -32,23 +32,9 @@ RESIDENT_EVENTS = (
     )
     .order_by(index_events.c.block_number, index_events.c.log_index)
 )
-# The same, with the activity date of each record the relay received (its signed ``occurredAt``,
-# which relayed records carry only in calldata): a resident's summary in one round trip.
-RESIDENT_EVENTS_DATED = (
-    select(*COLUMNS, index_events.c.record_id, relay_claims.c.occurred_at)
-    .select_from(
-        index_events.outerjoin(relay_claims, relay_claims.c.record_id == index_events.c.record_id)
-    )
-    .where(
-        index_events.c.resident == bindparam("resident"),
-        index_events.c.block_number <= bindparam("to"),
-    )
-    .order_by(index_events.c.block_number, index_events.c.log_index)
-)
-
-
-# Every event with its resident and, for records the relay received, the activity date: what
-# the whole-ledger fold reads, and each resident's summary is then served from it.
+# Every event with its resident and, for records the relay received, the activity date (its
+# signed ``occurredAt``, which relayed records carry only in calldata): what the whole-ledger
+# fold reads, and each resident's summary is then served from it.
 ALL_EVENTS_DATED = (
     select(*COLUMNS, index_events.c.resident, index_events.c.record_id, relay_claims.c.occurred_at)
     .select_from(
@@ -56,11 +42,17 @@ ALL_EVENTS_DATED = (
     )
     .order_by(index_events.c.block_number, index_events.c.log_index)
 )
+# The same for one resident: a summary in one round trip when it is not in memory.
+RESIDENT_EVENTS_DATED = ALL_EVENTS_DATED.where(
+    index_events.c.resident == bindparam("resident"),
+    index_events.c.block_number <= bindparam("to"),
+)
 ResidentEvents = dict[str, tuple[tuple[StoredEvent, ...], dict[str, int]]]
 
 
 def by_resident(rows: Sequence[Any], events: list[StoredEvent]) -> ResidentEvents:
-    """Each resident's events (as ``RESIDENT_EVENTS_DATED`` reads them) and relayed dates."""
+    """Each resident's events and relayed activity dates, from rows of ``ALL_EVENTS_DATED``
+    (or of ``RESIDENT_EVENTS_DATED``: then one resident's)."""
     lists: dict[str, list[StoredEvent]] = {}
     dates: dict[str, dict[str, int]] = {}
     for row, event in zip(rows, events, strict=True):

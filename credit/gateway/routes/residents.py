@@ -65,14 +65,11 @@ async def resident_summary(
 ) -> dict[str, Any]:
     """Credit with expiry, epoch earnings and records, served from the index."""
     await _allow(account, address, *OFFICIALS)
-    summary = _indexer(services).cached_resident_summary(address)  # from memory, inline
-    if summary is None:
-        summary = await off_loop(services, _summary, services, address)
-    return summary
-
-
-def _summary(services: Services, address: str) -> dict[str, Any]:
-    summary: dict[str, Any] = _indexer(services).resident_summary(address)
+    indexer = _indexer(services)
+    cached: dict[str, Any] | None = indexer.cached_resident_summary(address)  # memory, inline
+    if cached is not None:
+        return cached
+    summary: dict[str, Any] = await off_loop(services, indexer.resident_summary, address)
     return summary
 
 
