@@ -24,8 +24,12 @@ from credit.errors import CreditError
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-FileOpt = dict(exists=True, dir_okay=False, readable=True)
 RATE_LIMIT_PATIENCE = 65.0  # seconds one request may wait for a rate limit (a minute's window)
+
+
+def _file_option(name: str, help: str) -> Any:
+    """An option naming a file that must exist and be readable."""
+    return typer.Option(name, help=help, exists=True, dir_okay=False, readable=True)
 
 
 class _Outcome(Exception):
@@ -99,21 +103,17 @@ def audit(
     rpc_url: Annotated[str, typer.Option("--rpc-url", help="JSON-RPC URL of a node")],
     deployment: Annotated[
         Path,
-        typer.Option(
-            "--deployment", help="deployment file (deployments/<network>.json)", **FileOpt
-        ),
+        _file_option("--deployment", help="deployment file (deployments/<network>.json)"),
     ],
     rules: Annotated[
         list[Path] | None,
-        typer.Option(
-            "--rules",
-            help="rule-set file to verify against the on-chain hashes (repeatable)",
-            **FileOpt,
+        _file_option(
+            "--rules", help="rule-set file to verify against the on-chain hashes (repeatable)"
         ),
     ] = None,
     notices: Annotated[
         Path | None,
-        typer.Option("--notices", help="the gateway's notices export (JSON) to compare", **FileOpt),
+        _file_option("--notices", help="the gateway's notices export (JSON) to compare"),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="write report.json and report.html here")

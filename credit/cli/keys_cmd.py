@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from credit.cli.netopts import ChainIdOpt, DevOpt, KeystoreOpt, NetworkOpt, RpcOpt
+from credit.cli.netopts import OperatorArgs, grouped
 from credit.errors import CreditError
 
 console = Console(soft_wrap=True)
@@ -62,14 +62,12 @@ def keys_address(path: Path) -> None:
     print(to_checksum_address(address))
 
 
+@grouped
 def fund(
     addresses: list[str],
     eth: Annotated[float, typer.Option("--eth", min=0.0, help="ETH sent to each address")] = 1.0,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    keystore: KeystoreOpt = None,
+    *,
+    operator: OperatorArgs,
 ) -> None:
     """Send ETH (gas money) to each ADDRESS: the deployer, the gateway's relayer and minter keys.
 
@@ -78,14 +76,12 @@ def fund(
     """
     from credit.chain import fund as fund_from_node
     from credit.chain.node import transfer
-    from credit.cli.netopts import network as network_of
-    from credit.cli.netopts import settings_for
     from credit.ops.admin import normalise_address
     from credit.ops.networks import connect, operator_account
 
     checked = [normalise_address(a) for a in addresses]
-    settings = settings_for(keystore)
-    net = network_of(settings, network, rpc_url, chain_id, dev)
+    settings = operator.settings()
+    net = operator.resolve(settings)
     w3 = connect(net, settings)
     wei = int(eth * 10**18)
     if net.dev:

@@ -5,13 +5,21 @@ One set, so that ``credit deploy``, ``roles``, ``residents``, ``rules publish``,
 ``CREDIT_NETWORK``, else the embedded chain), ``--rpc-url URL`` (default ``CREDIT_CHAIN`` when it
 is a URL; with ``--network`` it overrides that network's node, e.g. anvil on another port),
 ``--chain-id`` (default ``CREDIT_CHAIN_ID``) and ``--dev`` for a dev node given by URL alone.
+
+A command takes them as one parameter, typed by a group of them (:class:`NetworkArgs`,
+:class:`NodeArgs`, :class:`OperatorArgs`), and :func:`grouped` spreads the group into its
+options for typer, at the parameter's place.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
@@ -53,6 +61,74 @@ KeystoreOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
+R = TypeVar("R")
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkArgs:
+    """``--network``, ``--rpc-url``, ``--chain-id``: the network a command reads."""
+
+    network: NetworkOpt = None
+    rpc_url: RpcOpt = None
+    chain_id: ChainIdOpt = None
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeArgs(NetworkArgs):
+    """:class:`NetworkArgs` and ``--dev``: the network and how far its node is trusted."""
+
+    dev: DevOpt = False
+
+    def settings(self) -> Any:
+        """The process's settings."""
+        return settings_for()
+
+    def resolve(self, settings: Any) -> Any:
+        """The :class:`credit.ops.networks.Network` these options (and ``settings``) name."""
+        return network(settings, self.network, self.rpc_url, self.chain_id, self.dev)
+
+
+@dataclasses.dataclass(frozen=True)
+class OperatorArgs(NodeArgs):
+    """:class:`NodeArgs` and ``--keystore``: a command that signs with the operator's key."""
+
+    keystore: KeystoreOpt = None
+
+    def settings(self) -> Any:
+        """The process's settings, signing with ``--keystore`` when it is given."""
+        return settings_for(self.keystore)
+
+
+def grouped(command: Callable[..., R]) -> Callable[..., R]:
+    """``command`` as typer sees it: each parameter typed by an options group (a dataclass of
+    ``Annotated`` options) spread into those options, in its place; called, ``command`` gets
+    the group back as one value."""
+    spread: dict[str, type] = {}
+    params: list[inspect.Parameter] = []
+    for param in inspect.signature(command, eval_str=True).parameters.values():
+        group = param.annotation
+        if not dataclasses.is_dataclass(group):
+            params.append(param)
+            continue
+        assert isinstance(group, type)
+        spread[param.name] = group
+        hints = get_type_hints(group, include_extras=True)
+        params += [
+            param.replace(name=f.name, annotation=hints[f.name], default=f.default)
+            for f in dataclasses.fields(group)
+        ]
+
+    @functools.wraps(command)
+    def spread_out(**options: Any) -> R:
+        for name, group in spread.items():
+            fields = [f.name for f in dataclasses.fields(group)]
+            options[name] = group(**{field: options.pop(field) for field in fields})
+        return command(**options)
+
+    spread_out.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    spread_out.__annotations__ = {p.name: p.annotation for p in params}
+    return spread_out
+
 
 def settings_for(keystore: Path | None = None) -> Any:
     """The process's settings; with ``keystore``, signing with that operator keystore."""
@@ -82,19 +158,13 @@ def network(
     return network_for(settings, name, rpc_url, chain_id, dev=dev)
 
 
-def context(
-    name: str | None,
-    rpc_url: str | None,
-    chain_id: int | None,
-    dev: bool = False,
-    keystore: Path | None = None,
-) -> tuple[Any, ...]:
+def context(args: OperatorArgs) -> tuple[Any, ...]:
     """Settings, network, web3, operator account, artifacts."""
     from credit.compile import compile_contracts
     from credit.ops.networks import connect, operator_account
 
-    settings = settings_for(keystore)
-    net = network(settings, name, rpc_url, chain_id, dev)
+    settings = args.settings()
+    net = args.resolve(settings)
     w3 = connect(net, settings)
     return settings, net, w3, operator_account(w3, net, settings), compile_contracts()
 
@@ -116,22 +186,14 @@ def deployed(w3: Any, net: Any, settings: Any) -> tuple[Any, Path]:
     return system, path
 
 
-def system(
-    name: str | None,
-    rpc_url: str | None,
-    chain_id: int | None,
-    dev: bool = False,
-    keystore: Path | None = None,
-    *,
-    signing: bool = True,
-) -> tuple[Any, Any]:
+def system(args: NodeArgs, *, signing: bool = True) -> tuple[Any, Any]:
     """The deployed system on the network, and a transactor of the operator's key (None when
     not ``signing``: read-only commands need no key)."""
     from credit.chain import Transactor
     from credit.ops.networks import connect, operator_account
 
-    settings = settings_for(keystore)
-    net = network(settings, name, rpc_url, chain_id, dev)
+    settings = args.settings()
+    net = args.resolve(settings)
     w3 = connect(net, settings)
     found, _path = deployed(w3, net, settings)
     if not signing:

@@ -11,19 +11,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from credit.cli.netopts import (
-    ChainIdOpt,
-    DevOpt,
     JsonOpt,
-    KeystoreOpt,
-    NetworkOpt,
-    RpcOpt,
+    NodeArgs,
+    OperatorArgs,
     context,
     deployed,
     emit,
-    settings_for,
+    grouped,
     system,
 )
-from credit.cli.netopts import network as network_of
 from credit.errors import CreditError
 
 console = Console(soft_wrap=True)
@@ -53,12 +49,9 @@ def _grants(pairs: list[str] | None) -> dict[str, list[str]]:
     return out
 
 
+@grouped
 def deploy(
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    keystore: KeystoreOpt = None,
+    operator: OperatorArgs,
     rules: Annotated[Path | None, typer.Option(help="rule-set file (default: settings)")] = None,
     admin: Annotated[
         str | None,
@@ -98,7 +91,7 @@ def deploy(
     from credit.ops.deploy import deploy as do_deploy
     from credit.ruleset import load_ruleset
 
-    settings, net, w3, account, artifacts = context(network, rpc_url, chain_id, dev, keystore)
+    settings, net, w3, account, artifacts = context(operator)
     ruleset = load_ruleset(rules or settings.ruleset_file)
     own = [] if admin else [account.address]
     roles = _grants(grants)
@@ -162,12 +155,12 @@ def deploy(
 roles_app = typer.Typer(help="Grant, revoke and list roles.", no_args_is_help=True)
 
 
-def _change_roles(role: str, accounts: list[str], revoke: bool, net_args: tuple[Any, ...]) -> None:
+def _change_roles(role: str, accounts: list[str], revoke: bool, operator: OperatorArgs) -> None:
     from credit.ops.admin import grant, normalise_address, role_name
 
     role = role_name(role)  # every argument is checked before anything is sent
     checked = [normalise_address(a) for a in accounts]
-    found, tx = system(*net_args)
+    found, tx = system(operator)
     for account in checked:
         done = grant(found, tx, role, account, revoke=revoke)
         what = f"revoked {role} from" if revoke else f"granted {role} to"
@@ -175,45 +168,26 @@ def _change_roles(role: str, accounts: list[str], revoke: bool, net_args: tuple[
 
 
 @roles_app.command("grant")
-def roles_grant(
-    role: str,
-    accounts: list[str],
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    keystore: KeystoreOpt = None,
-) -> None:
+@grouped
+def roles_grant(role: str, accounts: list[str], operator: OperatorArgs) -> None:
     """Grant ROLE (SUPERIOR_ROLE, or SUPERIOR) to each ACCOUNT on the ledger (admin key)."""
-    _change_roles(role, accounts, False, (network, rpc_url, chain_id, dev, keystore))
+    _change_roles(role, accounts, False, operator)
 
 
 @roles_app.command("revoke")
-def roles_revoke(
-    role: str,
-    accounts: list[str],
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    keystore: KeystoreOpt = None,
-) -> None:
+@grouped
+def roles_revoke(role: str, accounts: list[str], operator: OperatorArgs) -> None:
     """Revoke ROLE from each ACCOUNT on the ledger (admin key)."""
-    _change_roles(role, accounts, True, (network, rpc_url, chain_id, dev, keystore))
+    _change_roles(role, accounts, True, operator)
 
 
 @roles_app.command("list")
-def roles_list(
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    json_output: JsonOpt = False,
-) -> None:
+@grouped
+def roles_list(node: NodeArgs, json_output: JsonOpt = False) -> None:
     """Current role holders, from the contracts' event history."""
     from credit.chain.history import role_holders
 
-    found, _ = system(network, rpc_url, chain_id, dev, signing=False)
+    found, _ = system(node, signing=False)
     holders = role_holders(found)
 
     def render(d: dict[str, list[str]]) -> None:
@@ -227,19 +201,13 @@ residents_app = typer.Typer(help="The resident register (addresses only).", no_a
 
 
 @residents_app.command("register")
-def residents_register(
-    csv_file: Path,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    keystore: KeystoreOpt = None,
-) -> None:
+@grouped
+def residents_register(csv_file: Path, operator: OperatorArgs) -> None:
     """Register the addresses of CSV_FILE (one 'address' column; any case, or a valid EIP-55
     checksum); every row is checked first, and one bad row means nothing is registered."""
     from credit.ops.admin import read_resident_csv, register_residents
 
-    found, tx = system(network, rpc_url, chain_id, dev, keystore)
+    found, tx = system(operator)
     addresses = read_resident_csv(csv_file, lambda a: found.ledger.functions.isResident(a).call())
     with Progress(console=console) as bar:
         task = bar.add_task("registering", total=len(addresses))
@@ -250,13 +218,10 @@ def residents_register(
 rules_ops_app = typer.Typer(help="Publish rule sets.", no_args_is_help=True)
 
 
+@grouped
 def rules_publish(
     path: Path,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    keystore: KeystoreOpt = None,
+    operator: OperatorArgs,
     uri: Annotated[
         str,
         typer.Option(
@@ -273,7 +238,7 @@ def rules_publish(
     from credit.settings import get_settings
 
     ruleset = load_ruleset(path)
-    found, tx = system(network, rpc_url, chain_id, dev, keystore)
+    found, tx = system(operator)
     diff = rules_diff(found, ruleset)
     if not json_output:
         console.print(
@@ -298,19 +263,14 @@ def rules_publish(
     )
 
 
-def status(
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
-    json_output: JsonOpt = False,
-) -> None:
+@grouped
+def status(node: NodeArgs, json_output: JsonOpt = False) -> None:
     """Chain, contracts, versions, roles and counts (JSON with --json)."""
     from credit.ops.admin import status as get_status
     from credit.ops.networks import connect
 
-    settings = settings_for()
-    net = network_of(settings, network, rpc_url, chain_id, dev)
+    settings = node.settings()
+    net = node.resolve(settings)
     found, path = deployed(connect(net, settings), net, settings)
     data = {
         **get_status(found),

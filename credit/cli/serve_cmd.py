@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from credit.cli.netopts import ChainIdOpt, DevOpt, NetworkOpt, RpcOpt
+from credit.cli.netopts import NodeArgs, grouped
 
 console = Console(soft_wrap=True)
 LOW_BALANCE_WEI = 10**16  # 0.01 ETH: a few hundred relayed batches at a city network's prices
@@ -21,11 +21,9 @@ def bound_to(settings: Any, host: str, port: int) -> Any:
     return settings.model_copy(update={k: v for k, v in values.items() if k in unset})
 
 
+@grouped
 def serve_cmd(
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    dev: DevOpt = False,
+    node: NodeArgs,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     forwarded_allow_ips: Annotated[
@@ -40,13 +38,12 @@ def serve_cmd(
 
     With CREDIT_RUN_WORKERS=false (PostgreSQL only) the API alone, as one of N processes,
     beside `credit relay run` and `credit index run`."""
-    from credit.cli.netopts import network as network_of
     from credit.compose import build_services, require_api_only_database
     from credit.serve import serve as run_server
     from credit.settings import get_settings
 
     settings = bound_to(get_settings(), host, port)
-    net = network_of(settings, network, rpc_url, chain_id, dev)
+    net = node.resolve(settings)
     services = build_services(settings, net)
     if not services.settings.run_workers:
         require_api_only_database(services)

@@ -7,7 +7,7 @@ Commands stay thin: the work is in ``credit.verify`` and ``credit.chain.verifier
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from credit.cli import app
-from credit.cli.netopts import ChainIdOpt, JsonOpt, NetworkOpt, RpcOpt
+from credit.cli.netopts import JsonOpt, NetworkArgs, grouped
 from credit.errors import CreditError
 
 verify_app = typer.Typer(
@@ -30,9 +30,14 @@ DeploymentOpt = Annotated[
 EpochOpt = Annotated[int, typer.Option("--epoch", help="the epoch (ledger epoch number)")]
 
 
-def _connect(
-    network: str | None, rpc_url: str | None, chain_id: int | None, deployment: Path | None
-) -> tuple[Any, Any, Any, Any, Path]:
+@dataclass(frozen=True)
+class DeploymentArgs(NetworkArgs):
+    """:class:`NetworkArgs` and ``--deployment``: the deployed system a command works on."""
+
+    deployment: DeploymentOpt = None
+
+
+def _connect(args: DeploymentArgs) -> tuple[Any, Any, Any, Any, Path]:
     """Settings, network, the deployed system and the artifacts."""
     from credit.compile import compile_contracts
     from credit.ops.deploy import find_deployment, load_existing
@@ -40,10 +45,10 @@ def _connect(
     from credit.settings import get_settings
 
     settings = get_settings()
-    net = resolve_network(network, rpc_url, chain_id)
+    net = resolve_network(args.network, args.rpc_url, args.chain_id)
     w3 = connect(net, settings)
     artifacts = compile_contracts()
-    path = deployment or find_deployment(net, settings)
+    path = args.deployment or find_deployment(net, settings)
     system = load_existing(w3, path, artifacts)
     if system is None:
         raise CreditError(f"no deployment file at {path}: pass --deployment or deploy first")
@@ -90,11 +95,9 @@ def _print(data: Any, as_json: bool = True) -> None:
 
 
 @verify_app.command("run")
+@grouped
 def run(
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    deployment: DeploymentOpt = None,
+    where: DeploymentArgs,
     epoch: Annotated[int | None, typer.Option(help="epoch to verify (default: the next)")] = None,
     state_dir: Annotated[Path | None, typer.Option(help="where ballots (salts) are kept")] = None,
     finalize: Annotated[
@@ -111,7 +114,7 @@ def run(
     """
     from credit.verify.worker import BallotStore, Worker
 
-    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    settings, _net, system, artifacts, _path = _connect(where)
     client = _signing_client(settings, system, artifacts)
     depth = settings.confirmation_depth
     worker = Worker(
@@ -132,14 +135,8 @@ def run(
 
 
 @verify_app.command("settle")
-def settle(
-    epoch: EpochOpt,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    deployment: DeploymentOpt = None,
-    json_output: JsonOpt = False,
-) -> None:
+@grouped
+def settle(epoch: EpochOpt, where: DeploymentArgs, json_output: JsonOpt = False) -> None:
     """Finalise an epoch whose reveal window closed and push its crediting pages (anyone may).
 
     Pays the gas from CREDIT_VERIFIER_KEYSTORE (+ _PASSWORD), or CREDIT_VERIFIER_KEY in dev; the
@@ -147,7 +144,7 @@ def settle(
     """
     from credit.verify.settle import settle_epoch
 
-    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    settings, _net, system, artifacts, _path = _connect(where)
     client = _signing_client(settings, system, artifacts)
     closes = client.windows(epoch).reveal_closes
     if client.now() < closes:
@@ -157,17 +154,15 @@ def settle(
 
 
 @verify_app.command("root")
+@grouped
 def root(
     epoch: EpochOpt,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    deployment: DeploymentOpt = None,
+    where: DeploymentArgs,
     states: Annotated[bool, typer.Option("--states", help="also print every leaf")] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Compute an epoch's state root from chain events alone (anyone can; no key needed)."""
-    settings, _net, system, _artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    settings, _net, system, _artifacts, _path = _connect(where)
     replay = _replay(system, epoch, settings.confirmation_depth)
     out: dict[str, Any] = {
         "epoch": epoch,
@@ -181,18 +176,16 @@ def root(
 
 
 @verify_app.command("prove")
+@grouped
 def prove(
     epoch: EpochOpt,
     resident: Annotated[str, typer.Option(help="the resident's address")],
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    deployment: DeploymentOpt = None,
+    where: DeploymentArgs,
 ) -> None:
     """Print a resident's leaf and Merkle proof for an epoch (to hand to a third party)."""
     from credit.verify.merkle import state_tree
 
-    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    settings, _net, system, artifacts, _path = _connect(where)
     replay = _replay(system, epoch, settings.confirmation_depth)
     leaf = replay.state.of(resident)
     if leaf is None:
@@ -215,19 +208,18 @@ def prove(
 
 
 @verify_app.command("check")
+@grouped
 def check(
     proof_file: Path,
     at_least: Annotated[int | None, typer.Option(help="check credit >= this only")] = None,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    deployment: DeploymentOpt = None,
+    *,
+    where: DeploymentArgs,
     json_output: JsonOpt = False,
 ) -> None:
     """Check a proof (from `prove`) against the finalised root, in Python and on chain."""
     from credit.verify.merkle import proves_at_least
 
-    _settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    _settings, _net, system, artifacts, _path = _connect(where)
     p = json.loads(proof_file.read_text(encoding="utf-8"))
     client = _client(system, artifacts)
     epoch, who, credit, earned = int(p["epoch"]), p["resident"], int(p["credit"]), int(p["earned"])
@@ -252,14 +244,13 @@ def check(
 
 
 @verify_app.command("deploy")
+@grouped
 def deploy(
     quorum: Annotated[int, typer.Option(help="fewest residents revealing the winning root")] = 3,
     commit_window: Annotated[int | None, typer.Option(help="seconds (default 2/5 epoch)")] = None,
     reveal_window: Annotated[int | None, typer.Option(help="seconds (default 2/5 epoch)")] = None,
-    network: NetworkOpt = None,
-    rpc_url: RpcOpt = None,
-    chain_id: ChainIdOpt = None,
-    deployment: DeploymentOpt = None,
+    *,
+    where: DeploymentArgs,
     json_output: JsonOpt = False,
 ) -> None:
     """Deploy the EpochVerifier (operator key, ledger admin) and grant it VERIFIER_ROLE."""
@@ -267,7 +258,7 @@ def deploy(
     from credit.chain.verifier import deploy_verifier
     from credit.ops.networks import operator_account
 
-    settings, net, system, artifacts, path = _connect(network, rpc_url, chain_id, deployment)
+    settings, net, system, artifacts, path = _connect(where)
     if "EpochVerifier" in system.record.contracts:
         raise CreditError(f"{path} lists an EpochVerifier already: nothing to do")
     account = operator_account(system.w3, net, settings)

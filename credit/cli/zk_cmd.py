@@ -139,9 +139,10 @@ def leaves_cmd(
     out: Annotated[Path | None, typer.Option(help="write the leaves here (for `prove`)")] = None,
 ) -> None:
     """The epoch's Poseidon leaves and root, from chain events alone (public; no key needed)."""
-    from credit.cli.verify_cmd import _connect
+    from credit.cli.verify_cmd import DeploymentArgs, _connect
 
-    settings, _net, system, artifacts, _path = _connect(network, rpc_url, chain_id, deployment)
+    where = DeploymentArgs(network, rpc_url, chain_id, deployment)
+    settings, _net, system, artifacts, _path = _connect(where)
     tree = _poseidon_replay(system, artifacts, registry, epoch, settings.confirmation_depth)
     rows = [{"commitment": str(x.commitment), "credit": str(x.credit)} for x in tree.leaves]
     if out is not None:
