@@ -2,14 +2,15 @@
 
 from sqlalchemy import BigInteger, Column, DateTime, Integer, LargeBinary, String, Table
 
+from credit.store.columns import address, row_id, word
 from credit.store.db import metadata
 
 evidence = Table(
     "evidence",
     metadata,
     Column("id", String(32), primary_key=True),  # random, unguessable
-    Column("owner", String(42), nullable=False, index=True),  # lower-case address
-    Column("commitment", String(66), nullable=False, unique=True),  # 0x keccak(salt || content)
+    address("owner", index=True),  # lower-case address
+    word("commitment", unique=True),  # 0x keccak(salt || content)
     Column("salt", LargeBinary(32), nullable=True),  # NULL once erased
     Column("media_type", String(100), nullable=False),
     Column("size", Integer, nullable=False),
@@ -25,7 +26,7 @@ evidence = Table(
 evidence_usage = Table(
     "evidence_usage",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    row_id(numbered=False),
     Column("live_items", BigInteger, nullable=False),
     Column("live_bytes", BigInteger, nullable=False),
 )
@@ -37,12 +38,12 @@ evidence_usage = Table(
 evidence_access = Table(
     "evidence_access",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    row_id(),
     Column("evidence_id", String(32), nullable=False, index=True),
-    Column("owner", String(42), nullable=False, index=True),  # lower-case, the evidence's owner
-    Column("reader", String(42), nullable=False),  # lower-case address of who read it
+    address("owner", index=True),  # lower-case, the evidence's owner
+    address("reader"),  # lower-case address of who read it
     Column("capacity", String(20), nullable=False),  # owner, SUPERIOR, PEER, PUBLIC, EXPERT, ...
-    Column("record_id", String(66), nullable=True),  # the record it was read for, if any
+    word("record_id", nullable=True),  # the record it was read for, if any
     Column("purpose", String(40), nullable=False),  # confirm, decide appeal, review report, own
     Column("what", String(10), nullable=False),  # content or metadata
     Column("at", DateTime(timezone=True), nullable=False),

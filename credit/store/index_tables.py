@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 
+from credit.store.columns import address, row_id, word
 from credit.store.db import metadata
 
 # Headers of the blocks that hold our events, plus the block each indexing page ended on.
@@ -18,23 +19,23 @@ index_blocks = Table(
     "index_blocks",
     metadata,
     Column("number", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", String(66), nullable=False),
-    Column("parent_hash", String(66), nullable=False),
+    word("hash"),
+    word("parent_hash"),
     Column("timestamp", BigInteger, nullable=False),
 )
 
 index_events = Table(
     "index_events",
     metadata,
-    Column("block_hash", String(66), primary_key=True),
+    word("block_hash", primary_key=True),
     Column("log_index", Integer, primary_key=True, autoincrement=False),
     Column("block_number", BigInteger, nullable=False),
     Column("block_time", BigInteger, nullable=False),
-    Column("tx_hash", String(66), nullable=False),
-    Column("address", String(42), nullable=False),
+    word("tx_hash"),
+    address("address"),
     Column("name", String(64), nullable=False),
-    Column("resident", String(42), nullable=True),
-    Column("record_id", String(66), nullable=True),
+    address("resident", nullable=True),
+    word("record_id", nullable=True),
     Column("args", Text, nullable=False),
     Column("indexed_at", Float, nullable=False),
 )
@@ -52,9 +53,9 @@ Index("ix_index_events_name", index_events.c.name, index_events.c.block_number)
 index_cursor = Table(
     "index_cursor",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("ledger", String(42), nullable=False),
+    row_id(numbered=False),
+    address("ledger"),
     Column("block_number", BigInteger, nullable=False),
-    Column("block_hash", String(66), nullable=True),
+    word("block_hash", nullable=True),
     Column("updated_at", Float, nullable=False),
 )

@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Table,
     Text,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 
+from credit.store.columns import address, made_and_changed, raw_transaction, row_id, signature, word
 from credit.store.db import metadata
 
 CLAIM_STATUSES = ("waiting", "pending", "queued", "sent", "credited", "rejected")
@@ -33,31 +33,29 @@ OUTBOX_STATUSES = ("stored", "sent", "mined", "failed")
 relay_claims = Table(
     "relay_claims",
     metadata,
-    Column("record_id", String(66), primary_key=True),
+    word("record_id", primary_key=True),
     Column("seq", Integer, nullable=False),  # acceptance order (planning fairness)
-    Column("resident", String(42), nullable=False),
+    address("resident"),
     Column("category", Integer, nullable=False),
     Column("units", Integer, nullable=False),
     Column("occurred_at", BigInteger, nullable=False),
-    Column("evidence", String(66), nullable=False),
+    word("evidence"),
     Column("nonce", BigInteger, nullable=False),
     Column("deadline", BigInteger, nullable=False),
-    Column("r", String(66), nullable=False),
-    Column("vs", String(66), nullable=False),
+    *signature(),
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=True),  # JSON {"error": name, "args": {...}, "message": ...}
     Column("outbox_id", Integer, ForeignKey("relay_outbox.id"), nullable=True),
-    Column("tx_hash", String(66), nullable=True),
+    word("tx_hash", nullable=True),
     Column("block", BigInteger, nullable=True),
     Column("points", BigInteger, nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
+    *made_and_changed(),
     # 0 while the claim holds its nonce; its seq once it is rejected, which frees the nonce
     Column("voided", BigInteger, nullable=False, default=0, server_default=text("0")),
     # NULL for a resident's claim; for a violation report, the official who signed it. A report
     # holds no claim nonce of its resident (its ``nonce`` only tells identical reports apart):
     # it is stored with ``voided`` = its seq from the start, and nonce queries skip it.
-    Column("reporter", String(42), nullable=True),
+    address("reporter", nullable=True),
 )
 Index("ix_relay_claims_status_seq", relay_claims.c.status, relay_claims.c.seq)  # oldest pending
 Index("ix_relay_claims_seq", relay_claims.c.seq)  # max(seq) on intake
@@ -77,53 +75,45 @@ Index(
 relay_endorsements = Table(
     "relay_endorsements",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    row_id(),
     # The EIP-712 digest of the Confirmation message. Not unique: evaluators who confirm the same
     # records as the same kind with the same deadline sign one message (one digest each).
-    Column("digest", String(66), nullable=False),
-    Column("evaluator", String(42), nullable=False),
+    word("digest"),
+    address("evaluator"),
     Column("kind", Integer, nullable=False),
     Column("deadline", BigInteger, nullable=False),
-    Column("r", String(66), nullable=False),
-    Column("vs", String(66), nullable=False),
+    *signature(),
     Column("status", String(16), nullable=False),  # active | used | expired | invalid
     Column("reason", Text, nullable=True),
     Column("outbox_id", Integer, ForeignKey("relay_outbox.id"), nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
+    *made_and_changed(),
+    Index("ux_relay_endorsements_evaluator_digest", "evaluator", "digest", unique=True),
 )
 Index("ix_relay_endorsements_status", relay_endorsements.c.status)
 Index("ix_relay_endorsements_evaluator", relay_endorsements.c.evaluator)
-Index(
-    "ux_relay_endorsements_evaluator_digest",
-    relay_endorsements.c.evaluator,
-    relay_endorsements.c.digest,
-    unique=True,
-)
 
 relay_endorsement_records = Table(
     "relay_endorsement_records",
     metadata,
     Column("endorsement_id", Integer, ForeignKey("relay_endorsements.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
-    Column("record_id", String(66), ForeignKey("relay_claims.record_id"), nullable=False),
+    word("record_id", ForeignKey("relay_claims.record_id")),
 )
 Index("ix_relay_endorsement_records_record", relay_endorsement_records.c.record_id)
 
 relay_outbox = Table(
     "relay_outbox",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("signer", String(42), nullable=False),
+    row_id(),
+    address("signer"),
     Column("nonce", BigInteger, nullable=False),
-    Column("raw_tx", LargeBinary, nullable=False),
-    Column("tx_hash", String(66), nullable=False, unique=True),
+    raw_transaction(),
+    word("tx_hash", unique=True),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
     Column("block", BigInteger, nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
+    *made_and_changed(),
     UniqueConstraint("signer", "nonce", name="ux_relay_outbox_signer_nonce"),
 )
 Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)
@@ -136,7 +126,7 @@ Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)
 relay_lock = Table(
     "relay_lock",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    row_id(numbered=False),
     Column("writes", BigInteger, nullable=False),
 )
 
@@ -147,15 +137,14 @@ relay_lock = Table(
 relay_rejections = Table(
     "relay_rejections",
     metadata,
-    Column("record_id", String(66), ForeignKey("relay_claims.record_id"), primary_key=True),
-    Column("resident", String(42), nullable=False),
-    Column("evaluator", String(42), nullable=False),
+    word("record_id", ForeignKey("relay_claims.record_id"), primary_key=True),
+    address("resident"),
+    address("evaluator"),
     Column("kind", Integer, nullable=False),
     Column("reason", String(32), nullable=False),
     Column("note", Text, nullable=False),
-    Column("note_hash", String(66), nullable=False),
-    Column("r", String(66), nullable=False),
-    Column("vs", String(66), nullable=False),
+    word("note_hash"),
+    *signature(),
     Column("at", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
 )
@@ -168,7 +157,7 @@ Index("ix_relay_rejections_resident", relay_rejections.c.resident)
 relay_outbox_replaced = Table(
     "relay_outbox_replaced",
     metadata,
-    Column("tx_hash", String(66), primary_key=True),
+    word("tx_hash", primary_key=True),
     Column("outbox_id", Integer, ForeignKey("relay_outbox.id"), nullable=False),
     Column("max_fee", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),

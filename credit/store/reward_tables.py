@@ -1,23 +1,14 @@
 """Reward runs (idempotent by key) and their transactions (stored before broadcast)."""
 
-from sqlalchemy import (
-    Column,
-    Float,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 
+from credit.store.columns import address, made_and_changed, raw_transaction, row_id, word
 from credit.store.db import metadata
 
 reward_runs = Table(
     "reward_runs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    row_id(),
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("body_hash", String(64), nullable=False),
     Column("epoch", Integer, nullable=False),
@@ -25,23 +16,21 @@ reward_runs = Table(
     Column("total", Integer, nullable=False, default=0),
     Column("paid", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
+    *made_and_changed(),
 )
 
 reward_txs = Table(
     "reward_txs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    row_id(),
     Column("run_id", Integer, ForeignKey("reward_runs.id"), nullable=False, index=True),
-    Column("signer", String(42), nullable=False),
+    address("signer"),
     Column("nonce", Integer, nullable=False),
-    Column("raw_tx", LargeBinary, nullable=False),
-    Column("tx_hash", String(66), nullable=False),
+    raw_transaction(),
+    word("tx_hash"),
     Column("residents", Text, nullable=False),  # JSON list
     Column("status", String(16), nullable=False),  # stored | sent | mined | failed
     Column("minted", Text, nullable=True),  # JSON of RewardMinted events once mined
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
+    *made_and_changed(),
     UniqueConstraint("signer", "nonce"),
 )

@@ -75,10 +75,7 @@ def _nonces_held_by_voided(engine: Engine) -> None:
     from credit.store.relay_tables import relay_claims
 
     name = relay_claims.name
-    inspector = inspect(engine)
-    if name not in inspector.get_table_names():
-        return
-    if "voided" in {c["name"] for c in inspector.get_columns(name)}:
+    if not _lacks_column(engine, name, "voided"):
         return
     with engine.begin() as conn:
         conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN voided BIGINT NOT NULL DEFAULT 0")
@@ -96,14 +93,17 @@ def _claims_name_their_reporter(engine: Engine) -> None:
     (NULL, a claim) so that they relay violation reports too."""
     from credit.store.relay_tables import relay_claims
 
-    name = relay_claims.name
+    if _lacks_column(engine, relay_claims.name, "reporter"):
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE {relay_claims.name} ADD COLUMN reporter VARCHAR(42)")
+
+
+def _lacks_column(engine: Engine, table: str, column: str) -> bool:
+    """Whether the database has ``table`` without ``column`` (made before the column was)."""
     inspector = inspect(engine)
-    if name not in inspector.get_table_names():
-        return
-    if "reporter" in {c["name"] for c in inspector.get_columns(name)}:
-        return
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN reporter VARCHAR(42)")
+    if table not in inspector.get_table_names():
+        return False
+    return column not in {c["name"] for c in inspector.get_columns(table)}
 
 
 def _drop_unique_endorsement_digest(engine: Engine) -> None:
