@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -28,6 +28,22 @@ from credit.settings_keys import (  # noqa: F401 (re-exported: the dev keys' one
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
+def _optional(description: str) -> Any:
+    """A setting that may be left unset (None); ``description`` says what unset means."""
+    return Field(default=None, description=description)
+
+
+def _per_minute(default: int, description: str) -> Any:
+    """A rate limit: how many of something one client may do a minute (at least one)."""
+    return Field(default=default, ge=1, description=description)
+
+
+def _comma_separated(description: str) -> Any:
+    """A list read from one environment variable, its items separated by commas (none unset);
+    each such field has a ``mode="before"`` validator that splits it (:func:`_comma_list`)."""
+    return Field(default_factory=list, description=description)
+
+
 class Settings(KeyChoice, BaseSettings):
     """Settings of the ledger tools, the demo and the gateway."""
 
@@ -44,16 +60,15 @@ class Settings(KeyChoice, BaseSettings):
 
     # chain
     chain: str = Field(default="embedded", description='"embedded" or a JSON-RPC URL')
-    chain_path: Path | None = Field(
-        default=None, description="SQLite file of the persistent embedded chain (None: in memory)"
+    chain_path: Path | None = _optional(
+        "SQLite file of the persistent embedded chain (None: in memory)"
     )
-    chain_id: int | None = Field(default=None, description="expected chain id (guards RPC URLs)")
+    chain_id: int | None = _optional("expected chain id (guards RPC URLs)")
     poa: bool = Field(default=False, description="proof-of-authority header middleware (Besu/geth)")
     confirmation_depth: int = Field(default=0, ge=0, le=256)
     deployment_file: Path | None = None
-    network: str | None = Field(
-        default=None,
-        description="the network the operator commands and `credit serve` use when no --network "
+    network: str | None = _optional(
+        "the network the operator commands and `credit serve` use when no --network "
         "is given (a name of config/networks.toml; CREDIT_CHAIN, an http(s) URL, overrides its "
         "node URL)",
     )
@@ -76,9 +91,8 @@ class Settings(KeyChoice, BaseSettings):
         le=64,
         description="how many relayer keys the relay signs with (K): batches are spread over them",
     )
-    relayer_pool_keystores: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list,
-        description="keystore files (comma-separated) of relayer keys 1..K-1, each opened with "
+    relayer_pool_keystores: Annotated[list[Path], NoDecode] = _comma_separated(
+        "keystore files (comma-separated) of relayer keys 1..K-1, each opened with "
         "CREDIT_RELAYER_KEYSTORE_PASSWORD",
     )
     relayer_max_pending: int = Field(
@@ -112,9 +126,7 @@ class Settings(KeyChoice, BaseSettings):
     verifier_key: SecretStr | None = None
 
     # gateway
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir"
-    )
+    database_url: str | None = _optional("SQLAlchemy URL; default: a SQLite file in data_dir")
     database_busy_timeout_seconds: float = Field(
         default=15.0,
         gt=0,
@@ -175,43 +187,36 @@ class Settings(KeyChoice, BaseSettings):
         ge=1024,
         description="evidence all accounts together may keep: the evidence disk's budget",
     )
-    signin_rate_per_minute: int = Field(
-        default=30, ge=1, description="sign-in requests (nonce and login) one client IP may make"
+    signin_rate_per_minute: int = _per_minute(
+        30, "sign-in requests (nonce and login) one client IP may make"
     )
-    signin_rate_per_address_per_minute: int = Field(
-        default=20,
-        ge=1,
-        description="sign-ins (logins) of one wallet address a minute, from any IP",
+    signin_rate_per_address_per_minute: int = _per_minute(
+        20, "sign-ins (logins) of one wallet address a minute, from any IP"
     )
-    signin_shared_networks: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="client networks (comma-separated CIDRs, e.g. a kiosk's IP or a NAT'd "
+    signin_shared_networks: Annotated[list[str], NoDecode] = _comma_separated(
+        "client networks (comma-separated CIDRs, e.g. a kiosk's IP or a NAT'd "
         "district network) whose IPs many residents share: they get "
         "signin_shared_rate_per_minute instead of signin_rate_per_minute",
     )
-    signin_shared_rate_per_minute: int = Field(
-        default=600, ge=1, description="sign-in requests one shared client IP may make a minute"
+    signin_shared_rate_per_minute: int = _per_minute(
+        600, "sign-in requests one shared client IP may make a minute"
     )
     evidence_dir: Path | None = None
-    auditor_addresses: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="wallets (comma-separated addresses) that, once signed in, may read the whole "
+    auditor_addresses: Annotated[list[str], NoDecode] = _comma_separated(
+        "wallets (comma-separated addresses) that, once signed in, may read the whole "
         "evidence access log (GET /v1/evidence/access-log); residents read their own part only",
     )
 
     # residents' wallets: the JSON-RPC URL they add the network with (see docs/operations.md)
-    public_rpc_url: str | None = Field(
-        default=None,
-        description="the chain's public JSON-RPC URL for residents' wallets (http(s), without "
+    public_rpc_url: str | None = _optional(
+        "the chain's public JSON-RPC URL for residents' wallets (http(s), without "
         "credentials, query or fragment); unset: the gateway's own read-only /rpc window",
     )
-    rpc_calls_per_minute: int = Field(
-        default=300, ge=1, description="JSON-RPC calls one client address may make to /rpc a minute"
+    rpc_calls_per_minute: int = _per_minute(
+        300, "JSON-RPC calls one client address may make to /rpc a minute"
     )
-    verification_writes_per_minute: int = Field(
-        default=20,
-        ge=1,
-        description="relayed verification commits and reveals one client address may send a minute",
+    verification_writes_per_minute: int = _per_minute(
+        20, "relayed verification commits and reveals one client address may send a minute"
     )
     rpc_time_budget_seconds: float = Field(
         default=5.0,
@@ -221,18 +226,15 @@ class Settings(KeyChoice, BaseSettings):
     )
 
     # public pages: rule-set documents and anonymous reads
-    public_url: str | None = Field(
-        default=None,
-        description="the gateway's public base URL, put into the URI each published rule set "
+    public_url: str | None = _optional(
+        "the gateway's public base URL, put into the URI each published rule set "
         "carries on chain (<url>/v1/public/rule-sets/<version>/document); unset: siwe_uri",
     )
-    rule_documents_dir: Path | None = Field(
-        default=None,
-        description="where published rule-set documents are kept by hash; unset: "
-        "<data_dir>/rule-sets",
+    rule_documents_dir: Path | None = _optional(
+        "where published rule-set documents are kept by hash; unset: <data_dir>/rule-sets",
     )
-    public_reads_per_minute: int = Field(
-        default=600, ge=1, description="public-page reads one client address may make a minute"
+    public_reads_per_minute: int = _per_minute(
+        600, "public-page reads one client address may make a minute"
     )
 
     def rules_base_url(self) -> str:
