@@ -47,37 +47,30 @@ class Artifact:
 
     def to_json(self) -> dict[str, Any]:
         """Serialise to the on-disk artifact layout (camelCase, Hardhat-like keys)."""
-        return {
-            "_format": ARTIFACT_FORMAT,
-            "contractName": self.name,
-            "sourceName": self.source_path,
-            "kind": self.kind,
-            "abi": self.abi,
-            "bytecode": self.bytecode,
-            "deployedBytecode": self.deployed_bytecode,
-            "metadata": self.metadata,
-            "methodIdentifiers": self.method_identifiers,
-            "storageLayout": self.storage_layout,
-            "sourceHash": self.source_hash,
-            "compilerVersion": self.compiler_version,
+        return {"_format": ARTIFACT_FORMAT} | {
+            key: getattr(self, field) for field, key in _JSON_KEYS.items()
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Artifact:
         """Inverse of :meth:`to_json`."""
-        return cls(
-            name=data["contractName"],
-            source_path=data["sourceName"],
-            kind=data["kind"],
-            abi=data["abi"],
-            bytecode=data["bytecode"],
-            deployed_bytecode=data["deployedBytecode"],
-            metadata=data["metadata"],
-            method_identifiers=data["methodIdentifiers"],
-            storage_layout=data["storageLayout"],
-            source_hash=data["sourceHash"],
-            compiler_version=data["compilerVersion"],
-        )
+        return cls(**{field: data[key] for field, key in _JSON_KEYS.items()})
+
+
+# each field of an Artifact and its key in the on-disk layout
+_JSON_KEYS = {
+    "name": "contractName",
+    "source_path": "sourceName",
+    "kind": "kind",
+    "abi": "abi",
+    "bytecode": "bytecode",
+    "deployed_bytecode": "deployedBytecode",
+    "metadata": "metadata",
+    "method_identifiers": "methodIdentifiers",
+    "storage_layout": "storageLayout",
+    "source_hash": "sourceHash",
+    "compiler_version": "compilerVersion",
+}
 
 
 def load_cached(build_dir: Path, digest: str) -> dict[str, Artifact] | None:
