@@ -12,6 +12,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from credit.gateway.errors import ApiError
+
 
 class SlidingWindowLimiter:
     """At most ``limit`` hits per key within any ``window_seconds``; ``clock`` is injectable."""
@@ -62,3 +64,17 @@ class SlidingWindowLimiter:
 def retry_after_header(seconds: float) -> str:
     """``Retry-After`` value: whole seconds, at least 1."""
     return str(max(1, math.ceil(seconds)))
+
+
+class RateLimited(ApiError):
+    """429 ``rate_limited``: too many ``what`` (say from whom); try again in ``wait`` seconds."""
+
+    def __init__(self, what: str, wait: float) -> None:
+        seconds = retry_after_header(wait)
+        super().__init__(
+            429,
+            "rate_limited",
+            f"too many {what}: wait {seconds} s and try again",
+            {"retry_after_seconds": int(seconds)},
+            headers={"Retry-After": seconds},
+        )
