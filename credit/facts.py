@@ -7,9 +7,12 @@ ids and hashes ``0x``-prefixed hex, times unix seconds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
+
+from credit.ruleset import one_kind_without_limit
 
 
 class ViolationStatus(StrEnum):
@@ -17,6 +20,66 @@ class ViolationStatus(StrEnum):
     APPEALED = "appealed"
     UPHELD = "upheld"
     OVERTURNED = "overturned"
+
+
+# The fields of ``CategoryRule`` (Common.sol) as events and calls name them, and as we do.
+RULE_FIELDS = {
+    "pointsPerUnit": "points_per_unit",
+    "maxUnits": "max_units",
+    "capPerEpoch": "cap_per_epoch",
+    "minConfirmations": "min_confirmations",
+    "threshold": "threshold",
+    "kindWeights": "kind_weights",
+    "requiredKinds": "required_kinds",
+    "negative": "negative",
+    "automated": "automated",
+}
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """One category's rule as the RuleBook keeps it (``CategoryRule`` in Common.sol)."""
+
+    category: int
+    points_per_unit: int
+    max_units: int
+    cap_per_epoch: int
+    min_confirmations: int
+    threshold: int
+    kind_weights: int  # 4 bits per EvaluatorKind, SUPERIOR lowest
+    required_kinds: int  # bit i = EvaluatorKind(i) required
+    negative: bool
+    automated: bool = False  # credited only by the verifier contract, never by claims
+
+    @classmethod
+    def from_struct(cls, category: int, rule: Mapping[str, Any], **extra: Any) -> Self:
+        """From the struct as a ``CategoryDefined`` event or a ``ruleInForce`` call gives it (a
+        field it lacks reads 0); ``extra``: the fields a subclass adds."""
+        n: dict[str, Any] = {ours: int(rule.get(name, 0)) for name, ours in RULE_FIELDS.items()}
+        n["negative"], n["automated"] = bool(n["negative"]), bool(n["automated"])
+        return cls(category=category, **n, **extra)
+
+    def weight_of(self, kind: int) -> int:
+        """Weight of one confirmation of ``kind`` (0 = does not count)."""
+        return (self.kind_weights >> (4 * kind)) & 0xF
+
+    def one_kind_without_limit(self) -> str | None:
+        """The rule-set checker's verdict on this published category (see
+        :func:`credit.ruleset.one_kind_without_limit`)."""
+        return one_kind_without_limit(
+            str(self.category),
+            cap_per_epoch=self.cap_per_epoch,
+            negative=self.negative,
+            automated=self.automated,
+            threshold=self.threshold,
+            min_confirmations=self.min_confirmations,
+            kind_weights=self.kind_weights,
+            required_kinds=self.required_kinds,
+        )
+
+    def as_tuple(self) -> tuple[int | bool, ...]:
+        """The struct's fields in its order, without the category."""
+        return tuple(getattr(self, ours) for ours in RULE_FIELDS.values())
 
 
 @dataclass(frozen=True)

@@ -14,82 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credit.audit.model import ChainEvent, Discrepancy, Terms, duration, first, utc
-from credit.facts import Evidence
-from credit.ruleset import RuleSet, one_kind_without_limit
-
-RULE_FIELDS = (
-    "pointsPerUnit",
-    "maxUnits",
-    "capPerEpoch",
-    "minConfirmations",
-    "threshold",
-    "kindWeights",
-    "requiredKinds",
-    "negative",
-    "automated",
-)
-
-
-@dataclass(frozen=True)
-class CategoryRule:
-    """One category of one version, as ``CategoryDefined`` published it."""
-
-    category: int
-    points_per_unit: int
-    max_units: int
-    cap_per_epoch: int
-    min_confirmations: int
-    threshold: int
-    kind_weights: int
-    required_kinds: int
-    negative: bool
-    automated: bool
-
-    @classmethod
-    def from_event(cls, category: int, rule: dict[str, object]) -> CategoryRule:
-        n = {name: int(rule.get(name, 0)) for name in RULE_FIELDS}  # type: ignore[call-overload]
-        return cls(
-            category,
-            n["pointsPerUnit"],
-            n["maxUnits"],
-            n["capPerEpoch"],
-            n["minConfirmations"],
-            n["threshold"],
-            n["kindWeights"],
-            n["requiredKinds"],
-            bool(n["negative"]),
-            bool(n["automated"]),
-        )
-
-    def weight_of(self, kind: int) -> int:
-        return (self.kind_weights >> (4 * kind)) & 0xF
-
-    def one_kind_without_limit(self) -> str | None:
-        """The rule-set checker's verdict on this published category (see
-        :func:`credit.ruleset.one_kind_without_limit`)."""
-        return one_kind_without_limit(
-            str(self.category),
-            cap_per_epoch=self.cap_per_epoch,
-            negative=self.negative,
-            automated=self.automated,
-            threshold=self.threshold,
-            min_confirmations=self.min_confirmations,
-            kind_weights=self.kind_weights,
-            required_kinds=self.required_kinds,
-        )
-
-    def as_tuple(self) -> tuple[int | bool, ...]:
-        return (
-            self.points_per_unit,
-            self.max_units,
-            self.cap_per_epoch,
-            self.min_confirmations,
-            self.threshold,
-            self.kind_weights,
-            self.required_kinds,
-            self.negative,
-            self.automated,
-        )
+from credit.facts import CategoryRule, Evidence
+from credit.ruleset import RuleSet
 
 
 @dataclass
@@ -117,7 +43,7 @@ class RuleHistory:
         pending: dict[int, dict[int, CategoryRule]] = {}
         for e in events:
             if e.name == "CategoryDefined":
-                rule = CategoryRule.from_event(int(e.args["category"]), e.args["rule"])
+                rule = CategoryRule.from_struct(int(e.args["category"]), e.args["rule"])
                 pending.setdefault(int(e.args["ruleVersion"]), {})[rule.category] = rule
             elif e.name == "RuleSetPublished":
                 n = int(e.args["ruleVersion"])

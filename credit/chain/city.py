@@ -171,13 +171,13 @@ class City:
         if nonce is None:
             nonce = self.report_nonce(reporter)
         r = Report(
-            reporter.address,
             resident.address,
             category,
             units,
             kw.pop("occurred_at", self.now() - 60),
             nonce,
             **kw,
+            reporter=reporter.address,
         )
         return sign_report(reporter.key, r, self.domain), r.record_id(self.domain)
 

@@ -77,6 +77,10 @@ TYPES: dict[str, list[dict[str, str]]] = {
     ],
 }
 
+# The fields a ``Claim`` and a ``Report`` share, in the struct's order: resident, category, units,
+# occurredAt, evidence, nonce, deadline.
+ClaimFields = tuple[str, int, int, int, bytes, int, int]
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -186,9 +190,8 @@ def _typed_hash(domain: Domain, struct: bytes) -> bytes:
     return _keccak(_prefix(domain) + _keccak(struct))
 
 
-def _claim_words(fields: tuple[str, int, int, int, bytes, int, int]) -> bytes:
-    """The fields a ``Claim`` and a ``Report`` share (resident, category, units, occurredAt,
-    evidence, nonce, deadline), ABI-encoded one word each."""
+def _claim_words(fields: ClaimFields) -> bytes:
+    """A claim's fields ABI-encoded, one word each."""
     resident, category, units, occurred_at, evidence, nonce, deadline = fields
     return (
         _address_word(resident)
@@ -201,35 +204,15 @@ def _claim_words(fields: tuple[str, int, int, int, bytes, int, int]) -> bytes:
     )
 
 
-def claim_digest(
-    domain: Domain,
-    resident: str,
-    category: int,
-    units: int,
-    occurred_at: int,
-    evidence: bytes,
-    nonce: int,
-    deadline: int,
-) -> bytes:
+def claim_digest(domain: Domain, fields: ClaimFields) -> bytes:
     """The ``Claim`` digest (the record id), hashed directly; equal to :func:`digest`."""
-    fields = _claim_words((resident, category, units, occurred_at, evidence, nonce, deadline))
-    return _typed_hash(domain, _CLAIM_TYPEHASH + fields)
+    return _typed_hash(domain, _CLAIM_TYPEHASH + _claim_words(fields))
 
 
-def report_digest(
-    domain: Domain,
-    reporter: str,
-    resident: str,
-    category: int,
-    units: int,
-    occurred_at: int,
-    evidence: bytes,
-    nonce: int,
-    deadline: int,
-) -> bytes:
-    """The ``Report`` digest (the violation's record id), hashed directly."""
-    fields = _claim_words((resident, category, units, occurred_at, evidence, nonce, deadline))
-    return _typed_hash(domain, _REPORT_TYPEHASH + _address_word(reporter) + fields)
+def report_digest(domain: Domain, reporter: str, fields: ClaimFields) -> bytes:
+    """The ``Report`` digest (the violation's record id) of ``reporter`` reporting a claim of
+    ``fields``, hashed directly."""
+    return _typed_hash(domain, _REPORT_TYPEHASH + _address_word(reporter) + _claim_words(fields))
 
 
 def confirmation_digest(
@@ -256,15 +239,8 @@ def sign_digest(private_key: bytes, message_hash: bytes) -> CompactSignature:
     return CompactSignature.from_vrs(sig.v, sig.r, sig.s)
 
 
-def claim_message(
-    resident: str,
-    category: int,
-    units: int,
-    occurred_at: int,
-    evidence: bytes,
-    nonce: int,
-    deadline: int,
-) -> dict[str, Any]:
+def claim_message(fields: ClaimFields) -> dict[str, Any]:
+    resident, category, units, occurred_at, evidence, nonce, deadline = fields
     return {
         "resident": to_checksum_address(resident),
         "category": category,

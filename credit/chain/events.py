@@ -78,7 +78,30 @@ def json_safe(value: Any, param: Mapping[str, Any]) -> Any:
     return value
 
 
-class EventCodec:
+def indexed_abis(system: System) -> dict[str, ABI]:
+    """The contracts whose events are read (the ledger and the rule book): ``{address: abi}``."""
+    return {
+        str(system.ledger.address): system.ledger.abi,
+        str(system.rule_book.address): system.rule_book.abi,
+    }
+
+
+class LogDecoder:
+    """Decodes the logs of the contracts at ``addresses`` (each a subclass's way)."""
+
+    addresses: tuple[str, ...]
+
+    def decode(self, log: Mapping[str, Any]) -> RawEvent | None:
+        """The decoded log, or ``None`` if it is not an event of one of our contracts."""
+        raise NotImplementedError
+
+    def decode_all(self, logs: Iterable[Mapping[str, Any]]) -> list[RawEvent]:
+        """Our decoded events among ``logs``, in chain order."""
+        found = (e for e in map(self.decode, logs) if e is not None)
+        return sorted(found, key=lambda e: (e.block_number, e.log_index))
+
+
+class EventCodec(LogDecoder):
     """Decodes the logs of a fixed set of contracts: ``{address: abi}``."""
 
     def __init__(self, abis: Mapping[str, ABI]) -> None:
@@ -91,7 +114,6 @@ class EventCodec:
                     self._events[(address.lower(), topic)] = item
 
     def decode(self, log: Mapping[str, Any]) -> RawEvent | None:
-        """The decoded log, or ``None`` if it is not an event of one of our contracts."""
         address = str(log["address"]).lower()
         topics = [_hex(t) for t in log["topics"]]
         if address not in self.addresses or not topics:
@@ -124,11 +146,6 @@ class EventCodec:
             args={p["name"]: args[p["name"]] for p in event["inputs"]},
         )
 
-    def decode_all(self, logs: Iterable[Mapping[str, Any]]) -> list[RawEvent]:
-        """Our decoded events among ``logs``, in chain order."""
-        found = (e for e in map(self.decode, logs) if e is not None)
-        return sorted(found, key=lambda e: (e.block_number, e.log_index))
-
 
 class EventSource:
     """The chain as the indexer sees it: headers, our logs, and a few one-off reads."""
@@ -136,12 +153,7 @@ class EventSource:
     def __init__(self, system: System) -> None:
         self.system = system
         self.w3 = system.w3
-        self.codec = EventCodec(
-            {
-                str(system.ledger.address): system.ledger.abi,
-                str(system.rule_book.address): system.rule_book.abi,
-            }
-        )
+        self.codec = EventCodec(indexed_abis(system))
         self.ledger_address = str(system.ledger.address).lower()
         self.start_block = system.record.start_block
 

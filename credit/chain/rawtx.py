@@ -126,25 +126,26 @@ def mined_nonce(w3: Web3, address: str) -> int:
     return int(w3.eth.get_transaction_count(to_checksum_address(address), "latest"))
 
 
-def build_relay_claims_tx(
+def relay_claims_data(
     system: System,
-    signer_account: LocalAccount,
     claims_tuples: Sequence[Sequence[Any]],
     endorsements: Sequence[Sequence[Any]],
-    nonce: int,
-    gas: int,
-    fees: dict[str, int],
-) -> tuple[bytes, str]:
-    """Sign ``relayClaims(claims, endorsements)`` offline; returns (raw bytes, tx hash).
+) -> bytes:
+    """The calldata of ``relayClaims(claims, endorsements)``, for :func:`sign_ledger_call`.
 
-    The calldata is ABI-encoded straight from the function's ABI (web3's contract layer spends
-    about 0.1 ms per claim normalising arguments: a tenth of a relay's time per record)."""
-    fn = function_abi(system, "relayClaims")
-    if get_abi_input_types(fn) != list(RELAY_CLAIMS_TYPES):
-        raise ChainError(f"this ledger's relayClaims takes {get_abi_input_types(fn)}")
-    selector = bytes(function_abi_to_4byte_selector(fn))
-    data = selector + encode_relay_claims(claims_tuples, endorsements)
-    return sign_ledger_call(system, signer_account, data, nonce, gas, fees)
+    ABI-encoded straight from the function's ABI (web3's contract layer spends about 0.1 ms per
+    claim normalising arguments: a tenth of a relay's time per record)."""
+    selector = ledger_selector(system, "relayClaims", RELAY_CLAIMS_TYPES)
+    return selector + encode_relay_claims(claims_tuples, endorsements)
+
+
+def ledger_selector(system: System, name: str, types: Sequence[str] | None = None) -> bytes:
+    """The 4-byte selector of the ledger's function ``name``; with ``types``, after checking
+    that the deployed ABI's function takes those arguments (else ChainError)."""
+    fn = function_abi(system, name)
+    if types is not None and get_abi_input_types(fn) != list(types):
+        raise ChainError(f"this ledger's {name} takes {get_abi_input_types(fn)}")
+    return bytes(function_abi_to_4byte_selector(fn))
 
 
 RELAY_CLAIMS_TYPES = (
@@ -189,22 +190,14 @@ def encode_relay_claims(
     return b"".join(out)
 
 
-def build_relay_claim_packed_tx(
-    system: System,
-    signer_account: LocalAccount,
-    claim_tuple: Sequence[Any],
-    endorsements: Sequence[Sequence[Any]],
-    nonce: int,
-    gas: int,
-    fees: dict[str, int],
-) -> tuple[bytes, str]:
-    """Sign ``relayClaimPacked(packed)`` offline for one claim and its endorsements (each with
-    mask 1, as in a batch of one); returns (raw bytes, tx hash). The ledger books the claim as
-    ``relayClaims`` would, with the same events and custom errors, for less calldata gas."""
-    fn = function_abi(system, "relayClaimPacked")
-    selector = bytes(function_abi_to_4byte_selector(fn))
-    data = selector + abi_encode(["bytes"], [pack_claim(claim_tuple, endorsements)])
-    return sign_ledger_call(system, signer_account, data, nonce, gas, fees)
+def relay_claim_packed_data(
+    system: System, claim_tuple: Sequence[Any], endorsements: Sequence[Sequence[Any]]
+) -> bytes:
+    """The calldata of ``relayClaimPacked(packed)`` for one claim and its endorsements (each
+    with mask 1, as in a batch of one), for :func:`sign_ledger_call`. The ledger books the claim
+    as ``relayClaims`` would, with the same events and custom errors, for less calldata gas."""
+    selector = ledger_selector(system, "relayClaimPacked")
+    return selector + abi_encode(["bytes"], [pack_claim(claim_tuple, endorsements)])
 
 
 def sign_ledger_call(

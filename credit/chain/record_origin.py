@@ -62,17 +62,7 @@ def relayed_report(system: System, tx_hash: str, record_id: bytes) -> ReportOrig
 
 
 def _report_id(domain: Any, r: dict[str, Any]) -> bytes:
-    return report_digest(
-        domain,
-        r["reporter"],
-        r["resident"],
-        int(r["category"]),
-        int(r["units"]),
-        int(r["occurredAt"]),
-        bytes(r["evidence"]),
-        int(r["nonce"]),
-        int(r["deadline"]),
-    )
+    return report_digest(domain, r["reporter"], _claim_of(r).fields())
 
 
 @dataclass(frozen=True)

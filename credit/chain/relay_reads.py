@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -10,6 +10,7 @@ from eth_utils import to_checksum_address
 from credit import vocabulary
 from credit.chain.deploy import System, role_id
 from credit.errors import ChainError
+from credit.facts import CategoryRule
 from credit.vocabulary import EvaluatorKind
 
 # EvaluatorKind -> the AccessControl role it needs (PEER needs registration instead).
@@ -18,24 +19,10 @@ PEER = EvaluatorKind.PEER
 
 
 @dataclass(frozen=True)
-class RuleInForce:
-    """A category's rule in the rule version in force (see CategoryRule in Common.sol)."""
+class RuleInForce(CategoryRule):
+    """A category's rule in the rule version in force."""
 
-    version: int
-    category: int
-    points_per_unit: int
-    max_units: int
-    cap_per_epoch: int
-    min_confirmations: int
-    threshold: int
-    kind_weights: int  # 4 bits per EvaluatorKind, SUPERIOR lowest
-    required_kinds: int  # bit i = EvaluatorKind(i) required
-    negative: bool
-    automated: bool = False  # credited only by the verifier contract, never by claims
-
-    def weight_of(self, kind: int) -> int:
-        """Weight of one confirmation of ``kind`` (0 = does not count)."""
-        return (self.kind_weights >> (4 * kind)) & 0xF
+    version: int = field(kw_only=True)
 
 
 def chain_time(system: System) -> int:
@@ -83,19 +70,7 @@ def rule_in_force(system: System, category: int) -> RuleInForce | None:
     fields = dict(zip(_rule_fields(system), rule, strict=True))
     if not fields["active"]:
         return None
-    return RuleInForce(
-        version=int(version),
-        category=category,
-        points_per_unit=fields["pointsPerUnit"],
-        max_units=fields["maxUnits"],
-        cap_per_epoch=fields["capPerEpoch"],
-        min_confirmations=fields["minConfirmations"],
-        threshold=fields["threshold"],
-        kind_weights=fields["kindWeights"],
-        required_kinds=fields["requiredKinds"],
-        negative=bool(fields["negative"]),
-        automated=bool(fields.get("automated", False)),
-    )
+    return RuleInForce.from_struct(category, fields, version=int(version))
 
 
 def _rule_fields(system: System) -> list[str]:

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from eth_abi import encode as abi_encode
-from eth_account.signers.local import LocalAccount
-from eth_utils import function_abi_to_4byte_selector, get_abi_input_types, to_checksum_address
+from eth_utils import to_checksum_address
 
 from credit.chain import rawtx
 from credit.chain.deploy import System
-from credit.errors import ChainError, ContractRevert
+from credit.errors import ContractRevert
 
 RELAY_REPORTS_TYPES = (
     "(address,address,uint16,uint16,uint48,uint48,uint32,bytes32,bytes32,bytes32)[]",
@@ -69,22 +68,12 @@ def relay_reports_gas(n_reports: int, n_endorsements: int, mask_bits: int) -> in
     return min(gas, rawtx.GAS_CEILING)
 
 
-def build_relay_reports_tx(
-    system: System,
-    signer_account: LocalAccount,
-    reports: Sequence[Sequence[Any]],
-    endorsements: Sequence[Sequence[Any]],
-    nonce: int,
-    gas: int,
-    fees: dict[str, int],
-) -> tuple[bytes, str]:
-    """Sign ``relayReports(reports, endorsements)`` offline; returns (raw bytes, tx hash)."""
-    fn = rawtx.function_abi(system, "relayReports")
-    if get_abi_input_types(fn) != list(RELAY_REPORTS_TYPES):
-        raise ChainError(f"this ledger's relayReports takes {get_abi_input_types(fn)}")
-    selector = bytes(function_abi_to_4byte_selector(fn))
-    data = selector + abi_encode(list(RELAY_REPORTS_TYPES), [list(reports), list(endorsements)])
-    return rawtx.sign_ledger_call(system, signer_account, data, nonce, gas, fees)
+def relay_reports_data(
+    system: System, reports: Sequence[Sequence[Any]], endorsements: Sequence[Sequence[Any]]
+) -> bytes:
+    """The calldata of ``relayReports(reports, endorsements)``, for ``rawtx.sign_ledger_call``."""
+    selector = rawtx.ledger_selector(system, "relayReports", RELAY_REPORTS_TYPES)
+    return selector + abi_encode(list(RELAY_REPORTS_TYPES), [list(reports), list(endorsements)])
 
 
 def recorded_events(system: System, receipt: rawtx.Receipt) -> list[rawtx.Credited]:

@@ -21,7 +21,15 @@ from web3 import HTTPProvider
 
 from credit.chain.calldata import TxInfo, fetch_transaction
 from credit.chain.deploy import System
-from credit.chain.events import BlockHeader, EventSource, RawEvent, _is_dynamic, _type_string
+from credit.chain.events import (
+    BlockHeader,
+    EventSource,
+    LogDecoder,
+    RawEvent,
+    _is_dynamic,
+    _type_string,
+    indexed_abis,
+)
 from credit.chain.events import json_safe as _json_safe
 
 ABI = Sequence[Mapping[str, Any]]
@@ -69,7 +77,7 @@ class _Spec:
         self.static = not any(_is_dynamic(t) for t in self.plain_types)
 
 
-class FastEventCodec:
+class FastEventCodec(LogDecoder):
     """Decodes our contracts' logs like :class:`credit.chain.events.EventCodec`, faster: static
     values are read straight from their 32-byte words; dynamic ones go through eth_abi."""
 
@@ -113,9 +121,26 @@ class FastEventCodec:
             args={p["name"]: args[p["name"]] for p in spec.inputs},
         )
 
-    def decode_all(self, logs: Iterable[Mapping[str, Any]]) -> list[RawEvent]:
-        found = (e for e in map(self.decode, logs) if e is not None)
-        return sorted(found, key=lambda e: (e.block_number, e.log_index))
+
+class _RawRpc:
+    """Raw JSON-RPC requests to the system's HTTP node, and our logs decoded by
+    :class:`FastEventCodec`."""
+
+    def __init__(self, system: System) -> None:
+        self.provider = cast(HTTPProvider, system.w3.provider)
+        self.fast_codec = FastEventCodec(indexed_abis(system))
+
+    def _one(self, method: str, params: list[Any]) -> Any:
+        return _result(self.provider.make_request(cast(Any, method), params))
+
+    def logs(self, first: int, last: int) -> list[RawEvent]:
+        """Our events in blocks ``first..last`` (inclusive), in chain order."""
+        query = {
+            "fromBlock": hex(first),
+            "toBlock": hex(last),
+            "address": list(self.fast_codec.addresses),
+        }
+        return self.fast_codec.decode_all(self._one("eth_getLogs", [query]))
 
 
 class Web3Reader:
@@ -155,22 +180,13 @@ class Web3Reader:
         }
 
 
-class RpcReader(Web3Reader):
+class RpcReader(_RawRpc, Web3Reader):
     """Reads over raw JSON-RPC in batches (HTTP nodes); see the module docstring."""
 
     def __init__(self, system: System) -> None:
-        super().__init__(system)
-        self.provider = cast(HTTPProvider, system.w3.provider)
+        Web3Reader.__init__(self, system)
+        _RawRpc.__init__(self, system)
         self.batch = BATCH
-        self.codec = FastEventCodec(
-            {
-                str(system.ledger.address): system.ledger.abi,
-                str(system.rule_book.address): system.rule_book.abi,
-            }
-        )
-
-    def _one(self, method: str, params: list[Any]) -> Any:
-        return _result(self.provider.make_request(cast(Any, method), params))
 
     def _many(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         """Answers in order, in batches of :attr:`batch` requests; a node that refuses a batch
@@ -190,14 +206,6 @@ class RpcReader(Web3Reader):
             out.extend(_result(r) for r in ordered)
             i += len(chunk)
         return out
-
-    def logs(self, first: int, last: int) -> list[RawEvent]:
-        query = {
-            "fromBlock": hex(first),
-            "toBlock": hex(last),
-            "address": list(self.codec.addresses),
-        }
-        return self.codec.decode_all(self._one("eth_getLogs", [query]))
 
     def headers(self, numbers: Iterable[int]) -> dict[int, BlockHeader | None]:
         wanted = list(numbers)
@@ -236,24 +244,15 @@ class RpcReader(Web3Reader):
         return {r: _int(v) for r, v in zip(wanted, self._many(calls), strict=True)}
 
 
-class RpcEventSource(EventSource):
+class RpcEventSource(_RawRpc, EventSource):
     """:class:`EventSource` over raw JSON-RPC (HTTP nodes): the head, headers and logs without
     web3's result formatting, logs decoded by :class:`FastEventCodec` (the same values). The
     indexer reads every relayed record's log while the relay runs: web3's formatting was most of
     its time."""
 
     def __init__(self, system: System) -> None:
-        super().__init__(system)
-        self.provider = cast(HTTPProvider, system.w3.provider)
-        self.fast_codec = FastEventCodec(
-            {
-                str(system.ledger.address): system.ledger.abi,
-                str(system.rule_book.address): system.rule_book.abi,
-            }
-        )
-
-    def _one(self, method: str, params: list[Any]) -> Any:
-        return _result(self.provider.make_request(cast(Any, method), params))
+        EventSource.__init__(self, system)
+        _RawRpc.__init__(self, system)
 
     def head(self) -> int:
         return _int(self._one("eth_blockNumber", []))
@@ -265,14 +264,6 @@ class RpcEventSource(EventSource):
         return BlockHeader(
             _int(b["number"]), b["hash"].lower(), b["parentHash"].lower(), _int(b["timestamp"])
         )
-
-    def logs(self, from_block: int, to_block: int) -> list[RawEvent]:
-        query = {
-            "fromBlock": hex(from_block),
-            "toBlock": hex(to_block),
-            "address": list(self.fast_codec.addresses),
-        }
-        return self.fast_codec.decode_all(self._one("eth_getLogs", [query]))
 
 
 def event_source_for(system: System) -> EventSource:

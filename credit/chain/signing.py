@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_keys import keys
 from eth_utils import to_checksum_address
 
 from credit.chain.eip712 import (
+    ClaimFields,
     CompactSignature,
     Domain,
     claim_digest,
@@ -35,53 +36,49 @@ class Claim:
     evidence: bytes = ZERO32
     deadline: int = NO_DEADLINE
 
+    def fields(self) -> ClaimFields:
+        """The fields in the order of the EIP-712 struct."""
+        return (
+            self.resident,
+            self.category,
+            self.units,
+            self.occurred_at,
+            self.evidence,
+            self.nonce,
+            self.deadline,
+        )
+
     def message(self) -> dict[str, object]:
-        return claim_message(*_digested(self))
+        return claim_message(self.fields())
 
     def record_id(self, domain: Domain) -> bytes:
         """The claim's EIP-712 digest, which is also its record id on chain."""
-        return claim_digest(domain, *_digested(self))
+        return claim_digest(domain, self.fields())
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
-        """The ``SignedClaim`` tuple for ``relayClaims``."""
-        return _signed(self, sig)
+        """The ``SignedClaim`` tuple for ``relayClaims``: the fields and ``sig`` in the order of
+        the ledger's signed tuples."""
+        fields = (self.category, self.units, self.occurred_at, self.deadline, self.nonce)
+        return (to_checksum_address(self.resident), *fields, self.evidence, sig.r, sig.vs)
 
 
 @dataclass(frozen=True)
-class Report:
-    """An official's report of a violation (see ``Report`` in CreditLedger)."""
+class Report(Claim):
+    """An official's report of a violation (see ``Report`` in CreditLedger): a claim about
+    ``resident`` that ``reporter`` signs."""
 
-    reporter: str
-    resident: str
-    category: int
-    units: int
-    occurred_at: int
-    nonce: int
-    evidence: bytes = ZERO32
-    deadline: int = NO_DEADLINE
+    reporter: str = field(kw_only=True)
 
     def message(self) -> dict[str, object]:
-        return {"reporter": to_checksum_address(self.reporter), **claim_message(*_digested(self))}
+        return {"reporter": to_checksum_address(self.reporter), **super().message()}
 
     def record_id(self, domain: Domain) -> bytes:
         """The report's EIP-712 digest, which is also the violation's record id on chain."""
-        return report_digest(domain, self.reporter, *_digested(self))
+        return report_digest(domain, self.reporter, self.fields())
 
     def as_signed(self, sig: CompactSignature) -> tuple[object, ...]:
         """The ``SignedReport`` tuple for ``relayReports``."""
-        return (to_checksum_address(self.reporter), *_signed(self, sig))
-
-
-def _digested(c: Claim | Report) -> tuple[str, int, int, int, bytes, int, int]:
-    """The fields a claim and a report share, in the order of the EIP-712 struct."""
-    return (c.resident, c.category, c.units, c.occurred_at, c.evidence, c.nonce, c.deadline)
-
-
-def _signed(c: Claim | Report, sig: CompactSignature) -> tuple[object, ...]:
-    """The fields a claim and a report share, and ``sig``, in the order of the ledger's signed
-    tuples."""
-    fields = (c.category, c.units, c.occurred_at, c.deadline, c.nonce, c.evidence)
-    return (to_checksum_address(c.resident), *fields, sig.r, sig.vs)
+        return (to_checksum_address(self.reporter), *super().as_signed(sig))
 
 
 def address_of(private_key: bytes) -> str:

@@ -23,6 +23,7 @@ from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash, role_id
+from credit.chain.eip712 import DOMAIN_FIELDS
 from credit.chain.reverts import ErrorDecoder
 from credit.chain.tx import Transactor
 from credit.errors import ChainError
@@ -78,12 +79,7 @@ def commitment_of(root: bytes, salt: bytes, resident: str) -> bytes:
 DOMAIN_NAME = "EpochVerifier"
 DOMAIN_VERSION = "1"
 COMMIT_TYPES: dict[str, list[dict[str, str]]] = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
+    "EIP712Domain": DOMAIN_FIELDS,  # the ledger's domain struct: the same four fields
     "Commit": [
         {"name": "epoch", "type": "uint24"},
         {"name": "commitment", "type": "bytes32"},

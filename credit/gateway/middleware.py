@@ -45,17 +45,30 @@ def _too_large(limit: int) -> str:
     )
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over ``limit_for(path)``: up front by Content-Length, else while streaming."""
+class _HttpMiddleware:
+    """A middleware that acts on HTTP requests (:meth:`http`); other scopes (lifespan) pass."""
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.limit_for = limit_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        else:
+            await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimitMiddleware(_HttpMiddleware):
+    """Refuse bodies over ``limit_for(path)``: up front by Content-Length, else while streaming."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        super().__init__(app)
+        self.limit_for = limit_for
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -123,7 +136,7 @@ def _parsed_as_json(content_type: str | None) -> bool:
     )
 
 
-class JsonDepthMiddleware:
+class JsonDepthMiddleware(_HttpMiddleware):
     """Refuse JSON bodies nested deeper than ``MAX_JSON_DEPTH`` with a 422, before parsing.
 
     Why: the embedded chain (py-evm, py_ecc) raises Python's recursion limit to 100,000 for the
@@ -133,14 +146,13 @@ class JsonDepthMiddleware:
     """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_JSON_DEPTH) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        if not _parsed_as_json(Headers(scope=scope).get("content-type")):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS") or not _parsed_as_json(
+            Headers(scope=scope).get("content-type")
+        ):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -190,17 +202,14 @@ def route_template(scope: Scope) -> str:
     return str(template) if template else UNMATCHED_ROUTE
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(_HttpMiddleware):
     """Count requests and time them, labelled by route template (never the raw path)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
 
@@ -218,16 +227,10 @@ class MetricsMiddleware:
             )
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(_HttpMiddleware):
     """Echo a safe incoming ``X-Request-ID`` or make one; it is in ``request.state.request_id``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -93,7 +93,8 @@ class RewardService(Background):
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
         except IntegrityError:
-            existing = self._run_by_key(key)
+            existing = self._run_where(reward_runs.c.idempotency_key == key)
+            assert existing is not None  # the insert failed on this key: its run exists
             if existing["body_hash"] != digest:
                 raise ApiError(
                     422,
@@ -106,15 +107,10 @@ class RewardService(Background):
         return 202, self.run(int(run_id))
 
     def run(self, run_id: int) -> dict[str, Any]:
-        with self.services.engine.connect() as conn:
-            row = (
-                conn.execute(select(reward_runs).where(reward_runs.c.id == run_id))
-                .mappings()
-                .first()
-            )
+        row = self._run_where(reward_runs.c.id == run_id)
         if row is None:
             raise NotFound(f"no reward run {run_id}")
-        return self._public(dict(row))
+        return self._public(row)
 
     # ------------------------------------------------------------------ worker
     def take(self, run_id: int) -> None:
@@ -285,29 +281,23 @@ class RewardService(Background):
                 ).scalar_one()
             )
 
-    def _run_by_key(self, key: str) -> dict[str, Any]:
+    def _run_where(self, condition: ColumnElement[bool]) -> dict[str, Any] | None:
+        """The reward run matching ``condition`` (a unique column), or None."""
         with self.services.engine.connect() as conn:
-            row = (
-                conn.execute(select(reward_runs).where(reward_runs.c.idempotency_key == key))
-                .mappings()
-                .one()
-            )
-        return dict(row)
+            row = conn.execute(select(reward_runs).where(condition)).mappings().first()
+        return None if row is None else dict(row)
 
     def _set(self, run_id: int, **values: Any) -> None:
-        with self.services.engine.begin() as conn:
-            conn.execute(
-                update(reward_runs)
-                .where(reward_runs.c.id == run_id)
-                .values(updated_at=time.time(), **values)
-            )
+        self._update(reward_runs, run_id, values)
 
     def _tx(self, tx_id: int, **values: Any) -> None:
+        self._update(reward_txs, tx_id, values)
+
+    def _update(self, table: Table, row_id: int, values: dict[str, Any]) -> None:
+        """Set ``values`` on row ``row_id`` of ``table``, and its ``updated_at`` to now."""
         with self.services.engine.begin() as conn:
             conn.execute(
-                update(reward_txs)
-                .where(reward_txs.c.id == tx_id)
-                .values(updated_at=time.time(), **values)
+                update(table).where(table.c.id == row_id).values(updated_at=time.time(), **values)
             )
 
     def _public(self, row: dict[str, Any]) -> dict[str, Any]:

@@ -33,17 +33,16 @@ def sign_batch(
     if batch.claims[0].reporter is not None:  # violation reports: a batch holds no claim
         gas = report_tx.relay_reports_gas(len(ids), len(endorsements), signatures)
         reports = [_report(rows[i]) for i in ids]
-        return report_tx.build_relay_reports_tx(
-            system, account, reports, endorsements, nonce, gas, fees
-        )
-    claims = [claim_tuples.claim_tuple(rows[i]) for i in ids]
-    if len(claims) == 1:  # a lone claim: relayClaimPacked, the same booking for less gas
+        data = report_tx.relay_reports_data(system, reports, endorsements)
+    elif len(ids) == 1:  # a lone claim: relayClaimPacked, the same booking for less gas
         gas = rawtx.packed_relay_gas(len(endorsements))
-        return rawtx.build_relay_claim_packed_tx(
-            system, account, claims[0], endorsements, nonce, gas, fees
-        )
-    gas = rawtx.relay_gas(len(claims), len(endorsements), signatures)
-    return rawtx.build_relay_claims_tx(system, account, claims, endorsements, nonce, gas, fees)
+        claim = claim_tuples.claim_tuple(rows[ids[0]])
+        data = rawtx.relay_claim_packed_data(system, claim, endorsements)
+    else:
+        gas = rawtx.relay_gas(len(ids), len(endorsements), signatures)
+        claims = [claim_tuples.claim_tuple(rows[i]) for i in ids]
+        data = rawtx.relay_claims_data(system, claims, endorsements)
+    return rawtx.sign_ledger_call(system, account, data, nonce, gas, fees)
 
 
 def _report(row: ClaimRow) -> claim_tuples.ReportTuple:

@@ -21,26 +21,28 @@ from credit.relay.plan import Quorum
 from credit.settings import Settings
 
 
-class RelayParts(Protocol):
-    """The long-lived parts a relay is built from (read-only attributes)."""
+class _StoreAndChain(Protocol):
+    """The relay's database and deployed system (read-only attributes)."""
+
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def system(self) -> System: ...
+
+
+class RelayParts(_StoreAndChain, Protocol):
+    """The long-lived parts a relay is built from: its database and system, the settings and
+    the relayer's transactor."""
 
     @property
     def settings(self) -> Settings: ...
     @property
-    def engine(self) -> Engine: ...
-    @property
-    def system(self) -> System: ...
-    @property
     def relayer(self) -> Transactor: ...
 
 
-class RelayCore(Protocol):
+class RelayCore(_StoreAndChain, Protocol):
     """The running relay as its parts see it: its database, chain, write lock and limits."""
 
-    @property
-    def engine(self) -> Engine: ...
-    @property
-    def system(self) -> System: ...
     @property
     def lock(self) -> AbstractContextManager[Any]: ...  # re-entrant: a threading.RLock
     @property

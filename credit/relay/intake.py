@@ -114,7 +114,7 @@ def _check_locally(core: RelayCore, check: ClaimCheck) -> None:
     fields = claim_fields(p)
     resident = fields[0]
     # the EIP-712 digest is the record id: computed once
-    record_id = claim_digest(core.system.domain, *fields)
+    record_id = claim_digest(core.system.domain, fields)
     check.record_id = "0x" + record_id.hex()
     require_signer(core.system.domain, record_id, sig, resident, "resident", "Claim")
     check.row = records.signed_row(check.record_id, resident, p, sig.r, sig.vs)

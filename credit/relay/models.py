@@ -67,8 +67,9 @@ class _Signed(BaseModel):
         return compact_from_parts(self.r, self.vs)
 
 
-class ClaimIn(_Signed):
-    """A claim as the resident signed it (EIP-712 ``Claim``), plus the signature."""
+class _ClaimBody(BaseModel):
+    """The fields a claim and a report share. Listed first among a model's bases, so that its
+    fields come after those of the bases that follow it (pydantic orders by the reversed MRO)."""
 
     resident: str = Field(pattern=ADDRESS)
     category: int = Field(ge=1, le=65535)
@@ -77,6 +78,10 @@ class ClaimIn(_Signed):
     evidence: str = Field(default=ZERO32, pattern=HEX32)
     nonce: int = Field(ge=0, le=2**32 - 1)
     deadline: int = Field(ge=0, le=UINT48)
+
+
+class ClaimIn(_ClaimBody, _Signed):
+    """A claim as the resident signed it (EIP-712 ``Claim``), plus the signature."""
 
 
 class ConfirmationIn(_Signed):
@@ -105,24 +110,19 @@ class ClaimsIn(BaseModel):
     claims: list[ClaimIn] = Field(min_length=1, max_length=MAX_CLAIMS_PER_REQUEST)
 
 
-class ReportIn(_Signed):
+class _Reporter(BaseModel):
+    reporter: str = Field(pattern=ADDRESS)
+
+
+class ReportIn(_ClaimBody, _Reporter, _Signed):
     """A violation report as its official signed it (EIP-712 ``Report``), plus the signature.
 
     ``resident``: registered now or before. ``category``: a violation category of the rules in
     force. ``nonce``: any number, to tell otherwise identical reports apart (not the reporter's
     account nonce). ``evidence``: the commitment ``POST /v1/evidence`` returned, or zero."""
 
-    reporter: str = Field(pattern=ADDRESS)
-    resident: str = Field(pattern=ADDRESS)
-    category: int = Field(ge=1, le=65535)
-    units: int = Field(ge=1, le=65535)
-    occurred_at: int = Field(ge=0, le=UINT48)
-    evidence: str = Field(default=ZERO32, pattern=HEX32)
-    nonce: int = Field(ge=0, le=2**32 - 1)
-    deadline: int = Field(ge=0, le=UINT48)
 
-
-def claim_fields(p: ClaimIn | ReportIn) -> tuple[str, int, int, int, bytes, int, int]:
+def claim_fields(p: _ClaimBody) -> tuple[str, int, int, int, bytes, int, int]:
     """The fields a claim and a report share, as the EIP-712 digests take them: resident
     (lower-case), category, units, occurred_at, evidence (bytes), nonce, deadline."""
     evidence = bytes.fromhex(p.evidence[2:])

@@ -78,7 +78,7 @@ def check_report(core: RelayCore, p: ReportIn) -> NewClaim:
         )
     reporter, fields = p.reporter.lower(), claim_fields(p)
     resident, evidence = fields[0], fields[4]
-    digest = report_digest(core.system.domain, reporter, *fields)
+    digest = report_digest(core.system.domain, reporter, fields)
     domain = core.system.domain
     require_signer(domain, digest, sig, reporter, "reporter", "Report", ReportRefused)
     _check_time(core, p, relay_reads.chain_time(core.system))

@@ -16,7 +16,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from pathlib import Path
 
 from credit.chain.verifier import Outcome, VerifierClient, commitment_of
@@ -84,27 +84,18 @@ class EpochReport:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(eq=False)
 class Worker:
     """Runs commit-reveal for the resident whose key ``client`` sends from."""
 
-    def __init__(
-        self,
-        client: VerifierClient,
-        root_of: RootFn,
-        store: BallotStore,
-        *,
-        finalize: bool = False,
-        poll_seconds: float = 1.0,
-        timeout: float | None = None,
-        say: Callable[[str], None] = lambda _msg: None,
-    ) -> None:
-        self.client = client
-        self.root_of = root_of
-        self.store = store
-        self.finalize = finalize
-        self.poll_seconds = poll_seconds
-        self.timeout = timeout
-        self.say = say
+    client: VerifierClient
+    root_of: RootFn
+    store: BallotStore
+    _: KW_ONLY
+    finalize: bool = False
+    poll_seconds: float = 1.0
+    timeout: float | None = None
+    say: Callable[[str], None] = lambda _msg: None
 
     def next_epoch(self, current_epoch: int) -> int:
         """The epoch to verify now: the previous one while its commit window is open, else this."""

@@ -37,7 +37,7 @@ def test_digests_equal_the_chain_layers(
     mine = RelayedRecord(resident, 7, units, 1_700_000_000, deadline, 42, evidence, b"", b"")
     assert fast.claim(mine) == claim.record_id(domain)
     reporter = "0x" + "34" * 20
-    report = Report(reporter, resident, 7, units, 1_700_000_000, 42, evidence, deadline)
+    report = Report(resident, 7, units, 1_700_000_000, 42, evidence, deadline, reporter=reporter)
     assert fast.report(RelayedRecord(**{**mine.__dict__, "reporter": reporter})) == (
         report.record_id(domain)
     )

@@ -52,9 +52,9 @@ def test_claim_digest_equals_eth_accounts_typed_data(
     reference = digest(
         domain,
         "Claim",
-        claim_message(resident, category, units, occurred_at, evidence, nonce, deadline),
+        claim_message((resident, category, units, occurred_at, evidence, nonce, deadline)),
     )
-    fast = claim_digest(domain, resident, category, units, occurred_at, evidence, nonce, deadline)
+    fast = claim_digest(domain, (resident, category, units, occurred_at, evidence, nonce, deadline))
     assert fast == reference
     assert (
         Claim(resident, category, units, occurred_at, nonce, evidence, deadline).record_id(domain)
@@ -74,12 +74,14 @@ def test_report_digest_equals_eth_accounts_typed_data(
     evidence: bytes,
     deadline: int,
 ) -> None:
-    report = Report(reporter, resident, category, units, occurred_at, 7, evidence, deadline)
+    report = Report(
+        resident, category, units, occurred_at, 7, evidence, deadline, reporter=reporter
+    )
     reference = digest(domain, "Report", report.message())
     assert report.record_id(domain) == reference
     assert (
         report_digest(
-            domain, reporter, resident, category, units, occurred_at, evidence, 7, deadline
+            domain, reporter, (resident, category, units, occurred_at, evidence, 7, deadline)
         )
         == reference
     )
@@ -121,7 +123,7 @@ def test_malformed_values_are_refused_not_hashed(field: str, value: object) -> N
     }
     args[field] = value
     with pytest.raises(ValueError):
-        claim_digest(Domain(1, "0x" + "00" * 20), **args)  # type: ignore[arg-type]
+        claim_digest(Domain(1, "0x" + "00" * 20), tuple(args.values()))  # type: ignore[arg-type]
 
 
 @settings(max_examples=30, deadline=None)

@@ -327,7 +327,7 @@ def test_operator_export_as_json_and_csv(city: dict[str, Any]) -> None:
 
 def _rule(weights: dict[int, int]) -> RuleInForce:
     packed = sum(w << (4 * k) for k, w in weights.items())
-    return RuleInForce(1, 7, 10, 5, 0, 1, 1, packed, 0, False)
+    return RuleInForce(7, 10, 5, 0, 1, 1, packed, 0, False, version=1)
 
 
 SUBJECT = EvidenceSubject("claim", "0x" + "01" * 32, "0x" + "aa" * 20, 7, "0x" + "02" * 32)

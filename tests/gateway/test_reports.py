@@ -58,7 +58,6 @@ def report_body(
     """A signed POST /v1/reports body and the report's record id."""
     now = world.now()
     r = Report(
-        reporter.address,
         resident.address,
         category,
         units,
@@ -66,6 +65,7 @@ def report_body(
         nonce,
         evidence,
         now + 2 * HOUR if deadline is None else deadline,
+        reporter=reporter.address,
     )
     digest = r.record_id(world.system.domain)
     signature = keys.PrivateKey((signer or reporter).key).sign_msg_hash(digest).to_bytes()

@@ -19,25 +19,10 @@ from credit.gateway.deps import (
     client_wait,
     get_role_cache,
 )
-from credit.gateway.errors import ApiError
-from credit.gateway.ratelimit import SlidingWindowLimiter, retry_after_header
+from credit.gateway.ratelimit import RateLimited, SlidingWindowLimiter
 from credit.gateway.responses import error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-class RateLimited(ApiError):
-    """Too many sign-in attempts from one client."""
-
-    def __init__(self, retry_after: float, whose: str = "from this address") -> None:
-        wait = retry_after_header(retry_after)
-        super().__init__(
-            429,
-            "rate_limited",
-            f"too many sign-in attempts {whose}: wait {wait} s and try again",
-            {"retry_after_seconds": int(wait)},
-            headers={"Retry-After": wait},
-        )
 
 
 def signin_rate_limit(request: Request, services: ServicesDep) -> None:
@@ -55,7 +40,7 @@ def signin_rate_limit(request: Request, services: ServicesDep) -> None:
     else:
         wait = client_wait(request, "signin_limiter", s.signin_rate_per_minute)
     if wait is not None:
-        raise RateLimited(wait)
+        raise RateLimited("sign-in attempts from this address", wait)
 
 
 def _shared(request: Request, networks: list[str]) -> bool:
@@ -79,7 +64,7 @@ def address_admission(request: Request, services: ServicesDep) -> Callable[[str]
     def admit(address: str) -> None:
         wait = limiter.hit(address.lower())
         if wait is not None:
-            raise RateLimited(wait, "of this wallet")
+            raise RateLimited("sign-in attempts of this wallet", wait)
 
     return admit
 

@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.verifier_epochs import EpochStatus
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
-from credit.gateway.errors import ApiError
-from credit.gateway.ratelimit import retry_after_header
+from credit.gateway.ratelimit import RateLimited
 from credit.gateway.responses import error_responses
 from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
@@ -109,24 +108,13 @@ def _verification(request: Request, services: Services) -> Verification:
     return found
 
 
-class RateLimited(ApiError):
-    def __init__(self, wait: str) -> None:
-        super().__init__(
-            429,
-            "rate_limited",
-            f"too many verification requests from this address: wait {wait} s and try again",
-            {"retry_after_seconds": int(wait)},
-            headers={"Retry-After": wait},
-        )
-
-
 def _rate_limit(request: Request, services: ServicesDep) -> None:
     """The gateway pays the gas of these writes: at most ``verification_writes_per_minute`` per
     client address (behind a proxy, uvicorn's ``--proxy-headers`` gives the real one)."""
     per_minute = services.settings.verification_writes_per_minute
     wait = client_wait(request, "verification_limiter", per_minute)
     if wait is not None:
-        raise RateLimited(retry_after_header(wait))
+        raise RateLimited("verification requests from this address", wait)
 
 
 Limited = Depends(_rate_limit)
