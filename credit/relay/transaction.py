@@ -37,6 +37,22 @@ def write(core: RelayCore) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def own_rows(core: RelayCore) -> Iterator[Connection]:
+    """A transaction that only moves rows one signer worker owns along their way (its outbox
+    row and that row's claims) and that no read-check-write of :func:`write` depends on: on
+    PostgreSQL it takes row locks, not the relay's lock, so the city's claims and
+    confirmations do not queue behind it. Its statements must lock claims before the outbox
+    row, as settling does. On SQLite, where one writer runs at a time anyway, it is
+    :func:`write`."""
+    if core.engine.dialect.name == "sqlite":
+        with write(core) as conn:
+            yield conn
+        return
+    with core.engine.begin() as conn:
+        yield conn
+
+
 def new_work(conn: Connection) -> None:
     """Wake the relay worker, in whatever process it runs, when ``conn``'s transaction commits:
     it stored something that may make a batch (a confirmation). Without it the worker finds

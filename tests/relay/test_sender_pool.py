@@ -160,6 +160,7 @@ def test_batches_spread_over_three_keys(pool: Pool) -> None:
 
 def test_a_stuck_key_is_replaced_while_the_others_go_on(pool: Pool) -> None:
     p = pool
+    p.relay.start()  # idempotent; xdist may run this test first on its worker
     p.rpc("anvil_setAutomine", False)
     try:
         first = accept(p, p.take(6))  # three batches: one per key (the least busy key first)
@@ -218,6 +219,7 @@ def test_a_stuck_key_is_replaced_while_the_others_go_on(pool: Pool) -> None:
 
 def test_a_transaction_the_base_fee_outgrew_is_replaced_above_it(pool: Pool) -> None:
     p = pool
+    p.relay.start()  # idempotent; xdist may run this test first on its worker
     p.rpc("anvil_setAutomine", False)
     try:
         ids = accept(p, p.take(2))
