@@ -35,6 +35,7 @@ from credit.chain.events import EventSource
 from credit.chain.recover import SignatureFormatError, compact_from_hex, recover_digest
 from credit.chain.tx import Transactor
 from credit.chain.zk import (
+    RECORD_NAMES,
     GateInfo,
     PrivateProofs,
     attach_gate,
@@ -178,7 +179,7 @@ class PrivateProofsService:
     def finalized(self) -> dict[int, int]:
         """Finalised epochs and their Poseidon roots."""
         proofs = self.proofs()
-        start = self.system.record.contracts["PoseidonRootVerifier"].block
+        start = self.system.record.contracts[RECORD_NAMES["roots"]].block
         return finalized_roots(proofs.roots, from_block=start)
 
     def commitment_of(self, resident: str) -> int:
@@ -245,11 +246,10 @@ class PrivateProofsService:
             )
         )
 
-    def pass_gate(self, address: str, epoch: int, statement: Statement, proof: Any) -> Any:
-        """Relay a pass of the listed gate at ``address``; returns the receipt (typed 4xx)."""
+    def pass_gate(self, info: GateInfo, epoch: int, statement: Statement, proof: Any) -> Any:
+        """Relay a pass of the listed gate ``info``; returns the receipt (typed 4xx)."""
         from credit.compile import load_artifact
 
-        info = self.gate(address)
         gate = attach_gate(self.system, {"CreditGate": load_artifact("CreditGate")}, info.address)
         try:
             args = gate_proof_args(proof)

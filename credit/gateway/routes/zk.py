@@ -217,14 +217,15 @@ def epoch_leaves(
 
 
 @router.get(
-    "/identities/{resident}",
+    "/identities/{address}",
     dependencies=[PublicRead],
     responses=error_responses(404, 422, 429, 503),
 )
-def identity(request: Request, resident: AddressPath, services: ServicesDep) -> IdentityOut:
-    """The identity commitment ``resident`` registered, if any (public: it is on chain)."""
-    commitment = _service(request, services).commitment_of(resident)
-    return IdentityOut(resident=resident, commitment=str(commitment) if commitment else None)
+def identity(request: Request, address: AddressPath, services: ServicesDep) -> IdentityOut:
+    """The identity commitment the resident at ``address`` registered, if any (public: it is
+    on chain)."""
+    commitment = _service(request, services).commitment_of(address)
+    return IdentityOut(resident=address, commitment=str(commitment) if commitment else None)
 
 
 @router.post(
@@ -267,12 +268,13 @@ def pass_gate(request: Request, gate: AddressPath, body: PassIn, services: Servi
     statement = Statement.from_signals(body.public)
     if statement.recipient >= 2**160:
         raise ApiError(422, "invalid_request", "the recipient signal is not an address")
-    proof = body.proof.model_dump()
-    receipt = _service(request, services).pass_gate(gate, body.epoch, statement, proof)
+    service = _service(request, services)
+    info = service.gate(gate)
+    receipt = service.pass_gate(info, body.epoch, statement, body.proof.model_dump())
     return PassOut(
         tx_hash=receipt["transactionHash"].to_0x_hex(),
         gas_used=int(receipt["gasUsed"]),
-        gate=_service(request, services).gate(gate).address,
+        gate=info.address,
         epoch=body.epoch,
         nullifier=str(statement.nullifier),
         recipient=statement.recipient_address,
