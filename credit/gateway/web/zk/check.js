@@ -2,6 +2,7 @@
 // key, and recomputes the gate's scope from its chain id, address and label. No wallet needed.
 /* global snarkjs */
 import { scopeOf } from "../js/verify/zk_identity.js";
+import { decodeBundle } from "../js/verify/zk_bundle.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,8 +57,17 @@ async function run() {
 }
 
 $("check").addEventListener("click", run);
-// A link from the prover carries the bundle in the fragment (never sent to any server).
-if (location.hash.startsWith("#bundle=")) {
+// The prover's link and QR code carry the bundle in ?proof= (compact); older links carried the
+// JSON in the fragment.
+const linked = new URLSearchParams(location.search).get("proof");
+if (linked) {
+  try {
+    $("bundle").value = JSON.stringify(decodeBundle(linked), null, 2);
+    run();
+  } catch (err) {
+    show({ valid: false, error: String(err.message || err) });
+  }
+} else if (location.hash.startsWith("#bundle=")) {
   $("bundle").value = decodeURIComponent(atob(location.hash.slice(8)));
   run();
 }
