@@ -176,6 +176,13 @@ class PrivateProofsService:
             {"gate": address},
         )
 
+    def nullifier_used(self, info: GateInfo, nullifier: int) -> bool:
+        """Whether the gate ``info`` recorded a pass with ``nullifier``."""
+        from credit.compile import load_artifact
+
+        gate = attach_gate(self.system, {"CreditGate": load_artifact("CreditGate")}, info.address)
+        return bool(gate.functions.isNullifierUsed(nullifier).call())
+
     def finalized(self) -> dict[int, int]:
         """Finalised epochs and their Poseidon roots."""
         proofs = self.proofs()

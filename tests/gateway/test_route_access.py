@@ -175,6 +175,7 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/zk/identities/{address}"): PUBLIC,
     ("POST", "/v1/zk/identities"): signed_body("tests/zk/test_gateway_api.py"),
     ("POST", "/v1/zk/gates/{gate}/passes"): signed_body("tests/zk/test_gateway_api.py"),
+    ("GET", "/v1/zk/gates/{gate}/nullifiers/{nullifier}"): PUBLIC,
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}
 
@@ -187,6 +188,7 @@ PLACEHOLDERS = {
     "epoch": "0",
     "tx_hash": "0x" + "ef" * 32,
     "gate": "0x" + "12" * 20,
+    "nullifier": "1",
 }
 
 

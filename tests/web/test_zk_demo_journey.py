@@ -114,6 +114,8 @@ def test_a_visitor_passes_the_library_gate_as_ana(ana: Page, demo: tuple[str, in
     ana.goto(link)
     expect(ana.locator("#verdict")).to_have_attribute("data-valid", "true", timeout=60_000)
     expect(ana.locator("dd[data-key=label]")).to_have_text(LIBRARY_LABEL)
+    expect(ana.locator("dd[data-key=passed]")).to_contain_text("yes")
+    shot(ana, "zk-demo-check")
 
 
 def test_chen_is_below_the_gate(chen: Page, demo: tuple[str, int]) -> None:

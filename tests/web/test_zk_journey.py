@@ -111,6 +111,7 @@ def test_register_prove_and_pass_the_gate_from_the_browser(
     expect(page.locator("#verdict")).to_have_attribute("data-valid", "true", timeout=60_000)
     expect(page.locator("#verdict")).to_contain_text(f"at least {zk.threshold}")
     expect(page.locator("dd[data-key=recipient]")).to_have_text(recipient.lower())
+    expect(page.locator("dd[data-key=passed]")).to_contain_text("yes: the gate recorded")
     shot(page, "zk-check-valid")
 
 

@@ -141,6 +141,8 @@ def test_a_taken_commitment_is_refused_by_the_contract(zk: ZkWorld, client: Test
 
 def test_a_pass_is_relayed_once(zk: ZkWorld, client: TestClient, bundle: dict[str, Any]) -> None:
     url = f"/v1/zk/gates/{zk.gate.address}/passes"
+    status = f"/v1/zk/gates/{zk.gate.address}/nullifiers/{bundle['public'][3]}"
+    assert client.get(status).json()["used"] is False
     answer = client.post(url, json=bundle)
     assert answer.status_code == 202, answer.text
     body = answer.json()
@@ -148,6 +150,11 @@ def test_a_pass_is_relayed_once(zk: ZkWorld, client: TestClient, bundle: dict[st
     assert body["gas_used"] <= 300_000, body
     print(f"relayed pass: {body['gas_used']} gas")
     assert zk.gate.functions.isNullifierUsed(int(body["nullifier"])).call()
+    assert client.get(status).json() == {
+        "gate": zk.gate.address,
+        "nullifier": body["nullifier"],
+        "used": True,
+    }
     receipt = zk.world.w3.eth.get_transaction_receipt(body["tx_hash"])
     (event,) = zk.world.events(receipt, "Passed", zk.gate)
     assert event["args"]["recipient"] == zk.world.residents[3].address

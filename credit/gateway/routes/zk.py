@@ -124,6 +124,12 @@ class PassOut(BaseModel):
     recipient: str
 
 
+class NullifierOut(BaseModel):
+    gate: str
+    nullifier: str
+    used: bool = Field(description="the gate recorded a pass with this nullifier")
+
+
 class TxOut(BaseModel):
     tx_hash: str
 
@@ -279,3 +285,22 @@ def pass_gate(request: Request, gate: AddressPath, body: PassIn, services: Servi
         nullifier=str(statement.nullifier),
         recipient=statement.recipient_address,
     )
+
+
+@router.get(
+    "/gates/{gate}/nullifiers/{nullifier}",
+    dependencies=[PublicRead],
+    responses=error_responses(404, 422, 429, 503),
+)
+def nullifier_status(
+    request: Request,
+    gate: AddressPath,
+    nullifier: Annotated[str, Path(pattern=DECIMAL, description="decimal")],
+    services: ServicesDep,
+) -> NullifierOut:
+    """Whether a listed gate recorded a pass with ``nullifier`` (public): what a service's check
+    page adds to a valid proof. 404 ``unknown_gate``."""
+    service = _service(request, services)
+    info = service.gate(gate)
+    used = service.nullifier_used(info, _field(nullifier, "nullifier"))
+    return NullifierOut(gate=info.address, nullifier=nullifier, used=used)

@@ -6,6 +6,19 @@ import { decodeBundle } from "../js/verify/zk_bundle.js";
 
 const $ = (id) => document.getElementById(id);
 
+// Whether the gate recorded a pass with this nullifier, when this gateway lists the gate
+// (GET /v1/zk/gates/{gate}/nullifiers/{n}); undefined for a gate it does not know.
+async function passedAtGate(gate, nullifier) {
+  try {
+    const response = await fetch(`/v1/zk/gates/${gate}/nullifiers/${nullifier}`);
+    if (!response.ok) return undefined;
+    const { used } = await response.json();
+    return used ? "yes: the gate recorded a pass with this nullifier" : "not yet";
+  } catch {
+    return undefined;
+  }
+}
+
 export async function checkBundle(bundle) {
   const vkey = await (await fetch("assets/verification_key.json")).json();
   const [root, threshold, scope, nullifier, recipient] = bundle.public.map(BigInt);
@@ -13,6 +26,7 @@ export async function checkBundle(bundle) {
   const scopeMatches = scopeOf(bundle.chain_id, bundle.gate, bundle.label) === scope;
   return {
     valid: proofHolds && scopeMatches,
+    passed: proofHolds && scopeMatches ? await passedAtGate(bundle.gate, nullifier) : undefined,
     proofHolds,
     scopeMatches,
     gate: bundle.gate,
@@ -35,7 +49,7 @@ function show(report) {
   $("verdict").dataset.valid = String(Boolean(report.valid));
   const facts = $("facts");
   facts.replaceChildren();
-  for (const key of ["gate", "label", "epoch", "threshold", "root", "nullifier", "recipient"]) {
+  for (const key of ["passed", "gate", "label", "epoch", "threshold", "root", "nullifier", "recipient"]) {
     if (report[key] === undefined) continue;
     const dt = document.createElement("dt");
     dt.textContent = key;
