@@ -29,6 +29,7 @@ from typing import Any
 from eth_account import Account as EthAccount
 from eth_utils import to_checksum_address
 
+from credit.artifacts import Artifact
 from credit.chain.deploy import System
 from credit.chain.eip712 import CompactSignature
 from credit.chain.events import EventSource
@@ -143,6 +144,7 @@ class PrivateProofsService:
         self._lock = threading.Lock()
         self._proofs: PrivateProofs | None = None
         self._leaves: dict[int, EpochLeaves] = {}
+        self._gate_artifact: Artifact | None = None
         self._replay_lock = threading.Lock()  # one replay at a time: they are heavy
 
     @property
@@ -151,6 +153,9 @@ class PrivateProofsService:
 
     def proofs(self) -> PrivateProofs:
         """The contracts (404 ``no_private_proofs`` when the record lists none)."""
+        contracts = self.system.record.contracts
+        if any(name not in contracts for name in RECORD_NAMES.values()):
+            raise NoPrivateProofs()  # before loading any artifact: this is the common answer
         with self._lock:
             if self._proofs is None:
                 from credit.compile import load_artifact
@@ -176,11 +181,18 @@ class PrivateProofsService:
             {"gate": address},
         )
 
+    def gate_contract(self, info: GateInfo) -> Any:
+        """The listed gate ``info`` as a web3 contract (its artifact loaded once)."""
+        with self._lock:
+            if self._gate_artifact is None:
+                from credit.compile import load_artifact
+
+                self._gate_artifact = load_artifact("CreditGate")
+        return attach_gate(self.system, {"CreditGate": self._gate_artifact}, info.address)
+
     def nullifier_used(self, info: GateInfo, nullifier: int) -> bool:
         """Whether the gate ``info`` recorded a pass with ``nullifier``."""
-        from credit.compile import load_artifact
-
-        gate = attach_gate(self.system, {"CreditGate": load_artifact("CreditGate")}, info.address)
+        gate = self.gate_contract(info)
         return bool(gate.functions.isNullifierUsed(nullifier).call())
 
     def finalized(self) -> dict[int, int]:
@@ -255,9 +267,7 @@ class PrivateProofsService:
 
     def pass_gate(self, info: GateInfo, epoch: int, statement: Statement, proof: Any) -> Any:
         """Relay a pass of the listed gate ``info``; returns the receipt (typed 4xx)."""
-        from credit.compile import load_artifact
-
-        gate = attach_gate(self.system, {"CreditGate": load_artifact("CreditGate")}, info.address)
+        gate = self.gate_contract(info)
         try:
             args = gate_proof_args(proof)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
