@@ -8,7 +8,9 @@ with its reason (Dara), and a period
 whose reward was paid in full although a violation was confirmed in it (Chen). Period 1 was
 verified by residents' computers (four agreed and earned credit, Eli's buggy worker did not), and
 the last period's commit window is open for the visitor to verify it from the browser
-(:mod:`credit.demo_verify`).
+(:mod:`credit.demo_verify`). Ana, Chen and Fang registered identities for private proofs and the
+residents agreed period 3's Poseidon credit root, so Ana or Fang can pass the city library's
+"credit ≥ 50" gate from the browser without saying who they are (:mod:`credit.demo_zk`).
 
 A step that needs the gateway's store (claims held by the relay until their quorum is met) runs
 only when the city has an :class:`Intake` (``make demo``), not on the throw-away chain of
@@ -312,13 +314,21 @@ from credit.demo_verify import (  # noqa: E402  (its steps use City)
     period_verified,
     verifier_deployed,
 )
+from credit.demo_zk import (  # noqa: E402  (its steps use City)
+    identities_registered,
+    poseidon_root_agreed,
+    private_proofs_deployed,
+)
 
 Step = Callable[[City], None]
 DEMO_STEPS: tuple[Step, ...] = (
     register_residents,
     verifier_deployed,
+    private_proofs_deployed,
     two_weeks,
     period_verified,
+    identities_registered,
+    poseidon_root_agreed,
     months_later,
     open_violation,
     appeal_waiting,

@@ -62,6 +62,7 @@ LAYER = {
     "demo_steps": TOP,
     "demo_verify": TOP,
     "demo_relay": TOP,
+    "demo_zk": TOP,
     "city": TOP,
     "__main__": TOP,
 }

@@ -11,11 +11,17 @@ Deployment of one "private proofs" set for a system (:func:`deploy_private_proof
 - ``CreditAtLeastVerifier``: snarkjs's exported Groth16 verifier of the circuit.
 
 A service then deploys a ``CreditGate`` (:func:`deploy_gate`) with its threshold and label.
+
+The deployment record lists them (:func:`record_private_proofs`, :func:`record_gate`): the three
+contracts under :data:`RECORD_NAMES`, each gate under ``CreditGate <label>`` with its label,
+threshold and display name in ``extra["gates"]``; :func:`attach_private_proofs` and
+:func:`recorded_gates` read them back. :func:`relay_register` and :func:`relay_pass` send what a
+gateway relays, after a call that reports the contract's refusal without spending gas.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_account.messages import encode_typed_data
@@ -26,9 +32,10 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
-from credit.chain.deploy import System
+from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash
 from credit.chain.tx import Transactor
 from credit.chain.verifier import COMMIT_TYPES
+from credit.errors import ChainError
 
 REGISTRY = "IdentityRegistry"
 ROOTS = "EpochVerifier"
@@ -48,6 +55,16 @@ REGISTER_TYPES: dict[str, list[dict[str, str]]] = {
 }
 
 
+#: Names of the private-proof contracts in a deployment record (the roots instance is an
+#: EpochVerifier, recorded under its own name beside the keccak root's "EpochVerifier").
+RECORD_NAMES = {
+    "registry": "IdentityRegistry",
+    "roots": "PoseidonRootVerifier",
+    "verifier": "CreditAtLeastVerifier",
+}
+GATE_PREFIX = "CreditGate "
+
+
 @dataclass(frozen=True)
 class PrivateProofs:
     """The deployed contracts of private proofs."""
@@ -55,6 +72,7 @@ class PrivateProofs:
     registry: Contract
     roots: Contract  # the EpochVerifier instance of Poseidon roots
     verifier: Contract
+    receipts: tuple[TxReceipt, ...] = ()  # of the three deployments, when deployed here
 
     def addresses(self) -> dict[str, str]:
         return {
@@ -64,13 +82,19 @@ class PrivateProofs:
         }
 
 
-def _deploy(
+def _deployed(
     deployer: Transactor, w3: Web3, artifacts: dict[str, Artifact], name: str, *args: Any
-) -> Contract:
+) -> tuple[Contract, TxReceipt]:
     art = artifacts[name]
     receipt = deployer.deploy(art.abi, art.bytecode, *args)
     address = Web3.to_checksum_address(str(receipt["contractAddress"]))
-    return w3.eth.contract(address=address, abi=art.abi)
+    return w3.eth.contract(address=address, abi=art.abi), receipt
+
+
+def _deploy(
+    deployer: Transactor, w3: Web3, artifacts: dict[str, Artifact], name: str, *args: Any
+) -> Contract:
+    return _deployed(deployer, w3, artifacts, name, *args)[0]
 
 
 def deploy_private_proofs(
@@ -85,12 +109,12 @@ def deploy_private_proofs(
 ) -> PrivateProofs:
     """Deploy registry, Poseidon-root EpochVerifier (no ledger role) and Groth16 verifier."""
     w3, ledger = system.w3, system.ledger.address
-    registry = _deploy(deployer, w3, artifacts, REGISTRY, ledger)
-    roots = _deploy(
+    registry, r1 = _deployed(deployer, w3, artifacts, REGISTRY, ledger)
+    roots, r2 = _deployed(
         deployer, w3, artifacts, ROOTS, ledger, category, quorum, commit_window, reveal_window
     )
-    verifier = _deploy(deployer, w3, artifacts, VERIFIER)
-    return PrivateProofs(registry, roots, verifier)
+    verifier, r3 = _deployed(deployer, w3, artifacts, VERIFIER)
+    return PrivateProofs(registry, roots, verifier, (r1, r2, r3))
 
 
 def deploy_gate(
@@ -194,3 +218,165 @@ def pass_gate(
     return sender.send(
         fn(epoch, root, nullifier, to_checksum_address(recipient), proof), gas=GATE_GAS
     )
+
+
+# -------------------------------------------------------------------------- deployment record
+@dataclass(frozen=True)
+class GateInfo:
+    """A gate as the deployment record lists it."""
+
+    address: str
+    label: str  # the on-chain label the scope binds (e.g. "library-2027-Q1")
+    threshold: int
+    name: str  # what the service calls it (e.g. "city library: credit ≥ 50")
+    scope: int
+
+
+def _entry(contract: Contract, receipt: TxReceipt) -> DeployedContract:
+    return DeployedContract(
+        str(contract.address),
+        receipt["transactionHash"].to_0x_hex(),
+        int(receipt["blockNumber"]),
+        abi_hash([dict(item) for item in contract.abi]),
+    )
+
+
+def record_private_proofs(record: DeploymentRecord, proofs: PrivateProofs) -> DeploymentRecord:
+    """``record`` listing the three contracts :func:`deploy_private_proofs` deployed."""
+    contracts = (proofs.registry, proofs.roots, proofs.verifier)
+    if len(proofs.receipts) != len(contracts):
+        raise ValueError("record private proofs from deploy_private_proofs (it keeps the receipts)")
+    names = RECORD_NAMES.values()
+    entries = {n: _entry(c, r) for n, c, r in zip(names, contracts, proofs.receipts, strict=True)}
+    return replace(record, contracts={**record.contracts, **entries})
+
+
+def deploy_recorded_gate(
+    deployer: Transactor,
+    artifacts: dict[str, Artifact],
+    proofs: PrivateProofs,
+    record: DeploymentRecord,
+    *,
+    threshold: int,
+    label: str,
+    name: str,
+) -> tuple[Contract, DeploymentRecord]:
+    """Deploy a gate (:func:`deploy_gate`) and return it with ``record`` listing it."""
+    gate, receipt = _deployed(
+        deployer,
+        proofs.registry.w3,
+        artifacts,
+        GATE,
+        proofs.verifier.address,
+        proofs.roots.address,
+        threshold,
+        label,
+    )
+    info = {
+        "address": str(gate.address),
+        "label": label,
+        "threshold": threshold,
+        "name": name,
+        "scope": str(gate.functions.scope().call()),
+    }
+    gates = [*record.extra.get("gates", []), info]
+    return gate, replace(
+        record,
+        contracts={**record.contracts, GATE_PREFIX + label: _entry(gate, receipt)},
+        extra={**record.extra, "gates": gates},
+    )
+
+
+def recorded_gates(record: DeploymentRecord) -> list[GateInfo]:
+    """The gates ``record`` lists, in the order they were deployed."""
+    return [
+        GateInfo(
+            to_checksum_address(g["address"]),
+            str(g["label"]),
+            int(g["threshold"]),
+            str(g.get("name") or g["label"]),
+            int(g["scope"]),
+        )
+        for g in record.extra.get("gates", [])
+    ]
+
+
+def attach_private_proofs(system: System, artifacts: dict[str, Artifact]) -> PrivateProofs | None:
+    """The private-proof contracts ``system``'s record lists, or None when it lists none."""
+    entries = {k: system.record.contracts.get(n) for k, n in RECORD_NAMES.items()}
+    if any(e is None for e in entries.values()):
+        return None
+    kinds = {"registry": REGISTRY, "roots": ROOTS, "verifier": VERIFIER}
+    found = {
+        k: system.w3.eth.contract(
+            address=Web3.to_checksum_address(str(e.address)), abi=artifacts[kinds[k]].abi
+        )
+        for k, e in entries.items()
+        if e is not None
+    }
+    return PrivateProofs(found["registry"], found["roots"], found["verifier"])
+
+
+def attach_gate(system: System, artifacts: dict[str, Artifact], address: str) -> Contract:
+    """The CreditGate at ``address`` on ``system``'s chain."""
+    return system.w3.eth.contract(
+        address=Web3.to_checksum_address(address), abi=artifacts[GATE].abi
+    )
+
+
+def finalized_roots(roots: Contract, *, from_block: int = 0) -> dict[int, int]:
+    """Every epoch whose Poseidon root ``roots`` finalised, with the root (as an integer)."""
+    logs = roots.events.EpochFinalized.get_logs(from_block=from_block, to_block="latest")
+    return {int(e["args"]["epoch"]): int.from_bytes(bytes(e["args"]["root"]), "big") for e in logs}
+
+
+# ------------------------------------------------------------------------------- relaying
+def register_digest(
+    chain_id: int, registry: str, resident: str, commitment: int, deadline: int
+) -> bytes:
+    """The EIP-712 digest a resident signs for ``registerBySig``."""
+    payload = register_typed_data(chain_id, registry, resident, commitment, deadline)
+    signable = encode_typed_data(full_message=payload)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def _checked_send(sender: Transactor, fn: Any, gas: int) -> TxReceipt:
+    """Call ``fn`` first (the contract's refusal, decoded, costs no gas), then send it with a
+    fixed gas limit (an estimate of a Groth16 check runs low: see :data:`GATE_GAS`)."""
+    try:
+        fn.call({"from": sender.address, "gas": gas})
+    except ChainError:
+        raise  # NodeUnavailable from the transport
+    except Exception as exc:  # the node reports the revert
+        raise sender.decoder.from_exception(exc) from exc
+    receipt: TxReceipt = sender.send(fn, gas=gas)
+    return receipt
+
+
+def relay_register(
+    sender: Transactor,
+    registry: Contract,
+    resident: str,
+    commitment: int,
+    deadline: int,
+    signature: bytes,
+) -> TxReceipt:
+    """Relay a resident's signed registration; a refusal raises its ContractRevert unsent."""
+    fn = registry.functions.registerBySig(
+        to_checksum_address(resident), commitment, deadline, signature
+    )
+    return _checked_send(sender, fn, 200_000)
+
+
+def relay_pass(
+    sender: Transactor,
+    gate: Contract,
+    epoch: int,
+    root: int,
+    nullifier: int,
+    recipient: str,
+    proof: tuple[list[int], list[list[int]], list[int]],
+) -> TxReceipt:
+    """Relay a pass of ``gate``; a refusal raises its ContractRevert unsent."""
+    fn = gate.functions["pass"](epoch, root, nullifier, to_checksum_address(recipient), proof)
+    return _checked_send(sender, fn, GATE_GAS)

@@ -128,6 +128,9 @@ def demo(
         from credit.demo_verify import open_period_message
 
         console.print(open_period_message(system) or "No period is open for verification now")
+        from credit.demo_zk import private_proofs_message
+
+        console.print(private_proofs_message(system) or "No private-proof gate is deployed")
     run_server(wire(settings, system, ruleset), host, port)
 
 

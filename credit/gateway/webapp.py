@@ -37,13 +37,15 @@ ZK_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
     "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:"
 )
 #: What the proving and checking pages fetch, served at ``/zk/assets/<name>``: snarkjs's browser
-#: build and the ceremony's circuit artefacts.
+#: build, the ceremony's circuit artefacts and the QR code generator.
 _PROJECT = Path(__file__).resolve().parents[2]
 ZK_ASSETS = {
     "snarkjs.min.js": _PROJECT / "node_modules" / "snarkjs" / "build" / "snarkjs.min.js",
     "credit_at_least.wasm": _PROJECT / "zk" / "credit_at_least" / "credit_at_least.wasm",
     "credit_at_least.zkey": _PROJECT / "zk" / "credit_at_least" / "credit_at_least.zkey",
     "verification_key.json": _PROJECT / "zk" / "credit_at_least" / "verification_key.json",
+    # the QR code of the check link: qrcode-generator's ES module (npm, pinned in package.json)
+    "qrcode.mjs": _PROJECT / "node_modules" / "qrcode-generator" / "dist" / "qrcode.mjs",
 }
 
 

@@ -169,6 +169,13 @@ ACCESS: dict[tuple[str, str], Policy] = {
     ("GET", "/v1/public/epochs/{epoch}"): PUBLIC,
     ("GET", "/v1/public/addresses/{address}"): PUBLIC,
     ("GET", "/v1/public/transactions/{tx_hash}"): PUBLIC,
+    # private proofs: public reads of what is on chain; writes authorized by their body
+    ("GET", "/v1/zk"): PUBLIC,
+    ("GET", "/v1/zk/epochs/{epoch}/leaves"): PUBLIC,
+    ("GET", "/v1/zk/identities/{address}"): PUBLIC,
+    ("POST", "/v1/zk/identities"): signed_body("tests/zk/test_gateway_api.py"),
+    ("POST", "/v1/zk/gates/{gate}/passes"): signed_body("tests/zk/test_gateway_api.py"),
+    ("GET", "/v1/zk/gates/{gate}/nullifiers/{nullifier}"): PUBLIC,
 }
 ROOT_ROUTES = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("POST", "/rpc")}
 
@@ -180,6 +187,8 @@ PLACEHOLDERS = {
     "version": "1",
     "epoch": "0",
     "tx_hash": "0x" + "ef" * 32,
+    "gate": "0x" + "12" * 20,
+    "nullifier": "1",
 }
 
 

@@ -23,7 +23,9 @@ from credit.chain.zk import (
     PrivateProofs,
     deploy_gate,
     deploy_private_proofs,
+    deploy_recorded_gate,
     identity_commitments,
+    record_private_proofs,
     register_by_sig,
     sign_register,
 )
@@ -101,7 +103,8 @@ def register(world: World, proofs: PrivateProofs, actor: Actor, secret: int) -> 
 
 def build_zk_world(world: World, artifacts: dict[str, Artifact]) -> ZkWorld:
     """On ``world``: deploy private proofs; credit and register three residents; let two others
-    agree the epoch's Poseidon root by commit-reveal; deploy a gate at the first one's credit."""
+    agree the epoch's Poseidon root by commit-reveal; deploy a gate at the first one's credit.
+    The world's deployment record lists the contracts and the gate, as a gateway reads them."""
     proofs = deploy_private_proofs(
         world.operator.tx,
         artifacts,
@@ -134,11 +137,39 @@ def build_zk_world(world: World, artifacts: dict[str, Artifact]) -> ZkWorld:
     world.advance(windows.reveal_closes + 60 - world.now())
     clients[0].finalize(epoch, [tree.root_bytes])
     threshold = world.credit(alice)
-    gate = deploy_gate(
+    gate, world.system.record = deploy_recorded_gate(
         world.operator.tx,
         artifacts,
         proofs,
+        record_private_proofs(world.system.record, proofs),
         threshold=threshold,
         label=LABEL.format(threshold=threshold),
+        name=f"city library: credit ≥ {threshold}",
     )
     return ZkWorld(world, proofs, gate, epoch, tree, secrets, threshold)
+
+
+def agree_poseidon_root(world: World, proofs: PrivateProofs, epoch: int) -> PoseidonTree:
+    """Two residents (the fifth and sixth) agree ``epoch``'s Poseidon root by commit-reveal, as
+    their verifier workers would, over the replayed tree; it is finalised. Returns that tree."""
+    from credit.chain.events import EventSource
+    from credit.verify.poseidon_root import poseidon_tree
+    from credit.verify.replay import replay_epoch
+
+    voters = [world.residents[4], world.residents[5]]
+    clients = [VerifierClient(proofs.roots, v.tx, decoder=world.system.decoder) for v in voters]
+    windows = clients[0].windows(epoch)
+    world.advance(windows.commit_opens + 60 - world.now())
+    replay = replay_epoch(EventSource(world.system), epoch)
+    tree = poseidon_tree(
+        replay.state, identity_commitments(proofs.registry, to_block=replay.facts.as_of_block)
+    )
+    salts = [bytes([i + 7]) * 32 for i in range(len(voters))]
+    for client, voter, salt in zip(clients, voters, salts, strict=True):
+        client.commit(epoch, commitment_of(tree.root_bytes, salt, voter.address))
+    world.advance(windows.reveal_opens + 60 - world.now())
+    for client, salt in zip(clients, salts, strict=True):
+        client.reveal(epoch, tree.root_bytes, salt)
+    world.advance(windows.reveal_closes + 60 - world.now())
+    clients[0].finalize(epoch, [tree.root_bytes])
+    return tree

@@ -38,3 +38,6 @@ ROUTERS.append(verification.router)
 from credit.gateway.routes import public  # noqa: E402
 
 ROUTERS.append(public.router)
+from credit.gateway.routes import zk  # noqa: E402
+
+ROUTERS.append(zk.router)

@@ -2,8 +2,22 @@
 // key, and recomputes the gate's scope from its chain id, address and label. No wallet needed.
 /* global snarkjs */
 import { scopeOf } from "../js/verify/zk_identity.js";
+import { decodeBundle } from "../js/verify/zk_bundle.js";
 
 const $ = (id) => document.getElementById(id);
+
+// Whether the gate recorded a pass with this nullifier, when this gateway lists the gate
+// (GET /v1/zk/gates/{gate}/nullifiers/{n}); undefined for a gate it does not know.
+async function passedAtGate(gate, nullifier) {
+  try {
+    const response = await fetch(`/v1/zk/gates/${gate}/nullifiers/${nullifier}`);
+    if (!response.ok) return undefined;
+    const { used } = await response.json();
+    return used ? "yes: the gate recorded a pass with this nullifier" : "not yet";
+  } catch {
+    return undefined;
+  }
+}
 
 export async function checkBundle(bundle) {
   const vkey = await (await fetch("assets/verification_key.json")).json();
@@ -12,6 +26,7 @@ export async function checkBundle(bundle) {
   const scopeMatches = scopeOf(bundle.chain_id, bundle.gate, bundle.label) === scope;
   return {
     valid: proofHolds && scopeMatches,
+    passed: proofHolds && scopeMatches ? await passedAtGate(bundle.gate, nullifier) : undefined,
     proofHolds,
     scopeMatches,
     gate: bundle.gate,
@@ -34,7 +49,7 @@ function show(report) {
   $("verdict").dataset.valid = String(Boolean(report.valid));
   const facts = $("facts");
   facts.replaceChildren();
-  for (const key of ["gate", "label", "epoch", "threshold", "root", "nullifier", "recipient"]) {
+  for (const key of ["passed", "gate", "label", "epoch", "threshold", "root", "nullifier", "recipient"]) {
     if (report[key] === undefined) continue;
     const dt = document.createElement("dt");
     dt.textContent = key;
@@ -56,8 +71,17 @@ async function run() {
 }
 
 $("check").addEventListener("click", run);
-// A link from the prover carries the bundle in the fragment (never sent to any server).
-if (location.hash.startsWith("#bundle=")) {
+// The prover's link and QR code carry the bundle in ?proof= (compact); older links carried the
+// JSON in the fragment.
+const linked = new URLSearchParams(location.search).get("proof");
+if (linked) {
+  try {
+    $("bundle").value = JSON.stringify(decodeBundle(linked), null, 2);
+    run();
+  } catch (err) {
+    show({ valid: false, error: String(err.message || err) });
+  }
+} else if (location.hash.startsWith("#bundle=")) {
   $("bundle").value = decodeURIComponent(atob(location.hash.slice(8)));
   run();
 }
