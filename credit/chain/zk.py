@@ -15,7 +15,7 @@ A service then deploys a ``CreditGate`` (:func:`deploy_gate`) with its threshold
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_account.messages import encode_typed_data
@@ -26,14 +26,18 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
-from credit.chain.deploy import System
+from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash
 from credit.chain.tx import Transactor
 from credit.chain.verifier import COMMIT_TYPES
+from credit.errors import ChainError
 
 REGISTRY = "IdentityRegistry"
 ROOTS = "EpochVerifier"
 VERIFIER = "CreditAtLeastVerifier"
 GATE = "CreditGate"
+#: The deployment record's name of the Poseidon-root EpochVerifier (its ABI is ``ROOTS``'s): the
+#: record already names the keccak-root instance ``EpochVerifier``.
+ROOTS_ENTRY = "PoseidonRoots"
 #: A gate call spends ~270k gas; estimates of a Groth16 check run low (the verifier returns false
 #: when short of gas), so gate transactions carry this fixed limit.
 GATE_GAS = 400_000
@@ -55,6 +59,8 @@ class PrivateProofs:
     registry: Contract
     roots: Contract  # the EpochVerifier instance of Poseidon roots
     verifier: Contract
+    # deployment-record entries by record name (empty when attached from a record)
+    entries: dict[str, DeployedContract] = field(default_factory=dict, compare=False)
 
     def addresses(self) -> dict[str, str]:
         return {
@@ -67,10 +73,22 @@ class PrivateProofs:
 def _deploy(
     deployer: Transactor, w3: Web3, artifacts: dict[str, Artifact], name: str, *args: Any
 ) -> Contract:
+    return _deploy_entry(deployer, w3, artifacts, name, *args)[0]
+
+
+def _deploy_entry(
+    deployer: Transactor, w3: Web3, artifacts: dict[str, Artifact], name: str, *args: Any
+) -> tuple[Contract, DeployedContract]:
     art = artifacts[name]
     receipt = deployer.deploy(art.abi, art.bytecode, *args)
     address = Web3.to_checksum_address(str(receipt["contractAddress"]))
-    return w3.eth.contract(address=address, abi=art.abi)
+    entry = DeployedContract(
+        address,
+        receipt["transactionHash"].to_0x_hex(),
+        int(receipt["blockNumber"]),
+        abi_hash(art.abi),
+    )
+    return w3.eth.contract(address=address, abi=art.abi), entry
 
 
 def deploy_private_proofs(
@@ -85,12 +103,47 @@ def deploy_private_proofs(
 ) -> PrivateProofs:
     """Deploy registry, Poseidon-root EpochVerifier (no ledger role) and Groth16 verifier."""
     w3, ledger = system.w3, system.ledger.address
-    registry = _deploy(deployer, w3, artifacts, REGISTRY, ledger)
-    roots = _deploy(
+    registry, registry_entry = _deploy_entry(deployer, w3, artifacts, REGISTRY, ledger)
+    roots, roots_entry = _deploy_entry(
         deployer, w3, artifacts, ROOTS, ledger, category, quorum, commit_window, reveal_window
     )
-    verifier = _deploy(deployer, w3, artifacts, VERIFIER)
-    return PrivateProofs(registry, roots, verifier)
+    verifier, verifier_entry = _deploy_entry(deployer, w3, artifacts, VERIFIER)
+    entries = {REGISTRY: registry_entry, ROOTS_ENTRY: roots_entry, VERIFIER: verifier_entry}
+    return PrivateProofs(registry, roots, verifier, entries)
+
+
+def with_private_proofs(record: DeploymentRecord, proofs: PrivateProofs) -> DeploymentRecord:
+    """``record`` listing ``proofs``' contracts, so that verifier workers (``credit verify run``),
+    the gateway and the auditor find the registry and the Poseidon-root instance in the same
+    deployment file. Needs the entries :func:`deploy_private_proofs` returns."""
+    if not proofs.entries:
+        raise ChainError("these private-proof contracts carry no deployment entries to record")
+    return replace(record, contracts={**record.contracts, **proofs.entries})
+
+
+def attach_private_proofs(system: System, artifacts: dict[str, Artifact]) -> PrivateProofs | None:
+    """The private-proof contracts ``system``'s deployment record lists, or None if it lists
+    no Poseidon-root instance (a city without private proofs)."""
+    entries = system.record.contracts
+    if ROOTS_ENTRY not in entries:
+        return None
+    missing = [n for n in (REGISTRY, VERIFIER) if n not in entries]
+    if missing:
+        raise ChainError(
+            f"the deployment file lists a {ROOTS_ENTRY} but no {', '.join(missing)}: "
+            "record every private-proof contract (credit.chain.zk.with_private_proofs)"
+        )
+
+    def at(entry: str, name: str) -> Contract:
+        address = Web3.to_checksum_address(entries[entry].address)
+        return system.w3.eth.contract(address=address, abi=artifacts[name].abi)
+
+    return PrivateProofs(
+        at(REGISTRY, REGISTRY),
+        at(ROOTS_ENTRY, ROOTS),
+        at(VERIFIER, VERIFIER),
+        {n: entries[n] for n in (REGISTRY, ROOTS_ENTRY, VERIFIER)},
+    )
 
 
 def deploy_gate(
@@ -174,10 +227,39 @@ def attach_registry(system: System, artifacts: dict[str, Artifact], address: str
     return system.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
 
-def identity_commitments(registry: Contract, *, to_block: int | str = "latest") -> dict[str, int]:
+def identity_commitments(
+    registry: Contract, *, to_block: int | str = "latest", from_block: int = 0
+) -> dict[str, int]:
     """Every registered commitment up to ``to_block``, by lower-case resident address."""
-    logs = registry.events.IdentityRegistered.get_logs(from_block=0, to_block=to_block)
-    return {str(e["args"]["resident"]).lower(): int(e["args"]["commitment"]) for e in logs}
+    return {r.resident: r.commitment for r in registrations(registry, to_block, from_block)}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One ``IdentityRegistered`` event."""
+
+    resident: str  # lower-case
+    commitment: int
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+def registrations(
+    registry: Contract, to_block: int | str = "latest", from_block: int = 0
+) -> list[Registration]:
+    """Every ``IdentityRegistered`` of ``registry`` in ``from_block..to_block``, in chain order."""
+    logs = registry.events.IdentityRegistered.get_logs(from_block=from_block, to_block=to_block)
+    return [
+        Registration(
+            str(e["args"]["resident"]).lower(),
+            int(e["args"]["commitment"]),
+            int(e["blockNumber"]),
+            int(e["logIndex"]),
+            e["transactionHash"].to_0x_hex(),
+        )
+        for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
+    ]
 
 
 def pass_gate(
@@ -194,3 +276,33 @@ def pass_gate(
     return sender.send(
         fn(epoch, root, nullifier, to_checksum_address(recipient), proof), gas=GATE_GAS
     )
+
+
+@dataclass(frozen=True)
+class FinalizedRoot:
+    """One ``EpochFinalized`` event of an EpochVerifier."""
+
+    epoch: int
+    root: bytes
+    revealers: int
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+def finalized_roots(
+    roots: Contract, to_block: int | str = "latest", from_block: int = 0
+) -> list[FinalizedRoot]:
+    """Every epoch ``roots`` (an EpochVerifier) finalised in ``from_block..to_block``."""
+    logs = roots.events.EpochFinalized.get_logs(from_block=from_block, to_block=to_block)
+    return [
+        FinalizedRoot(
+            int(e["args"]["epoch"]),
+            bytes(e["args"]["root"]),
+            int(e["args"]["revealers"]),
+            int(e["blockNumber"]),
+            int(e["logIndex"]),
+            e["transactionHash"].to_0x_hex(),
+        )
+        for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
+    ]
