@@ -31,16 +31,21 @@ EpochOpt = Annotated[int, typer.Option("--epoch", help="the epoch (ledger epoch 
 
 
 def _connect(
-    network: str | None, rpc_url: str | None, chain_id: int | None, deployment: Path | None
+    network: str | None,
+    rpc_url: str | None,
+    chain_id: int | None,
+    deployment: Path | None,
+    *,
+    dev: bool = False,
 ) -> tuple[Any, Any, Any, Any, Path]:
-    """Settings, network, the deployed system and the artifacts."""
+    """Settings, network, the deployed system and the artifacts (``dev``: see ``--dev``)."""
     from credit.compile import compile_contracts
     from credit.ops.deploy import find_deployment, load_existing
     from credit.ops.networks import connect, resolve_network
     from credit.settings import get_settings
 
     settings = get_settings()
-    net = resolve_network(network, rpc_url, chain_id)
+    net = resolve_network(network, rpc_url, chain_id, dev=dev)
     w3 = connect(net, settings)
     artifacts = compile_contracts()
     path = deployment or find_deployment(net, settings)
