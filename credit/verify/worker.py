@@ -13,7 +13,8 @@ EpochVerifier instance) ride along as tracks (:class:`Track`): each phase (commi
 settle) runs for the main root first, then for every track, with the same ballot files (keyed by
 verifier address), the same resumption and the same errors. One difference: a track whose commit
 window closed before this resident committed to it is skipped with a note instead of failing the
-run, so a resident who starts verifying a track mid-epoch still reveals the main root.
+run, so a resident who starts verifying a track mid-epoch still reveals the main root; so is a
+track's lost ballot file.
 """
 
 from __future__ import annotations
@@ -187,10 +188,15 @@ class Worker:
             self._wait_until(windows.commit_opens, f"the commit window of epoch {epoch}")
             ballot = self._commit(epoch, leg)
         elif ballot is None:
-            raise VerifyError(
+            message = (
                 f"you committed to epoch {epoch}'s {leg.label}root but its ballot file is missing "
                 f"from {self.store.directory}: without the salt the commitment cannot be revealed"
             )
+            if optional:  # the main root still counts: say so and carry on
+                leg.report.committed = True
+                leg.report.notes.append(message)
+                return False
+            raise VerifyError(message)
         leg.ballot = ballot
         leg.report.root, leg.report.committed = ballot.root, True
         return True

@@ -210,3 +210,30 @@ def test_a_missed_poseidon_window_does_not_stop_the_main_root(
         f"the commit window of epoch {epoch} (poseidon root) closed at "
         f"{windows.reveal_opens}: not verified this epoch"
     ]
+
+
+def test_a_lost_poseidon_ballot_does_not_stop_the_main_root(
+    world: World,
+    zk: ZkWorld,
+    artifacts: dict[str, Artifact],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both roots committed, then the Poseidon ballot file is lost: the keccak root is still
+    revealed; the Poseidon one cannot be, and the report says why."""
+    keccak = _with_both_verifiers(world, zk, artifacts, monkeypatch)
+    epoch = world.epoch()
+    store = BallotStore(tmp_path)
+    worker = _cli_worker(world, artifacts, 4, store)
+    windows = VerifierClient(keccak).windows(epoch)
+    assert _run(world, [worker], epoch, windows.commit_opens) == [None]  # committed both
+    me = world.residents[4].address
+    store.path(zk.proofs.roots.address, epoch, me).unlink()
+    (report,) = _run(world, [worker], epoch, windows.reveal_opens)
+    assert report is not None and report.revealed
+    assert VerifierClient(keccak).ballot(epoch, me) == (True, True)
+    assert VerifierClient(zk.proofs.roots).ballot(epoch, me) == (True, False)
+    track = report.tracks["poseidon"]
+    assert (track.committed, track.revealed) == (True, False)
+    (note,) = track.notes
+    assert note.startswith(f"you committed to epoch {epoch}'s poseidon root but its ballot file")
