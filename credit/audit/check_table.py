@@ -27,7 +27,8 @@ BALANCES, APPEALS, REWARDS, NOTICES = (
     "Rewards and tokens",
     "Notices",
 )
-GROUPS = (DEPLOYMENT, RULES, RECORDS, QUORUM, BALANCES, APPEALS, REWARDS, NOTICES)
+PRIVATE = "Private proofs"
+GROUPS = (DEPLOYMENT, RULES, RECORDS, QUORUM, BALANCES, APPEALS, REWARDS, NOTICES, PRIVATE)
 
 CHECKS: dict[str, Check] = {
     # deployment
@@ -385,5 +386,15 @@ CHECKS: dict[str, Check] = {
         NOTICES,
         "Exported notices are unaltered",
         "A notice in the export differs from the one the rules give.",
+    ),
+    # private proofs
+    "poseidon.root_mismatch": Check(
+        PRIVATE,
+        "Finalised Poseidon credit roots match the ledger",
+        "Residents finalised a Poseidon credit root that the ledger's events do not give: "
+        "private-proof gates accept proofs against it, so someone may prove credit they do "
+        "not hold.",
+        "expected",
+        "found",
     ),
 }

@@ -101,6 +101,35 @@ class Deployment:
     notice_period_file: int  # what the deployment file says
 
 
+@dataclass(frozen=True)
+class IdentityRegistration:
+    """One ``IdentityRegistered`` of the IdentityRegistry: a leaf's identity commitment."""
+
+    resident: str  # lower-case
+    commitment: int
+    at: Evidence
+
+
+@dataclass(frozen=True)
+class FinalisedRoot:
+    """One ``EpochFinalized`` of the Poseidon-root EpochVerifier."""
+
+    epoch: int
+    root: str  # 0x hex
+    revealers: int
+    at: Evidence
+
+
+@dataclass(frozen=True)
+class PrivateProofsData:
+    """What the Poseidon-root check reads: the registrations and the finalised Poseidon roots."""
+
+    registry: str
+    roots: str  # the Poseidon-root EpochVerifier
+    registrations: tuple[IdentityRegistration, ...]
+    finalised: tuple[FinalisedRoot, ...]
+
+
 @dataclass
 class ChainData:
     """Everything the checks need, read up to and at ``block``."""
@@ -116,6 +145,7 @@ class ChainData:
     total_supply: int = 0
     code: tuple[CodeCheck, ...] = ()
     replay: dict[str, int] = field(default_factory=dict)  # pages, window shrinks, cached events
+    private_proofs: PrivateProofsData | None = None  # when the deployment lists them
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ from credit.audit.model import (
     ChainEvent,
     CodeCheck,
     Deployment,
+    FinalisedRoot,
+    IdentityRegistration,
+    PrivateProofsData,
     RelayedBatch,
     Terms,
     Transaction,
@@ -37,7 +40,9 @@ from credit.chain.calldata import CalldataDecoder
 from credit.chain.deploy import System
 from credit.chain.events import RawEvent
 from credit.chain.rpc_reads import Web3Reader, reader_for
+from credit.chain.zk import attach_private_proofs, finalized_root_events, registrations
 from credit.errors import ChainError
+from credit.facts import Evidence
 
 Progress = Callable[[int, int, int], None]  # (blocks done, blocks in all, events so far)
 RECORD_EVENTS = frozenset({"RecordCredited", "ViolationRecorded"})
@@ -244,6 +249,7 @@ def read_chain(
         )
         for label, contract in (("CreditLedger", ledger), ("RuleBook", rule_book))
     )
+    private = _private_proofs(system, artifacts, source, to_block)
     return ChainData(
         deployment=Deployment(
             chain_id=record.chain_id,
@@ -269,6 +275,49 @@ def read_chain(
             "shrinks": replayer.shrinks,
             "resumed_from": replayer.resumed,
         },
+        private_proofs=private,
+    )
+
+
+def _private_proofs(
+    system: System, artifacts: dict[str, Artifact], source: Web3Reader, to_block: int
+) -> PrivateProofsData | None:
+    """The identity registrations and finalised Poseidon roots up to ``to_block``, when the
+    deployment lists private proofs (their contracts' own logs only)."""
+    proofs = attach_private_proofs(system, artifacts)
+    if proofs is None:
+        return None
+    start = system.record.start_block
+    registered = registrations(proofs.registry, to_block, start)
+    finalised = finalized_root_events(proofs.roots, to_block, start)
+    blocks = sorted({r.block_number for r in registered} | {f.block_number for f in finalised})
+    headers = source.headers(blocks) if blocks else {}
+    times = {}
+    for n in blocks:
+        header = headers.get(n)
+        if header is None:
+            raise ChainError(f"block {n} vanished during the audit (a reorg?): run it again")
+        times[n] = header.timestamp
+    return PrivateProofsData(
+        registry=str(proofs.registry.address).lower(),
+        roots=str(proofs.roots.address).lower(),
+        registrations=tuple(
+            IdentityRegistration(
+                r.resident,
+                r.commitment,
+                Evidence(r.tx_hash, r.block_number, r.log_index, times[r.block_number]),
+            )
+            for r in registered
+        ),
+        finalised=tuple(
+            FinalisedRoot(
+                f.epoch,
+                "0x" + f.root.hex(),
+                f.revealers,
+                Evidence(f.tx_hash, f.block_number, f.log_index, times[f.block_number]),
+            )
+            for f in finalised
+        ),
     )
 
 

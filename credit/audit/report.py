@@ -143,6 +143,7 @@ def build_report(result: AuditResult, **extra: Any) -> dict[str, Any]:
         "points_per_epoch": _points_per_epoch(result),
         "residents": residents,
         "notices": None if result.notices is None else result.notices.to_dict(),
+        "poseidon_roots": [e.to_dict() for e in result.poseidon_roots],
         "contracts": {LEDGER: d.ledger, "RuleBook": d.rule_book},
     }
     report["checks"] = statuses(report)

@@ -17,6 +17,7 @@ from credit.audit.balances import Books, recompute
 from credit.audit.model import ChainData, Findings
 from credit.audit.notices_compare import NoticesComparison, NoticesExport, compare
 from credit.audit.notices_compare import recompute as recompute_notices
+from credit.audit.private_roots import PoseidonEpoch, check_poseidon_roots
 from credit.audit.quorum import QuorumStats, check_quorums
 from credit.audit.rewards import RewardSummary, check_rewards
 from credit.audit.roles import LEDGER, RULE_BOOK, RoleTimeline
@@ -53,6 +54,7 @@ class AuditResult:
     rule_files: list[dict[str, Any]] = field(default_factory=list)
     notices: NoticesComparison | None = None
     warnings: list[str] = field(default_factory=list)
+    poseidon_roots: list[PoseidonEpoch] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -158,6 +160,7 @@ def run_checks(
     matched, problems, rows = match_rule_files(history, rule_files)
     found.extend(problems)
     result = AuditResult(data, found, history, roles, books, rewards, appeals, quorum, rows)
+    result.poseidon_roots = check_poseidon_roots(data, history, found)
     if not rule_files:
         result.warnings.append(
             "no rule-set file given (--rules): the published hashes were not checked against "

@@ -167,9 +167,14 @@ def deploy_verifier(
     return contract, record
 
 
-def attach_verifier(system: System, artifacts: dict[str, Artifact]) -> Contract:
-    """The EpochVerifier listed in ``system``'s deployment record."""
-    entry = system.record.contracts.get(CONTRACT_NAME)
+def attach_verifier(
+    system: System, artifacts: dict[str, Artifact], name: str = CONTRACT_NAME
+) -> Contract:
+    """The EpochVerifier listed in ``system``'s deployment record (as ``name``: another instance
+    of the same contract, e.g. private proofs' ``PoseidonRoots``)."""
+    entry = system.record.contracts.get(name)
+    if entry is None and name != CONTRACT_NAME:
+        raise ChainError(f"the deployment file lists no {name}")
     if entry is None:
         raise ChainError(
             "the deployment file lists no EpochVerifier: deploy one with `credit verify deploy`"

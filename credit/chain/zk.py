@@ -62,6 +62,9 @@ RECORD_NAMES = {
     "roots": "PoseidonRootVerifier",
     "verifier": "CreditAtLeastVerifier",
 }
+#: The deployment record's name of the Poseidon-root EpochVerifier (its ABI is ``ROOTS``'s): the
+#: record already names the keccak-root instance ``EpochVerifier``.
+ROOTS_ENTRY = RECORD_NAMES["roots"]
 GATE_PREFIX = "CreditGate "
 
 
@@ -198,10 +201,39 @@ def attach_registry(system: System, artifacts: dict[str, Artifact], address: str
     return system.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
 
-def identity_commitments(registry: Contract, *, to_block: int | str = "latest") -> dict[str, int]:
+def identity_commitments(
+    registry: Contract, *, to_block: int | str = "latest", from_block: int = 0
+) -> dict[str, int]:
     """Every registered commitment up to ``to_block``, by lower-case resident address."""
-    logs = registry.events.IdentityRegistered.get_logs(from_block=0, to_block=to_block)
-    return {str(e["args"]["resident"]).lower(): int(e["args"]["commitment"]) for e in logs}
+    return {r.resident: r.commitment for r in registrations(registry, to_block, from_block)}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One ``IdentityRegistered`` event."""
+
+    resident: str  # lower-case
+    commitment: int
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+def registrations(
+    registry: Contract, to_block: int | str = "latest", from_block: int = 0
+) -> list[Registration]:
+    """Every ``IdentityRegistered`` of ``registry`` in ``from_block..to_block``, in chain order."""
+    logs = registry.events.IdentityRegistered.get_logs(from_block=from_block, to_block=to_block)
+    return [
+        Registration(
+            str(e["args"]["resident"]).lower(),
+            int(e["args"]["commitment"]),
+            int(e["blockNumber"]),
+            int(e["logIndex"]),
+            e["transactionHash"].to_0x_hex(),
+        )
+        for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
+    ]
 
 
 def pass_gate(
@@ -324,10 +356,42 @@ def attach_gate(system: System, artifacts: dict[str, Artifact], address: str) ->
     )
 
 
+@dataclass(frozen=True)
+class FinalizedRoot:
+    """One ``EpochFinalized`` event of an EpochVerifier."""
+
+    epoch: int
+    root: bytes
+    revealers: int
+    block_number: int
+    log_index: int
+    tx_hash: str
+
+
+def finalized_root_events(
+    roots: Contract, to_block: int | str = "latest", from_block: int = 0
+) -> list[FinalizedRoot]:
+    """Every epoch ``roots`` (an EpochVerifier) finalised in ``from_block..to_block``."""
+    logs = roots.events.EpochFinalized.get_logs(from_block=from_block, to_block=to_block)
+    return [
+        FinalizedRoot(
+            int(e["args"]["epoch"]),
+            bytes(e["args"]["root"]),
+            int(e["args"]["revealers"]),
+            int(e["blockNumber"]),
+            int(e["logIndex"]),
+            e["transactionHash"].to_0x_hex(),
+        )
+        for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
+    ]
+
+
 def finalized_roots(roots: Contract, *, from_block: int = 0) -> dict[int, int]:
     """Every epoch whose Poseidon root ``roots`` finalised, with the root (as an integer)."""
-    logs = roots.events.EpochFinalized.get_logs(from_block=from_block, to_block="latest")
-    return {int(e["args"]["epoch"]): int.from_bytes(bytes(e["args"]["root"]), "big") for e in logs}
+    return {
+        r.epoch: int.from_bytes(r.root, "big")
+        for r in finalized_root_events(roots, from_block=from_block)
+    }
 
 
 # ------------------------------------------------------------------------------- relaying

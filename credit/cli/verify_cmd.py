@@ -37,15 +37,15 @@ class DeploymentArgs(NetworkArgs):
     deployment: DeploymentOpt = None
 
 
-def _connect(args: DeploymentArgs) -> tuple[Any, Any, Any, Any, Path]:
-    """Settings, network, the deployed system and the artifacts."""
+def _connect(args: DeploymentArgs, *, dev: bool = False) -> tuple[Any, Any, Any, Any, Path]:
+    """Settings, network, the deployed system and the artifacts (``dev``: see ``--dev``)."""
     from credit.compile import compile_contracts
     from credit.ops.deploy import find_deployment, load_existing
     from credit.ops.networks import connect, resolve_network
     from credit.settings import get_settings
 
     settings = get_settings()
-    net = resolve_network(args.network, args.rpc_url, args.chain_id)
+    net = resolve_network(args.network, args.rpc_url, args.chain_id, dev=dev)
     w3 = connect(net, settings)
     artifacts = compile_contracts()
     path = args.deployment or find_deployment(net, settings)
@@ -83,6 +83,36 @@ def _replay(system: Any, epoch: int, depth: int) -> Any:
     return replay_epoch(EventSource(system), epoch, confirmation_depth=depth)
 
 
+def _epoch_roots(system: Any, artifacts: Any, depth: int) -> Any:
+    from credit.chain.events import EventSource
+    from credit.chain.zk import attach_private_proofs, identity_commitments
+    from credit.verify.roots import EpochRoots
+
+    proofs = attach_private_proofs(system, artifacts)
+    if proofs is None:
+        return EpochRoots(EventSource(system), depth)
+    registry, start = proofs.registry, system.record.start_block
+    return EpochRoots(
+        EventSource(system),
+        depth,
+        lambda block: identity_commitments(registry, to_block=block, from_block=start),
+    )
+
+
+def _poseidon_tracks(system: Any, artifacts: Any, client: Any, roots: Any) -> list[Any]:
+    """The Poseidon-root track when the deployment lists private proofs (else none)."""
+    from credit.chain.verifier import VerifierClient
+    from credit.chain.zk import ROOTS_ENTRY, attach_private_proofs
+    from credit.verify.worker import Track
+
+    proofs = attach_private_proofs(system, artifacts)
+    if proofs is None:
+        return []
+    start = system.record.contracts[ROOTS_ENTRY].block
+    poseidon = VerifierClient(proofs.roots, client.tx, from_block=start, decoder=system.decoder)
+    return [Track("poseidon", poseidon, roots.poseidon_root)]
+
+
 def _print(data: Any, as_json: bool = True) -> None:
     """JSON with ``--json`` (and for ``prove``, whose output is a document); else one
     ``name: value`` line per field."""
@@ -116,15 +146,16 @@ def run(
 
     settings, _net, system, artifacts, _path = _connect(where)
     client = _signing_client(settings, system, artifacts)
-    depth = settings.confirmation_depth
+    roots = _epoch_roots(system, artifacts, settings.confirmation_depth)
     worker = Worker(
         client,
-        lambda e: _replay(system, e, depth).root,
+        roots.keccak_root,
         BallotStore(state_dir or settings.data_dir / "verify"),
         finalize=finalize,
         poll_seconds=poll,
         timeout=timeout,
         say=lambda msg: err.print(f"[{client.resident}] {msg}"),
+        tracks=_poseidon_tracks(system, artifacts, client, roots),
     )
     target = (
         epoch

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from credit.cli.netopts import DevOpt
 from credit.errors import CreditError
 
 zk_app = typer.Typer(
@@ -148,3 +149,45 @@ def leaves_cmd(
     if out is not None:
         out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"epoch": epoch, "root": "0x" + tree.root_bytes.hex(), "leaves": len(rows)}))
+
+
+@zk_app.command("deploy")
+def deploy_cmd(
+    network: Annotated[str | None, typer.Option(help="network name")] = None,
+    rpc_url: Annotated[str | None, typer.Option("--rpc-url", help="JSON-RPC URL")] = None,
+    chain_id: Annotated[int | None, typer.Option("--chain-id", help="chain id")] = None,
+    deployment: Annotated[Path | None, typer.Option(help="deployment file")] = None,
+    dev: DevOpt = False,
+) -> None:
+    """Deploy private proofs (identity registry, Poseidon-root verifier, Groth16 verifier) with
+    the EpochVerifier's quorum and windows, and list them in the deployment file: from then on
+    `credit verify run`, the browser verifiers and `credit audit` handle the Poseidon root too."""
+    from credit.chain import Transactor
+    from credit.chain.zk import ROOTS_ENTRY, deploy_private_proofs, record_private_proofs
+    from credit.cli.verify_cmd import DeploymentArgs, _connect
+    from credit.ops.networks import operator_account
+
+    where = DeploymentArgs(network, rpc_url, chain_id, deployment)
+    settings, net, system, artifacts, path = _connect(where, dev=dev)
+    record = system.record
+    if ROOTS_ENTRY in record.contracts:
+        raise CreditError(f"{path} lists private proofs already: nothing to do")
+    terms = record.extra.get("verifier")
+    if "EpochVerifier" not in record.contracts or not terms:
+        raise CreditError(
+            f"{path} lists no EpochVerifier: deploy it first (`credit verify deploy`), since the "
+            "Poseidon root is agreed with the same quorum and windows"
+        )
+    account = operator_account(system.w3, net, settings)
+    tx = Transactor(system.w3, account, system.decoder, gas=None)
+    proofs = deploy_private_proofs(
+        tx,
+        artifacts,
+        system,
+        quorum=int(terms["quorum"]),
+        commit_window=int(terms["commit_window"]),
+        reveal_window=int(terms["reveal_window"]),
+        category=int(terms["category"]),
+    )
+    record_private_proofs(record, proofs).save(path)
+    print(json.dumps({**proofs.addresses(), "deployment": str(path)}))

@@ -17,6 +17,10 @@ Decisions:
 - Settling is permissionless, so the gateway does it for everyone: :class:`VerificationSettler`
   finalises each epoch whose reveal window closed with reveals in it, then credits its winners,
   page by page (:func:`credit.verify.settle.settle_epoch`, what `credit verify settle` runs).
+- Two tracks, one path: where the deployment lists private proofs, residents also commit-reveal
+  each epoch's Poseidon credit root on its own EpochVerifier instance (``track="poseidon"``;
+  the state root is ``track="state"``). Same checks, same refusals, same relaying and settling;
+  only the contract differs (and its domain's ``verifyingContract`` in the signed commitment).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from credit.chain.recover import SignatureFormatError, compact_from_hex, recover
 from credit.chain.tx import Transactor
 from credit.chain.verifier import CONTRACT_NAME, Outcome, VerifierClient, commit_digest
 from credit.chain.verifier_epochs import EpochStatus, epoch_status
+from credit.chain.zk import REGISTRY, ROOTS_ENTRY
 from credit.errors import ChainError, ContractRevert, StoreError
 from credit.gateway.errors import ApiError
 from credit.gateway.rewards import minter_signing
@@ -41,6 +46,9 @@ from credit.store.retry import Background
 from credit.verify.settle import settle_epoch
 
 log = logging.getLogger(__name__)
+
+#: The deployment-record entry of each track's EpochVerifier.
+TRACKS: dict[str, str] = {"state": CONTRACT_NAME, "poseidon": ROOTS_ENTRY}
 
 # The contract's refusals as (status, code, what to do next).
 _REFUSALS: dict[str, tuple[int, str, str]] = {
@@ -99,13 +107,15 @@ _REFUSALS: dict[str, tuple[int, str, str]] = {
 
 
 class NoVerifier(ApiError):
-    def __init__(self) -> None:
-        super().__init__(
-            404,
-            "no_verifier",
-            "this ledger has no verifier deployed: the operator deploys one with "
-            "`credit verify deploy`",
-        )
+    def __init__(self, track: str = "state") -> None:
+        if track == "state":
+            message = (
+                "this ledger has no verifier deployed: the operator deploys one with "
+                "`credit verify deploy`"
+            )
+        else:
+            message = "this city runs no private proofs, so there is no Poseidon root to verify"
+        super().__init__(404, "no_verifier", message, {"track": track})
 
 
 def refusal(exc: ContractRevert) -> ApiError | None:
@@ -122,20 +132,20 @@ class Verification:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._reader: VerifierClient | None = None
+        self._readers: dict[str, VerifierClient] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ reads
-    def address(self) -> str | None:
-        entry = self.services.system.record.contracts.get(CONTRACT_NAME)
+    def address(self, track: str = "state") -> str | None:
+        entry = self.services.system.record.contracts.get(TRACKS[track])
         return None if entry is None else str(entry.address)
 
-    def reader(self) -> VerifierClient:
+    def reader(self, track: str = "state") -> VerifierClient:
         """A read-only client (404 ``no_verifier`` when none is deployed)."""
         with self._lock:
-            if self._reader is None:
-                self._reader = self._client(None)
-            return self._reader
+            if track not in self._readers:
+                self._readers[track] = self._client(None, track)
+            return self._readers[track]
 
     def overview(self) -> dict[str, Any]:
         """What a browser needs to replay and verify: addresses, schedule, quorum, first block."""
@@ -146,8 +156,14 @@ class Verification:
         if verifier is not None:
             client = self.reader()
             category, quorum = client.category(), client.quorum()
+        registry = system.record.contracts.get(REGISTRY)
+        poseidon = self.address("poseidon")
         return {
             "verifier": verifier,
+            "poseidon_verifier": poseidon if verifier is not None else None,
+            "identity_registry": None
+            if registry is None or poseidon is None or verifier is None
+            else str(registry.address),
             "chain_id": int(system.record.chain_id),
             "category": category,
             "quorum": quorum,
@@ -159,15 +175,21 @@ class Verification:
             "start_block": int(system.record.start_block),
         }
 
-    def epoch(self, epoch: int) -> EpochStatus:
-        return epoch_status(self.reader(), self.services.system.ledger.events, epoch)
+    def epoch(self, epoch: int, track: str = "state") -> EpochStatus:
+        return epoch_status(self.reader(track), self.services.system.ledger.events, epoch)
 
     # ------------------------------------------------------------------ relaying
     def commit(
-        self, epoch: int, resident: str, commitment: bytes, deadline: int, signature: bytes
+        self,
+        epoch: int,
+        resident: str,
+        commitment: bytes,
+        deadline: int,
+        signature: bytes,
+        track: str = "state",
     ) -> str:
         """Relay a signed commitment; returns the transaction hash (typed 4xx on a refusal)."""
-        reader = self.reader()
+        reader = self.reader(track)
         if deadline < reader.now():
             status, code, message = _REFUSALS["VerifierExpiredSignature"]
             raise ApiError(status, code, message, {"deadline": deadline})
@@ -176,13 +198,15 @@ class Verification:
             if signature[64] < 27:  # some wallets give v as 0/1; OpenZeppelin's ECDSA wants 27/28
                 signature = signature[:64] + bytes((signature[64] + 27,))
         return self._send(
-            lambda c: c.commit_by_sig(epoch, resident, commitment, deadline, signature)
+            lambda c: c.commit_by_sig(epoch, resident, commitment, deadline, signature), track
         )
 
-    def reveal(self, epoch: int, resident: str, root: bytes, salt: bytes) -> str:
+    def reveal(
+        self, epoch: int, resident: str, root: bytes, salt: bytes, track: str = "state"
+    ) -> str:
         """Relay a reveal; returns the transaction hash (typed 4xx on a refusal)."""
-        self.reader()  # 404 before anything else
-        return self._send(lambda c: c.reveal_for(epoch, resident, root, salt))
+        self.reader(track)  # 404 before anything else
+        return self._send(lambda c: c.reveal_for(epoch, resident, root, salt), track)
 
     def _check_ecdsa(
         self,
@@ -204,10 +228,10 @@ class Verification:
         if signer is None or signer.lower() != resident.lower():
             raise ApiError(status, code, message, {"signer": signer})
 
-    def _send(self, action: Callable[[VerifierClient], Any]) -> str:
+    def _send(self, action: Callable[[VerifierClient], Any], track: str = "state") -> str:
         with minter_signing(self.services.engine):  # one signer of the minter key at a time
             try:
-                receipt = action(self._client(self._sender()))
+                receipt = action(self._client(self._sender(), track))
             except ContractRevert as exc:
                 typed = refusal(exc)
                 if typed is None:
@@ -222,15 +246,16 @@ class Verification:
         system = self.services.system
         return Transactor(system.w3, account, system.decoder, gas=None)
 
-    def _client(self, tx: Transactor | None) -> VerifierClient:
+    def _client(self, tx: Transactor | None, track: str = "state") -> VerifierClient:
         from credit.chain.verifier import attach_verifier
         from credit.compile import load_artifact
 
         system = self.services.system
-        entry = system.record.contracts.get(CONTRACT_NAME)
-        if entry is None:
-            raise NoVerifier()
-        contract = attach_verifier(system, {CONTRACT_NAME: load_artifact(CONTRACT_NAME)})
+        entry = system.record.contracts.get(TRACKS[track])
+        if entry is None or (track != "state" and CONTRACT_NAME not in system.record.contracts):
+            raise NoVerifier(track)
+        artifacts = {CONTRACT_NAME: load_artifact(CONTRACT_NAME)}  # both tracks: one contract
+        contract = attach_verifier(system, artifacts, TRACKS[track])
         return VerifierClient(contract, tx, from_block=entry.block, decoder=system.decoder)
 
 
@@ -257,11 +282,19 @@ class VerificationSettler(Background):
                 log.exception("settling verified epochs failed")
 
     def tick(self) -> list[int]:
-        """Settle what is due now; returns the epochs it pushed a transaction for."""
-        verification = self.verification
-        if verification.address() is None:
+        """Settle what is due now; returns the epochs it pushed a transaction for (on any
+        track)."""
+        if self.verification.address() is None:
             return []
-        reader = verification.reader()
+        settled: set[int] = set()
+        for track in TRACKS:
+            if self.verification.address(track) is not None:
+                settled.update(self._tick(track))
+        return sorted(settled)
+
+    def _tick(self, track: str) -> list[int]:
+        verification = self.verification
+        reader = verification.reader(track)
         current = int(self.services.system.ledger.functions.currentEpoch().call())
         now = reader.now()
         settled = []
@@ -272,14 +305,16 @@ class VerificationSettler(Background):
             if not windows.reveal_closes <= now < windows.credit_closes:
                 continue
             tally = reader.tally(epoch)
+            # the Poseidon instance holds no ledger role: it credits nobody, so only finalise it
+            pays = track == "state"
             due = (tally.outcome is Outcome.OPEN and tally.reveals > 0) or (
-                tally.outcome is Outcome.FINALIZED and tally.unsettled > 0
+                pays and tally.outcome is Outcome.FINALIZED and tally.unsettled > 0
             )
             if not due:
                 continue
             with minter_signing(self.services.engine):
-                client = verification._client(verification._sender())
+                client = verification._client(verification._sender(), track)
                 done = settle_epoch(client, epoch)
-            log.info("settled verified epoch %s: %s", epoch, done)
+            log.info("settled verified epoch %s (%s root): %s", epoch, track, done)
             settled.append(epoch)
         return settled

@@ -98,6 +98,8 @@ def test_the_overview_names_what_a_browser_replays(
     record = gateway_world.system.record
     assert body == {
         "verifier": record.contracts["EpochVerifier"].address,
+        "poseidon_verifier": None,  # no private proofs in this city
+        "identity_registry": None,
         "chain_id": record.chain_id,
         "category": 4,
         "quorum": 2,
@@ -119,6 +121,7 @@ def test_without_a_verifier_the_reads_say_so(services: Services) -> None:
     with TestClient(create_app(bare, start_background=False)) as client:
         assert client.get("/v1/verification").json()["verifier"] is None
         _refused(client.get("/v1/verification/epochs/0"), 404, "no_verifier")
+        _refused(client.get("/v1/verification/epochs/0?track=poseidon"), 404, "no_verifier")
         _refused(
             client.post("/v1/verification/reveals", json=_reveal_body_dummy()), 404, "no_verifier"
         )

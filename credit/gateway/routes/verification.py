@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.verifier_epochs import EpochStatus
@@ -25,12 +25,18 @@ router = APIRouter(tags=["verification"])
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 EPOCH_MAX = 2**24  # uint24
+# Which root: the keccak state root, or private proofs' Poseidon credit root (its own instance).
+Track = Literal["state", "poseidon"]
 
 
 class VerificationOut(BaseModel):
     """Where a browser replays the ledger from and whom it verifies with."""
 
     verifier: str | None  # the EpochVerifier, or None when none is deployed
+    # private proofs (None without them): the Poseidon-root EpochVerifier, and the registry whose
+    # identity commitments (up to the epoch's last block) make the Poseidon tree's leaves
+    poseidon_verifier: str | None = None
+    identity_registry: str | None = None
     chain_id: int
     category: int  # the automated category verifiers earn
     quorum: int  # fewest residents who must reveal the winning root
@@ -86,6 +92,8 @@ class CommitIn(BaseModel):
     deadline: int = Field(ge=0, lt=2**256)
     # 65 bytes (r, s, v) from a wallet; a contract account's ERC-1271 signature may be longer
     signature: str = Field(pattern=r"^0x([0-9a-fA-F]{2}){1,1024}$")
+    # the instance: its address is the signed domain's verifyingContract
+    track: Track = "state"
 
 
 class RevealIn(BaseModel):
@@ -96,6 +104,7 @@ class RevealIn(BaseModel):
     resident: str = Field(pattern=ADDRESS)
     root: str = Field(pattern=HEX32)
     salt: str = Field(pattern=HEX32)
+    track: Track = "state"
 
 
 class TxOut(BaseModel):
@@ -171,12 +180,13 @@ def verification_epoch(
     request: Request,
     epoch: Annotated[int, Path(ge=0, lt=EPOCH_MAX)],
     services: ServicesDep,
+    track: Annotated[Track, Query(description="state root, or Poseidon credit root")] = "state",
 ) -> EpochOut:
     """An epoch's phase, windows, revealed roots and each verifier's ballot, agreement and credit
-    (public). 404 ``no_verifier`` when none is deployed."""
+    (public), on the track's instance. 404 ``no_verifier`` when none is deployed."""
     found = _verification(request, services)
-    status = found.epoch(epoch)
-    return _epoch_out(status, str(found.address()), int(services.system.record.chain_id))
+    status = found.epoch(epoch, track)
+    return _epoch_out(status, str(found.address(track)), int(services.system.record.chain_id))
 
 
 @router.post(
@@ -198,6 +208,7 @@ def relay_commit(request: Request, body: CommitIn, services: ServicesDep) -> TxO
         bytes.fromhex(body.commitment[2:]),
         body.deadline,
         bytes.fromhex(body.signature[2:]),
+        body.track,
     )
     return TxOut(tx_hash=tx_hash)
 
@@ -219,5 +230,6 @@ def relay_reveal(request: Request, body: RevealIn, services: ServicesDep) -> TxO
         body.resident,
         bytes.fromhex(body.root[2:]),
         bytes.fromhex(body.salt[2:]),
+        body.track,
     )
     return TxOut(tx_hash=tx_hash)

@@ -62,6 +62,22 @@ export function poseidonLeaves(state, commitments) {
 }
 
 /**
+ * The Poseidon credit tree's leaves and root of an epoch already replayed (replay.js): its state
+ * plus the commitments registered up to its last block.
+ * @param {Chain} chain
+ * @param {{identityRegistry: string, startBlock: number | string}} deployment
+ * @param {{cutoff: number | null, state: import("./state.js").Row[]}} replay
+ * @returns {Promise<{poseidonRoot: string, leaves: Leaf[]}>}
+ */
+export async function poseidonOfReplay(chain, deployment, replay) {
+  const start = Number(deployment.startBlock);
+  const commitments =
+    replay.cutoff === null ? new Map() : await commitmentsUpTo(chain, deployment.identityRegistry, start, replay.cutoff);
+  const leaves = poseidonLeaves(replay.state, commitments);
+  return { poseidonRoot: poseidonRoot(leaves), leaves };
+}
+
+/**
  * Replay `epoch` of `{ledger, ruleBook, identityRegistry, startBlock}`: `{epoch, root, poseidonRoot, leaves}`.
  * @param {Chain} chain
  * @param {PoseidonDeployment} deployment
@@ -71,9 +87,6 @@ export function poseidonLeaves(state, commitments) {
  */
 export async function replayPoseidonEpoch(chain, deployment, epoch, options = {}) {
   const replay = await replayEpoch(chain, deployment, epoch, options);
-  const start = Number(deployment.startBlock);
-  const commitments =
-    replay.cutoff === null ? new Map() : await commitmentsUpTo(chain, deployment.identityRegistry, start, replay.cutoff);
-  const leaves = poseidonLeaves(replay.state, commitments);
-  return { epoch, root: replay.root, poseidonRoot: poseidonRoot(leaves), leaves };
+  const { poseidonRoot: root, leaves } = await poseidonOfReplay(chain, deployment, replay);
+  return { epoch, root: replay.root, poseidonRoot: root, leaves };
 }

@@ -4,6 +4,9 @@
 // wallet: it signs an EIP-712 Commit of keccak256(abi.encode(root, salt, resident)) that the
 // gateway relays (no gas), then reveals root and salt in the reveal window. The salt is kept in
 // localStorage per verifier, period and account, so a reload or another day can still reveal.
+// Where the city runs private proofs, the same replay also gives the period's Poseidon credit
+// root, sealed and opened the same way on its own verifier contract (track "poseidon"): one more
+// signature when sealing, nothing more when opening.
 import { sessionOf, configOf } from "../session.js";
 import { h, fill, byId } from "../dom.js";
 import { t, categoryTitle } from "../i18n.js";
@@ -33,27 +36,48 @@ export function commitmentOf(/** @type {string} */ root, /** @type {string} */ s
   return toHex(keccak(encoded));
 }
 
-function ballotKey(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account) {
-  return `cc.verify.${String(info.verifier).toLowerCase()}.${epoch}.${account.toLowerCase()}`;
+function ballotKey(/** @type {string} */ verifier, /** @type {number} */ epoch, /** @type {string} */ account) {
+  return `cc.verify.${String(verifier).toLowerCase()}.${epoch}.${account.toLowerCase()}`;
 }
 
-function loadBallot(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account) {
+function loadBallot(/** @type {string} */ verifier, /** @type {number} */ epoch, /** @type {string} */ account) {
   try {
-    return JSON.parse(localStorage.getItem(ballotKey(info, epoch, account)) || "null");
+    return JSON.parse(localStorage.getItem(ballotKey(verifier, epoch, account)) || "null");
   } catch {
     return null;
   }
 }
 
-function saveBallot(/** @type {Json} */ info, /** @type {number} */ epoch, /** @type {string} */ account, /** @type {Json} */ ballot) {
-  localStorage.setItem(ballotKey(info, epoch, account), JSON.stringify(ballot));
+function saveBallot(/** @type {string} */ verifier, /** @type {number} */ epoch, /** @type {string} */ account, /** @type {Json} */ ballot) {
+  localStorage.setItem(ballotKey(verifier, epoch, account), JSON.stringify(ballot));
+}
+
+/**
+ * The roots this page seals and opens for a period: the state root, then (with private proofs)
+ * the Poseidon credit root. `status` is the period on that track's verifier.
+ * @param {import("../types.js").App} app
+ * @returns {{track: string, verifier: string, status: Json, root: string | null}[]}
+ */
+function tracks(app) {
+  const s = state(app);
+  const all = [{ track: "state", verifier: s.info.verifier, status: s.epoch, root: computedRoot(app) }];
+  if (s.info.poseidon_verifier && s.poseidon) {
+    all.push({ track: "poseidon", verifier: s.info.poseidon_verifier, status: s.poseidon, root: computedRoot(app, "poseidon") });
+  }
+  return all;
+}
+
+/** This account's ballot in a track's period status, if any. */
+function mineIn(/** @type {import("../types.js").App} */ app, /** @type {Json} */ status) {
+  const address = sessionOf(app).address.toLowerCase();
+  return (status && status.verifiers.find((/** @type {Json} */ v) => v.address.toLowerCase() === address)) || null;
 }
 
 const revealedText = () => t("verify.revealed");
 
 /** @param {import("../types.js").App} app */
 function state(app) {
-  if (!app.verify) app.verify = { info: null, epoch: null, computing: null, progress: null, error: null, busy: false };
+  if (!app.verify) app.verify = { info: null, epoch: null, poseidon: null, computing: null, progress: null, error: null, busy: false };
   return app.verify;
 }
 
@@ -68,6 +92,7 @@ export async function loadVerify(app) {
   s.info = await app.api.get("/v1/verification");
   const epoch = s.info.verifier ? targetEpoch(s.info) : null;
   s.epoch = epoch === null ? null : await app.api.get(`/v1/verification/epochs/${epoch}`);
+  s.poseidon = epoch === null || !s.info.poseidon_verifier ? null : await app.api.get(`/v1/verification/epochs/${epoch}?track=poseidon`);
   const settled = s.epoch && (s.epoch.phase === "finalised" || s.epoch.phase === "no_consensus");
   if (settled && app.message && app.message.message === revealedText) byId("message").hidden = true; // the result is here
   renderVerify(app);
@@ -90,9 +115,19 @@ function periodStart(/** @type {Json} */ info, /** @type {number} */ epoch) {
 
 /** @param {import("../types.js").App} app */
 function me(app) {
-  const s = state(app);
-  const address = sessionOf(app).address.toLowerCase();
-  return (s.epoch && s.epoch.verifiers.find((/** @type {Json} */ v) => v.address.toLowerCase() === address)) || null;
+  return mineIn(app, state(app).epoch);
+}
+
+/**
+ * Whether every track's ballot of this account has `key` ("committed" or "revealed"); for
+ * "revealed", a further track never sealed (a root missed) does not hold the state root back.
+ */
+function allMine(/** @type {import("../types.js").App} */ app, /** @type {string} */ key) {
+  return tracks(app).every((tr) => {
+    const mine = mineIn(app, tr.status);
+    if (key === "revealed" && tr.track !== "state" && !(mine && mine.committed)) return true;
+    return Boolean(mine && mine[key]);
+  });
 }
 
 /**
@@ -107,17 +142,23 @@ function compute(app) {
   s.progress = { phase: "blocks", done: 0, total: 1 };
   renderVerify(app);
   const worker = new Worker(new URL("../verify/worker.js", import.meta.url), { type: "module" });
+  /** @type {Json} */
   const deployment = { ledger: s.info.ledger, ruleBook: s.info.rule_book, startBlock: s.info.start_block };
+  if (s.info.identity_registry && s.info.poseidon_verifier) deployment.identityRegistry = s.info.identity_registry;
   worker.onmessage = (m) => {
     const d = m.data;
     if (d.type === "progress") s.progress = d;
     else {
       worker.terminate();
       if (d.type === "done") {
-        s.computing = { epoch, root: d.root, seconds: d.seconds, residents: d.residents, events: d.events };
+        s.computing = { epoch, root: d.root, poseidonRoot: d.poseidonRoot, seconds: d.seconds, residents: d.residents, events: d.events };
         const account = sessionOf(app).address;
-        const ballot = loadBallot(s.info, epoch, account) || {};
-        if (!ballot.committed) saveBallot(s.info, epoch, account, { ...ballot, root: d.root });
+        const found = [[s.info.verifier, d.root]];
+        if (d.poseidonRoot && s.info.poseidon_verifier) found.push([s.info.poseidon_verifier, d.poseidonRoot]);
+        for (const [verifier, root] of found) {
+          const ballot = loadBallot(verifier, epoch, account) || {};
+          if (!ballot.committed) saveBallot(verifier, epoch, account, { ...ballot, root });
+        }
       } else {
         s.computing = null;
         s.error = d.message;
@@ -145,24 +186,28 @@ async function commit(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
   const account = sessionOf(app).address;
-  const root = computedRoot(app);
-  const ballot = loadBallot(s.info, epoch, account) || {};
-  const salt = ballot.salt && ballot.root === root ? ballot.salt : randomSalt();
-  saveBallot(s.info, epoch, account, { root, salt }); // kept before signing: the reveal needs it
-  const commitment = commitmentOf(root, salt, account);
   const deadline = s.epoch.reveal_opens; // chain time: the signature is useless once sealing ends
-  const typed = {
-    types: { EIP712Domain: DOMAIN_FIELDS, Commit: COMMIT_TYPE },
-    primaryType: "Commit",
-    domain: { name: "EpochVerifier", version: "1", chainId: s.info.chain_id, verifyingContract: s.info.verifier },
-    message: { epoch, commitment, deadline: String(deadline) },
-  };
   await busyWhile(app, async () => {
-    app.say(() => t("verify.signing"), "info");
-    const signature = await app.signData(typed);
-    if (!signature) return;
-    const out = await app.api.post("/v1/verification/commits", { epoch, resident: account, commitment, deadline, signature });
-    saveBallot(s.info, epoch, account, { root, salt, committed: out.tx_hash });
+    // Each root not sealed yet, the state root first: a failure leaves the others to a retry.
+    for (const tr of tracks(app)) {
+      const mine = mineIn(app, tr.status);
+      if ((mine && mine.committed) || !tr.root) continue;
+      const ballot = loadBallot(tr.verifier, epoch, account) || {};
+      const salt = ballot.salt && ballot.root === tr.root ? ballot.salt : randomSalt();
+      saveBallot(tr.verifier, epoch, account, { root: tr.root, salt }); // kept before signing: the reveal needs it
+      const commitment = commitmentOf(tr.root, salt, account);
+      const typed = {
+        types: { EIP712Domain: DOMAIN_FIELDS, Commit: COMMIT_TYPE },
+        primaryType: "Commit",
+        domain: { name: "EpochVerifier", version: "1", chainId: s.info.chain_id, verifyingContract: tr.verifier },
+        message: { epoch, commitment, deadline: String(deadline) },
+      };
+      app.say(() => t(tr.track === "state" ? "verify.signing" : "verify.signingPoseidon"), "info");
+      const signature = await app.signData(typed);
+      if (!signature) return;
+      const out = await app.api.post("/v1/verification/commits", { epoch, resident: account, commitment, deadline, signature, track: tr.track });
+      saveBallot(tr.verifier, epoch, account, { root: tr.root, salt, committed: out.tx_hash });
+    }
     app.say(() => t("verify.committed"), "success");
     await loadVerify(app);
   });
@@ -173,14 +218,21 @@ async function reveal(app) {
   const s = state(app);
   const epoch = s.epoch.epoch;
   const account = sessionOf(app).address;
-  const ballot = loadBallot(s.info, epoch, account);
-  if (!ballot || !ballot.salt) {
+  const due = tracks(app).filter((tr) => {
+    const mine = mineIn(app, tr.status);
+    return mine && mine.committed && !mine.revealed;
+  });
+  const ballots = due.map((tr) => loadBallot(tr.verifier, epoch, account));
+  if (ballots.some((b) => !b || !b.salt)) {
     app.say(() => t("verify.lostSalt"), "error");
     return;
   }
   await busyWhile(app, async () => {
-    const out = await app.api.post("/v1/verification/reveals", { epoch, resident: account, root: ballot.root, salt: ballot.salt });
-    saveBallot(s.info, epoch, account, { ...ballot, revealed: out.tx_hash });
+    for (const [i, tr] of due.entries()) {
+      const ballot = ballots[i];
+      const out = await app.api.post("/v1/verification/reveals", { epoch, resident: account, root: ballot.root, salt: ballot.salt, track: tr.track });
+      saveBallot(tr.verifier, epoch, account, { ...ballot, revealed: out.tx_hash });
+    }
     app.say(revealedText, "success");
     await loadVerify(app);
   });
@@ -231,22 +283,32 @@ function windows(/** @type {Json} */ e) {
 }
 
 /**
- * The root this browser computed for the period (this visit, or kept from an earlier one).
+ * The root this browser computed for the period (this visit, or kept from an earlier one): the
+ * state root, or with `track` "poseidon" the Poseidon credit root.
  * @param {import("../types.js").App} app
+ * @param {string} [track]
  */
-function computedRoot(app) {
+function computedRoot(app, track = "state") {
   const s = state(app);
   const epoch = s.epoch.epoch;
-  if (s.computing && s.computing.epoch === epoch && s.computing.root) return s.computing.root;
-  const ballot = loadBallot(s.info, epoch, sessionOf(app).address);
+  const poseidon = track === "poseidon";
+  if (s.computing && s.computing.epoch === epoch && s.computing.root) return (poseidon ? s.computing.poseidonRoot : s.computing.root) || null;
+  const verifier = poseidon ? s.info.poseidon_verifier : s.info.verifier;
+  if (!verifier) return null;
+  const ballot = loadBallot(verifier, epoch, sessionOf(app).address);
   return (ballot && ballot.root) || null;
+}
+
+/** The Poseidon root line (private proofs), when this browser knows one. */
+function poseidonLine(/** @type {import("../types.js").App} */ app) {
+  const root = state(app).info.poseidon_verifier ? computedRoot(app, "poseidon") : null;
+  return root ? [h("p", {}, t("verify.yourPoseidonRoot"), " ", h("code", { id: "verify-poseidon-root", class: "hash" }, root))] : [];
 }
 
 /** @param {import("../types.js").App} app */
 function computeSection(app) {
   const s = state(app);
   const e = s.epoch;
-  const mine = me(app);
   const known = s.computing && s.computing.epoch === e.epoch ? s.computing : null;
   const kept = computedRoot(app);
   /** @type {HTMLElement[]} */
@@ -255,7 +317,7 @@ function computeSection(app) {
     const p = s.progress || { phase: "blocks", done: 0, total: 1 };
     const share = p.total ? Math.min(1, p.done / p.total) : 0;
     /** @type {Record<string, number[]>} */
-    const weights = { blocks: [0, 0.05], logs: [0.05, 0.5], times: [0.55, 0.35], state: [0.9, 0.05], root: [0.95, 0.05] };
+    const weights = { blocks: [0, 0.05], logs: [0.05, 0.5], times: [0.55, 0.35], state: [0.9, 0.04], root: [0.94, 0.03], poseidon: [0.97, 0.03] };
     const [base, span] = weights[p.phase] || [0, 1];
     const value = Math.round(100 * (base + span * share));
     parts.push(
@@ -266,12 +328,13 @@ function computeSection(app) {
     parts.push(
       h("p", {}, t("verify.computed", { residents: known.residents, events: known.events, seconds: known.seconds.toFixed(1) })),
       h("p", {}, t("verify.yourRoot"), " ", h("code", { id: "verify-root", class: "hash" }, known.root)),
+      ...poseidonLine(app),
     );
   } else if (kept) {
-    parts.push(h("p", {}, t("verify.yourRoot"), " ", h("code", { id: "verify-root", class: "hash" }, kept)));
+    parts.push(h("p", {}, t("verify.yourRoot"), " ", h("code", { id: "verify-root", class: "hash" }, kept)), ...poseidonLine(app));
   }
   if (s.error) parts.push(h("p", { class: "notice-box", role: "alert" }, t("verify.failed", { reason: s.error })));
-  if (!(known && known.root === null) && !(mine && mine.committed)) {
+  if (!(known && known.root === null) && !allMine(app, "committed")) {
     parts.push(
       h("button", { id: "verify-compute", type: "button", class: kept ? "" : "primary", onclick: () => compute(app) }, t(kept ? "verify.again" : "verify.compute")),
     );
@@ -283,11 +346,10 @@ function computeSection(app) {
 function commitSection(app) {
   const s = state(app);
   const e = s.epoch;
-  const mine = me(app);
   const known = computedRoot(app);
   /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.commit")), h("p", { class: "hint" }, t("verify.commitHint"))];
-  if (mine && mine.committed) parts.push(h("p", { class: "done" }, t("verify.status.committed")));
+  if (allMine(app, "committed")) parts.push(h("p", { class: "done" }, t("verify.status.committed")));
   else if (e.phase === "committing") {
     parts.push(h("button", { id: "verify-commit", type: "button", class: "primary", disabled: !known || s.busy, onclick: () => commit(app) }, t("verify.commit")));
     if (!known) parts.push(h("p", { class: "hint" }, t("verify.computeFirst")));
@@ -302,7 +364,7 @@ function revealSection(app) {
   const mine = me(app);
   /** @type {HTMLElement[]} */
   const parts = [h("h2", {}, t("verify.step.reveal")), h("p", { class: "hint" }, t("verify.revealHint"))];
-  if (mine && mine.revealed) parts.push(h("p", { class: "done" }, t("verify.status.revealed")));
+  if (allMine(app, "revealed")) parts.push(h("p", { class: "done" }, t("verify.status.revealed")));
   else if (!(mine && mine.committed)) parts.push(h("p", { class: "muted" }, t("verify.revealNeedsCommit")));
   else if (e.phase === "revealing") {
     parts.push(h("button", { id: "verify-reveal", type: "button", class: "primary", disabled: s.busy, onclick: () => reveal(app) }, t("verify.reveal")));
@@ -321,6 +383,10 @@ function resultSection(app) {
   const parts = [h("h2", {}, t("verify.step.result"))];
   if (e.phase === "finalised" && e.root) {
     parts.push(h("p", {}, t("verify.consensus", { reveals: e.reveals }), " ", h("code", { id: "verify-consensus", class: "hash" }, e.root)));
+    const p = s.poseidon;
+    if (p && p.phase === "finalised" && p.root) {
+      parts.push(h("p", {}, t("verify.poseidonConsensus", { reveals: p.reveals }), " ", h("code", { id: "verify-poseidon-consensus", class: "hash" }, p.root)));
+    }
   } else if (e.phase === "no_consensus") parts.push(h("p", {}, t("verify.noConsensus", { quorum: e.quorum })));
   else parts.push(h("p", { class: "muted" }, t("verify.resultLater", { reveals: e.reveals, quorum: e.quorum })));
   if (mine && mine.revealed && mine.agreed !== null && mine.agreed !== undefined) {
