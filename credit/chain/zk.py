@@ -15,8 +15,7 @@ A service then deploys a ``CreditGate`` (:func:`deploy_gate`) with its threshold
 The deployment record lists them (:func:`record_private_proofs`, :func:`record_gate`): the three
 contracts under :data:`RECORD_NAMES`, each gate under ``CreditGate <label>`` with its label,
 threshold and display name in ``extra["gates"]``; :func:`attach_private_proofs` and
-:func:`recorded_gates` read them back. :func:`relay_register` and :func:`relay_pass` send what a
-gateway relays, after a call that reports the contract's refusal without spending gas.
+:func:`recorded_gates` read them back. What a gateway relays: :mod:`credit.chain.zk_relay`.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from credit.artifacts import Artifact
 from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash
 from credit.chain.tx import Transactor
 from credit.chain.verifier import COMMIT_TYPES
-from credit.errors import ChainError
 
 REGISTRY = "IdentityRegistry"
 ROOTS = "EpochVerifier"
@@ -392,55 +390,3 @@ def finalized_roots(roots: Contract, *, from_block: int = 0) -> dict[int, int]:
         r.epoch: int.from_bytes(r.root, "big")
         for r in finalized_root_events(roots, from_block=from_block)
     }
-
-
-# ------------------------------------------------------------------------------- relaying
-def register_digest(
-    chain_id: int, registry: str, resident: str, commitment: int, deadline: int
-) -> bytes:
-    """The EIP-712 digest a resident signs for ``registerBySig``."""
-    payload = register_typed_data(chain_id, registry, resident, commitment, deadline)
-    signable = encode_typed_data(full_message=payload)
-    return keccak(b"\x19" + signable.version + signable.header + signable.body)
-
-
-def _checked_send(sender: Transactor, fn: Any, gas: int) -> TxReceipt:
-    """Call ``fn`` first (the contract's refusal, decoded, costs no gas), then send it with a
-    fixed gas limit (an estimate of a Groth16 check runs low: see :data:`GATE_GAS`)."""
-    try:
-        fn.call({"from": sender.address, "gas": gas})
-    except ChainError:
-        raise  # NodeUnavailable from the transport
-    except Exception as exc:  # the node reports the revert
-        raise sender.decoder.from_exception(exc) from exc
-    receipt: TxReceipt = sender.send(fn, gas=gas)
-    return receipt
-
-
-def relay_register(
-    sender: Transactor,
-    registry: Contract,
-    resident: str,
-    commitment: int,
-    deadline: int,
-    signature: bytes,
-) -> TxReceipt:
-    """Relay a resident's signed registration; a refusal raises its ContractRevert unsent."""
-    fn = registry.functions.registerBySig(
-        to_checksum_address(resident), commitment, deadline, signature
-    )
-    return _checked_send(sender, fn, 200_000)
-
-
-def relay_pass(
-    sender: Transactor,
-    gate: Contract,
-    epoch: int,
-    root: int,
-    nullifier: int,
-    recipient: str,
-    proof: tuple[list[int], list[list[int]], list[int]],
-) -> TxReceipt:
-    """Relay a pass of ``gate``; a refusal raises its ContractRevert unsent."""
-    fn = gate.functions["pass"](epoch, root, nullifier, to_checksum_address(recipient), proof)
-    return _checked_send(sender, fn, GATE_GAS)

@@ -44,10 +44,8 @@ from credit.chain.zk import (
     finalized_roots,
     identity_commitments,
     recorded_gates,
-    register_digest,
-    relay_pass,
-    relay_register,
 )
+from credit.chain.zk_relay import register_digest, relay_pass, relay_register
 from credit.errors import ContractRevert
 from credit.gateway.errors import ApiError
 from credit.gateway.rewards import minter_signing
