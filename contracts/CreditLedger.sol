@@ -758,7 +758,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             _checkEvaluator(evaluator, kind);
             if (subject == evaluator) revert LedgerSelfConfirmation(id, evaluator);
             uint256 weight = rule.weightOf(kind);
-            if (weight != 0) tally = tally.addMany(kind, weight, 1);
+            if (weight != 0) tally = tally.add(weight, TallyWord.kindFlag(kind)); // a kind of no weight adds nothing
         }
     }
 
