@@ -22,12 +22,12 @@ import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
 import {IRuleBook} from "./interfaces/IRuleBook.sol";
 import {CapUsage, CapUsageWord} from "./libraries/CapUsage.sol";
-import {ExpiryTerms} from "./libraries/ExpiryTerms.sol";
 import {PackedClaim} from "./libraries/PackedClaim.sol";
 import {Resident, ResidentSlot} from "./libraries/ResidentWord.sol";
 import {RewardTerms, RewardTermsWord} from "./libraries/RewardTerms.sol";
 import {Rule, RuleSlot, RuleWord} from "./libraries/RuleWord.sol";
 import {SpilledEarnings, SpilledEarningsWord} from "./libraries/SpilledEarnings.sol";
+import {StagedWord} from "./libraries/StagedWord.sol";
 import {KindCounts, Tally, TallyWord} from "./libraries/Tally.sol";
 
 /// @title CreditLedger
@@ -76,6 +76,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
 
     uint256 private constant _MAX_BATCH = 256;
     uint256 private constant _MAX_ENDORSEMENTS = 64;
+    uint256 private constant _EXPIRY_BITS = 16; // an expiry in epochs, in `_expiry`
 
     /// @dev One record on its way to the books, whichever path it came by. (Its evidence is in its id.)
     struct Rec {
@@ -128,7 +129,8 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
     /// @custom:security write-protection="_checkRuleBook()"
     mapping(uint16 ruleVersion => uint32 seconds_) private _appealWindows;
     /// @custom:security write-protection="_checkRuleBook()"
-    ExpiryTerms private _expiry;
+    /// @dev The credit expiry of the rule sets (epochs; 0 = never), a {StagedWord} of 16-bit values.
+    uint256 private _expiry;
 
     /// @param admin holder of DEFAULT_ADMIN_ROLE (a multisig or timelock in production)
     /// @param ruleBook_ the published rules credit is computed under
@@ -164,7 +166,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             if (rules[i].capPerEpoch != 0) _caps[_capKey(v, category)] = rules[i].capPerEpoch;
         }
         _appealWindows[v] = appealWindow;
-        _expiry = _expiry.stage(expiryEpochs, effectiveAt, block.timestamp);
+        _expiry = StagedWord.stage(_expiry, _EXPIRY_BITS, expiryEpochs, effectiveAt, block.timestamp);
         emit RulesStaged(ruleVersion, effectiveAt, categories.length);
     }
 
@@ -758,7 +760,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
             _checkEvaluator(evaluator, kind);
             if (subject == evaluator) revert LedgerSelfConfirmation(id, evaluator);
             uint256 weight = rule.weightOf(kind);
-            if (weight != 0) tally = tally.addMany(kind, weight, 1);
+            if (weight != 0) tally = tally.add(weight, TallyWord.kindFlag(kind)); // a kind of no weight adds nothing
         }
     }
 
@@ -832,7 +834,7 @@ contract CreditLedger is ICreditLedger, IRewardToken, IRuleSink, ERC20Permit, Ac
 
     /// @dev Credit expiry (epochs) of the rule set in force; 0 = never.
     function _expiryNow() private view returns (uint16) {
-        return _expiry.at(block.timestamp);
+        return uint16(StagedWord.inForce(_expiry, _EXPIRY_BITS, block.timestamp));
     }
 
     /// @dev The key of `category`'s cap under rule-set version `ruleVersion` in `_caps`.

@@ -2,14 +2,15 @@
 pragma solidity ^0.8.24;
 
 import {CategoryRule} from "../Common.sol";
+import {StagedWord} from "./StagedWord.sol";
 
 /// @notice One category's rule as the ledger checks it, 96 bits: pointsPerUnit 16 | maxUnits 8 |
 /// minConfirmations 8 | threshold 8 | kindWeights 16 | requiredKinds 4, negative 1, active 1, capped 1,
 /// automated 1 | expiryEpochs 16 | version 16 (low to high bits).
 type Rule is uint256;
 
-/// @notice One category's storage word: the rule in force (bits 0-95) | the next rule (96-191) | the
-/// time the next one takes effect (192-239).
+/// @notice One category's storage word, a {StagedWord} of rules: the rule in force (bits 0-95) | the
+/// next rule (96-191) | the time the next one takes effect (192-239).
 type RuleSlot is uint256;
 
 using RuleWord for Rule global;
@@ -20,9 +21,7 @@ using RuleWord for RuleSlot global;
 /// the next rule and the time the next one takes effect. One read gives a record everything it is
 /// checked against, and the switch to a new version needs no transaction: it happens by the clock.
 library RuleWord {
-    uint256 private constant _HALF_MASK = (1 << 96) - 1;
-    uint256 private constant _NEXT_SHIFT = 96;
-    uint256 private constant _EFFECTIVE_AT_SHIFT = 192;
+    uint256 private constant _RULE_BITS = 96;
     uint256 private constant _NEGATIVE = 1 << 60;
     uint256 private constant _ACTIVE = 1 << 61;
     uint256 private constant _CAPPED = 1 << 62;
@@ -42,17 +41,15 @@ library RuleWord {
 
     /// @notice The rule in force at `timestamp`.
     function resolve(RuleSlot slot, uint256 timestamp) internal pure returns (Rule) {
-        uint256 word = RuleSlot.unwrap(slot);
-        return
-            Rule.wrap(timestamp >= word >> _EFFECTIVE_AT_SHIFT ? (word >> _NEXT_SHIFT) & _HALF_MASK : word & _HALF_MASK);
+        return Rule.wrap(StagedWord.inForce(RuleSlot.unwrap(slot), _RULE_BITS, timestamp));
     }
 
     /// @notice A slot whose rule in force is the one in force at `timestamp` and whose next rule is `next`.
     function stage(RuleSlot slot, Rule next, uint48 effectiveAt, uint256 timestamp) internal pure returns (RuleSlot) {
-        return RuleSlot.wrap(
-            Rule.unwrap(resolve(slot, timestamp)) | (Rule.unwrap(next) << _NEXT_SHIFT)
-                | (uint256(effectiveAt) << _EFFECTIVE_AT_SHIFT)
-        );
+        return
+            RuleSlot.wrap(
+                StagedWord.stage(RuleSlot.unwrap(slot), _RULE_BITS, Rule.unwrap(next), effectiveAt, timestamp)
+            );
     }
 
     function pointsPerUnit(Rule rule) internal pure returns (uint256) {

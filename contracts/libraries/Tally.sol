@@ -28,15 +28,20 @@ library TallyWord {
     /// @notice `tally` plus one confirmation of `confirmerWeight` by the kind whose {kindFlag} is `flag`.
     /// At most 64 endorsements of weight <= 15 each: the weight and count fields cannot overflow.
     function add(Tally tally, uint256 confirmerWeight, uint256 flag) internal pure returns (Tally) {
-        return Tally.wrap((Tally.unwrap(tally) + confirmerWeight + _ONE_CONFIRMATION) | flag);
+        unchecked {
+            // Far below 2**256: the tally is under 2**36 and the weight under 16.
+            return Tally.wrap((Tally.unwrap(tally) + confirmerWeight + _ONE_CONFIRMATION) | flag);
+        }
     }
 
     /// @notice `tally` plus `count` confirmations of `confirmerWeight` each by evaluator kind `kind` (0-3).
     /// At most 4 kinds of 255 confirmations of weight <= 15 each: no field overflows.
     function addMany(Tally tally, uint256 kind, uint256 confirmerWeight, uint256 count) internal pure returns (Tally) {
-        return Tally.wrap(
-            (Tally.unwrap(tally) + count * confirmerWeight + count * _ONE_CONFIRMATION) | (1 << (_KINDS_SHIFT + kind))
-        );
+        unchecked {
+            // Far below 2**256: the tally is under 2**36, the count under 256 and the weight under 16.
+            return
+                Tally.wrap((Tally.unwrap(tally) + count * confirmerWeight + count * _ONE_CONFIRMATION) | kindFlag(kind));
+        }
     }
 
     function weight(Tally tally) internal pure returns (uint16) {
