@@ -132,8 +132,42 @@ def typed_data(domain: Domain, primary_type: str, message: dict[str, Any]) -> di
 
 def digest(domain: Domain, primary_type: str, message: dict[str, Any]) -> bytes:
     """The 32-byte EIP-712 digest the contract recovers signers from."""
-    signable = encode_typed_data(full_message=typed_data(domain, primary_type, message))
+    return payload_digest(typed_data(domain, primary_type, message))
+
+
+def payload_digest(payload: dict[str, Any]) -> bytes:
+    """The 32-byte EIP-712 digest of a full ``eth_signTypedData_v4`` payload."""
+    signable = encode_typed_data(full_message=payload)
     return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+def contract_typed_data(
+    types: dict[str, list[dict[str, str]]],
+    primary_type: str,
+    domain: tuple[str, str, int, str],
+    message: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``eth_signTypedData_v4`` payload of ``message`` under another contract's own domain
+    (``name``, ``version``, chain id, contract address), as OpenZeppelin's EIP712 builds it."""
+    name, version, chain_id, contract = domain
+    return {
+        "types": types,
+        "primaryType": primary_type,
+        "domain": {
+            "name": name,
+            "version": version,
+            "chainId": chain_id,
+            "verifyingContract": to_checksum_address(contract),
+        },
+        "message": message,
+    }
+
+
+def wallet_signature(private_key: bytes, message_hash: bytes) -> bytes:
+    """A 65-byte ``r || s || v`` signature of a digest, as a wallet returns it."""
+    sig = keys.PrivateKey(private_key).sign_msg_hash(message_hash)
+    r, s, v = int(sig.r), int(sig.s), int(sig.v)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((27 + v,))
 
 
 def _type_string(name: str) -> bytes:

@@ -79,6 +79,17 @@ class Transactor:
             raise self._explain(fn, params, receipt)
         return receipt
 
+    def send_checked(self, fn: ContractFunction, *, gas: int) -> TxReceipt:
+        """Call ``fn`` first (the contract's refusal, decoded, costs no gas), then send it with the
+        fixed gas limit ``gas`` (for a call whose estimate runs low, as a Groth16 check's does)."""
+        try:
+            fn.call({"from": self.address, "gas": gas})
+        except ChainError:
+            raise  # NodeUnavailable from the transport
+        except Exception as exc:  # the node reports the revert
+            raise self.decoder.from_exception(exc) from exc
+        return self.send(fn, gas=gas)
+
     def deploy(self, abi: list[dict[str, Any]], bytecode: str, *args: Any) -> TxReceipt:
         """Deploy a contract; returns the receipt (``contractAddress`` holds the address)."""
         factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)

@@ -13,9 +13,7 @@ from enum import IntEnum
 from typing import Any
 
 from eth_abi import encode as abi_encode
-from eth_account.messages import encode_typed_data
-from eth_keys import keys
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -23,7 +21,12 @@ from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash, role_id
-from credit.chain.eip712 import DOMAIN_FIELDS
+from credit.chain.eip712 import (
+    DOMAIN_FIELDS,
+    contract_typed_data,
+    payload_digest,
+    wallet_signature,
+)
 from credit.chain.reverts import ErrorDecoder
 from credit.chain.tx import Transactor
 from credit.errors import ChainError
@@ -92,36 +95,25 @@ def commit_typed_data(
     chain_id: int, verifier: str, epoch: int, commitment: bytes, deadline: int
 ) -> dict[str, Any]:
     """The ``eth_signTypedData_v4`` payload a resident's wallet signs for ``commitBySig``."""
-    return {
-        "types": COMMIT_TYPES,
-        "primaryType": "Commit",
-        "domain": {
-            "name": DOMAIN_NAME,
-            "version": DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(verifier),
-        },
-        "message": {"epoch": epoch, "commitment": commitment, "deadline": deadline},
-    }
+    domain = (DOMAIN_NAME, DOMAIN_VERSION, chain_id, verifier)
+    message = {"epoch": epoch, "commitment": commitment, "deadline": deadline}
+    return contract_typed_data(COMMIT_TYPES, "Commit", domain, message)
 
 
 def commit_digest(
     chain_id: int, verifier: str, epoch: int, commitment: bytes, deadline: int
 ) -> bytes:
     """The 32-byte EIP-712 digest ``commitBySig`` checks the resident's signature against."""
-    payload = commit_typed_data(chain_id, verifier, epoch, commitment, deadline)
-    signable = encode_typed_data(full_message=payload)
-    return keccak(b"\x19" + signable.version + signable.header + signable.body)
+    return payload_digest(commit_typed_data(chain_id, verifier, epoch, commitment, deadline))
 
 
 def sign_commit(
     private_key: bytes, chain_id: int, verifier: str, epoch: int, commitment: bytes, deadline: int
 ) -> bytes:
     """A resident's 65-byte ``r || s || v`` signature of a commitment (as a wallet returns it)."""
-    digest = commit_digest(chain_id, verifier, epoch, commitment, deadline)
-    sig = keys.PrivateKey(private_key).sign_msg_hash(digest)
-    signature: bytes = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes((27 + sig.v,))
-    return signature
+    return wallet_signature(
+        private_key, commit_digest(chain_id, verifier, epoch, commitment, deadline)
+    )
 
 
 def deploy_verifier(

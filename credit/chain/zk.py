@@ -15,7 +15,7 @@ A service then deploys a ``CreditGate`` (:func:`deploy_gate`) with its threshold
 The deployment record lists them (:func:`record_private_proofs`, :func:`record_gate`): the three
 contracts under :data:`RECORD_NAMES`, each gate under ``CreditGate <label>`` with its label,
 threshold and display name in ``extra["gates"]``; :func:`attach_private_proofs` and
-:func:`recorded_gates` read them back. What a gateway relays: :mod:`credit.chain.zk_relay`.
+:func:`recorded_gates` read them back.
 """
 
 from __future__ import annotations
@@ -23,17 +23,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from eth_account.messages import encode_typed_data
-from eth_keys import keys
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash
+from credit.chain.eip712 import contract_typed_data, payload_digest, wallet_signature
 from credit.chain.tx import Transactor
 from credit.chain.verifier import COMMIT_TYPES
+from credit.chain.zk_events import (  # re-exported: the readers of the contracts' events
+    FinalizedRoot,
+    Registration,
+    finalized_root_events,
+    finalized_roots,
+    identity_commitments,
+    registrations,
+)
 
 REGISTRY = "IdentityRegistry"
 ROOTS = "EpochVerifier"
@@ -42,6 +49,17 @@ GATE = "CreditGate"
 #: A gate call spends ~270k gas; estimates of a Groth16 check run low (the verifier returns false
 #: when short of gas), so gate transactions carry this fixed limit.
 GATE_GAS = 400_000
+#: The gas limit of a relayed ``registerBySig``.
+REGISTER_GAS = 200_000
+
+__all__ = [
+    "FinalizedRoot",
+    "Registration",
+    "finalized_root_events",
+    "finalized_roots",
+    "identity_commitments",
+    "registrations",
+]
 
 REGISTER_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": COMMIT_TYPES["EIP712Domain"],  # name, version, chainId, verifyingContract
@@ -92,12 +110,6 @@ def _deployed(
     return w3.eth.contract(address=address, abi=art.abi), receipt
 
 
-def _deploy(
-    deployer: Transactor, w3: Web3, artifacts: dict[str, Artifact], name: str, *args: Any
-) -> Contract:
-    return _deployed(deployer, w3, artifacts, name, *args)[0]
-
-
 def deploy_private_proofs(
     deployer: Transactor,
     artifacts: dict[str, Artifact],
@@ -127,38 +139,32 @@ def deploy_gate(
     label: str,
 ) -> Contract:
     """A service's CreditGate over ``proofs``' verifier and Poseidon roots."""
+    return _deployed_gate(deployer, artifacts, proofs, threshold, label)[0]
+
+
+def _deployed_gate(
+    deployer: Transactor,
+    artifacts: dict[str, Artifact],
+    proofs: PrivateProofs,
+    threshold: int,
+    label: str,
+) -> tuple[Contract, TxReceipt]:
+    verifier, roots = proofs.verifier.address, proofs.roots.address
     w3 = proofs.registry.w3
-    return _deploy(
-        deployer,
-        w3,
-        artifacts,
-        GATE,
-        proofs.verifier.address,
-        proofs.roots.address,
-        threshold,
-        label,
-    )
+    return _deployed(deployer, w3, artifacts, GATE, verifier, roots, threshold, label)
 
 
 def register_typed_data(
     chain_id: int, registry: str, resident: str, commitment: int, deadline: int
 ) -> dict[str, Any]:
     """The ``eth_signTypedData_v4`` payload a resident's wallet signs for ``registerBySig``."""
-    return {
-        "types": REGISTER_TYPES,
-        "primaryType": "RegisterIdentity",
-        "domain": {
-            "name": "IdentityRegistry",
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(registry),
-        },
-        "message": {
-            "resident": to_checksum_address(resident),
-            "commitment": commitment,
-            "deadline": deadline,
-        },
+    domain = ("IdentityRegistry", "1", chain_id, registry)
+    message = {
+        "resident": to_checksum_address(resident),
+        "commitment": commitment,
+        "deadline": deadline,
     }
+    return contract_typed_data(REGISTER_TYPES, "RegisterIdentity", domain, message)
 
 
 def sign_register(
@@ -171,11 +177,7 @@ def sign_register(
 ) -> bytes:
     """A resident's 65-byte signature of their registration (as a wallet returns it)."""
     payload = register_typed_data(chain_id, registry, resident, commitment, deadline)
-    signable = encode_typed_data(full_message=payload)
-    digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
-    sig = keys.PrivateKey(private_key).sign_msg_hash(digest)
-    r, s, v = int(sig.r), int(sig.s), int(sig.v)
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes((27 + v,))
+    return wallet_signature(private_key, payload_digest(payload))
 
 
 def register_by_sig(
@@ -185,53 +187,21 @@ def register_by_sig(
     commitment: int,
     deadline: int,
     signature: bytes,
+    *,
+    checked: bool = False,
 ) -> TxReceipt:
-    """Relay a resident's signed registration (the relayer pays the gas)."""
+    """Relay a resident's signed registration (the relayer pays the gas); ``checked`` calls it
+    first, so that a refusal raises its ContractRevert unsent (``Transactor.send_checked``)."""
     fn = registry.functions.registerBySig(
         to_checksum_address(resident), commitment, deadline, signature
     )
-    return relayer.send(fn, gas=200_000)
+    return (relayer.send_checked if checked else relayer.send)(fn, gas=REGISTER_GAS)
 
 
 def attach_registry(system: System, artifacts: dict[str, Artifact], address: str) -> Contract:
     """The IdentityRegistry at ``address`` on ``system``'s chain."""
     abi = artifacts[REGISTRY].abi
     return system.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
-
-
-def identity_commitments(
-    registry: Contract, *, to_block: int | str = "latest", from_block: int = 0
-) -> dict[str, int]:
-    """Every registered commitment up to ``to_block``, by lower-case resident address."""
-    return {r.resident: r.commitment for r in registrations(registry, to_block, from_block)}
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One ``IdentityRegistered`` event."""
-
-    resident: str  # lower-case
-    commitment: int
-    block_number: int
-    log_index: int
-    tx_hash: str
-
-
-def registrations(
-    registry: Contract, to_block: int | str = "latest", from_block: int = 0
-) -> list[Registration]:
-    """Every ``IdentityRegistered`` of ``registry`` in ``from_block..to_block``, in chain order."""
-    logs = registry.events.IdentityRegistered.get_logs(from_block=from_block, to_block=to_block)
-    return [
-        Registration(
-            str(e["args"]["resident"]).lower(),
-            int(e["args"]["commitment"]),
-            int(e["blockNumber"]),
-            int(e["logIndex"]),
-            e["transactionHash"].to_0x_hex(),
-        )
-        for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
-    ]
 
 
 def pass_gate(
@@ -242,12 +212,14 @@ def pass_gate(
     nullifier: int,
     recipient: str,
     proof: tuple[list[int], list[list[int]], list[int]],
+    *,
+    checked: bool = False,
 ) -> TxReceipt:
-    """Send ``pass`` to ``gate`` with a fixed gas limit (see :data:`GATE_GAS`)."""
+    """Send ``pass`` to ``gate`` with a fixed gas limit (see :data:`GATE_GAS`); ``checked`` calls
+    it first, so that a refusal raises its ContractRevert unsent (``Transactor.send_checked``)."""
     fn = gate.functions["pass"]  # `pass` is a Python keyword: no attribute access
-    return sender.send(
-        fn(epoch, root, nullifier, to_checksum_address(recipient), proof), gas=GATE_GAS
-    )
+    call = fn(epoch, root, nullifier, to_checksum_address(recipient), proof)
+    return (sender.send_checked if checked else sender.send)(call, gas=GATE_GAS)
 
 
 # -------------------------------------------------------------------------- deployment record
@@ -292,16 +264,7 @@ def deploy_recorded_gate(
     name: str,
 ) -> tuple[Contract, DeploymentRecord]:
     """Deploy a gate (:func:`deploy_gate`) and return it with ``record`` listing it."""
-    gate, receipt = _deployed(
-        deployer,
-        proofs.registry.w3,
-        artifacts,
-        GATE,
-        proofs.verifier.address,
-        proofs.roots.address,
-        threshold,
-        label,
-    )
+    gate, receipt = _deployed_gate(deployer, artifacts, proofs, threshold, label)
     info = {
         "address": str(gate.address),
         "label": label,
@@ -352,41 +315,3 @@ def attach_gate(system: System, artifacts: dict[str, Artifact], address: str) ->
     return system.w3.eth.contract(
         address=Web3.to_checksum_address(address), abi=artifacts[GATE].abi
     )
-
-
-@dataclass(frozen=True)
-class FinalizedRoot:
-    """One ``EpochFinalized`` event of an EpochVerifier."""
-
-    epoch: int
-    root: bytes
-    revealers: int
-    block_number: int
-    log_index: int
-    tx_hash: str
-
-
-def finalized_root_events(
-    roots: Contract, to_block: int | str = "latest", from_block: int = 0
-) -> list[FinalizedRoot]:
-    """Every epoch ``roots`` (an EpochVerifier) finalised in ``from_block..to_block``."""
-    logs = roots.events.EpochFinalized.get_logs(from_block=from_block, to_block=to_block)
-    return [
-        FinalizedRoot(
-            int(e["args"]["epoch"]),
-            bytes(e["args"]["root"]),
-            int(e["args"]["revealers"]),
-            int(e["blockNumber"]),
-            int(e["logIndex"]),
-            e["transactionHash"].to_0x_hex(),
-        )
-        for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
-    ]
-
-
-def finalized_roots(roots: Contract, *, from_block: int = 0) -> dict[int, int]:
-    """Every epoch whose Poseidon root ``roots`` finalised, with the root (as an integer)."""
-    return {
-        r.epoch: int.from_bytes(r.root, "big")
-        for r in finalized_root_events(roots, from_block=from_block)
-    }

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credit import errors as domain
+from credit.chain.recover import SignatureFormatError, compact_from_hex, recover_digest
 from credit.errors import (
     AuthError,
     ChainError,
@@ -85,6 +86,22 @@ class Forbidden(ApiError):
 class Conflict(ApiError):
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(409, "conflict", message, details)
+
+
+def check_signer(
+    signature: bytes, digest: bytes, signer: str, refusal: tuple[int, str, str], again: str
+) -> None:
+    """Refuse, before any gas is spent, a signature of ``digest`` that ``signer`` did not make:
+    ``refusal`` (status, code, message) with the recovered signer, or 400 with its code and
+    ``again`` (what to sign again) when the signature would be refused whatever it signs."""
+    status, code, message = refusal
+    try:
+        sig = compact_from_hex(signature.hex())
+    except SignatureFormatError as exc:
+        raise ApiError(400, code, f"{exc}: {again}") from exc
+    recovered = recover_digest(digest, sig)
+    if recovered is None or recovered.lower() != signer.lower():
+        raise ApiError(status, code, message, {"signer": recovered})
 
 
 def envelope(

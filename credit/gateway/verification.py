@@ -32,14 +32,12 @@ from typing import Any
 
 from eth_account import Account as EthAccount
 
-from credit.chain.eip712 import CompactSignature
-from credit.chain.recover import SignatureFormatError, compact_from_hex, recover_digest
 from credit.chain.tx import Transactor
 from credit.chain.verifier import CONTRACT_NAME, Outcome, VerifierClient, commit_digest
 from credit.chain.verifier_epochs import EpochStatus, epoch_status
 from credit.chain.zk import REGISTRY, ROOTS_ENTRY
 from credit.errors import ChainError, ContractRevert, StoreError
-from credit.gateway.errors import ApiError
+from credit.gateway.errors import ApiError, check_signer
 from credit.gateway.rewards import minter_signing
 from credit.gateway.services import Services
 from credit.store.retry import Background
@@ -217,16 +215,10 @@ class Verification:
         deadline: int,
         signature: bytes,
     ) -> None:
-        status, code, message = _REFUSALS["VerifierInvalidSignature"]
-        try:
-            sig = compact_from_hex(signature.hex())
-        except SignatureFormatError as exc:
-            raise ApiError(400, code, f"{exc}: sign the commitment again") from exc
         chain_id = int(self.services.system.record.chain_id)
         digest = commit_digest(chain_id, reader.address, epoch, commitment, deadline)
-        signer = recover_digest(digest, CompactSignature(sig.r, sig.vs))
-        if signer is None or signer.lower() != resident.lower():
-            raise ApiError(status, code, message, {"signer": signer})
+        refused = _REFUSALS["VerifierInvalidSignature"]
+        check_signer(signature, digest, resident, refused, "sign the commitment again")
 
     def _send(self, action: Callable[[VerifierClient], Any], track: str = "state") -> str:
         with minter_signing(self.services.engine):  # one signer of the minter key at a time

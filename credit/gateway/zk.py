@@ -31,9 +31,8 @@ from eth_utils import to_checksum_address
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import System
-from credit.chain.eip712 import CompactSignature
+from credit.chain.eip712 import payload_digest
 from credit.chain.events import EventSource
-from credit.chain.recover import SignatureFormatError, compact_from_hex, recover_digest
 from credit.chain.tx import Transactor
 from credit.chain.zk import (
     RECORD_NAMES,
@@ -44,10 +43,12 @@ from credit.chain.zk import (
     finalized_roots,
     identity_commitments,
     recorded_gates,
+    register_by_sig,
+    register_typed_data,
 )
-from credit.chain.zk_relay import register_digest, relay_pass, relay_register
+from credit.chain.zk import pass_gate as send_pass
 from credit.errors import ContractRevert
-from credit.gateway.errors import ApiError
+from credit.gateway.errors import ApiError, check_signer
 from credit.gateway.rewards import minter_signing
 from credit.gateway.services import Services
 from credit.verify.poseidon_root import poseidon_tree
@@ -258,8 +259,8 @@ class PrivateProofsService:
             if signature[64] < 27:  # some wallets give v as 0/1; OpenZeppelin's ECDSA wants 27/28
                 signature = signature[:64] + bytes((signature[64] + 27,))
         return self._send(
-            lambda tx: relay_register(
-                tx, proofs.registry, resident, commitment, deadline, signature
+            lambda tx: register_by_sig(
+                tx, proofs.registry, resident, commitment, deadline, signature, checked=True
             )
         )
 
@@ -273,7 +274,7 @@ class PrivateProofsService:
                 422, "invalid_proof", "the proof is not a snarkjs Groth16 proof (pi_a, pi_b, pi_c)"
             ) from exc
         return self._send(
-            lambda tx: relay_pass(
+            lambda tx: send_pass(
                 tx,
                 gate,
                 epoch,
@@ -281,22 +282,19 @@ class PrivateProofsService:
                 statement.nullifier,
                 statement.recipient_address,
                 args,
+                checked=True,
             )
         )
 
     def _check_ecdsa(
         self, proofs: PrivateProofs, resident: str, commitment: int, deadline: int, sig: bytes
     ) -> None:
-        status, code, message = _REFUSALS["IdentityInvalidSignature"]
-        try:
-            compact = compact_from_hex(sig.hex())
-        except SignatureFormatError as exc:
-            raise ApiError(400, code, f"{exc}: sign the registration again") from exc
         chain_id = int(self.system.record.chain_id)
-        digest = register_digest(chain_id, proofs.registry.address, resident, commitment, deadline)
-        signer = recover_digest(digest, CompactSignature(compact.r, compact.vs))
-        if signer is None or signer.lower() != resident.lower():
-            raise ApiError(status, code, message, {"signer": signer})
+        registry = proofs.registry.address
+        payload = register_typed_data(chain_id, registry, resident, commitment, deadline)
+        digest = payload_digest(payload)
+        refused = _REFUSALS["IdentityInvalidSignature"]
+        check_signer(sig, digest, resident, refused, "sign the registration again")
 
     def _send(self, action: Any) -> Any:
         account = EthAccount.from_key(self.services.settings.minter_private_key())
