@@ -20,33 +20,50 @@ def identity_commitments(
     return {r.resident: r.commitment for r in registrations(registry, to_block, from_block)}
 
 
-@dataclass(frozen=True)
-class Registration:
-    """One ``IdentityRegistered`` event."""
+@dataclass(frozen=True, kw_only=True)
+class Logged:
+    """Where an event was logged (keyword-only, after the event's own values)."""
 
-    resident: str  # lower-case
-    commitment: int
     block_number: int
     log_index: int
     tx_hash: str
 
 
-def _events(
-    event: Any,
-    build: Callable[..., T],
-    fields: Callable[[Any], tuple[Any, ...]],
-    to_block: int | str,
-    from_block: int,
-) -> list[T]:
+@dataclass(frozen=True)
+class Registration(Logged):
+    """One ``IdentityRegistered`` event."""
+
+    resident: str  # lower-case
+    commitment: int
+
+    @classmethod
+    def of(cls, args: Any, **where: Any) -> Registration:
+        return cls(str(args["resident"]).lower(), int(args["commitment"]), **where)
+
+
+@dataclass(frozen=True)
+class FinalizedRoot(Logged):
+    """One ``EpochFinalized`` event of an EpochVerifier."""
+
+    epoch: int
+    root: bytes
+    revealers: int
+
+    @classmethod
+    def of(cls, args: Any, **where: Any) -> FinalizedRoot:
+        return cls(int(args["epoch"]), bytes(args["root"]), int(args["revealers"]), **where)
+
+
+def _events(event: Any, build: Callable[..., T], to_block: int | str, from_block: int) -> list[T]:
     """Every log of ``event`` in ``from_block..to_block``, in chain order, each built as
-    ``build(*fields(args), block number, log index, transaction hash)``."""
+    ``build(args, block_number=, log_index=, tx_hash=)``."""
     logs = event.get_logs(from_block=from_block, to_block=to_block)
     return [
         build(
-            *fields(e["args"]),
-            int(e["blockNumber"]),
-            int(e["logIndex"]),
-            e["transactionHash"].to_0x_hex(),
+            e["args"],
+            block_number=int(e["blockNumber"]),
+            log_index=int(e["logIndex"]),
+            tx_hash=e["transactionHash"].to_0x_hex(),
         )
         for e in sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
     ]
@@ -56,38 +73,14 @@ def registrations(
     registry: Contract, to_block: int | str = "latest", from_block: int = 0
 ) -> list[Registration]:
     """Every ``IdentityRegistered`` of ``registry`` in ``from_block..to_block``, in chain order."""
-    return _events(
-        registry.events.IdentityRegistered,
-        Registration,
-        lambda a: (str(a["resident"]).lower(), int(a["commitment"])),
-        to_block,
-        from_block,
-    )
-
-
-@dataclass(frozen=True)
-class FinalizedRoot:
-    """One ``EpochFinalized`` event of an EpochVerifier."""
-
-    epoch: int
-    root: bytes
-    revealers: int
-    block_number: int
-    log_index: int
-    tx_hash: str
+    return _events(registry.events.IdentityRegistered, Registration.of, to_block, from_block)
 
 
 def finalized_root_events(
     roots: Contract, to_block: int | str = "latest", from_block: int = 0
 ) -> list[FinalizedRoot]:
     """Every epoch ``roots`` (an EpochVerifier) finalised in ``from_block..to_block``."""
-    return _events(
-        roots.events.EpochFinalized,
-        FinalizedRoot,
-        lambda a: (int(a["epoch"]), bytes(a["root"]), int(a["revealers"])),
-        to_block,
-        from_block,
-    )
+    return _events(roots.events.EpochFinalized, FinalizedRoot.of, to_block, from_block)
 
 
 def finalized_roots(roots: Contract, *, from_block: int = 0) -> dict[int, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,13 +58,7 @@ class StoredText:
     text: str | None  # None once erased
 
     def public(self) -> dict[str, Any]:
-        return {
-            "evidence_id": self.evidence_id,
-            "author": self.author,
-            "commitment": self.commitment,
-            "text": self.text,
-            "erased": self.text is None,
-        }
+        return {**asdict(self), "erased": self.text is None}
 
 
 def check_text(

@@ -19,7 +19,7 @@ import errno
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,12 +58,11 @@ class EvidenceRecord:
     erased_at: datetime | None
 
     def public(self) -> dict[str, object]:
+        """The fields, ``created_at`` in ISO 8601 and ``erased`` in place of ``erased_at``."""
+        shown: dict[str, object] = asdict(self)
+        del shown["erased_at"]
         return {
-            "id": self.id,
-            "owner": self.owner,
-            "commitment": self.commitment,
-            "media_type": self.media_type,
-            "size": self.size,
+            **shown,
             "created_at": self.created_at.isoformat(),
             "erased": self.erased_at is not None,
         }

@@ -342,19 +342,32 @@ function computeSection(app) {
   return h("section", { class: "card step" }, parts);
 }
 
+/**
+ * A step's card: its title and hint, then a "done" line once every ballot of the resident's is
+ * `status`, else what `rest` adds.
+ * @param {import("../types.js").App} app
+ * @param {"commit" | "reveal"} step
+ * @param {"committed" | "revealed"} status
+ * @param {() => HTMLElement[]} rest
+ */
+function stepSection(app, step, status, rest) {
+  /** @type {HTMLElement[]} */
+  const parts = [h("h2", {}, t(`verify.step.${step}`)), h("p", { class: "hint" }, t(`verify.${step}Hint`))];
+  if (allMine(app, status)) parts.push(h("p", { class: "done" }, t(`verify.status.${status}`)));
+  else parts.push(...rest());
+  return h("section", { class: "card step" }, parts);
+}
+
 /** @param {import("../types.js").App} app */
 function commitSection(app) {
   const s = state(app);
   const e = s.epoch;
   const known = computedRoot(app);
-  /** @type {HTMLElement[]} */
-  const parts = [h("h2", {}, t("verify.step.commit")), h("p", { class: "hint" }, t("verify.commitHint"))];
-  if (allMine(app, "committed")) parts.push(h("p", { class: "done" }, t("verify.status.committed")));
-  else if (e.phase === "committing") {
-    parts.push(h("button", { id: "verify-commit", type: "button", class: "primary", disabled: !known || s.busy, onclick: () => commit(app) }, t("verify.commit")));
-    if (!known) parts.push(h("p", { class: "hint" }, t("verify.computeFirst")));
-  } else parts.push(h("p", { class: "muted" }, t(e.phase === "open" ? "verify.notYet" : "verify.commitClosed")));
-  return h("section", { class: "card step" }, parts);
+  return stepSection(app, "commit", "committed", () => {
+    if (e.phase !== "committing") return [h("p", { class: "muted" }, t(e.phase === "open" ? "verify.notYet" : "verify.commitClosed"))];
+    const button = h("button", { id: "verify-commit", type: "button", class: "primary", disabled: !known || s.busy, onclick: () => commit(app) }, t("verify.commit"));
+    return known ? [button] : [button, h("p", { class: "hint" }, t("verify.computeFirst"))];
+  });
 }
 
 /** @param {import("../types.js").App} app */
@@ -362,15 +375,14 @@ function revealSection(app) {
   const s = state(app);
   const e = s.epoch;
   const mine = me(app);
-  /** @type {HTMLElement[]} */
-  const parts = [h("h2", {}, t("verify.step.reveal")), h("p", { class: "hint" }, t("verify.revealHint"))];
-  if (allMine(app, "revealed")) parts.push(h("p", { class: "done" }, t("verify.status.revealed")));
-  else if (!(mine && mine.committed)) parts.push(h("p", { class: "muted" }, t("verify.revealNeedsCommit")));
-  else if (e.phase === "revealing") {
-    parts.push(h("button", { id: "verify-reveal", type: "button", class: "primary", disabled: s.busy, onclick: () => reveal(app) }, t("verify.reveal")));
-  } else if (e.phase === "committing") parts.push(h("p", { class: "muted" }, t("verify.revealOpens", { at: localTime(e.reveal_opens) })));
-  else parts.push(h("p", { class: "muted" }, t("verify.revealClosed")));
-  return h("section", { class: "card step" }, parts);
+  return stepSection(app, "reveal", "revealed", () => {
+    if (!(mine && mine.committed)) return [h("p", { class: "muted" }, t("verify.revealNeedsCommit"))];
+    if (e.phase === "revealing") {
+      return [h("button", { id: "verify-reveal", type: "button", class: "primary", disabled: s.busy, onclick: () => reveal(app) }, t("verify.reveal"))];
+    }
+    if (e.phase === "committing") return [h("p", { class: "muted" }, t("verify.revealOpens", { at: localTime(e.reveal_opens) }))];
+    return [h("p", { class: "muted" }, t("verify.revealClosed"))];
+  });
 }
 
 /** @param {import("../types.js").App} app */
