@@ -139,6 +139,12 @@ def fold_credit(
     )
 
 
+def _scored(rid: str, a: dict[str, Any]) -> tuple[str, str, int, int, int]:
+    """What ``RecordCredited`` and ``ViolationRecorded`` both carry, in their records' order:
+    record id, resident, category, units, points."""
+    return rid, a["resident"], int(a["category"]), int(a["units"]), int(a["points"])
+
+
 def fold_facts(
     events: Iterable[StoredEvent], *, as_of_block: int, as_of_time: int, schedule: Schedule
 ) -> LedgerFacts:
@@ -167,26 +173,12 @@ def fold_facts(
             pending[rid] = replace(p, confirmations=(*p.confirmations, confirmation))
         elif e.name == "RecordCredited":
             pending.pop(rid, None)
-            credits.append(
-                CreditRecord(
-                    rid,
-                    a["resident"],
-                    int(a["category"]),
-                    int(a["units"]),
-                    int(a["points"]),
-                    int(a["ruleVersion"]),
-                    schedule.epoch_at(e.block_time),
-                    e.evidence,
-                )
-            )
+            epoch = schedule.epoch_at(e.block_time)
+            credits.append(CreditRecord(*_scored(rid, a), int(a["ruleVersion"]), epoch, e.evidence))
         elif e.name == "ViolationRecorded":
             pending.pop(rid, None)
             violations[rid] = ViolationRecord(
-                rid,
-                a["resident"],
-                int(a["category"]),
-                int(a["units"]),
-                int(a["points"]),
+                *_scored(rid, a),
                 int(a["deducted"]),
                 int(a["ruleVersion"]),
                 int(a["appealDeadline"]),
