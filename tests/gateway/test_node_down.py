@@ -224,6 +224,21 @@ def _prepare(
                 "signature": "0x" + "22" * 65,
             }
         ),
+        ("POST", "/v1/zk/identities"): Request(
+            json={
+                "resident": resident.address,
+                "commitment": "12345",
+                "deadline": 2**40,
+                "signature": "0x" + "22" * 65,
+            }
+        ),
+        ("POST", "/v1/zk/gates/{gate}/passes"): Request(
+            json={
+                "epoch": 0,
+                "public": ["1", "50", "2", "3", str(int(resident.address, 16))],
+                "proof": {"pi_a": ["1", "2"], "pi_b": [["1", "2"], ["3", "4"]], "pi_c": ["1", "2"]},
+            }
+        ),
         ("POST", "/v1/verification/reveals"): Request(
             json={
                 "epoch": 0,
@@ -252,6 +267,8 @@ def _prepare(
             "epoch": "0",
             "version": "1",
             "tx_hash": "0x" + "ef" * 32,
+            "gate": "0x" + "ab" * 20,
+            "nullifier": "7",
         },
         bodies,
         resident_auth,
