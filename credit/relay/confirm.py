@@ -1,8 +1,8 @@
 """Accepting an evaluator's signed confirmation of claims: the checks the ledger would make
-(signature, role, deadline: :func:`check_confirmation`), then, under the relay's lock, those
-against the stored claims (open, not the evaluator's own, relayable together, not confirmed by
-them already: :func:`store_confirmation`), which also moves the claims that now meet their
-quorum to ``pending``."""
+(signature, role, deadline: :func:`check_confirmation`), then, holding the claims' row locks
+(:func:`credit.relay.transaction.alongside`), those against the stored claims (open, not the
+evaluator's own, relayable together, not confirmed by them already: :func:`store_confirmation`),
+which also moves the claims that now meet their quorum to ``pending``."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class StoredConfirmation:
 
 def store_confirmation(core: RelayCore, row: NewEndorsement, ids: list[str]) -> StoredConfirmation:
     """Insert the endorsement if its records are open and not the evaluator's own or confirmed."""
-    with transaction.write(core) as conn:
+    with transaction.alongside(core, claims=ids) as conn:
         rows = records.claim_rows(conn, ids)
         found = {r: rows.get(r) for r in ids}
         missing = [r for r, v in found.items() if v is None]

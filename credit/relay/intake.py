@@ -3,8 +3,9 @@
 
 Order of checks: shape, rules in force and signature (cheap, local), then the chain (time,
 registration, roles, nonces: one round trip for all the claims of a request), then the database
-(duplicates, nonce sequence) under the relay's lock so that two concurrent requests cannot both
-take one nonce. A request of many claims goes through the same functions as a request of one,
+(duplicates, nonce sequence) holding the residents' locks
+(:func:`credit.relay.transaction.alongside`) so that two concurrent requests cannot both take one
+nonce. A request of many claims goes through the same functions as a request of one,
 and each claim gets its own outcome.
 """
 
@@ -61,7 +62,7 @@ def check_claims(
     ``cpu``, since it only waits for the node).
 
     The one path for ``POST /v1/claims`` (a list of one) and ``POST /v1/claims/batch``; nonces and
-    duplicates are checked by :func:`store_claims` under the relay's lock. A ChainError (node
+    duplicates are checked by :func:`store_claims` under the residents' locks. A ChainError (node
     unreachable) fails the whole request before anything is stored.
     """
     checks = [ClaimCheck(i, p) for i, p in enumerate(payloads)]
@@ -145,8 +146,8 @@ def store_claims(core: RelayCore, checks: Sequence[ClaimCheck]) -> list[ClaimChe
     those of the request: posting needs no session, and the bound keeps one resident from
     flooding the officials' queue. It is per resident, so a kiosk's request for many residents
     is refused nothing for its size. The count comes with the nonces (one query for all the
-    request's residents, under the relay's lock, so that concurrent requests cannot both take
-    the last place).
+    request's residents, under their locks, so that concurrent requests cannot both take the
+    last place).
 
     The next nonce is the ledger's ``claimNonce`` plus the resident's accepted claims not yet
     mined, computed as max(chain nonce, 1 + highest nonce among the resident's live claims): the
@@ -157,9 +158,9 @@ def store_claims(core: RelayCore, checks: Sequence[ClaimCheck]) -> list[ClaimChe
     ready = [c for c in checks if c.error is None and c.row is not None]
     if not ready:
         return list(checks)
-    with transaction.write(core) as conn:
+    residents = sorted({c.row["resident"] for c in ready if c.row})
+    with transaction.alongside(core, residents=residents) as conn:
         existing = records.claim_rows(conn, [c.row["record_id"] for c in ready if c.row])
-        residents = sorted({c.row["resident"] for c in ready if c.row})
         live = records.live_claims(conn, residents)
         twins = records.live_keys(conn, residents)
         expected: dict[str, int] = {}

@@ -118,18 +118,6 @@ relay_outbox = Table(
 )
 Index("ix_relay_outbox_status", relay_outbox.c.signer, relay_outbox.c.status)
 
-# One row. On PostgreSQL every transaction that changes relay state updates it first and holds
-# its lock until commit: the API processes and the relay worker (`credit relay run`) then
-# change claims one transaction at a time, as threads of one process do under the relay's
-# in-process lock. SQLite uses a lock file beside the database instead (its own lock waits by
-# sleeping). See credit.relay.transaction.write.
-relay_lock = Table(
-    "relay_lock",
-    metadata,
-    row_id(numbered=False),
-    Column("writes", BigInteger, nullable=False),
-)
-
 # Evaluators' signed rejections of claims held here (EIP-712 ``Rejection``, never on chain): one
 # per claim, since a rejected claim is closed. ``note`` is the evaluator's text, ``note_hash``
 # its keccak-256 (what was signed); ``at`` the chain time when it was accepted, which the notices

@@ -20,7 +20,6 @@ def create_schema(engine: Engine) -> None:
     from credit.store import migrate
 
     migrate.upgrade(engine, _adopt)
-    _seed_relay_lock(engine)
     _count_evidence(engine)
 
 
@@ -52,15 +51,6 @@ def _count_evidence(engine: Engine) -> None:
             conn.execute(usage.values(**counted))
         else:
             conn.execute(insert(evidence_usage).values(id=1, **counted))
-
-
-def _seed_relay_lock(engine: Engine) -> None:
-    """The relay lock's one row (:data:`credit.store.relay_tables.relay_lock`), once."""
-    from credit.store.relay_tables import relay_lock
-
-    with engine.begin() as conn:
-        if conn.execute(select(relay_lock.c.id).where(relay_lock.c.id == 1)).first() is None:
-            conn.execute(insert(relay_lock).values(id=1, writes=0))
 
 
 OBSOLETE_NONCE_INDEXES = ("ux_relay_claims_live_nonce", "ix_relay_claims_resident")

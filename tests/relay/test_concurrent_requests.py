@@ -1,0 +1,89 @@
+"""Requests that store claims and confirmations run side by side (on PostgreSQL they share the
+relay's lock: :func:`credit.relay.transaction.alongside`), yet decide as if one at a time: two
+confirmations of one claim count each other, and two claims of one resident never take one
+nonce."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+from credit.gateway.app import create_app
+from credit.gateway.services import Services
+from credit.relay.service import Relay
+from tests.support.relay_helpers import claim_body, confirm_body, statuses
+from tests.support.world import PEER, SUPERIOR, World
+
+pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
+
+N = 16  # claims (or residents) raced at once
+
+
+def new_residents(w: World, n: int, seed: int) -> list[Any]:
+    accounts = [Account.from_key((seed + i).to_bytes(32, "big")) for i in range(n)]
+    w.registrar.send(w.ledger.functions.registerResidents([a.address for a in accounts]))
+    return [SimpleNamespace(address=a.address, key=bytes(a.key)) for a in accounts]
+
+
+def all_at_once(bodies: list[tuple[str, dict[str, Any]]], api: TestClient) -> list[Any]:
+    """POST every (path, body) from its own thread, released together; the responses."""
+    start = threading.Barrier(len(bodies))
+
+    def post(item: tuple[str, dict[str, Any]]) -> Any:
+        start.wait()
+        return api.post(item[0], json=item[1])
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+def test_two_confirmations_of_one_claim_at_once_meet_its_quorum(
+    services: Services, gateway_world: World
+) -> None:
+    """A peer's and a superior's confirmation of a claim arrive at the same instant: neither
+    alone meets the quorum, both together do, so the claim is pending whichever stored first."""
+    w = gateway_world
+    residents = new_residents(w, N, seed=91_000)
+    services.relay = Relay(services)  # accepting only: no batch takes the pending claims away
+    with TestClient(create_app(services)) as api:
+        ids = []
+        for resident in residents:
+            body, rid = claim_body(w, resident, nonce=0)
+            assert api.post("/v1/claims", json=body).status_code == 202
+            ids.append(rid)
+        bodies = []
+        for k, rid in enumerate(ids):
+            peer = residents[(k + 1) % N]
+            bodies.append(("/v1/confirmations", confirm_body(w, peer, PEER, [rid])))
+            bodies.append(("/v1/confirmations", confirm_body(w, w.superior, SUPERIOR, [rid])))
+        answers = all_at_once(bodies, api)
+    assert [a.status_code for a in answers] == [202] * len(bodies), [a.json() for a in answers]
+    assert {rid: statuses(services)[rid] for rid in ids} == dict.fromkeys(ids, "pending")
+
+
+def test_two_claims_of_one_resident_at_once_take_its_nonce_once(
+    services: Services, gateway_world: World
+) -> None:
+    """Two different claims of one resident with one nonce arrive at the same instant: one is
+    stored, the other refused as ``nonce_used`` (409), never both, never a server error."""
+    w = gateway_world
+    residents = new_residents(w, N, seed=92_000)
+    services.relay = Relay(services)
+    with TestClient(create_app(services)) as api:
+        bodies = [
+            ("/v1/claims", claim_body(w, resident, units=units, nonce=0)[0])
+            for resident in residents
+            for units in (1, 2)
+        ]
+        answers = all_at_once(bodies, api)
+    for k in range(N):
+        pair = sorted(answers[2 * k : 2 * k + 2], key=lambda a: a.status_code)
+        assert [a.status_code for a in pair] == [202, 409], [a.json() for a in pair]
+        assert pair[1].json()["error"]["code"] == "nonce_used"
+    assert sorted(statuses(services).values()) == ["waiting"] * N
