@@ -58,7 +58,8 @@ relay_claims = Table(
     address("reporter", nullable=True),
 )
 Index("ix_relay_claims_status_seq", relay_claims.c.status, relay_claims.c.seq)  # oldest pending
-Index("ix_relay_claims_seq", relay_claims.c.seq)  # max(seq) on intake
+# max(seq) on intake; unique: requests number their claims in turn (credit.relay.records.SEQ_LOCK)
+Index("ux_relay_claims_seq", relay_claims.c.seq, unique=True)
 # One live claim per resident nonce; a rejected one frees its nonce for a new signature: live
 # claims all have ``voided`` 0, rejected ones each their own seq. Not a partial index on
 # ``status``: the database rewrites such an index's entry at every status change (four in a

@@ -2,6 +2,9 @@
 transactions that move claims between stages and shared by the city's requests
 (:mod:`credit.relay.transaction`): the one-row table whose row they all updated is gone.
 
+Claims are numbered (``relay_claims.seq``) by requests that store them side by side, in turn: the
+number is unique, and the index says so.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-08
@@ -20,9 +23,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.drop_table("relay_lock")
+    op.drop_index("ix_relay_claims_seq", table_name="relay_claims")
+    op.create_index("ux_relay_claims_seq", "relay_claims", ["seq"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("ux_relay_claims_seq", table_name="relay_claims")
+    op.create_index("ix_relay_claims_seq", "relay_claims", ["seq"], unique=False)
     table = op.create_table(
         "relay_lock",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
