@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import segno
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from credit.chain.roles import checksum
@@ -26,12 +26,12 @@ from credit.gateway.evidence_access import (
     evaluator_kinds,
     no_claim,
 )
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.gateway.routes.evidence import access_of
 from credit.gateway.services import Services
 from credit.relay.models import HEX32
 
-router = APIRouter(tags=["claims"])
+routes = Routes(tags=["claims"])
 RecordIdPath = Annotated[str, Path(pattern=HEX32, description="the claim's record id")]
 
 
@@ -101,11 +101,10 @@ def _claim(services: Services, account: Account, record_id: str) -> tuple[dict[s
     raise no_claim(record_id)
 
 
-@router.get(
+@routes.get(
     "/claims/{record_id}/details",
-    response_model=ClaimDetails,
     summary="A claim as its evaluators see it",
-    responses=error_responses(401, 404, 503),
+    errors=(401, 404, 503),
 )
 def claim_details(
     record_id: RecordIdPath, account: CurrentAccount, services: ServicesDep
@@ -130,11 +129,10 @@ def claim_details(
     )
 
 
-@router.get(
+@routes.get(
     "/claims/{record_id}/evidence",
-    response_model=ClaimEvidence,
     summary="A claim's evidence, logged",
-    responses=error_responses(401, 403, 404, 410, 422, 503),
+    errors=(401, 403, 404, 410, 422, 503),
 )
 def claim_evidence(
     record_id: RecordIdPath,
@@ -170,11 +168,10 @@ def claim_evidence(
     )
 
 
-@router.get(
+@routes.get(
     "/claims/{record_id}/share",
-    response_model=ClaimShare,
     summary="The link and QR code peers reach a claim by",
-    responses=error_responses(401, 404, 503),
+    errors=(401, 404, 503),
 )
 def claim_share(
     record_id: RecordIdPath, account: CurrentAccount, services: ServicesDep
