@@ -31,7 +31,7 @@ from credit.gateway.routes.evidence import access_of
 from credit.gateway.services import Services
 from credit.relay.models import HEX32
 
-routes = Routes(tags=["claims"])
+routes = Routes(prefix="/claims/{record_id}", tags=["claims"])  # all read one claim
 RecordIdPath = Annotated[str, Path(pattern=HEX32, description="the claim's record id")]
 
 
@@ -101,11 +101,7 @@ def _claim(services: Services, account: Account, record_id: str) -> tuple[dict[s
     raise no_claim(record_id)
 
 
-@routes.get(
-    "/claims/{record_id}/details",
-    summary="A claim as its evaluators see it",
-    errors=(401, 404, 503),
-)
+@routes.get("/details", summary="A claim as its evaluators see it", errors=(401, 404, 503))
 def claim_details(
     record_id: RecordIdPath, account: CurrentAccount, services: ServicesDep
 ) -> ClaimDetails:
@@ -130,9 +126,7 @@ def claim_details(
 
 
 @routes.get(
-    "/claims/{record_id}/evidence",
-    summary="A claim's evidence, logged",
-    errors=(401, 403, 404, 410, 422, 503),
+    "/evidence", summary="A claim's evidence, logged", errors=(401, 403, 404, 410, 422, 503)
 )
 def claim_evidence(
     record_id: RecordIdPath,
@@ -168,11 +162,7 @@ def claim_evidence(
     )
 
 
-@routes.get(
-    "/claims/{record_id}/share",
-    summary="The link and QR code peers reach a claim by",
-    errors=(401, 404, 503),
-)
+@routes.get("/share", summary="The link and QR code peers reach a claim by", errors=(401, 404, 503))
 def claim_share(
     record_id: RecordIdPath, account: CurrentAccount, services: ServicesDep
 ) -> ClaimShare:

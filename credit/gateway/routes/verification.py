@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from credit.chain.verifier_epochs import EpochStatus
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.ratelimit import RateLimited
+from credit.gateway.responses import RELAY_ERRORS, SIGNED_RELAY_ERRORS
 from credit.gateway.routes._route import Routes
 from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
@@ -186,10 +187,7 @@ def verification_epoch(
 
 
 @routes.post(
-    "/verification/commits",
-    status_code=202,
-    dependencies=[Limited],
-    errors=(400, 403, 404, 409, 422, 429, 503),
+    "/verification/commits", status_code=202, dependencies=[Limited], errors=SIGNED_RELAY_ERRORS
 )
 def relay_commit(request: Request, body: CommitIn, services: ServicesDep) -> TxOut:
     """Relay a resident's signed commitment to the verifier (the gateway pays the gas).
@@ -209,12 +207,7 @@ def relay_commit(request: Request, body: CommitIn, services: ServicesDep) -> TxO
     return TxOut(tx_hash=tx_hash)
 
 
-@routes.post(
-    "/verification/reveals",
-    status_code=202,
-    dependencies=[Limited],
-    errors=(404, 409, 422, 429, 503),
-)
+@routes.post("/verification/reveals", status_code=202, dependencies=[Limited], errors=RELAY_ERRORS)
 def relay_reveal(request: Request, body: RevealIn, services: ServicesDep) -> TxOut:
     """Relay a resident's reveal (root and salt) to the verifier (the gateway pays the gas).
 

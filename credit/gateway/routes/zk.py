@@ -18,7 +18,7 @@ from credit.chain.zk import REGISTER_TYPES
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
 from credit.gateway.ratelimit import retry_after_header
-from credit.gateway.responses import ADDRESS, AddressPath
+from credit.gateway.responses import ADDRESS, RELAY_ERRORS, SIGNED_RELAY_ERRORS, AddressPath
 from credit.gateway.routes._route import Routes
 from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
@@ -227,12 +227,7 @@ def identity(request: Request, address: AddressPath, services: ServicesDep) -> I
     return IdentityOut(resident=address, commitment=str(commitment) if commitment else None)
 
 
-@routes.post(
-    "/identities",
-    status_code=202,
-    dependencies=[Limited],
-    errors=(400, 403, 404, 409, 422, 429, 503),
-)
+@routes.post("/identities", status_code=202, dependencies=[Limited], errors=SIGNED_RELAY_ERRORS)
 def register_identity(request: Request, body: RegisterIn, services: ServicesDep) -> TxOut:
     """Relay a resident's signed identity registration (the gateway pays the gas).
 
@@ -249,12 +244,7 @@ def register_identity(request: Request, body: RegisterIn, services: ServicesDep)
     return TxOut(tx_hash=receipt["transactionHash"].to_0x_hex())
 
 
-@routes.post(
-    "/gates/{gate}/passes",
-    status_code=202,
-    dependencies=[Limited],
-    errors=(404, 409, 422, 429, 503),
-)
+@routes.post("/gates/{gate}/passes", status_code=202, dependencies=[Limited], errors=RELAY_ERRORS)
 def pass_gate(request: Request, gate: AddressPath, body: PassIn, services: ServicesDep) -> PassOut:
     """Relay a proof to the gate's ``pass`` (anyone may: the proof binds its recipient).
 
