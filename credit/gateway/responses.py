@@ -47,6 +47,12 @@ _WHY = {
     507: "`database_full`: nothing was stored",
 }
 
+# A route relaying a transaction (the gateway pays the gas) may answer: no such contract deployed
+# (404), its state refuses it (409), invalid (422), rate-limited (429), the node away (503); where
+# the caller signs it, also a bad signature or a signer who may not (400, 403).
+RELAY_ERRORS = (404, 409, 422, 429, 503)
+SIGNED_RELAY_ERRORS = (400, 403, *RELAY_ERRORS)
+
 
 def error_responses(
     *statuses: int, codes: dict[int, str] | None = None

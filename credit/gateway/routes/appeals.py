@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from eth_account import Account as EthAccount
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.eip712 import CompactSignature, digest
@@ -23,11 +23,11 @@ from credit.gateway.deps import Account, CurrentAccount, ServicesDep, get_role_c
 from credit.gateway.errors import ApiError, Forbidden, NotFound
 from credit.gateway.evidence import EvidenceRecord, EvidenceStore
 from credit.gateway.evidence_access import EvidenceAccess
-from credit.gateway.responses import error_responses
 from credit.gateway.rewards import minter_signing
+from credit.gateway.routes._route import Routes
 from credit.gateway.services import Services
 
-router = APIRouter(tags=["appeals"])
+routes = Routes(tags=["appeals"])
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 EVIDENCE_ID = r"^[0-9a-f]{32}$"
 _APPEALED = 2  # ViolationStatus.APPEALED of Common.sol
@@ -235,7 +235,7 @@ def _view(request: Request, services: Services, record_id: str, reader: Account)
 
 
 # ---------------------------------------------------------------------------------- routes
-@router.post("/appeals", status_code=201, responses=error_responses(401, 403, 422, 503))
+@routes.post("/appeals", status_code=201, errors=(401, 403, 422, 503))
 def file_appeal(body: AppealIn, account: CurrentAccount, services: ServicesDep) -> AppealFiledOut:
     """File your signed appeal on chain with your statement; an arbiter decides.
 
@@ -280,7 +280,7 @@ def file_appeal(body: AppealIn, account: CurrentAccount, services: ServicesDep) 
     )
 
 
-@router.get("/appeals", responses=error_responses(401, 403, 422, 503))
+@routes.get("/appeals", errors=(401, 403, 422, 503))
 def list_appeals(
     request: Request,
     account: Arbiter,
@@ -295,7 +295,7 @@ def list_appeals(
     )
 
 
-@router.get("/appeals/{record_id}", responses=error_responses(401, 403, 404, 422, 503))
+@routes.get("/appeals/{record_id}", errors=(401, 403, 404, 422, 503))
 def read_appeal(
     request: Request,
     record_id: Annotated[str, Path(pattern=HEX32)],
@@ -315,10 +315,8 @@ def read_appeal(
     return _view(request, services, record_id, account)
 
 
-@router.post(
-    "/appeals/{record_id}/decision",
-    status_code=201,
-    responses=error_responses(401, 403, 404, 409, 422, 503),
+@routes.post(
+    "/appeals/{record_id}/decision", status_code=201, errors=(401, 403, 404, 409, 422, 503)
 )
 def decide_appeal(
     record_id: Annotated[str, Path(pattern=HEX32)],

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.roles import checksum
@@ -20,9 +20,9 @@ from credit.gateway.deps import (
     get_role_cache,
 )
 from credit.gateway.ratelimit import RateLimited, SlidingWindowLimiter
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+routes = Routes(prefix="/auth", tags=["auth"])
 
 
 def signin_rate_limit(request: Request, services: ServicesDep) -> None:
@@ -124,7 +124,7 @@ class MeOut(BaseModel):
     roles: list[str]
 
 
-@router.post("/nonce", dependencies=[SignInLimited], responses=error_responses(422, 429))
+@routes.post("/nonce", dependencies=[SignInLimited], errors=(422, 429))
 def issue_nonce(
     services: ServicesDep, sessions: SessionsDep, body: NonceIn | None = None
 ) -> NonceOut:
@@ -145,7 +145,7 @@ def issue_nonce(
     )
 
 
-@router.post("/login", dependencies=[SignInLimited], responses=error_responses(401, 422, 429, 503))
+@routes.post("/login", dependencies=[SignInLimited], errors=(401, 422, 429, 503))
 def login(
     body: LoginIn, request: Request, services: ServicesDep, sessions: SessionsDep
 ) -> LoginOut:
@@ -160,15 +160,13 @@ def login(
     return LoginOut(token=token, address=address, expires_at=expires_at, roles=sorted(roles))
 
 
-@router.get("/me", responses=error_responses(401, 503))
+@routes.get("/me", errors=(401, 503))
 def me(account: CurrentAccount) -> MeOut:
     """The signed-in account and the roles it holds on chain now (cached for a few seconds)."""
     return MeOut(address=account.address, roles=sorted(account.roles))
 
 
-@router.post(
-    "/logout", status_code=204, response_class=Response, responses=error_responses(401, 503)
-)
+@routes.post("/logout", status_code=204, response_class=Response, errors=(401, 503))
 def logout(account: CurrentAccount, sessions: SessionsDep) -> Response:
     """End this session; the token is refused afterwards."""
     sessions.logout(account.token)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from credit.chain.roles import checksum
 from credit.gateway.claim_models import RejectionOut, ResidentClaimsOut, claim_out
 from credit.gateway.deps import CurrentAccount, ServicesDep
 from credit.gateway.errors import ApiError, Forbidden
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.relay.models import ADDRESS, HEX32, RejectionIn
 from credit.relay.service import Relay
 
-router = APIRouter(tags=["claims"])
+routes = Routes(tags=["claims"])
 
 RecordIdPath = Annotated[str, Path(pattern=HEX32, description="the claim's record id")]
 AddressPath = Annotated[str, Path(pattern=ADDRESS, description="the resident's address")]
@@ -32,10 +32,10 @@ def _relay(relay: Relay | None) -> Relay:
     return relay
 
 
-@router.get(
+@routes.get(
     "/residents/{address}/claims",
     summary="A resident's claims and where each one is",
-    responses=error_responses(401, 403, 422, 503),
+    errors=(401, 403, 422, 503),
 )
 def resident_claims(
     address: AddressPath,
@@ -75,12 +75,12 @@ confirmation of that kind); 422 `invalid_signature` (another signer, or signed o
 claim, kind, reason or note), `invalid_request`."""
 
 
-@router.post(
+@routes.post(
     "/claims/{record_id}/rejections",
     status_code=201,
     summary="Reject a waiting claim, with a reason (signed)",
     description=REJECT_DESCRIPTION,
-    responses=error_responses(403, 404, 409, 422, 503),
+    errors=(403, 404, 409, 422, 503),
 )
 def reject_claim(record_id: RecordIdPath, body: RejectionIn, services: ServicesDep) -> RejectionOut:
     """Check an evaluator's signed rejection and close the claim."""

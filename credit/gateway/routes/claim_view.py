@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import segno
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from credit.chain.roles import checksum
@@ -26,12 +26,12 @@ from credit.gateway.evidence_access import (
     evaluator_kinds,
     no_claim,
 )
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.gateway.routes.evidence import access_of
 from credit.gateway.services import Services
 from credit.relay.models import HEX32
 
-router = APIRouter(tags=["claims"])
+routes = Routes(prefix="/claims/{record_id}", tags=["claims"])  # all read one claim
 RecordIdPath = Annotated[str, Path(pattern=HEX32, description="the claim's record id")]
 
 
@@ -101,12 +101,7 @@ def _claim(services: Services, account: Account, record_id: str) -> tuple[dict[s
     raise no_claim(record_id)
 
 
-@router.get(
-    "/claims/{record_id}/details",
-    response_model=ClaimDetails,
-    summary="A claim as its evaluators see it",
-    responses=error_responses(401, 404, 503),
-)
+@routes.get("/details", summary="A claim as its evaluators see it", errors=(401, 404, 503))
 def claim_details(
     record_id: RecordIdPath, account: CurrentAccount, services: ServicesDep
 ) -> ClaimDetails:
@@ -130,11 +125,8 @@ def claim_details(
     )
 
 
-@router.get(
-    "/claims/{record_id}/evidence",
-    response_model=ClaimEvidence,
-    summary="A claim's evidence, logged",
-    responses=error_responses(401, 403, 404, 410, 422, 503),
+@routes.get(
+    "/evidence", summary="A claim's evidence, logged", errors=(401, 403, 404, 410, 422, 503)
 )
 def claim_evidence(
     record_id: RecordIdPath,
@@ -170,12 +162,7 @@ def claim_evidence(
     )
 
 
-@router.get(
-    "/claims/{record_id}/share",
-    response_model=ClaimShare,
-    summary="The link and QR code peers reach a claim by",
-    responses=error_responses(401, 404, 503),
-)
+@routes.get("/share", summary="The link and QR code peers reach a claim by", errors=(401, 404, 503))
 def claim_share(
     record_id: RecordIdPath, account: CurrentAccount, services: ServicesDep
 ) -> ClaimShare:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from credit.gateway.claim_models import BulkOut, ClaimStatusOut, ConfirmationOut, QueueOut
 from credit.gateway.deps import (
@@ -20,12 +20,12 @@ from credit.gateway.deps import (
     require_role,
 )
 from credit.gateway.errors import ApiError, NotFound, refusal_body
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.gateway.services import Services
 from credit.relay.models import HEX32, MAX_CLAIMS_PER_REQUEST, ClaimIn, ClaimsIn, ConfirmationIn
 from credit.relay.service import Relay
 
-router = APIRouter(tags=["claims"])
+routes = Routes(tags=["claims"])
 
 EVALUATOR_ROLES = ("SUPERIOR", "PUBLIC_PANEL", "EXPERT")
 RecordIdPath = Annotated[str, Path(pattern=HEX32, description="the claim's record id")]
@@ -52,25 +52,22 @@ The answer's `record_id` (the struct's EIP-712 digest) is what evaluators confir
 waits for confirmations, then is relayed to the ledger. Walk-through: `docs/integrate.md`."""
 
 
-@router.post(
+@routes.post(
     "/claims",
     status_code=202,
     summary="Submit a signed claim for relaying",
     description=CLAIM_DESCRIPTION,
     response_model=ClaimStatusOut,
-    responses=error_responses(
-        413,
-        503,
-        codes={
-            403: "`not_registered`",
-            409: "`duplicate_claim`, `claim_already_waiting`, `nonce_used`",
-            422: "`invalid_request`, `invalid_signature` (its details name the published "
-            "domain), `expired`, `deadline_too_close`, `deadline_too_far`, `occurred_in_future`, "
-            "`unknown_category`, `automated_category`, `invalid_units`, `nonce_gap`, "
-            "`claim_nonces_exhausted`",
-            429: "`too_many_waiting_claims`",
-        },
-    ),
+    errors=(413, 503),
+    codes={
+        403: "`not_registered`",
+        409: "`duplicate_claim`, `claim_already_waiting`, `nonce_used`",
+        422: "`invalid_request`, `invalid_signature` (its details name the published "
+        "domain), `expired`, `deadline_too_close`, `deadline_too_far`, `occurred_in_future`, "
+        "`unknown_category`, `automated_category`, `invalid_units`, `nonce_gap`, "
+        "`claim_nonces_exhausted`",
+        429: "`too_many_waiting_claims`",
+    },
 )
 def submit_claim(body: ClaimIn, services: ServicesDep) -> dict[str, Any]:
     """Check a resident's signed claim (signature, registration, rules, nonce, deadline)."""
@@ -89,13 +86,13 @@ residents is refused nothing for its size. A malformed body (a claim missing a f
 unknown field, too many claims) is refused whole with 422, a body over the size limit with 413."""
 
 
-@router.post(
+@routes.post(
     "/claims/batch",
     summary="Submit many signed claims in one request",
     description=BULK_DESCRIPTION,
     response_model=BulkOut,
     response_model_exclude_unset=True,  # an accepted claim has no `error`, a refused no `status`
-    responses=error_responses(413, 422, 503),
+    errors=(413, 422, 503),
 )
 def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
     """Check each claim as ``POST /v1/claims`` does; store the good ones together."""
@@ -111,11 +108,11 @@ def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
     return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
 
 
-@router.get(
+@routes.get(
     "/claims/{record_id}",
     summary="Status of a claim",
     response_model=ClaimStatusOut,
-    responses=error_responses(401, 404, 422, 503),
+    errors=(401, 404, 422, 503),
 )
 def claim_status(
     record_id: RecordIdPath, services: ServicesDep, account: CurrentAccount
@@ -137,7 +134,7 @@ def claim_status(
     )
 
 
-@router.post(
+@routes.post(
     "/confirmations",
     status_code=202,
     summary="Submit a signed confirmation",
@@ -147,28 +144,24 @@ def claim_status(
     "signature (`signature`, or `r` and `vs`). `records` are record ids as `POST /v1/claims` "
     "answered them, each once, sorted ascending; `kind` 0 SUPERIOR, 1 PEER, 2 PUBLIC, 3 EXPERT.",
     response_model=ConfirmationOut,
-    responses=error_responses(
-        404,
-        413,
-        503,
-        codes={
-            403: "`lacks_role`, `self_confirmation`",
-            409: "`record_not_open`, `already_confirmed`",
-            422: "`invalid_request`, `invalid_signature`, `expired`, `deadline_too_close`, "
-            "`records_not_sorted`, `too_many_records`, `mixed_records`, `unrelayable_records`",
-        },
-    ),
+    errors=(404, 413, 503),
+    codes={
+        403: "`lacks_role`, `self_confirmation`",
+        409: "`record_not_open`, `already_confirmed`",
+        422: "`invalid_request`, `invalid_signature`, `expired`, `deadline_too_close`, "
+        "`records_not_sorted`, `too_many_records`, `mixed_records`, `unrelayable_records`",
+    },
 )
 def submit_confirmation(body: ConfirmationIn, services: ServicesDep) -> dict[str, Any]:
     """Check an evaluator's signed confirmation (signature, role, records, deadline); store it."""
     return _relay(services).accept_confirmation(body)
 
 
-@router.get(
+@routes.get(
     "/confirmations/queue",
     summary="Claims waiting for confirmations",
     response_model=QueueOut,
-    responses=error_responses(401, 403, 422, 503),
+    errors=(401, 403, 422, 503),
 )
 def confirmation_queue(
     services: ServicesDep, account: Evaluator, limit: Annotated[int, Query(ge=1, le=500)] = 100

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from fastapi import APIRouter
-
 from credit.chain.eip712 import DOMAIN_FIELDS, DOMAIN_NAME, DOMAIN_VERSION, TYPES
 from credit.gateway.config_models import ConfigOut, messages
 from credit.gateway.deps import ServicesDep
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.settings import Settings
 from credit.vocabulary import CATEGORY_KINDS, KIND_NAMES, KIND_ROLES
 
-router = APIRouter(tags=["config"])
+routes = Routes(tags=["config"])
 
 
 CONFIG_DESCRIPTION = """No session needed. `eip712.domain` is the domain every signed message
@@ -27,12 +25,7 @@ other values never verifies: the gateway answers 422 `invalid_signature`. A walk
 ethers.js and siwe is in `docs/integrate.md`."""
 
 
-@router.get(
-    "/config",
-    response_model=ConfigOut,
-    description=CONFIG_DESCRIPTION,
-    responses=error_responses(503),
-)
+@routes.get("/config", response_model=ConfigOut, description=CONFIG_DESCRIPTION, errors=(503,))
 def client_config(services: ServicesDep) -> dict[str, Any]:
     """Chain id, contracts, the EIP-712 domain and messages, and the rule set's categories."""
     system, ruleset = services.system, services.ruleset

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -15,11 +15,11 @@ from credit.gateway.deps import Account, CurrentAccount, ServicesDep, require_ro
 from credit.gateway.errors import Forbidden
 from credit.gateway.evidence import ALLOWED_TYPES, UPLOADER_ROLES, EvidenceStore
 from credit.gateway.evidence_access import MAX_PAGE, EvidenceAccess, access_rows, is_auditor
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.gateway.services import Services
 from credit.relay.models import ADDRESS
 
-router = APIRouter(tags=["evidence"])
+routes = Routes(tags=["evidence"])
 
 
 def _store(services: Services) -> EvidenceStore:
@@ -71,20 +71,13 @@ UPLOAD_BODY = {
 }
 
 
-@router.post(
+@routes.post(
     "/evidence",
     status_code=201,
     response_model=EvidenceOut,
     openapi_extra=UPLOAD_BODY,
-    responses=error_responses(
-        401,
-        413,
-        415,
-        422,
-        503,
-        507,
-        codes={403: "`forbidden` (not a registered resident or an official)"},
-    ),
+    errors=(401, 413, 415, 422, 503, 507),
+    codes={403: "`forbidden` (not a registered resident or an official)"},
 )
 async def upload(request: Request, account: Uploader, services: ServicesDep) -> dict[str, Any]:
     """Upload evidence as the raw body (text/plain, image/png, image/jpeg or application/pdf).
@@ -127,12 +120,7 @@ class AccessLogPage(BaseModel):
     next_before: int | None
 
 
-@router.get(
-    "/evidence/access-log",
-    response_model=AccessLogPage,
-    summary="Who read which evidence",
-    responses=error_responses(401, 403, 422),
-)
+@routes.get("/evidence/access-log", summary="Who read which evidence", errors=(401, 403, 422))
 def access_log(
     account: CurrentAccount,
     services: ServicesDep,
@@ -173,11 +161,7 @@ def access_log(
     )
 
 
-@router.get(
-    "/evidence/{evidence_id}",
-    response_model=EvidenceOut,
-    responses=error_responses(401, 403, 404, 410, 503),
-)
+@routes.get("/evidence/{evidence_id}", response_model=EvidenceOut, errors=(401, 403, 404, 410, 503))
 def metadata(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
     """Metadata of an evidence item: its owner, an evaluator entitled to a claim that carries
     it, or an arbiter. Each read is logged (``GET /v1/evidence/access-log``)."""
@@ -185,7 +169,7 @@ def metadata(evidence_id: str, account: CurrentAccount, services: ServicesDep) -
     return record.public()
 
 
-@router.get(
+@routes.get(
     "/evidence/{evidence_id}/content",
     response_class=Response,
     responses={
@@ -193,8 +177,8 @@ def metadata(evidence_id: str, account: CurrentAccount, services: ServicesDep) -
             "description": "the content, in its media type; its salt in X-Evidence-Salt",
             "content": {t: BINARY_BODY for t in sorted(ALLOWED_TYPES)},
         },
-        **error_responses(401, 403, 404, 410, 503),
     },
+    errors=(401, 403, 404, 410, 503),
 )
 def content(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> Response:
     """The content, with its salt in ``X-Evidence-Salt`` so the reader can check the commitment.
@@ -205,11 +189,7 @@ def content(evidence_id: str, account: CurrentAccount, services: ServicesDep) ->
     )
 
 
-@router.delete(
-    "/evidence/{evidence_id}",
-    response_model=EvidenceOut,
-    responses=error_responses(401, 403, 404, 503),
-)
+@routes.delete("/evidence/{evidence_id}", response_model=EvidenceOut, errors=(401, 403, 404, 503))
 def erase(evidence_id: str, account: CurrentAccount, services: ServicesDep) -> dict[str, Any]:
     """Erase your evidence: content and salt are deleted from every file, the commitment can no
     longer be linked; the space counts no more against your quota."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 
 from credit.gateway import public_pages, public_rules
@@ -24,7 +24,7 @@ from credit.gateway.public_models import (
     PublicTransaction,
 )
 from credit.gateway.ratelimit import retry_after_header
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.relay.models import HEX32
 
 
@@ -42,13 +42,13 @@ def limit_public_reads(request: Request, services: ServicesDep) -> None:
         )
 
 
-router = APIRouter(prefix="/public", tags=["public"], dependencies=[Depends(limit_public_reads)])
+routes = Routes(prefix="/public", tags=["public"], dependencies=[Depends(limit_public_reads)])
 RecordId = Annotated[str, Path(pattern=HEX32, description="the record id (0x + 64 hex)")]
 TxHash = Annotated[str, Path(pattern=HEX32, description="the transaction hash (0x + 64 hex)")]
 Version = Annotated[int, Path(ge=1, le=65535, description="the rule-set version")]
 Epoch = Annotated[int, Path(ge=0, lt=2**24, description="the epoch number")]
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="an address")]
-ERRORS = error_responses(404, 422, 429, 503)
+ERRORS = (404, 422, 429, 503)
 
 
 def _origins(request: Request) -> public_pages.RelayedOrigins:
@@ -61,7 +61,7 @@ def _origins(request: Request) -> public_pages.RelayedOrigins:
 OriginsDep = Annotated[public_pages.RelayedOrigins, Depends(_origins)]
 
 
-@router.get("/records/{record_id}", response_model=PublicRecord, responses=ERRORS)
+@routes.get("/records/{record_id}", errors=ERRORS)
 async def public_record(
     record_id: RecordId, services: ServicesDep, origins: OriginsDep
 ) -> PublicRecord:
@@ -72,19 +72,17 @@ async def public_record(
     )
 
 
-@router.get("/rule-sets/{version}", response_model=PublicRuleSet, responses=ERRORS)
+@routes.get("/rule-sets/{version}", errors=ERRORS)
 async def public_rule_set(version: Version, services: ServicesDep) -> PublicRuleSet:
     """A published version: content hash, URI, when it takes effect, the diff to the previous.
     404 ``no_rule_version`` if never published."""
     return await anyio.to_thread.run_sync(public_rules.rule_set_page, services, version)
 
 
-@router.get(
+@routes.get(
     "/rule-sets/{version}/document",
-    responses={
-        200: {"content": {"application/json": {}}, "description": "the canonical bytes"},
-        **ERRORS,
-    },
+    responses={200: {"content": {"application/json": {}}, "description": "the canonical bytes"}},
+    errors=ERRORS,
 )
 async def public_rule_document(version: Version, services: ServicesDep) -> Response:
     """The exact canonical bytes whose keccak-256 is the version's on-chain content hash (the
@@ -94,14 +92,14 @@ async def public_rule_document(version: Version, services: ServicesDep) -> Respo
     return Response(body, media_type="application/json", headers={"Cache-Control": "max-age=3600"})
 
 
-@router.get("/epochs/{epoch}", response_model=PublicEpoch, responses=ERRORS)
+@routes.get("/epochs/{epoch}", errors=ERRORS)
 async def public_epoch(epoch: Epoch, services: ServicesDep) -> PublicEpoch:
     """An epoch's dates, records and points booked in it, rewards paid for it.
     404 ``epoch_not_started`` for a future epoch."""
     return await anyio.to_thread.run_sync(public_pages.epoch_page, services, epoch)
 
 
-@router.get("/addresses/{address}", response_model=PublicAddress, responses=ERRORS)
+@routes.get("/addresses/{address}", errors=ERRORS)
 async def public_address(
     address: Address, services: ServicesDep, origins: OriginsDep
 ) -> PublicAddress:
@@ -110,7 +108,7 @@ async def public_address(
     return await anyio.to_thread.run_sync(public_pages.address_page, services, address, origins)
 
 
-@router.get("/transactions/{tx_hash}", response_model=PublicTransaction, responses=ERRORS)
+@routes.get("/transactions/{tx_hash}", errors=ERRORS)
 async def public_transaction(tx_hash: TxHash, services: ServicesDep) -> PublicTransaction:
     """What one of the ledger's transactions booked. 404 ``no_transaction`` otherwise."""
     return await anyio.to_thread.run_sync(public_pages.transaction_page, services, tx_hash)

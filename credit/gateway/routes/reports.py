@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from credit.gateway.claim_models import ClaimStatusOut
 from credit.gateway.deps import Account, CurrentAccount, ServicesDep
 from credit.gateway.errors import ApiError
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.gateway.routes.claims import EVALUATOR_ROLES, _relay
 from credit.relay.models import ReportIn
 from credit.relay.reports import ReportRefused
 
-router = APIRouter(tags=["reports"])
+routes = Routes(tags=["reports"])
 
 _STATUS = {"not_official": 403, "duplicate_report": 409}  # every other refusal: 422
 
@@ -58,12 +58,12 @@ def _official(account: CurrentAccount) -> Account:
 Official = Annotated[Account, Depends(_official)]
 
 
-@router.post(
+@routes.post(
     "/reports",
     status_code=202,
     response_model=ReportStatus,
     summary="Report a violation (officials)",
-    responses=error_responses(401, 403, 409, 422, 503),
+    errors=(401, 403, 409, 422, 503),
 )
 def submit_report(account: Official, body: ReportIn, services: ServicesDep) -> Any:
     """Check an official's signed violation report (the reporter signed in, an official role,

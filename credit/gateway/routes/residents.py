@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from credit.errors import CreditError
@@ -23,10 +23,11 @@ from credit.gateway.deps import (
 from credit.gateway.errors import ApiError, error_response
 from credit.gateway.notices_service import NoticeService
 from credit.gateway.resident_models import NoncesOut, NoticesOut, SummaryOut
-from credit.gateway.responses import AddressPath, error_responses
+from credit.gateway.responses import AddressPath
+from credit.gateway.routes._route import Routes
 from credit.gateway.services import Services
 
-router = APIRouter(tags=["residents"])
+routes = Routes(tags=["residents"])
 # Officials who may look at a resident's credit summary to decide on records and appeals.
 OFFICIALS = ("SUPERIOR", "PUBLIC_PANEL", "EXPERT", "ARBITER")
 KEEP_ALIVE_SECONDS = 15.0  # a comment on an idle stream, so that proxies keep it open
@@ -55,11 +56,7 @@ async def _allow(account: Any, address: str, *roles: str) -> None:
 # The two hottest reads are ``async``: their usual work is a few indexed SQLite reads and cached
 # values, cheaper on the event loop than a hop to the thread pool; anything slower (a chain read,
 # evaluating everyone's notices after the index moved) is sent to a thread.
-@router.get(
-    "/residents/{address}",
-    response_model=SummaryOut,
-    responses=error_responses(401, 403, 422, 503),
-)
+@routes.get("/residents/{address}", response_model=SummaryOut, errors=(401, 403, 422, 503))
 async def resident_summary(
     address: AddressPath, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
@@ -83,11 +80,11 @@ checked against (on test chains it may differ from the wall clock): sign a `dead
 minutes after it."""
 
 
-@router.get(
+@routes.get(
     "/residents/{address}/nonces",
     response_model=NoncesOut,
     description=NONCES_DESCRIPTION,
-    responses=error_responses(401, 403, 422, 503),
+    errors=(401, 403, 422, 503),
 )
 def resident_nonces(
     address: AddressPath, account: CurrentAccount, services: ServicesDep
@@ -114,11 +111,7 @@ def resident_nonces(
     }
 
 
-@router.get(
-    "/residents/{address}/notices",
-    response_model=NoticesOut,
-    responses=error_responses(401, 403, 422, 503),
-)
+@routes.get("/residents/{address}/notices", response_model=NoticesOut, errors=(401, 403, 422, 503))
 async def resident_notices(
     address: AddressPath, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:
@@ -141,10 +134,8 @@ async def _current_notices(services: Services, address: str) -> list[dict[str, A
     return notices
 
 
-@router.post(
-    "/residents/{address}/notices/{notice_id}/ack",
-    status_code=204,
-    responses=error_responses(401, 403, 404, 503),
+@routes.post(
+    "/residents/{address}/notices/{notice_id}/ack", status_code=204, errors=(401, 403, 404, 503)
 )
 def acknowledge(
     address: AddressPath, notice_id: str, account: CurrentAccount, services: ServicesDep
@@ -165,10 +156,8 @@ which can send the header, rather than `EventSource`, which cannot. If the strea
 the last event is `event: error` carrying that envelope, and the stream ends."""
 
 
-@router.get(
-    "/residents/{address}/notices/stream",
-    responses=error_responses(401, 403, 503),
-    description=STREAM_DESCRIPTION,
+@routes.get(
+    "/residents/{address}/notices/stream", errors=(401, 403, 503), description=STREAM_DESCRIPTION
 )
 async def notice_stream(
     address: AddressPath,
@@ -238,7 +227,7 @@ async def _notice_events(
             indexer.unsubscribe(wake)
 
 
-@router.get("/notices/export", responses=error_responses(401, 403, 503))
+@routes.get("/notices/export", errors=(401, 403, 503))
 def export_notices(
     services: ServicesDep,
     _: Annotated[Any, Depends(require_role("ARBITER", "DEFAULT_ADMIN"))],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import Depends, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.gateway.deps import (
@@ -15,11 +15,12 @@ from credit.gateway.deps import (
     require_role,
 )
 from credit.gateway.errors import ApiError
-from credit.gateway.responses import AddressPath, error_responses
+from credit.gateway.responses import AddressPath
 from credit.gateway.rewards import RewardService
+from credit.gateway.routes._route import Routes
 from credit.gateway.services import Services
 
-router = APIRouter(tags=["rewards"])
+routes = Routes(tags=["rewards"])
 Minter = Annotated[Account, Depends(require_role("MINTER"))]
 
 
@@ -82,22 +83,15 @@ class RewardsOut(BaseModel):
     payments: list[Payment]
 
 
-@router.post(
+@routes.post(
     "/rewards/mint",
     status_code=202,
     response_model=RunOut,
-    responses={
-        200: {"model": RunOut, "description": "the stored run of this Idempotency-Key"},
-        **error_responses(
-            401,
-            403,
-            503,
-            codes={
-                400: "`idempotency_key_required`",
-                422: "`invalid_request`, `epoch_not_ended`, the Idempotency-Key reused with "
-                "another body",
-            },
-        ),
+    responses={200: {"model": RunOut, "description": "the stored run of this Idempotency-Key"}},
+    errors=(401, 403, 503),
+    codes={
+        400: "`idempotency_key_required`",
+        422: "`invalid_request`, `epoch_not_ended`, the Idempotency-Key reused with another body",
     },
 )
 def mint(
@@ -135,21 +129,13 @@ def mint(
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")]
 
 
-@router.get(
-    "/rewards/runs/{run_id}",
-    response_model=RunOut,
-    responses=error_responses(401, 403, 404, 422, 503),
-)
+@routes.get("/rewards/runs/{run_id}", response_model=RunOut, errors=(401, 403, 404, 422, 503))
 def run_status(run_id: RunId, services: ServicesDep, _: Minter) -> dict[str, Any]:
     """A mint run's status and progress (paid / total residents), with its transactions."""
     return _service(services).run(run_id)
 
 
-@router.get(
-    "/residents/{address}/rewards",
-    response_model=RewardsOut,
-    responses=error_responses(401, 403, 422, 503),
-)
+@routes.get("/residents/{address}/rewards", response_model=RewardsOut, errors=(401, 403, 422, 503))
 def resident_rewards(
     address: AddressPath, account: CurrentAccount, services: ServicesDep
 ) -> dict[str, Any]:

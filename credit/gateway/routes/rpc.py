@@ -20,17 +20,17 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from credit.chain.rpc_proxy import UNAVAILABLE, RpcRefused, WalletRpc
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
 from credit.gateway.ratelimit import retry_after_header
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 from credit.gateway.services import Services
 
-router = APIRouter(tags=["system"])
+routes = Routes(tags=["system"])
 
 MAX_BATCH = 10  # wallets batch a handful of reads
 NODE_THREADS = 4  # concurrent calls to a node; the embedded chain gets one
@@ -51,7 +51,7 @@ JSONRPC_ANSWER = {
 }
 
 
-@router.post(
+@routes.post(
     "/rpc",
     summary="Read-only JSON-RPC for wallets and auditors (blocks, balances, fees, the "
     "deployment's logs, transactions, receipts and views)",
@@ -60,8 +60,9 @@ JSONRPC_ANSWER = {
     responses={
         200: JSONRPC_ANSWER,
         429: {**JSONRPC_ANSWER, "description": "too many calls (-32005): see Retry-After"},
-        **error_responses(413, codes={404: "`rpc_off`: wallets use the public RPC URL"}),
     },
+    errors=(413,),
+    codes={404: "`rpc_off`: wallets use the public RPC URL"},
 )
 async def rpc(request: Request, services: ServicesDep) -> JSONResponse:
     """JSON-RPC 2.0, single calls or batches of up to ten; only what wallets and auditors need is

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from credit.chain.health import check_chain
 from credit.gateway.deps import MetricsDep, ServicesDep
 from credit.gateway.errors import ApiError
-from credit.gateway.responses import error_responses
+from credit.gateway.routes._route import Routes
 
-router = APIRouter(tags=["system"])
-root_router = APIRouter(tags=["system"])
+routes = Routes(tags=["system"])
+root_routes = Routes(tags=["system"])
 
 
 class HealthOut(BaseModel):
@@ -45,13 +45,13 @@ class NotReady(ApiError):
         )
 
 
-@router.get("/health")
+@routes.get("/health")
 def health() -> HealthOut:
     """Liveness: the process is up (touches no dependency)."""
     return HealthOut(status="ok")
 
 
-@router.get("/ready", responses=error_responses(503))
+@routes.get("/ready", errors=(503,))
 def ready(services: ServicesDep) -> ReadyOut:
     """Readiness: the database answers, and the chain answers and has the deployment's chain
     id."""
@@ -73,7 +73,7 @@ def ready(services: ServicesDep) -> ReadyOut:
     return ReadyOut(status="ready", checks=checks, chain_id=chain_id)
 
 
-@root_router.get(
+@root_routes.get(
     "/metrics",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus exposition"}},

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.verifier_epochs import EpochStatus
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.ratelimit import RateLimited
-from credit.gateway.responses import error_responses
+from credit.gateway.responses import RELAY_ERRORS, SIGNED_RELAY_ERRORS
+from credit.gateway.routes._route import Routes
 from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
 from credit.gateway.verification import Verification
 
-router = APIRouter(tags=["verification"])
+routes = Routes(tags=["verification"])
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 EPOCH_MAX = 2**24  # uint24
@@ -165,17 +166,13 @@ def _epoch_out(status: EpochStatus, verifier: str, chain_id: int) -> EpochOut:
 
 
 # ---------------------------------------------------------------------------------- routes
-@router.get("/verification", dependencies=[PublicRead], responses=error_responses(429, 503))
+@routes.get("/verification", dependencies=[PublicRead], errors=(429, 503))
 def verification(request: Request, services: ServicesDep) -> VerificationOut:
     """The verifier, the ledger's schedule and where to start reading logs (public)."""
     return VerificationOut(**_verification(request, services).overview())
 
 
-@router.get(
-    "/verification/epochs/{epoch}",
-    dependencies=[PublicRead],
-    responses=error_responses(404, 422, 429, 503),
-)
+@routes.get("/verification/epochs/{epoch}", dependencies=[PublicRead], errors=(404, 422, 429, 503))
 def verification_epoch(
     request: Request,
     epoch: Annotated[int, Path(ge=0, lt=EPOCH_MAX)],
@@ -189,11 +186,8 @@ def verification_epoch(
     return _epoch_out(status, str(found.address(track)), int(services.system.record.chain_id))
 
 
-@router.post(
-    "/verification/commits",
-    status_code=202,
-    dependencies=[Limited],
-    responses=error_responses(400, 403, 404, 409, 422, 429, 503),
+@routes.post(
+    "/verification/commits", status_code=202, dependencies=[Limited], errors=SIGNED_RELAY_ERRORS
 )
 def relay_commit(request: Request, body: CommitIn, services: ServicesDep) -> TxOut:
     """Relay a resident's signed commitment to the verifier (the gateway pays the gas).
@@ -213,12 +207,7 @@ def relay_commit(request: Request, body: CommitIn, services: ServicesDep) -> TxO
     return TxOut(tx_hash=tx_hash)
 
 
-@router.post(
-    "/verification/reveals",
-    status_code=202,
-    dependencies=[Limited],
-    responses=error_responses(404, 409, 422, 429, 503),
-)
+@routes.post("/verification/reveals", status_code=202, dependencies=[Limited], errors=RELAY_ERRORS)
 def relay_reveal(request: Request, body: RevealIn, services: ServicesDep) -> TxOut:
     """Relay a resident's reveal (root and salt) to the verifier (the gateway pays the gas).
 

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from credit.chain.zk import REGISTER_TYPES
 from credit.gateway.deps import ServicesDep, app_singleton, client_wait
 from credit.gateway.errors import ApiError
 from credit.gateway.ratelimit import retry_after_header
-from credit.gateway.responses import ADDRESS, AddressPath, error_responses
+from credit.gateway.responses import ADDRESS, RELAY_ERRORS, SIGNED_RELAY_ERRORS, AddressPath
+from credit.gateway.routes._route import Routes
 from credit.gateway.routes.public import limit_public_reads
 from credit.gateway.services import Services
 from credit.gateway.zk import PrivateProofsService
 from credit.zk.inputs import PUBLIC_SIGNALS, Statement
 from credit.zk.poseidon import FIELD
 
-router = APIRouter(prefix="/zk", tags=["private proofs"])
+routes = Routes(prefix="/zk", tags=["private proofs"])
 EPOCH_MAX = 2**24  # uint24
 DECIMAL = r"^[0-9]{1,78}$"  # a field element or uint256 as a decimal string
 HEX = r"^0x([0-9a-fA-F]{2}){1,1024}$"
@@ -170,7 +171,7 @@ def _field(value: str, name: str) -> int:
 
 
 # ---------------------------------------------------------------------------------- routes
-@router.get("", dependencies=[PublicRead], responses=error_responses(404, 429, 503))
+@routes.get("", dependencies=[PublicRead], errors=(404, 429, 503))
 def private_proofs(request: Request, services: ServicesDep) -> ZkOut:
     """The private-proof contracts, the gates relayed to and the finalised epochs (public).
     404 ``no_private_proofs`` when none are deployed."""
@@ -198,11 +199,7 @@ def private_proofs(request: Request, services: ServicesDep) -> ZkOut:
     )
 
 
-@router.get(
-    "/epochs/{epoch}/leaves",
-    dependencies=[PublicRead],
-    responses=error_responses(404, 409, 422, 429, 503),
-)
+@routes.get("/epochs/{epoch}/leaves", dependencies=[PublicRead], errors=(404, 409, 422, 429, 503))
 def epoch_leaves(
     request: Request,
     epoch: Annotated[int, Path(ge=0, lt=EPOCH_MAX)],
@@ -222,11 +219,7 @@ def epoch_leaves(
     )
 
 
-@router.get(
-    "/identities/{address}",
-    dependencies=[PublicRead],
-    responses=error_responses(404, 422, 429, 503),
-)
+@routes.get("/identities/{address}", dependencies=[PublicRead], errors=(404, 422, 429, 503))
 def identity(request: Request, address: AddressPath, services: ServicesDep) -> IdentityOut:
     """The identity commitment the resident at ``address`` registered, if any (public: it is
     on chain)."""
@@ -234,12 +227,7 @@ def identity(request: Request, address: AddressPath, services: ServicesDep) -> I
     return IdentityOut(resident=address, commitment=str(commitment) if commitment else None)
 
 
-@router.post(
-    "/identities",
-    status_code=202,
-    dependencies=[Limited],
-    responses=error_responses(400, 403, 404, 409, 422, 429, 503),
-)
+@routes.post("/identities", status_code=202, dependencies=[Limited], errors=SIGNED_RELAY_ERRORS)
 def register_identity(request: Request, body: RegisterIn, services: ServicesDep) -> TxOut:
     """Relay a resident's signed identity registration (the gateway pays the gas).
 
@@ -256,12 +244,7 @@ def register_identity(request: Request, body: RegisterIn, services: ServicesDep)
     return TxOut(tx_hash=receipt["transactionHash"].to_0x_hex())
 
 
-@router.post(
-    "/gates/{gate}/passes",
-    status_code=202,
-    dependencies=[Limited],
-    responses=error_responses(404, 409, 422, 429, 503),
-)
+@routes.post("/gates/{gate}/passes", status_code=202, dependencies=[Limited], errors=RELAY_ERRORS)
 def pass_gate(request: Request, gate: AddressPath, body: PassIn, services: ServicesDep) -> PassOut:
     """Relay a proof to the gate's ``pass`` (anyone may: the proof binds its recipient).
 
@@ -287,10 +270,8 @@ def pass_gate(request: Request, gate: AddressPath, body: PassIn, services: Servi
     )
 
 
-@router.get(
-    "/gates/{gate}/nullifiers/{nullifier}",
-    dependencies=[PublicRead],
-    responses=error_responses(404, 422, 429, 503),
+@routes.get(
+    "/gates/{gate}/nullifiers/{nullifier}", dependencies=[PublicRead], errors=(404, 422, 429, 503)
 )
 def nullifier_status(
     request: Request,
