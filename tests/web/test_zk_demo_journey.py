@@ -22,10 +22,9 @@ from playwright.sync_api import Browser, Page, expect
 from credit.demo_zk import LIBRARY_LABEL, LIBRARY_NAME, LIBRARY_THRESHOLD
 from tests.demo.test_demo_serve import DEMO, _start, _wait_healthy
 from tests.support.anvil import free_port
-from tests.web.conftest import DESKTOP, shot
-from tests.web.test_evidence_journey import qr_text
-from tests.web.wallet import FakeWallet
-from tests.zk.rig import needs_prover
+from tests.support.browser import qr_text, wallet_page
+from tests.support.private_proofs import needs_prover
+from tests.web.conftest import shot
 
 pytestmark = needs_prover
 PROOF_TIMEOUT = 240_000  # ms: proving is CPU-bound and this machine is shared
@@ -47,18 +46,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
 
 
 def _page(browser: Browser, name: str, chain_id: int) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    FakeWallet(bytes(DEMO[name].key), chain_id).install(context)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "Refused" in m.text else None,
-    )
-    yield page
-    context.close()
-    assert problems == []
+    yield from wallet_page(browser, bytes(DEMO[name].key), chain_id)
 
 
 @pytest.fixture
