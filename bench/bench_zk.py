@@ -137,8 +137,8 @@ def node_prove(data: dict[str, Any], runs: int) -> dict[str, Any]:
 
 def gate_gas() -> dict[str, Any]:
     """Gas of ``CreditGate.pass`` as a transaction, on the test world's setup."""
+    from tests.support.private_proofs import build_zk_world
     from tests.support.world import build_world
-    from tests.zk.rig import build_zk_world
 
     artifacts = compile_contracts()
     world = build_world(embedded_web3(), artifacts, load_ruleset(DEFAULT_RULESET))

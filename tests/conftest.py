@@ -15,6 +15,7 @@ from credit.ruleset import DEFAULT_RULESET, RuleSet, load_ruleset
 from tests.support.world import World, build_world
 
 pytest_plugins = [
+    "tests.support.browser",  # browser: headless Chromium (tests/web, the demo's journey)
     "tests.support.db_engines",  # database_url: SQLite, and PostgreSQL where marked
     "tests.support.gateway_fixtures",  # gateway_world, gw_settings, services, client
 ]

@@ -12,13 +12,12 @@ import pytest
 from credit.artifacts import Artifact
 from credit.audit.checks import statuses
 from credit.audit.report import build_report
-from credit.chain.verifier import VerifierClient, commitment_of
-from credit.chain.zk import PrivateProofs, deploy_private_proofs, record_private_proofs
+from credit.chain.zk import PrivateProofs, identity_commitments, record_private_proofs
 from credit.ruleset import RuleSet
 from credit.zk.tree import build_tree, credit_leaves
 from tests.audit.helpers import audit, codes, described
+from tests.support.private_proofs import deploy_registered, finalise_root
 from tests.support.world import World
-from tests.zk.rig import WINDOW, register, wallet_secret
 
 ROOT_CHECK = "poseidon.root_mismatch"
 
@@ -26,46 +25,16 @@ ROOT_CHECK = "poseidon.root_mismatch"
 def _private_city(
     world: World, artifacts: dict[str, Artifact], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[PrivateProofs, int, dict[str, int]]:
-    """Private proofs deployed and listed; three residents credited and registered. Returns the
-    proofs, the current epoch and the residents' epoch-end credits by address."""
-    proofs = deploy_private_proofs(
-        world.operator.tx,
-        artifacts,
-        world.system,
-        quorum=2,
-        commit_window=WINDOW,
-        reveal_window=WINDOW,
-    )
+    """Private proofs deployed and listed (for this test); three residents registered, two of
+    them credited. Returns the proofs, the current epoch and the residents' epoch-end credits by
+    address."""
+    proofs, _ = deploy_registered(world, artifacts)
     monkeypatch.setattr(world.system, "record", record_private_proofs(world.system.record, proofs))
-    alice, bob, carol = world.residents[:3]
+    alice, bob = world.residents[:2]
     for who in (alice, alice, bob):
         world.credit_one(who)
-    chain_id = int(world.w3.eth.chain_id)
-    for who in (alice, bob, carol):
-        register(world, proofs, who, wallet_secret(who, chain_id))
     credits = {r.address.lower(): world.credit(r) for r in world.residents}
     return proofs, world.epoch(), credits
-
-
-def _finalise(world: World, proofs: PrivateProofs, epoch: int, root: bytes) -> None:
-    """Residents 4 and 5 (a quorum of two) commit-reveal ``root`` and finalise it."""
-    voters = world.residents[4:6]
-    clients = [VerifierClient(proofs.roots, v.tx, decoder=world.system.decoder) for v in voters]
-    windows = clients[0].windows(epoch)
-    world.advance(windows.commit_opens + 60 - world.now())
-    salts = [bytes([i + 7]) * 32 for i in range(len(voters))]
-    for client, voter, salt in zip(clients, voters, salts, strict=True):
-        client.commit(epoch, commitment_of(root, salt, voter.address))
-    world.advance(windows.reveal_opens + 60 - world.now())
-    for client, salt in zip(clients, salts, strict=True):
-        client.reveal(epoch, root, salt)
-    world.advance(windows.reveal_closes + 60 - world.now())
-    clients[0].finalize(epoch, [root])
-
-
-def _commitments(proofs: PrivateProofs) -> dict[str, int]:
-    logs = proofs.registry.events.IdentityRegistered.get_logs(from_block=0)
-    return {str(e["args"]["resident"]).lower(): int(e["args"]["commitment"]) for e in logs}
 
 
 def test_the_agreed_poseidon_root_passes(
@@ -75,8 +44,8 @@ def test_the_agreed_poseidon_root_passes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     proofs, epoch, credits = _private_city(world, artifacts, monkeypatch)
-    honest = build_tree(credit_leaves(credits, _commitments(proofs)))
-    _finalise(world, proofs, epoch, honest.root_bytes)
+    honest = build_tree(credit_leaves(credits, identity_commitments(proofs.registry)))
+    finalise_root(world, proofs, epoch, honest.root_bytes)
 
     result = audit(world, artifacts, ruleset)
     assert ROOT_CHECK not in codes(result), described(result)
@@ -98,12 +67,12 @@ def test_a_colluding_quorums_root_is_named(
     """Two residents agree a root in which carol (no credit) holds 1,000: a gate would accept her
     proof of "credit >= 500". The auditor names that epoch's EpochFinalized."""
     proofs, epoch, credits = _private_city(world, artifacts, monkeypatch)
-    commitments = _commitments(proofs)
+    commitments = identity_commitments(proofs.registry)
     honest = build_tree(credit_leaves(credits, commitments))
     carol = world.residents[2].address.lower()
     assert credits[carol] == 0
     forged = build_tree(credit_leaves({**credits, carol: 1000}, commitments))
-    _finalise(world, proofs, epoch, forged.root_bytes)
+    finalise_root(world, proofs, epoch, forged.root_bytes)
 
     result = audit(world, artifacts, ruleset)
     assert result.found.counts.get(ROOT_CHECK) == 1, described(result)

@@ -1,49 +1,19 @@
 """Issue 16: auditors audit the running demo city through its gateway's public ``/rpc``.
 
-One served demo (``credit demo`` in a process of its own, as ``make demo`` runs it) for every test
-here: the command it prints audits it clean while it runs, a tampered input fails that same audit,
+On the package's served demo (``credit demo`` in a process of its own, as ``make demo`` runs it):
+the command it prints audits it clean while it runs, a tampered input fails that same audit,
 ``credit status`` and ``credit deploy`` find the demo's deployment, and ``cast`` reads the chain.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-import pytest
-
 from tests.gateway.test_rpc_audit import CAST
-from tests.support.anvil import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-AUDIT_PROMPT = "Audit this city while it runs"
-
-
-@dataclass(frozen=True)
-class Demo:
-    url: str
-    data_dir: Path
-    audit: list[str]  # the printed command's arguments, after the program
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "CREDIT_DATA_DIR": str(self.data_dir)}
-
-    @property
-    def deployment(self) -> dict[str, object]:
-        data: dict[str, object] = json.loads(
-            (self.data_dir / "deployments" / "embedded.json").read_text()
-        )
-        return data
+from tests.support.demo_server import ROOT, Demo
 
 
 def _credit(demo: Demo, *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,52 +27,6 @@ def _credit(demo: Demo, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir = tmp_path_factory.mktemp("demo-audit") / "var"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    out = data_dir.parent / "demo.out"
-    env = {
-        **os.environ,
-        "CREDIT_DATA_DIR": str(data_dir),
-        "CREDIT_SIWE_DOMAIN": f"127.0.0.1:{port}",
-        "CREDIT_SIWE_URI": url,
-        # several audits a minute from one address: the limit's waits are tested on their own
-        # (tests/gateway/test_rpc_audit.py); here they would only slow the module down
-        "CREDIT_RPC_CALLS_PER_MINUTE": "100000",
-        "COLUMNS": "200",
-    }
-    with out.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "credit", "demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"credit demo exited: {out.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError("credit demo did not become healthy")
-        lines = out.read_text().splitlines()
-        after = lines[lines.index(next(x for x in lines if AUDIT_PROMPT in x)) + 1]
-        program, *args = shlex.split(after)
-        assert program.endswith("credit") and args[0] == "audit", after
-        yield Demo(url, data_dir, args)
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def test_the_printed_command_audits_the_running_demo_clean(demo: Demo) -> None:
@@ -146,7 +70,7 @@ def test_a_deployment_file_that_misstates_the_chain_fails_the_same_audit(
 
 
 def test_credit_status_and_deploy_find_the_demos_deployment(demo: Demo) -> None:
-    ledger = demo.deployment["contracts"]["CreditLedger"]["address"]  # type: ignore[index]
+    ledger = demo.deployment["contracts"]["CreditLedger"]["address"]
     status = _credit(demo, "status", "--json")
     assert status.returncode == 0, status.stdout + status.stderr
     assert json.loads(status.stdout)["contracts"]["CreditLedger"]["address"] == ledger
@@ -165,7 +89,7 @@ def _cast(*args: str) -> str:
 def test_cast_reads_the_running_demo(demo: Demo) -> None:
     rpc = f"{demo.url}/rpc"
     contracts = demo.deployment["contracts"]
-    ledger = contracts["CreditLedger"]  # type: ignore[index]
+    ledger = contracts["CreditLedger"]
     chain_id = int(_cast("chain-id", "--rpc-url", rpc))
     assert chain_id == demo.deployment["chain_id"]
     head = json.loads(_cast("block", "latest", "--json", "--rpc-url", rpc))

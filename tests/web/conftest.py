@@ -1,50 +1,25 @@
-"""Browser fixtures: Debian's headless Chromium driven by Playwright, the live gateway, wallets.
-
-Skipped (with the reason) only when /usr/bin/chromium is missing: `make browser` installs it.
-Playwright's own browser downloads are never used.
+"""Browser fixtures: the live gateway and wallets, over the ``browser`` fixture (Debian's headless
+Chromium driven by Playwright, :mod:`tests.support.browser`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from credit.artifacts import Artifact
 from credit.ruleset import RuleSet
+from tests.support.browser import ARTIFACTS as ARTIFACTS
+from tests.support.browser import CHROMIUM_ARGS as CHROMIUM_ARGS
+from tests.support.browser import DESKTOP as DESKTOP
+from tests.support.browser import PHONE as PHONE
+from tests.support.browser import shot as shot
 from tests.support.world import Actor
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.wallet import FakeWallet
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).with_name("artifacts")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from the Debian package."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium) as root")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +64,7 @@ def open_wallet(
     def open_(
         actor: Actor | None,
         *,
-        viewport: dict[str, int] | None = None,
+        viewport: ViewportSize | None = None,
         name: str | None = None,
         inject: bool = True,
         others: Sequence[tuple[FakeWallet, str]] = (),
@@ -114,14 +89,6 @@ def open_wallet(
     for context in contexts:
         context.close()
     assert problems == []
-
-
-def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
-    """Save a screenshot under tests/web/artifacts/ (kept by CI as a test artifact)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
-    return path
 
 
 def sign_in(page: Page) -> None:

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from credit.artifacts import Artifact
 from credit.ruleset import RuleSet
+from tests.support.browser import qr_text
 from tests.web.conftest import shot, sign_in
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.wallet import FakeWallet
@@ -31,33 +32,6 @@ def gateway(
     live.start()
     yield live
     live.stop()
-
-
-def qr_text(page: Page, selector: str) -> str:
-    """Decode the QR code the page shows in ``selector`` (an <img>), as a phone would: its
-    pixels as the browser drew them, read by zxing-cpp."""
-    import zxingcpp
-
-    image = page.evaluate(
-        """(sel) => {
-            const img = document.querySelector(sel);
-            const c = document.createElement("canvas");
-            c.width = img.naturalWidth * 2; c.height = img.naturalHeight * 2;
-            const g = c.getContext("2d");
-            g.fillStyle = "#fff"; g.fillRect(0, 0, c.width, c.height);
-            g.imageSmoothingEnabled = false;
-            g.drawImage(img, 0, 0, c.width, c.height);
-            const d = g.getImageData(0, 0, c.width, c.height).data;
-            const grey = new Array(c.width * c.height);
-            for (let i = 0; i < grey.length; i++) grey[i] = d[4 * i] < 128 ? 0 : 255;
-            return { w: c.width, h: c.height, grey };
-        }""",
-        selector,
-    )
-    pixels = memoryview(bytes(image["grey"])).cast("B", shape=[image["h"], image["w"]])
-    found = zxingcpp.read_barcodes(pixels)
-    assert found, "no QR code could be read from the page"
-    return str(found[0].text)
 
 
 def short(address: str) -> str:

@@ -23,7 +23,6 @@ from credit.chain.verifier import commitment_of, sign_commit
 from credit.chain.zk import (
     ROOTS_ENTRY,
     attach_private_proofs,
-    deploy_private_proofs,
     identity_commitments,
     record_private_proofs,
 )
@@ -31,11 +30,11 @@ from credit.ruleset import RuleSet
 from credit.verify.poseidon_root import poseidon_root
 from credit.verify.replay import replay_epoch
 from tests.support.ledger_flows import credit, relay_violation
-from tests.support.world import VERIFY_WINDOW, Actor, World
+from tests.support.private_proofs import deploy_registered
+from tests.support.world import Actor, World
 from tests.web.conftest import shot, sign_in
 from tests.web.server import LiveGateway, gateway_world
 from tests.web.wallet import FakeWallet
-from tests.zk.rig import register, wallet_secret
 
 OpenWallet = Callable[..., tuple[Page, FakeWallet]]
 HOUR = 3600
@@ -49,18 +48,8 @@ def gateway(
     """The web tests' city with an EpochVerifier (quorum 2, two-day windows) and private proofs
     (the Poseidon-root instance alike), residents 0-2 registered."""
     world = gateway_world(artifacts, ruleset, verifier=True)
-    proofs = deploy_private_proofs(
-        world.operator.tx,
-        artifacts,
-        world.system,
-        quorum=2,
-        commit_window=VERIFY_WINDOW,
-        reveal_window=VERIFY_WINDOW,
-    )
+    proofs, _ = deploy_registered(world, artifacts)
     world.system.record = record_private_proofs(world.system.record, proofs)
-    chain_id = int(world.w3.eth.chain_id)
-    for who in world.residents[:3]:
-        register(world, proofs, who, wallet_secret(who, chain_id))
     live = LiveGateway(world, tmp_path_factory.mktemp("verify-gateway"))
     live.start()
     yield live

@@ -13,7 +13,6 @@ says the proof is valid, and a second pass is refused by the gate's custom error
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -22,14 +21,21 @@ from playwright.sync_api import Browser, Page, expect
 from credit.artifacts import Artifact
 from credit.zk.identity import identity_commitment
 from credit.zk.inputs import Statement
-from tests.web.conftest import DESKTOP, shot
+from tests.support.browser import shot, wallet_page
+from tests.support.private_proofs import (
+    ZkWorld,
+    agree_poseidon_root,
+    build_zk_world,
+    needs_prover,
+    open_the_link,
+    pass_the_gate,
+    prove_in_page,
+    register_identity,
+    wallet_secret,
+)
 from tests.web.server import LiveGateway
-from tests.web.test_evidence_journey import qr_text
-from tests.web.wallet import FakeWallet
-from tests.zk.rig import ZkWorld, agree_poseidon_root, build_zk_world, needs_prover, wallet_secret
 
 pytestmark = needs_prover
-PROOF_TIMEOUT = 240_000  # ms: proving is CPU-bound and this machine is shared
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +46,7 @@ def zk(gateway: LiveGateway, artifacts: dict[str, Artifact]) -> ZkWorld:
 @pytest.fixture
 def page(browser: Browser, gateway: LiveGateway, zk: ZkWorld) -> Iterator[Page]:
     """The fourth resident's wallet (not registered yet) on a fresh page."""
-    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    FakeWallet(zk.world.residents[3].key, gateway.chain_id).install(context)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    page.on(
-        "console",
-        lambda m: problems.append(m.text) if m.type == "error" and "Refused" in m.text else None,
-    )
-    yield page
-    context.close()
-    assert problems == []
+    yield from wallet_page(browser, zk.world.residents[3].key, gateway.chain_id)
 
 
 def test_register_prove_and_pass_the_gate_from_the_browser(
@@ -68,8 +63,7 @@ def test_register_prove_and_pass_the_gate_from_the_browser(
     page.goto(prove_url)
     expect(page.locator("#gate option")).to_have_count(1)
     expect(page.locator("#gate-threshold")).to_have_text(str(zk.threshold))
-    page.get_by_role("button", name="Register my identity").click()
-    expect(page.locator("#identity-status")).to_contain_text("Registered.", timeout=60_000)
+    register_identity(page)
     secret = wallet_secret(dana, zk.chain_id)
     registry = zk.proofs.registry
     assert registry.functions.commitmentOf(dana.address).call() == identity_commitment(secret)
@@ -82,24 +76,16 @@ def test_register_prove_and_pass_the_gate_from_the_browser(
     # 2. prove in the page's worker against that period's leaves, for another address of hers
     page.goto(prove_url)
     expect(page.locator("#gate-facts")).to_contain_text(f"period {epoch}")
-    page.locator("#recipient").fill(recipient)
-    started = time.monotonic()
-    page.get_by_role("button", name="Sign and prove").click()
-    expect(page.locator("#done")).to_be_visible(timeout=PROOF_TIMEOUT)
-    seconds = time.monotonic() - started
+    seconds = prove_in_page(page, recipient)
     expect(page.locator("#status")).to_contain_text("Proof ready")
     print(f"browser proof, from the click: {seconds:.1f} s; {page.locator('#status').inner_text()}")
     bundle = json.loads(page.locator("#bundle").input_value())
     statement = Statement.from_signals(bundle["public"])
     assert statement.root == tree.root and bundle["epoch"] == epoch
     assert statement.recipient_address == recipient.lower()
-    link = page.locator("#link").get_attribute("href") or ""
-    assert "/zk/check.html?proof=" in link and len(link) < 1000, link
-    assert qr_text(page, "#qr") == link  # what a phone scanning the QR code opens
 
     # 3. pass the gate through the gateway (it pays the gas; the proof names the recipient)
-    page.get_by_role("button", name="Pass the gate now").click()
-    expect(page.locator("#pass-status")).to_have_attribute("data-passed", "true", timeout=60_000)
+    pass_the_gate(page)
     assert zk.gate.functions.isNullifierUsed(statement.nullifier).call()
     shot(page, "zk-prove-passed")
     page.get_by_role("button", name="Pass the gate now").click()
@@ -107,8 +93,8 @@ def test_register_prove_and_pass_the_gate_from_the_browser(
     expect(page.locator("#pass-status")).to_contain_text("nullifier_used")
 
     # 4. the service opens the link (or scans the QR code): no wallet needed
-    page.goto(link)
-    expect(page.locator("#verdict")).to_have_attribute("data-valid", "true", timeout=60_000)
+    link = open_the_link(page)
+    assert "/zk/check.html?proof=" in link and len(link) < 1000, link
     expect(page.locator("#verdict")).to_contain_text(f"at least {zk.threshold}")
     expect(page.locator("dd[data-key=recipient]")).to_have_text(recipient.lower())
     expect(page.locator("dd[data-key=passed]")).to_contain_text("yes: the gate recorded")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from credit.artifacts import Artifact
+from tests.support.private_proofs import ZkWorld, build_zk_world
 from tests.support.world import World
-from tests.zk.rig import ZkWorld, build_zk_world
 
 
 @pytest.fixture(scope="module")

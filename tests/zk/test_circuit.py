@@ -17,7 +17,7 @@ from credit.zk.identity import identity_commitment, scope_of
 from credit.zk.inputs import circuit_input
 from credit.zk.snark import ARTEFACTS, ZKEY, prove, verify
 from credit.zk.tree import CreditLeaf, build_tree
-from tests.zk.rig import needs_prover, node_json
+from tests.support.private_proofs import needs_prover, node_json
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPT = ROOT / "rules" / "ceremony" / "credit_at_least.json"

@@ -9,7 +9,7 @@ import pytest
 
 from credit.cli import main
 from credit.zk.identity import identity_commitment
-from tests.zk.rig import needs_prover
+from tests.support.private_proofs import needs_prover
 
 pytestmark = needs_prover
 GATE = "0x" + "ab" * 20

@@ -17,7 +17,7 @@ from credit.artifacts import Artifact
 from credit.chain import attach, rpc_web3, time_travel
 from credit.chain.deploy import DeploymentRecord
 from credit.chain.events import EventSource
-from credit.chain.verifier import VerifierClient, deploy_verifier
+from credit.chain.verifier import VerifierClient
 from credit.chain.zk import ROOTS_ENTRY, attach_private_proofs, identity_commitments
 from credit.cli import main as cli_main
 from credit.ruleset import RuleSet
@@ -26,8 +26,8 @@ from credit.verify.poseidon_root import poseidon_root
 from credit.verify.replay import replay_epoch
 from tests.support.anvil import anvil
 from tests.support.ledger_flows import credit
-from tests.support.world import World, build_world
-from tests.zk.rig import WINDOW, register, wallet_secret
+from tests.support.private_proofs import register, wallet_secret
+from tests.support.world import World, add_verifier, build_world
 
 MARGIN = 60
 
@@ -38,16 +38,9 @@ def city(
 ) -> Iterator[tuple[str, World, Path]]:
     with anvil() as url:
         world = build_world(rpc_web3(url), artifacts, ruleset, residents=5, seed=11)
-        _, record = deploy_verifier(
-            world.operator.tx,
-            artifacts,
-            world.system,
-            quorum=2,
-            commit_window=WINDOW,
-            reveal_window=WINDOW,
-        )
+        add_verifier(world, artifacts)  # quorum 2, two-day windows
         path = tmp_path_factory.mktemp("zk-cli") / "deployment.json"
-        record.save(path)
+        world.system.record.save(path)
         yield url, world, path
 
 

@@ -14,9 +14,9 @@ from credit.zk.identity import identity_commitment, nullifier_of
 from credit.zk.inputs import Statement, circuit_input, gate_proof_args
 from credit.zk.snark import prove, verify
 from credit.zk.tree import CreditLeaf, build_tree
+from tests.support.private_proofs import ZkWorld, alices_proof, needs_prover
 from tests.support.reverts import reverts
 from tests.support.world import Actor, World
-from tests.zk.rig import ZkWorld, needs_prover
 
 pytestmark = needs_prover
 
@@ -28,16 +28,7 @@ def alice_of(zk: ZkWorld) -> Actor:
 @pytest.fixture(scope="module")
 def alice_proof(zk: ZkWorld) -> tuple[dict[str, Any], Statement]:
     """Alice's proof for the gate, for a recipient of her choosing (her second address)."""
-    data, statement = circuit_input(
-        zk.secrets["resident0"],
-        zk.tree,
-        threshold=zk.threshold,
-        scope=zk.scope(),
-        recipient=zk.world.residents[3].address,
-    )
-    proof, public = prove(data)
-    assert public == statement.signals()
-    return proof, statement
+    return alices_proof(zk)
 
 
 def send(

@@ -13,11 +13,15 @@ from credit.artifacts import Artifact
 from credit.chain.zk import sign_register
 from credit.ruleset import RuleSet
 from credit.zk.identity import identity_commitment
-from credit.zk.inputs import circuit_input
-from credit.zk.snark import prove
+from tests.support.private_proofs import (
+    ZkWorld,
+    alices_proof,
+    build_zk_world,
+    needs_prover,
+    wallet_secret,
+)
 from tests.support.world import World
 from tests.web.server import gateway_world as live_world
-from tests.zk.rig import ZkWorld, build_zk_world, needs_prover, wallet_secret
 
 pytestmark = needs_prover
 
@@ -36,15 +40,8 @@ def zk(gateway_world: World, artifacts: dict[str, Artifact]) -> ZkWorld:
 @pytest.fixture(scope="module")
 def bundle(zk: ZkWorld) -> dict[str, Any]:
     """Alice's proof for the gate, for her second address, as the prover page sends it."""
-    data, _ = circuit_input(
-        zk.secrets["resident0"],
-        zk.tree,
-        threshold=zk.threshold,
-        scope=zk.scope(),
-        recipient=zk.world.residents[3].address,
-    )
-    proof, public = prove(data)
-    return {"epoch": zk.epoch, "public": public, "proof": proof}
+    proof, statement = alices_proof(zk)
+    return {"epoch": zk.epoch, "public": statement.signals(), "proof": proof}
 
 
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:

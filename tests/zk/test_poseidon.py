@@ -19,7 +19,7 @@ from credit.zk.identity import (
 )
 from credit.zk.poseidon import FIELD, poseidon
 from credit.zk.tree import DEPTH, ZEROS, CreditLeaf, TreeError, build_tree, credit_leaves
-from tests.zk.rig import node_json
+from tests.support.private_proofs import node_json
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")

@@ -16,8 +16,8 @@ from credit.verify.errors import VerifyError
 from credit.verify.poseidon_root import poseidon_root, poseidon_tree
 from credit.verify.replay import replay_epoch
 from credit.verify.worker import BallotStore, EpochReport, Worker
+from tests.support.private_proofs import ZkWorld, needs_prover
 from tests.support.world import World, add_verifier
-from tests.zk.rig import ZkWorld, needs_prover
 
 pytestmark = needs_prover
 
@@ -37,7 +37,7 @@ def test_the_replayed_poseidon_root_is_the_finalised_one(world: World, zk: ZkWor
 
 
 def test_a_commitment_registered_after_the_epoch_is_left_out(world: World, zk: ZkWorld) -> None:
-    from tests.zk.rig import register, wallet_secret
+    from tests.support.private_proofs import register, wallet_secret
 
     late = world.residents[4]
     register(world, zk.proofs, late, wallet_secret(late, zk.chain_id))
@@ -69,18 +69,8 @@ def test_residents_workers_agree_the_poseidon_root(
     workers = [Worker(c, root_of, store, finalize=i == 0, timeout=0) for i, c in enumerate(clients)]
     windows = clients[0].windows(epoch)
 
-    def run_all(until: int) -> list[object]:
-        world.advance(until + 60 - world.now())
-        reports = []
-        for w in workers:
-            try:
-                reports.append(w.run(epoch))
-            except VerifyError:  # timeout=0: stops at its next wait; the test moves the clock
-                reports.append(None)
-        return reports
-
-    run_all(windows.commit_opens)
-    run_all(windows.reveal_opens)
+    _run(world, workers, epoch, windows.commit_opens)
+    _run(world, workers, epoch, windows.reveal_opens)
     world.advance(windows.reveal_closes + 60 - world.now())
     report = workers[0].run(epoch)
     assert report.outcome == "FINALIZED"
