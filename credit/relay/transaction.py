@@ -11,9 +11,10 @@ API processes and the relay worker).
   :func:`write`.
 - :func:`own_rows`: a signer worker's bookkeeping on its own outbox row, with row locks only.
 
-Measured at 100,000 residents on PostgreSQL with one lock for everything (before
-:func:`alongside`): a request storing claims waited 760 ms (median) for the lock and held it
-49 ms, a confirmation waited 672 ms and held it 57 ms.
+Measured at 100,000 residents on PostgreSQL (``make bench-gateway``): with one exclusive lock
+for everything, a request storing claims waited 760 ms (median) for it and held it 49 ms, a
+confirmation waited 672 ms and held it 57 ms, and relayed records/s were 0.567 of the plain-web3
+ceiling; with :func:`alongside`, 0.75 (docs/throughput-history.md).
 """
 
 from __future__ import annotations
