@@ -25,6 +25,7 @@ from credit.chain.eip712 import (
     DOMAIN_FIELDS,
     contract_typed_data,
     payload_digest,
+    struct_fields,
     wallet_signature,
 )
 from credit.chain.reverts import ErrorDecoder
@@ -83,11 +84,7 @@ DOMAIN_NAME = "EpochVerifier"
 DOMAIN_VERSION = "1"
 COMMIT_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": DOMAIN_FIELDS,  # the ledger's domain struct: the same four fields
-    "Commit": [
-        {"name": "epoch", "type": "uint24"},
-        {"name": "commitment", "type": "bytes32"},
-        {"name": "deadline", "type": "uint256"},
-    ],
+    "Commit": struct_fields("uint24 epoch,bytes32 commitment,uint256 deadline"),
 }
 
 

@@ -30,7 +30,12 @@ from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash
-from credit.chain.eip712 import contract_typed_data, payload_digest, wallet_signature
+from credit.chain.eip712 import (
+    contract_typed_data,
+    payload_digest,
+    struct_fields,
+    wallet_signature,
+)
 from credit.chain.tx import Transactor
 from credit.chain.verifier import COMMIT_TYPES
 from credit.chain.zk_events import (  # re-exported: the readers of the contracts' events
@@ -63,11 +68,7 @@ __all__ = [
 
 REGISTER_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": COMMIT_TYPES["EIP712Domain"],  # name, version, chainId, verifyingContract
-    "RegisterIdentity": [
-        {"name": "resident", "type": "address"},
-        {"name": "commitment", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ],
+    "RegisterIdentity": struct_fields("address resident,uint256 commitment,uint256 deadline"),
 }
 
 
