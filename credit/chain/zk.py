@@ -37,7 +37,7 @@ from credit.chain.eip712 import (
     wallet_signature,
 )
 from credit.chain.tx import Transactor
-from credit.chain.verifier import COMMIT_TYPES
+from credit.chain.verifier import COMMIT_TYPES, VerifierTerms
 from credit.chain.zk_events import (  # re-exported: the readers of the contracts' events
     FinalizedRoot,
     Registration,
@@ -115,18 +115,13 @@ def deploy_private_proofs(
     deployer: Transactor,
     artifacts: dict[str, Artifact],
     system: System,
-    *,
-    quorum: int,
-    commit_window: int,
-    reveal_window: int,
-    category: int = 4,
+    terms: VerifierTerms,
 ) -> PrivateProofs:
-    """Deploy registry, Poseidon-root EpochVerifier (no ledger role) and Groth16 verifier."""
+    """Deploy registry, Poseidon-root EpochVerifier (no ledger role) and Groth16 verifier; the
+    roots' instance has ``terms``, those of the keccak-root EpochVerifier."""
     w3, ledger = system.w3, system.ledger.address
     registry, r1 = _deployed(deployer, w3, artifacts, REGISTRY, ledger)
-    roots, r2 = _deployed(
-        deployer, w3, artifacts, ROOTS, ledger, category, quorum, commit_window, reveal_window
-    )
+    roots, r2 = _deployed(deployer, w3, artifacts, ROOTS, ledger, *terms.constructor_args())
     verifier, r3 = _deployed(deployer, w3, artifacts, VERIFIER)
     return PrivateProofs(registry, roots, verifier, (r1, r2, r3))
 
