@@ -36,7 +36,7 @@ from bench._city import DAY, build_city
 from bench._synthetic_ledger import EPOCH, GENESIS, synthetic_history
 from credit import compile as solc
 from credit.chain import role_id
-from credit.chain.verifier import VerifierClient, commitment_of, deploy_verifier
+from credit.chain.verifier import VerifierClient, VerifierTerms, commitment_of, deploy_verifier
 from credit.fold import Schedule, fold_facts
 from credit.ruleset import DEFAULT_RULESET, load_ruleset
 from credit.verify.merkle import state_tree, verify_credit
@@ -89,14 +89,8 @@ def measure_gas(state: EpochState) -> dict[str, Any]:
     """Gas of commit, reveal, finalise and proof verification on eth-tester."""
     artifacts, ruleset = solc.compile_contracts(), load_ruleset(DEFAULT_RULESET)
     city = build_city(artifacts, ruleset, background=0)  # clock: 2 days into epoch 1
-    contract, _ = deploy_verifier(
-        city.operator.tx,
-        artifacts,
-        city.system,
-        quorum=3,
-        commit_window=3 * DAY,
-        reveal_window=3 * DAY,
-    )
+    terms = VerifierTerms(quorum=3, commit_window=3 * DAY, reveal_window=3 * DAY)
+    contract, _ = deploy_verifier(city.operator.tx, artifacts, city.system, terms)
     cast = city.cast
     clients = [VerifierClient(contract, r.tx) for r in cast]
     honest, other = keccak(text="honest"), keccak(text="other")

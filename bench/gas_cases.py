@@ -227,7 +227,7 @@ def verification(city: GasCity) -> Figures:
     """EpochVerifier ballots, each sent by the resident and relayed for them: ``commit`` beside
     ``commitBySig`` (EIP-712 signature checked), and ``reveal`` beside ``revealFor``, each reveal
     joining a root already revealed in the epoch (so both write the same slots)."""
-    from credit.chain.verifier import commitment_of, deploy_verifier, sign_commit
+    from credit.chain.verifier import VerifierTerms, commitment_of, deploy_verifier, sign_commit
     from credit.compile import load_artifact
 
     first, mine, relayed = city.cast[:3]
@@ -239,9 +239,7 @@ def verification(city: GasCity) -> Figures:
             city.operator.tx,
             {"EpochVerifier": load_artifact("EpochVerifier")},
             city.system,
-            quorum=1,
-            commit_window=2 * DAY,
-            reveal_window=2 * DAY,
+            VerifierTerms(quorum=1, commit_window=2 * DAY, reveal_window=2 * DAY),
         )
         verifier = contract.functions
         commitment = {a: commitment_of(root, s, a) for a, s in salts.items()}

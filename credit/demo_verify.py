@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from credit.chain.verifier import VerifierClient, deploy_verifier
+from credit.chain.verifier import VerifierClient, VerifierTerms, deploy_verifier
 from credit.verify.errors import VerifyError
 
 if TYPE_CHECKING:
@@ -37,19 +37,23 @@ VERIFIED_PERIOD = 1
 MARGIN = 3600  # land this far inside a window
 
 
+def demo_terms(city: City) -> VerifierTerms:
+    """The demo verifiers' terms (private proofs' too): a quorum of :data:`QUORUM`, five
+    sevenths of a period to commit and the rest to reveal."""
+    length = city.settings.epoch_seconds
+    commit_window = length * 5 // 7
+    return VerifierTerms(QUORUM, commit_window, reveal_window=length - commit_window)
+
+
 def verifier_deployed(city: City) -> None:
     """The operator deploys the EpochVerifier; the deployment record lists it."""
     from credit.compile import load_artifact
 
-    length = city.settings.epoch_seconds
-    commit_window = length * 5 // 7
     _, record = deploy_verifier(
         city.staff[0].tx,
         {"EpochVerifier": load_artifact("EpochVerifier")},
         city.system,
-        quorum=QUORUM,
-        commit_window=commit_window,
-        reveal_window=length - commit_window,
+        demo_terms(city),
     )
     city.system.record = record
     address = record.contracts["EpochVerifier"].address

@@ -60,20 +60,11 @@ def proofs_of(city: City) -> PrivateProofs:
 def private_proofs_deployed(city: City) -> None:
     """The operator deploys the private-proof contracts and the library's gate."""
     from credit.chain.zk import deploy_private_proofs, deploy_recorded_gate, record_private_proofs
-    from credit.demo_verify import QUORUM
+    from credit.demo_verify import demo_terms
 
     artifacts = _artifacts()
-    length = city.settings.epoch_seconds
-    commit_window = length * 5 // 7
     operator = city.staff[0]
-    proofs = deploy_private_proofs(
-        operator.tx,
-        artifacts,
-        city.system,
-        quorum=QUORUM,
-        commit_window=commit_window,
-        reveal_window=length - commit_window,
-    )
+    proofs = deploy_private_proofs(operator.tx, artifacts, city.system, demo_terms(city))
     gate, city.system.record = deploy_recorded_gate(
         operator.tx,
         artifacts,

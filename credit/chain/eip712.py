@@ -25,56 +25,39 @@ from eth_utils import keccak, to_checksum_address
 DOMAIN_NAME = "Consensus Credit"
 DOMAIN_VERSION = "1"
 
-_DOMAIN_FIELDS = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
+
+def struct_fields(members: str) -> list[dict[str, str]]:
+    """The EIP-712 field list of a struct from its members as its type string lists them (what
+    the contract hashes into its typehash): ``"uint8 kind,uint48 deadline"`` becomes
+    ``[{"name": "kind", "type": "uint8"}, {"name": "deadline", "type": "uint48"}]``."""
+    pairs = (member.split(" ") for member in members.split(","))
+    return [{"name": name, "type": type_} for type_, name in pairs]
+
+
+_DOMAIN_MEMBERS = "string name,string version,uint256 chainId,address verifyingContract"
+_DOMAIN_FIELDS = struct_fields(_DOMAIN_MEMBERS)
 DOMAIN_FIELDS = _DOMAIN_FIELDS  # the EIP712Domain struct, as clients are told it
 
-_CLAIM_FIELDS = [
-    {"name": "resident", "type": "address"},
-    {"name": "category", "type": "uint16"},
-    {"name": "units", "type": "uint16"},
-    {"name": "occurredAt", "type": "uint48"},
-    {"name": "evidence", "type": "bytes32"},
-    {"name": "nonce", "type": "uint32"},
-    {"name": "deadline", "type": "uint48"},
-]
+_CLAIM_MEMBERS = (
+    "address resident,uint16 category,uint16 units,uint48 occurredAt,bytes32 evidence,"
+    "uint32 nonce,uint48 deadline"
+)
 
+# As CreditLedger's typehashes spell them.
 TYPES: dict[str, list[dict[str, str]]] = {
-    "Claim": _CLAIM_FIELDS,
+    "Claim": struct_fields(_CLAIM_MEMBERS),
     # a report is a claim about ``resident`` that ``reporter`` signs
-    "Report": [{"name": "reporter", "type": "address"}, *_CLAIM_FIELDS],
-    "Confirmation": [
-        {"name": "records", "type": "bytes32[]"},
-        {"name": "kind", "type": "uint8"},
-        {"name": "deadline", "type": "uint48"},
-    ],
-    "Appeal": [
-        {"name": "recordId", "type": "bytes32"},
-        {"name": "statement", "type": "bytes32"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint48"},
-    ],
+    "Report": struct_fields("address reporter," + _CLAIM_MEMBERS),
+    "Confirmation": struct_fields("bytes32[] records,uint8 kind,uint48 deadline"),
+    "Appeal": struct_fields("bytes32 recordId,bytes32 statement,uint256 nonce,uint48 deadline"),
     # Off chain only: an evaluator's refusal of a claim the gateway holds, under the ledger's
     # domain so that it cannot be replayed on another deployment; ``note`` is the keccak-256 of
     # the evaluator's free text (UTF-8), which the gateway keeps beside it.
-    "Rejection": [
-        {"name": "recordId", "type": "bytes32"},
-        {"name": "kind", "type": "uint8"},
-        {"name": "reason", "type": "uint8"},
-        {"name": "note", "type": "bytes32"},
-    ],
+    "Rejection": struct_fields("bytes32 recordId,uint8 kind,uint8 reason,bytes32 note"),
     # an arbiter's decision on an appeal (``resolveAppealBySig``); the account nonce, as Appeal
-    "Decision": [
-        {"name": "recordId", "type": "bytes32"},
-        {"name": "overturn", "type": "bool"},
-        {"name": "reason", "type": "bytes32"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint48"},
-    ],
+    "Decision": struct_fields(
+        "bytes32 recordId,bool overturn,bytes32 reason,uint256 nonce,uint48 deadline"
+    ),
 }
 
 # The fields a ``Claim`` and a ``Report`` share, in the struct's order: resident, category, units,
@@ -175,9 +158,7 @@ def _type_string(name: str) -> bytes:
     return f"{name}({fields})".encode()
 
 
-_DOMAIN_TYPEHASH = keccak(
-    b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-)
+_DOMAIN_TYPEHASH = keccak(f"EIP712Domain({_DOMAIN_MEMBERS})".encode())
 _CLAIM_TYPEHASH = keccak(_type_string("Claim"))
 _REPORT_TYPEHASH = keccak(_type_string("Report"))
 _CONFIRMATION_TYPEHASH = keccak(_type_string("Confirmation"))

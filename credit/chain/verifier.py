@@ -8,7 +8,7 @@ commands find it in the same deployment file.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from enum import IntEnum
 from typing import Any
 
@@ -25,6 +25,7 @@ from credit.chain.eip712 import (
     DOMAIN_FIELDS,
     contract_typed_data,
     payload_digest,
+    struct_fields,
     wallet_signature,
 )
 from credit.chain.reverts import ErrorDecoder
@@ -71,6 +72,30 @@ class Tally:
     unsettled: int
 
 
+@dataclass(frozen=True)
+class VerifierTerms:
+    """An EpochVerifier's settings: the quorum of agreeing reveals, the commit and reveal windows
+    (seconds) and the automated ledger category its verifiers earn. The deployment record keeps
+    them (``extra["verifier"]``), so that private proofs deploy their instance alike."""
+
+    quorum: int
+    commit_window: int
+    reveal_window: int
+    category: int = VERIFICATION_CATEGORY
+
+    @classmethod
+    def of_record(cls, record: DeploymentRecord) -> VerifierTerms | None:
+        """The terms of the EpochVerifier ``record`` lists, if it lists one."""
+        terms = record.extra.get("verifier")
+        if CONTRACT_NAME not in record.contracts or not terms:
+            return None
+        return cls(*(int(terms[f.name]) for f in fields(cls)))
+
+    def constructor_args(self) -> tuple[int, int, int, int]:
+        """The constructor's arguments after the ledger's address, in its order."""
+        return self.category, self.quorum, self.commit_window, self.reveal_window
+
+
 def commitment_of(root: bytes, salt: bytes, resident: str) -> bytes:
     """``keccak256(abi.encode(root, salt, resident))``: what a resident commits."""
     return keccak(abi_encode(["bytes32", "bytes32", "address"], [root, salt, resident]))
@@ -83,11 +108,7 @@ DOMAIN_NAME = "EpochVerifier"
 DOMAIN_VERSION = "1"
 COMMIT_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": DOMAIN_FIELDS,  # the ledger's domain struct: the same four fields
-    "Commit": [
-        {"name": "epoch", "type": "uint24"},
-        {"name": "commitment", "type": "bytes32"},
-        {"name": "deadline", "type": "uint256"},
-    ],
+    "Commit": struct_fields("uint24 epoch,bytes32 commitment,uint256 deadline"),
 }
 
 
@@ -120,11 +141,7 @@ def deploy_verifier(
     deployer: Transactor,
     artifacts: dict[str, Artifact],
     system: System,
-    *,
-    quorum: int,
-    commit_window: int,
-    reveal_window: int,
-    category: int = VERIFICATION_CATEGORY,
+    terms: VerifierTerms,
 ) -> tuple[Contract, DeploymentRecord]:
     """Deploy an EpochVerifier for ``system``'s ledger and grant it VERIFIER_ROLE.
 
@@ -132,7 +149,7 @@ def deploy_verifier(
     """
     art = artifacts[CONTRACT_NAME]
     receipt = deployer.deploy(
-        art.abi, art.bytecode, system.ledger.address, category, quorum, commit_window, reveal_window
+        art.abi, art.bytecode, system.ledger.address, *terms.constructor_args()
     )
     address = Web3.to_checksum_address(str(receipt["contractAddress"]))
     contract = system.w3.eth.contract(address=address, abi=art.abi)
@@ -144,15 +161,7 @@ def deploy_verifier(
         int(receipt["blockNumber"]),
         abi_hash(art.abi),
     )
-    extra = {
-        **system.record.extra,
-        "verifier": {
-            "quorum": quorum,
-            "commit_window": commit_window,
-            "reveal_window": reveal_window,
-            "category": category,
-        },
-    }
+    extra = {**system.record.extra, "verifier": asdict(terms)}
     record = replace(
         system.record, contracts={**system.record.contracts, CONTRACT_NAME: entry}, extra=extra
     )

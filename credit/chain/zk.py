@@ -30,9 +30,14 @@ from web3.types import TxReceipt
 
 from credit.artifacts import Artifact
 from credit.chain.deploy import DeployedContract, DeploymentRecord, System, abi_hash
-from credit.chain.eip712 import contract_typed_data, payload_digest, wallet_signature
+from credit.chain.eip712 import (
+    contract_typed_data,
+    payload_digest,
+    struct_fields,
+    wallet_signature,
+)
 from credit.chain.tx import Transactor
-from credit.chain.verifier import COMMIT_TYPES
+from credit.chain.verifier import COMMIT_TYPES, VerifierTerms
 from credit.chain.zk_events import (  # re-exported: the readers of the contracts' events
     FinalizedRoot,
     Registration,
@@ -63,11 +68,7 @@ __all__ = [
 
 REGISTER_TYPES: dict[str, list[dict[str, str]]] = {
     "EIP712Domain": COMMIT_TYPES["EIP712Domain"],  # name, version, chainId, verifyingContract
-    "RegisterIdentity": [
-        {"name": "resident", "type": "address"},
-        {"name": "commitment", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ],
+    "RegisterIdentity": struct_fields("address resident,uint256 commitment,uint256 deadline"),
 }
 
 
@@ -114,18 +115,13 @@ def deploy_private_proofs(
     deployer: Transactor,
     artifacts: dict[str, Artifact],
     system: System,
-    *,
-    quorum: int,
-    commit_window: int,
-    reveal_window: int,
-    category: int = 4,
+    terms: VerifierTerms,
 ) -> PrivateProofs:
-    """Deploy registry, Poseidon-root EpochVerifier (no ledger role) and Groth16 verifier."""
+    """Deploy registry, Poseidon-root EpochVerifier (no ledger role) and Groth16 verifier; the
+    roots' instance has ``terms``, those of the keccak-root EpochVerifier."""
     w3, ledger = system.w3, system.ledger.address
     registry, r1 = _deployed(deployer, w3, artifacts, REGISTRY, ledger)
-    roots, r2 = _deployed(
-        deployer, w3, artifacts, ROOTS, ledger, category, quorum, commit_window, reveal_window
-    )
+    roots, r2 = _deployed(deployer, w3, artifacts, ROOTS, ledger, *terms.constructor_args())
     verifier, r3 = _deployed(deployer, w3, artifacts, VERIFIER)
     return PrivateProofs(registry, roots, verifier, (r1, r2, r3))
 

@@ -286,7 +286,7 @@ def deploy(
 ) -> None:
     """Deploy the EpochVerifier (operator key, ledger admin) and grant it VERIFIER_ROLE."""
     from credit.chain import Transactor
-    from credit.chain.verifier import deploy_verifier
+    from credit.chain.verifier import VerifierTerms, deploy_verifier
     from credit.ops.networks import operator_account
 
     settings, net, system, artifacts, path = _connect(where)
@@ -295,14 +295,12 @@ def deploy(
     account = operator_account(system.w3, net, settings)
     tx = Transactor(system.w3, account, system.decoder, gas=None)
     epoch = system.record.epoch_length
-    contract, record = deploy_verifier(
-        tx,
-        artifacts,
-        system,
+    terms = VerifierTerms(
         quorum=quorum,
         commit_window=commit_window or epoch * 2 // 5,
         reveal_window=reveal_window or epoch * 2 // 5,
     )
+    contract, record = deploy_verifier(tx, artifacts, system, terms)
     record.save(path)
     _print({"EpochVerifier": contract.address, "deployment": str(path)}, json_output)
 

@@ -163,6 +163,7 @@ def deploy_cmd(
     the EpochVerifier's quorum and windows, and list them in the deployment file: from then on
     `credit verify run`, the browser verifiers and `credit audit` handle the Poseidon root too."""
     from credit.chain import Transactor
+    from credit.chain.verifier import VerifierTerms
     from credit.chain.zk import ROOTS_ENTRY, deploy_private_proofs, record_private_proofs
     from credit.cli.verify_cmd import DeploymentArgs, _connect
     from credit.ops.networks import operator_account
@@ -172,22 +173,14 @@ def deploy_cmd(
     record = system.record
     if ROOTS_ENTRY in record.contracts:
         raise CreditError(f"{path} lists private proofs already: nothing to do")
-    terms = record.extra.get("verifier")
-    if "EpochVerifier" not in record.contracts or not terms:
+    terms = VerifierTerms.of_record(record)
+    if terms is None:
         raise CreditError(
             f"{path} lists no EpochVerifier: deploy it first (`credit verify deploy`), since the "
             "Poseidon root is agreed with the same quorum and windows"
         )
     account = operator_account(system.w3, net, settings)
     tx = Transactor(system.w3, account, system.decoder, gas=None)
-    proofs = deploy_private_proofs(
-        tx,
-        artifacts,
-        system,
-        quorum=int(terms["quorum"]),
-        commit_window=int(terms["commit_window"]),
-        reveal_window=int(terms["reveal_window"]),
-        category=int(terms["category"]),
-    )
+    proofs = deploy_private_proofs(tx, artifacts, system, terms)
     record_private_proofs(record, proofs).save(path)
     print(json.dumps({**proofs.addresses(), "deployment": str(path)}))

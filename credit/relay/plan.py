@@ -143,183 +143,177 @@ def plan_batch(
     first_reports = oldest is not None and oldest.reporter is not None
     for reports in (first_reports, not first_reports):  # one kind per batch, the oldest's first
         mine = [c for c in known if (c.reporter is not None) == reports]
-        batch = _plan_kind(mine, endorsements, rules, max_size, max_endorsements)
+        planner = _Planner.of(mine, rules, min(max_size, MAX_BATCH), max_endorsements)
+        batch = planner.batch(endorsements)
         if batch.claims:
             return batch
     return Batch()
 
 
-def _plan_kind(
-    claims: Sequence[PlanClaim],
-    endorsements: Sequence[PlanEndorsement],
-    rules: Mapping[int, Quorum],
-    max_size: int,
-    max_endorsements: int,
-) -> Batch:
-    """:func:`plan_batch` over records of one kind (all claims, or all reports)."""
-    max_size = min(max_size, MAX_BATCH)
-    by_id = {c.record_id: c for c in claims}
-    first_nonce: dict[str, int] = {}
-    for c in by_id.values():
-        if c.reporter is None:
-            first_nonce[c.resident] = min(c.nonce, first_nonce.get(c.resident, c.nonce))
-    useful = [e for e in endorsements if _useful(e, by_id, rules)]
-    candidates, chosen = _plan(
-        set(by_id), by_id, useful, rules, first_nonce, max_size, max_endorsements
-    )
-    if not candidates:  # endorsements chosen for the oldest claims may tie or block the others:
-        for lone in _lone_candidates(by_id, first_nonce):  # a resident's next claim on its own
-            alone = [e for e in useful if e.records == (lone.record_id,)]
-            candidates, chosen = _plan(
-                {lone.record_id}, by_id, alone, rules, first_nonce, max_size, max_endorsements
-            )
-            if candidates:
-                break
-    ordered = tuple(sorted((by_id[r] for r in candidates), key=lambda c: c.record_id))
-    position = {c.record_id: i for i, c in enumerate(ordered)}
-    planned = [
-        PlannedEndorsement(e, sum(1 << position[r] for r in e.records))
-        for e in sorted(chosen, key=lambda e: int(e.evaluator, 16))
-    ]
-    return Batch(ordered, tuple(planned))
+@dataclass(frozen=True)
+class _Planner:
+    """What stays fixed while one kind of record (all claims, or all reports) is planned: the
+    records by id, the rules, each resident's first nonce and the batch's bounds."""
 
+    by_id: Mapping[str, PlanClaim]
+    rules: Mapping[int, Quorum]
+    first_nonce: Mapping[str, int]
+    max_size: int
+    max_endorsements: int
 
-def _plan(
-    candidates: set[str],
-    by_id: Mapping[str, PlanClaim],
-    useful: Sequence[PlanEndorsement],
-    rules: Mapping[int, Quorum],
-    first_nonce: Mapping[str, int],
-    max_size: int,
-    max_endorsements: int,
-) -> tuple[set[str], list[PlanEndorsement]]:
-    while True:
-        candidates, chosen = _fixpoint(candidates, by_id, useful, rules, first_nonce)
-        selected = _select(candidates, chosen, by_id, max_size, max_endorsements)
-        if selected == candidates:
-            return candidates, chosen
-        candidates = selected
+    @classmethod
+    def of(
+        cls,
+        claims: Sequence[PlanClaim],
+        rules: Mapping[int, Quorum],
+        max_size: int,
+        max_endorsements: int,
+    ) -> _Planner:
+        by_id = {c.record_id: c for c in claims}
+        first_nonce: dict[str, int] = {}
+        for c in by_id.values():
+            if c.reporter is None:
+                first_nonce[c.resident] = min(c.nonce, first_nonce.get(c.resident, c.nonce))
+        return cls(by_id, rules, first_nonce, max_size, max_endorsements)
 
+    def batch(self, endorsements: Sequence[PlanEndorsement]) -> Batch:
+        """:func:`plan_batch` over records of this planner's kind."""
+        by_id = self.by_id
+        useful = [e for e in endorsements if self._useful(e)]
+        candidates, chosen = self._plan(set(by_id), useful)
+        if not candidates:  # endorsements chosen for the oldest claims may tie or block the others:
+            for lone in self._lone_candidates():  # a resident's next claim on its own
+                alone = [e for e in useful if e.records == (lone.record_id,)]
+                candidates, chosen = self._plan({lone.record_id}, alone)
+                if candidates:
+                    break
+        ordered = tuple(sorted((by_id[r] for r in candidates), key=lambda c: c.record_id))
+        position = {c.record_id: i for i, c in enumerate(ordered)}
+        planned = [
+            PlannedEndorsement(e, sum(1 << position[r] for r in e.records))
+            for e in sorted(chosen, key=lambda e: int(e.evaluator, 16))
+        ]
+        return Batch(ordered, tuple(planned))
 
-def _lone_candidates(
-    by_id: Mapping[str, PlanClaim], first_nonce: Mapping[str, int]
-) -> list[PlanClaim]:
-    """Each resident's next claim, oldest first: what can always go alone if its quorum is met
-    by endorsements naming it alone."""
-    heads = [
-        c for c in by_id.values() if c.reporter is not None or c.nonce == first_nonce[c.resident]
-    ]
-    return sorted(heads, key=lambda c: (c.seq, c.record_id))
+    def _plan(
+        self, candidates: set[str], useful: Sequence[PlanEndorsement]
+    ) -> tuple[set[str], list[PlanEndorsement]]:
+        """Shrink ``candidates`` until their quorums hold and whole components fit the bounds."""
+        while True:
+            candidates, chosen = self._fixpoint(candidates, useful)
+            selected = self._select(candidates, chosen)
+            if selected == candidates:
+                return candidates, chosen
+            candidates = selected
 
+    def _lone_candidates(self) -> list[PlanClaim]:
+        """Each resident's next claim, oldest first: what can always go alone if its quorum is
+        met by endorsements naming it alone."""
+        first_nonce = self.first_nonce
+        heads = [
+            c
+            for c in self.by_id.values()
+            if c.reporter is not None or c.nonce == first_nonce[c.resident]
+        ]
+        return sorted(heads, key=lambda c: (c.seq, c.record_id))
 
-def _useful(
-    e: PlanEndorsement, by_id: Mapping[str, PlanClaim], rules: Mapping[int, Quorum]
-) -> bool:
-    """Known records only, no self-confirmation, and it adds weight to at least one record."""
-    if not e.records or len(set(e.records)) != len(e.records) or not 0 <= e.kind <= 3:
-        return False
-    if any(r not in by_id or by_id[r].party(e.evaluator) for r in e.records):
-        return False
-    return any(rules[by_id[r].category].weights[e.kind] > 0 for r in e.records)
+    def _useful(self, e: PlanEndorsement) -> bool:
+        """Known records only, no self-confirmation, and it adds weight to at least one record."""
+        by_id = self.by_id
+        if not e.records or len(set(e.records)) != len(e.records) or not 0 <= e.kind <= 3:
+            return False
+        if any(r not in by_id or by_id[r].party(e.evaluator) for r in e.records):
+            return False
+        return any(self.rules[by_id[r].category].weights[e.kind] > 0 for r in e.records)
 
+    def _fixpoint(
+        self, candidates: set[str], endorsements: Sequence[PlanEndorsement]
+    ) -> tuple[set[str], list[PlanEndorsement]]:
+        by_id, rules = self.by_id, self.rules
+        while True:
+            candidates = self._nonce_chains(candidates)
+            chosen = self._choose(candidates, endorsements)
+            tallies: dict[str, Tally] = defaultdict(Tally)
+            for e in chosen:
+                for r in e.records:
+                    tallies[r] = tallies[r].add(e.kind, rules[by_id[r].category].weights[e.kind])
+            keep = {r for r in candidates if rules[by_id[r].category].met(tallies[r])}
+            if keep == candidates:
+                return candidates, chosen
+            candidates = keep
 
-def _fixpoint(
-    candidates: set[str],
-    by_id: Mapping[str, PlanClaim],
-    endorsements: Sequence[PlanEndorsement],
-    rules: Mapping[int, Quorum],
-    first_nonce: Mapping[str, int],
-) -> tuple[set[str], list[PlanEndorsement]]:
-    while True:
-        candidates = _nonce_chains(candidates, by_id, first_nonce)
-        chosen = _choose(candidates, by_id, endorsements)
-        tallies: dict[str, Tally] = defaultdict(Tally)
+    def _nonce_chains(self, candidates: set[str]) -> set[str]:
+        """Per resident, the claims with consecutive nonces from the first, in increasing id
+        order; reports, which hold no nonce, all."""
+        by_id = self.by_id
+        per_resident: dict[str, list[PlanClaim]] = defaultdict(list)
+        keep: set[str] = set()
+        for r in candidates:
+            if by_id[r].reporter is not None:
+                keep.add(r)
+            else:
+                per_resident[by_id[r].resident].append(by_id[r])
+        for resident, mine in per_resident.items():
+            expected, last_id = self.first_nonce[resident], ""
+            for c in sorted(mine, key=lambda c: c.nonce):
+                if c.nonce != expected or c.record_id <= last_id:
+                    break
+                keep.add(c.record_id)
+                expected, last_id = expected + 1, c.record_id
+        return keep
+
+    def _choose(
+        self, candidates: set[str], endorsements: Sequence[PlanEndorsement]
+    ) -> list[PlanEndorsement]:
+        """One usable endorsement per evaluator: the one serving the oldest claim, then the
+        oldest."""
+        by_id = self.by_id
+        best: dict[str, tuple[tuple[int, int], PlanEndorsement]] = {}
+        for e in endorsements:
+            if not all(r in candidates for r in e.records):
+                continue
+            key = (min(by_id[r].seq for r in e.records), e.id)
+            current = best.get(e.evaluator)
+            if current is None or key < current[0]:
+                best[e.evaluator] = (key, e)
+        return [e for _, e in best.values()]
+
+    def _select(self, candidates: set[str], chosen: Sequence[PlanEndorsement]) -> set[str]:
+        """Whole components, oldest first, within ``max_size`` claims and ``max_endorsements``."""
+        by_id = self.by_id
+        parent = {r: r for r in candidates}
+
+        def find(r: str) -> str:
+            while parent[r] != r:
+                parent[r] = parent[parent[r]]
+                r = parent[r]
+            return r
+
+        def union(a: str, b: str) -> None:
+            parent[find(a)] = find(b)
+
         for e in chosen:
-            for r in e.records:
-                tallies[r] = tallies[r].add(e.kind, rules[by_id[r].category].weights[e.kind])
-        keep = {r for r in candidates if rules[by_id[r].category].met(tallies[r])}
-        if keep == candidates:
-            return candidates, chosen
-        candidates = keep
-
-
-def _nonce_chains(
-    candidates: set[str], by_id: Mapping[str, PlanClaim], first_nonce: Mapping[str, int]
-) -> set[str]:
-    """Per resident, the claims with consecutive nonces from the first, in increasing id order;
-    reports, which hold no nonce, all."""
-    per_resident: dict[str, list[PlanClaim]] = defaultdict(list)
-    keep: set[str] = set()
-    for r in candidates:
-        if by_id[r].reporter is not None:
-            keep.add(r)
-        else:
-            per_resident[by_id[r].resident].append(by_id[r])
-    for resident, mine in per_resident.items():
-        expected, last_id = first_nonce[resident], ""
-        for c in sorted(mine, key=lambda c: c.nonce):
-            if c.nonce != expected or c.record_id <= last_id:
-                break
-            keep.add(c.record_id)
-            expected, last_id = expected + 1, c.record_id
-    return keep
-
-
-def _choose(
-    candidates: set[str], by_id: Mapping[str, PlanClaim], endorsements: Sequence[PlanEndorsement]
-) -> list[PlanEndorsement]:
-    """One usable endorsement per evaluator: the one serving the oldest claim, then the oldest."""
-    best: dict[str, tuple[tuple[int, int], PlanEndorsement]] = {}
-    for e in endorsements:
-        if not all(r in candidates for r in e.records):
-            continue
-        key = (min(by_id[r].seq for r in e.records), e.id)
-        current = best.get(e.evaluator)
-        if current is None or key < current[0]:
-            best[e.evaluator] = (key, e)
-    return [e for _, e in best.values()]
-
-
-def _select(
-    candidates: set[str],
-    chosen: Sequence[PlanEndorsement],
-    by_id: Mapping[str, PlanClaim],
-    max_size: int,
-    max_endorsements: int,
-) -> set[str]:
-    """Whole components, oldest first, within ``max_size`` claims and ``max_endorsements``."""
-    parent = {r: r for r in candidates}
-
-    def find(r: str) -> str:
-        while parent[r] != r:
-            parent[r] = parent[parent[r]]
-            r = parent[r]
-        return r
-
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
-
-    for e in chosen:
-        for r in e.records[1:]:
-            union(e.records[0], r)
-    first_of: dict[str, str] = {}
-    for r in sorted(candidates):
-        if by_id[r].reporter is not None:
-            continue  # a report shares no nonce chain with its resident's other records
-        first = first_of.setdefault(by_id[r].resident, r)
-        union(first, r)
-    components: dict[str, list[str]] = defaultdict(list)
-    for r in candidates:
-        components[find(r)].append(r)
-    endorsement_count: dict[str, int] = defaultdict(int)
-    for e in chosen:
-        endorsement_count[find(e.records[0])] += 1
-    order = sorted(components, key=lambda k: min((by_id[r].seq, r) for r in components[k]))
-    selected: set[str] = set()
-    size = count = 0
-    for root in order:
-        members = components[root]
-        if size + len(members) <= max_size and count + endorsement_count[root] <= max_endorsements:
-            selected.update(members)
-            size, count = size + len(members), count + endorsement_count[root]
-    return selected
+            for r in e.records[1:]:
+                union(e.records[0], r)
+        first_of: dict[str, str] = {}
+        for r in sorted(candidates):
+            if by_id[r].reporter is not None:
+                continue  # a report shares no nonce chain with its resident's other records
+            first = first_of.setdefault(by_id[r].resident, r)
+            union(first, r)
+        components: dict[str, list[str]] = defaultdict(list)
+        for r in candidates:
+            components[find(r)].append(r)
+        endorsement_count: dict[str, int] = defaultdict(int)
+        for e in chosen:
+            endorsement_count[find(e.records[0])] += 1
+        order = sorted(components, key=lambda k: min((by_id[r].seq, r) for r in components[k]))
+        selected: set[str] = set()
+        size = count = 0
+        for root in order:
+            members = components[root]
+            fits = size + len(members) <= self.max_size
+            if fits and count + endorsement_count[root] <= self.max_endorsements:
+                selected.update(members)
+                size, count = size + len(members), count + endorsement_count[root]
+        return selected

@@ -25,7 +25,7 @@ from playwright.sync_api import Page, expect
 from web3.contract import Contract
 
 from credit.artifacts import Artifact
-from credit.chain.verifier import VerifierClient, commitment_of
+from credit.chain.verifier import VerifierClient, VerifierTerms, commitment_of
 from credit.chain.zk import (
     PrivateProofs,
     deploy_gate,
@@ -118,14 +118,8 @@ def deploy_registered(
     """Private proofs on ``world`` (quorum 2, commit and reveal windows of ``window`` each), and
     the first ``registered`` residents' wallet identities registered. Returns the contracts and
     the residents' secrets by name; the world's deployment record is left to the caller."""
-    proofs = deploy_private_proofs(
-        world.operator.tx,
-        artifacts,
-        world.system,
-        quorum=2,
-        commit_window=window,
-        reveal_window=window,
-    )
+    terms = VerifierTerms(quorum=2, commit_window=window, reveal_window=window)
+    proofs = deploy_private_proofs(world.operator.tx, artifacts, world.system, terms)
     chain_id = int(world.w3.eth.chain_id)
     secrets = {a.name: wallet_secret(a, chain_id) for a in world.residents[:registered]}
     for a in world.residents[:registered]:

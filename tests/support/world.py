@@ -136,15 +136,9 @@ def add_verifier(
     """Deploy an EpochVerifier on ``world`` (VERIFIER_ROLE granted) and list it in the world's
     deployment record, as `credit verify deploy` lists it in the deployment file: a gateway wired
     over ``world.system`` then serves /v1/verification and relays to it."""
-    from credit.chain.verifier import deploy_verifier
+    from credit.chain.verifier import VerifierTerms, deploy_verifier
 
-    contract, record = deploy_verifier(
-        world.operator.tx,
-        artifacts,
-        world.system,
-        quorum=quorum,
-        commit_window=commit_window,
-        reveal_window=reveal_window,
-    )
+    terms = VerifierTerms(quorum, commit_window, reveal_window)
+    contract, record = deploy_verifier(world.operator.tx, artifacts, world.system, terms)
     world.system.record = record
     return contract

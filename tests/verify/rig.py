@@ -8,7 +8,13 @@ from eth_utils import keccak
 from web3.contract import Contract
 
 from credit.artifacts import Artifact
-from credit.chain.verifier import VerifierClient, Windows, commitment_of, deploy_verifier
+from credit.chain.verifier import (
+    VerifierClient,
+    VerifierTerms,
+    Windows,
+    commitment_of,
+    deploy_verifier,
+)
 from tests.support.world import EPOCH, Actor, World
 
 DAY = 86400
@@ -28,14 +34,8 @@ def salt_of(actor: Actor) -> bytes:
 
 
 def deploy(world: World, artifacts: dict[str, Artifact], quorum: int = QUORUM) -> Contract:
-    contract, _record = deploy_verifier(
-        world.operator.tx,
-        artifacts,
-        world.system,
-        quorum=quorum,
-        commit_window=COMMIT_WINDOW,
-        reveal_window=REVEAL_WINDOW,
-    )
+    terms = VerifierTerms(quorum, COMMIT_WINDOW, REVEAL_WINDOW)
+    contract, _record = deploy_verifier(world.operator.tx, artifacts, world.system, terms)
     return contract
 
 

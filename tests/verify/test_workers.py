@@ -25,7 +25,7 @@ from credit.artifacts import Artifact
 from credit.chain import rpc_web3, time_travel
 from credit.chain.deploy import DeploymentRecord
 from credit.chain.events import EventSource
-from credit.chain.verifier import VerifierClient, commitment_of, deploy_verifier
+from credit.chain.verifier import VerifierClient, VerifierTerms, commitment_of, deploy_verifier
 from credit.cli import main as cli_main
 from credit.ruleset import RuleSet
 from credit.settings import get_settings
@@ -58,14 +58,8 @@ class City:
 def city(artifacts: dict[str, Artifact], ruleset: RuleSet) -> Iterator[City]:
     with anvil() as url:
         world = build_world(rpc_web3(url), artifacts, ruleset, residents=6, seed=7)
-        contract, record = deploy_verifier(
-            world.operator.tx,
-            artifacts,
-            world.system,
-            quorum=QUORUM,
-            commit_window=COMMIT_WINDOW,
-            reveal_window=REVEAL_WINDOW,
-        )
+        terms = VerifierTerms(QUORUM, COMMIT_WINDOW, REVEAL_WINDOW)
+        contract, record = deploy_verifier(world.operator.tx, artifacts, world.system, terms)
         yield City(url, world, contract, record)
 
 

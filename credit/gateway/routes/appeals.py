@@ -67,7 +67,32 @@ class InvalidSignature(ApiError):
 
 
 # ----------------------------------------------------------------------------------- models
-class AppealIn(BaseModel):
+class _BySig(BaseModel):
+    """What ends a message relayed to a ``*BySig`` call: the signer's account nonce, a deadline
+    and the 65-byte signature. Listed first among a model's bases, so that these fields come
+    after those of the bases that follow it (pydantic orders by the reversed MRO)."""
+
+    model_config = ConfigDict(extra="forbid")
+    nonce: int = Field(ge=0, lt=2**64)
+    deadline: int = Field(ge=0, lt=2**48)
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+    def compact(self, what: str) -> CompactSignature:
+        """The signature in EIP-2098 form, checked as the ledger checks it (v, low s) before any
+        call: a bad v is a 422 ``invalid_signature`` that asks to sign ``what`` again."""
+        try:
+            return compact_from_hex(self.signature)
+        except SignatureFormatError as exc:
+            raise InvalidSignature(f"{exc}: sign the {what} again") from exc
+
+
+class _Appeal(BaseModel):
+    record_id: str = Field(pattern=HEX32)
+    statement: str = Field(pattern=HEX32)
+    evidence_id: str | None = Field(default=None, pattern=EVIDENCE_ID)
+
+
+class AppealIn(_BySig, _Appeal):
     """``Appeal(recordId, statement, nonce, deadline)`` signed by the resident (EIP-712).
 
     ``statement`` is the commitment of the statement text the resident stored first with
@@ -76,14 +101,6 @@ class AppealIn(BaseModel):
     of theirs (what else the arbiter should know). ``nonce`` is the resident's account nonce
     (``nonces(address)`` on the ledger), never their claim nonce.
     """
-
-    model_config = ConfigDict(extra="forbid")
-    record_id: str = Field(pattern=HEX32)
-    statement: str = Field(pattern=HEX32)
-    evidence_id: str | None = Field(default=None, pattern=EVIDENCE_ID)
-    nonce: int = Field(ge=0, lt=2**64)
-    deadline: int = Field(ge=0, lt=2**48)
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
 class AppealFiledOut(BaseModel):
@@ -94,21 +111,19 @@ class AppealFiledOut(BaseModel):
     statement_stored: bool  # the statement's text is kept with the appeal
 
 
-class DecisionIn(BaseModel):
+class _Decision(BaseModel):
+    overturn: bool
+    reason: str = Field(pattern=HEX32)
+    reasoning_id: str = Field(pattern=EVIDENCE_ID)
+
+
+class DecisionIn(_BySig, _Decision):
     """``Decision(recordId, overturn, reason, nonce, deadline)`` signed by an arbiter (EIP-712).
 
     ``reason`` is the commitment of the reasoning text the arbiter stored first with
     ``POST /v1/evidence`` (text/plain, at most 4,000 bytes) and names in ``reasoning_id``; the
     resident reads it with the outcome. ``nonce`` is the arbiter's account nonce.
     """
-
-    model_config = ConfigDict(extra="forbid")
-    overturn: bool
-    reason: str = Field(pattern=HEX32)
-    reasoning_id: str = Field(pattern=EVIDENCE_ID)
-    nonce: int = Field(ge=0, lt=2**64)
-    deadline: int = Field(ge=0, lt=2**48)
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
 class DecisionOut(BaseModel):
@@ -207,14 +222,6 @@ def _arbiter(account: CurrentAccount) -> Account:
 Arbiter = Annotated[Account, Depends(_arbiter)]
 
 
-def _signature(hex_signature: str, what: str) -> tuple[bytes, bytes]:
-    try:  # the ledger's own checks (v, low s) before any call: a bad v is a 422, never a 500
-        sig = compact_from_hex(hex_signature)
-    except SignatureFormatError as exc:
-        raise InvalidSignature(f"{exc}: sign the {what} again") from exc
-    return sig.r, sig.vs
-
-
 def _view(request: Request, services: Services, record_id: str, reader: Account) -> AppealView:
     """The appeal as ``reader`` sees it; each stored text of it they read (a statement, its
     evidence, the reasoning) is in the evidence access log, unless they wrote it."""
@@ -257,14 +264,14 @@ def file_appeal(body: AppealIn, account: CurrentAccount, services: ServicesDep) 
         texts.check_text(
             store, "evidence", body.evidence_id, account.address, texts.EVIDENCE_TEXT_MAX_BYTES
         )
-    r, vs = _signature(body.signature, "appeal")
+    sig = body.compact("appeal")
     fn = ledger.functions.fileAppealBySig(
         bytes.fromhex(body.record_id[2:]),
         bytes.fromhex(body.statement[2:]),
         body.nonce,
         body.deadline,
-        r,
-        vs,
+        sig.r,
+        sig.vs,
     )
     with minter_signing(services.engine):
         receipt = _sender(services).send(fn)
@@ -348,7 +355,7 @@ def decide_appeal(
         texts.REASONING_MAX_BYTES,
         body.reason,
     )
-    r, vs = _signature(body.signature, "decision")
+    sig = body.compact("decision")
     message = {
         "recordId": rid,
         "overturn": body.overturn,
@@ -356,15 +363,13 @@ def decide_appeal(
         "nonce": body.nonce,
         "deadline": body.deadline,
     }
-    signer = recover_digest(
-        digest(services.system.domain, "Decision", message), CompactSignature(r, vs)
-    )
+    signer = recover_digest(digest(services.system.domain, "Decision", message), sig)
     if signer is None or signer != checksum(account.address):
         raise InvalidSignature(
             "the signature is not yours over this decision: sign it again with your wallet"
         )
     fn = ledger.functions.resolveAppealBySig(
-        rid, body.overturn, message["reason"], body.nonce, body.deadline, r, vs
+        rid, body.overturn, message["reason"], body.nonce, body.deadline, sig.r, sig.vs
     )
     with minter_signing(services.engine):
         receipt = _sender(services).send(fn)
