@@ -34,6 +34,11 @@ from credit.store.relay_tables import relay_claims
 
 WORK_CHANNEL = "credit_relay"  # new work for the relay worker (credit.store.feed)
 RELAY_LOCK = advisory_key("credit.relay")  # PostgreSQL advisory lock key of the relay's lock
+INTAKE_LOCK = advisory_key("credit.relay.intake")  # requests storing claims (see alongside)
+# At most this many residents' locks in one transaction: a request for more residents (a kiosk's
+# bulk upload) takes the intake lock exclusively instead. Each advisory lock takes a slot of the
+# server's lock table (max_locks_per_transaction, 64 by default, times max_connections).
+RESIDENT_LOCKS = 64
 _EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:key)")
 _SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
 _KEYS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
@@ -74,10 +79,12 @@ def alongside(
     """A transaction of a request that stores claims of ``residents`` or a confirmation of
     ``claims``, beside other such requests: on PostgreSQL it holds the relay's lock shared (no
     exclusive :func:`write` runs meanwhile), an advisory lock per resident (two requests for
-    one resident take its nonces one after the other) and the row locks of the open claims among
-    ``claims`` (two confirmations of one claim count each other's endorsement: the second waits,
-    then reads the first's). Locks are taken in one order (residents, then record ids, sorted),
-    so two such requests never wait for each other in a circle. On SQLite it is :func:`write`."""
+    one resident take its nonces one after the other; a request for more than
+    :data:`RESIDENT_LOCKS` residents takes the intake lock exclusively instead, which the others
+    hold shared) and the row locks of the open claims among ``claims`` (two confirmations of one
+    claim count each other's endorsement: the second waits, then reads the first's). Locks are
+    taken in one order (the intake lock, residents, then record ids, sorted), so two such
+    requests never wait for each other in a circle. On SQLite it is :func:`write`."""
     engine = core.engine
     if engine.dialect.name == "sqlite":
         with write(core) as conn:
@@ -87,7 +94,10 @@ def alongside(
     ids = sorted(set(claims))
     with engine.begin() as conn:
         conn.execute(_SHARED, {"key": RELAY_LOCK})
-        if keys:
+        if len(keys) > RESIDENT_LOCKS:
+            conn.execute(_EXCLUSIVE, {"key": INTAKE_LOCK})
+        elif keys:
+            conn.execute(_SHARED, {"key": INTAKE_LOCK})
             conn.execute(_KEYS, {"keys": keys})
         if ids:
             conn.execute(_LOCK_OPEN_CLAIMS, {"ids": ids}).all()

@@ -42,8 +42,9 @@ DEFAULT_BUSY_TIMEOUT_SECONDS = 15.0
 
 # SQLite primary result codes (the low byte of an extended code such as SQLITE_BUSY_SNAPSHOT).
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL = 5, 6, 13
-# PostgreSQL SQLSTATEs: lock_not_available, deadlock_detected, too_many_connections; disk_full.
-_PG_BUSY = frozenset({"55P03", "40P01", "53300"})
+# PostgreSQL SQLSTATEs: lock_not_available, deadlock_detected, too_many_connections,
+# out_of_memory (the server's lock table full: max_locks_per_transaction); disk_full.
+_PG_BUSY = frozenset({"55P03", "40P01", "53300", "53200"})
 _PG_FULL = frozenset({"53100"})
 
 

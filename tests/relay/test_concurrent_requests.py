@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.relay.service import Relay
+from credit.relay.transaction import RESIDENT_LOCKS
 from tests.support.relay_helpers import claim_body, confirm_body, statuses
 from tests.support.world import PEER, SUPERIOR, World
 
@@ -87,3 +88,41 @@ def test_two_claims_of_one_resident_at_once_take_its_nonce_once(
         assert [a.status_code for a in pair] == [202, 409], [a.json() for a in pair]
         assert pair[1].json()["error"]["code"] == "nonce_used"
     assert sorted(statuses(services).values()) == ["waiting"] * N
+
+
+def test_kiosk_uploads_and_single_claims_at_once_take_each_nonce_once(
+    services: Services, gateway_world: World
+) -> None:
+    """Two kiosks upload claims of the same residents, more of them than a request locks one by
+    one (:data:`credit.relay.transaction.RESIDENT_LOCKS`), while some of those residents post
+    their own: each resident's nonce is taken by exactly one claim, never a server error."""
+    w = gateway_world
+    residents = new_residents(w, RESIDENT_LOCKS + 6, seed=93_000)
+    few = residents[:4]
+    services.relay = Relay(services)
+    with TestClient(create_app(services)) as api:
+        uploads = [
+            (
+                "/v1/claims/batch",
+                {"claims": [claim_body(w, r, units=u, nonce=0)[0] for r in residents]},
+            )
+            for u in (1, 2)
+        ]
+        singles = [("/v1/claims", claim_body(w, r, units=3, nonce=0)[0]) for r in few]
+        answers = all_at_once(uploads + singles, api)
+    assert [a.status_code for a in answers[:2]] == [200, 200], [a.json() for a in answers[:2]]
+    stored: dict[str, int] = {r.address.lower(): 0 for r in residents}
+    for upload in answers[:2]:
+        for line, resident in zip(upload.json()["results"], residents, strict=True):
+            if line["accepted"]:
+                stored[resident.address.lower()] += 1
+            else:
+                assert line["error"]["code"] in ("nonce_used", "duplicate_claim"), line
+    for answer, resident in zip(answers[2:], few, strict=True):
+        assert answer.status_code in (202, 409), answer.json()
+        if answer.status_code == 202:
+            stored[resident.address.lower()] += 1
+        else:
+            assert answer.json()["error"]["code"] == "nonce_used"
+    assert stored == dict.fromkeys(stored, 1)
+    assert sorted(statuses(services).values()) == ["waiting"] * len(residents)
