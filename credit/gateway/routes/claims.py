@@ -108,26 +108,21 @@ def submit_claims(body: ClaimsIn, services: ServicesDep) -> dict[str, Any]:
     return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
 
 
-@routes.get(
-    "/claims/{record_id}",
-    summary="Status of a claim",
-    response_model=ClaimStatusOut,
-    errors=(401, 404, 422, 503),
-)
+@routes.get("/claims/{record_id}", summary="Status of a claim", errors=(401, 404, 422, 503))
 def claim_status(
     record_id: RecordIdPath, services: ServicesDep, account: CurrentAccount
-) -> dict[str, Any]:
+) -> ClaimStatusOut:
     """Waiting (with confirmations present vs needed), pending, queued, sent, credited, rejected.
 
     404 alike for a claim that was never received and for one the caller may not read, so
     that nobody learns from the answer whether someone else's claim exists."""
     found = _relay(services).claim_statuses([record_id])
     if found and is_self_or_role(account, found[0]["resident"]):  # their own: no role read
-        return found[0]
+        return ClaimStatusOut.model_validate(found[0])
     # roles are read whether the claim exists or not, so their first read (a chain call)
     # does not time the two answers apart
     if account.has(*EVALUATOR_ROLES) and found:
-        return found[0]
+        return ClaimStatusOut.model_validate(found[0])
     raise NotFound(
         f"no claim {record_id.lower()} that you may read: a resident reads their own claims, "
         "an official evaluator (SUPERIOR, PUBLIC_PANEL or EXPERT) every claim"
@@ -158,13 +153,12 @@ def submit_confirmation(body: ConfirmationIn, services: ServicesDep) -> dict[str
 
 
 @routes.get(
-    "/confirmations/queue",
-    summary="Claims waiting for confirmations",
-    response_model=QueueOut,
-    errors=(401, 403, 422, 503),
+    "/confirmations/queue", summary="Claims waiting for confirmations", errors=(401, 403, 422, 503)
 )
 def confirmation_queue(
     services: ServicesDep, account: Evaluator, limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> dict[str, Any]:
+) -> QueueOut:
     """Waiting claims the caller (an official evaluator) has not confirmed yet, oldest first."""
-    return {"claims": _relay(services).confirmation_queue(account.address, limit)}
+    return QueueOut.model_validate(
+        {"claims": _relay(services).confirmation_queue(account.address, limit)}
+    )
