@@ -10,15 +10,11 @@ Revises: 0002
 Create Date: 2026-12-08
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"  # one line of revisions: no branch labels, no dependencies
 
 
 def upgrade() -> None:
