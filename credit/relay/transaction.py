@@ -14,7 +14,7 @@ API processes and the relay worker).
 Measured at 100,000 residents on PostgreSQL (``make bench-gateway``): with one exclusive lock
 for everything, a request storing claims waited 760 ms (median) for it and held it 49 ms, a
 confirmation waited 672 ms and held it 57 ms, and relayed records/s were 0.567 of the plain-web3
-ceiling; with :func:`alongside`, 0.75 (docs/throughput-history.md).
+ceiling; with :func:`alongside`, 0.68-0.75 (docs/throughput-history.md).
 """
 
 from __future__ import annotations
