@@ -4,10 +4,11 @@ past the busy timeout reported as StoreBusy (the API's 503 database_busy), not a
 from __future__ import annotations
 
 import pytest
+from psycopg import errors
 from sqlalchemy import update
 
 from credit.errors import StoreBusy
-from credit.store.db import make_engine, postgresql_url
+from credit.store.db import make_engine, postgresql_url, store_error
 from credit.store.evidence_tables import evidence_usage
 from credit.store.schema import create_schema
 
@@ -48,3 +49,10 @@ def test_a_lock_held_past_the_busy_timeout_is_store_busy(database_url: str) -> N
             assert conn.execute(bump).rowcount == 1
     finally:
         engine.dispose()
+
+
+def test_a_full_lock_table_is_store_busy(database_url: str) -> None:
+    """SQLSTATE 53200 (out of shared memory: the server's lock table is full, as too many
+    advisory locks at once would make it) is StoreBusy, a 503 to retry. Not made for real:
+    filling the shared server's lock table would fail the tests running beside this one."""
+    assert isinstance(store_error(errors.OutOfMemory("out of shared memory")), StoreBusy)
