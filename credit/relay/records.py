@@ -14,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
 from credit.relay.confirmations import queue_endorsements, stale_endorsements_of
 from credit.relay.models import ClaimIn, ReportIn
 from credit.relay.rows import ClaimRow, NewClaim, claim_row_of
-from credit.store.lease import advisory_key
+from credit.store.lease import advisory_key, lock_until_commit
 from credit.store.relay_tables import relay_claims as claims
 from credit.store.relay_tables import relay_endorsement_records as links
 from credit.store.relay_tables import relay_endorsements as endorsements
@@ -130,7 +130,6 @@ def next_live_nonce(conn: Connection, resident: str) -> int | None:
 # reading the highest number to commit, the last step of storing claims, so that requests
 # storing claims side by side (credit.relay.transaction.alongside) number theirs in turn.
 SEQ_LOCK = advisory_key("credit.relay.seq")
-_TAKE_SEQ = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def insert_claim(conn: Connection, row: NewClaim) -> None:
@@ -146,7 +145,7 @@ def insert_claims(conn: Connection, rows: Sequence[NewClaim]) -> None:
         return
     now = time.time()
     if conn.dialect.name == "postgresql":  # requests store claims side by side: seq in turn
-        conn.execute(_TAKE_SEQ, {"key": SEQ_LOCK})
+        lock_until_commit(conn, SEQ_LOCK)
     seq = int(conn.execute(select(func.coalesce(func.max(claims.c.seq), 0))).scalar() or 0)
     conn.execute(
         insert(claims),

@@ -22,14 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from credit.relay.core import RelayCore
 from credit.relay.records import OPEN
 from credit.store.db import writer
 from credit.store.feed import announce
-from credit.store.lease import advisory_key
+from credit.store.lease import advisory_key, lock_until_commit
 from credit.store.relay_tables import relay_claims
 
 WORK_CHANNEL = "credit_relay"  # new work for the relay worker (credit.store.feed)
@@ -39,9 +39,6 @@ INTAKE_LOCK = advisory_key("credit.relay.intake")  # requests storing claims (se
 # bulk upload) takes the intake lock exclusively instead. Each advisory lock takes a slot of the
 # server's lock table (max_locks_per_transaction, 64 by default, times max_connections).
 RESIDENT_LOCKS = 64
-_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:key)")
-_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
-_KEYS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 _LOCK_OPEN_CLAIMS = (
     select(relay_claims.c.record_id)
     .where(
@@ -68,7 +65,7 @@ def write(core: RelayCore) -> Iterator[Connection]:
     engine = core.engine
     with core.lock, writer(engine), engine.begin() as conn:
         if engine.dialect.name != "sqlite":
-            conn.execute(_EXCLUSIVE, {"key": RELAY_LOCK})
+            lock_until_commit(conn, RELAY_LOCK)
         yield conn
 
 
@@ -93,12 +90,12 @@ def alongside(
     keys = sorted({advisory_key(f"credit.relay.resident:{r.lower()}") for r in residents})
     ids = sorted(set(claims))
     with engine.begin() as conn:
-        conn.execute(_SHARED, {"key": RELAY_LOCK})
+        lock_until_commit(conn, RELAY_LOCK, shared=True)
         if len(keys) > RESIDENT_LOCKS:
-            conn.execute(_EXCLUSIVE, {"key": INTAKE_LOCK})
+            lock_until_commit(conn, INTAKE_LOCK)
         elif keys:
-            conn.execute(_SHARED, {"key": INTAKE_LOCK})
-            conn.execute(_KEYS, {"keys": keys})
+            lock_until_commit(conn, INTAKE_LOCK, shared=True)
+            lock_until_commit(conn, *keys)
         if ids:
             conn.execute(_LOCK_OPEN_CLAIMS, {"ids": ids}).all()
         yield conn

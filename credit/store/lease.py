@@ -11,6 +11,9 @@ processes and machines, enforced by the database.
 :meth:`Lease.acquire` waits until the lease is held (logging that it waits), a thread keeps it,
 and :attr:`Lease.lost` is set if it cannot: the holder must then stop its job, since a
 successor may already run it.
+
+Advisory lock keys (:func:`advisory_key`) also name the PostgreSQL locks a transaction holds
+until it ends (:func:`lock_until_commit`), which the relay's transactions take.
 """
 
 from __future__ import annotations
@@ -49,6 +52,23 @@ WAIT_LOG_SECONDS = 30.0  # a waiting holder says so again this often
 def advisory_key(name: str) -> int:
     """The signed 64-bit advisory lock key of ``name`` (stable across processes)."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+_XACT_LOCKS = {
+    shared: text(
+        f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(k)"
+        " FROM unnest(CAST(:keys AS bigint[])) AS k"
+    )
+    for shared in (False, True)
+}
+
+
+def lock_until_commit(conn: Connection, *keys: int, shared: bool = False) -> None:
+    """Take PostgreSQL transaction-level advisory locks on ``keys``, one after the other in the
+    order given (one statement), held until ``conn``'s transaction ends; ``shared``: in shared
+    mode, which only an exclusive holder of the same key excludes."""
+    if keys:
+        conn.execute(_XACT_LOCKS[shared], {"keys": list(keys)})
 
 
 class Lease:
