@@ -7,29 +7,21 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from eth_account import Account
 from fastapi.testclient import TestClient
 
 from credit.gateway.app import create_app
 from credit.gateway.services import Services
 from credit.relay.service import Relay
 from credit.relay.transaction import RESIDENT_LOCKS
-from tests.support.relay_helpers import claim_body, confirm_body, statuses
+from tests.support.relay_helpers import claim_body, confirm_body, new_residents, statuses
 from tests.support.world import PEER, SUPERIOR, World
 
 pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
 
 N = 16  # claims (or residents) raced at once
-
-
-def new_residents(w: World, n: int, seed: int) -> list[Any]:
-    accounts = [Account.from_key((seed + i).to_bytes(32, "big")) for i in range(n)]
-    w.registrar.send(w.ledger.functions.registerResidents([a.address for a in accounts]))
-    return [SimpleNamespace(address=a.address, key=bytes(a.key)) for a in accounts]
 
 
 def all_at_once(bodies: list[tuple[str, dict[str, Any]]], api: TestClient) -> list[Any]:

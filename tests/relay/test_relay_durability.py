@@ -4,11 +4,9 @@ a node that refuses connections for a while. Nothing is lost, nothing is sent tw
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from eth_account import Account
 from fastapi.testclient import TestClient
 
 from credit.chain import rawtx
@@ -20,6 +18,7 @@ from tests.support.relay_helpers import (
     claim_body,
     confirm_body,
     credited_events,
+    new_residents,
     relayer_nonce,
     rows,
     statuses,
@@ -29,12 +28,6 @@ from tests.support.relay_helpers import (
 from tests.support.world import PEER, SUPERIOR, World, wait_until
 
 pytestmark = pytest.mark.engines  # SQLite and PostgreSQL (tests/support/db_engines.py)
-
-
-def new_residents(w: World, n: int, seed: int) -> list[Any]:
-    accounts = [Account.from_key((seed + i).to_bytes(32, "big")) for i in range(n)]
-    w.registrar.send(w.ledger.functions.registerResidents([a.address for a in accounts]))
-    return [SimpleNamespace(address=a.address, key=bytes(a.key)) for a in accounts]
 
 
 def test_forty_concurrent_relays_use_contiguous_nonces(

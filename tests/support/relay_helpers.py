@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+from eth_account import Account
 from eth_keys import keys
 from eth_utils import keccak
 from sqlalchemy import func, select
@@ -19,6 +21,13 @@ from tests.support.world import World, wait_until
 
 ZERO32 = "0x" + "00" * 32
 HOUR = 3600
+
+
+def new_residents(w: World, n: int, seed: int) -> list[Any]:
+    """``n`` residents of fresh keys (``seed``, ``seed + 1`` ...), registered on the ledger."""
+    accounts = [Account.from_key((seed + i).to_bytes(32, "big")) for i in range(n)]
+    w.registrar.send(w.ledger.functions.registerResidents([a.address for a in accounts]))
+    return [SimpleNamespace(address=a.address, key=bytes(a.key)) for a in accounts]
 
 
 def claim_body(
@@ -204,8 +213,6 @@ def signed_inbox(
 
 def fund_gateway_keys(world: World) -> tuple[Any, Any]:
     """The dev relayer and minter accounts, funded: what a gateway process on a node signs with."""
-    from eth_account import Account
-
     from credit.chain import fund
     from credit.settings import Settings
 
